@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test check bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: install
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
+		echo "TELEGRAM_BOT_TOKEN gevonden: de bot start (long polling)."; \
+		$(BIN)/welzijnsbot run; \
+	else \
+		echo "Geen TELEGRAM_BOT_TOKEN: hetzelfde gesprek draait in de terminal (welzijnsbot chat)."; \
+		echo "Zie README.md voor een token via @BotFather. Typ een vraag, Ctrl-D stopt."; \
+		$(BIN)/welzijnsbot chat; \
+	fi
+
+test: install
+	$(BIN)/welzijnsbot check
+	$(BIN)/python -m pytest -q
+
+check: install
+	$(BIN)/welzijnsbot check
+
+bench: install
+	$(BIN)/python benchmarks/search_scale.py
+	$(BIN)/python ../shared/benchmark/evaluate.py --cmd "$(BIN)/welzijnsbot zoek"
+
+clean:
+	rm -rf $(VENV) build *.egg-info

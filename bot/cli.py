@@ -1,0 +1,44 @@
+"""The one console command, `welzijnsbot`, and its subcommands.
+
+Each subcommand lives in its own module under bot/commands/ with `configure(parser)` and
+`main(args) -> int`; this file only lists them, so adding a feature is one line here.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help in Dutch)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("bot.commands.check", "controleer de kennisbank (YAML) en toon elke fout"),
+    "zoek": ("bot.commands.zoek", "zoek diensten voor een vraag"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="welzijnsbot",
+        description="Welzijnsbot: de weg in het welzijnsaanbod voor basisscholen.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        module.configure(p)
+        p.set_defaults(_main=module.main)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._main(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

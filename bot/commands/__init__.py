@@ -1,0 +1,1 @@
+"""One module per `welzijnsbot` subcommand (see bot/cli.py)."""

@@ -1,0 +1,29 @@
+"""Controleer alle regio-bestanden in één keer: elke fout met bestand, regel, dienst en veld."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kennisbank.loader import check_directory
+
+from .common import add_kb_option
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_kb_option(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    kb, problems = check_directory(args.kb)
+    errors = [p for p in problems if not p.warning]
+    warnings = [p for p in problems if p.warning]
+    for p in errors + warnings:
+        print(p, file=sys.stderr if not p.warning else sys.stdout)
+    if errors:
+        print(f"{len(errors)} fout(en), {len(warnings)} waarschuwing(en) in {args.kb}", file=sys.stderr)
+        return 1
+    assert kb is not None
+    regions = [r for r in kb.regions.values() if not r.is_flemish_layer]
+    print(f"OK: {len(kb.services)} diensten in {len(regions)} regio('s) en de Vlaamse laag, "
+          f"{len(warnings)} waarschuwing(en).")
+    return 0

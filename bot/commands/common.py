@@ -1,0 +1,26 @@
+"""Options and loading shared by several subcommands."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kennisbank.loader import DEFAULT_KB, KnowledgeBaseError, load_knowledge_base
+from kennisbank.schema import KnowledgeBase
+
+
+def add_kb_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kb", type=Path, default=DEFAULT_KB, metavar="MAP",
+                        help=f"map met de regio-bestanden (standaard: {DEFAULT_KB})")
+
+
+def load_kb_or_exit(path: Path) -> KnowledgeBase:
+    """Load for commands that need good data: print every error and exit 1 instead of a traceback."""
+    try:
+        return load_knowledge_base(path)
+    except KnowledgeBaseError as exc:
+        for problem in exc.problems:
+            if not problem.warning:
+                print(problem, file=sys.stderr)
+        print("De kennisbank heeft fouten; los ze op en probeer opnieuw (welzijnsbot check).", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,82 @@
+"""Zoek de diensten die bij een vraag passen, zoals de bot ze zou tonen (of als JSON)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from kennisbank.search import Answer, SearchEngine
+from kennisbank.themes import theme_label
+
+from .common import add_kb_option, load_kb_or_exit
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("vraag", nargs="?", help="de vraag, tussen aanhalingstekens")
+    add_kb_option(parser)
+    parser.add_argument("--postcode", type=int, help="postcode van de school")
+    parser.add_argument("--limit", type=int, default=3, help="hoeveel diensten (standaard 3)")
+    parser.add_argument("--json", action="store_true", help="uitvoer als JSON")
+    parser.add_argument("--batch", action="store_true",
+                        help='lees JSON-regels {"q": ..., "postcode": ...} van standaardinvoer')
+
+
+def answer_json(question: str, answer: Answer) -> dict:
+    return {
+        "q": question,
+        "themes": list(answer.themes),
+        "results": [
+            {"id": m.id, "score": round(m.score, 4), "organisation": m.service.organisation,
+             "name": m.service.name, "themes": list(m.themes), "words": list(m.words)}
+            for m in answer.matches
+        ],
+    }
+
+
+def answer_text(answer: Answer) -> str:
+    if not answer.found:
+        return "Niets gevonden dat goed past. Probeer het in andere woorden, of kies een thema."
+    lines = []
+    if answer.themes:
+        lines.append("Herkend: " + ", ".join(theme_label(t) for t in answer.themes))
+    for n, m in enumerate(answer.matches, 1):
+        s = m.service
+        lines.append(f"\n{n}. {s.organisation} · {s.name}  ({m.score:.2f})")
+        lines.append(f"   {s.summary}")
+        if s.contact.name:
+            role = f" ({s.contact.role})" if s.contact.role else ""
+            lines.append(f"   Contact: {s.contact.name}{role} {s.contact.phone or s.phone or ''}".rstrip())
+        why = [theme_label(t) for t in m.themes] + list(m.words)
+        if why:
+            lines.append("   Waarom: " + ", ".join(why))
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    kb = load_kb_or_exit(args.kb)
+    engine = SearchEngine(kb)
+    if args.batch:
+        for number, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                question, postcode = str(item.get("q") or ""), item.get("postcode")
+                postcode = int(postcode) if postcode not in (None, "") else None
+            except (ValueError, TypeError, AttributeError) as exc:
+                print(f"regel {number}: geen geldige JSON-vraag ({exc})", file=sys.stderr)
+                print(json.dumps({"q": None, "results": [], "error": "invalid input"}), flush=True)
+                continue
+            answer = engine.search(question, postcode, args.limit)
+            sys.stdout.write(json.dumps(answer_json(question, answer), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return 0
+    if not args.vraag:
+        print("Geef een vraag, bv. welzijnsbot zoek \"een mama wordt uit haar huis gezet\"", file=sys.stderr)
+        return 2
+    answer = engine.search(args.vraag, args.postcode, args.limit)
+    if args.json:
+        print(json.dumps(answer_json(args.vraag, answer), ensure_ascii=False, indent=2))
+    else:
+        print(answer_text(answer))
+    return 0

@@ -1,0 +1,104 @@
+"""Validation of single field values, shared by the YAML loader, the admin edits and imports.
+
+Each validator returns the normalised value or raises FieldError with a Dutch message that
+says what is expected, so that a coordinator or an editor knows how to fix it.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlparse
+
+import phonenumbers
+
+
+class FieldError(ValueError):
+    """A value that does not fit its field; the message is for the person who typed it."""
+
+
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
+_LANG = re.compile(r"^[a-z]{2}$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def phone(value: object) -> str:
+    """Belgian numbers may be written nationally; stored as E.164 (+3299991010)."""
+    text = str(value).strip()
+    try:
+        number = phonenumbers.parse(text, "BE")
+    except phonenumbers.NumberParseException:
+        number = None
+    # is_possible (not is_valid): fictional example ranges such as 09 999 .. .. must pass.
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise FieldError(
+            f"'{text}' is geen geldig telefoonnummer; verwacht bv. 09 999 10 10 of +32 9 999 10 10"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_national(e164: str) -> str:
+    """How people read a number: Belgian numbers nationally (09 999 10 10), others internationally."""
+    try:
+        number = phonenumbers.parse(e164, "BE")
+    except phonenumbers.NumberParseException:
+        return e164
+    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 32
+           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, fmt)
+
+
+def email(value: object) -> str:
+    text = str(value).strip()
+    if not _EMAIL.match(text):
+        raise FieldError(f"'{text}' is geen geldig e-mailadres; verwacht bv. onthaal@organisatie.be")
+    return text
+
+
+def url(value: object) -> str:
+    text = str(value).strip()
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or "." not in parsed.netloc or " " in text:
+        raise FieldError(f"'{text}' is geen geldige webpagina; verwacht bv. https://www.organisatie.be")
+    return text
+
+
+def iso_date(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FieldError(f"'{text}' is geen geldige datum; verwacht JJJJ-MM-DD, bv. 2026-10-01") from None
+
+
+def language(value: object) -> str:
+    text = str(value).strip().lower()
+    if not _LANG.match(text):
+        raise FieldError(f"'{value}' is geen taalcode; verwacht twee letters (ISO 639-1), bv. nl, fr, ar")
+    return text
+
+
+def slug(value: object) -> str:
+    text = str(value).strip()
+    if not _SLUG.match(text):
+        raise FieldError(f"'{text}' is geen geldige id; verwacht kleine letters, cijfers en streepjes")
+    return text
+
+
+def text(value: object, *, max_len: int | None = None, what: str = "tekst") -> str:
+    if isinstance(value, (dict, list)):
+        raise FieldError(f"verwacht {what} als gewone tekst, niet als lijst of blok")
+    result = str(value).strip()
+    if not result:
+        raise FieldError(f"{what} mag niet leeg zijn")
+    if max_len is not None and len(result) > max_len:
+        raise FieldError(f"{what} is {len(result)} tekens lang; maximaal {max_len}")
+    return result
+
+
+def postcode(value: object) -> int:
+    text_ = str(value).strip()
+    if not re.fullmatch(r"[1-9]\d{3}", text_):
+        raise FieldError(f"'{value}' is geen postcode; verwacht vier cijfers, bv. 9000")
+    return int(text_)

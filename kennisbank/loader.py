@@ -1,0 +1,474 @@
+"""Load and validate every region file of a knowledge-base directory, all problems at once.
+
+A coordinator fixes a file in one pass when every problem is listed with file, line, service id
+and field; the bot keeps serving the last good knowledge base when a new one has errors, so the
+loader never raises anything but KnowledgeBaseError for bad data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from . import fields
+from .fields import FieldError
+from .schema import (
+    AUDIENCES, CONTACT_KEYS, I18N_KEYS, LOCATION_KEYS, MUNICIPALITY_KEYS, REGION_KEYS,
+    SCHEMA_VERSION, SERVICE_KEYS, SERVICE_REQUIRED, STATUSES, SUMMARY_MAX, THEME_IDS, TOP_KEYS,
+    Contact, KnowledgeBase, Location, Municipality, Region, Service,
+)
+
+STALE_AFTER = timedelta(days=365)
+DEFAULT_KB = Path(__file__).resolve().parent.parent / "regions"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+    line: int | None = None
+    service: str | None = None
+    field: str | None = None
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        parts = [where]
+        if self.service:
+            parts.append(f"dienst {self.service}")
+        if self.field:
+            parts.append(f"veld {self.field}")
+        kind = "waarschuwing" if self.warning else "fout"
+        return f"{' · '.join(parts)}: {kind}: {self.message}"
+
+
+class KnowledgeBaseError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if not p.warning]
+        super().__init__(f"{len(errors)} fout(en) in de kennisbank:\n" + "\n".join(map(str, errors)))
+
+
+# ── YAML with line numbers ────────────────────────────────────────────────────────────────
+
+class _LineDict(dict):
+    """A mapping that remembers the line of each key, for messages that point at the spot."""
+    line: int = 0
+    key_lines: dict
+    duplicate_keys: list
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode):
+    data = _LineDict()
+    data.line = node.start_mark.line + 1
+    data.key_lines = {}
+    data.duplicate_keys = []
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            key = str(key)
+        if key in data:
+            data.duplicate_keys.append((key, key_node.start_mark.line + 1))
+        data[key] = loader.construct_object(value_node, deep=True)
+        data.key_lines[key] = key_node.start_mark.line + 1
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+    # An impossible date such as 2026-13-01 stays text, so validation reports it instead of crashing.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _line(obj: Any, key: str | None = None) -> int | None:
+    if isinstance(obj, _LineDict):
+        if key is not None and key in obj.key_lines:
+            return obj.key_lines[key]
+        return obj.line
+    return None
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
+    problems: list[Problem] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        indent = raw[: len(raw) - len(raw.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(Problem(file, "tab gebruikt om in te springen; gebruik spaties", number))
+    if problems:
+        return None, problems
+    try:
+        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        message = f"YAML-syntaxfout: {reason}" + (f" ({context})" if context else "")
+        return None, [Problem(file, message, line)]
+
+
+# ── validation ────────────────────────────────────────────────────────────────────────────
+
+class _FileChecker:
+    """Collects the problems of one file while building its model objects."""
+
+    def __init__(self, file: str, today: date):
+        self.file = file
+        self.today = today
+        self.problems: list[Problem] = []
+
+    def error(self, message: str, line: int | None = None, service: str | None = None,
+              field: str | None = None) -> None:
+        self.problems.append(Problem(self.file, message, line, service, field))
+
+    def warn(self, message: str, line: int | None = None, service: str | None = None,
+             field: str | None = None) -> None:
+        self.problems.append(Problem(self.file, message, line, service, field, warning=True))
+
+    def unknown_keys(self, obj: dict, allowed: frozenset, service: str | None, prefix: str = "") -> None:
+        for key in obj:
+            if key not in allowed:
+                hint = ", ".join(sorted(allowed))
+                self.error(f"onbekend veld '{key}' (toegelaten: {hint})", _line(obj, key), service,
+                           prefix + str(key))
+        for key, line in getattr(obj, "duplicate_keys", []):
+            self.error(f"veld '{key}' staat twee keer", line, service, prefix + str(key))
+
+    def value(self, validator, obj: dict, key: str, service: str | None, field: str | None = None):
+        """Run a field validator; on failure record the problem and return None."""
+        try:
+            return validator(obj[key])
+        except FieldError as exc:
+            self.error(str(exc), _line(obj, key), service, field or key)
+            return None
+
+    def str_list(self, obj: dict, key: str, service: str | None) -> tuple[str, ...]:
+        value = obj.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error("verwacht een lijst, bv. [a, b]", _line(obj, key), service, key)
+            return ()
+        out = []
+        for item in value:
+            if isinstance(item, (dict, list)) or item is None or str(item).strip() == "":
+                self.error("lijst bevat een leeg of samengesteld element", _line(obj, key), service, key)
+                continue
+            out.append(str(item).strip())
+        return tuple(out)
+
+    def check_region(self, doc: Any, expected_id: str) -> Region | None:
+        if not isinstance(doc, dict):
+            self.error("het bestand moet beginnen met 'schema', 'region' en 'services'", 1)
+            return None
+        self.unknown_keys(doc, TOP_KEYS, None)
+        if doc.get("schema") != SCHEMA_VERSION:
+            self.error(f"verwacht 'schema: {SCHEMA_VERSION}'", _line(doc, "schema"), None, "schema")
+        region = doc.get("region")
+        if not isinstance(region, dict):
+            self.error("het blok 'region' ontbreekt of is geen mapping", _line(doc, "region"), None, "region")
+            return None
+        self.unknown_keys(region, REGION_KEYS, None, "region.")
+        rid = None
+        if "id" not in region:
+            self.error("verplicht veld ontbreekt", _line(region), None, "region.id")
+        else:
+            rid = self.value(fields.slug, region, "id", None, "region.id")
+            if rid and rid != expected_id:
+                self.error(f"region.id '{rid}' moet gelijk zijn aan de bestandsnaam '{expected_id}'",
+                           _line(region, "id"), None, "region.id")
+        name = self.value(lambda v: fields.text(v, what="naam"), region, "name", None, "region.name") \
+            if "name" in region else None
+        if "name" not in region:
+            self.error("verplicht veld ontbreekt", _line(region), None, "region.name")
+        example = region.get("example", False)
+        if not isinstance(example, bool):
+            self.error("verwacht true of false", _line(region, "example"), None, "region.example")
+            example = False
+        municipalities: list[Municipality] = []
+        raw_munis = region.get("municipalities", [])
+        if not isinstance(raw_munis, list):
+            self.error("verwacht een lijst van gemeenten", _line(region, "municipalities"), None,
+                       "region.municipalities")
+            raw_munis = []
+        for m in raw_munis:
+            if not isinstance(m, dict):
+                self.error("verwacht {name: ..., postcodes: [...]}", _line(region, "municipalities"),
+                           None, "region.municipalities")
+                continue
+            self.unknown_keys(m, MUNICIPALITY_KEYS, None, "region.municipalities.")
+            mname = str(m.get("name", "")).strip()
+            if not mname:
+                self.error("gemeente zonder naam", _line(m), None, "region.municipalities.name")
+            codes = m.get("postcodes")
+            pcs: list[int] = []
+            if not isinstance(codes, list) or not codes:
+                self.error(f"gemeente '{mname}' heeft geen lijst met postcodes", _line(m), None,
+                           "region.municipalities.postcodes")
+            else:
+                for c in codes:
+                    try:
+                        pcs.append(fields.postcode(c))
+                    except FieldError as exc:
+                        self.error(str(exc), _line(m, "postcodes"), None, "region.municipalities.postcodes")
+            if mname:
+                municipalities.append(Municipality(mname, tuple(pcs)))
+        if rid is None or name is None:
+            return None
+        return Region(rid, name, example, tuple(municipalities), self.file)
+
+    def check_service(self, raw: Any, region: Region) -> Service | None:
+        if not isinstance(raw, dict):
+            self.error("een dienst moet een mapping zijn (id: ..., name: ...)", None)
+            return None
+        sid = str(raw.get("id", "")).strip() or None
+        self.unknown_keys(raw, SERVICE_KEYS, sid)
+        for key in SERVICE_REQUIRED:
+            if key not in raw or raw[key] in (None, "", []):
+                self.error("verplicht veld ontbreekt of is leeg", _line(raw), sid, key)
+        if sid is not None:
+            sid = self.value(fields.slug, raw, "id", sid)
+        v: dict[str, Any] = {}
+        for key in ("organisation", "name", "description", "hours", "cost", "how"):
+            if raw.get(key) not in (None, ""):
+                v[key] = self.value(lambda x, k=key: fields.text(x, what=k), raw, key, sid)
+        if raw.get("summary") not in (None, ""):
+            v["summary"] = self.value(lambda x: fields.text(x, max_len=SUMMARY_MAX, what="summary"),
+                                      raw, "summary", sid)
+        themes = self.str_list(raw, "themes", sid)
+        for t in themes:
+            if t not in THEME_IDS:
+                self.error(f"onbekend thema '{t}' (zie de lijst in kennisbank-format.md)",
+                           _line(raw, "themes"), sid, "themes")
+        audience = self.str_list(raw, "audience", sid)
+        for a in audience:
+            if a not in AUDIENCES:
+                self.error(f"onbekende doelgroep '{a}' (toegelaten: {', '.join(AUDIENCES)})",
+                           _line(raw, "audience"), sid, "audience")
+        languages = []
+        for lang in self.str_list(raw, "languages", sid):
+            try:
+                languages.append(fields.language(lang))
+            except FieldError as exc:
+                self.error(str(exc), _line(raw, "languages"), sid, "languages")
+        postcodes, area = self._area(raw, region, sid)
+        contact = self._contact(raw, sid)
+        location = self._location(raw, sid)
+        for key, validator in (("phone", fields.phone), ("email", fields.email), ("url", fields.url)):
+            if raw.get(key) not in (None, ""):
+                v[key] = self.value(validator, raw, key, sid)
+        reachable = any((contact.phone, contact.email, v.get("phone"), v.get("email"), v.get("url")))
+        raw_reach = any(raw.get(k) for k in ("phone", "email", "url")) or (
+            isinstance(raw.get("contact"), dict) and any(raw["contact"].get(k) for k in ("phone", "email")))
+        if not reachable and not raw_reach:
+            self.error("geen manier om de dienst te bereiken: geef contact.phone, contact.email, "
+                       "phone, email of url", _line(raw), sid, "contact")
+        status = str(raw.get("status", "active")).strip()
+        if status not in STATUSES:
+            self.error(f"onbekende status '{status}' (toegelaten: {', '.join(STATUSES)})",
+                       _line(raw, "status"), sid, "status")
+            status = "active"
+        last_verified = None
+        if raw.get("last_verified") not in (None, ""):
+            last_verified = self.value(fields.iso_date, raw, "last_verified", sid)
+            if last_verified and self.today - last_verified > STALE_AFTER:
+                self.warn(f"laatst bevestigd op {last_verified.isoformat()}, meer dan 12 maanden geleden",
+                          _line(raw, "last_verified"), sid, "last_verified")
+            if last_verified and last_verified > self.today:
+                self.error(f"last_verified {last_verified.isoformat()} ligt in de toekomst",
+                           _line(raw, "last_verified"), sid, "last_verified")
+        i18n = self._i18n(raw, sid)
+        if sid is None or any(v.get(k) is None for k in ("organisation", "name", "summary")) or not themes:
+            return None
+        return Service(
+            id=sid, organisation=v["organisation"], name=v["name"], summary=v["summary"],
+            themes=themes, region_id=region.id, postcodes=postcodes, area=area,
+            description=v.get("description"), keywords=self.str_list(raw, "keywords", sid),
+            audience=audience, contact=contact, phone=v.get("phone"), email=v.get("email"),
+            url=v.get("url"), location=location, hours=v.get("hours"), languages=tuple(languages),
+            cost=v.get("cost"), bring=self.str_list(raw, "bring", sid), how=v.get("how"), i18n=i18n,
+            status=status, last_verified=last_verified, example=region.example, file=self.file,
+            line=_line(raw),
+        )
+
+    def _area(self, raw: dict, region: Region, sid: str | None):
+        area = raw.get("area")
+        if area is None:
+            return frozenset(), ()
+        if area == "all":
+            return (None if region.is_flemish_layer else region.postcodes), "all"
+        if not isinstance(area, list) or not area:
+            self.error("verwacht 'all' of een lijst van gemeenten of postcodes", _line(raw, "area"), sid, "area")
+            return frozenset(), ()
+        by_name = {m.name.lower(): m for m in region.municipalities}
+        codes: set[int] = set()
+        for entry in area:
+            text = str(entry).strip()
+            if text.isdigit() and int(text) in region.postcodes:
+                codes.add(int(text))
+            elif text.lower() in by_name:
+                codes.update(by_name[text.lower()].postcodes)
+            else:
+                known = ", ".join(m.name for m in region.municipalities) or "geen (Vlaamse laag: gebruik 'all')"
+                self.error(f"'{text}' is geen gemeente of postcode van regio {region.id} (gemeenten: {known})",
+                           _line(raw, "area"), sid, "area")
+        return frozenset(codes), tuple(str(a) for a in area)
+
+    def _contact(self, raw: dict, sid: str | None) -> Contact:
+        c = raw.get("contact")
+        if c is None:
+            return Contact()
+        if not isinstance(c, dict):
+            self.error("verwacht een blok met name, role, phone, email", _line(raw, "contact"), sid, "contact")
+            return Contact()
+        self.unknown_keys(c, CONTACT_KEYS, sid, "contact.")
+        out: dict[str, Any] = {}
+        for key in ("name", "role"):
+            if c.get(key) not in (None, ""):
+                out[key] = self.value(lambda x, k=key: fields.text(x, what=k), c, key, sid, f"contact.{key}")
+        if c.get("phone") not in (None, ""):
+            out["phone"] = self.value(fields.phone, c, "phone", sid, "contact.phone")
+        if c.get("email") not in (None, ""):
+            out["email"] = self.value(fields.email, c, "email", sid, "contact.email")
+        return Contact(**out)
+
+    def _location(self, raw: dict, sid: str | None) -> Location | None:
+        loc = raw.get("location")
+        if loc is None:
+            return None
+        if not isinstance(loc, dict):
+            self.error("verwacht een blok met address, lat, lon", _line(raw, "location"), sid, "location")
+            return None
+        self.unknown_keys(loc, LOCATION_KEYS, sid, "location.")
+        coords = {}
+        for key, low, high in (("lat", -90, 90), ("lon", -180, 180)):
+            if loc.get(key) is None:
+                continue
+            value = loc[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                self.error(f"verwacht een getal tussen {low} en {high}", _line(loc, key), sid, f"location.{key}")
+            else:
+                coords[key] = float(value)
+        if ("lat" in coords) != ("lon" in coords):
+            self.error("geef lat en lon samen", _line(loc), sid, "location")
+            coords = {}
+        address = str(loc["address"]).strip() if loc.get("address") else None
+        return Location(address, coords.get("lat"), coords.get("lon"))
+
+    def _i18n(self, raw: dict, sid: str | None) -> dict[str, dict[str, str]]:
+        block = raw.get("i18n")
+        if block is None:
+            return {}
+        if not isinstance(block, dict):
+            self.error("verwacht per taal een blok, bv. fr: {summary: ...}", _line(raw, "i18n"), sid, "i18n")
+            return {}
+        out: dict[str, dict[str, str]] = {}
+        for lang, texts in block.items():
+            try:
+                code = fields.language(lang)
+            except FieldError as exc:
+                self.error(str(exc), _line(block, lang), sid, "i18n")
+                continue
+            if not isinstance(texts, dict):
+                self.error("verwacht een blok, bv. {summary: ...}", _line(block, lang), sid, f"i18n.{code}")
+                continue
+            self.unknown_keys(texts, I18N_KEYS, sid, f"i18n.{code}.")
+            out[code] = {k: str(v).strip() for k, v in texts.items() if k in I18N_KEYS and v}
+        return out
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    if directory.is_file():
+        return [directory]
+    return sorted(list(directory.glob("*.yaml")) + list(directory.glob("*.yml")))
+
+
+def check_directory(directory: Path | str | None = None, today: date | None = None
+                    ) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Validate every file; return the knowledge base (None when there are errors) and all problems."""
+    directory = Path(directory) if directory is not None else DEFAULT_KB
+    today = today or date.today()
+    problems: list[Problem] = []
+    if not directory.exists():
+        return None, [Problem(str(directory), "map of bestand bestaat niet")]
+    files = _yaml_files(directory)
+    if not files:
+        return None, [Problem(str(directory), "geen *.yaml-bestanden gevonden")]
+    regions: dict[str, Region] = {}
+    services: dict[str, Service] = {}
+    service_origin: dict[str, str] = {}
+    postcode_owner: dict[int, str] = {}
+    for path in files:
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, f"kan het bestand niet lezen als UTF-8: {exc}"))
+            continue
+        doc, yaml_problems = parse_yaml(text, name)
+        if yaml_problems:
+            problems.extend(yaml_problems)
+            continue
+        checker = _FileChecker(name, today)
+        region = checker.check_region(doc, path.stem)
+        if region is not None:
+            if region.id in regions:
+                checker.error(f"regio '{region.id}' staat ook in {regions[region.id].file}", _line(doc, "region"),
+                              None, "region.id")
+            regions[region.id] = region
+            for m in region.municipalities:
+                for pc in m.postcodes:
+                    owner = postcode_owner.get(pc)
+                    if owner and owner != region.id:
+                        checker.error(f"postcode {pc} hoort al bij regio '{owner}'", _line(doc["region"],
+                                      "municipalities"), None, "region.municipalities.postcodes")
+                    postcode_owner.setdefault(pc, region.id)
+        raw_services = doc.get("services") if isinstance(doc, dict) else None
+        if raw_services is None:
+            raw_services = []
+        if not isinstance(raw_services, list):
+            checker.error("'services' moet een lijst zijn", _line(doc, "services"), None, "services")
+            raw_services = []
+        for raw in raw_services:
+            if region is None:
+                break
+            service = checker.check_service(raw, region)
+            sid = raw.get("id") if isinstance(raw, dict) else None
+            if sid is not None and str(sid) in service_origin:
+                checker.error(f"id '{sid}' bestaat al in {service_origin[str(sid)]}", _line(raw, "id"), str(sid), "id")
+                continue
+            if sid is not None:
+                service_origin[str(sid)] = name
+            if service is not None:
+                services[service.id] = service
+        problems.extend(checker.problems)
+    if any(not p.warning for p in problems):
+        return None, problems
+    return KnowledgeBase(regions, services, [p for p in problems if p.warning]), problems
+
+
+def load_knowledge_base(directory: Path | str | None = None, today: date | None = None) -> KnowledgeBase:
+    """The validated knowledge base, or KnowledgeBaseError listing every error."""
+    kb, problems = check_directory(directory, today)
+    if kb is None:
+        raise KnowledgeBaseError(problems)
+    return kb
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if not p.warning]
+

@@ -1,0 +1,149 @@
+"""The validated model of the knowledge base (schema 1, see shared/kennisbank-format.md).
+
+Everything downstream (search, rendering, export) reads these frozen objects, never raw YAML,
+so a field is checked once, in the loader, and trusted everywhere after.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+SCHEMA_VERSION = 1
+
+# The 24 theme ids are a fixed contract with the data files; labels and synonyms live in themes.yaml.
+THEME_IDS: tuple[str, ...] = (
+    "huisvesting", "schulden", "inkomen", "schoolkosten", "voeding", "basisbehoeften",
+    "hygiene", "gezondheid", "psychisch-welzijn", "opvoeding", "geweld", "werk",
+    "taal-inburgering", "verblijf", "administratie", "juridisch", "energie", "kinderopvang",
+    "vrije-tijd", "huiswerk", "leerlingbegeleiding", "ouderbetrokkenheid", "netwerk-school",
+    "crisis",
+)
+AUDIENCES: tuple[str, ...] = ("gezinnen", "kinderen", "jongeren", "scholen")
+STATUSES: tuple[str, ...] = ("active", "temporarily-closed", "inactive")
+
+# Keys allowed in each mapping; anything else is an error so that a typo never drops data.
+REGION_KEYS = frozenset({"id", "name", "example", "municipalities"})
+MUNICIPALITY_KEYS = frozenset({"name", "postcodes"})
+SERVICE_KEYS = frozenset({
+    "id", "organisation", "name", "summary", "description", "themes", "keywords", "audience",
+    "area", "contact", "phone", "email", "url", "location", "hours", "languages", "cost",
+    "bring", "how", "i18n", "status", "last_verified",
+})
+SERVICE_REQUIRED = ("id", "organisation", "name", "summary", "themes", "area")
+CONTACT_KEYS = frozenset({"name", "role", "phone", "email"})
+LOCATION_KEYS = frozenset({"address", "lat", "lon"})
+I18N_KEYS = frozenset({"summary", "name", "description", "how"})
+TOP_KEYS = frozenset({"schema", "region", "services"})
+SUMMARY_MAX = 200
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str | None = None
+    role: str | None = None
+    phone: str | None = None  # E.164, normalised by the loader
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class Municipality:
+    name: str
+    postcodes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    example: bool
+    municipalities: tuple[Municipality, ...]
+    file: str = ""
+
+    @property
+    def is_flemish_layer(self) -> bool:
+        """A region without municipalities serves all of Flanders (vlaanderen.yaml)."""
+        return not self.municipalities
+
+    @property
+    def postcodes(self) -> frozenset[int]:
+        return frozenset(pc for m in self.municipalities for pc in m.postcodes)
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    organisation: str
+    name: str
+    summary: str
+    themes: tuple[str, ...]
+    region_id: str
+    # None means "the whole region" (area: all); otherwise the postcodes served.
+    postcodes: frozenset[int] | None
+    area: tuple[str, ...] | str = "all"  # as written in the file, kept for export
+    description: str | None = None
+    keywords: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    contact: Contact = field(default_factory=Contact)
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+    location: Location | None = None
+    hours: str | None = None
+    languages: tuple[str, ...] = ()
+    cost: str | None = None
+    bring: tuple[str, ...] = ()
+    how: str | None = None
+    i18n: dict[str, dict[str, str]] = field(default_factory=dict, hash=False, compare=True)
+    status: str = "active"
+    last_verified: date | None = None
+    example: bool = False
+    file: str = ""
+    line: int | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != "inactive"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "temporarily-closed"
+
+    def serves(self, postcode: int | None) -> bool:
+        """Without a postcode every service is a candidate; with one, only those serving it."""
+        return postcode is None or self.postcodes is None or postcode in self.postcodes
+
+
+@dataclass
+class KnowledgeBase:
+    regions: dict[str, Region]
+    services: dict[str, Service]
+    warnings: list = field(default_factory=list)
+
+    def region_of(self, service: Service) -> Region:
+        return self.regions[service.region_id]
+
+    def region_for_postcode(self, postcode: int) -> Region | None:
+        for region in self.regions.values():
+            if postcode in region.postcodes:
+                return region
+        return None
+
+    def municipality_for_postcode(self, postcode: int) -> Municipality | None:
+        for region in self.regions.values():
+            for m in region.municipalities:
+                if postcode in m.postcodes:
+                    return m
+        return None
+
+    def municipalities(self) -> list[tuple[Region, Municipality]]:
+        return [(r, m) for r in self.regions.values() for m in r.municipalities]
+
+    def active_services(self) -> list[Service]:
+        return [s for s in self.services.values() if s.is_active]
