@@ -61,7 +61,7 @@ class _LineDict(dict):
     duplicate_keys: list
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     pass
 
 
