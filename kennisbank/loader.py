@@ -469,6 +469,26 @@ def load_knowledge_base(directory: Path | str | None = None, today: date | None 
     return kb
 
 
+def load_knowledge_base_cached(directory: Path | str | None = None) -> KnowledgeBase:
+    """Like load_knowledge_base, but reuses the validated model while no region file changed.
+
+    For start-up paths (bot, zoek); `welzijnsbot check` always reads the files afresh.
+    """
+    from . import cache
+
+    directory = Path(directory) if directory is not None else DEFAULT_KB
+    files = _yaml_files(directory) if directory.exists() else []
+    key = cache.fingerprint(files) if files else None
+    if key is not None:
+        kb = cache.load("kb", key)
+        if isinstance(kb, KnowledgeBase):
+            return kb
+    kb = load_knowledge_base(directory)
+    if key is not None:
+        cache.save("kb", key, kb)
+    return kb
+
+
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if not p.warning]
 

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kennisbank.loader import DEFAULT_KB, KnowledgeBaseError, load_knowledge_base
+from kennisbank.loader import DEFAULT_KB, KnowledgeBaseError, load_knowledge_base_cached
 from kennisbank.schema import KnowledgeBase
 
 
@@ -17,7 +17,7 @@ def add_kb_option(parser: argparse.ArgumentParser) -> None:
 def load_kb_or_exit(path: Path) -> KnowledgeBase:
     """Load for commands that need good data: print every error and exit 1 instead of a traceback."""
     try:
-        return load_knowledge_base(path)
+        return load_knowledge_base_cached(path)
     except KnowledgeBaseError as exc:
         for problem in exc.problems:
             if not problem.warning:

@@ -1,0 +1,76 @@
+"""A disk cache for work derived from the region files (the validated model, the search index).
+
+Parsing 20,000 services of YAML takes seconds even with libyaml; the bot and `zoek` should start
+in well under that. The cache key is a fingerprint of every region file (name, size, mtime) and
+of the code that reads them, so an edited file or a new release never serves stale data.
+The cache lives in the user's own cache directory (pickle is only read from there) and is purely
+an optimisation: any problem reading or writing it falls back to the slow path.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+log = logging.getLogger(__name__)
+
+_CODE_FILES = ("schema.py", "fields.py", "loader.py", "text.py", "search.py", "themes.yaml", "themes.py")
+
+
+def cache_dir() -> Path | None:
+    """WELZIJNSBOT_CACHE_DIR, else $XDG_CACHE_HOME/welzijnsbot; '' or 'off' disables caching."""
+    configured = os.environ.get("WELZIJNSBOT_CACHE_DIR")
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "0") else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "welzijnsbot"
+
+
+def fingerprint(files: Iterable[Path], extra: str = "") -> str:
+    """Changes whenever a data file or the code that interprets it changes."""
+    h = hashlib.sha256(extra.encode())
+    here = Path(__file__).resolve().parent
+    for name in _CODE_FILES:
+        path = here / name
+        if path.exists():
+            st = path.stat()
+            h.update(f"{name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    for path in sorted(Path(f).resolve() for f in files):
+        st = path.stat()
+        h.update(f"{path}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:32]
+
+
+def load(kind: str, key: str) -> Any | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    path = directory / f"{kind}-{key}.pickle"
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)  # noqa: S301 - written by this program into the user's cache dir
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a corrupt or incompatible cache is only a missed shortcut
+        log.warning("cache %s onbruikbaar (%s); opnieuw opbouwen", path.name, type(exc).__name__)
+        return None
+
+
+def save(kind: str, key: str, value: Any) -> None:
+    directory = cache_dir()
+    if directory is None:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in directory.glob(f"{kind}-*.pickle"):
+            old.unlink(missing_ok=True)  # one generation per kind is enough
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{kind}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, directory / f"{kind}-{key}.pickle")
+    except OSError as exc:
+        log.warning("cache niet geschreven (%s)", type(exc).__name__)
