@@ -23,6 +23,19 @@ MIGRATIONS: list[tuple[int, str]] = [
             updated_at  TEXT NOT NULL DEFAULT (datetime('now'))
         );
     """),
+    # 2: anonymous need signals (kennisbank/signals.py): no text, no user or chat id.
+    (2, """
+        CREATE TABLE signal (
+            id            INTEGER PRIMARY KEY,
+            day           TEXT NOT NULL,
+            municipality  TEXT,
+            themes        TEXT NOT NULL DEFAULT '',
+            services      TEXT NOT NULL DEFAULT '',
+            fitted        INTEGER NOT NULL,
+            feedback      TEXT
+        );
+        CREATE INDEX signal_day ON signal(day);
+    """),
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")
