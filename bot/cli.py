@@ -13,6 +13,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("bot.commands.check", "controleer de kennisbank (YAML) en toon elke fout"),
     "zoek": ("bot.commands.zoek", "zoek diensten voor een vraag"),
+    "signalen": ("bot.commands.signalen", "anonieme signalen: welke noden, waar niets paste (met grafiek)"),
 }
 
 
