@@ -1,0 +1,62 @@
+"""The knowledge-base cache is only a shortcut: it never serves data older than the files."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kennisbank import cache
+from kennisbank.loader import KnowledgeBaseError, load_knowledge_base, load_knowledge_base_cached
+
+BENCHMARK_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
+
+
+@pytest.fixture
+def kb_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
+    target = tmp_path / "kb"
+    shutil.copytree(BENCHMARK_KB, target)
+    for f in target.iterdir():
+        f.chmod(0o644)
+    return target
+
+
+def test_cached_load_equals_fresh_load_and_writes_one_file(kb_dir, tmp_path):
+    first = load_knowledge_base_cached(kb_dir)
+    files = list((tmp_path / "cache").glob("kb-*.pickle"))
+    assert len(files) == 1
+    second = load_knowledge_base_cached(kb_dir)
+    assert second.services == load_knowledge_base(kb_dir).services == first.services
+
+
+def test_an_edited_file_is_read_again(kb_dir):
+    load_knowledge_base_cached(kb_dir)
+    path = kb_dir / "lindeland.yaml"
+    text = path.read_text(encoding="utf-8").replace("name: Schuldbemiddeling", "name: Schuldbemiddeling en advies", 1)
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    kb = load_knowledge_base_cached(kb_dir)
+    assert kb.services["ocmw-lindegem-schuldbemiddeling"].name == "Schuldbemiddeling en advies"
+
+
+def test_a_broken_file_is_never_hidden_by_the_cache(kb_dir):
+    load_knowledge_base_cached(kb_dir)
+    path = kb_dir / "vlaanderen.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n  - id: [kapot\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError):
+        load_knowledge_base_cached(kb_dir)
+
+
+def test_a_corrupt_cache_file_falls_back_to_the_files(kb_dir, tmp_path):
+    load_knowledge_base_cached(kb_dir)
+    for f in (tmp_path / "cache").glob("kb-*.pickle"):
+        f.write_bytes(b"not a pickle")
+    assert len(load_knowledge_base_cached(kb_dir).services) == len(load_knowledge_base(kb_dir).services)
+
+
+def test_caching_can_be_switched_off(kb_dir, monkeypatch):
+    monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", "off")
+    assert cache.cache_dir() is None
+    assert load_knowledge_base_cached(kb_dir).services
