@@ -5,14 +5,26 @@ Public API (used by the bot, the CLI and the benchmarks; keep it stable):
   SearchEngine(kb).by_theme(theme_id, postcode=None, limit=3) -> Answer
   SearchEngine(kb).entry_points(postcode) -> list[Service]
   search(kb, question, postcode=None, limit=3) -> Answer   (convenience)
+
+How a question is answered (all data, no model; every step can be shown to the user):
+  1. kennisbank/text.py turns the question into stemmed terms (accents, typos, compounds,
+     abbreviations, French/English words).
+  2. The theme taxonomy (themes.yaml) recognises the needs: a phrase counts when all its words
+     appear close together. "phrases" name a need, "signals" describe it, "weak" words only hint.
+  3. Only services that serve the postcode and cover a recognised need are candidates; the
+     words they share with the question (keywords count most, then name, summary, description,
+     rarer words more than common ones) order them.
+  4. No need recognised: no answer. Only weak hints: ambiguous, the bot asks back with the themes.
 """
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
-from .schema import KnowledgeBase, Service
+from .schema import THEME_IDS, KnowledgeBase, Service
+from .text import GENERIC, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, words
+from .themes import load_themes
 
 
 @dataclass(frozen=True)
@@ -38,37 +50,264 @@ class Answer:
         return bool(self.matches)
 
 
+# How much one matched taxonomy entry says about a need.
+KIND_WEIGHT = {"phrases": 1.0, "signals": 0.8, "weak": 0.3}
+CONFIDENT = 0.75      # a need this strong is answered
+HINT = 0.25           # a need this strong is offered as a choice when asking back
+RELATIVE = 0.3        # other needs count when at least this share of the strongest
+WINDOW = 3            # words allowed between the words of one phrase
+# Where a question word is found in a service, and how much that says.
+FIELD_WEIGHT = {"keywords": 3.0, "name": 2.5, "summary": 1.5, "organisation": 1.0, "description": 0.7}
+PART_FACTOR = 0.5     # a compound part ("schuld" in "schuldbemiddeling") is weaker evidence
+TEXT_SCALE = 6.0      # text evidence e/(e+TEXT_SCALE) stays below 1
+TEXT_WEIGHT = 1.2     # text evidence relative to one clearly named need
+TEXT_ALONE = 0.6      # text evidence that answers even without a recognised need
+FLANDERS = ""         # partition key of the Flemish layer (services without postcodes)
+_GENERIC_KEYS = frozenset(stem(w) for w in GENERIC)
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    theme: str
+    keys: tuple[str, ...]
+    weight: float
+
+
+@dataclass
+class _Partition:
+    """Services of one region (or the Flemish layer): a query only touches the partitions it may answer from."""
+    postings: dict[str, list[tuple[int, float]]]
+    by_theme: dict[str, list[int]]
+
+
 class SearchEngine:
     """Builds its index once; each query only looks at services that can match."""
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self._texts = {
-            s.id: " ".join([s.organisation, s.name, s.summary, " ".join(s.keywords)]).lower()
-            for s in kb.active_services()
-        }
+        self.themes = load_themes()
+        self.synonyms = Synonyms.load()
+        self._services: list[Service] = [s for s in kb.services.values() if s.is_active]
+        self.vocab = Vocabulary(self._known_words())
+        self._phrases, self._phrases_by_key = self._build_phrases()
+        self._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
+        self._parts: dict[str, _Partition] = {}
+        self._idf: dict[str, float] = {}
+        self._build_index()
 
-    def _candidates(self, postcode: int | None) -> list[Service]:
-        return [s for s in self.kb.active_services() if s.serves(postcode)]
+    # ── building ────────────────────────────────────────────────────────────
+    def _known_words(self) -> set[str]:
+        known: set[str] = set()
+        for theme in self.themes.values():
+            for phrase in (*theme.phrases, *theme.signals, *theme.weak):
+                known.update(words(phrase))
+        for target in self.synonyms.single.values():
+            known.update(target)
+        for target in self.synonyms.multi.values():
+            known.update(target)
+        seen: set[str] = set()
+        for s in self._services:
+            for text in (s.organisation, s.name, s.summary, s.description or "", " ".join(s.keywords)):
+                if text not in seen:  # shared boilerplate is read once
+                    seen.add(text)
+                    known.update(words(text))
+        return known - STOPWORDS
+
+    def _build_phrases(self):
+        phrases: list[_Phrase] = []
+        by_key: dict[str, list[int]] = defaultdict(list)
+        for theme in self.themes.values():
+            for kind in ("phrases", "signals", "weak"):
+                for text in getattr(theme, kind):
+                    keys = tuple(dict.fromkeys(stem(w) for w in words(text) if w not in STOPWORDS))
+                    if all(k in _GENERIC_KEYS for k in keys):
+                        # "ons team", "als school": the small words are what makes it a phrase
+                        keys = tuple(dict.fromkeys(w if w in STOPWORDS else stem(w) for w in words(text)))
+                    if not keys:
+                        continue
+                    weight = KIND_WEIGHT[kind] * (1 + 0.2 * (len(keys) - 1))
+                    by_key[keys[0]].append(len(phrases))
+                    phrases.append(_Phrase(theme.id, keys, weight))
+        return phrases, dict(by_key)
+
+    def _build_index(self) -> None:
+        cache: dict[str, list[tuple[str, bool]]] = {}
+
+        def terms(text: str) -> list[tuple[str, bool]]:
+            if text not in cache:
+                cache[text] = index_terms(text, self.vocab)
+            return cache[text]
+
+        df: dict[str, int] = defaultdict(int)
+        for idx, s in enumerate(self._services):
+            weights: dict[str, float] = {}
+            fields = {"keywords": " ".join(s.keywords), "name": s.name, "summary": s.summary,
+                      "organisation": s.organisation, "description": s.description or ""}
+            for field, text in fields.items():
+                base = FIELD_WEIGHT[field]
+                for key, part in terms(text):
+                    w = base * (PART_FACTOR if part else 1.0)
+                    if w > weights.get(key, 0.0):
+                        weights[key] = w
+            part = self._parts.setdefault(self._partition_key(s), _Partition(defaultdict(list), defaultdict(list)))
+            for key, w in weights.items():
+                part.postings[key].append((idx, w))
+                df[key] += 1
+            for theme in s.themes:
+                part.by_theme[theme].append(idx)
+        n = max(len(self._services), 1)
+        self._idf = {key: math.log(1 + n / count) for key, count in df.items()}
+
+    @staticmethod
+    def _partition_key(s: Service) -> str:
+        return FLANDERS if s.postcodes is None else s.region_id
+
+    def _partitions(self, postcode: int | None) -> list[_Partition]:
+        if postcode is None:
+            return list(self._parts.values())
+        keys = [FLANDERS, self._region_of_postcode.get(postcode)]
+        return [self._parts[k] for k in keys if k in self._parts]
+
+    # ── answering ───────────────────────────────────────────────────────────
+    def recognise(self, terms: list[Term]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Theme scores from the taxonomy, and the typed words that made each theme."""
+        positions: dict[str, list[int]] = defaultdict(list)
+        typed: dict[str, str] = {}
+        part_keys: set[str] = set()
+        pos = -1
+        last_typed = None
+        for term in terms:
+            if term.typed != last_typed:  # expansions and compound parts share their word's place
+                pos += 1
+            last_typed = term.typed
+            positions[term.key].append(pos)
+            typed.setdefault(term.key, term.typed)
+            if term.part:
+                part_keys.add(term.key)
+        hits: list[tuple[float, _Phrase]] = []
+        for key in positions:
+            for pid in self._phrases_by_key.get(key, ()):
+                phrase = self._phrases[pid]
+                if not all(k in positions for k in phrase.keys):
+                    continue
+                if len(phrase.keys) > 1 and not self._close(phrase.keys, positions):
+                    continue
+                weight = phrase.weight
+                if all(k in part_keys for k in phrase.keys):
+                    weight *= 0.7
+                hits.append((weight, phrase))
+        # Strongest phrases first; a question word counts once per theme ("krap" in "ze zitten krap").
+        hits.sort(key=lambda h: -h[0])
+        found: dict[str, list[float]] = defaultdict(list)
+        why: dict[str, list[str]] = defaultdict(list)
+        used: dict[str, set[str]] = defaultdict(set)
+        for weight, phrase in hits:
+            words_of = {typed[k] for k in phrase.keys}
+            if words_of & used[phrase.theme]:
+                continue
+            used[phrase.theme] |= words_of
+            found[phrase.theme].append(weight)
+            why[phrase.theme].extend(typed[k] for k in phrase.keys if typed[k] not in why[phrase.theme])
+        scores = {}
+        for theme, weights in found.items():
+            weights.sort(reverse=True)
+            scores[theme] = sum(w * 0.6 ** i for i, w in enumerate(weights))
+        return scores, why
+
+    @staticmethod
+    def _close(keys: tuple[str, ...], positions: dict[str, list[int]]) -> bool:
+        span = WINDOW + len(keys)
+        for start in positions[keys[0]]:
+            if all(any(abs(p - start) <= span for p in positions[k]) for k in keys[1:]):
+                return True
+        return False
 
     def search(self, question: str, postcode: int | None = None, limit: int = 3) -> Answer:
-        question = (question or "").strip().lower()
-        if not question:
+        terms = analyse(question or "", self.vocab, self.synonyms)
+        if all(t.stop for t in terms):
             return Answer((), ())
-        scored = []
-        for s in self._candidates(postcode):
-            score = fuzz.token_set_ratio(question, self._texts[s.id]) / 100
-            if score >= 0.6:
-                scored.append(Match(s, score, (), ()))
-        scored.sort(key=lambda m: -m.score)
-        return Answer(tuple(scored[:limit]), ())
+        theme_scores, why = self.recognise(terms)
+        top = max(theme_scores.values(), default=0.0)
+        needs = {t: v for t, v in theme_scores.items() if v >= HINT and v >= RELATIVE * top}
+        ranked_needs = tuple(sorted(needs, key=lambda t: (-needs[t], THEME_IDS.index(t))))
+
+        # Text evidence: every non-generic question term, looked up in the allowed partitions only.
+        query: dict[str, tuple[float, str]] = {}
+        for term in terms:
+            if term.stop or term.key in _GENERIC_KEYS or term.typed in GENERIC:
+                continue
+            factor = PART_FACTOR if term.part else 1.0
+            if factor > query.get(term.key, (0.0, ""))[0]:
+                query[term.key] = (factor, term.typed)
+        text: dict[int, float] = defaultdict(float)
+        matched: dict[int, list[str]] = defaultdict(list)
+        candidates: set[int] = set()
+        for part in self._partitions(postcode):
+            for key, (factor, typed) in query.items():
+                idf = self._idf.get(key, 0.0) * factor
+                for idx, w in part.postings.get(key, ()):
+                    text[idx] += idf * w
+                    if typed not in matched[idx]:
+                        matched[idx].append(typed)
+            for theme in needs:
+                candidates.update(part.by_theme.get(theme, ()))
+        candidates.update(text)
+
+        confident = top >= CONFIDENT
+        scored: list[Match] = []
+        for idx in candidates:
+            s = self._services[idx]
+            if not s.serves(postcode):
+                continue
+            evidence = text.get(idx, 0.0)
+            text_part = evidence / (evidence + TEXT_SCALE)
+            covered = [t for t in s.themes if t in needs]
+            if not covered and not (text_part >= TEXT_ALONE and confident):
+                continue
+            theme_part = 0.0
+            for rank, t in enumerate(s.themes):
+                if t in needs:
+                    value = needs[t] * (1.0 if rank == 0 else 0.85)
+                    theme_part = max(theme_part, value) + 0.4 * min(theme_part, value)
+            total = theme_part + TEXT_WEIGHT * text_part
+            if s.is_closed:
+                total *= 0.95
+            reasons = list(matched.get(idx, ()))
+            for t in covered:
+                reasons.extend(w for w in why[t] if w not in reasons)
+            scored.append(Match(s, total, tuple(covered), tuple(reasons)))
+
+        if not confident:
+            hints = ranked_needs[:4]
+            return Answer((), hints, ambiguous=bool(hints))
+        scored.sort(key=lambda m: (-m.score, m.service.id))
+        best = scored[0].score if scored else 1.0
+        matches = tuple(Match(m.service, round(m.score / (m.score + 1.0), 4), m.themes, m.words)
+                        for m in scored[:limit] if m.score >= 0.35 * best)
+        return Answer(matches, ranked_needs)
 
     def by_theme(self, theme_id: str, postcode: int | None = None, limit: int = 3) -> Answer:
-        hits = [Match(s, 1.0, (theme_id,), ()) for s in self._candidates(postcode) if theme_id in s.themes]
-        return Answer(tuple(hits[:limit]), (theme_id,))
+        """Services for a need chosen with a button: main theme first, local before Flemish."""
+        hits = []
+        for part in self._partitions(postcode):
+            for idx in part.by_theme.get(theme_id, ()):
+                s = self._services[idx]
+                if s.serves(postcode):
+                    hits.append(s)
+        hits.sort(key=lambda s: (s.themes.index(theme_id), s.postcodes is None, s.is_closed, s.id))
+        return Answer(tuple(Match(s, 1.0, (theme_id,), ()) for s in hits[:limit]), (theme_id,))
 
     def entry_points(self, postcode: int | None) -> list[Service]:
-        return [s for s in self._candidates(postcode) if "onthaal" in s.name.lower()][:3]
+        """The general front doors (onthaal) when the school does not know where to start."""
+        out = []
+        for part in self._partitions(postcode):
+            for idxs in part.by_theme.values():
+                for idx in idxs:
+                    s = self._services[idx]
+                    if s.serves(postcode) and "onthaal" in s.name.lower() and s not in out:
+                        out.append(s)
+        out.sort(key=lambda s: (s.postcodes is None, s.id))
+        return out[:3]
 
 
 def search(kb: KnowledgeBase, question: str, postcode: int | None = None, limit: int = 3) -> Answer:

@@ -17,7 +17,9 @@ class Theme:
     id: str
     label: str
     emoji: str
-    phrases: tuple[str, ...]
+    phrases: tuple[str, ...]   # name the need: enough on their own
+    signals: tuple[str, ...] = ()  # describe what staff see without naming the need
+    weak: tuple[str, ...] = ()     # only hint at the need; alone they make the bot ask back
 
 
 @lru_cache(maxsize=1)
@@ -28,7 +30,8 @@ def load_themes() -> dict[str, Theme]:
         missing, extra = set(THEME_IDS) - set(raw), set(raw) - set(THEME_IDS)
         raise ValueError(f"themes.yaml: ontbrekend {sorted(missing)}, onbekend {sorted(extra)}")
     return {
-        tid: Theme(tid, raw[tid]["label"], raw[tid].get("emoji", ""), tuple(raw[tid].get("phrases", ())))
+        tid: Theme(tid, raw[tid]["label"], raw[tid].get("emoji", ""), tuple(raw[tid].get("phrases", ())),
+                   tuple(raw[tid].get("signals", ())), tuple(raw[tid].get("weak", ())))
         for tid in THEME_IDS
     }
 

@@ -1,0 +1,227 @@
+"""Turn phone-typed Flemish into comparable terms: folding, synonyms, stemming, compounds, typos.
+
+Both sides (the knowledge base and the question) go through the same Analyzer, so "Uithuiszetting",
+"uithuiszettingen" and "uithuiszeting" end up as the same term. Everything here is plain data and
+a Snowball stemmer: no model download, fully explainable.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.yaml")
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+# Words that carry no need on their own (Dutch, Flemish spelling as typed, a little French/English).
+STOPWORDS = frozenset("""
+de het een en of maar want dus als dan die dat deze dit da wa wat wie waar wanneer hoe waarom welk welke
+ik je jij u hij zij ze we wij jullie men mij me mijn m zijn haar hun hen ons onze uw ze zich zelf
+is ben bent was waren wordt worden werd zijn zou zouden kan kun kunt kunnen kunne kon konden moet moeten
+mag mogen wil wilt willen heeft hebben heb had hadden doet doen deed gaat gaan ging krijgt krijgen
+er hier daar nu al nog ook wel toch eens even maar zo zoals heel erg echt veel weinig iets iemand
+in op aan van voor met bij naar om uit over tot door tegen na onder tussen zonder sinds tijdens per
+t s k n nen ne den d der des te ter
+le la les un une des du et ou est sont pour avec dans sur pas ne que qui
+the a an and or is are to of in on for with at by from my our his her their this that it be
+we kan moet zeggen zegt vraag vragen weet weten denk denken graag misschien precies eigenlijk
+""".split())
+
+# Words too common in this domain to say which service fits (still matched inside theme phrases).
+GENERIC = frozenset("""
+mama papa moeder vader ouder ouders kind kinderen kindje kindjes leerling leerlingen gezin gezinnen
+school klas juf meester jongen meisje zoon dochter thuis dag week maand jaar keer hulp helpen
+iemand contact bellen dienst diensten vrouw man broer zus oudste jongste baby
+leerkracht leerkrachten team geen niet niks nooit jaar jaren euro
+""".split())
+
+# Dutch compounds glue parts with these letters ("schoolkosten", "kinder-s-opvang", "huiz-en-markt").
+_LINKS = ("", "s", "e", "en")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: phone typing rarely has them."""
+    text = unicodedata.normalize("NFKD", (text or "").lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+_stemmer = snowballstemmer.stemmer("dutch")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball Dutch stem, with a final d/t dropped so "schuld"/"schulden", "betaal"/"betaald" meet."""
+    s = _stemmer.stemWord(word)
+    if len(s) > 4 and s[-1] in "dt":
+        s = s[:-1]
+    return s
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Question words rewritten before matching: abbreviations, French/English, dialect spellings."""
+    single: dict[str, tuple[str, ...]]
+    multi: dict[tuple[str, ...], tuple[str, ...]]
+
+    @classmethod
+    def load(cls, path: Path = SYNONYMS_FILE) -> "Synonyms":
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        single, multi = {}, {}
+        for group in raw.values():
+            for source, target in (group or {}).items():
+                key = tuple(words(str(source)))
+                value = tuple(words(str(target)))
+                if not key or not value:
+                    continue
+                if len(key) == 1:
+                    single[key[0]] = value
+                else:
+                    multi[key] = value
+        return cls(single, multi)
+
+    def expand(self, tokens: list[str]) -> list[tuple[str, str]]:
+        """(word to match, word as the user typed it); multi-word sources first, longest first."""
+        out: list[tuple[str, str]] = []
+        i = 0
+        longest = max((len(k) for k in self.multi), default=1)
+        while i < len(tokens):
+            for n in range(min(longest, len(tokens) - i), 1, -1):
+                target = self.multi.get(tuple(tokens[i:i + n]))
+                if target:
+                    typed = " ".join(tokens[i:i + n])
+                    out.extend((w, typed) for w in target)
+                    i += n
+                    break
+            else:
+                tok = tokens[i]
+                target = self.single.get(tok)
+                if target:
+                    if tok not in target:
+                        out.append((tok, tok))
+                    out.extend((w, tok) for w in target)
+                else:
+                    out.append((tok, tok))
+                i += 1
+        return out
+
+
+class Vocabulary:
+    """The words the knowledge base and taxonomy know; used to split compounds and fix typos."""
+
+    def __init__(self, known_words: set[str]):
+        self.words = {w for w in known_words if len(w) >= 3 and not w.isdigit()}
+        self.stems = {stem(w) for w in self.words}
+        self._by_initial: dict[str, list[str]] = {}
+        for w in sorted(self.words):
+            if len(w) >= 4:
+                self._by_initial.setdefault(w[0], []).append(w)
+        self._split_cache: dict[str, tuple[str, ...]] = {}
+        self._typo_cache: dict[str, str | None] = {}
+
+    def known(self, word: str) -> bool:
+        return word in self.words or stem(word) in self.stems
+
+    def base(self, word: str) -> str | None:
+        """The known word behind a diminutive ("huisje" -> huis, "appartementje" -> appartement)."""
+        if len(word) >= 5 and word.endswith("je"):
+            for cut in (2, 3, 4):
+                if len(word) - cut >= 3 and self.known(word[:-cut]):
+                    return word[:-cut]
+        return None
+
+    def split(self, word: str) -> tuple[str, ...]:
+        """Compound parts of an unknown word ("schuldbemiddelaar" -> schuld, bemiddelaar), or ()."""
+        if word in self._split_cache:
+            return self._split_cache[word]
+        parts: tuple[str, ...] = ()
+        if len(word) >= 7:
+            for i in range(len(word) - 4, 2, -1):  # longest head first
+                left, right = word[:i], word[i:]
+                if not self.known(right) or len(right) < 4:
+                    continue
+                for link in _LINKS:
+                    base = left[: len(left) - len(link)] if link and left.endswith(link) else (left if not link else None)
+                    if base and len(base) >= 3 and self.known(base):
+                        parts = (base, right)
+                        break
+                if parts:
+                    break
+        self._split_cache[word] = parts
+        return parts
+
+    def correct(self, word: str) -> str | None:
+        """The known word one typo away (two for long words), same first letter; None if unsure."""
+        if word in self._typo_cache:
+            return self._typo_cache[word]
+        best = None
+        if len(word) >= 5 and not word.isdigit():
+            limit = 1 if len(word) < 9 else 2
+            choices = self._by_initial.get(word[0], ())
+            hit = process.extractOne(word, choices, scorer=Levenshtein.distance, score_cutoff=limit)
+            if hit is not None:
+                best = hit[0]
+        self._typo_cache[word] = best
+        return best
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str      # stemmed form used for matching
+    typed: str    # the word as it appeared in the question (for the explanation)
+    part: bool = False  # came from splitting a compound: weaker evidence
+    stop: bool = False  # a small word: only used to match phrases like "ons team", "op straat"
+
+
+def analyse(text: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> list[Term]:
+    """Question text -> terms in order. Unknown words are split into compound parts or typo-fixed."""
+    tokens = words(text)
+    pairs = synonyms.expand(tokens) if synonyms else [(t, t) for t in tokens]
+    out: list[Term] = []
+    for word, typed in pairs:
+        if word in STOPWORDS:
+            out.append(Term(word, typed, stop=True))
+            continue
+        if vocab is None or vocab.known(word):
+            out.append(Term(stem(word), typed))
+            if vocab is not None and len(word) >= 7:
+                out.extend(Term(stem(p), typed, True) for p in vocab.split(word))
+            continue
+        base = vocab.base(word)
+        if base is not None:
+            out.append(Term(stem(base), typed))
+            continue
+        parts = vocab.split(word)
+        if parts:
+            out.extend(Term(stem(p), typed, True) for p in parts)
+            continue
+        fixed = vocab.correct(word)
+        if fixed is not None:
+            out.append(Term(stem(fixed), typed))
+            out.extend(Term(stem(p), typed, True) for p in vocab.split(fixed))
+        else:
+            out.append(Term(stem(word), typed))
+    return out
+
+
+def index_terms(text: str, vocab: Vocabulary | None = None) -> list[tuple[str, bool]]:
+    """Knowledge-base text -> (stem, is_compound_part); compounds also index their parts."""
+    out: list[tuple[str, bool]] = []
+    for w in words(text):
+        if w in STOPWORDS:
+            continue
+        out.append((stem(w), False))
+        if vocab is not None and len(w) >= 7:
+            out.extend((stem(p), True) for p in vocab.split(w))
+    return out
