@@ -1,0 +1,213 @@
+"""Builds the Telegram application: state, handlers, menu, error handling, logging.
+
+Handler registration happens here only: each feature module in FEATURES exposes
+`register(application)`. `ask` comes last because its plain-text handler is the fallback for
+any text no other feature claimed (an admin conversation, say, must be registered before it).
+The shared state (bot/state.py) lives in `application.bot_data[STATE_KEY]`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Awaitable
+
+from telegram import BotCommand, Update
+from telegram.error import NetworkError, TimedOut
+from telegram.ext import (
+    AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes,
+)
+
+from kennisbank.schema import KnowledgeBase
+from kennisbank.store import Store
+
+from . import render
+from .handlers import ask, card, send, start
+from .state import STATE_KEY, BotState, Knowledge
+
+log = logging.getLogger(__name__)
+
+# Order matters only for plain text: ask is the fallback and stays last.
+FEATURES = (start, card, ask)
+COMMANDS = start.COMMANDS
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+NETWORK_RETRIES = 3          # for 5xx answers and time-outs, on top of 429 handling
+CONCURRENT_UPDATES = 64      # different chats in parallel; one chat's updates stay in order
+
+
+# ── logging: the token never reaches a log, nor does a question ─────────────────────────────
+
+class RedactFilter(logging.Filter):
+    """Second line of defence: replaces the token anywhere in a record (message, args, traceback)."""
+
+    def __init__(self, secret: str, replacement: str = "<TOKEN>"):
+        super().__init__()
+        self.secret, self.replacement = secret, replacement
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secret:
+            return True
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, self.replacement), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.secret in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.secret, self.replacement)
+        if record.exc_text:
+            record.exc_info = None  # the redacted text is what gets printed
+        return True
+
+
+def quiet_http_loggers() -> None:
+    """httpx logs every request URL, token included, at INFO: keep it and httpcore at WARNING."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def setup_logging(token: str | None, level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_http_loggers()
+    redact = RedactFilter(token or "")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+def error_summary(error: BaseException) -> str:
+    """Error type and where it happened, without the message (it could quote user text)."""
+    frames = traceback.extract_tb(error.__traceback__)[-3:]
+    where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+    return f"{type(error).__name__} at {where or '?'}"
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log what operating needs (type, place, update id), then apologise: never silence."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, error_summary(context.error))
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is None:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+    except Exception:  # the query may be too old; the apology below still matters
+        pass
+    try:
+        await send(context, chat.id, render.apology())
+    except Exception as exc:
+        log.error("apology for update %s failed: %s", update_id, type(exc).__name__)
+
+
+# ── networking: survive 429, 5xx and time-outs ──────────────────────────────────────────────
+
+class RetryingRateLimiter(AIORateLimiter):
+    """AIORateLimiter waits out 429 (retry_after); this also retries plain network errors and
+    time-outs a few times with a short back-off. BadRequest, Forbidden etc. are not retried."""
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        delay = 0.2
+        for attempt in range(NETWORK_RETRIES + 1):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                     rate_limit_args)
+            except (NetworkError, TimedOut) as exc:
+                if type(exc) not in (NetworkError, TimedOut) or attempt == NETWORK_RETRIES:
+                    raise
+                log.warning("%s failed (%s), retry %d", endpoint, type(exc).__name__, attempt + 1)
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Many chats at once, but each chat's updates one after another (postcode before question)."""
+
+    def __init__(self, max_concurrent_updates: int):
+        super().__init__(max_concurrent_updates)
+        self._locks: defaultdict[Any, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        key = chat.id if chat is not None else None
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks[key]
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class TimedApplication(Application):
+    """Records the bot's own processing time per update (received → reply sent) in the state."""
+
+    async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            elapsed = time.perf_counter() - started
+            state = self.bot_data.get(STATE_KEY)
+            if state is not None:
+                state.timings.append(elapsed)
+            if isinstance(update, Update):
+                log.debug("update %s handled in %.1f ms", update.update_id, elapsed * 1000)
+
+
+# ── building ─────────────────────────────────────────────────────────────────────────────
+
+async def _post_init(application: Application) -> None:
+    state: BotState = application.bot_data[STATE_KEY]
+    if state.store.db is None:
+        await state.store.open()
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+
+
+async def _post_shutdown(application: Application) -> None:
+    await application.bot_data[STATE_KEY].store.close()
+
+
+def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
+                      base_url: str | None = None, kb_dir: Path | None = None,
+                      overall_max_rate: float = 30, max_retries: int = 3,
+                      concurrent_updates: int = CONCURRENT_UPDATES) -> Application:
+    """The complete bot; run it with run_polling/run_webhook, or start it by hand in tests.
+
+    base_url: another Bot API server (e.g. http://127.0.0.1:8081/bot), from TELEGRAM_BASE_URL.
+    overall_max_rate: messages per second over all chats (Telegram allows about 30); 0 = no cap.
+    """
+    quiet_http_loggers()
+    base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+    file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
+    builder = (
+        ApplicationBuilder()
+        .application_class(TimedApplication)
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(file_url)
+        .rate_limiter(RetryingRateLimiter(overall_max_rate=overall_max_rate, max_retries=max_retries))
+        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
+        .connect_timeout(5).read_timeout(10).write_timeout(10).pool_timeout(5)
+        .get_updates_connect_timeout(5).get_updates_pool_timeout(5)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    application = builder.build()
+    application.bot_data[STATE_KEY] = BotState(Knowledge.build(kb), Store(db_path), kb_dir)
+    for feature in FEATURES:
+        feature.register(application)
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,29 @@
+"""One module per feature; each exposes `register(application)`, called from bot/app.py only.
+
+Helpers here turn a render.Reply into a Telegram message, so no handler builds markup by hand.
+"""
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from ..render import Reply
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
+        for row in reply.buttons
+    ])
+
+
+async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> Message:
+    return await context.bot.send_message(
+        chat_id, reply.html, parse_mode=ParseMode.HTML, reply_markup=markup(reply),
+        link_preview_options=NO_PREVIEW,
+    )

@@ -1,0 +1,72 @@
+"""The full card of a service: the whole entry, then the native contact and the location.
+
+sendContact carries a vCard when bot/vcard.py (issue 4) provides `service_vcard`; sendVenue is
+only sent when the entry has coordinates, so a shelter without location never shares an address.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Callable
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from kennisbank.schema import Service
+
+from .. import callbacks, render
+from ..state import Knowledge, get_state
+from . import send
+
+log = logging.getLogger(__name__)
+
+VCARD_MAX_BYTES = 2048   # Telegram's limit for sendContact's vcard
+
+
+def vcard_builder() -> Callable[[Service], str] | None:
+    """bot.vcard.service_vcard when that module exists (looked up at call time, not import time)."""
+    try:
+        return importlib.import_module("bot.vcard").service_vcard
+    except (ImportError, AttributeError):
+        return None
+
+
+def resolve(knowledge: Knowledge, value: str) -> Service | None:
+    """A card button's value: a service id, or '#<hash>' for ids too long for callback data."""
+    if value.startswith("#"):
+        value = knowledge.by_hash.get(value[1:], "")
+    return knowledge.service(value) if value else None
+
+
+async def send_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, service: Service) -> None:
+    await send(context, chat_id, render.card(service))
+    contact = render.contact_fields(service)
+    if contact:
+        build = vcard_builder()
+        vcard = None
+        if build is not None:
+            try:
+                vcard = build(service)
+            except Exception as exc:  # a card without vCard beats no contact at all
+                log.warning("vcard for %s failed: %s", service.id, type(exc).__name__)
+            if vcard and len(vcard.encode("utf-8")) > VCARD_MAX_BYTES:
+                vcard = None
+        await context.bot.send_contact(chat_id, vcard=vcard, **contact)
+    venue = render.venue_fields(service)
+    if venue:
+        await context.bot.send_venue(chat_id, **venue)
+
+
+async def on_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    await query.answer()
+    parsed = callbacks.parse(query.data)
+    service = resolve(get_state(context).knowledge, parsed.value) if parsed else None
+    if service is None:
+        await send(context, update.effective_chat.id, render.expired())
+        return
+    await send_card(context, update.effective_chat.id, service)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(on_card, pattern=callbacks.PATTERN_CARD))

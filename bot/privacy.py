@@ -1,0 +1,105 @@
+"""Does a message look like it holds personal data? Then the bot adds a gentle line.
+
+Only a hint for the user: the answer is given either way and nothing is stored. The checks
+prefer missing a name over nagging about ordinary sentences: a capitalised word at the start of
+a sentence, an acronym (OCMW, CAW) or an organisation word (Sociaal Huis, Kind en Gezin) is no name.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import phonenumbers
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Belgian national register number: YY.MM.DD-XXX.CC with optional separators.
+_NRN = re.compile(r"(?<!\d)(\d{2})[.\s]?(\d{2})[.\s]?(\d{2})[-\s]?(\d{3})[.\s]?(\d{2})(?!\d)")
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+|[.!?:;\n]")
+# Particles inside surnames: Van den Broeck, El Amrani, De Smet.
+_PARTICLES = {"van", "de", "den", "der", "ter", "ten", "te", "vande", "vanden", "vander", "el", "al",
+              "le", "la", "du", "da", "di", "von", "ben", "bin", "ibn", "'t"}
+# Capitalised words that are not people: places of help, days, months, common sentence starts.
+_NOT_NAMES = {
+    # organisations and services
+    "sociaal", "huis", "ocmw", "caw", "clb", "cgg", "ckg", "kind", "gezin", "centrum", "dienst",
+    "stad", "gemeente", "school", "basisschool", "vzw", "jac", "huis", "opvoeding", "welzijn",
+    "vlaanderen", "vlaams", "vlaamse", "brussel", "belgië", "belgie", "agentschap", "integratie",
+    "inburgering", "vdab", "ziekenfonds", "mutualiteit", "justitiehuis", "politie", "rode", "kruis",
+    "voedselbank", "kringwinkel", "tele-onthaal", "awel", "jongerenlijn", "huisarts", "dokter",
+    "juf", "meester", "mevrouw", "meneer", "mama", "papa", "oma", "opa", "directie", "directeur",
+    "zorgco", "zorgcoördinator", "brugfiguur", "leerkracht", "kinderopvang", "buitenschoolse",
+    "opvang", "onthaal", "lokaal", "loket", "kinderarmoede", "team", "wijk", "wijkgezondheidscentrum",
+    "groeipakket", "fluvius", "proximus", "telenet", "nederlands", "frans", "engels", "arabisch",
+    "turks", "pools", "roemeens", "oekraïens", "russisch", "somalisch", "tigrinya", "dari", "pasjtoe",
+    # days and months
+    "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+    "oktober", "november", "december", "pasen", "kerstmis", "kerst",
+    # frequent sentence starts and words people capitalise
+    "ik", "wij", "we", "hij", "zij", "ze", "het", "een", "mijn", "onze", "ons", "hun", "haar",
+    "zijn", "wat", "waar", "wie", "hoe", "welke", "waarom", "wanneer", "kan", "kunnen", "moet",
+    "is", "er", "dit", "dat", "die", "deze", "sinds", "na", "voor", "met", "bij", "in", "op",
+    "graag", "hallo", "hoi", "dag", "goedemorgen", "dank", "bedankt", "help", "hulp", "vraag",
+}
+
+
+def _national_register(text: str) -> bool:
+    for m in _NRN.finditer(text):
+        yy, mm, dd, seq, check = m.groups()
+        if not (1 <= int(mm) <= 12 or int(mm) in (0, 20, 40)) or int(dd) > 31:
+            continue
+        base = int(yy + mm + dd + seq)
+        if 97 - base % 97 == int(check) or 97 - (2_000_000_000 + base) % 97 == int(check):
+            return True
+    return False
+
+
+def _phone(text: str) -> bool:
+    for _ in phonenumbers.PhoneNumberMatcher(text, "BE", leniency=phonenumbers.Leniency.POSSIBLE):
+        return True
+    return False
+
+
+def _is_capitalised(word: str) -> bool:
+    return len(word) > 1 and word[0].isupper() and not word.isupper() and word[1:] != word[1:].upper()
+
+
+def _person_name(text: str, extra_not_names: Iterable[str] = ()) -> bool:
+    """Two or more capitalised words in a row (particles allowed between), none a known non-name."""
+    not_names = _NOT_NAMES | {w.casefold() for w in extra_not_names}
+    tokens = _WORD.findall(text)
+    run: list[str] = []
+    sentence_start = True
+
+    def is_name(words: list[str]) -> bool:
+        caps = [w for w in words if w.casefold() not in _PARTICLES]
+        return len(caps) >= 2 and not any(w.casefold() in not_names for w in caps)
+
+    for token in tokens:
+        if token in ".!?:;\n":
+            if is_name(run):
+                return True
+            run, sentence_start = [], True
+            continue
+        if _is_capitalised(token) and not (sentence_start and token.casefold() in not_names):
+            run.append(token)
+        elif run and token.casefold() in _PARTICLES:
+            run.append(token)
+        else:
+            if is_name(run):
+                return True
+            run = []
+        sentence_start = False
+    return is_name(run)
+
+
+def looks_personal(text: str, extra_not_names: Iterable[str] = ()) -> bool:
+    """True for a name with a surname, a phone number, an e-mail address or a national number.
+
+    `extra_not_names`: words known not to be people here (organisation and place names of the
+    knowledge base), so 'Sociaal Huis Lindegem' or 'CAW Lindeland' is never taken for a person.
+    """
+    if not text:
+        return False
+    return bool(_EMAIL.search(text) or _national_register(text) or _phone(text)
+                or _person_name(text, extra_not_names))

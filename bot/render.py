@@ -1,0 +1,384 @@
+"""Every text the bot sends, as Telegram HTML plus inline buttons, independent of Telegram itself.
+
+The bot and the terminal chat show the same `Reply`; the terminal prints `reply.plain()`.
+All data from entries is escaped here (entries come from YAML and from organisations), every
+message fits Telegram's 4,096 characters (long fields are clipped, never the markup), and every
+button's callback data comes from bot/callbacks.py (≤ 64 bytes).
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Iterable, Sequence
+from urllib.parse import quote
+
+from babel import Locale
+from babel.dates import format_date
+
+from kennisbank.fields import phone_national
+from kennisbank.loader import STALE_AFTER
+from kennisbank.schema import Service
+from kennisbank.search import Answer, Match
+from kennisbank.themes import load_themes
+
+from . import callbacks
+
+MESSAGE_LIMIT = 4096        # Telegram: characters (UTF-16 code units) per message
+BUTTON_LABEL_MAX = 40       # longer labels are cut off on a phone anyway
+PAGE_SIZE = 3               # services per answer; "Meer resultaten" shows the next ones
+
+esc = html.escape
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str | None = None   # callback data (bot/callbacks.py)
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+    def plain(self) -> str:
+        return html_to_plain(self.html)
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str | None, limit: int) -> str:
+    """Shorten plain text (before escaping) to `limit` characters with an ellipsis."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: max(1, limit - 1)].rstrip() + "…"
+
+
+def clip_block(text: str | None, limit: int) -> str:
+    """Like clip, but keeps line breaks (descriptions, hours)."""
+    text = "\n".join(" ".join(line.split()) for line in (text or "").strip().splitlines()).strip()
+    return text if len(text) <= limit else text[: max(1, limit - 1)].rstrip() + "…"
+
+
+def fit(build: Callable[[int], str], start: int = 1200, floor: int = 12) -> str:
+    """Build with a per-field cap, shrinking the cap until the message fits Telegram's limit."""
+    cap = start
+    while True:
+        text = build(cap)
+        if tg_len(text) <= MESSAGE_LIMIT or cap <= floor:
+            break
+        cap = max(floor, int(cap * 0.7))
+    if tg_len(text) > MESSAGE_LIMIT:  # only with absurd amounts of fields; keep the message valid
+        text = esc(clip(html_to_plain(text), MESSAGE_LIMIT - 10))
+    return text
+
+
+def html_to_plain(text: str) -> str:
+    """For the terminal: links as 'text (url)', tags dropped, entities decoded."""
+    def link(m: re.Match) -> str:
+        url, label = html.unescape(m.group(1)), m.group(2)
+        return label if html.unescape(label) == url else f"{label} ({url})"
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', link, text, flags=re.S)
+    text = re.sub(r"<[^>]+>", "", text)
+    return html.unescape(text)
+
+
+def button_label(text: str) -> str:
+    return clip(text, BUTTON_LABEL_MAX)
+
+
+# ── small pieces ─────────────────────────────────────────────────────────────────────────
+
+def nice_date(d: date) -> str:
+    return format_date(d, format="long", locale="nl_BE")
+
+
+def is_stale(service: Service, today: date | None = None) -> bool:
+    today = today or date.today()
+    return service.last_verified is not None and today - service.last_verified > STALE_AFTER
+
+
+def language_names(codes: Iterable[str]) -> str:
+    names = Locale.parse("nl").languages
+    return ", ".join(names.get(c, c) for c in codes)
+
+
+def map_url(service: Service) -> str | None:
+    loc = service.location
+    if loc is None:
+        return None
+    if loc.lat is not None and loc.lon is not None:
+        return (f"https://www.openstreetmap.org/?mlat={loc.lat}&mlon={loc.lon}"
+                f"#map=17/{loc.lat}/{loc.lon}")
+    if loc.address:
+        return "https://www.openstreetmap.org/search?query=" + quote(loc.address)
+    return None
+
+
+def link(url: str, label: str) -> str:
+    return f'<a href="{esc(url, quote=True)}">{esc(label)}</a>'
+
+
+def theme_title(theme_id: str) -> str:
+    theme = load_themes().get(theme_id)
+    if theme is None:
+        return theme_id
+    return f"{theme.emoji} {theme.label}".strip()
+
+
+def example_line() -> str:
+    return "ℹ️ <i>Dit zijn voorbeeldgegevens van een fictieve regio, geen echte diensten.</i>"
+
+
+PRIVACY_HINT = ("🔒 <i>Tip: namen of gegevens van het gezin zijn niet nodig. "
+                "Ik bewaar je vraag niet, maar je hoeft ze ook niet te sturen.</i>")
+
+
+def status_lines(service: Service, today: date | None = None) -> list[str]:
+    lines = []
+    if service.is_closed:
+        lines.append("⚠️ <b>Tijdelijk gesloten</b>: bel eerst of kies een andere dienst.")
+    if is_stale(service, today):
+        lines.append(f"🕓 <i>Niet meer bevestigd sinds {esc(nice_date(service.last_verified))}: "
+                     "gegevens kunnen verouderd zijn.</i>")
+    return lines
+
+
+def contact_line(service: Service, cap: int = 80) -> str | None:
+    """The named person first (seed: 'een gezicht'), else the general line."""
+    c = service.contact
+    phone = c.phone or service.phone
+    parts = []
+    if c.name:
+        who = esc(clip(c.name, cap))
+        if c.role:
+            who += f", {esc(clip(c.role, cap))}"
+        parts.append(f"👤 {who}")
+    if phone:
+        parts.append(f"📞 {esc(phone_national(phone))}")
+    elif c.email or service.email:
+        parts.append(f"✉️ {esc(clip(c.email or service.email, cap))}")
+    elif service.url:
+        parts.append(f"🌐 {esc(clip(service.url, cap))}")
+    return " · ".join(parts) or None
+
+
+def service_block(n: int, match: Match | Service, today: date | None = None, cap: int = 200) -> str:
+    service = match.service if isinstance(match, Match) else match
+    lines = [f"<b>{n}. {esc(clip(service.organisation, cap))} · {esc(clip(service.name, cap))}</b>",
+             esc(clip(service.summary, max(cap, 40)))]
+    contact = contact_line(service, min(cap, 80))
+    if contact:
+        lines.append(contact)
+    lines.extend(status_lines(service, today))
+    return "\n".join(lines)
+
+
+def card_buttons(services: Sequence[Service], first: int = 1) -> list[tuple[Button, ...]]:
+    return [(Button(button_label(f"📇 {n}. {s.name}"), callbacks.card(s.id)),)
+            for n, s in enumerate(services, first)]
+
+
+def theme_buttons(theme_ids: Iterable[str], per_row: int = 2) -> list[tuple[Button, ...]]:
+    buttons = [Button(button_label(theme_title(t)), callbacks.theme(t)) for t in theme_ids]
+    return [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+# ── conversation texts ───────────────────────────────────────────────────────────────────
+
+def welcome() -> Reply:
+    return Reply(
+        "👋 Ik help je de juiste dienst te vinden voor een gezin of leerling van je school.\n"
+        "Beschrijf het probleem in gewone woorden; je krijgt diensten met een contactpersoon.\n"
+        "<b>Noem geen namen: ik bewaar je vraag niet.</b>\n\n"
+        + ask_location().html)
+
+
+def ask_location() -> Reply:
+    return Reply("In welke gemeente ligt je school? Stuur de gemeente of de postcode, bv. <code>9801</code>.")
+
+
+def location_unknown() -> Reply:
+    return Reply("Die gemeente of postcode ken ik niet. Stuur een postcode van vier cijfers "
+                 "(bv. <code>9801</code>) of de naam van de gemeente.")
+
+
+def location_set(postcode: int, place: str | None, example: bool) -> Reply:
+    if place:
+        text = f"📍 Ingesteld: <b>{esc(place)}</b> ({postcode}). Stel nu je vraag in gewone woorden."
+    else:
+        text = (f"📍 Ingesteld: postcode <b>{postcode}</b>. Voor die gemeente heb ik nog geen lokale "
+                "diensten; je krijgt de diensten voor heel Vlaanderen. Stel nu je vraag.")
+    if example:
+        text += "\n" + example_line()
+    return Reply(text)
+
+
+def need_location() -> Reply:
+    return Reply("Eerst nog één ding: in welke gemeente ligt je school? Stuur de gemeente of de "
+                 "postcode (bv. <code>9801</code>) en stel daarna je vraag opnieuw.")
+
+
+def help_text(place: str | None, postcode: int | None) -> Reply:
+    where = (f"Je school: <b>{esc(place or str(postcode))}</b>." if postcode
+             else "Je hebt nog geen gemeente gekozen.")
+    return Reply(
+        "Typ het probleem zoals je het zou zeggen, bv. <i>een mama wordt uit haar huis gezet</i> "
+        "of <i>papa krijgt brieven van een deurwaarder</i>. Je krijgt de diensten van je gemeente "
+        "met een contactpersoon; tik op een dienst voor alle gegevens.\n\n"
+        f"{where}\n"
+        "/postcode 9801 of /gemeente Lindegem: gemeente van je school kiezen\n"
+        "/privacy: wat ik bewaar\n"
+        "/vergeet: alles wissen wat ik over deze chat bewaar")
+
+
+def privacy_text() -> Reply:
+    return Reply(
+        "🔒 <b>Wat ik bewaar</b>\n"
+        "• je chat-id en de postcode van je school, zodat je die niet elke keer moet geven.\n"
+        "Verder niets: je vragen en de namen die erin staan, schrijf ik nergens weg, "
+        "ook niet in een logboek.\n\n"
+        "Met /vergeet wis je alles wat ik over deze chat bewaar.")
+
+
+def forgotten() -> Reply:
+    return Reply("🗑️ Gewist: ik bewaar niets meer over deze chat. Met /start begin je opnieuw.")
+
+
+def expired() -> Reply:
+    return Reply("Die knop is verlopen. Stel je vraag gerust opnieuw.")
+
+
+def apology() -> Reply:
+    return Reply("😕 Sorry, er ging iets mis aan mijn kant. Probeer het zo meteen nog eens.")
+
+
+def answer(result: Answer, *, page_services: Sequence[Service] | None = None, first: int = 1,
+           more_data: str | None = None, example: bool = False, privacy_hint: bool = False,
+           heading: str | None = None, today: date | None = None) -> Reply:
+    """One compact message for a phone: the recognised need, then the services with a contact."""
+    services = list(page_services) if page_services is not None else [m.service for m in result.matches]
+
+    def build(cap: int) -> str:
+        parts = []
+        if heading:
+            parts.append(heading)
+        elif result.themes:
+            parts.append("🔎 <b>Herkend:</b> " + esc(", ".join(theme_title(t) for t in result.themes)))
+        parts.extend(service_block(n, s, today, min(cap, 200)) for n, s in enumerate(services, first))
+        if example or any(s.example for s in services):
+            parts.append(example_line())
+        if privacy_hint:
+            parts.append(PRIVACY_HINT)
+        return "\n\n".join(parts)
+
+    buttons = card_buttons(services, first)
+    if more_data:
+        buttons.append((Button("➕ Meer resultaten", more_data),))
+    return Reply(fit(build), tuple(buttons))
+
+
+def ask_back(result: Answer, privacy_hint: bool = False) -> Reply:
+    text = ("🤔 Ik ben niet zeker wat je bedoelt. Over welke nood gaat het? Kies hieronder, "
+            "of stel je vraag in andere woorden.")
+    if privacy_hint:
+        text += "\n\n" + PRIVACY_HINT
+    return Reply(text, tuple(theme_buttons(result.themes, per_row=1)))
+
+
+def not_found(entry_points: Sequence[Service], place: str | None, example: bool = False,
+              privacy_hint: bool = False, today: date | None = None) -> Reply:
+    def build(cap: int) -> str:
+        parts = ["Ik vind geen dienst die goed past bij je vraag."]
+        if entry_points:
+            where = f" in {esc(place)}" if place else ""
+            parts.append(f"Met elke vraag kan je terecht bij het algemene onthaal{where}:")
+            parts.extend(service_block(n, s, today, min(cap, 200)) for n, s in enumerate(entry_points, 1))
+        parts.append("Of kies de nood waar het over gaat:")
+        if example or any(s.example for s in entry_points):
+            parts.append(example_line())
+        if privacy_hint:
+            parts.append(PRIVACY_HINT)
+        return "\n\n".join(parts)
+    buttons = card_buttons(entry_points) + theme_buttons(load_themes())
+    return Reply(fit(build), tuple(buttons))
+
+
+def card(service: Service, today: date | None = None) -> Reply:
+    """The full entry in readable form. A service without location never shows an address."""
+    def build(cap: int) -> str:
+        c = service.contact
+        small = min(cap, 200)
+        lines = [f"<b>{esc(clip(service.organisation, small))}</b>",
+                 f"<b>{esc(clip(service.name, small))}</b>"]
+        lines.extend(status_lines(service, today))
+        lines.append("")
+        lines.append(esc(clip(service.summary, max(small, 40))))
+        if service.description:
+            lines.append(esc(clip_block(service.description, cap)))
+        lines.append("")
+        if c.name or c.phone or c.email:
+            who = esc(clip(c.name, small)) if c.name else "Contact"
+            if c.role:
+                who += f", {esc(clip(c.role, small))}"
+            lines.append(f"👤 <b>{who}</b>")
+            if c.phone:
+                lines.append(f"📞 {esc(phone_national(c.phone))}")
+            if c.email:
+                lines.append(f"✉️ {esc(clip(c.email, small))}")
+        if service.phone and service.phone != c.phone:
+            lines.append(f"☎️ Algemeen nummer: {esc(phone_national(service.phone))}")
+        if service.email and service.email != c.email:
+            lines.append(f"✉️ {esc(clip(service.email, small))}")
+        if service.url:
+            lines.append("🌐 " + link(service.url, clip(service.url, small)))
+        if service.hours:
+            lines.append(f"🕘 <b>Uren:</b> {esc(clip_block(service.hours, small))}")
+        loc = service.location
+        if loc is not None and loc.address:
+            url = map_url(service)
+            address = clip(loc.address, small)
+            lines.append("📍 <b>Adres:</b> " + (link(url, address) if url else esc(address)))
+        if service.languages:
+            lines.append(f"🗣️ <b>Talen:</b> {esc(clip(language_names(service.languages), small))}")
+        if service.cost:
+            lines.append(f"💶 <b>Kost:</b> {esc(clip(service.cost, small))}")
+        if service.bring:
+            lines.append(f"🎒 <b>Meebrengen:</b> {esc(clip(', '.join(service.bring), cap))}")
+        if service.how:
+            lines.append(f"🚶 <b>Hoe:</b> {esc(clip_block(service.how, cap))}")
+        if service.last_verified:
+            lines.append(f"✅ Laatst bevestigd: {esc(nice_date(service.last_verified))}")
+        if service.example:
+            lines.append(example_line())
+        return "\n".join(lines).replace("\n\n\n", "\n\n").strip()
+    return Reply(fit(build))
+
+
+def contact_fields(service: Service) -> dict | None:
+    """Arguments for sendContact (phone, first/last name), or None when there is no phone."""
+    c = service.contact
+    phone = c.phone or service.phone
+    if not phone:
+        return None
+    if c.name and c.phone:
+        first, _, last = c.name.strip().partition(" ")
+    else:
+        first, last = service.organisation, service.name
+    return {"phone_number": phone, "first_name": clip(first, 64) or "Contact",
+            "last_name": clip(last, 64) or None}
+
+
+def venue_fields(service: Service) -> dict | None:
+    """Arguments for sendVenue, only when the entry has coordinates (never for a secret address)."""
+    loc = service.location
+    if loc is None or loc.lat is None or loc.lon is None:
+        return None
+    return {"latitude": loc.lat, "longitude": loc.lon,
+            "title": clip(f"{service.organisation} · {service.name}", 120),
+            "address": clip(loc.address or service.organisation, 200)}
