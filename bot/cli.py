@@ -13,6 +13,8 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("bot.commands.check", "controleer de kennisbank (YAML) en toon elke fout"),
     "zoek": ("bot.commands.zoek", "zoek diensten voor een vraag"),
+    "run": ("bot.commands.run", "start de Telegram-bot (token in TELEGRAM_BOT_TOKEN)"),
+    "chat": ("bot.commands.chat", "hetzelfde gesprek als de bot, in de terminal"),
     "signalen": ("bot.commands.signalen", "anonieme signalen: welke noden, waar niets paste (met grafiek)"),
 }
 
