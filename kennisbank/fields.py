@@ -6,7 +6,7 @@ says what is expected, so that a coordinator or an editor knows how to fix it.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlparse
 
 import phonenumbers
@@ -19,19 +19,35 @@ class FieldError(ValueError):
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
 _LANG = re.compile(r"^[a-z]{2}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SHOWN_MAX = 60
+
+
+def shown(value: object) -> str:
+    """A value as quoted in a message: cut short, so a huge value never floods the output."""
+    if isinstance(value, (list, tuple, set)):
+        return "<lijst>"
+    if isinstance(value, dict):
+        return "<blok>"
+    text_ = str(value).strip()
+    return text_ if len(text_) <= _SHOWN_MAX else text_[: _SHOWN_MAX - 1] + "…"
 
 
 def phone(value: object) -> str:
     """Belgian numbers may be written nationally; stored as E.164 (+3299991010)."""
-    text = str(value).strip()
+    if not isinstance(value, str):
+        raise FieldError(f"'{shown(value)}' wordt als getal gelezen; zet het telefoonnummer tussen "
+                         "aanhalingstekens, bv. \"+32 9 999 10 10\"")
+    text = value.strip()
     try:
-        number = phonenumbers.parse(text, "BE")
+        # Letters would be read as a vanity number (09 999 AB CD): never what a coordinator meant.
+        number = None if re.search(r"[^\d\s+()./-]", text) else phonenumbers.parse(text, "BE")
     except phonenumbers.NumberParseException:
         number = None
     # is_possible (not is_valid): fictional example ranges such as 09 999 .. .. must pass.
     if number is None or not phonenumbers.is_possible_number(number):
         raise FieldError(
-            f"'{text}' is geen geldig telefoonnummer; verwacht bv. 09 999 10 10 of +32 9 999 10 10"
+            f"'{shown(value)}' is geen geldig telefoonnummer; verwacht bv. 09 999 10 10 of +32 9 999 10 10"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -49,46 +65,54 @@ def phone_national(e164: str) -> str:
 
 def email(value: object) -> str:
     text = str(value).strip()
-    if not _EMAIL.match(text):
-        raise FieldError(f"'{text}' is geen geldig e-mailadres; verwacht bv. onthaal@organisatie.be")
+    if not isinstance(value, str) or not _EMAIL.match(text):
+        raise FieldError(f"'{shown(value)}' is geen geldig e-mailadres; verwacht bv. onthaal@organisatie.be")
     return text
 
 
 def url(value: object) -> str:
     text = str(value).strip()
     parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https") or "." not in parsed.netloc or " " in text:
-        raise FieldError(f"'{text}' is geen geldige webpagina; verwacht bv. https://www.organisatie.be")
+    if not isinstance(value, str) or parsed.scheme not in ("http", "https") or "." not in parsed.netloc \
+            or any(c.isspace() for c in text):
+        raise FieldError(f"'{shown(value)}' is geen geldige webpagina; verwacht bv. https://www.organisatie.be")
     return text
 
 
 def iso_date(value: object) -> date:
-    if isinstance(value, date):
+    # A datetime is a date too, but then the time would silently be dropped: ask for the date alone.
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     text = str(value).strip()
     try:
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise FieldError(f"'{text}' is geen geldige datum; verwacht JJJJ-MM-DD, bv. 2026-10-01") from None
+        raise FieldError(f"'{shown(value)}' is geen geldige datum; verwacht JJJJ-MM-DD, bv. 2026-10-01") from None
 
 
 def language(value: object) -> str:
     text = str(value).strip().lower()
     if not _LANG.match(text):
-        raise FieldError(f"'{value}' is geen taalcode; verwacht twee letters (ISO 639-1), bv. nl, fr, ar")
+        raise FieldError(f"'{shown(value)}' is geen taalcode; verwacht twee letters (ISO 639-1), bv. nl, fr, ar")
     return text
 
 
 def slug(value: object) -> str:
     text = str(value).strip()
     if not _SLUG.match(text):
-        raise FieldError(f"'{text}' is geen geldige id; verwacht kleine letters, cijfers en streepjes")
+        raise FieldError(f"'{shown(value)}' is geen geldige id; verwacht kleine letters, cijfers en streepjes")
     return text
 
 
 def text(value: object, *, max_len: int | None = None, what: str = "tekst") -> str:
     if isinstance(value, (dict, list)):
         raise FieldError(f"verwacht {what} als gewone tekst, niet als lijst of blok")
+    # YAML reads 9.30 as 9.3 and no as false: text that became a number or yes/no would be changed.
+    if isinstance(value, (bool, int, float)):
+        raise FieldError(f"{what} '{shown(value)}' wordt als getal of ja/nee gelezen; zet het tussen "
+                         "aanhalingstekens")
     result = str(value).strip()
     if not result:
         raise FieldError(f"{what} mag niet leeg zijn")
@@ -98,7 +122,7 @@ def text(value: object, *, max_len: int | None = None, what: str = "tekst") -> s
 
 
 def postcode(value: object) -> int:
-    text_ = str(value).strip()
+    text_ = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
     if not re.fullmatch(r"[1-9]\d{3}", text_):
-        raise FieldError(f"'{value}' is geen postcode; verwacht vier cijfers, bv. 9000")
+        raise FieldError(f"'{shown(value)}' is geen postcode; verwacht vier cijfers, bv. 9000")
     return int(text_)

@@ -38,7 +38,7 @@ class Problem:
         where = self.file + (f":{self.line}" if self.line else "")
         parts = [where]
         if self.service:
-            parts.append(f"dienst {self.service}")
+            parts.append(f"dienst {fields.shown(self.service)}")
         if self.field:
             parts.append(f"veld {self.field}")
         kind = "waarschuwing" if self.warning else "fout"
@@ -61,8 +61,20 @@ class _LineDict(dict):
     duplicate_keys: list
 
 
+class _LineList(list):
+    """A sequence that remembers the line of each item (a service, an area entry)."""
+    item_lines: list
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     pass
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode):
+    data = _LineList()
+    data.item_lines = [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_object(item, deep=True) for item in node.value)
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode):
@@ -91,6 +103,7 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
@@ -100,6 +113,27 @@ def _line(obj: Any, key: str | None = None) -> int | None:
             return obj.key_lines[key]
         return obj.line
     return None
+
+
+def _item_line(seq: Any, index: int, fallback: int | None = None) -> int | None:
+    lines = getattr(seq, "item_lines", None)
+    return lines[index] if lines is not None and index < len(lines) else fallback
+
+
+# The parser's most common complaints, said in words a coordinator can act on.
+_YAML_HINTS = (
+    ("mapping values are not allowed", "een dubbele punt op een onverwachte plaats; zet tekst met "
+                                       "': ' erin tussen aanhalingstekens"),
+    ("could not find expected ':'", "verwacht 'veld: waarde'; controleer het inspringen en de dubbele punt"),
+    ("did not find expected key", "verwacht een volgend veld op dezelfde inspringing; controleer het inspringen"),
+    ("did not find expected '-' indicator", "verwacht een lijstelement ('- ...') op dezelfde inspringing"),
+    ("found unexpected end of stream", "het bestand stopt te vroeg; sluit elk aanhalingsteken en haakje"),
+    ("found undefined alias", "verwijzing (*naam) naar iets dat niet bestaat"),
+    ("found character that cannot start any token", "een teken dat zo niet mag beginnen (bv. @ of `); "
+                                                    "zet de tekst tussen aanhalingstekens"),
+    ("expected ',' or ']'", "lijst tussen [ ] niet goed gesloten; zet tekst met komma's tussen aanhalingstekens"),
+    ("expected ',' or '}'", "blok tussen { } niet goed gesloten"),
+)
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
@@ -112,12 +146,22 @@ def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
         return None, problems
     try:
         return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        return None, [Problem(file, f"onleesbaar teken #x{exc.character:04x} (stuurteken); verwijder het",
+                              line)]
+    except (ValueError, RecursionError) as exc:
+        # e.g. an integer of thousands of digits or nesting too deep for Python: never a traceback.
+        return None, [Problem(file, "YAML-waarde te groot of te diep genest (bv. een getal met duizenden "
+                                    f"cijfers): {type(exc).__name__}")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
-        message = f"YAML-syntaxfout: {reason}" + (f" ({context})" if context else "")
+        hint = next((h for key, h in _YAML_HINTS if key in reason), None)
+        message = f"YAML-syntaxfout: {hint or reason}" + (f" ({reason})" if hint else "") + (
+            f" ({context})" if context and not hint else "")
         return None, [Problem(file, message, line)]
 
 
@@ -231,9 +275,10 @@ class _FileChecker:
             return None
         return Region(rid, name, example, tuple(municipalities), self.file)
 
-    def check_service(self, raw: Any, region: Region) -> Service | None:
+    def check_service(self, raw: Any, region: Region, line: int | None = None) -> Service | None:
         if not isinstance(raw, dict):
-            self.error("een dienst moet een mapping zijn (id: ..., name: ...)", None)
+            self.error(f"een dienst moet een blok met velden zijn (id: ..., name: ...), niet "
+                       f"'{fields.shown(raw)}'", line, None, "services")
             return None
         sid = str(raw.get("id", "")).strip() or None
         self.unknown_keys(raw, SERVICE_KEYS, sid)
@@ -277,7 +322,7 @@ class _FileChecker:
         if not reachable and not raw_reach:
             self.error("geen manier om de dienst te bereiken: geef contact.phone, contact.email, "
                        "phone, email of url", _line(raw), sid, "contact")
-        status = str(raw.get("status", "active")).strip()
+        status = str(raw.get("status") or "active").strip()
         if status not in STATUSES:
             self.error(f"onbekende status '{status}' (toegelaten: {', '.join(STATUSES)})",
                        _line(raw, "status"), sid, "status")
@@ -316,8 +361,8 @@ class _FileChecker:
             return frozenset(), ()
         by_name = {m.name.lower(): m for m in region.municipalities}
         codes: set[int] = set()
-        for entry in area:
-            text = str(entry).strip()
+        for index, entry in enumerate(area):
+            text = fields.shown(entry)
             if text.isdigit() and int(text) in region.postcodes:
                 codes.add(int(text))
             elif text.lower() in by_name:
@@ -325,7 +370,7 @@ class _FileChecker:
             else:
                 known = ", ".join(m.name for m in region.municipalities) or "geen (Vlaamse laag: gebruik 'all')"
                 self.error(f"'{text}' is geen gemeente of postcode van regio {region.id} (gemeenten: {known})",
-                           _line(raw, "area"), sid, "area")
+                           _item_line(area, index, _line(raw, "area")), sid, "area")
         return frozenset(codes), tuple(str(a) for a in area)
 
     def _contact(self, raw: dict, sid: str | None) -> Contact:
@@ -387,7 +432,13 @@ class _FileChecker:
                 self.error("verwacht een blok, bv. {summary: ...}", _line(block, lang), sid, f"i18n.{code}")
                 continue
             self.unknown_keys(texts, I18N_KEYS, sid, f"i18n.{code}.")
-            out[code] = {k: str(v).strip() for k, v in texts.items() if k in I18N_KEYS and v}
+            out[code] = {}
+            for key in I18N_KEYS & texts.keys():
+                limit = SUMMARY_MAX if key == "summary" else None
+                value = self.value(lambda x, k=key, m=limit: fields.text(x, max_len=m, what=k), texts, key, sid,
+                                   f"i18n.{code}.{key}")
+                if value is not None:
+                    out[code][key] = value
         return out
 
 
@@ -416,8 +467,13 @@ def check_directory(directory: Path | str | None = None, today: date | None = No
         name = str(path)
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(name, f"kan het bestand niet lezen als UTF-8: {exc}"))
+        except UnicodeDecodeError as exc:
+            line = exc.object.count(b"\n", 0, exc.start) + 1
+            problems.append(Problem(name, f"geen UTF-8-tekst (byte 0x{exc.object[exc.start]:02x}); is het wel "
+                                          "een YAML-bestand? Sla het op als UTF-8", line))
+            continue
+        except OSError as exc:
+            problems.append(Problem(name, f"kan het bestand niet lezen: {exc.strerror or exc}"))
             continue
         doc, yaml_problems = parse_yaml(text, name)
         if yaml_problems:
@@ -443,10 +499,10 @@ def check_directory(directory: Path | str | None = None, today: date | None = No
         if not isinstance(raw_services, list):
             checker.error("'services' moet een lijst zijn", _line(doc, "services"), None, "services")
             raw_services = []
-        for raw in raw_services:
+        for index, raw in enumerate(raw_services):
             if region is None:
                 break
-            service = checker.check_service(raw, region)
+            service = checker.check_service(raw, region, _item_line(raw_services, index))
             sid = raw.get("id") if isinstance(raw, dict) else None
             if sid is not None and str(sid) in service_origin:
                 checker.error(f"id '{sid}' bestaat al in {service_origin[str(sid)]}", _line(raw, "id"), str(sid), "id")

@@ -1,0 +1,382 @@
+"""The loader lists every problem of bad region files, each pointing at file, line, service and field.
+
+A coordinator fixes a file in one pass only when the messages are precise, and the bot must keep
+running whatever lands in regions/: bad data is a list of problems, never a traceback.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kennisbank.loader import DEFAULT_KB, KnowledgeBaseError, check_directory, load_knowledge_base
+
+TODAY = date(2026, 11, 29)
+BENCHMARK_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
+
+REGION = """\
+schema: 1
+region:
+  id: {rid}
+  name: Regio {rid}
+  example: true
+  municipalities:
+    - {{name: Beekdonk, postcodes: [{pc1}, {pc2}]}}
+    - {{name: Hazelveld, postcodes: [{pc3}]}}
+services:
+"""
+
+SERVICE = """\
+  - id: {sid}
+    organisation: Sociaal Huis Beekdonk
+    name: Onthaal
+    summary: Eerste aanspreekpunt voor wie geen of te weinig inkomen heeft.
+    themes: [inkomen]
+    area: [Beekdonk]
+    contact:
+      name: Lotte Voorbeeld
+      phone: "+32 9 999 20 11"
+      email: lotte@beekdonk.example
+    url: https://www.beekdonk.example
+    last_verified: 2026-09-01
+"""
+
+
+def region(rid: str = "beekland", pcs: tuple[int, int, int] = (9803, 9804, 9805)) -> str:
+    return REGION.format(rid=rid, pc1=pcs[0], pc2=pcs[1], pc3=pcs[2])
+
+
+def service(sid: str = "onthaal", **replace: str) -> str:
+    text = SERVICE.format(sid=sid)
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def write(directory: Path, name: str, text: str | bytes) -> Path:
+    path = directory / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def check(directory: Path):
+    kb, problems = check_directory(directory, today=TODAY)
+    errors = [p for p in problems if not p.warning]
+    return kb, errors, [p for p in problems if p.warning]
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line containing needle, so tests don't hard-code line numbers."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def only_error(directory: Path):
+    kb, errors, _ = check(directory)
+    assert kb is None
+    assert len(errors) == 1, [str(e) for e in errors]
+    return errors[0]
+
+
+def test_a_valid_region_loads_without_problems(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service("a") + service("b"))
+    kb, errors, warnings = check(tmp_path)
+    assert errors == [] and warnings == []
+    assert set(kb.services) == {"a", "b"}
+    assert kb.services["a"].postcodes == frozenset({9803, 9804})
+    assert kb.services["a"].contact.phone == "+3299992011"
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    text = region() + service(**{"    name: Onthaal\n": "    name: Onthaal: vrije inloop\n"})
+    path = write(tmp_path, "beekland.yaml", text)
+    problem = only_error(tmp_path)
+    assert problem.file == str(path)
+    assert problem.line == line_of(text, "Onthaal: vrije inloop")
+    assert "YAML-syntaxfout" in problem.message and "aanhalingstekens" in problem.message
+
+
+def test_unclosed_quote_is_a_syntax_error_not_a_crash(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service(**{"name: Onthaal": 'name: "Onthaal'}))
+    problem = only_error(tmp_path)
+    assert "YAML-syntaxfout" in problem.message and problem.line
+
+
+def test_tabs_are_reported_on_every_line(tmp_path):
+    text = region() + service().replace("    name:", "\tname:", 1).replace("    summary:", "\t  summary:")
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, _ = check(tmp_path)
+    assert kb is None
+    assert [e.line for e in errors] == [line_of(text, "\tname"), line_of(text, "\t  summary")]
+    assert all("tab" in e.message for e in errors)
+
+
+def test_unknown_key_names_service_field_and_line(tmp_path):
+    text = region() + service(**{"    url:": "    webiste: https://x.example\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    problem = only_error(tmp_path)
+    assert (problem.service, problem.field, problem.line) == ("onthaal", "webiste", line_of(text, "webiste"))
+    assert "onbekend veld 'webiste'" in problem.message
+
+
+def test_unknown_key_inside_contact(tmp_path):
+    text = region() + service(**{"      name: Lotte": "      naam: Lotte"})
+    write(tmp_path, "beekland.yaml", text)
+    problem = only_error(tmp_path)
+    assert (problem.field, problem.line) == ("contact.naam", line_of(text, "naam: Lotte"))
+
+
+def test_key_written_twice_is_an_error(tmp_path):
+    text = region() + service(**{"    url:": "    name: Tweede naam\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    problem = only_error(tmp_path)
+    assert problem.field == "name" and "twee keer" in problem.message
+    assert problem.line == line_of(text, "Tweede naam")
+
+
+@pytest.mark.parametrize("field", ["organisation", "name", "summary", "themes", "area"])
+def test_each_missing_required_field_is_named(tmp_path, field):
+    lines = [line for line in service().splitlines(keepends=True) if not line.startswith(f"    {field}:")]
+    write(tmp_path, "beekland.yaml", region() + "".join(lines))
+    kb, errors, _ = check(tmp_path)
+    assert kb is None
+    assert [(e.service, e.field) for e in errors] == [("onthaal", field)]
+    assert "verplicht" in errors[0].message
+
+
+def test_missing_id_is_named(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service().replace("  - id: onthaal\n    ", "  - "))
+    problem = only_error(tmp_path)
+    assert problem.field == "id" and "verplicht" in problem.message
+
+
+def test_unknown_theme(tmp_path):
+    text = region() + service(**{"themes: [inkomen]": "themes: [inkomen, wonen]"})
+    write(tmp_path, "beekland.yaml", text)
+    problem = only_error(tmp_path)
+    assert (problem.field, problem.line) == ("themes", line_of(text, "themes:"))
+    assert "onbekend thema 'wonen'" in problem.message
+
+
+def test_duplicate_id_across_files_names_the_other_file(tmp_path):
+    first = write(tmp_path, "beekland.yaml", region() + service("onthaal"))
+    write(tmp_path, "meersdal.yaml", region("meersdal", (9813, 9814, 9815)) + service("onthaal"))
+    problem = only_error(tmp_path)
+    assert problem.file.endswith("meersdal.yaml")
+    assert problem.service == "onthaal" and problem.field == "id"
+    assert str(first) in problem.message
+
+
+def test_duplicate_id_within_one_file(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service("onthaal") + service("onthaal"))
+    problem = only_error(tmp_path)
+    assert "bestaat al" in problem.message
+
+
+def test_area_entry_outside_the_region_points_at_that_entry(tmp_path):
+    text = region() + service(**{"    area: [Beekdonk]\n": "    area:\n      - Beekdonk\n      - Lindegem\n"
+                                                            "      - 9810\n"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, _ = check(tmp_path)
+    assert kb is None
+    assert [(e.field, e.line) for e in errors] == [("area", line_of(text, "- Lindegem")),
+                                                  ("area", line_of(text, "- 9810"))]
+    assert "'Lindegem' is geen gemeente of postcode van regio beekland" in errors[0].message
+    assert "Beekdonk, Hazelveld" in errors[0].message
+
+
+def test_area_may_use_postcodes_of_the_region(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service(**{"area: [Beekdonk]": "area: [9805, '9803']"}))
+    kb, errors, _ = check(tmp_path)
+    assert errors == []
+    assert kb.services["onthaal"].postcodes == frozenset({9803, 9805})
+
+
+def test_postcode_claimed_by_two_regions(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service("a"))
+    write(tmp_path, "meersdal.yaml", region("meersdal", (9813, 9814, 9805)) + service("b"))
+    problem = only_error(tmp_path)
+    assert problem.file.endswith("meersdal.yaml")
+    assert "postcode 9805 hoort al bij regio 'beekland'" in problem.message
+
+
+@pytest.mark.parametrize("old, new, field, expected", [
+    ('phone: "+32 9 999 20 11"', 'phone: "09 999"', "contact.phone", "geen geldig telefoonnummer"),
+    ('phone: "+32 9 999 20 11"', 'phone: "09 999 AB CD"', "contact.phone", "geen geldig telefoonnummer"),
+    ('phone: "+32 9 999 20 11"', 'phone: "09 999 20 11 of 09 999 20 12"', "contact.phone", "telefoonnummer"),
+    ('phone: "+32 9 999 20 11"', "phone: 3299992011", "contact.phone", "tussen aanhalingstekens"),
+    ("email: lotte@beekdonk.example", "email: lotte.beekdonk.example", "contact.email", "geen geldig e-mailadres"),
+    ("email: lotte@beekdonk.example", "email: lotte@beekdonk", "contact.email", "geen geldig e-mailadres"),
+    ("url: https://www.beekdonk.example", "url: www.beekdonk.example", "url", "geen geldige webpagina"),
+    ("url: https://www.beekdonk.example", "url: https://www.beek donk.example", "url", "geen geldige webpagina"),
+    ("last_verified: 2026-09-01", "last_verified: 01/09/2026", "last_verified", "geen geldige datum"),
+    ("last_verified: 2026-09-01", "last_verified: 2026-02-30", "last_verified", "geen geldige datum"),
+    ("last_verified: 2026-09-01", "last_verified: 20260901", "last_verified", "geen geldige datum"),
+    ("last_verified: 2026-09-01", "last_verified: 2026-09-01T10:00:00", "last_verified", "geen geldige datum"),
+    ("last_verified: 2026-09-01", "last_verified: 2027-01-01", "last_verified", "in de toekomst"),
+])
+def test_malformed_field_values(tmp_path, old, new, field, expected):
+    text = region() + service(**{old: new})
+    write(tmp_path, "beekland.yaml", text)
+    problem = only_error(tmp_path)
+    assert (problem.service, problem.field) == ("onthaal", field)
+    assert problem.line == line_of(text, new.split(":")[0] + ":" + new.split(":", 1)[1][:4])
+    assert expected in problem.message
+
+
+def test_service_without_any_way_to_reach_it(tmp_path):
+    text = region() + service(**{
+        '      phone: "+32 9 999 20 11"\n      email: lotte@beekdonk.example\n': "      role: onthaal\n",
+        "    url: https://www.beekdonk.example\n": ""})
+    write(tmp_path, "beekland.yaml", text)
+    problem = only_error(tmp_path)
+    assert (problem.service, problem.field) == ("onthaal", "contact")
+    assert "geen manier om de dienst te bereiken" in problem.message
+
+
+def test_stale_last_verified_is_only_a_warning(tmp_path):
+    text = region() + service(**{"last_verified: 2026-09-01": "last_verified: 2025-10-01"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, warnings = check(tmp_path)
+    assert errors == [] and kb is not None and kb.warnings == warnings
+    assert [(w.service, w.field, w.line) for w in warnings] == [
+        ("onthaal", "last_verified", line_of(text, "last_verified"))]
+    assert "meer dan 12 maanden" in warnings[0].message
+    assert "waarschuwing" in str(warnings[0])
+
+
+def test_numbers_where_text_is_expected(tmp_path):
+    text = region() + service(**{"    url:": "    hours: 9.30\n    cost: no\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, _ = check(tmp_path)
+    assert kb is None
+    assert [(e.field, e.line) for e in errors] == [("hours", line_of(text, "hours")),
+                                                  ("cost", line_of(text, "cost"))]
+    assert all("aanhalingstekens" in e.message for e in errors)
+
+
+def test_i18n_texts_are_validated(tmp_path):
+    text = region() + service(**{"    url:": "    i18n:\n      fr: {summary: [a, b]}\n      xyz: {summary: hi}\n"
+                                           "    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, _ = check(tmp_path)
+    assert [e.field for e in errors] == ["i18n.fr.summary", "i18n"]
+    assert errors[1].line == line_of(text, "xyz")
+
+
+def test_summary_longer_than_200_characters(tmp_path):
+    long = "heel " * 50
+    write(tmp_path, "beekland.yaml", region() + service(**{
+        "summary: Eerste aanspreekpunt voor wie geen of te weinig inkomen heeft.": f"summary: {long}"}))
+    problem = only_error(tmp_path)
+    assert problem.field == "summary" and "maximaal 200" in problem.message
+
+
+def test_huge_values_are_reported_briefly(tmp_path):
+    huge = "x" * 200_000
+    write(tmp_path, "beekland.yaml", region() + service(**{"url: https://www.beekdonk.example": f"url: {huge}",
+                                                           "  - id: onthaal": f"  - id: {huge.upper()}"}))
+    kb, errors, _ = check(tmp_path)
+    assert kb is None and {e.field for e in errors} == {"id", "url"}
+    assert all(len(str(e)) < 500 for e in errors)
+
+
+def test_integer_with_thousands_of_digits(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service(**{"    url:": "    hours: " + "9" * 5000 + "\n    url:"}))
+    problem = only_error(tmp_path)
+    assert "te groot" in problem.message
+
+
+# ── files that are not region files at all ────────────────────────────────────────────────
+
+@pytest.mark.parametrize("content, expected", [
+    ("", "moet beginnen met 'schema', 'region' en 'services'"),
+    ("# enkel commentaar\n", "moet beginnen met 'schema', 'region' en 'services'"),
+    ("- een\n- lijst\n", "moet beginnen met 'schema', 'region' en 'services'"),
+    ("gewoon een zin\n", "moet beginnen met 'schema', 'region' en 'services'"),
+    ("42\n", "moet beginnen met 'schema', 'region' en 'services'"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "geen UTF-8-tekst"),
+    ("caf\xe9\n".encode("latin-1"), "geen UTF-8-tekst"),
+    ("schema: 1\nregion:\n  name: x\x00\n", "onleesbaar teken"),
+    ("schema: 1\nservices: []\n", "'region' ontbreekt"),
+    ("schema: 1\nregion: Beekland\nservices: []\n", "'region' ontbreekt of is geen mapping"),
+    ("schema: 1\nregion:\n  id: beekland\n  name: B\n  municipalities: [{name: B, postcodes: [9803]}]\n"
+     "services: tekst\n", "'services' moet een lijst zijn"),
+    ("schema: 1\nregion:\n  id: beekland\n  name: B\n  municipalities: [{name: B, postcodes: [9803]}]\n"
+     "services:\n  - gewoon een zin\n", "een dienst moet een blok met velden zijn"),
+    ("schema: 1\nregion:\n  id: beekland\n  name: B\n  municipalities: [{name: B, postcodes: [98033]}]\n"
+     "services: []\n", "geen postcode"),
+    ("schema: 1\nregion:\n  id: beekland\n  name: B\n  municipalities: [{name: B, postcodes: [9803]}]\n"
+     "services:\n  - " + "[" * 3000 + "]" * 3000 + "\n", "YAML"),
+    ("schema: 2\nregion:\n  id: beekland\n  name: B\n  municipalities: []\nservices: []\n", "schema: 1"),
+    ("schema: 1\nregion:\n  id: andere-naam\n  name: B\n  municipalities: []\nservices: []\n",
+     "moet gelijk zijn aan de bestandsnaam"),
+])
+def test_garbage_gives_a_clear_error_naming_the_file(tmp_path, content, expected):
+    path = write(tmp_path, "beekland.yaml", content)
+    kb, errors, _ = check(tmp_path)
+    assert kb is None
+    assert errors and all(e.file == str(path) for e in errors)
+    assert any(expected in e.message for e in errors), [str(e) for e in errors]
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_knowledge_base(tmp_path, today=TODAY)
+    assert expected in str(info.value)
+
+
+def test_non_utf8_byte_is_located(tmp_path):
+    write(tmp_path, "beekland.yaml", (region() + service(**{"name: Onthaal": "name: Caf\xe9"})).encode("latin-1"))
+    problem = only_error(tmp_path)
+    assert problem.line == line_of(region() + service(), "name: Onthaal")
+
+
+def test_services_null_is_an_empty_region(tmp_path):
+    write(tmp_path, "beekland.yaml", region())  # ends in "services:" with nothing: null
+    kb, errors, _ = check(tmp_path)
+    assert errors == [] and kb.services == {} and "beekland" in kb.regions
+
+
+def test_empty_or_missing_directory(tmp_path):
+    kb, problems = check_directory(tmp_path, today=TODAY)
+    assert kb is None and "geen *.yaml-bestanden" in problems[0].message
+    kb, problems = check_directory(tmp_path / "bestaat-niet", today=TODAY)
+    assert kb is None and "bestaat niet" in problems[0].message
+
+
+def test_every_problem_of_every_file_in_one_run(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service("a", **{"themes: [inkomen]": "themes: [wonen]"})
+          + service("b", **{"url: https://www.beekdonk.example": "url: ftp://x"}))
+    write(tmp_path, "meersdal.yaml", region("meersdal", (9813, 9814, 9815))
+          + service("c", **{"    area: [Beekdonk]\n": "    area: [Nergensdorp]\n"}))
+    write(tmp_path, "kapot.yaml", "schema: 1\nregion: [\n")
+    kb, errors, _ = check(tmp_path)
+    assert kb is None
+    found = {(Path(e.file).name, e.service, e.field) for e in errors}
+    assert found == {("beekland.yaml", "a", "themes"), ("beekland.yaml", "b", "url"),
+                     ("meersdal.yaml", "c", "area"), ("kapot.yaml", None, None)}
+
+
+def test_flemish_layer_serves_everyone(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service("a"))
+    write(tmp_path, "vlaanderen.yaml", "schema: 1\nregion:\n  id: vlaanderen\n  name: Vlaanderen\n"
+          "  example: true\n  municipalities: []\nservices:\n" + service("lijn", **{"area: [Beekdonk]": "area: all"}))
+    kb, errors, _ = check(tmp_path)
+    assert errors == []
+    assert kb.services["lijn"].postcodes is None and kb.services["lijn"].serves(9803)
+
+
+@pytest.mark.skipif(not BENCHMARK_KB.is_dir(), reason="shared/benchmark is not beside the repository")
+def test_benchmark_knowledge_base_passes_with_only_warnings():
+    kb, problems = check_directory(BENCHMARK_KB)
+    assert [str(p) for p in problems if not p.warning] == []
+    assert kb is not None and len(kb.services) > 50
+
+
+def test_shipped_example_regions_pass():
+    kb, problems = check_directory(DEFAULT_KB)
+    assert [str(p) for p in problems if not p.warning] == []
+    regions = [r for r in kb.regions.values() if not r.is_flemish_layer]
+    assert len(regions) >= 2 and all(r.example for r in kb.regions.values())
