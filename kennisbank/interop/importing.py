@@ -1,0 +1,183 @@
+"""The common second half of every import: drafts in the contract's shape → validated model.
+
+Importers (HSDS, CSV, Sociale Kaart) only translate; whether a value is acceptable is decided by
+the project's loader (which uses kennisbank/fields.py), so there is exactly one check. A record
+that does not pass is left out *and reported* with where it came from (row, record id), the field
+and why; the rest goes on.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from kennisbank import fields
+from kennisbank.fields import FieldError
+from kennisbank.loader import Problem, check_directory
+from kennisbank.schema import SCHEMA_VERSION, KnowledgeBase
+
+from . import yaml_writer
+
+
+class ImportError_(Exception):
+    """The source as a whole cannot be read (missing file, not JSON, no header); message in Dutch."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    record: str            # where a person finds it in the source: "rij 5", "dienst sk-900001"
+    message: str
+    field: str | None = None
+    skipped: bool = False  # True: the record was not imported
+
+    def __str__(self) -> str:
+        where = self.record + (f" · {self.field}" if self.field else "")
+        kind = "niet geïmporteerd" if self.skipped else "let op"
+        return f"{where}: {kind}: {self.message}"
+
+
+@dataclass
+class Draft:
+    ref: str                       # how the source names this record, for messages
+    region_id: str
+    raw: dict[str, Any]            # a service mapping as in a region file
+
+
+@dataclass
+class Parsed:
+    regions: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> region mapping
+    drafts: list[Draft] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+def slugify(text: str) -> str:
+    """A readable id from a name: 'Sociaal Huis Lindegem' -> 'sociaal-huis-lindegem'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def region_from_name(value: str) -> tuple[str, str]:
+    """--region accepts an id ('lindeland') or a name ('Regio Lindeland'): returns (id, name)."""
+    value = value.strip()
+    rid = slugify(value.removeprefix("Regio ").removeprefix("regio "))
+    name = value if value != rid else "Regio " + value.replace("-", " ").title()
+    return rid, name
+
+
+def unique_id(wanted: str, taken: set[str]) -> str:
+    candidate, n = wanted, 2
+    while candidate in taken:
+        candidate, n = f"{wanted}-{n}", n + 1
+    return candidate
+
+
+def service_id(value: Any, ref: str, fallback: str, taken: set[str], issues: list[Issue],
+               label: str = "id") -> str | None:
+    """The record's own id when it has a valid one, else one made from its names.
+
+    Every draft needs a valid id so that the loader's problems can be traced back to it.
+    """
+    text = "" if value is None else str(value).strip()
+    if text:
+        try:
+            given = fields.slug(text)
+        except FieldError as exc:
+            issues.append(Issue(ref, str(exc), label, True))
+            return None
+        taken.add(given)
+        return given
+    made = unique_id(slugify(fallback) or "dienst", taken)
+    taken.add(made)
+    return made
+
+
+def _doc_text(region: dict[str, Any], services: list[dict[str, Any]]) -> str:
+    return yaml.safe_dump({"schema": SCHEMA_VERSION, "region": region, "services": services},
+                          allow_unicode=True, sort_keys=False)
+
+
+def _check(parsed_regions: dict[str, dict], drafts: list[Draft], today: date | None
+           ) -> tuple[KnowledgeBase | None, list[Problem]]:
+    with tempfile.TemporaryDirectory(prefix="welzijnsbot-import-") as tmp:
+        for rid, region in parsed_regions.items():
+            services = [d.raw for d in drafts if d.region_id == rid]
+            (Path(tmp) / f"{rid}.yaml").write_text(_doc_text(region, services), encoding="utf-8")
+        return check_directory(tmp, today=today)
+
+
+def build(parsed: Parsed, *, field_label: Callable[[str], str] = str, today: date | None = None
+          ) -> tuple[KnowledgeBase | None, list[Issue]]:
+    """Validate all drafts with the loader; drop (and report) those with errors, keep the rest.
+
+    Returns (None, issues) only when something outside any record is wrong, e.g. a region.
+    """
+    issues = list(parsed.issues)
+    drafts: list[Draft] = []
+    seen: dict[str, str] = {}
+    for draft in parsed.drafts:
+        sid = str(draft.raw.get("id", "")).strip()
+        if draft.region_id not in parsed.regions:
+            issues.append(Issue(draft.ref, f"onbekende regio '{draft.region_id}'", field_label("region"), True))
+        elif sid and sid in seen:
+            issues.append(Issue(draft.ref, f"id '{sid}' komt al voor ({seen[sid]})", field_label("id"), True))
+        else:
+            seen.setdefault(sid, draft.ref)
+            drafts.append(draft)
+    for _ in range(3):  # dropping a record can only remove problems; a second pass is a safety net
+        kb, problems = _check(parsed.regions, drafts, today)
+        errors = [p for p in problems if not p.warning]
+        if not errors:
+            break
+        by_id = {str(d.raw.get("id", "")).strip(): d for d in drafts}
+        bad: dict[int, Draft] = {}
+        for p in errors:
+            draft = by_id.get(p.service) if p.service else None
+            if draft is None:
+                issues.append(Issue(_region_ref(p), p.message, p.field))
+                return None, issues
+            issues.append(Issue(draft.ref, p.message, field_label(p.field) if p.field else None, True))
+            bad[id(draft)] = draft
+        drafts = [d for d in drafts if id(d) not in bad]
+    else:  # pragma: no cover - the loader reports every problem in one pass
+        return None, issues
+    assert kb is not None
+    for p in problems:
+        if p.warning:
+            draft = next((d for d in drafts if str(d.raw.get("id")) == p.service), None)
+            issues.append(Issue(draft.ref if draft else _region_ref(p), p.message,
+                                field_label(p.field) if p.field else None))
+    return kb, issues
+
+
+def _region_ref(problem: Problem) -> str:
+    return f"regio {Path(problem.file).stem}"
+
+
+def write_region_files(kb: KnowledgeBase, out_dir: Path, overwrite: bool = False
+                       ) -> tuple[list[Path], list[Problem]]:
+    """Write kb's regions into out_dir and check the result as `welzijnsbot check` would.
+
+    Files are staged and checked first; an existing region file is only replaced with overwrite.
+    """
+    targets = [out_dir / f"{rid}.yaml" for rid in kb.regions]
+    existing = [p for p in targets if p.exists()]
+    if existing and not overwrite:
+        names = ", ".join(p.name for p in existing)
+        raise ImportError_(f"{names} bestaat al in {out_dir}; kies een andere map of gebruik --overschrijven")
+    with tempfile.TemporaryDirectory(prefix="welzijnsbot-export-") as tmp:
+        staged = yaml_writer.write_knowledge_base(kb, Path(tmp))
+        _, problems = check_directory(tmp)
+        if any(not p.warning for p in problems):
+            return [], problems
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path in staged:
+            shutil.copyfile(path, out_dir / path.name)
+    _, problems = check_directory(out_dir)
+    return targets, problems
