@@ -27,8 +27,9 @@ from babel import Locale
 from kennisbank.schema import AUDIENCES, THEME_IDS, SUMMARY_MAX, KnowledgeBase, Region, Service
 from kennisbank.themes import theme_label
 
-from .importing import Draft, ImportError_, Issue, Parsed, region_from_name, service_id, slugify
-from .places import join_address, municipalities_from, split_address
+from .importing import (Draft, ImportError_, Issue, Parsed, add_built_region, region_from_name, service_id,
+                        slugify)
+from .places import join_address, split_address
 from .rubrics import RubricMap
 
 SERVICES_FILE = "services.json"
@@ -354,7 +355,6 @@ def read(source: Path, region: str | None = None, rubrics: RubricMap | None = No
             if isinstance(r, dict) and r.get("id"):
                 parsed.regions[str(r["id"])] = {k: r.get(k) for k in ("id", "name", "example", "municipalities")}
     forced = region_from_name(region) if region else None
-    built_places: list[tuple[str, str]] = []
     built_drafts: list[tuple[Draft, list]] = []
     taken: set[str] = set()
     for index, svc in enumerate(services, 1):
@@ -379,27 +379,10 @@ def read(source: Path, region: str | None = None, rubrics: RubricMap | None = No
         draft = Draft(ref, rid, clean({"id": sid, **raw}))
         parsed.drafts.append(draft)
         if forced and rid == forced[0] and rid not in parsed.regions:
-            built_places.extend(places)
             built_drafts.append((draft, places))
     if forced and forced[0] not in parsed.regions and built_drafts:
-        municipalities, bad = municipalities_from(built_places)
-        parsed.issues.extend(Issue(f"regio {forced[0]}", m, "postal_code") for m in bad)
-        parsed.regions[forced[0]] = {"id": forced[0], "name": forced[1], "example": False,
-                                     "municipalities": municipalities}
-        for draft, places in built_drafts:
-            draft.raw.setdefault("area", _area_from_places(places, municipalities))
+        add_built_region(parsed, forced, built_drafts)
     return parsed
-
-
-def _area_from_places(places: list[tuple[str, str]], municipalities: list[dict]) -> list[str] | str:
-    """Without an explicit area, a service serves the municipalities where it has an address."""
-    known = {m["name"].lower(): m["name"] for m in municipalities}
-    names = []
-    for _code, city in places:
-        name = known.get((city or "").strip().lower())
-        if name and name not in names:
-            names.append(name)
-    return names or "all"
 
 
 HSDS_FIELD_LABELS = {

@@ -24,6 +24,7 @@ from kennisbank.loader import Problem, check_directory
 from kennisbank.schema import SCHEMA_VERSION, KnowledgeBase
 
 from . import yaml_writer
+from .places import municipalities_from
 
 
 class ImportError_(Exception):
@@ -96,6 +97,29 @@ def service_id(value: Any, ref: str, fallback: str, taken: set[str], issues: lis
     made = unique_id(slugify(fallback) or "dienst", taken)
     taken.add(made)
     return made
+
+
+def add_built_region(parsed: Parsed, region: tuple[str, str],
+                     drafts: list[tuple[Draft, list[tuple[object, str]]]]) -> None:
+    """A region the source does not describe: its municipalities come from the addresses' postcodes.
+
+    A draft without an explicit area serves the municipalities where it has an address
+    (an office in Lindegem serves Lindegem); without any address, the whole region.
+    """
+    rid, name = region
+    municipalities, bad = municipalities_from(p for _d, places in drafts for p in places)
+    parsed.issues.extend(Issue(f"regio {rid}", message, "postcode") for message in bad)
+    parsed.regions[rid] = {"id": rid, "name": name, "example": False, "municipalities": municipalities}
+    known = {m["name"].lower(): m["name"] for m in municipalities}
+    for draft, places in drafts:
+        if draft.raw.get("area") not in (None, "", []):
+            continue
+        names: list[str] = []
+        for _code, city in places:
+            found = known.get((city or "").strip().lower())
+            if found and found not in names:
+                names.append(found)
+        draft.raw["area"] = names or "all"
 
 
 def _doc_text(region: dict[str, Any], services: list[dict[str, Any]]) -> str:
