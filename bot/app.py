@@ -63,15 +63,21 @@ class RedactFilter(logging.Filter):
         return True
 
 
-def quiet_http_loggers() -> None:
-    """httpx logs every request URL, token included, at INFO: keep it and httpcore at WARNING."""
+def quiet_loggers() -> None:
+    """Library loggers that would write secrets or user text, capped however verbose the root is.
+
+    httpx logs every request URL (token included) at INFO; python-telegram-bot logs whole updates
+    and request parameters (the question's text) at DEBUG; aiosqlite logs every statement at DEBUG.
+    """
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("telegram", "aiosqlite", "apscheduler", "tornado"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def setup_logging(token: str | None, level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    quiet_http_loggers()
+    quiet_loggers()
     redact = RedactFilter(token or "")
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
@@ -163,6 +169,8 @@ class TimedApplication(Application):
             state = self.bot_data.get(STATE_KEY)
             if state is not None:
                 state.timings.append(elapsed)
+                if isinstance(update, Update):
+                    state.processed.append(update.update_id)
             if isinstance(update, Update):
                 log.debug("update %s handled in %.1f ms", update.update_id, elapsed * 1000)
 
@@ -189,7 +197,7 @@ def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
     base_url: another Bot API server (e.g. http://127.0.0.1:8081/bot), from TELEGRAM_BASE_URL.
     overall_max_rate: messages per second over all chats (Telegram allows about 30); 0 = no cap.
     """
-    quiet_http_loggers()
+    quiet_loggers()
     base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
     builder = (

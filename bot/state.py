@@ -92,6 +92,7 @@ class BotState:
     kb_dir: Path | None = None
     # Processing time per update in seconds (bounded), for the load benchmark and /status-like views.
     timings: deque = field(default_factory=lambda: deque(maxlen=10_000))
+    processed: deque = field(default_factory=lambda: deque(maxlen=10_000))  # update ids, in order done
     started: float = field(default_factory=time.monotonic)
     extra: dict[str, Any] = field(default_factory=dict)  # room for later features
 

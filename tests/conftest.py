@@ -1,0 +1,158 @@
+"""Shared fixtures: the benchmark knowledge base, a Bot API stand-in, and the real bot polling it.
+
+Typical end-to-end test:
+
+    async def test_something(bot, chat):
+        user = chat(4242)                      # one private chat with the bot
+        await user.send("/postcode 9801")      # -> list of the bot's calls to that chat
+        replies = await user.send("papa krijgt brieven van een deurwaarder")
+        assert "Koen" in replies[-1].text
+        await user.tap(replies[-1].buttons[0]["callback_data"])
+
+Fixtures:
+  bench_kb_dir   path of shared/benchmark/kb (fictional region Lindeland + Flemish layer)
+  bench_kb       that knowledge base, loaded once per session
+  standin        a started tests/standin.StandIn (records calls, injects updates, fails on request)
+  db_path        tmp_path / "bot.sqlite3" (a real SQLite file)
+  start_bot      factory: await start_bot(db_path=..., kb=..., setup=fn(app), **build_kwargs)
+                 -> RunningBot; started bots are stopped at teardown (stop earlier to restart)
+  bot            one RunningBot on bench_kb and db_path
+  chat           factory: chat(chat_id) -> Chat, bound to the standin and the latest bot
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.state import STATE_KEY, BotState
+from kennisbank.loader import load_knowledge_base
+from kennisbank.schema import KnowledgeBase
+from standin import Call, StandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+BENCH_KB_DIR = SHARED / "benchmark" / "kb"
+
+
+@pytest.fixture(scope="session")
+def bench_kb_dir() -> Path:
+    return BENCH_KB_DIR
+
+
+@pytest.fixture(scope="session")
+def bench_kb(bench_kb_dir) -> KnowledgeBase:
+    return load_knowledge_base(bench_kb_dir)
+
+
+@pytest.fixture
+async def standin():
+    server = await StandIn().start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "bot.sqlite3"
+
+
+@dataclass
+class RunningBot:
+    application: Application
+    standin: StandIn
+
+    @property
+    def state(self) -> BotState:
+        return self.application.bot_data[STATE_KEY]
+
+    async def wait_processed(self, update_id: int, timeout: float = 15) -> None:
+        """Until the bot has fully handled this update (handlers and error handler done)."""
+        async def done() -> None:
+            while update_id not in self.state.processed:
+                await asyncio.sleep(0.005)
+        await asyncio.wait_for(done(), timeout)
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+            await app.post_shutdown(app)
+            await app.shutdown()
+
+
+async def launch(standin: StandIn, kb: KnowledgeBase, db_path: Path,
+                 setup: Callable[[Application], None] | None = None, **build_kwargs) -> RunningBot:
+    """Build the real application, point it at the stand-in and start long polling."""
+    application = build_application(standin.token, kb, db_path, base_url=standin.base_url,
+                                    **build_kwargs)
+    if setup is not None:
+        setup(application)
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0, timeout=2,
+                                            allowed_updates=Update.ALL_TYPES)
+    return RunningBot(application, standin)
+
+
+@pytest.fixture
+async def start_bot(standin, bench_kb, db_path):
+    running: list[RunningBot] = []
+
+    async def start(db_path: Path = db_path, kb: KnowledgeBase = bench_kb,
+                    setup: Callable[[Application], None] | None = None, **build_kwargs) -> RunningBot:
+        bot = await launch(standin, kb, db_path, setup, **build_kwargs)
+        running.append(bot)
+        return bot
+
+    start.running = running
+    yield start
+    for bot in reversed(running):
+        await bot.stop()
+
+
+@pytest.fixture
+async def bot(start_bot) -> RunningBot:
+    return await start_bot()
+
+
+class Chat:
+    """One private chat: send text or tap buttons, get back what the bot sent to this chat."""
+
+    def __init__(self, standin: StandIn, bots: list[RunningBot], chat_id: int):
+        self.standin, self._bots, self.chat_id = standin, bots, chat_id
+
+    @property
+    def bot(self) -> RunningBot:
+        return self._bots[-1]
+
+    async def _run(self, update: dict) -> list[Call]:
+        since = len(self.standin.calls)
+        await self.bot.wait_processed(update["update_id"])
+        return self.standin.calls_to(chat_id=self.chat_id, since=since)
+
+    async def send(self, text: str) -> list[Call]:
+        return await self._run(self.standin.message(self.chat_id, text))
+
+    async def tap(self, callback_data: str) -> list[Call]:
+        return await self._run(self.standin.callback(self.chat_id, callback_data))
+
+    def buttons(self) -> list[dict]:
+        message = self.standin.last_bot_message(self.chat_id) or {}
+        return [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
+@pytest.fixture
+def chat(standin, start_bot) -> Callable[[int], Chat]:
+    return lambda chat_id: Chat(standin, start_bot.running, chat_id)

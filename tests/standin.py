@@ -1,0 +1,444 @@
+"""A small Telegram Bot API stand-in on 127.0.0.1, so tests run the real bot without the internet.
+
+The bot reaches it through TELEGRAM_BASE_URL (`standin.base_url`), exactly as it would reach a
+local Bot API server. It speaks HTTP/1.1 (keep-alive) over asyncio streams, records every call,
+serves injected updates through long-polling getUpdates (timeout and offset as Telegram does),
+answers the usual methods with plausible objects, returns `true` for any method it does not know
+(so later features can use it before it learns them), and can fail the next N calls with 429
+(retry_after) or 5xx.
+
+In a test (same event loop):
+    standin = await StandIn().start()
+    standin.message(chat_id, "/start"); call = await standin.wait_for("sendMessage", chat_id=...)
+
+As a separate process (benchmarks, trying the bot by hand):
+    python -m tests.standin --port 8081    # then TELEGRAM_BASE_URL=http://127.0.0.1:8081/bot
+    control over HTTP: POST /_standin/inject (an update or {"chat_id":..,"text":..}),
+    GET /_standin/calls?since=N, POST /_standin/fail {"n":2,"status":429,"retry_after":1}
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import email.parser
+import email.policy
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Callable
+from urllib.parse import parse_qsl, urlsplit
+
+DEFAULT_TOKEN = "123456789:STANDIN-secret-token_abcdefghijklmnop"
+
+# Parameters that PTB sends JSON-encoded inside form fields.
+_JSON_KEYS = {"reply_markup", "commands", "results", "entities", "caption_entities", "media",
+              "link_preview_options", "reply_parameters", "allowed_updates", "scope", "button",
+              "options", "permissions"}
+_INT_KEYS = {"chat_id", "message_id", "user_id", "offset", "limit", "timeout", "cache_time",
+             "from_chat_id", "reply_to_message_id", "message_thread_id"}
+_FLOAT_KEYS = {"latitude", "longitude"}
+_MESSAGE_METHODS = {"sendMessage", "sendContact", "sendVenue", "sendDocument", "sendPhoto",
+                    "sendLocation", "sendVideo", "sendAudio", "sendVoice", "sendSticker",
+                    "sendAnimation", "forwardMessage", "editMessageText", "editMessageReplyMarkup",
+                    "editMessageCaption"}
+
+
+@dataclass
+class Call:
+    """One request the bot made: method, decoded parameters, and the HTTP status it got."""
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)
+    result: Any = None
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def chat_id(self) -> int | None:
+        return self.params.get("chat_id")
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[dict]:
+        """Inline keyboard buttons of this call, flattened (label in 'text', 'callback_data')."""
+        markup = self.params.get("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class _Failure:
+    remaining: int
+    status: int
+    retry_after: int
+    methods: frozenset[str] | None
+
+
+class StandIn:
+    def __init__(self, token: str = DEFAULT_TOKEN, username: str = "welzijns_test_bot"):
+        self.token = token
+        self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Welzijnsbot",
+                         "username": username, "can_join_groups": True,
+                         "can_read_all_group_messages": False, "supports_inline_queries": True}
+        self.calls: list[Call] = []
+        self.pending: list[dict] = []             # updates not yet confirmed by offset
+        self.delivered_at: dict[int, float] = {}  # update_id -> monotonic time first served
+        self.commands: list[dict] = []
+        self.failures: list[_Failure] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._query_ids = itertools.count(1)
+        self._changed: asyncio.Condition | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: set[asyncio.Task] = set()
+        self.port = 0
+
+    # ── life cycle ─────────────────────────────────────────────────────────────────────
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> "StandIn":
+        self._changed = asyncio.Condition()
+        self._server = await asyncio.start_server(self._serve, host, port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> "StandIn":
+        return await self.start()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """What TELEGRAM_BASE_URL should be: the token is appended by the bot."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # ── injecting updates ──────────────────────────────────────────────────────────────
+
+    def inject(self, update: dict) -> dict:
+        """Queue any update (without update_id); returns it with its new update_id."""
+        update = {"update_id": next(self._update_ids), **update}
+        self.pending.append(update)
+        self._notify()
+        return update
+
+    @staticmethod
+    def user(user_id: int, first_name: str = "Zorgco") -> dict:
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "nl"}
+
+    def message(self, chat_id: int, text: str, user_id: int | None = None) -> dict:
+        """A private-chat text message; a leading /command gets its bot_command entity."""
+        msg: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Zorgco"},
+            "from": self.user(user_id or chat_id), "text": text,
+        }
+        if text.startswith("/"):
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return self.inject({"message": msg})
+
+    def callback(self, chat_id: int, data: str, message: dict | None = None,
+                 user_id: int | None = None) -> dict:
+        """A tap on an inline button; `message` defaults to the bot's last message in that chat."""
+        if message is None:
+            message = self.last_bot_message(chat_id) or {
+                "message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"}, "text": "…"}
+        return self.inject({"callback_query": {
+            "id": str(next(self._query_ids)), "from": self.user(user_id or chat_id),
+            "chat_instance": str(chat_id), "data": data, "message": message}})
+
+    def inline_query(self, user_id: int, query: str, offset: str = "") -> dict:
+        return self.inject({"inline_query": {
+            "id": str(next(self._query_ids)), "from": self.user(user_id), "query": query,
+            "offset": offset, "chat_type": "sender"}})
+
+    def fail_next(self, n: int, status: int = 429, retry_after: int = 1,
+                  methods: set[str] | None = None) -> None:
+        """The next n matching calls fail: 429 with retry_after, or any other HTTP status."""
+        self.failures.append(_Failure(n, status, retry_after, frozenset(methods) if methods else None))
+
+    # ── inspecting calls ───────────────────────────────────────────────────────────────
+
+    def calls_to(self, method: str | None = None, chat_id: int | None = None, since: int = 0,
+                 ok_only: bool = True) -> list[Call]:
+        return [c for c in self.calls[since:]
+                if (method is None or c.method == method)
+                and (chat_id is None or c.chat_id == chat_id)
+                and (not ok_only or c.status == 200)]
+
+    def last_bot_message(self, chat_id: int) -> dict | None:
+        for call in reversed(self.calls):
+            if call.chat_id == chat_id and call.status == 200 and isinstance(call.result, dict) \
+                    and "message_id" in call.result:
+                return call.result
+        return None
+
+    async def wait_for(self, method: str | None = None, chat_id: int | None = None, since: int = 0,
+                       predicate: Callable[[Call], bool] | None = None, timeout: float = 10) -> Call:
+        """The first successful call (from index `since`) that matches; TimeoutError if none comes."""
+        def found() -> Call | None:
+            for call in self.calls_to(method, chat_id, since):
+                if predicate is None or predicate(call):
+                    return call
+            return None
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(found), timeout)
+        return found()
+
+    async def wait_count(self, n: int, method: str | None = None, chat_id: int | None = None,
+                         since: int = 0, timeout: float = 10) -> list[Call]:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(
+                lambda: len(self.calls_to(method, chat_id, since)) >= n), timeout)
+        return self.calls_to(method, chat_id, since)
+
+    def _notify(self) -> None:
+        if self._changed is None:
+            return
+
+        async def notify() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+        asyncio.get_running_loop().create_task(notify())
+
+    # ── HTTP ───────────────────────────────────────────────────────────────────────────
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._connections.add(task)
+        try:
+            while True:
+                request_line = await reader.readline()
+                if not request_line:
+                    break
+                verb, target, _ = request_line.decode("latin-1").split(" ", 2)
+                headers: dict[str, str] = {}
+                while True:
+                    line = await reader.readline()
+                    if line in (b"\r\n", b"\n", b""):
+                        break
+                    key, _, value = line.decode("latin-1").partition(":")
+                    headers[key.strip().lower()] = value.strip()
+                body = await self._read_body(reader, headers)
+                status, payload = await self._dispatch(verb, target, headers, body)
+                data = json.dumps(payload, ensure_ascii=False).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                    f"Connection: keep-alive\r\n\r\n".encode() + data)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError, ValueError):
+            pass
+        finally:
+            self._connections.discard(task)
+            writer.close()
+
+    @staticmethod
+    async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int((await reader.readline()).split(b";")[0].strip(), 16)
+                if size == 0:
+                    await reader.readline()
+                    return b"".join(chunks)
+                chunks.append(await reader.readexactly(size))
+                await reader.readline()
+        length = int(headers.get("content-length") or 0)
+        return await reader.readexactly(length) if length else b""
+
+    @staticmethod
+    def _decode(key: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if key in _JSON_KEYS:
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        if key in _INT_KEYS:
+            try:
+                return int(value)
+            except ValueError:
+                return value
+        if key in _FLOAT_KEYS:
+            return float(value)
+        return value
+
+    def _parse_params(self, headers: dict[str, str], body: bytes, query: str):
+        params: dict[str, Any] = dict(parse_qsl(query))
+        files: dict[str, bytes] = {}
+        ctype = headers.get("content-type", "")
+        if ctype.startswith("application/json") and body:
+            params.update(json.loads(body))
+        elif ctype.startswith("multipart/form-data"):
+            msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+            for part in msg.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                payload = part.get_payload(decode=True) or b""
+                if part.get_filename() is not None:
+                    files[name] = payload
+                else:
+                    params[name] = payload.decode("utf-8")
+        elif body:
+            params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        return {k: self._decode(k, v) for k, v in params.items()}, files
+
+    async def _dispatch(self, verb: str, target: str, headers: dict[str, str], body: bytes):
+        url = urlsplit(target)
+        if url.path.startswith("/_standin/"):
+            return await self._control(url.path[len("/_standin/"):], url.query, body)
+        prefix = f"/bot{self.token}/"
+        if not url.path.startswith(prefix):
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        method = url.path[len(prefix):]
+        params, files = self._parse_params(headers, body, url.query)
+        call = Call(method, params, files=files)
+        failure = next((f for f in self.failures if f.remaining > 0
+                        and (f.methods is None or method in f.methods)), None)
+        if failure is not None:
+            failure.remaining -= 1
+            call.status = failure.status
+            self.calls.append(call)
+            self._notify()
+            error = {"ok": False, "error_code": failure.status,
+                     "description": HTTPStatus(failure.status).phrase}
+            if failure.status == 429:
+                error["description"] = f"Too Many Requests: retry after {failure.retry_after}"
+                error["parameters"] = {"retry_after": failure.retry_after}
+            return failure.status, error
+        if method == "getUpdates":
+            result = await self._get_updates(params)
+        else:
+            result = self._result(method, params, files)
+        call.result = result
+        if method != "getUpdates" or result:
+            self.calls.append(call)
+            self._notify()
+        return 200, {"ok": True, "result": result}
+
+    async def _get_updates(self, params: dict) -> list[dict]:
+        offset = params.get("offset") or 0
+        if offset:  # confirming: everything below offset is gone for good
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]
+        limit = params.get("limit") or 100
+        timeout = float(params.get("timeout") or 0)
+
+        def ready() -> list[dict]:
+            return [u for u in self.pending if u["update_id"] >= offset][:limit]
+
+        if not ready() and timeout > 0:
+            try:
+                async with self._changed:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(ready())), timeout)
+            except asyncio.TimeoutError:
+                pass
+        updates = ready()
+        now = time.monotonic()
+        for u in updates:
+            self.delivered_at.setdefault(u["update_id"], now)
+        return updates
+
+    def _result(self, method: str, params: dict, files: dict) -> Any:
+        if method == "getMe":
+            return self.bot_user
+        if method == "setMyCommands":
+            self.commands = params.get("commands") or []
+            return True
+        if method == "deleteMyCommands":
+            self.commands = []
+            return True
+        if method == "getMyCommands":
+            return self.commands
+        if method == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.pending)}
+        if method == "getChat":
+            return {"id": params.get("chat_id"), "type": "private"}
+        if method == "getFile":
+            return {"file_id": params.get("file_id"), "file_unique_id": "u1", "file_path": "docs/file"}
+        if method in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption") \
+                and "inline_message_id" in params:
+            return True
+        if method in _MESSAGE_METHODS:
+            return self._message(method, params, files)
+        return True  # answerCallbackQuery, answerInlineQuery, deleteWebhook, unknown methods, ...
+
+    def _message(self, method: str, params: dict, files: dict) -> dict:
+        chat_id = params.get("chat_id")
+        message_id = params.get("message_id") if method.startswith("edit") else next(self._message_ids)
+        msg: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
+                               "chat": {"id": chat_id, "type": "private"}, "from": self.bot_user}
+        if "text" in params:
+            msg["text"] = params["text"]
+        if "caption" in params:
+            msg["caption"] = params["caption"]
+        if params.get("reply_markup") and "inline_keyboard" in params["reply_markup"]:
+            msg["reply_markup"] = params["reply_markup"]
+        if method == "sendContact":
+            msg["contact"] = {k: params[k] for k in ("phone_number", "first_name", "last_name", "vcard")
+                              if k in params}
+        elif method == "sendVenue":
+            msg["venue"] = {"location": {"latitude": params["latitude"], "longitude": params["longitude"]},
+                            "title": params.get("title", ""), "address": params.get("address", "")}
+        elif method == "sendLocation":
+            msg["location"] = {"latitude": params["latitude"], "longitude": params["longitude"]}
+        elif method == "sendDocument":
+            name = next(iter(files), "document")
+            msg["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"d{message_id}",
+                               "file_name": name, "file_size": len(files.get(name, b""))}
+        elif method == "sendPhoto":
+            msg["photo"] = [{"file_id": f"photo{message_id}", "file_unique_id": f"p{message_id}",
+                             "width": 640, "height": 480}]
+        return msg
+
+    # ── control API for a stand-in in another process ──────────────────────────────────
+
+    async def _control(self, action: str, query: str, body: bytes):
+        data = json.loads(body) if body else {}
+        if action == "inject":
+            if "text" in data and "chat_id" in data:
+                return 200, self.message(int(data["chat_id"]), str(data["text"]))
+            if "callback_data" in data and "chat_id" in data:
+                return 200, self.callback(int(data["chat_id"]), str(data["callback_data"]))
+            return 200, self.inject(data)
+        if action == "calls":
+            since = int(dict(parse_qsl(query)).get("since", 0))
+            return 200, [{"method": c.method, "params": c.params, "status": c.status, "at": c.at}
+                         for c in self.calls[since:]]
+        if action == "fail":
+            self.fail_next(int(data.get("n", 1)), int(data.get("status", 429)),
+                           int(data.get("retry_after", 1)), set(data["methods"]) if data.get("methods") else None)
+            return 200, True
+        return 404, {"ok": False, "description": "unknown control action"}
+
+
+async def _main(port: int, token: str) -> None:
+    standin = await StandIn(token).start(port=port)
+    print(f"Bot API stand-in: TELEGRAM_BASE_URL={standin.base_url} TELEGRAM_BOT_TOKEN={token}", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Telegram Bot API stand-in on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    args = parser.parse_args()
+    try:
+        asyncio.run(_main(args.port, args.token))
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,190 @@
+"""The real bot (python-telegram-bot long polling) against the Bot API stand-in."""
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram.ext import CommandHandler
+
+from bot import callbacks
+from bot.handlers.ask import SEARCH_LIMIT
+from kennisbank.search import SearchEngine
+
+QUESTION = "papa krijgt steeds brieven van nen deurwaarder"
+
+
+def top_services(kb, question, postcode, n=3):
+    return [m.service for m in SearchEngine(kb).search(question, postcode, SEARCH_LIMIT).matches[:n]]
+
+
+async def test_start_postcode_question_names_contact(bot, chat, bench_kb, standin):
+    user = chat(101)
+    [welcome] = await user.send("/start")
+    assert "Noem geen namen: ik bewaar je vraag niet." in welcome.text
+    assert "postcode" in welcome.text
+
+    [asked] = await user.send(QUESTION)          # no postcode yet: asks for it, answers nothing
+    assert "gemeente" in asked.text and "opnieuw" in asked.text
+
+    [placed] = await user.send("lindegm")         # typo in the municipality
+    assert "Lindegem" in placed.text and "9801" in placed.text
+    assert await bot.state.store.get_postcode(101) == 9801
+
+    [answer] = await user.send(QUESTION)
+    top = top_services(bench_kb, QUESTION, 9801)
+    assert top, "the benchmark KB should answer this question"
+    assert html.escape(top[0].contact.name) in answer.text
+    assert answer.params["parse_mode"] == "HTML"
+    assert "voorbeeldgegevens" in answer.text    # Lindeland is example data
+    labels = [b["text"] for b in answer.buttons]
+    assert any("Meer resultaten" in label for label in labels)
+
+    # the menu was set on start
+    assert [c["command"] for c in standin.commands] == ["start", "postcode", "help", "privacy", "vergeet"]
+
+
+async def test_card_sends_contact_and_venue(bot, chat, bench_kb):
+    user = chat(102)
+    await user.send("/postcode 9801")
+    [answer] = await user.send(QUESTION)
+    top = top_services(bench_kb, QUESTION, 9801)
+    for service in top:
+        replies = await user.tap(callbacks.card(service.id))
+        methods = [c.method for c in replies]
+        assert methods[0] == "sendMessage"
+        assert html.escape(service.name) in replies[0].text
+        contact = [c for c in replies if c.method == "sendContact"]
+        phone = service.contact.phone or service.phone
+        assert len(contact) == (1 if phone else 0)
+        if contact:
+            assert contact[0].params["phone_number"] == phone
+        venue = [c for c in replies if c.method == "sendVenue"]
+        has_coordinates = service.location is not None and service.location.lat is not None
+        assert len(venue) == (1 if has_coordinates else 0)
+        if service.location is None:
+            assert "Adres" not in replies[0].text
+
+
+async def test_card_with_coordinates_sends_venue(bot, chat, bench_kb):
+    service = next(s for s in bench_kb.active_services()
+                   if s.location and s.location.lat is not None and (s.contact.phone or s.phone))
+    replies = await chat(103).tap(callbacks.card(service.id))
+    venue = next(c for c in replies if c.method == "sendVenue")
+    assert venue.params["latitude"] == service.location.lat
+    assert any(c.method == "sendContact" for c in replies)
+    assert "openstreetmap.org" in replies[0].text
+
+
+async def test_more_results_pages_through_the_same_answer(bot, chat, bench_kb):
+    user = chat(104)
+    await user.send("/postcode 9801")
+    [answer] = await user.send(QUESTION)
+    more = next(b["callback_data"] for b in answer.buttons if "Meer" in b["text"])
+    [page2] = await user.tap(more)
+    expected = top_services(bench_kb, QUESTION, 9801, n=6)[3:6]
+    assert expected
+    for service in expected:
+        assert html.escape(service.organisation) in page2.text
+    assert "4." in page2.text
+    # result ids, not words, are what the chat keeps
+    stash = bot.application.chat_data[104]["more"]
+    assert all(isinstance(i, str) and i in bench_kb.services for ids in stash.values() for i in ids)
+
+
+async def test_theme_button_shows_services_for_that_need(bot, chat, bench_kb):
+    user = chat(105)
+    await user.send("/postcode 9801")
+    [reply] = await user.tap(callbacks.theme("voeding"))
+    expected = SearchEngine(bench_kb).by_theme("voeding", 9801, 3).matches
+    assert expected
+    assert html.escape(expected[0].service.name) in reply.text
+
+
+async def test_restart_keeps_postcode(start_bot, chat, db_path):
+    first = await start_bot()
+    await chat(106).send("/gemeente Oosterveld")
+    assert await first.state.store.get_postcode(106) == 9810
+    await first.stop()
+    await start_bot(db_path=db_path)                # a new Application on the same file
+    [reply] = await chat(106).send(QUESTION)
+    assert "opnieuw" not in reply.text                # no new question about the municipality
+    assert reply.buttons
+
+
+async def test_vergeet_deletes_chat(bot, chat):
+    user = chat(107)
+    await user.send("/postcode 9801")
+    [reply] = await user.send("/vergeet")
+    assert "Gewist" in reply.text
+    assert await bot.state.store.get_postcode(107) is None
+    [privacy] = await user.send("/privacy")
+    assert "chat-id" in privacy.text and "postcode" in privacy.text
+
+
+async def test_broken_handler_gets_apology_and_logs_no_text(start_bot, chat, caplog):
+    async def boom(update, context):
+        raise RuntimeError("geheime familienaam Janssens")
+
+    await start_bot(setup=lambda app: app.add_handler(CommandHandler("kapot", boom), group=-1))
+    with caplog.at_level(logging.INFO):
+        replies = await chat(108).send("/kapot")
+    assert any("Sorry" in c.text for c in replies)
+    assert "RuntimeError" in caplog.text
+    assert "Janssens" not in caplog.text
+
+
+async def test_survives_429_and_500(bot, chat, standin, bench_kb):
+    user = chat(109)
+    await user.send("/postcode 9801")
+    standin.fail_next(1, status=429, retry_after=1, methods={"sendMessage"})
+    standin.fail_next(2, status=500, methods={"sendMessage"})
+    replies = await user.send(QUESTION)
+    assert [c.method for c in replies] == ["sendMessage"]
+    assert html.escape(top_services(bench_kb, QUESTION, 9801)[0].contact.name) in replies[0].text
+    failed = [c.status for c in standin.calls if c.status != 200]
+    assert failed == [429, 500, 500]
+
+    standin.fail_next(1, status=500, methods={"getUpdates"})
+    standin.fail_next(1, status=502, methods={"getUpdates"})
+    [reply] = await user.send("/help")                # polling went on after its errors
+    assert "/postcode" in reply.text
+
+
+async def test_token_never_logged(standin, start_bot, chat, caplog):
+    caplog.set_level(logging.DEBUG)
+    await start_bot()
+    user = chat(110)
+    await user.send("/postcode 9801")
+    await user.send(QUESTION)
+    standin.fail_next(1, status=500, methods={"sendMessage"})
+    await user.send("/help")
+    assert caplog.records, "logging must have been captured"
+    token = standin.token
+    assert token not in caplog.text
+    assert token.split(":")[1] not in caplog.text
+    assert "deurwaarder" not in caplog.text          # nor the question
+
+
+async def test_question_text_never_in_database(start_bot, chat, db_path):
+    bot = await start_bot()
+    user = chat(111)
+    await user.send("/postcode 9801")
+    secret = "mevrouw Yasmina Vandersteenhoven heeft schulden bij de deurwaarder"
+    replies = await user.send(secret)
+    assert any("namen" in c.text for c in replies)    # gentle privacy line
+
+    def stored_bytes() -> bytes:
+        data = b""
+        for suffix in ("", "-wal", "-shm"):
+            path = db_path.with_name(db_path.name + suffix)
+            if path.exists():
+                data += path.read_bytes()
+        return data
+
+    before = stored_bytes()
+    await bot.stop()
+    after = stored_bytes()
+    for blob in (before, after):
+        assert b"Vandersteenhoven" not in blob
+        assert b"deurwaarder" not in blob
+        assert "Vandersteenhoven" not in str(bot.application.chat_data)
