@@ -13,6 +13,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("bot.commands.check", "controleer de kennisbank (YAML) en toon elke fout"),
     "zoek": ("bot.commands.zoek", "zoek diensten voor een vraag"),
+    "kaart": ("bot.commands.kaart", "contactkaart voor een ouder, in de taal van de ouder (of als vCard)"),
     "run": ("bot.commands.run", "start de Telegram-bot (token in TELEGRAM_BOT_TOKEN)"),
     "chat": ("bot.commands.chat", "hetzelfde gesprek als de bot, in de terminal"),
     "signalen": ("bot.commands.signalen", "anonieme signalen: welke noden, waar niets paste (met grafiek)"),
