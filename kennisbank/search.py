@@ -55,13 +55,17 @@ KIND_WEIGHT = {"phrases": 1.0, "signals": 0.8, "weak": 0.3}
 CONFIDENT = 0.75      # a need this strong is answered
 HINT = 0.25           # a need this strong is offered as a choice when asking back
 RELATIVE = 0.3        # other needs count when at least this share of the strongest
+CANDIDATE = 0.5       # a need this strong brings in its services ...
+CANDIDATE_RELATIVE = 0.35  # ... when it is at least this share of the strongest
 WINDOW = 3            # words allowed between the words of one phrase
 # Where a question word is found in a service, and how much that says.
 FIELD_WEIGHT = {"keywords": 3.0, "name": 2.5, "summary": 1.5, "organisation": 1.0, "description": 0.7}
 PART_FACTOR = 0.5     # a compound part ("schuld" in "schuldbemiddeling") is weaker evidence
 TEXT_SCALE = 6.0      # text evidence e/(e+TEXT_SCALE) stays below 1
-TEXT_WEIGHT = 1.2     # text evidence relative to one clearly named need
+TEXT_WEIGHT = 2.0     # text evidence relative to one clearly named need
 TEXT_ALONE = 0.6      # text evidence that answers even without a recognised need
+SECONDARY = 0.85      # a service's later themes are less its core business
+COMBINE = 0.2         # a service covering two recognised needs gets part of the second
 FLANDERS = ""         # partition key of the Flemish layer (services without postcodes)
 _GENERIC_KEYS = frozenset(stem(w) for w in GENERIC)
 
@@ -120,14 +124,20 @@ class SearchEngine:
             for kind in ("phrases", "signals", "weak"):
                 for text in getattr(theme, kind):
                     keys = tuple(dict.fromkeys(stem(w) for w in words(text) if w not in STOPWORDS))
-                    if all(k in _GENERIC_KEYS for k in keys):
-                        # "ons team", "als school": the small words are what makes it a phrase
+                    if all(k in _GENERIC_KEYS for k in keys) or (len(keys) == 1 and len(words(text)) > 1):
+                        # "ons team", "er morgen uit": the small words are what makes it a phrase
                         keys = tuple(dict.fromkeys(w if w in STOPWORDS else stem(w) for w in words(text)))
                     if not keys:
                         continue
                     weight = KIND_WEIGHT[kind] * (1 + 0.2 * (len(keys) - 1))
-                    by_key[keys[0]].append(len(phrases))
-                    phrases.append(_Phrase(theme.id, keys, weight))
+                    variants = [keys]
+                    if len(keys) == 1:  # "huurachterstand" also when typed as "huur achterstand"
+                        parts = self.vocab.split(words(text)[-1])
+                        if parts:
+                            variants.append(tuple(stem(p) for p in parts))
+                    for variant in variants:
+                        by_key[variant[0]].append(len(phrases))
+                        phrases.append(_Phrase(theme.id, variant, weight))
         return phrases, dict(by_key)
 
     def _build_index(self) -> None:
@@ -174,16 +184,22 @@ class SearchEngine:
         positions: dict[str, list[int]] = defaultdict(list)
         typed: dict[str, str] = {}
         part_keys: set[str] = set()
-        pos = -1
+        main_keys: set[str] = set()
+        pos = 0.0
         last_typed = None
         for term in terms:
-            if term.typed != last_typed:  # expansions and compound parts share their word's place
-                pos += 1
+            # Distance counts content words; expansions and compound parts share their word's place.
+            if term.stop:
+                place = pos + 0.5
+            else:
+                if term.typed != last_typed:
+                    pos += 1
+                place = pos
             last_typed = term.typed
-            positions[term.key].append(pos)
+            positions[term.key].append(place)
             typed.setdefault(term.key, term.typed)
-            if term.part:
-                part_keys.add(term.key)
+            (part_keys if term.part else main_keys).add(term.key)
+        part_keys -= main_keys
         hits: list[tuple[float, _Phrase]] = []
         for key in positions:
             for pid in self._phrases_by_key.get(key, ()):
@@ -228,8 +244,10 @@ class SearchEngine:
             return Answer((), ())
         theme_scores, why = self.recognise(terms)
         top = max(theme_scores.values(), default=0.0)
-        needs = {t: v for t, v in theme_scores.items() if v >= HINT and v >= RELATIVE * top}
-        ranked_needs = tuple(sorted(needs, key=lambda t: (-needs[t], THEME_IDS.index(t))))
+        hinted = {t: v for t, v in theme_scores.items() if v >= HINT and v >= RELATIVE * top}
+        ranked_needs = tuple(sorted(hinted, key=lambda t: (-hinted[t], THEME_IDS.index(t))))
+        # Only needs with real evidence bring in services; a lone weak hint does not.
+        needs = {t: v for t, v in hinted.items() if v >= CANDIDATE and v >= CANDIDATE_RELATIVE * top}
 
         # Text evidence: every non-generic question term, looked up in the allowed partitions only.
         query: dict[str, tuple[float, str]] = {}
@@ -267,8 +285,8 @@ class SearchEngine:
             theme_part = 0.0
             for rank, t in enumerate(s.themes):
                 if t in needs:
-                    value = needs[t] * (1.0 if rank == 0 else 0.85)
-                    theme_part = max(theme_part, value) + 0.4 * min(theme_part, value)
+                    value = needs[t] * (1.0 if rank == 0 else SECONDARY)
+                    theme_part = max(theme_part, value) + COMBINE * min(theme_part, value)
             total = theme_part + TEXT_WEIGHT * text_part
             if s.is_closed:
                 total *= 0.95

@@ -6,6 +6,7 @@ a Snowball stemmer: no model download, fully explainable.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ t s k n nen ne den d der des te ter
 le la les un une des du et ou est sont pour avec dans sur pas ne que qui
 the a an and or is are to of in on for with at by from my our his her their this that it be
 we kan moet zeggen zegt vraag vragen weet weten denk denken graag misschien precies eigenlijk
+meer elke elk iedere ieder alle allemaal
 """.split())
 
 # Words too common in this domain to say which service fits (still matched inside theme phrases).
@@ -57,13 +59,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-_stemmer = snowballstemmer.stemmer("dutch")
+# The Porter variant: the newer Dutch algorithm strips "ge-", which merges "begeleiding" with "beleid".
+_stemmer = snowballstemmer.stemmer("dutch_porter")
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball Dutch stem, with a final d/t dropped so "schuld"/"schulden", "betaal"/"betaald" meet."""
+    """Snowball Dutch stem, undoubled ("gezinn" -> gezin) and without a final d/t ("betaald" -> betaal)."""
     s = _stemmer.stemWord(word)
+    if len(s) > 3 and s[-1] == s[-2] and s[-1] not in "aeiou":
+        s = s[:-1]
+    if len(s) > 5 and s.endswith("ig"):  # angstig -> angst, vochtig -> vocht
+        s = s[:-2]
     if len(s) > 4 and s[-1] in "dt":
         s = s[:-1]
     return s
@@ -85,8 +92,11 @@ class Synonyms:
                 value = tuple(words(str(target)))
                 if not key or not value:
                     continue
+                content = tuple(w for w in key if w not in STOPWORDS)
                 if len(key) == 1:
                     single[key[0]] = value
+                elif len(content) >= 2:  # "eruit te zetten" matches "eruit zetten"
+                    multi[content] = value
                 else:
                     multi[key] = value
         return cls(single, multi)
@@ -97,12 +107,15 @@ class Synonyms:
         i = 0
         longest = max((len(k) for k in self.multi), default=1)
         while i < len(tokens):
-            for n in range(min(longest, len(tokens) - i), 1, -1):
-                target = self.multi.get(tuple(tokens[i:i + n]))
-                if target:
-                    typed = " ".join(tokens[i:i + n])
+            for n in range(longest, 1, -1):
+                span, content = self._window(tokens, i, n)
+                target = self.multi.get(tuple(tokens[i:i + n])) or (self.multi.get(content) if content else None)
+                if target and tokens[i] not in STOPWORDS or (target and tuple(tokens[i:i + n]) in self.multi):
+                    if tuple(tokens[i:i + n]) in self.multi:
+                        span = n
+                    typed = " ".join(tokens[i:i + span])
                     out.extend((w, typed) for w in target)
-                    i += n
+                    i += span
                     break
             else:
                 tok = tokens[i]
@@ -117,6 +130,18 @@ class Synonyms:
         return out
 
 
+    @staticmethod
+    def _window(tokens: list[str], i: int, n: int) -> tuple[int, tuple[str, ...]]:
+        """The next n content words from i (small words in between are skipped), and the span used."""
+        content: list[str] = []
+        j = i
+        while j < len(tokens) and len(content) < n and j - i < n + 3:
+            if tokens[j] not in STOPWORDS:
+                content.append(tokens[j])
+            j += 1
+        return j - i, (tuple(content) if len(content) == n else ())
+
+
 class Vocabulary:
     """The words the knowledge base and taxonomy know; used to split compounds and fix typos."""
 
@@ -127,11 +152,16 @@ class Vocabulary:
         for w in sorted(self.words):
             if len(w) >= 4:
                 self._by_initial.setdefault(w[0], []).append(w)
+        self._sorted = sorted(self.words)
         self._split_cache: dict[str, tuple[str, ...]] = {}
         self._typo_cache: dict[str, str | None] = {}
 
     def known(self, word: str) -> bool:
         return word in self.words or stem(word) in self.stems
+
+    def _part(self, word: str) -> bool:
+        """A real word, not just a string that happens to equal some stem."""
+        return word in self.words or word + "en" in self.words or word + "e" in self.words
 
     def base(self, word: str) -> str | None:
         """The known word behind a diminutive ("huisje" -> huis, "appartementje" -> appartement)."""
@@ -147,19 +177,36 @@ class Vocabulary:
             return self._split_cache[word]
         parts: tuple[str, ...] = ()
         if len(word) >= 7:
-            for i in range(len(word) - 4, 2, -1):  # longest head first
+            for i in range(3, len(word) - 3):  # longest head first: "huur|achterstand", not "huurachters|tand"
                 left, right = word[:i], word[i:]
-                if not self.known(right) or len(right) < 4:
+                if len(right) < 4 or not self._part(right):
                     continue
                 for link in _LINKS:
                     base = left[: len(left) - len(link)] if link and left.endswith(link) else (left if not link else None)
-                    if base and len(base) >= 3 and self.known(base):
+                    if base and len(base) >= 3 and self._part(base):
                         parts = (base, right)
                         break
                 if parts:
                     break
         self._split_cache[word] = parts
         return parts
+
+    def prefixed(self, word: str) -> str | None:
+        """A known word sharing a long beginning ("gevaccineerd" -> vaccinatie): last resort for unknowns."""
+        share = 0.75
+        if word.startswith("ge") and len(word) >= 8:  # past participle: the stem is what follows "ge"
+            word, share = word[2:], 0.6
+        if len(word) < 7:
+            return None
+        size = max(7, int(len(word) * share))
+        prefix = word[:size]
+        i = bisect.bisect_left(self._sorted, prefix)
+        best = None
+        while i < len(self._sorted) and self._sorted[i].startswith(prefix):
+            if best is None or len(self._sorted[i]) < len(best):
+                best = self._sorted[i]
+            i += 1
+        return best
 
     def correct(self, word: str) -> str | None:
         """The known word one typo away (two for long words), same first letter; None if unsure."""
@@ -207,6 +254,8 @@ def analyse(text: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> l
             out.extend(Term(stem(p), typed, True) for p in parts)
             continue
         fixed = vocab.correct(word)
+        if fixed is None:
+            fixed = vocab.prefixed(word)
         if fixed is not None:
             out.append(Term(stem(fixed), typed))
             out.extend(Term(stem(p), typed, True) for p in vocab.split(fixed))
