@@ -121,6 +121,8 @@ def map_url(service: Service) -> str | None:
 
 
 def link(url: str, label: str) -> str:
+    if not url.lower().startswith(("https://", "http://")):  # no javascript: or tg: from data
+        return esc(label)
     return f'<a href="{esc(url, quote=True)}">{esc(label)}</a>'
 
 

@@ -1,0 +1,178 @@
+"""Rendering: hostile entries are escaped, messages fit Telegram, buttons fit 64 bytes, marks show."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+import pytest
+
+from bot import callbacks, render
+from bot.handlers.card import resolve
+from bot.state import Knowledge
+from kennisbank.schema import Contact, KnowledgeBase, Location, Municipality, Region, Service
+from kennisbank.search import Answer, Match
+from kennisbank.themes import load_themes
+
+TODAY = date(2026, 11, 29)
+ALLOWED_TAGS = {"b", "i", "a", "code"}
+
+
+def make_service(**changes) -> Service:
+    base = Service(
+        id="caw-test-onthaal", organisation="CAW Testland", name="Onthaal", summary="Voor elke vraag.",
+        themes=("huisvesting",), region_id="testland", postcodes=None,
+        contact=Contact(name="Sara Voorbeeld", role="onthaal", phone="+3299991010",
+                        email="sara@caw.example"),
+        phone="+3299991000", url="https://caw.example",
+        location=Location("Stationsstraat 12, 9801 Lindegem", 51.04, 3.71),
+        last_verified=TODAY - timedelta(days=30),
+    )
+    return replace(base, **changes)
+
+
+HOSTILE = "<script>alert('x')</script> & \"quotes\" 'single' </b><a href=\"javascript:x\">"
+
+
+def hostile_service(length: int = 1) -> Service:
+    text = HOSTILE * length
+    return make_service(
+        id="x" * 200, organisation=text, name=text, summary=text, description=text * 20,
+        contact=Contact(name=text, role=text, phone="+3299991010", email=text),
+        email=text, url="https://caw.example/?a=1&b=\"2\"<x>", hours=text, cost=text, how=text,
+        bring=tuple([text] * 50), languages=("nl", "fr", "ar"),
+        location=Location(text, 51.0, 3.7),
+    )
+
+
+class TagChecker(HTMLParser):
+    """Telegram's HTML: only known tags, properly nested, hrefs only http(s)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs):
+        assert tag in ALLOWED_TAGS, f"unexpected tag <{tag}>"
+        if tag == "a":
+            href = dict(attrs)["href"]
+            assert href.startswith(("https://", "http://")), href
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def check_html(text: str) -> str:
+    checker = TagChecker()
+    checker.feed(text)
+    checker.close()
+    assert not checker.stack, f"unclosed tags {checker.stack}"
+    assert render.tg_len(text) <= render.MESSAGE_LIMIT
+    return checker.text
+
+
+def check_buttons(reply: render.Reply) -> None:
+    for row in reply.buttons:
+        for button in row:
+            assert button.data is None or len(button.data.encode("utf-8")) <= callbacks.MAX_BYTES
+            assert len(button.label) <= render.BUTTON_LABEL_MAX
+
+
+def answer_of(*services: Service, themes=("schulden",)) -> Answer:
+    return Answer(tuple(Match(s, 0.9, themes, ()) for s in services), themes)
+
+
+@pytest.mark.parametrize("length", [1, 5, 200])
+def test_hostile_entries_are_escaped_and_fit(length):
+    service = hostile_service(length)
+    replies = [
+        render.card(service, TODAY),
+        render.answer(answer_of(service, service, service), more_data=callbacks.more("a", 1), today=TODAY),
+        render.not_found([service, service, service], "<Lindegem>", example=True, today=TODAY),
+    ]
+    for reply in replies:
+        visible = check_html(reply.html)
+        assert "<script>" not in reply.html
+        check_buttons(reply)
+        # what the user reads still says the hostile text literally (escaped, not interpreted)
+        assert "<script>" in visible or "…" in visible
+
+
+def test_short_hostile_text_survives_escaping_intact():
+    card = render.card(hostile_service(1), TODAY)
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quotes&quot;" in card.html
+    assert 'href="https://caw.example/?a=1&amp;b=&quot;2&quot;&lt;x&gt;"' in card.html
+    assert HOSTILE in card.plain()
+
+
+def test_every_theme_button_and_card_id_fits_callback_data():
+    for theme in load_themes():
+        assert len(callbacks.theme(theme, 99).encode()) <= 64
+    long_id = "een-heel-lange-dienst-id-" * 10
+    data = callbacks.card(long_id)
+    assert len(data.encode()) <= 64
+    kb = KnowledgeBase({"testland": Region("testland", "Testland", True, (Municipality("Lindegem", (9801,)),))},
+                       {long_id: make_service(id=long_id)})
+    parsed = callbacks.parse(data)
+    assert resolve(Knowledge.build(kb), parsed.value).id == long_id
+    assert callbacks.parse("k:" + "x" * 3) == callbacks.Parsed("card", "xxx")
+    assert callbacks.parse("m:abc:x") is None and callbacks.parse("zz") is None
+
+
+def test_stale_mark_only_after_a_year():
+    old = make_service(last_verified=TODAY - timedelta(days=400))
+    fresh = make_service(last_verified=TODAY - timedelta(days=100))
+    assert "Niet meer bevestigd" in render.answer(answer_of(old), today=TODAY).html
+    assert "Niet meer bevestigd" in render.card(old, TODAY).html
+    assert "Niet meer bevestigd" not in render.answer(answer_of(fresh), today=TODAY).html
+    assert "Niet meer bevestigd" not in render.card(fresh, TODAY).html
+
+
+def test_closed_service_carries_a_warning():
+    closed = make_service(status="temporarily-closed")
+    assert "Tijdelijk gesloten" in render.answer(answer_of(closed), today=TODAY).html
+    assert "Tijdelijk gesloten" in render.card(closed, TODAY).html
+    assert "Tijdelijk gesloten" not in render.card(make_service(), TODAY).html
+
+
+def test_example_data_is_said():
+    example = make_service(example=True)
+    assert "voorbeeldgegevens" in render.answer(answer_of(example), today=TODAY).html
+    assert "voorbeeldgegevens" in render.card(example, TODAY).html
+    assert "voorbeeldgegevens" not in render.answer(answer_of(make_service()), today=TODAY).html
+
+
+def test_answer_shows_contact_person_with_national_phone():
+    html = render.answer(answer_of(make_service()), today=TODAY).html
+    assert "Sara Voorbeeld, onthaal" in html and "09 999 10 10" in html
+    assert "Herkend" in html and "Schulden" in html
+
+
+def test_secret_address_never_shown_or_shared():
+    shelter = make_service(location=None)
+    card = render.card(shelter, TODAY)
+    assert "Adres" not in card.html and "openstreetmap" not in card.html
+    assert render.venue_fields(shelter) is None
+    no_coordinates = make_service(location=Location("Kerkstraat 1, 9801 Lindegem"))
+    assert render.venue_fields(no_coordinates) is None
+    assert "Kerkstraat 1" in render.card(no_coordinates, TODAY).html
+
+
+def test_contact_fields_prefer_the_named_person():
+    fields = render.contact_fields(make_service())
+    assert fields == {"phone_number": "+3299991010", "first_name": "Sara", "last_name": "Voorbeeld"}
+    anonymous = make_service(contact=Contact())
+    assert render.contact_fields(anonymous)["phone_number"] == "+3299991000"
+    assert render.contact_fields(make_service(contact=Contact(), phone=None)) is None
+
+
+def test_plain_text_for_the_terminal():
+    reply = render.card(make_service(), TODAY)
+    plain = reply.plain()
+    assert "<" not in plain and "&amp;" not in plain
+    assert "Stationsstraat 12, 9801 Lindegem (https://www.openstreetmap.org/" in plain
