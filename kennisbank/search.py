@@ -66,6 +66,7 @@ TEXT_WEIGHT = 2.0     # text evidence relative to one clearly named need
 TEXT_ALONE = 0.6      # text evidence that answers even without a recognised need
 SECONDARY = 0.85      # a service's later themes are less its core business
 COMBINE = 0.2         # a service covering two recognised needs gets part of the second
+LOCAL_BONUS = 0.0     # the school's own municipality first, then the region, then Flemish lines
 FLANDERS = ""         # partition key of the Flemish layer (services without postcodes)
 _GENERIC_KEYS = frozenset(stem(w) for w in GENERIC)
 
@@ -165,6 +166,10 @@ class SearchEngine:
                 df[key] += 1
             for theme in s.themes:
                 part.by_theme[theme].append(idx)
+        # 1 for a service of some municipalities, 0 for a whole region, -1 for the Flemish layer.
+        whole_region = {r.id: r.postcodes for r in self.kb.regions.values()}
+        self._locality = [-1 if s.postcodes is None else (0 if s.postcodes == whole_region.get(s.region_id) else 1)
+                          for s in self._services]
         n = max(len(self._services), 1)
         self._idf = {key: math.log(1 + n / count) for key, count in df.items()}
 
@@ -280,14 +285,17 @@ class SearchEngine:
             evidence = text.get(idx, 0.0)
             text_part = evidence / (evidence + TEXT_SCALE)
             covered = [t for t in s.themes if t in needs]
-            if not covered and not (text_part >= TEXT_ALONE and confident):
-                continue
+            if not covered:
+                # Words alone answer only when several rare ones meet, and then count for less.
+                if not (confident and text_part >= TEXT_ALONE and len(matched.get(idx, ())) >= 2):
+                    continue
+                text_part *= 0.5
             theme_part = 0.0
             for rank, t in enumerate(s.themes):
                 if t in needs:
                     value = needs[t] * (1.0 if rank == 0 else SECONDARY)
                     theme_part = max(theme_part, value) + COMBINE * min(theme_part, value)
-            total = theme_part + TEXT_WEIGHT * text_part
+            total = theme_part + TEXT_WEIGHT * text_part + LOCAL_BONUS * self._locality[idx]
             if s.is_closed:
                 total *= 0.95
             reasons = list(matched.get(idx, ()))

@@ -41,7 +41,7 @@ meer elke elk iedere ieder alle allemaal
 GENERIC = frozenset("""
 mama papa moeder vader ouder ouders kind kinderen kindje kindjes leerling leerlingen gezin gezinnen
 school klas juf meester jongen meisje zoon dochter thuis dag week maand jaar keer hulp helpen
-iemand contact bellen dienst diensten vrouw man broer zus oudste jongste baby
+iemand contact bellen dienst diensten vrouw man broer zus oudste jongste
 leerkracht leerkrachten team geen niet niks nooit jaar jaren euro
 """.split())
 
@@ -63,9 +63,15 @@ def words(text: str) -> list[str]:
 _stemmer = snowballstemmer.stemmer("dutch_porter")
 
 
+# Words whose stem would collide with another need ("neten" is not "net", "armen" are not "arm").
+_KEEP = {"neten": "neet", "neet": "neet", "armen": "armen", "arm": "arm", "lopen": "lopen", "loopt": "lopen"}
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Snowball Dutch stem, undoubled ("gezinn" -> gezin) and without a final d/t ("betaald" -> betaal)."""
+    if word in _KEEP:
+        return _KEEP[word]
     s = _stemmer.stemWord(word)
     if len(s) > 3 and s[-1] == s[-2] and s[-1] not in "aeiou":
         s = s[:-1]
@@ -165,6 +171,8 @@ class Vocabulary:
 
     def base(self, word: str) -> str | None:
         """The known word behind a diminutive ("huisje" -> huis, "appartementje" -> appartement)."""
+        if len(word) >= 6 and word.endswith("jes"):  # "sneetjes" -> sneetje
+            word = word[:-1]
         if len(word) >= 5 and word.endswith("je"):
             for cut in (2, 3, 4):
                 if len(word) - cut >= 3 and self.known(word[:-cut]):
