@@ -1,0 +1,39 @@
+"""Schrijf de kennisbank weg als regio-bestanden (YAML), Open Referral HSDS 3 (JSON) of een
+spreadsheet (CSV), bv. om te delen met een andere gids of om in Excel na te kijken."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kennisbank.interop.exporting import WRITERS, ExportError, export_knowledge_base
+
+from .common import add_kb_option, load_kb_or_exit
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_kb_option(parser)
+    parser.add_argument("--format", choices=sorted(WRITERS), default="yaml",
+                        help="yaml (regio-bestanden), hsds (Open Referral JSON) of csv (spreadsheet); "
+                             "standaard yaml")
+    parser.add_argument("--out", type=Path, required=True, metavar="MAP", help="map waarin de bestanden komen")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.format == "yaml" and args.out.resolve() == args.kb.resolve():
+        print("--out is de map van de kennisbank zelf; kies een andere map, zo blijft het origineel "
+              "(met commentaar) bewaard.", file=sys.stderr)
+        return 1
+    kb = load_kb_or_exit(args.kb)
+    try:
+        files = export_knowledge_base(kb, args.format, args.out)
+    except ExportError as exc:
+        print(f"Export gestopt: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Kan niet schrijven in {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{len(kb.services)} diensten uit {len(kb.regions)} regio('s) geschreven als {args.format}:")
+    for path in files:
+        print(f"  {path}")
+    return 0
