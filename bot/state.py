@@ -95,6 +95,26 @@ class BotState:
     processed: deque = field(default_factory=lambda: deque(maxlen=10_000))  # update ids, in order done
     started: float = field(default_factory=time.monotonic)
     extra: dict[str, Any] = field(default_factory=dict)  # room for later features
+    _postcodes: dict[int, int | None] = field(default_factory=dict, repr=False)
+
+    # Per-chat postcode, read on every question: cached in memory, written through to the store.
+    # Always go through these three (not state.store directly) so the cache never goes stale.
+    async def get_postcode(self, chat_id: int) -> int | None:
+        if chat_id not in self._postcodes:
+            if len(self._postcodes) > 100_000:
+                self._postcodes.clear()
+            self._postcodes[chat_id] = await self.store.get_postcode(chat_id)
+        return self._postcodes[chat_id]
+
+    async def set_postcode(self, chat_id: int, postcode: int) -> None:
+        await self.store.set_postcode(chat_id, postcode)
+        self._postcodes[chat_id] = postcode
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """/vergeet: everything the store keeps for this chat, and this cache."""
+        self._postcodes.pop(chat_id, None)
+        await self.store.forget_chat(chat_id)
+        self._postcodes.pop(chat_id, None)
 
     def swap_knowledge(self, kb: KnowledgeBase) -> None:
         """Build the new snapshot first, then switch with a single assignment."""

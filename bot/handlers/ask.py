@@ -109,7 +109,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     knowledge = state.knowledge                      # one snapshot for this whole update
     chat_id = update.effective_chat.id
     text = update.effective_message.text or ""
-    postcode = await state.store.get_postcode(chat_id)
+    postcode = await state.get_postcode(chat_id)
     place = parse_location(knowledge, text, strict=postcode is not None)
     if place is not None:
         await save_location(update, context, place)
@@ -132,7 +132,7 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context, chat_id, render.expired())
         return
     ids = (context.chat_data or {}).get("more", {}).get(parsed.value)
-    postcode = await state.store.get_postcode(chat_id)
+    postcode = await state.get_postcode(chat_id)
     await send(context, chat_id, compose_more(state.knowledge, parsed.value, ids, parsed.page, postcode))
 
 
@@ -145,7 +145,7 @@ async def on_theme(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if parsed is None or parsed.value not in render.load_themes():
         await send(context, chat_id, render.expired())
         return
-    postcode = await state.store.get_postcode(chat_id)
+    postcode = await state.get_postcode(chat_id)
     await send(context, chat_id, compose_theme(state.knowledge, parsed.value, parsed.page, postcode))
 
 

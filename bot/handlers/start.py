@@ -58,7 +58,7 @@ def location_reply(knowledge: Knowledge, postcode: int) -> render.Reply:
 
 async def save_location(update: Update, context: ContextTypes.DEFAULT_TYPE, postcode: int) -> None:
     state = get_state(context)
-    await state.store.set_postcode(update.effective_chat.id, postcode)
+    await state.set_postcode(update.effective_chat.id, postcode)
     await send(context, update.effective_chat.id, location_reply(state.knowledge, postcode))
 
 
@@ -82,7 +82,7 @@ async def set_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = get_state(context)
-    postcode = await state.store.get_postcode(update.effective_chat.id)
+    postcode = await state.get_postcode(update.effective_chat.id)
     await send(context, update.effective_chat.id,
                render.help_text(state.knowledge.place_name(postcode), postcode))
 
@@ -93,7 +93,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/vergeet: the database rows and the in-memory result lists of this chat."""
-    await get_state(context).store.forget_chat(update.effective_chat.id)
+    await get_state(context).forget_chat(update.effective_chat.id)
     if context.chat_data is not None:
         context.chat_data.clear()
     await send(context, update.effective_chat.id, render.forgotten())
