@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.yaml")
 
 _WORD = re.compile(r"[a-z0-9]+")
+_LONG_VOWEL = re.compile(r"([aeou])\1")
 
 # Words that carry no need on their own (Dutch, Flemish spelling as typed, a little French/English).
 STOPWORDS = frozenset("""
@@ -69,12 +70,13 @@ _KEEP = {"neten": "neet", "neet": "neet", "armen": "armen", "arm": "arm", "lopen
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball Dutch stem, undoubled ("gezinn" -> gezin) and without a final d/t ("betaald" -> betaal)."""
+    """Snowball Dutch stem, undoubled ("gezinn" -> gezin) and without a final d/t ("betaald" -> betal)."""
     if word in _KEEP:
         return _KEEP[word]
     s = _stemmer.stemWord(word)
     if len(s) > 3 and s[-1] == s[-2] and s[-1] not in "aeiou":
         s = s[:-1]
+    s = _LONG_VOWEL.sub(r"\1", s)  # "betaald"/"betalen", "huur"/"huren": vowel length is spelling only
     if len(s) > 5 and s.endswith("ig"):  # angstig -> angst, vochtig -> vocht
         s = s[:-2]
     if len(s) > 4 and s[-1] in "dt":

@@ -1,0 +1,244 @@
+"""Search behaviour: phone typing, area filtering, abstention, reasons and the CLI batch contract."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kennisbank.loader import load_knowledge_base
+from kennisbank.search import SearchEngine, search
+from kennisbank.text import Synonyms, Vocabulary, analyse, fold, stem
+from kennisbank.themes import load_themes
+
+BENCH_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def engine() -> SearchEngine:
+    if not BENCH_KB.exists():
+        pytest.skip("benchmark knowledge base not available")
+    return SearchEngine(load_knowledge_base(BENCH_KB))
+
+
+def ids(answer) -> list[str]:
+    return [m.id for m in answer.matches]
+
+
+# ── text normalisation ─────────────────────────────────────────────────────
+def test_fold_removes_accents_and_case():
+    assert fold("Zorgcoördinator CRÈCHE") == "zorgcoordinator creche"
+
+
+def test_inflection_meets_the_same_stem():
+    assert stem("schulden") == stem("schuld")
+    assert stem("betaald") == stem("betalen")
+    assert stem("huren") == stem("huur")
+    assert stem("gezinnen") == stem("gezin")
+
+
+def test_compounds_split_and_typos_fixed_against_known_words():
+    vocab = Vocabulary({"schuld", "bemiddelaar", "huur", "achterstand", "uithuiszetting", "huisbaas"})
+    assert vocab.split("schuldbemiddelaar") == ("schuld", "bemiddelaar")
+    assert vocab.split("huurachterstand") == ("huur", "achterstand")
+    assert vocab.correct("uithuiszeting") == "uithuiszetting"
+    assert vocab.correct("kapper") is None  # no near word: left alone rather than guessed
+
+
+def test_synonyms_expand_abbreviations_and_spoken_phrases():
+    syn = Synonyms.load()
+    expanded = [w for w, _ in syn.expand("de zoco zegt dat ze eruit te zetten worden".split())]
+    assert "zorgcoordinator" in expanded
+    assert "uithuiszetting" in expanded
+    terms = analyse("papa kreeg brieven van nen deurwaarder", None, syn)
+    assert any(t.key == stem("deurwaarder") for t in terms)
+
+
+def test_taxonomy_has_all_themes_with_rich_phrases():
+    themes = load_themes()
+    assert len(themes) == 24
+    for theme in themes.values():
+        assert theme.label
+        assert len(theme.phrases) + len(theme.signals) >= 15, theme.id
+
+
+# ── phone typing and language ──────────────────────────────────────────────
+@pytest.mark.parametrize("question, postcode, expected", [
+    ("uithuiszeting volgende maand", 9810, "ocmw-oosterveld-woonbegeleiding"),            # typo
+    ("mama wordt uit huis gezet", 9801, "ocmw-lindegem-woonbegeleiding"),                 # spoken form
+    ("schuldbemiddelaar", 9820, "ocmw-hoogdonk-schuldbemiddeling"),                       # compound
+    ("collectieve schuldenregling", 9820, "ocmw-hoogdonk-schuldbemiddeling"),             # typo in compound
+    ("SCHOOLTOELAGE AANVRAGEN", 9802, "schoolbijdrage-vlaanderen-schooltoeslag"),         # capitals
+    ("kind uit Syrie heeft nachtmerries", 9802, "cgg-lindeland-trauma-migratie"),          # no accents
+    ("cpas revenu d integration", 9802, "ocmw-lindegem-onthaal-leefloon"),                # French + abbreviation
+    ("mother needs an interpreter for the parent meeting", 9820, "tolkentelefoon-vlaanderen"),  # English
+    ("ocmw leefloon", 9810, "ocmw-oosterveld-sociale-dienst"),                            # abbreviation
+])
+def test_phone_typing_finds_the_service(engine, question, postcode, expected):
+    assert expected in ids(engine.search(question, postcode))
+
+
+def test_signal_without_naming_the_need_is_recognised(engine):
+    answer = engine.search("komt elke dag zonder jas naar school, ook nu het vriest", 9810)
+    assert "basisbehoeften" in answer.themes
+    assert "kledingbank-het-kleerkot" in ids(answer)
+    answer = engine.search("blauwe plekken op de armen van een kleuter", 9820)
+    assert answer.themes[0] == "geweld"
+
+
+def test_school_own_need_goes_to_school_support(engine):
+    answer = engine.search("zoco zoekt vorming over armoede voor het team", 9802)
+    assert "netwerk-school" in answer.themes
+    assert ids(answer)[0] in {"vorming-sociale-kaart-lindeland", "netwerk-kinderarmoede-lindeland"}
+
+
+# ── area, layers and status ───────────────────────────────────────────────
+def test_area_filter_never_answers_another_municipality(engine):
+    kb = engine.kb
+    for question in ["schulden en deurwaarder", "woonbegeleiding huurachterstand", "voedselpakket honger"]:
+        for pc in (9801, 9810, 9820):
+            for m in engine.search(question, pc, limit=5).matches:
+                assert m.service.serves(pc), (question, pc, m.id)
+    lindegem_only = [s for s in kb.services.values() if s.postcodes and 9810 not in s.postcodes
+                     and s.postcodes <= {9801, 9802}]
+    assert lindegem_only
+    answer = engine.search("mama vraagt of het OCMW haar geld kan beheren, budgetbeheer", 9810, limit=5)
+    assert not {s.id for s in lindegem_only} & set(ids(answer))
+
+
+def test_flemish_layer_answers_everywhere(engine):
+    for pc in (9801, 9810, 9820, 1000, None):
+        assert "levenslijn-zelfmoordpreventie" in ids(engine.search("een leerling wil niet meer leven", pc))
+
+
+def _write_kb(tmp_path: Path) -> Path:
+    (tmp_path / "testland.yaml").write_text("""
+schema: 1
+region:
+  id: testland
+  name: Regio Testland
+  example: true
+  municipalities:
+    - {name: Aadorp, postcodes: [9901]}
+    - {name: Bedorp, postcodes: [9902]}
+services:
+  - id: woon-aadorp
+    organisation: OCMW Aadorp
+    name: Woonbegeleiding
+    summary: Hulp bij huurachterstand en uithuiszetting.
+    themes: [huisvesting]
+    keywords: [huurachterstand, uithuiszetting]
+    area: [Aadorp]
+    phone: "+32 9 999 01 01"
+  - id: woon-oud
+    organisation: Oude woondienst
+    name: Woonhulp (gestopt)
+    summary: Hulp bij huurachterstand en uithuiszetting.
+    themes: [huisvesting]
+    keywords: [huurachterstand, uithuiszetting]
+    area: all
+    status: inactive
+    phone: "+32 9 999 01 02"
+  - id: voedsel-dicht
+    organisation: Voedselbank Testland
+    name: Voedselpakketten
+    summary: Gratis voedselpakketten voor gezinnen die niet rondkomen.
+    themes: [voeding]
+    keywords: [voedselpakket, honger]
+    area: all
+    status: temporarily-closed
+    phone: "+32 9 999 01 03"
+""", encoding="utf-8")
+    (tmp_path / "vlaanderen.yaml").write_text("""
+schema: 1
+region:
+  id: vlaanderen
+  name: Vlaanderen
+  example: true
+services:
+  - id: lijn-vlaanderen
+    organisation: Testlijn
+    name: Luisterlijn
+    summary: Anoniem praten als je piekert.
+    themes: [psychisch-welzijn]
+    keywords: [piekeren, eenzaam]
+    area: all
+    phone: "+32 9 999 01 04"
+""", encoding="utf-8")
+    return tmp_path
+
+
+def test_inactive_never_closed_still_answered(tmp_path):
+    kb = load_knowledge_base(_write_kb(tmp_path))
+    engine = SearchEngine(kb)
+    housing = engine.search("ze worden uit huis gezet", 9901)
+    assert ids(housing) == ["woon-aadorp"]
+    assert "woon-oud" not in ids(engine.search("huurachterstand uithuiszetting", None, limit=10))
+    food = engine.search("de kinderen hebben honger", 9902)
+    assert ids(food) == ["voedsel-dicht"] and food.matches[0].service.is_closed
+    assert ids(engine.search("ze worden uit huis gezet", 9902)) == []  # Aadorp-only service
+    assert ids(search(kb, "mama piekert de hele nacht", 9902)) == ["lijn-vlaanderen"]
+
+
+# ── abstention, ambiguity, reasons ────────────────────────────────────────
+@pytest.mark.parametrize("question", [
+    "", "   ", "?!", "de kopieermachine is kapot", "wat wordt het weer morgen",
+    "de wifi in de klassen valt constant uit", "waar kopen we goedkope stoelen voor de klas",
+])
+def test_off_topic_or_empty_gets_no_answer(engine, question):
+    answer = engine.search(question, 9801)
+    assert answer.matches == ()
+
+
+def test_weak_question_is_ambiguous_with_likely_themes(engine):
+    answer = engine.search("schoolreis", 9801)
+    assert answer.ambiguous and not answer.found
+    assert "schoolkosten" in answer.themes
+    clear = engine.search("schoolreis niet betalen", 9801)
+    assert not clear.ambiguous and clear.found
+
+
+def test_every_match_has_reasons_and_ordered_scores(engine):
+    answer = engine.search("papa krijgt steeds brieven van nen deurwaarder", 9801)
+    assert answer.themes[0] == "schulden"
+    scores = [m.score for m in answer.matches]
+    assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
+    for m in answer.matches:
+        assert m.themes and "schulden" in m.themes
+        assert "deurwaarder" in m.words
+
+
+def test_by_theme_and_entry_points_respect_area(engine):
+    answer = engine.by_theme("huisvesting", 9810, limit=10)
+    assert answer.found and all(m.service.serves(9810) for m in answer.matches)
+    assert all("huisvesting" in m.service.themes for m in answer.matches)
+    doors = engine.entry_points(9820)
+    assert doors and all(s.serves(9820) and "onthaal" in s.name.lower() for s in doors)
+
+
+# ── CLI batch contract ────────────────────────────────────────────────────
+def test_cli_batch_one_json_line_per_question_in_order(tmp_path):
+    (tmp_path / "kb").mkdir()
+    kb = _write_kb(tmp_path / "kb")
+    lines = [
+        {"q": "ze worden uit huis gezet", "postcode": 9901},
+        {"q": "de kopieermachine is kapot", "postcode": 9901},
+        {"q": "mama piekert de hele nacht", "postcode": None},
+        {"q": "ze worden uit huis gezet", "postcode": 9902},
+    ]
+    stdin = "".join(json.dumps(item) + "\n" for item in lines) + "dit is geen json\n"
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "zoek", "--kb", str(kb), "--json", "--batch"],
+                         input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 0, run.stderr
+    out = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(out) == len(lines) + 1
+    assert [o["q"] for o in out[:4]] == [item["q"] for item in lines]
+    assert [r["id"] for r in out[0]["results"]] == ["woon-aadorp"]
+    assert out[1]["results"] == []
+    assert [r["id"] for r in out[2]["results"]] == ["lijn-vlaanderen"]
+    assert out[3]["results"] == []
+    assert out[0]["results"][0]["words"] and out[0]["themes"] == ["huisvesting"]
+    assert out[4]["results"] == [] and "regel 5" in run.stderr
