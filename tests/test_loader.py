@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kennisbank.loader import DEFAULT_KB, KnowledgeBaseError, check_directory, load_knowledge_base
+from kennisbank.schema import THEME_IDS
 
 TODAY = date(2026, 11, 29)
 BENCHMARK_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
@@ -380,3 +381,25 @@ def test_shipped_example_regions_pass():
     assert [str(p) for p in problems if not p.warning] == []
     regions = [r for r in kb.regions.values() if not r.is_flemish_layer]
     assert len(regions) >= 2 and all(r.example for r in kb.regions.values())
+
+
+def test_shipped_example_data_follows_the_fiction_rules():
+    """Example data must never look like real contact data: fictional number range, .example only."""
+    kb, _ = check_directory(DEFAULT_KB)
+    services = list(kb.services.values())
+    for s in services:
+        for number in (s.contact.phone, s.phone):
+            assert number is None or (number.startswith("+329999") and len(number) == 11), (s.id, number)
+        for address in (s.contact.email, s.email):
+            assert address is None or address.endswith(".example"), (s.id, address)
+        assert s.url is None or ".example/" in s.url + "/", (s.id, s.url)
+        assert s.contact.name, f"{s.id} has no named contact person"
+        assert s.example
+    assert {t for s in services for t in s.themes} == set(THEME_IDS)
+    assert {s.status for s in services} == {"active", "temporarily-closed", "inactive"}
+    assert any(s.i18n for s in services)
+    flemish = [s for s in services if kb.region_of(s).is_flemish_layer]
+    assert flemish and all(s.postcodes is None for s in flemish)
+    postcodes = [pc for r in kb.regions.values() for pc in r.postcodes]
+    assert len(postcodes) == len(set(postcodes))
+    assert not set(postcodes) & {9801, 9802, 9810, 9820}  # the benchmark region's
