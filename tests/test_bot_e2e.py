@@ -1,14 +1,21 @@
 """The real bot (python-telegram-bot long polling) against the Bot API stand-in."""
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+import os
+import signal
+import sys
 
+import httpx
+import pytest
 from telegram.ext import CommandHandler
 
 from bot import callbacks
 from bot.handlers.ask import SEARCH_LIMIT
 from kennisbank.search import SearchEngine
+from kennisbank.themes import load_themes
 
 QUESTION = "papa krijgt steeds brieven van nen deurwaarder"
 
@@ -188,3 +195,73 @@ async def test_question_text_never_in_database(start_bot, chat, db_path):
         assert b"Vandersteenhoven" not in blob
         assert b"deurwaarder" not in blob
         assert "Vandersteenhoven" not in str(bot.application.chat_data)
+
+
+@pytest.mark.parametrize("question", [
+    QUESTION, "geld", "het gaat niet goed met een leerling", "xyzzy qwerty plop"])
+async def test_reply_follows_what_the_engine_found(bot, chat, bench_kb, question):
+    """Answer, ask back with needs, or say nothing fits: whichever the search says, never a guess."""
+    user = chat(120)
+    await user.send("/postcode 9801")
+    [reply] = await user.send(question)
+    engine = SearchEngine(bench_kb)
+    answer = engine.search(question, 9801, SEARCH_LIMIT)
+    data = [b["callback_data"] for b in reply.buttons]
+    if answer.ambiguous and answer.themes:
+        assert data == [callbacks.theme(t) for t in answer.themes]
+        [shown] = await user.tap(data[0])
+        expected = engine.by_theme(answer.themes[0], 9801, 3).matches
+        if expected:
+            assert html.escape(expected[0].service.name) in shown.text
+    elif not answer.found:
+        assert "geen dienst" in reply.text
+        entry = engine.entry_points(9801)
+        assert data[:len(entry)] == [callbacks.card(s.id) for s in entry]
+        assert data[len(entry):] == [callbacks.theme(t) for t in load_themes()]
+    else:
+        assert data[0] == callbacks.card(answer.matches[0].id)
+        assert html.escape(answer.matches[0].service.organisation) in reply.text
+
+
+async def test_stale_buttons_say_they_expired(bot, chat):
+    user = chat(121)
+    await user.send("/postcode 9801")
+    for data in ("m:nope:1", "k:bestaat-niet", "t:geen-thema:0"):
+        [reply] = await user.tap(data)
+        assert "verlopen" in reply.text
+
+
+async def test_webhook_mode(standin, bench_kb_dir, tmp_path, unused_tcp_port):
+    """`welzijnsbot run --webhook-url`: registers the webhook, answers posted updates, checks the secret."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": standin.token, "TELEGRAM_BASE_URL": standin.base_url,
+           "TELEGRAM_WEBHOOK_SECRET": "geheim-123"}
+    url = f"http://127.0.0.1:{unused_tcp_port}/welzijnsbot"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--kb", str(bench_kb_dir), "--db", str(tmp_path / "w.sqlite3"),
+        "--webhook-url", url, "--port", str(unused_tcp_port), "--listen", "127.0.0.1",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        hook = await standin.wait_for("setWebhook", timeout=30)
+        assert hook.params["url"] == url
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": 0, "chat": {"id": 130, "type": "private"},
+            "from": standin.user(130), "text": "/privacy",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 8}]}}
+        async with httpx.AsyncClient() as client:
+            refused = await client.post(url, json=update)
+            assert refused.status_code == 403
+            accepted = await client.post(url, json=update,
+                                         headers={"X-Telegram-Bot-Api-Secret-Token": "geheim-123"})
+            assert accepted.status_code == 200
+        reply = await standin.wait_for("sendMessage", chat_id=130, timeout=15)
+        assert "Wat ik bewaar" in reply.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, stderr = await asyncio.wait_for(proc.communicate(), 20)
+        except asyncio.TimeoutError:
+            proc.kill()
+            _, stderr = await proc.communicate()
+    log = stderr.decode()
+    assert "webhook" in log
+    assert standin.token not in log and standin.token.split(":")[1] not in log
