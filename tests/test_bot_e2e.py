@@ -65,6 +65,7 @@ async def test_card_sends_contact_and_venue(bot, chat, bench_kb):
         assert len(contact) == (1 if phone else 0)
         if contact:
             assert contact[0].params["phone_number"] == phone
+            assert contact[0].params["vcard"].startswith("BEGIN:VCARD")   # bot/vcard.py
         venue = [c for c in replies if c.method == "sendVenue"]
         has_coordinates = service.location is not None and service.location.lat is not None
         assert len(venue) == (1 if has_coordinates else 0)
