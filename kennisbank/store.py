@@ -36,6 +36,56 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         CREATE INDEX signal_day ON signal(day);
     """),
+    # 3: changes by organisations on top of the region files (kennisbank/revisions.py).
+    #    old/new are JSON; user_id is the editor's Telegram id (NULL: the command line).
+    (3, """
+        CREATE TABLE revision (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            at            TEXT NOT NULL,
+            user_id       INTEGER,
+            service_id    TEXT NOT NULL,
+            organisation  TEXT NOT NULL,
+            region_id     TEXT NOT NULL,
+            field         TEXT NOT NULL,
+            old           TEXT NOT NULL,
+            new           TEXT NOT NULL,
+            reverts       INTEGER REFERENCES revision(id)
+        );
+        CREATE INDEX revision_service ON revision(service_id, id);
+        CREATE INDEX revision_organisation ON revision(organisation, id);
+    """),
+    # 4: who may change what (kennisbank/editors.py): coordinators per region, editors per
+    #    organisation, one-time invite codes (only a salted hash) and failed code attempts.
+    (4, """
+        CREATE TABLE coordinator (
+            user_id   INTEGER NOT NULL,
+            region    TEXT NOT NULL DEFAULT '',
+            added_at  TEXT NOT NULL,
+            PRIMARY KEY (user_id, region)
+        );
+        CREATE TABLE invite (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            organisation  TEXT NOT NULL,
+            salt          BLOB NOT NULL,
+            code_hash     BLOB NOT NULL,
+            created_at    TEXT NOT NULL,
+            expires_at    TEXT NOT NULL,
+            used_at       TEXT,
+            used_by       INTEGER
+        );
+        CREATE TABLE editor (
+            user_id       INTEGER NOT NULL,
+            organisation  TEXT NOT NULL,
+            invite_id     INTEGER REFERENCES invite(id),
+            bound_at      TEXT NOT NULL,
+            PRIMARY KEY (user_id, organisation)
+        );
+        CREATE TABLE code_attempt (
+            user_id  INTEGER NOT NULL,
+            at       TEXT NOT NULL
+        );
+        CREATE INDEX code_attempt_user ON code_attempt(user_id, at);
+    """),
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")
