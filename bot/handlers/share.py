@@ -1,0 +1,270 @@
+"""Sharing a service with a parent, in the parent's language: buttons, inline mode, deep links.
+
+* After a full card: "📤 Deel met ouder" → the parent's language (buttons, each in its own
+  script) → the parent card as one message ready to forward, plus the contact as a vCard.
+* Inline mode, in any chat: `@bot schulden` lists the fitting services of the school's
+  municipality (the postcode stored for the user's private chat, whose id is the user id),
+  each with the parent card as the message. Without a postcode, one button opens the private
+  chat to set it.
+* Deep links: t.me/<bot>?start=<service id> opens that card; ?start=taal picks the default
+  parent language for inline mode.
+
+The parent language a user picked last is kept in user_data, in memory only: it is never
+written to disk (it hints at a family's origin) and /vergeet forgets it.
+
+Callback data (prefix "s", reserved in bot/callbacks.py; each ≤ 64 bytes):
+  s:<service id> | s#<hash>                 choose the language for sharing that service
+  s<lang>:<service id> | s<lang>#<hash>     send the parent card in that language
+  s=<lang>                                  only remember the default parent language
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+
+from telegram import (
+    InlineQueryResultArticle, InlineQueryResultsButton,
+    InputTextMessageContent, Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application, ApplicationHandlerStop, CallbackQueryHandler, ChosenInlineResultHandler,
+    CommandHandler, ContextTypes, InlineQueryHandler,
+)
+
+from kennisbank.schema import Service
+
+from .. import callbacks, render
+from ..i18n import PARENT_LANGUAGES, SOURCE_LANGUAGE, autonym, language_name
+from ..parent_card import parent_card
+from ..state import get_state, short_hash
+from ..vcard import service_vcard
+from . import NO_PREVIEW, markup, send
+from .card import resolve, send_card
+
+log = logging.getLogger(__name__)
+
+PATTERN_SHARE = r"^s"
+LANG_KEY = "parent_lang"        # user_data key: the parent language picked last (memory only)
+SHARES_KEY = "shares"           # state.extra key: Counter of shared service ids (no user, no text)
+INLINE_RESULTS = 10
+INLINE_CACHE_SECONDS = 30       # results depend on the user's postcode: is_personal
+LANGUAGES_PER_ROW = 3
+START_LANGUAGE = "taal"         # /start taal: choose the default parent language
+START_PLACE = "gemeente"        # /start gemeente: from inline mode without a postcode
+MAX_BYTES = 64
+_CALLBACK = re.compile(r"^s(?P<lang>[a-z]{2})?(?P<kind>[:#=])(?P<value>.*)$")
+
+
+# ── callback data ──────────────────────────────────────────────────────────────────────────
+
+def _service_part(service_id: str, room: int) -> str:
+    """':<id>' when it fits in `room` bytes, else '#<hash>' (resolved by handlers.card.resolve)."""
+    part = f":{service_id}"
+    return part if len(part.encode("utf-8")) <= room else f"#{short_hash(service_id)}"
+
+
+def share_data(service_id: str) -> str:
+    """The "📤 Deel met ouder" button: choose a language for this service."""
+    return "s" + _service_part(service_id, MAX_BYTES - 1)
+
+
+def language_data(service_id: str, lang: str) -> str:
+    return f"s{lang}" + _service_part(service_id, MAX_BYTES - 3)
+
+
+def default_language_data(lang: str) -> str:
+    return f"s={lang}"
+
+
+def parse_data(data: str | None) -> tuple[str | None, str, str] | None:
+    """(lang or None, kind ':' '#' '=', value); None for anything malformed or forged."""
+    match = _CALLBACK.match(data or "")
+    if not match:
+        return None
+    lang, kind, value = match["lang"], match["kind"], match["value"]
+    if not value or (lang is not None and lang not in PARENT_LANGUAGES):
+        return None
+    if kind == "=" and (lang is not None or value not in PARENT_LANGUAGES):
+        return None
+    return lang, kind, value
+
+
+# ── what the brugfiguur sees (Dutch) ───────────────────────────────────────────────────────
+
+def share_button(service: Service) -> render.Button:
+    """For any message that shows a service: the first step of sharing it."""
+    return render.Button("📤 Deel met ouder", share_data(service.id))
+
+
+def share_prompt(service: Service) -> render.Reply:
+    return render.Reply(
+        f"📤 <b>{render.esc(render.clip(service.name, 80))}</b> doorsturen naar een ouder? "
+        "Je krijgt een korte kaart in de taal van de ouder.",
+        ((share_button(service),),))
+
+
+def _language_rows(data_for) -> tuple[tuple[render.Button, ...], ...]:
+    buttons = [render.Button(autonym(code), data_for(code)) for code in PARENT_LANGUAGES]
+    return tuple(tuple(buttons[i:i + LANGUAGES_PER_ROW]) for i in range(0, len(buttons), LANGUAGES_PER_ROW))
+
+
+def language_choice(service: Service) -> render.Reply:
+    return render.Reply(
+        f"🌍 In welke taal leest de ouder het best? (<b>{render.esc(render.clip(service.name, 80))}</b>)",
+        _language_rows(lambda code: language_data(service.id, code)))
+
+
+def default_language_choice() -> render.Reply:
+    return render.Reply("🌍 In welke taal wil je kaarten voor ouders standaard delen (ook via "
+                        "<code>@bot</code> in andere chats)?", _language_rows(default_language_data))
+
+
+def ready_to_forward(lang: str) -> render.Reply:
+    return render.Reply(
+        f"✅ Hieronder de kaart in het <b>{render.esc(language_name(lang, SOURCE_LANGUAGE))}</b>. "
+        "Houd het bericht ingedrukt en kies <i>Doorsturen</i>; het contact kan de ouder meteen "
+        "opslaan. Er staat niets over het gezin in.")
+
+
+def default_language_set(lang: str) -> render.Reply:
+    return render.Reply(
+        f"✅ Kaarten voor ouders deel je nu in het <b>{render.esc(language_name(lang, SOURCE_LANGUAGE))}"
+        "</b>. Typ in eender welke chat <code>@</code> + de naam van de bot en een nood, bv. "
+        "<i>schulden</i>.")
+
+
+# ── handlers ───────────────────────────────────────────────────────────────────────────────
+
+def _count_share(context: ContextTypes.DEFAULT_TYPE, service_id: str) -> None:
+    get_state(context).extra.setdefault(SHARES_KEY, Counter())[service_id] += 1
+
+
+async def _edit_or_send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: render.Reply) -> None:
+    """Turn the tapped message into the next step; a message too old to edit gets a new one."""
+    query = update.callback_query
+    try:
+        await query.edit_message_text(reply.html, parse_mode=ParseMode.HTML, reply_markup=markup(reply),
+                                      link_preview_options=NO_PREVIEW)
+    except BadRequest:
+        await send(context, update.effective_chat.id, reply)
+
+
+async def send_parent_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, service: Service,
+                           lang: str) -> None:
+    """The card as its own message (so forwarding takes nothing else along), then the contact."""
+    await context.bot.send_message(chat_id, parent_card(service, lang), parse_mode=ParseMode.HTML,
+                                   link_preview_options=NO_PREVIEW)
+    contact = render.contact_fields(service)
+    if contact:
+        await context.bot.send_contact(chat_id, vcard=service_vcard(service, lang), **contact)
+    _count_share(context, service.id)
+
+
+async def on_share(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    await query.answer()
+    parsed = parse_data(query.data)
+    knowledge = get_state(context).knowledge
+    chat_id = update.effective_chat.id
+    if parsed is None:
+        await send(context, chat_id, render.expired())
+        return
+    lang, kind, value = parsed
+    if kind == "=":
+        context.user_data[LANG_KEY] = value
+        await _edit_or_send(update, context, default_language_set(value))
+        return
+    service = resolve(knowledge, value if kind == ":" else "#" + value)
+    if service is None:
+        await send(context, chat_id, render.expired())
+        return
+    if lang is None:
+        await _edit_or_send(update, context, language_choice(service))
+        return
+    context.user_data[LANG_KEY] = lang
+    await _edit_or_send(update, context, ready_to_forward(lang))
+    await send_parent_card(context, chat_id, service, lang)
+
+
+async def after_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs after handlers.card showed a full card (next handler group): offer to share it."""
+    parsed = callbacks.parse(update.callback_query.data)
+    service = resolve(get_state(context).knowledge, parsed.value) if parsed else None
+    if service is not None:
+        await send(context, update.effective_chat.id, share_prompt(service))
+
+
+async def on_start_parameter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start <service id> or /start taal; anything else goes on to the ordinary /start."""
+    parameter = (context.args or [""])[0]
+    chat_id = update.effective_chat.id
+    if parameter == START_LANGUAGE:
+        await send(context, chat_id, default_language_choice())
+        raise ApplicationHandlerStop
+    service = get_state(context).knowledge.service(parameter)
+    if service is None:
+        return  # /start gemeente, an old or mistyped link: the welcome asks for the municipality
+    await send_card(context, chat_id, service)
+    await send(context, chat_id, share_prompt(service))
+    raise ApplicationHandlerStop
+
+
+def inline_result(service: Service, lang: str) -> InlineQueryResultArticle:
+    where = language_name(lang, SOURCE_LANGUAGE)
+    return InlineQueryResultArticle(
+        id=service.id,  # a slug of at most 64 characters, as Telegram requires
+        title=render.clip(f"{service.organisation} · {service.name}", 100),
+        description=render.clip(f"Kaart in het {where}: {service.summary}", 200),
+        input_message_content=InputTextMessageContent(
+            parent_card(service, lang), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
+    )
+
+
+async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The query's words are used for the search and dropped: never logged or stored."""
+    query = update.inline_query
+    state = get_state(context)
+    knowledge = state.knowledge
+    postcode = await state.store.get_postcode(query.from_user.id)
+    if postcode is None:
+        await query.answer([], cache_time=0, is_personal=True, button=InlineQueryResultsButton(
+            "📍 Kies eerst de gemeente van je school", start_parameter=START_PLACE))
+        return
+    lang = (context.user_data or {}).get(LANG_KEY, SOURCE_LANGUAGE)
+    words = query.query.strip()
+    if words:
+        services = [m.service for m in knowledge.engine.search(words, postcode, INLINE_RESULTS).matches]
+    else:
+        services = list(knowledge.engine.entry_points(postcode))[:INLINE_RESULTS]
+    results = [inline_result(s, lang) for s in services if s.is_active]
+    button = InlineQueryResultsButton(f"🌍 Taal: {language_name(lang, SOURCE_LANGUAGE)} (wijzigen)",
+                                      start_parameter=START_LANGUAGE)
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)
+
+
+async def on_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Inline feedback: which card was sent (the service id only, never the query's words)."""
+    service = get_state(context).knowledge.service(update.chosen_inline_result.result_id)
+    if service is not None:
+        _count_share(context, service.id)
+        log.info("inline card shared: %s", service.id)
+
+
+async def forget_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/vergeet (after handlers.start wiped the chat): also the parent language picked last."""
+    if context.user_data is not None:
+        context.user_data.pop(LANG_KEY, None)
+
+
+def register(application: Application) -> None:
+    # Before /start (group -1): a deep link is answered here and stops further handling.
+    application.add_handler(CommandHandler("start", on_start_parameter, has_args=1), group=-1)
+    application.add_handler(CallbackQueryHandler(on_share, pattern=PATTERN_SHARE))
+    application.add_handler(InlineQueryHandler(on_inline_query))
+    application.add_handler(ChosenInlineResultHandler(on_chosen))
+    # After the full card and after /vergeet (group 1): the same update, one step further.
+    application.add_handler(CallbackQueryHandler(after_card, pattern=callbacks.PATTERN_CARD), group=1)
+    application.add_handler(CommandHandler("vergeet", forget_language), group=1)

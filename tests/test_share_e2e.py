@@ -1,0 +1,161 @@
+"""Sharing with a parent through the real bot (long polling) and the Bot API stand-in."""
+from __future__ import annotations
+
+import html
+import logging
+
+import pytest
+import vobject
+
+from bot import callbacks
+from bot.handlers.share import (
+    LANG_KEY, SHARES_KEY, default_language_data, language_data, parse_data, share_data,
+)
+from bot.i18n import PARENT_LANGUAGES, RLM, autonym, translator
+from bot.parent_card import parent_card
+from bot.state import short_hash
+from kennisbank.fields import phone_national
+from kennisbank.search import SearchEngine
+
+SERVICE = "ocmw-lindegem-onthaal-leefloon"   # has fr/en/ar summaries, a contact and an address
+SHELTER = "caw-lindeland-vluchthuis"         # secret address: no location
+
+
+def _sent(calls, method="sendMessage"):
+    return [c for c in calls if c.method == method]
+
+
+async def test_card_offers_sharing_then_language_then_forwardable_card(bot, chat, bench_kb):
+    service = bench_kb.services[SERVICE]
+    user = chat(201)
+    replies = await user.tap(callbacks.card(service.id))
+    prompt = replies[-1]
+    assert prompt.method == "sendMessage" and "doorsturen naar een ouder" in prompt.text
+    assert [b["text"] for b in prompt.buttons] == ["📤 Deel met ouder"]
+    assert prompt.buttons[0]["callback_data"] == share_data(service.id)
+
+    [choice] = await user.tap(prompt.buttons[0]["callback_data"])
+    assert choice.method == "editMessageText"                  # the same message, next step
+    assert [b["text"] for b in choice.buttons] == [autonym(code) for code in PARENT_LANGUAGES]
+    arabic = next(b for b in choice.buttons if b["text"] == "العربية")
+
+    replies = await user.tap(arabic["callback_data"])
+    note, card, contact = replies
+    assert note.method == "editMessageText" and "Arabisch" in note.text and "Doorsturen" in note.text
+    assert card.method == "sendMessage" and card.params["parse_mode"] == "HTML"
+    assert card.text == parent_card(service, "ar")
+    assert service.i18n["ar"]["summary"] in card.text
+    assert card.text.startswith(RLM)
+    assert not card.buttons                                     # nothing but the card is forwarded
+    assert contact.method == "sendContact"
+    assert contact.params["phone_number"] == service.contact.phone
+    vcard = vobject.readOne(contact.params["vcard"])
+    assert vcard.fn.value == service.contact.name
+    assert vcard.note.value.startswith(service.i18n["ar"]["summary"])
+    assert bot.state.extra[SHARES_KEY][service.id] == 1
+
+
+async def test_shelter_card_shared_without_address(bot, chat, bench_kb):
+    shelter = bench_kb.services[SHELTER]
+    user = chat(202)
+    note, card, contact = await user.tap(language_data(shelter.id, "tr"))
+    assert translator("tr")("Adres") not in card.text and "openstreetmap" not in card.text
+    assert "ADR" not in contact.params["vcard"]
+    assert phone_national(shelter.contact.phone) in card.text
+
+
+async def test_deep_link_opens_the_card_and_nothing_else(bot, chat, bench_kb):
+    service = bench_kb.services[SERVICE]
+    replies = await chat(203).send(f"/start {service.id}")
+    assert html.escape(service.name) in replies[0].text
+    assert "Noem geen namen" not in "".join(c.text for c in replies)   # not the welcome as well
+    assert any(c.method == "sendContact" for c in replies)
+    assert replies[-1].buttons[0]["callback_data"] == share_data(service.id)
+
+
+async def test_start_without_known_service_is_the_ordinary_welcome(bot, chat):
+    [welcome] = await chat(204).send("/start gemeente")
+    assert "Noem geen namen" in welcome.text
+    [welcome] = await chat(204).send("/start bestaat-niet")
+    assert "Noem geen namen" in welcome.text
+
+
+async def test_inline_without_postcode_offers_to_set_it(bot, standin):
+    update = standin.inline_query(301, "schulden")
+    await bot.wait_processed(update["update_id"])
+    [answer] = standin.calls_to("answerInlineQuery")
+    assert answer.params["results"] == []
+    assert answer.params["button"]["start_parameter"] == "gemeente"
+    assert answer.params["is_personal"] in (True, "true")   # form-encoded by PTB
+
+
+async def test_inline_lists_services_of_the_users_municipality(bot, chat, standin, bench_kb):
+    await chat(302).send("/postcode 9801")                      # private chat id = user id
+    update = standin.inline_query(302, "schulden deurwaarder")
+    await bot.wait_processed(update["update_id"])
+    [answer] = standin.calls_to("answerInlineQuery")
+    results = answer.params["results"]
+    expected = [m.service for m in SearchEngine(bench_kb).search("schulden deurwaarder", 9801, 10).matches]
+    assert [r["id"] for r in results] == [s.id for s in expected]
+    assert results and all(r["type"] == "article" for r in results)
+    first = bench_kb.services[results[0]["id"]]
+    content = results[0]["input_message_content"]
+    assert content["message_text"] == parent_card(first, "nl")
+    assert content["parse_mode"] == "HTML"
+    assert answer.params["button"]["start_parameter"] == "taal"
+    assert all(bench_kb.services[r["id"]].serves(9801) for r in results)
+
+
+async def test_inline_uses_the_language_chosen_last(bot, chat, standin, bench_kb):
+    user = chat(303)
+    await user.send("/postcode 9801")
+    [choice] = await user.send("/start taal")
+    assert len(choice.buttons) == len(PARENT_LANGUAGES)
+    [done] = await user.tap(default_language_data("uk"))
+    assert "Oekraïens" in done.text
+    update = standin.inline_query(303, "leefloon")
+    await bot.wait_processed(update["update_id"])
+    [answer] = standin.calls_to("answerInlineQuery")
+    result = answer.params["results"][0]
+    assert result["input_message_content"]["message_text"] == parent_card(bench_kb.services[result["id"]], "uk")
+    assert "Oekraïens" in result["description"]
+
+    await user.send("/vergeet")                                  # forgets the language too
+    assert LANG_KEY not in bot.application.user_data.get(303, {})
+
+
+async def test_chosen_inline_result_counted_without_the_query(bot, standin, caplog):
+    caplog.set_level(logging.INFO)
+    update = standin.inject({"chosen_inline_result": {
+        "result_id": SERVICE, "from": standin.user(304), "query": "papa Jan Peeters schulden"}})
+    await bot.wait_processed(update["update_id"])
+    assert bot.state.extra[SHARES_KEY][SERVICE] == 1
+    assert f"inline card shared: {SERVICE}" in caplog.text
+    assert "Peeters" not in caplog.text
+
+
+async def test_old_or_forged_share_buttons_expire(bot, chat):
+    user = chat(305)
+    for data in ("s:bestaat-niet", "sxx:" + SERVICE, "s=xx", "s#0000000000000000", "s"):
+        [reply] = await user.tap(data)
+        assert "verlopen" in reply.text
+
+
+def test_callback_data_fits_and_parses():
+    long_id = "a" * 64
+    for data in (share_data(long_id), language_data(long_id, "ar"), default_language_data("fa")):
+        assert len(data.encode()) <= 64
+    assert share_data(long_id) == "s#" + short_hash(long_id)
+    assert parse_data(language_data(SERVICE, "ar")) == ("ar", ":", SERVICE)
+    assert parse_data(language_data(long_id, "ar")) == ("ar", "#", short_hash(long_id))
+    assert parse_data("s=fa") == (None, "=", "fa")
+    assert parse_data("sar=fa") is None and parse_data("s:") is None
+
+
+@pytest.mark.parametrize("lang", PARENT_LANGUAGES)
+async def test_every_language_button_sends_a_card(bot, chat, bench_kb, lang):
+    service = bench_kb.services[SERVICE]
+    replies = await chat(400 + PARENT_LANGUAGES.index(lang)).tap(language_data(service.id, lang))
+    card = _sent(replies)[0]
+    assert card.text == parent_card(service, lang)
+    assert translator(lang)("Telefoon") in card.text
