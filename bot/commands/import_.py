@@ -85,7 +85,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"De regio-bestanden in {args.out} geven fouten bij de controle (zie hierboven).", file=sys.stderr)
         return 1
     regions = "regio " + ", ".join(kb.regions) if len(kb.regions) == 1 else "regio's " + ", ".join(kb.regions)
-    print(f"Geïmporteerd: {len(kb.services)} diensten in {regions}, gecontroleerd zoals "
+    print(f"Geïmporteerd: {len(kb.services)} dienst(en) in {regions}, gecontroleerd zoals "
           f"`welzijnsbot check`; {len(skipped)} record(s) niet geïmporteerd.")
     for path in files:
         print(f"  {path}")

@@ -24,11 +24,11 @@ from typing import Any
 
 from babel import Locale
 
-from kennisbank.schema import AUDIENCES, THEME_IDS, SUMMARY_MAX, KnowledgeBase, Region, Service
+from kennisbank.schema import AUDIENCES, THEME_IDS, KnowledgeBase, Region, Service
 from kennisbank.themes import theme_label
 
 from .importing import (Draft, ImportError_, Issue, Parsed, add_built_region, region_from_name, service_id,
-                        slugify)
+                        slugify, summarize)
 from .places import join_address, split_address
 from .rubrics import RubricMap
 
@@ -199,18 +199,6 @@ def _service_list(data: Any, path: Path) -> list[Any]:
     raise ImportError_(f"{path}: verwacht een lijst van HSDS-services (of een API-pagina met 'contents')")
 
 
-def summarize(text: str) -> str:
-    """A summary from a longer text when the source has none: first paragraph or sentence(s)."""
-    first = text.strip().split("\n\n")[0].replace("\n", " ").strip()
-    if len(first) <= SUMMARY_MAX:
-        return first
-    cut = first[:SUMMARY_MAX]
-    for stop in (". ", "; "):
-        if stop in cut:
-            return cut[: cut.rindex(stop) + 1].strip()
-    return cut[: cut.rindex(" ")].rstrip(",;:") + "…" if " " in cut else cut
-
-
 def _texts(svc: dict, ext: dict) -> tuple[str | None, str | None, bool]:
     """(summary, description, made) from HSDS description and the extension's summary."""
     full = (svc.get("description") or "").strip()
@@ -224,7 +212,7 @@ def _texts(svc: dict, ext: dict) -> tuple[str | None, str | None, bool]:
     if not full:
         return None, None, False
     made = summarize(full)
-    return made, (full if full != made else None), True
+    return made, (full if full != made else None), full != made
 
 
 def _first(items: Any) -> list[dict]:

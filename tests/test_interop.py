@@ -1,0 +1,363 @@
+"""Import and export: exact round trips on the benchmark, and real-world files with real mistakes.
+
+Everything goes through the `welzijnsbot` command (bot.cli.main) with real files in tmp_path,
+and every written knowledge base is loaded again with the project's own loader.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from kennisbank.interop import needs_named_contact
+from kennisbank.interop.exporting import export_knowledge_base
+from kennisbank.interop.yaml_writer import write_knowledge_base
+from kennisbank.loader import check_directory, load_knowledge_base
+from kennisbank.search import SearchEngine
+
+DATA = Path(__file__).parent / "data"
+QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmark" / "questions-dev.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch):
+    monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", "off")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """As the console script runs: SystemExit (bad knowledge base) becomes the exit code."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _comparable(service):
+    return replace(service, file="", line=None)
+
+
+def assert_same_knowledge_base(original, copy) -> None:
+    assert list(copy.services) == list(original.services)
+    for sid, service in original.services.items():
+        other = copy.services[sid]
+        for f in fields(service):
+            if f.name in ("file", "line"):
+                continue
+            assert getattr(other, f.name) == getattr(service, f.name), (sid, f.name)
+        assert _comparable(other) == _comparable(service)
+    assert {k: replace(r, file="") for k, r in copy.regions.items()} == \
+           {k: replace(r, file="") for k, r in original.regions.items()}
+
+
+def assert_same_answers(original, copy) -> None:
+    questions = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    assert len(questions) > 50
+    a, b = SearchEngine(original), SearchEngine(copy)
+    for q in questions:
+        ids_a = [m.service.id for m in a.search(q["q"], q.get("postcode")).matches]
+        ids_b = [m.service.id for m in b.search(q["q"], q.get("postcode")).matches]
+        assert ids_a == ids_b, q["q"]
+
+
+# ── round trips ───────────────────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("fmt", ["hsds", "csv"])
+def test_export_then_import_gives_the_same_knowledge_base(capsys, tmp_path, bench_kb_dir, bench_kb, fmt):
+    exported, imported = tmp_path / "export", tmp_path / "regions"
+    code, out, err = run(capsys, "export", "--kb", bench_kb_dir, "--format", fmt, "--out", exported)
+    assert code == 0, err
+    assert f"{len(bench_kb.services)} diensten" in out
+    code, out, err = run(capsys, "import", "--format", fmt, exported, "--out", imported)
+    assert code == 0, out + err
+    assert "0 record(s) niet geïmporteerd" in out
+    assert sorted(p.name for p in imported.iterdir()) == ["lindeland.yaml", "vlaanderen.yaml"]
+    copy = load_knowledge_base(imported)
+    assert_same_knowledge_base(bench_kb, copy)
+    assert_same_answers(bench_kb, copy)
+
+
+def test_yaml_export_writes_region_files_check_accepts(capsys, tmp_path, bench_kb_dir, bench_kb):
+    code, out, err = run(capsys, "export", "--kb", bench_kb_dir, "--out", tmp_path)
+    assert code == 0, err
+    code, out, err = run(capsys, "check", "--kb", tmp_path)
+    assert code == 0, err
+    assert_same_knowledge_base(bench_kb, load_knowledge_base(tmp_path))
+    text = (tmp_path / "lindeland.yaml").read_text(encoding="utf-8")
+    # the contract's shapes: quoted international phones, ISO dates, area as written, flow lists
+    assert 'phone: "+32 9 999 10 11"' in text
+    assert "last_verified: 2026-09-14" in text
+    assert "area: [9802]" in text and "area: [Oosterveld, Hoogdonk]" in text
+    assert "- {name: Lindegem, postcodes: [9801, 9802]}" in text
+    order = [line.split(":")[0].strip() for line in text.split("- id: ocmw-lindegem-onthaal-leefloon")[1]
+             .split("\n  - id:")[0].splitlines() if line.startswith("    ") and not line.startswith("     ")]
+    assert order == ["organisation", "name", "summary", "description", "themes", "keywords", "audience",
+                     "area", "contact", "phone", "email", "url", "location", "hours", "languages", "cost",
+                     "bring", "how", "i18n", "last_verified"]
+
+
+def test_yaml_writer_keeps_rare_shapes_exact(tmp_path):
+    """Multi-line text, special characters, statuses and a bare location survive a write."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "proefstreek.yaml").write_text("""\
+schema: 1
+region: {id: proefstreek, name: Regio Proefstreek, example: true, municipalities: [{name: Proef, postcodes: [9870]}]}
+services:
+  - id: proef-een
+    organisation: "Vzw 'De #Haak': proef"
+    name: "yes"
+    summary: "  Begint met spaties: en een dubbelpunt  "
+    description: "Regel een\\n\\nRegel  twee met  dubbele spaties\\n"
+    themes: [crisis]
+    area: ["9870"]
+    url: https://proef.example
+    location: {}
+    status: temporarily-closed
+    i18n: {fr: {summary: "Résumé « avec » guillemets", how: "Appelez"}}
+""", encoding="utf-8")
+    original = load_knowledge_base(src)
+    write_knowledge_base(original, tmp_path / "out")
+    assert_same_knowledge_base(original, load_knowledge_base(tmp_path / "out"))
+
+
+def test_export_function_takes_any_knowledge_base(tmp_path, bench_kb):
+    """The admin module passes its own (revised) KnowledgeBase: no region files needed."""
+    files = export_knowledge_base(bench_kb, "hsds", tmp_path)
+    services = json.loads((tmp_path / "services.json").read_text(encoding="utf-8"))
+    assert {p.name for p in files} == {"services.json", "taxonomy_terms.json", "x_welzijnsbot_regions.json"}
+    first = next(s for s in services if s["id"] == "ocmw-lindegem-onthaal-leefloon")
+    assert first["assured_date"] == "2026-09-14"
+    assert first["organization"]["name"] == "Sociaal Huis Lindegem (OCMW)"
+    assert first["contacts"][0]["name"] == "Griet Lindekens"
+    assert first["contacts"][0]["phones"][0]["number"] == "+3299991011"
+    assert [a["taxonomy_term"]["code"] for a in first["attributes"] if a["link_type"] == "theme"] == \
+           ["inkomen", "administratie"]
+    assert first["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == "9801"
+    assert first["schedules"][0]["description"].startswith("ma-vr 8u30")
+    assert [d["document"] for d in first["required_documents"]][0] == "identiteitskaart of verblijfskaart"
+
+
+# ── spreadsheets as coordinators make them ────────────────────────────────────────────────
+
+def test_coordinator_csv_with_bom_semicolons_crlf_and_mistakes(capsys, tmp_path):
+    source = DATA / "coordinator_diensten.csv"
+    raw = source.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and b";" in raw  # the file is what we claim
+    code, out, err = run(capsys, "import", "--format", "csv", source, "--out", tmp_path, "--region",
+                         "Regio Beekveld")
+    assert code == 3, out + err
+    assert "rij 4 · kolom contact_telefoon: niet geïmporteerd: '09 999' is geen geldig telefoonnummer" in out
+    assert "rij 5 · kolom naam: niet geïmporteerd: verplicht veld ontbreekt" in out
+    assert "rij 6 · kolom themas: niet geïmporteerd: onbekend thema 'sport'" in out
+    assert "rij 9" in out  # a list typed without quotes shifts the row: reported, not guessed
+    assert "kolom 'opmerking' hoort bij geen veld" in out
+    assert "rij 3" not in out and "rij 8" not in out  # empty rows are just empty
+    assert "4 record(s) niet geïmporteerd" in out
+    kb, problems = check_directory(tmp_path)
+    assert kb is not None, problems
+    region = kb.regions["beekveld"]
+    assert [(m.name, m.postcodes) for m in region.municipalities] == [("Beekveld", (9830,)),
+                                                                      ("Rozendries", (9831,))]
+    assert region.example is False
+    onthaal = kb.services["caw-beekveld-onthaal"]
+    assert onthaal.themes == ("huisvesting", "schulden")
+    assert onthaal.contact.phone == "+3299995001"
+    assert onthaal.last_verified.isoformat() == "2026-01-15"  # Excel's 15/01/2026
+    assert onthaal.area == "all"
+    kind = kb.services["huis-van-het-kind-rozendries-opvoedingswinkel"]
+    assert kind.themes == ("opvoeding", "huisvesting")  # a theme's Dutch label works too
+    assert kind.area == ("Beekveld", "Rozendries") and kind.postcodes == frozenset({9830, 9831})
+    assert kind.hours == "ma 9u-12u\ndo 13u-16u"
+    assert set(kb.services) == {"caw-beekveld-onthaal", "huis-van-het-kind-rozendries-opvoedingswinkel"}
+
+
+def test_csv_with_commas_no_bom_and_gemeenten_file(capsys, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "diensten.csv").write_text(
+        "regio,organisatie,naam,samenvatting,themas,gebied,telefoon,lat,lon,status\n"
+        'proef,Vzw Proef,Inloop,"Koffie, babbel en hulp bij brieven.","administratie;netwerk-school",'
+        'Proefdorp,09 999 70 01,"51,05",3.7,tijdelijk gesloten\n',
+        encoding="utf-8")
+    (src / "gemeenten.csv").write_text(
+        "regio,regio_naam,voorbeeld,gemeente,postcodes\nproef,Regio Proef,ja,Proefdorp,9870;9871\n",
+        encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "csv", src, "--out", tmp_path / "out")
+    assert code == 0, out + err
+    kb = load_knowledge_base(tmp_path / "out")
+    service = kb.services["vzw-proef-inloop"]
+    assert service.summary == "Koffie, babbel en hulp bij brieven."
+    assert service.themes == ("administratie", "netwerk-school")
+    assert service.location.lat == 51.05 and service.status == "temporarily-closed"
+    assert service.postcodes == frozenset({9870, 9871})
+    assert kb.regions["proef"].example is True
+
+
+def test_csv_saved_as_windows_1252_is_read_with_a_warning(capsys, tmp_path):
+    source = tmp_path / "diensten.csv"
+    source.write_bytes("organisatie;naam;samenvatting;themas;gebied;email\r\n"
+                       "Vzw Crèche;Opvang;Opvang voor baby's en peuters;kinderopvang;all;info@creche.example\r\n"
+                       .encode("cp1252"))
+    code, out, err = run(capsys, "import", "--format", "csv", source, "--out", tmp_path / "out",
+                         "--region", "proef")
+    assert code == 0, out + err
+    assert "gelezen als Windows-1252" in out
+    assert load_knowledge_base(tmp_path / "out").services["vzw-creche-opvang"].organisation == "Vzw Crèche"
+
+
+def test_csv_export_refuses_a_list_item_with_a_semicolon(capsys, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "proef.yaml").write_text("""\
+schema: 1
+region: {id: proef, name: Proef, example: true, municipalities: [{name: Proef, postcodes: [9870]}]}
+services:
+  - {id: een, organisation: O, name: N, summary: S, themes: [crisis], area: all, url: https://o.example,
+     keywords: ["nood; nu"]}
+""", encoding="utf-8")
+    code, out, err = run(capsys, "export", "--kb", src, "--format", "csv", "--out", tmp_path / "out")
+    assert code == 1
+    assert "dienst een: 'nood; nu' in trefwoorden bevat een ';'" in err
+    assert not (tmp_path / "out" / "diensten.csv").exists()
+
+
+# ── HSDS from elsewhere ───────────────────────────────────────────────────────────────────
+
+def test_foreign_hsds_file_is_mapped_and_every_loss_reported(capsys, tmp_path):
+    code, out, err = run(capsys, "import", "--format", "hsds", DATA / "hsds_voorbeeld.json", "--out", tmp_path,
+                         "--region", "beekveld")
+    assert code == 3, out + err
+    uid = "0b6c1a3e-8f1d-4c55-9c1e-2f7d3a1b9e0"  # ids of the file, kept: they are valid slugs
+    e = f"dienst {uid}"
+    assert f"{e}2 · name: niet geïmporteerd: verplicht veld ontbreekt" in out
+    assert f"{e}3 · phones.number: niet geïmporteerd: '12' is geen geldig telefoonnummer" in out
+    assert f"{e}4 · attributes: let op: taxonomieterm 'Sportclubs' hoort bij geen thema" in out
+    assert f"{e}1 · contacts: let op: extra contactpersoon 'Nina Reserve' niet overgenomen" in out
+    assert f"{e}1: let op: velden zonder plaats in de kennisbank niet overgenomen: alert" in out
+    assert f"{e}1 · languages: let op: taal 'Pools' zonder code niet overgenomen" in out
+    assert f"{e}5 · description: let op: samenvatting gemaakt uit de beschrijving" in out
+    assert "3 record(s) niet geïmporteerd" in out
+    assert f"vul contact.name aan: {uid}5" in out
+    kb = load_knowledge_base(tmp_path)
+    budget = kb.services[f"{uid}1"]
+    assert budget.themes == ("schulden", "inkomen")  # via the rubric mapping
+    assert budget.contact.name == "Bert Budget" and budget.contact.role == "budgetbegeleider"
+    assert budget.location.address == "Dorpsplein 1, 9830 Beekveld"
+    assert budget.area == ("Beekveld",) and budget.last_verified.isoformat() == "2026-06-30"
+    shop = kb.services[f"{uid}5"]
+    assert len(shop.summary) <= 200 and shop.description.endswith("Open voor inwoners van Rozendries.")
+    assert shop.cost == "0 EUR" and shop.bring == ("klantenkaart",)
+    assert needs_named_contact(shop) and not needs_named_contact(budget)
+
+
+def test_hsds_without_region_asks_for_one(capsys, tmp_path):
+    code, out, err = run(capsys, "import", "--format", "hsds", DATA / "hsds_voorbeeld.json", "--out", tmp_path)
+    assert code == 1
+    assert "geen regio bekend: geef --region" in out
+    assert "Niets geïmporteerd" in err
+    assert not list(tmp_path.iterdir())
+
+
+# ── De Sociale Kaart ──────────────────────────────────────────────────────────────────────
+
+def test_sociale_kaart_offers_map_to_themes_and_unmapped_ones_are_listed(capsys, tmp_path):
+    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+                         "--out", tmp_path, "--region", "Regio Beekveld", "--voorbeeld")
+    assert code == 3, out + err
+    assert "aanbod 900005 · rubrics: niet geïmporteerd: geen enkele rubriek hoort bij een thema: Sportclubs" in out
+    assert "aanbod 900006 · phones: niet geïmporteerd: '09 999' is geen geldig telefoonnummer" in out
+    assert "aanbod 900007 · phones/emails/websites: niet geïmporteerd: geen manier om de dienst te bereiken" in out
+    assert "aanbod 900003 · rubrics: let op: rubriek 'Vrijwilligerswerk' hoort bij geen thema" in out
+    assert "aanbod 900002 · phones: let op: extra telefoonnummer '+32 9 999 40 11' niet overgenomen" in out
+    assert "aanbod 900003: let op: velden zonder plaats in de kennisbank niet overgenomen: accessibility" in out
+    kb = load_knowledge_base(tmp_path)
+    assert set(kb.services) == {"sk-900001", "sk-900002", "sk-900003", "sk-900004", "sk-900008"}
+    assert kb.services["sk-900001"].themes == ("schulden", "inkomen")
+    assert kb.services["sk-900003"].themes == ("voeding",)
+    assert kb.services["sk-900004"].themes == ("kinderopvang",)
+    assert kb.services["sk-900004"].area == ("Beekveld", "Rozendries")  # both addresses serve
+    region = kb.regions["beekveld"]
+    assert region.name == "Regio Beekveld" and region.example is True
+    assert [(m.name, m.postcodes) for m in region.municipalities] == [("Beekveld", (9830,)),
+                                                                      ("Rozendries", (9831, 9832))]
+    # nothing invented: no contact person, no confirmation date; the bot can see what is missing
+    assert all(needs_named_contact(s) and s.last_verified is None for s in kb.services.values())
+    assert "5 dienst(en) hebben nog geen contactpersoon met naam" in out
+    assert SearchEngine(kb).search("papa heeft schulden bij een deurwaarder", 9830).matches[0].service.id == \
+           "sk-900001"
+
+
+def test_own_rubric_file_extends_the_mapping(capsys, tmp_path):
+    extra = tmp_path / "mijn_rubrieken.yaml"
+    extra.write_text("rubrieken:\n  Sportclubs: [vrije-tijd]\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+                         "--out", tmp_path / "out", "--region", "beekveld", "--rubrieken", extra)
+    assert code == 3
+    assert load_knowledge_base(tmp_path / "out").services["sk-900005"].themes == ("vrije-tijd",)
+    extra.write_text("rubrieken:\n  Sportclubs: [sport]\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+                         "--out", tmp_path / "out2", "--region", "beekveld", "--rubrieken", extra)
+    assert code == 1
+    assert "rubriek 'Sportclubs': onbekend thema sport" in err
+
+
+def test_sociale_kaart_needs_a_region(capsys, tmp_path):
+    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+                         "--out", tmp_path)
+    assert code == 1
+    assert "geef met --region de regio" in err
+
+
+# ── exit codes and messages ───────────────────────────────────────────────────────────────
+
+def test_import_never_overwrites_without_asking(capsys, tmp_path):
+    args = ["import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json", "--out", tmp_path,
+            "--region", "beekveld"]
+    (tmp_path / "beekveld.yaml").write_text("# eigen werk\n", encoding="utf-8")
+    code, out, err = run(capsys, *args)
+    assert code == 1
+    assert "beekveld.yaml bestaat al" in err and "--overschrijven" in err
+    assert (tmp_path / "beekveld.yaml").read_text(encoding="utf-8") == "# eigen werk\n"
+    code, out, err = run(capsys, *args, "--overschrijven")
+    assert code == 3
+    assert "sk-900001" in (tmp_path / "beekveld.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{niet: json", "is geen geldige JSON (regel 1)"),
+    ('{"iets": 1}', "verwacht een lijst van HSDS-services"),
+])
+def test_unreadable_hsds_is_one_clear_error(capsys, tmp_path, content, message):
+    source = tmp_path / "services.json"
+    source.write_text(content, encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "hsds", source, "--out", tmp_path / "out")
+    assert code == 1
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_source_and_wrong_header(capsys, tmp_path):
+    code, out, err = run(capsys, "import", "--format", "csv", tmp_path / "nergens.csv", "--out", tmp_path)
+    assert code == 1 and "bestaat niet" in err
+    bad = tmp_path / "lijst.csv"
+    bad.write_text("a;b;c\n1;2;3\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "csv", bad, "--out", tmp_path / "out")
+    assert code == 1 and "geen kolommen 'naam' en 'organisatie'" in err
+
+
+def test_export_refuses_to_overwrite_its_own_source(capsys, bench_kb_dir):
+    code, out, err = run(capsys, "export", "--kb", bench_kb_dir, "--out", bench_kb_dir)
+    assert code == 1 and "kies een andere map" in err
+
+
+def test_export_of_a_broken_knowledge_base_stops_with_the_errors(capsys, tmp_path):
+    (tmp_path / "kapot.yaml").write_text("schema: 1\nregion: {id: kapot, name: K}\nservices:\n  - {id: x}\n",
+                                         encoding="utf-8")
+    code, out, err = run(capsys, "export", "--kb", tmp_path, "--format", "hsds", "--out", tmp_path / "out")
+    assert code == 1 and "verplicht veld ontbreekt" in err and "welzijnsbot check" in err
