@@ -21,7 +21,7 @@ import yaml
 from kennisbank import fields
 from kennisbank.fields import FieldError
 from kennisbank.loader import Problem, check_directory
-from kennisbank.schema import SCHEMA_VERSION, KnowledgeBase
+from kennisbank.schema import SCHEMA_VERSION, SUMMARY_MAX, KnowledgeBase
 
 from . import yaml_writer
 from .places import municipalities_from
@@ -70,6 +70,18 @@ def region_from_name(value: str) -> tuple[str, str]:
     rid = slugify(value.removeprefix("Regio ").removeprefix("regio "))
     name = value if value != rid else "Regio " + value.replace("-", " ").title()
     return rid, name
+
+
+def summarize(text: str) -> str:
+    """A summary from a longer text when the source has none: first paragraph or sentence(s)."""
+    first = text.strip().split("\n\n")[0].replace("\n", " ").strip()
+    if len(first) <= SUMMARY_MAX:
+        return first
+    cut = first[:SUMMARY_MAX]
+    for stop in (". ", "; "):
+        if stop in cut:
+            return cut[: cut.rindex(stop) + 1].strip()
+    return cut[: cut.rindex(" ")].rstrip(",;:") + "…" if " " in cut else cut
 
 
 def unique_id(wanted: str, taken: set[str]) -> str:
