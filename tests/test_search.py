@@ -158,6 +158,7 @@ region:
   id: vlaanderen
   name: Vlaanderen
   example: true
+  municipalities: []
 services:
   - id: lijn-vlaanderen
     organisation: Testlijn
