@@ -193,12 +193,17 @@ def theme_buttons(theme_ids: Iterable[str], per_row: int = 2) -> list[tuple[Butt
 
 # ── conversation texts ───────────────────────────────────────────────────────────────────
 
-def welcome() -> Reply:
+def welcome(place: str | None = None, postcode: int | None = None) -> Reply:
+    """Three lines on what the bot does; then the location question, unless one is known."""
+    if postcode is None:
+        follow = ask_location().html
+    else:
+        follow = (f"📍 Je school: <b>{esc(place or str(postcode))}</b>. Stel je vraag, of kies "
+                  "een andere gemeente met /postcode.")
     return Reply(
         "👋 Ik help je de juiste dienst te vinden voor een gezin of leerling van je school.\n"
         "Beschrijf het probleem in gewone woorden; je krijgt diensten met een contactpersoon.\n"
-        "<b>Noem geen namen: ik bewaar je vraag niet.</b>\n\n"
-        + ask_location().html)
+        "<b>Noem geen namen: ik bewaar je vraag niet.</b>\n\n" + follow)
 
 
 def ask_location() -> Reply:

@@ -60,7 +60,7 @@ class TerminalChat:
         name, _, arg = text[1:].partition(" ")
         name = name.split("@")[0].lower()
         if name == "start":
-            self.show(render.welcome())
+            self.show(render.welcome(self.knowledge.place_name(self.postcode), self.postcode))
         elif name in ("postcode", "gemeente"):
             if not arg.strip():
                 self.show(render.ask_location())

@@ -117,6 +117,8 @@ async def test_restart_keeps_postcode(start_bot, chat, db_path):
     [reply] = await chat(106).send(QUESTION)
     assert "opnieuw" not in reply.text                # no new question about the municipality
     assert reply.buttons
+    [welcome] = await chat(106).send("/start")
+    assert "Oosterveld" in welcome.text and "Stuur de gemeente" not in welcome.text
 
 
 async def test_vergeet_deletes_chat(bot, chat):

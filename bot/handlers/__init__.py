@@ -4,7 +4,7 @@ Helpers here turn a render.Reply into a Telegram message, so no handler builds m
 """
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -20,6 +20,13 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
         [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
         for row in reply.buttons
     ])
+
+
+def reply_chat_id(update: Update) -> int:
+    """Where to answer: the chat of the update, or the user's private chat for a button on a
+    message sent in inline mode (such callbacks carry no chat)."""
+    chat = update.effective_chat
+    return chat.id if chat is not None else update.effective_user.id
 
 
 async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> Message:

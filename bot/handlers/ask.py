@@ -20,7 +20,7 @@ from kennisbank.search import Answer
 from .. import callbacks, render
 from ..privacy import looks_personal
 from ..state import Knowledge, get_state
-from . import send
+from . import reply_chat_id, send
 from .start import parse_location, save_location
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     state = get_state(context)
     parsed = callbacks.parse(query.data)
-    chat_id = update.effective_chat.id
+    chat_id = reply_chat_id(update)
     if parsed is None:
         await send(context, chat_id, render.expired())
         return
@@ -141,7 +141,7 @@ async def on_theme(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     state = get_state(context)
     parsed = callbacks.parse(query.data)
-    chat_id = update.effective_chat.id
+    chat_id = reply_chat_id(update)
     if parsed is None or parsed.value not in render.load_themes():
         await send(context, chat_id, render.expired())
         return

@@ -16,7 +16,7 @@ from kennisbank.schema import Service
 
 from .. import callbacks, render
 from ..state import Knowledge, get_state
-from . import send
+from . import reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,11 @@ async def on_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     parsed = callbacks.parse(query.data)
     service = resolve(get_state(context).knowledge, parsed.value) if parsed else None
+    chat_id = reply_chat_id(update)
     if service is None:
-        await send(context, update.effective_chat.id, render.expired())
+        await send(context, chat_id, render.expired())
         return
-    await send_card(context, update.effective_chat.id, service)
+    await send_card(context, chat_id, service)
 
 
 def register(application: Application) -> None:

@@ -63,7 +63,10 @@ async def save_location(update: Update, context: ContextTypes.DEFAULT_TYPE, post
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(context, update.effective_chat.id, render.welcome())
+    state = get_state(context)
+    postcode = await state.get_postcode(update.effective_chat.id)
+    await send(context, update.effective_chat.id,
+               render.welcome(state.knowledge.place_name(postcode), postcode))
 
 
 async def set_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
