@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
+import difflib
+
 import yaml
 
 from . import fields
@@ -22,6 +24,7 @@ from .schema import (
 )
 
 STALE_AFTER = timedelta(days=365)
+FLEMISH_LAYER_ID = "vlaanderen"
 DEFAULT_KB = Path(__file__).resolve().parent.parent / "regions"
 
 
@@ -186,8 +189,9 @@ class _FileChecker:
     def unknown_keys(self, obj: dict, allowed: frozenset, service: str | None, prefix: str = "") -> None:
         for key in obj:
             if key not in allowed:
-                hint = ", ".join(sorted(allowed))
-                self.error(f"onbekend veld '{key}' (toegelaten: {hint})", _line(obj, key), service,
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
+                hint = f"bedoel je '{close[0]}'?" if close else "toegelaten: " + ", ".join(sorted(allowed))
+                self.error(f"onbekend veld '{fields.shown(key)}' ({hint})", _line(obj, key), service,
                            prefix + str(key))
         for key, line in getattr(obj, "duplicate_keys", []):
             self.error(f"veld '{key}' staat twee keer", line, service, prefix + str(key))
@@ -224,7 +228,7 @@ class _FileChecker:
             self.error(f"verwacht 'schema: {SCHEMA_VERSION}'", _line(doc, "schema"), None, "schema")
         region = doc.get("region")
         if not isinstance(region, dict):
-            self.error("het blok 'region' ontbreekt of is geen mapping", _line(doc, "region"), None, "region")
+            self.error("het blok 'region' ontbreekt of is geen blok met velden (id, name, municipalities)", _line(doc, "region"), None, "region")
             return None
         self.unknown_keys(region, REGION_KEYS, None, "region.")
         rid = None
@@ -245,6 +249,15 @@ class _FileChecker:
             example = False
         municipalities: list[Municipality] = []
         raw_munis = region.get("municipalities", [])
+        # No municipalities means "all of Flanders": only the Flemish layer may say so, and explicitly.
+        if "municipalities" not in region:
+            self.error("verplicht veld ontbreekt: de lijst van gemeenten met hun postcodes",
+                       _line(region), None, "region.municipalities")
+        elif raw_munis == [] and rid is not None and rid != FLEMISH_LAYER_ID:
+            # A warning, not an error: an import may build a region before its postcodes are known.
+            self.warn(f"een regio zonder gemeenten geldt voor heel Vlaanderen; is dat de bedoeling? "
+                      f"Normaal is enkel {FLEMISH_LAYER_ID}.yaml zo", _line(region, "municipalities"), None,
+                      "region.municipalities")
         if not isinstance(raw_munis, list):
             self.error("verwacht een lijst van gemeenten", _line(region, "municipalities"), None,
                        "region.municipalities")
@@ -269,6 +282,11 @@ class _FileChecker:
                         pcs.append(fields.postcode(c))
                     except FieldError as exc:
                         self.error(str(exc), _line(m, "postcodes"), None, "region.municipalities.postcodes")
+            seen = {pc: other.name for other in municipalities for pc in other.postcodes}
+            for pc in pcs:
+                if pc in seen:
+                    self.error(f"postcode {pc} staat ook bij gemeente '{seen[pc]}'", _line(m, "postcodes"), None,
+                               "region.municipalities.postcodes")
             if mname:
                 municipalities.append(Municipality(mname, tuple(pcs)))
         if rid is None or name is None:
@@ -352,7 +370,7 @@ class _FileChecker:
 
     def _area(self, raw: dict, region: Region, sid: str | None):
         area = raw.get("area")
-        if area is None:
+        if area is None or not region.id:  # no region to check against: its own error is reported
             return frozenset(), ()
         if area == "all":
             return (None if region.is_flemish_layer else region.postcodes), "all"
@@ -499,10 +517,10 @@ def check_directory(directory: Path | str | None = None, today: date | None = No
         if not isinstance(raw_services, list):
             checker.error("'services' moet een lijst zijn", _line(doc, "services"), None, "services")
             raw_services = []
+        # A broken region block still gets its services checked, so one run lists everything.
+        service_region = region or Region("", "", False, (), name)
         for index, raw in enumerate(raw_services):
-            if region is None:
-                break
-            service = checker.check_service(raw, region, _item_line(raw_services, index))
+            service = checker.check_service(raw, service_region, _item_line(raw_services, index))
             sid = raw.get("id") if isinstance(raw, dict) else None
             if sid is not None and str(sid) in service_origin:
                 checker.error(f"id '{sid}' bestaat al in {service_origin[str(sid)]}", _line(raw, "id"), str(sid), "id")

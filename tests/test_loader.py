@@ -304,7 +304,7 @@ def test_integer_with_thousands_of_digits(tmp_path):
     ("caf\xe9\n".encode("latin-1"), "geen UTF-8-tekst"),
     ("schema: 1\nregion:\n  name: x\x00\n", "onleesbaar teken"),
     ("schema: 1\nservices: []\n", "'region' ontbreekt"),
-    ("schema: 1\nregion: Beekland\nservices: []\n", "'region' ontbreekt of is geen mapping"),
+    ("schema: 1\nregion: Beekland\nservices: []\n", "'region' ontbreekt of is geen blok met velden"),
     ("schema: 1\nregion:\n  id: beekland\n  name: B\n  municipalities: [{name: B, postcodes: [9803]}]\n"
      "services: tekst\n", "'services' moet een lijst zijn"),
     ("schema: 1\nregion:\n  id: beekland\n  name: B\n  municipalities: [{name: B, postcodes: [9803]}]\n"
@@ -403,3 +403,41 @@ def test_shipped_example_data_follows_the_fiction_rules():
     postcodes = [pc for r in kb.regions.values() for pc in r.postcodes]
     assert len(postcodes) == len(set(postcodes))
     assert not set(postcodes) & {9801, 9802, 9810, 9820}  # the benchmark region's
+
+
+def test_typo_in_a_field_name_suggests_the_right_one(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service(**{"    summary:": "    summery:"}))
+    kb, errors, _ = check(tmp_path)
+    unknown = next(e for e in errors if e.field == "summery")
+    assert "bedoel je 'summary'?" in unknown.message
+
+
+def test_a_region_must_list_its_municipalities(tmp_path):
+    text = region().replace("  municipalities:\n    - {name: Beekdonk, postcodes: [9803, 9804]}\n"
+                            "    - {name: Hazelveld, postcodes: [9805]}\n", "")
+    write(tmp_path, "beekland.yaml", text + service(**{"area: [Beekdonk]": "area: all"}))
+    problem = only_error(tmp_path)
+    assert problem.field == "region.municipalities" and "verplicht" in problem.message
+
+
+def test_a_region_without_municipalities_outside_the_flemish_layer_is_flagged(tmp_path):
+    write(tmp_path, "beekland.yaml", "schema: 1\nregion:\n  id: beekland\n  name: B\n  municipalities: []\n"
+          "services: []\n")
+    kb, errors, warnings = check(tmp_path)
+    assert errors == [] and kb.regions["beekland"].is_flemish_layer
+    assert [w.field for w in warnings] == ["region.municipalities"]
+    assert "heel Vlaanderen" in warnings[0].message
+
+
+def test_postcode_twice_within_one_region(tmp_path):
+    write(tmp_path, "beekland.yaml", region(pcs=(9803, 9804, 9804)) + service())
+    problem = only_error(tmp_path)
+    assert "postcode 9804 staat ook bij gemeente 'Beekdonk'" in problem.message
+
+
+def test_services_are_still_checked_when_the_region_block_is_broken(tmp_path):
+    text = region().replace("  name: Regio beekland\n", "") + service(**{"themes: [inkomen]": "themes: [wonen]"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, _ = check(tmp_path)
+    assert kb is None
+    assert [(e.service, e.field) for e in errors] == [(None, "region.name"), ("onthaal", "themes")]
