@@ -27,7 +27,7 @@ def test_shipped_regions_pass_with_a_one_line_summary():
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary.startswith("OK: ") and "diensten in 2 regio('s)" in summary
+    assert summary.startswith("OK: ") and "diensten in 2 regio('s) en de Vlaamse laag" in summary
 
 
 def test_errors_in_several_files_are_all_listed_on_stderr_and_exit_1(tmp_path):
@@ -78,7 +78,7 @@ def test_a_single_file_can_be_checked(tmp_path):
     path = write(tmp_path, "beekland.yaml", region() + service())
     result = run_check("--kb", str(path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK: 1 diensten")
+    assert result.stdout.startswith("OK: 1 diensten in 1 regio('s) (zonder Vlaamse laag)")
 
 
 def test_missing_directory_is_a_clear_error(tmp_path):

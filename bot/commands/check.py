@@ -24,6 +24,7 @@ def main(args: argparse.Namespace) -> int:
         return 1
     assert kb is not None
     regions = [r for r in kb.regions.values() if not r.is_flemish_layer]
-    print(f"OK: {len(kb.services)} diensten in {len(regions)} regio('s) en de Vlaamse laag, "
+    layer = " en de Vlaamse laag" if len(regions) < len(kb.regions) else " (zonder Vlaamse laag)"
+    print(f"OK: {len(kb.services)} diensten in {len(regions)} regio('s){layer}, "
           f"{len(warnings)} waarschuwing(en).")
     return 0
