@@ -34,6 +34,7 @@ check: install
 bench: install
 	$(BIN)/python benchmarks/search_scale.py
 	$(BIN)/python ../shared/benchmark/evaluate.py --cmd "$(BIN)/welzijnsbot zoek"
+	$(BIN)/python benchmarks/bot_load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
