@@ -126,6 +126,37 @@ services:
     assert_same_knowledge_base(original, load_knowledge_base(tmp_path / "out"))
 
 
+@pytest.mark.parametrize("fmt", ["hsds", "csv"])
+def test_formulas_foreign_phones_and_line_breaks_survive_exchange(capsys, tmp_path, fmt):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "proefstreek.yaml").write_text("""\
+schema: 1
+region: {id: proefstreek, name: Regio Proefstreek, example: true, municipalities: [{name: Proef, postcodes: [9870]}]}
+services:
+  - id: proef-formule
+    organisation: "=HYPERLINK(\\"https://kwaad.example\\")"
+    name: "-min"
+    summary: "+plus; met puntkomma"
+    description: "Regel een\\n\\nRegel twee"
+    themes: [crisis]
+    area: [Proef]
+    contact: {name: "@naam", phone: "+31 20 123 4567"}
+    hours: "ma\\ndi"
+    status: inactive
+    i18n: {ar: {name: "اسم", how: "اتصل"}}
+""", encoding="utf-8")
+    original = load_knowledge_base(src)
+    code, out, err = run(capsys, "export", "--kb", src, "--format", fmt, "--out", tmp_path / "x")
+    assert code == 0, err
+    if fmt == "csv":
+        text = (tmp_path / "x" / "diensten.csv").read_text(encoding="utf-8-sig")
+        assert "'=HYPERLINK" in text and ";'-min;" in text  # Excel shows text, runs no formula
+    code, out, err = run(capsys, "import", "--format", fmt, tmp_path / "x", "--out", tmp_path / "y")
+    assert code == 0, out + err
+    assert_same_knowledge_base(original, load_knowledge_base(tmp_path / "y"))
+
+
 def test_export_function_takes_any_knowledge_base(tmp_path, bench_kb):
     """The admin module passes its own (revised) KnowledgeBase: no region files needed."""
     files = export_knowledge_base(bench_kb, "hsds", tmp_path)

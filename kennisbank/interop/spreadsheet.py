@@ -18,12 +18,12 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from kennisbank.fields import phone_national
 from kennisbank.schema import THEME_IDS, KnowledgeBase, Service
 from kennisbank.themes import load_themes
 
 from .importing import Draft, ImportError_, Issue, Parsed, add_built_region, region_from_name, service_id
 from .places import split_address
-from .yaml_writer import phone_text
 
 SERVICES_CSV = "diensten.csv"
 MUNICIPALITIES_CSV = "gemeenten.csv"
@@ -78,8 +78,20 @@ def _join(values: tuple[str, ...] | list[str], sid: str, what: str) -> str:
 
 
 def _phone(e164: str | None) -> str:
-    """+32 9 999 10 10 with spaces: Excel keeps it as text instead of turning it into a number."""
-    return phone_text(e164) if e164 else ""
+    """09 999 10 10 as people write it; Excel keeps it as text (a leading + would start a formula)."""
+    return phone_national(e164) if e164 else ""
+
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _cell(value: str) -> str:
+    """A text that Excel would run as a formula gets a leading apostrophe (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _uncell(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
 def _num(value: float | None) -> str:
@@ -105,7 +117,7 @@ def service_row(s: Service, i18n_columns: list[tuple[str, str, str]]) -> list[st
     }
     row = [values[f] for _c, f in COLUMNS]
     row += [s.i18n.get(lang, {}).get(key, "") for _col, key, lang in i18n_columns]
-    return row
+    return [_cell(v) for v in row]
 
 
 def _i18n_columns(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
@@ -305,7 +317,8 @@ def read(source: Path, region: str | None = None) -> Parsed:
             parsed.issues.append(Issue(ref, f"{len(row)} cellen maar {len(header)} kolommen; staat er een "
                                             "scheidingsteken in een cel zonder aanhalingstekens?", None, True))
             continue
-        cells = {f: row[i].strip() for i, f in enumerate(fields) if f and i < len(row) and row[i].strip()}
+        cells = {f: _uncell(row[i].strip()) for i, f in enumerate(fields)
+                 if f and i < len(row) and row[i].strip()}
         raw = row_to_raw(cells)
         sid = service_id(cells.get("id"), ref, f"{raw.get('organisation', '')} {raw.get('name', '')}",
                          taken, parsed.issues, "id")
