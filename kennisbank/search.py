@@ -214,7 +214,9 @@ class SearchEngine:
                 if len(phrase.keys) > 1 and not self._close(phrase.keys, positions):
                     continue
                 weight = phrase.weight
-                if all(k in part_keys for k in phrase.keys):
+                if all(k in part_keys or k in STOPWORDS for k in phrase.keys):
+                    if len(phrase.keys) > 1:  # "geld op" is not in "kindergeld op de rekening"
+                        continue
                     weight *= 0.7
                 hits.append((weight, phrase))
         # Strongest phrases first; a question word counts once per theme ("krap" in "ze zitten krap").

@@ -86,7 +86,7 @@ def stem(word: str) -> str:
 
 @dataclass(frozen=True)
 class Synonyms:
-    """Question words rewritten before matching: abbreviations, French/English, dialect spellings."""
+    """Question words enriched before matching: abbreviations, French/English, dialect, descriptions."""
     single: dict[str, tuple[str, ...]]
     multi: dict[tuple[str, ...], tuple[str, ...]]
 
@@ -110,7 +110,7 @@ class Synonyms:
         return cls(single, multi)
 
     def expand(self, tokens: list[str]) -> list[tuple[str, str]]:
-        """(word to match, word as the user typed it); multi-word sources first, longest first."""
+        """(word to match, words as the user typed them); the typed words stay, the synonyms are added."""
         out: list[tuple[str, str]] = []
         i = 0
         longest = max((len(k) for k in self.multi), default=1)
@@ -122,6 +122,8 @@ class Synonyms:
                     if tuple(tokens[i:i + n]) in self.multi:
                         span = n
                     typed = " ".join(tokens[i:i + span])
+                    # keep what was typed (the taxonomy may know it) and add the word services use
+                    out.extend((w, typed) for w in tokens[i:i + span] if w not in target)
                     out.extend((w, typed) for w in target)
                     i += span
                     break
@@ -254,6 +256,8 @@ def analyse(text: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> l
             out.append(Term(stem(word), typed))
             if vocab is not None and len(word) >= 7:
                 out.extend(Term(stem(p), typed, True) for p in vocab.split(word))
+            if vocab is not None and word.startswith("ge") and len(word) >= 6 and vocab.known(word[2:]):
+                out.append(Term(stem(word[2:]), typed))  # "gepest" also as "pest", "gescheiden" as "scheiden"
             continue
         base = vocab.base(word)
         if base is not None:
