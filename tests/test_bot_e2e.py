@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -197,7 +198,8 @@ async def test_question_text_never_in_database(start_bot, chat, db_path):
     for blob in (before, after):
         assert b"Vandersteenhoven" not in blob
         assert b"deurwaarder" not in blob
-        assert "Vandersteenhoven" not in str(bot.application.chat_data)
+    assert "Vandersteenhoven" not in str(bot.application.chat_data)
+    assert "Vandersteenhoven" not in str(bot.application.user_data)
 
 
 @pytest.mark.parametrize("question", [
@@ -268,3 +270,31 @@ async def test_webhook_mode(standin, bench_kb_dir, tmp_path, unused_tcp_port):
     log = stderr.decode()
     assert "webhook" in log
     assert standin.token not in log and standin.token.split(":")[1] not in log
+
+
+async def test_place_commands_accept_names_and_refuse_nonsense(bot, chat):
+    user = chat(122)
+    [ask] = await user.send("/postcode")
+    assert "gemeente" in ask.text
+    [refused] = await user.send("/gemeente Atlantis-aan-Zee")
+    assert "ken ik niet" in refused.text
+    assert await bot.state.get_postcode(122) is None
+    [placed] = await user.send("/gemeente hoogdonk")
+    assert "Hoogdonk" in placed.text and await bot.state.get_postcode(122) == 9820
+    [other] = await user.send("9801")                   # a bare postcode changes it any time
+    assert "Lindegem" in other.text and await bot.state.get_postcode(122) == 9801
+
+
+async def test_knowledge_swap_takes_effect_at_once(bot, chat, bench_kb):
+    """A reload replaces the knowledge base for the next update; a button for a service that
+    is gone says so instead of failing."""
+    user = chat(123)
+    await user.send("/postcode 9801")
+    [answer] = await user.send(QUESTION)
+    gone = top_services(bench_kb, QUESTION, 9801)[0]
+    smaller = replace(bench_kb, services={k: v for k, v in bench_kb.services.items() if k != gone.id})
+    bot.state.swap_knowledge(smaller)
+    [card] = await user.tap(callbacks.card(gone.id))
+    assert "verlopen" in card.text
+    [again] = await user.send(QUESTION)
+    assert callbacks.card(gone.id) not in [b["callback_data"] for b in again.buttons]
