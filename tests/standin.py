@@ -53,7 +53,8 @@ class Call:
     status: int = 200
     at: float = field(default_factory=time.monotonic)
     result: Any = None
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)        # form field -> uploaded bytes
+    filenames: dict[str, str] = field(default_factory=dict)     # form field -> file name
 
     @property
     def chat_id(self) -> int | None:
@@ -282,6 +283,7 @@ class StandIn:
     def _parse_params(self, headers: dict[str, str], body: bytes, query: str):
         params: dict[str, Any] = dict(parse_qsl(query))
         files: dict[str, bytes] = {}
+        filenames: dict[str, str] = {}
         ctype = headers.get("content-type", "")
         if ctype.startswith("application/json") and body:
             params.update(json.loads(body))
@@ -292,12 +294,12 @@ class StandIn:
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True) or b""
                 if part.get_filename() is not None:
-                    files[name] = payload
+                    files[name], filenames[name] = payload, part.get_filename()
                 else:
                     params[name] = payload.decode("utf-8")
         elif body:
             params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-        return {k: self._decode(k, v) for k, v in params.items()}, files
+        return {k: self._decode(k, v) for k, v in params.items()}, files, filenames
 
     async def _dispatch(self, verb: str, target: str, headers: dict[str, str], body: bytes):
         url = urlsplit(target)
@@ -307,8 +309,8 @@ class StandIn:
         if not url.path.startswith(prefix):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         method = url.path[len(prefix):]
-        params, files = self._parse_params(headers, body, url.query)
-        call = Call(method, params, files=files)
+        params, files, filenames = self._parse_params(headers, body, url.query)
+        call = Call(method, params, files=files, filenames=filenames)
         failure = next((f for f in self.failures if f.remaining > 0
                         and (f.methods is None or method in f.methods)), None)
         if failure is not None:
@@ -325,7 +327,7 @@ class StandIn:
         if method == "getUpdates":
             result = await self._get_updates(params)
         else:
-            result = self._result(method, params, files)
+            result = self._result(method, params, call)
         call.result = result
         if method != "getUpdates" or result:
             self.calls.append(call)
@@ -354,7 +356,7 @@ class StandIn:
             self.delivered_at.setdefault(u["update_id"], now)
         return updates
 
-    def _result(self, method: str, params: dict, files: dict) -> Any:
+    def _result(self, method: str, params: dict, call: Call) -> Any:
         if method == "getMe":
             return self.bot_user
         if method == "setMyCommands":
@@ -375,10 +377,10 @@ class StandIn:
                 and "inline_message_id" in params:
             return True
         if method in _MESSAGE_METHODS:
-            return self._message(method, params, files)
+            return self._message(method, params, call)
         return True  # answerCallbackQuery, answerInlineQuery, deleteWebhook, unknown methods, ...
 
-    def _message(self, method: str, params: dict, files: dict) -> dict:
+    def _message(self, method: str, params: dict, call: Call) -> dict:
         chat_id = params.get("chat_id")
         message_id = params.get("message_id") if method.startswith("edit") else next(self._message_ids)
         msg: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
@@ -398,9 +400,10 @@ class StandIn:
         elif method == "sendLocation":
             msg["location"] = {"latitude": params["latitude"], "longitude": params["longitude"]}
         elif method == "sendDocument":
-            name = next(iter(files), "document")
+            field_ = "document" if "document" in call.files else next(iter(call.files), "document")
             msg["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"d{message_id}",
-                               "file_name": name, "file_size": len(files.get(name, b""))}
+                               "file_name": call.filenames.get(field_, field_),
+                               "file_size": len(call.files.get(field_, b""))}
         elif method == "sendPhoto":
             msg["photo"] = [{"file_id": f"photo{message_id}", "file_unique_id": f"p{message_id}",
                              "width": 640, "height": 480}]
