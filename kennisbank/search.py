@@ -61,6 +61,7 @@ WINDOW = 3            # words allowed between the words of one phrase
 # Where a question word is found in a service, and how much that says.
 FIELD_WEIGHT = {"keywords": 3.0, "name": 2.5, "summary": 1.5, "organisation": 1.0, "description": 0.7}
 PART_FACTOR = 0.5     # a compound part ("schuld" in "schuldbemiddeling") is weaker evidence
+SYNONYM_FACTOR = 0.6  # a word added by synonyms.yaml is weaker evidence than a typed one
 TEXT_SCALE = 6.0      # text evidence e/(e+TEXT_SCALE) stays below 1
 TEXT_WEIGHT = 2.0     # text evidence relative to one clearly named need
 TEXT_ALONE = 0.6      # text evidence that answers even without a recognised need
@@ -95,6 +96,9 @@ class SearchEngine:
         self._services: list[Service] = [s for s in kb.services.values() if s.is_active]
         self.vocab = Vocabulary(self._known_words())
         self._phrases, self._phrases_by_key = self._build_phrases()
+        # Words that say something about a need: the taxonomy's and the synonyms' words.
+        self._need_keys = {k for p in self._phrases for k in p.keys} | {
+            stem(w) for target in (*self.synonyms.single.values(), *self.synonyms.multi.values()) for w in target}
         self._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
         self._parts: dict[str, _Partition] = {}
         self._idf: dict[str, float] = {}
@@ -262,6 +266,8 @@ class SearchEngine:
             if term.stop or term.key in _GENERIC_KEYS or term.typed in GENERIC:
                 continue
             factor = PART_FACTOR if term.part else 1.0
+            if term.key != stem(term.typed) and " " not in term.typed and not term.part:
+                factor *= SYNONYM_FACTOR  # "krap" brings "geld", but softly
             if factor > query.get(term.key, (0.0, ""))[0]:
                 query[term.key] = (factor, term.typed)
         text: dict[int, float] = defaultdict(float)
@@ -270,7 +276,10 @@ class SearchEngine:
         for part in self._partitions(postcode):
             for key, (factor, typed) in query.items():
                 idf = self._idf.get(key, 0.0) * factor
+                need_word = key in self._need_keys
                 for idx, w in part.postings.get(key, ()):
+                    if w < FIELD_WEIGHT["name"] and not need_word:
+                        continue  # an everyday word ("kijken") in a summary says nothing about fit
                     text[idx] += idf * w
                     if typed not in matched[idx]:
                         matched[idx].append(typed)
