@@ -174,6 +174,51 @@ def test_export_function_takes_any_knowledge_base(tmp_path, bench_kb):
     assert [d["document"] for d in first["required_documents"]][0] == "identiteitskaart of verblijfskaart"
 
 
+# HSDS 3 required fields per object (schema/*.json "required" and core fields of the spec)
+HSDS_REQUIRED = {
+    "service": ("id", "name", "status"), "organization": ("id", "name", "description"),
+    "contact": ("id",), "phone": ("id", "number"), "schedule": ("id",), "service_area": ("id",),
+    "service_at_location": ("id",), "location": ("id", "location_type"),
+    "address": ("id", "address_1", "country", "address_type"), "language": ("id",),
+    "cost_option": ("id",), "required_document": ("id",), "attribute": ("id", "taxonomy_term_id"),
+    "taxonomy_term": ("id", "name", "description"),
+}
+HSDS_CHILDREN = {
+    "service": {"organization": "organization", "contacts": "contact", "phones": "phone",
+                "schedules": "schedule", "service_areas": "service_area",
+                "service_at_locations": "service_at_location", "languages": "language",
+                "cost_options": "cost_option", "required_documents": "required_document",
+                "attributes": "attribute"},
+    "contact": {"phones": "phone"}, "service_at_location": {"location": "location"},
+    "location": {"addresses": "address"}, "attribute": {"taxonomy_term": "taxonomy_term"},
+}
+
+
+def test_hsds_export_has_every_required_field_and_unique_ids(tmp_path, bench_kb):
+    export_knowledge_base(bench_kb, "hsds", tmp_path)
+    services = json.loads((tmp_path / "services.json").read_text(encoding="utf-8"))
+    seen: dict[str, dict] = {}
+    counts: dict[str, int] = {}
+
+    def walk(obj: dict, kind: str) -> None:
+        counts[kind] = counts.get(kind, 0) + 1
+        for key in HSDS_REQUIRED[kind]:
+            assert obj.get(key) not in (None, []) or (kind, key) == ("organization", "description"), (kind, key)
+        if kind not in ("organization", "taxonomy_term"):  # shared objects repeat, the rest is unique
+            assert obj["id"] not in seen, obj["id"]
+            seen[obj["id"]] = obj
+        for key, child_kind in HSDS_CHILDREN.get(kind, {}).items():
+            children = obj.get(key)
+            for child in children if isinstance(children, list) else [children] if children else []:
+                walk(child, child_kind)
+
+    for service in services:
+        walk(service, "service")
+    assert service["status"] in ("active", "inactive", "defunct", "temporarily closed")
+    assert counts["service"] == len(bench_kb.services) and counts["taxonomy_term"] > counts["service"]
+    assert all(counts.get(kind) for kind in HSDS_REQUIRED), counts
+
+
 # ── spreadsheets as coordinators make them ────────────────────────────────────────────────
 
 def test_coordinator_csv_with_bom_semicolons_crlf_and_mistakes(capsys, tmp_path):
@@ -230,10 +275,23 @@ def test_csv_with_commas_no_bom_and_gemeenten_file(capsys, tmp_path):
     assert kb.regions["proef"].example is True
 
 
+def test_csv_same_field_twice_keeps_the_first_and_says_so(capsys, tmp_path):
+    source = tmp_path / "diensten.csv"
+    source.write_text("organisatie;naam;samenvatting;themas;gebied;email;e-mail;adres\n"
+                      "Vzw Proef;Inloop;Hulp bij brieven;administratie;all;een@proef.example;twee@proef.example;"
+                      "Dorp 1, 9870 Proef\n",
+                      encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "csv", source, "--out", tmp_path / "out", "--region", "proef")
+    assert code == 0, out + err
+    assert "kolommen 'email' en 'e-mail' zijn hetzelfde veld; enkel 'email' is overgenomen" in out
+    assert load_knowledge_base(tmp_path / "out").services["vzw-proef-inloop"].email == "een@proef.example"
+
+
 def test_csv_saved_as_windows_1252_is_read_with_a_warning(capsys, tmp_path):
     source = tmp_path / "diensten.csv"
-    source.write_bytes("organisatie;naam;samenvatting;themas;gebied;email\r\n"
-                       "Vzw Crèche;Opvang;Opvang voor baby's en peuters;kinderopvang;all;info@creche.example\r\n"
+    source.write_bytes("organisatie;naam;samenvatting;themas;gebied;email;adres\r\n"
+                       "Vzw Crèche;Opvang;Opvang voor baby's en peuters;kinderopvang;all;info@creche.example;"
+                       "Dorp 1, 9870 Proef\r\n"
                        .encode("cp1252"))
     code, out, err = run(capsys, "import", "--format", "csv", source, "--out", tmp_path / "out",
                          "--region", "proef")
@@ -285,6 +343,26 @@ def test_foreign_hsds_file_is_mapped_and_every_loss_reported(capsys, tmp_path):
     assert len(shop.summary) <= 200 and shop.description.endswith("Open voor inwoners van Rozendries.")
     assert shop.cost == "0 EUR" and shop.bring == ("klantenkaart",)
     assert needs_named_contact(shop) and not needs_named_contact(budget)
+
+
+def test_hsds_split_per_object_type_finds_organisation_names(capsys, tmp_path):
+    (tmp_path / "services.json").write_text(json.dumps([
+        {"id": "dienst-a", "organization_id": "org-7", "name": "Inloop", "description": "Koffie en hulp.",
+         "status": "active", "url": "https://org7.example",
+         "attributes": [{"taxonomy_term": {"code": "administratie", "name": "Administratie"}}]}]),
+        encoding="utf-8")
+    (tmp_path / "organizations.json").write_text(json.dumps([{"id": "org-7", "name": "Vzw Zeven"}]),
+                                                 encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "hsds", tmp_path, "--out", tmp_path / "out",
+                         "--region", "proef")
+    assert code == 1  # no address, so no municipality: a region needs at least one
+    assert "regio proef · postcode: let op: geen enkel adres met postcode en gemeente" in out
+    assert "dienst dienst-a · region: niet geïmporteerd: onbekende regio 'proef'" in out
+    code, out, err = run(capsys, "import", "--format", "hsds", tmp_path, "--out", tmp_path / "out",
+                         "--region", "vlaanderen")
+    assert code == 0, out + err
+    service = load_knowledge_base(tmp_path / "out").services["dienst-a"]
+    assert service.organisation == "Vzw Zeven" and service.area == "all" and service.postcodes is None
 
 
 def test_hsds_without_region_asks_for_one(capsys, tmp_path):

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from kennisbank.interop.exporting import WRITERS, ExportError, export_knowledge_base
+from kennisbank.schema import KnowledgeBase
 
 from .common import add_kb_option, load_kb_or_exit
 
@@ -19,12 +20,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="MAP", help="map waarin de bestanden komen")
 
 
+def knowledge_base(args: argparse.Namespace) -> KnowledgeBase:
+    """What gets exported; the one place to change when revisions (--db) are applied first."""
+    return load_kb_or_exit(args.kb)
+
+
 def main(args: argparse.Namespace) -> int:
     if args.format == "yaml" and args.out.resolve() == args.kb.resolve():
         print("--out is de map van de kennisbank zelf; kies een andere map, zo blijft het origineel "
               "(met commentaar) bewaard.", file=sys.stderr)
         return 1
-    kb = load_kb_or_exit(args.kb)
+    kb = knowledge_base(args)
     try:
         files = export_knowledge_base(kb, args.format, args.out)
     except ExportError as exc:

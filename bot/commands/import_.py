@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from kennisbank.interop import hsds, needs_named_contact, sociale_kaart, spreadsheet
-from kennisbank.interop.importing import ImportError_, Issue, Parsed, build, region_from_name, write_region_files
+from kennisbank.interop.importing import SourceError, Issue, Parsed, build, region_from_name, write_region_files
 from kennisbank.interop.rubrics import RubricMap
 
 FORMATS = ("hsds", "csv", "sociale-kaart")
@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _parse(args: argparse.Namespace) -> tuple[Parsed, object]:
     if not args.source.exists():
-        raise ImportError_(f"{args.source} bestaat niet")
+        raise SourceError(f"{args.source} bestaat niet")
     if args.format == "csv":
         return spreadsheet.read(args.source, args.region), spreadsheet.field_label
     rubrics = RubricMap.load(*args.rubrieken)
@@ -55,7 +55,7 @@ def _print_issues(issues: list[Issue]) -> None:
 def main(args: argparse.Namespace) -> int:
     try:
         parsed, field_label = _parse(args)
-    except ImportError_ as exc:
+    except SourceError as exc:
         print(f"Kan niet importeren: {exc}", file=sys.stderr)
         return 1
     if args.voorbeeld and args.region:
@@ -72,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
         return 1
     try:
         files, problems = write_region_files(kb, args.out, overwrite=args.overschrijven)
-    except ImportError_ as exc:
+    except SourceError as exc:
         print(f"Niets geschreven: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

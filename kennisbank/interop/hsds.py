@@ -27,7 +27,7 @@ from babel import Locale
 from kennisbank.schema import AUDIENCES, THEME_IDS, KnowledgeBase, Region, Service
 from kennisbank.themes import theme_label
 
-from .importing import (Draft, ImportError_, Issue, Parsed, add_built_region, region_from_name, service_id,
+from .importing import (Draft, SourceError, Issue, Parsed, add_built_region, region_from_name, service_id,
                         slugify, summarize)
 from .places import join_address, split_address
 from .rubrics import RubricMap
@@ -35,6 +35,7 @@ from .rubrics import RubricMap
 SERVICES_FILE = "services.json"
 TAXONOMY_FILE = "taxonomy_terms.json"
 REGIONS_FILE = "x_welzijnsbot_regions.json"
+ORGANIZATIONS_FILE = "organizations.json"  # read when present (HSDS from other tools), not written
 EXTENSION = "x_welzijnsbot"
 TAX_THEME, TAX_AUDIENCE, TAX_KEYWORD = "welzijnsbot-thema", "welzijnsbot-doelgroep", "welzijnsbot-trefwoord"
 AUDIENCE_LABELS = {"gezinnen": "Gezinnen", "kinderen": "Kinderen", "jongeren": "Jongeren",
@@ -184,9 +185,9 @@ def _load_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImportError_(f"kan {path} niet lezen: {exc}") from None
+        raise SourceError(f"kan {path} niet lezen: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise ImportError_(f"{path} is geen geldige JSON (regel {exc.lineno}): {exc.msg}") from None
+        raise SourceError(f"{path} is geen geldige JSON (regel {exc.lineno}): {exc.msg}") from None
 
 
 def _service_list(data: Any, path: Path) -> list[Any]:
@@ -196,7 +197,7 @@ def _service_list(data: Any, path: Path) -> list[Any]:
         return [data]
     if isinstance(data, list):
         return data
-    raise ImportError_(f"{path}: verwacht een lijst van HSDS-services (of een API-pagina met 'contents')")
+    raise SourceError(f"{path}: verwacht een lijst van HSDS-services (of een API-pagina met 'contents')")
 
 
 def _texts(svc: dict, ext: dict) -> tuple[str | None, str | None, bool]:
@@ -333,9 +334,14 @@ def read(source: Path, region: str | None = None, rubrics: RubricMap | None = No
     folder = source if source.is_dir() else source.parent
     services_path = source / SERVICES_FILE if source.is_dir() else source
     if not services_path.exists():
-        raise ImportError_(f"{services_path} bestaat niet")
+        raise SourceError(f"{services_path} bestaat niet")
     services = _service_list(_load_json(services_path), services_path)
     parsed = Parsed()
+    organizations: dict[str, str] = {}
+    if (folder / ORGANIZATIONS_FILE).exists():  # HSDS split per object type: names by organization_id
+        for org in _service_list(_load_json(folder / ORGANIZATIONS_FILE), folder / ORGANIZATIONS_FILE):
+            if isinstance(org, dict) and org.get("id") and org.get("name"):
+                organizations[str(org["id"])] = str(org["name"])
     regions_path = folder / REGIONS_FILE
     if regions_path.exists():
         data = _load_json(regions_path)
@@ -352,6 +358,8 @@ def read(source: Path, region: str | None = None, rubrics: RubricMap | None = No
         ref = f"dienst {svc['id']}" if svc.get("id") else f"record {index}"
         issues: list[Issue] = []
         raw, places = _draft(svc, ref, rubrics, issues)
+        if not raw.get("organisation") and str(svc.get("organization_id")) in organizations:
+            raw["organisation"] = organizations[str(svc["organization_id"])]
         sid = service_id(svc.get("id"), ref, f"{raw.get('organisation') or ''} {raw.get('name') or ''}",
                          taken, parsed.issues)
         parsed.issues.extend(issues)

@@ -27,7 +27,10 @@ from . import yaml_writer
 from .places import municipalities_from
 
 
-class ImportError_(Exception):
+FLEMISH_LAYER = "vlaanderen"  # the one region without municipalities (kennisbank-format.md)
+
+
+class SourceError(Exception):
     """The source as a whole cannot be read (missing file, not JSON, no header); message in Dutch."""
 
 
@@ -121,6 +124,12 @@ def add_built_region(parsed: Parsed, region: tuple[str, str],
     rid, name = region
     municipalities, bad = municipalities_from(p for _d, places in drafts for p in places)
     parsed.issues.extend(Issue(f"regio {rid}", message, "postcode") for message in bad)
+    if not municipalities and rid != FLEMISH_LAYER:
+        # Without municipalities a region would silently serve all of Flanders.
+        parsed.issues.append(Issue(f"regio {rid}", "geen enkel adres met postcode en gemeente, dus geen gemeenten "
+                                   "voor deze regio; geef de gemeenten mee (bv. gemeenten.csv) of gebruik "
+                                   f"--region {FLEMISH_LAYER} voor aanbod in heel Vlaanderen", "postcode"))
+        return
     parsed.regions[rid] = {"id": rid, "name": name, "example": False, "municipalities": municipalities}
     known = {m["name"].lower(): m["name"] for m in municipalities}
     for draft, places in drafts:
@@ -206,7 +215,7 @@ def write_region_files(kb: KnowledgeBase, out_dir: Path, overwrite: bool = False
     existing = [p for p in targets if p.exists()]
     if existing and not overwrite:
         names = ", ".join(p.name for p in existing)
-        raise ImportError_(f"{names} bestaat al in {out_dir}; kies een andere map of gebruik --overschrijven")
+        raise SourceError(f"{names} bestaat al in {out_dir}; kies een andere map of gebruik --overschrijven")
     with tempfile.TemporaryDirectory(prefix="welzijnsbot-export-") as tmp:
         staged = yaml_writer.write_knowledge_base(kb, Path(tmp))
         _, problems = check_directory(tmp)

@@ -13,7 +13,7 @@ import yaml
 
 from kennisbank.schema import THEME_IDS
 
-from .importing import ImportError_
+from .importing import SourceError
 
 RUBRICS_FILE = Path(__file__).with_name("sociale_kaart_rubrieken.yaml")
 
@@ -43,20 +43,20 @@ def _read(path: Path) -> dict[str, tuple[str, ...]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImportError_(f"kan rubriekenbestand {path} niet lezen: {exc}") from None
+        raise SourceError(f"kan rubriekenbestand {path} niet lezen: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ImportError_(f"rubriekenbestand {path} is geen geldige YAML: {exc}") from None
+        raise SourceError(f"rubriekenbestand {path} is geen geldige YAML: {exc}") from None
     block = data.get("rubrieken") if isinstance(data, dict) else None
     if not isinstance(block, dict):
-        raise ImportError_(f"{path}: verwacht 'rubrieken:' met per rubriek een lijst thema-ids")
+        raise SourceError(f"{path}: verwacht 'rubrieken:' met per rubriek een lijst thema-ids")
     out: dict[str, tuple[str, ...]] = {}
     for rubric, themes in block.items():
         themes = [themes] if isinstance(themes, str) else themes
         if not isinstance(themes, list) or not themes:
-            raise ImportError_(f"{path}: rubriek '{rubric}' heeft geen lijst thema-ids")
+            raise SourceError(f"{path}: rubriek '{rubric}' heeft geen lijst thema-ids")
         unknown = [t for t in themes if t not in THEME_IDS]
         if unknown:
-            raise ImportError_(f"{path}: rubriek '{rubric}': onbekend thema {', '.join(map(str, unknown))} "
+            raise SourceError(f"{path}: rubriek '{rubric}': onbekend thema {', '.join(map(str, unknown))} "
                                "(zie de lijst in kennisbank-format.md)")
         out[_key(str(rubric))] = tuple(themes)
     return out

@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .importing import (Draft, ImportError_, Issue, Parsed, add_built_region, region_from_name, service_id,
+from .importing import (Draft, SourceError, Issue, Parsed, add_built_region, region_from_name, service_id,
                         summarize)
 from .places import join_address
 from .rubrics import RubricMap
@@ -41,7 +41,7 @@ def _items(data: Any) -> list[Any]:
         for key in ("items", "offers", "results", "aanbod", "content"):
             if isinstance(data.get(key), list):
                 return data[key]
-    raise ImportError_("verwacht een lijst van aanbod (of een object met 'items')")
+    raise SourceError("verwacht een lijst van aanbod (of een object met 'items')")
 
 
 def _texts(values: Any, *keys: str) -> list[str]:
@@ -138,21 +138,21 @@ def to_draft(item: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
 
 def read(source: Path, region: str | None, rubrics: RubricMap | None = None) -> Parsed:
     if not region:
-        raise ImportError_("geef met --region de regio waarin dit aanbod hoort, bv. --region \"Regio Beekveld\"")
+        raise SourceError("geef met --region de regio waarin dit aanbod hoort, bv. --region \"Regio Beekveld\"")
     path = source
     if source.is_dir():
         found = sorted(source.glob("*.json"))
         if len(found) != 1:
-            raise ImportError_(f"{source}: verwacht precies één .json-bestand, gevonden: {len(found)}")
+            raise SourceError(f"{source}: verwacht precies één .json-bestand, gevonden: {len(found)}")
         path = found[0]
     if not path.exists():
-        raise ImportError_(f"{path} bestaat niet")
+        raise SourceError(f"{path} bestaat niet")
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImportError_(f"kan {path} niet lezen: {exc}") from None
+        raise SourceError(f"kan {path} niet lezen: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise ImportError_(f"{path} is geen geldige JSON (regel {exc.lineno}): {exc.msg}") from None
+        raise SourceError(f"{path} is geen geldige JSON (regel {exc.lineno}): {exc.msg}") from None
     rubrics = rubrics or RubricMap.load()
     rid, name = region_from_name(region)
     parsed = Parsed()

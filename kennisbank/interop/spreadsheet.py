@@ -22,7 +22,7 @@ from kennisbank.fields import phone_national
 from kennisbank.schema import THEME_IDS, KnowledgeBase, Service
 from kennisbank.themes import load_themes
 
-from .importing import Draft, ImportError_, Issue, Parsed, add_built_region, region_from_name, service_id
+from .importing import Draft, SourceError, Issue, Parsed, add_built_region, region_from_name, service_id
 from .places import split_address
 
 SERVICES_CSV = "diensten.csv"
@@ -163,7 +163,7 @@ def read_table(path: Path, issues: list[Issue]) -> tuple[list[str], list[tuple[i
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ImportError_(f"kan {path} niet lezen: {exc}") from None
+        raise SourceError(f"kan {path} niet lezen: {exc}") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -172,7 +172,7 @@ def read_table(path: Path, issues: list[Issue]) -> tuple[list[str], list[tuple[i
                                        "Kijk accenten na, of bewaar als 'CSV UTF-8'"))
     first = next((line for line in text.splitlines() if line.strip()), "")
     if not first:
-        raise ImportError_(f"{path} is leeg")
+        raise SourceError(f"{path} is leeg")
     delimiter = max((";", ",", "\t"), key=first.count)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     header_index = next(i for i, r in enumerate(rows) if any(c.strip() for c in r))
@@ -252,19 +252,26 @@ def row_to_raw(cells: dict[str, str]) -> dict[str, Any]:
 def _column_map(header: list[str], issues: list[Issue], source: str) -> list[str | None]:
     fields: list[str | None] = []
     i18n_names = {_norm(col): key for col, key in I18N_COLUMNS}
+    first: dict[str, str] = {}
     for name in header:
         norm = _norm(name)
         m = re.fullmatch(r"(.+)_([a-z]{2})", norm)
         if norm in _ALIASES:
-            fields.append(_ALIASES[norm])
+            field = _ALIASES[norm]
         elif m and m[1] in i18n_names:
-            fields.append(f"i18n.{m[2]}.{i18n_names[m[1]]}")
-        elif not norm:
-            fields.append(None)
+            field = f"i18n.{m[2]}.{i18n_names[m[1]]}"
         else:
-            fields.append(None)
-            issues.append(Issue(source, f"kolom '{name}' hoort bij geen veld; wat erin staat is niet "
-                                        "overgenomen (zie README: Gegevens importeren en exporteren)"))
+            field = None
+            if norm:
+                issues.append(Issue(source, f"kolom '{name}' hoort bij geen veld; wat erin staat is niet "
+                                            "overgenomen (zie README: Gegevens importeren en exporteren)"))
+        if field is not None and field in first:
+            issues.append(Issue(source, f"kolommen '{first[field]}' en '{name}' zijn hetzelfde veld; enkel "
+                                        f"'{first[field]}' is overgenomen"))
+            field = None
+        if field is not None:
+            first[field] = name
+        fields.append(field)
     return fields
 
 
@@ -273,7 +280,7 @@ def read_municipalities(path: Path, issues: list[Issue]) -> dict[str, dict[str, 
     cols = {_norm(h): i for i, h in enumerate(header)}
     missing = [c for c in ("regio", "gemeente", "postcodes") if c not in cols]
     if missing:
-        raise ImportError_(f"{path.name}: kolom(men) {', '.join(missing)} ontbreken")
+        raise SourceError(f"{path.name}: kolom(men) {', '.join(missing)} ontbreken")
     regions: dict[str, dict[str, Any]] = {}
     for number, row in body:
         cell = {c: (row[i].strip() if i < len(row) else "") for c, i in cols.items()}
@@ -296,7 +303,7 @@ def read(source: Path, region: str | None = None) -> Parsed:
     """Drafts from diensten.csv (a file, or a folder holding it and optionally gemeenten.csv)."""
     services_path = source / SERVICES_CSV if source.is_dir() else source
     if not services_path.exists():
-        raise ImportError_(f"{services_path} bestaat niet")
+        raise SourceError(f"{services_path} bestaat niet")
     parsed = Parsed()
     municipalities_path = services_path.parent / MUNICIPALITIES_CSV
     if municipalities_path.exists() and municipalities_path != services_path:
@@ -304,7 +311,7 @@ def read(source: Path, region: str | None = None) -> Parsed:
     header, body = read_table(services_path, parsed.issues)
     fields = _column_map(header, parsed.issues, services_path.name)
     if "name" not in fields and "organisation" not in fields:
-        raise ImportError_(f"{services_path.name}: geen kolommen 'naam' en 'organisatie' gevonden in de "
+        raise SourceError(f"{services_path.name}: geen kolommen 'naam' en 'organisatie' gevonden in de "
                            f"eerste rij ({', '.join(header)}); is dit de juiste kopregel?")
     forced = region_from_name(region) if region else None
     built: list[tuple[Draft, list]] = []
