@@ -5,6 +5,7 @@ running whatever lands in regions/: bad data is a list of problems, never a trac
 """
 from __future__ import annotations
 
+import random
 from datetime import date
 from pathlib import Path
 
@@ -441,3 +442,39 @@ def test_services_are_still_checked_when_the_region_block_is_broken(tmp_path):
     kb, errors, _ = check(tmp_path)
     assert kb is None
     assert [(e.service, e.field) for e in errors] == [(None, "region.name"), ("onthaal", "themes")]
+
+
+_ODD_VALUES = ["", "~", "[]", "{}", "[a, [b]]", "{a: {b: c}}", "9.30", "no", "2026-13-45", "2026-01-01 10:00",
+               "1e400", "0x1F", "!!binary aGk=", "*nergens", "'", '"', "- x", ": :", "|", "? x", "9" * 5000,
+               ".inf", "!!python/object:os.system x", "!!set {a, b}", "\t", "[" * 50, "<<: {a: 1}"]
+
+
+def test_mangled_region_files_never_raise(tmp_path):
+    """Deterministic mangling of a real example file: whatever lands in regions/, no traceback."""
+    base = (DEFAULT_KB / "beekland.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+    rng = random.Random(20261129)
+    outcomes = set()
+    for attempt in range(150):
+        lines = list(base)
+        for _ in range(rng.randint(1, 3)):
+            k = rng.randrange(len(lines))
+            op = rng.random()
+            if op < 0.4 and ":" in lines[k]:
+                lines[k] = f"{lines[k].split(':', 1)[0]}: {rng.choice(_ODD_VALUES)}\n"
+            elif op < 0.55:
+                del lines[k]
+            elif op < 0.7:
+                lines[k] = " " * rng.randint(0, 8) + lines[k].lstrip()
+            elif op < 0.8:
+                lines = lines[:k] or [""]
+            else:
+                lines.insert(k, lines[rng.randrange(len(lines))])
+        directory = tmp_path / str(attempt)
+        directory.mkdir()
+        path = write(directory, "beekland.yaml", "".join(lines))
+        kb, problems = check_directory(directory, today=TODAY)
+        errors = [p for p in problems if not p.warning]
+        assert (kb is None) == bool(errors)
+        assert all(p.file == str(path) and p.message for p in problems)
+        outcomes.add(kb is None)
+    assert outcomes == {True, False}  # the mangling produced both broken and still-valid files
