@@ -14,10 +14,14 @@ Fixtures:
   bench_kb       that knowledge base, loaded once per session
   standin        a started tests/standin.StandIn (records calls, injects updates, fails on request)
   db_path        tmp_path / "bot.sqlite3" (a real SQLite file)
-  start_bot      factory: await start_bot(db_path=..., kb=..., setup=fn(app), **build_kwargs)
-                 -> RunningBot; started bots are stopped at teardown (stop earlier to restart)
+  start_bot      factory: await start_bot(db_path=..., kb=... or kb_dir=..., setup=fn(app),
+                 **build_application_kwargs) -> RunningBot (.application, .state, .stop());
+                 `setup` may add handlers before start; bots are stopped at teardown
+                 (stop one earlier and start another on the same db_path to test a restart)
   bot            one RunningBot on bench_kb and db_path
-  chat           factory: chat(chat_id) -> Chat, bound to the standin and the latest bot
+  chat           factory: chat(chat_id) -> Chat, bound to the standin and the latest bot:
+                 await send(text) / await tap(callback_data) -> the bot's calls to that chat
+                 while it handled the update (standin.Call: .method .params .text .buttons)
 """
 from __future__ import annotations
 
@@ -110,9 +114,11 @@ async def launch(standin: StandIn, kb: KnowledgeBase, db_path: Path,
 async def start_bot(standin, bench_kb, db_path):
     running: list[RunningBot] = []
 
-    async def start(db_path: Path = db_path, kb: KnowledgeBase = bench_kb,
+    async def start(db_path: Path = db_path, kb: KnowledgeBase | None = None, kb_dir: Path | None = None,
                     setup: Callable[[Application], None] | None = None, **build_kwargs) -> RunningBot:
-        bot = await launch(standin, kb, db_path, setup, **build_kwargs)
+        if kb is None:
+            kb = load_knowledge_base(kb_dir) if kb_dir is not None else bench_kb
+        bot = await launch(standin, kb, db_path, setup, kb_dir=kb_dir, **build_kwargs)
         running.append(bot)
         return bot
 

@@ -109,12 +109,12 @@ async def test_theme_button_shows_services_for_that_need(bot, chat, bench_kb):
     assert html.escape(expected[0].service.name) in reply.text
 
 
-async def test_restart_keeps_postcode(start_bot, chat, db_path):
+async def test_restart_keeps_postcode(start_bot, chat, db_path, bench_kb_dir):
     first = await start_bot()
     await chat(106).send("/gemeente Oosterveld")
     assert await first.state.store.get_postcode(106) == 9810
     await first.stop()
-    await start_bot(db_path=db_path)                # a new Application on the same file
+    await start_bot(db_path=db_path, kb_dir=bench_kb_dir)   # a new Application, same file
     [reply] = await chat(106).send(QUESTION)
     assert "opnieuw" not in reply.text                # no new question about the municipality
     assert reply.buttons
