@@ -86,6 +86,39 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         CREATE INDEX code_attempt_user ON code_attempt(user_id, at);
     """),
+    # 5: the offer stays right (kennisbank/reports.py, kennisbank/freshness.py): "klopt niet
+    #    meer" reports (the remark is about the service, never a family), 👍/👎 on a service's
+    #    card, and reminder sends. No chat id of the reporter anywhere.
+    (5, """
+        CREATE TABLE report (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at    TEXT NOT NULL,
+            service_id    TEXT NOT NULL,
+            organisation  TEXT NOT NULL,
+            region_id     TEXT NOT NULL,
+            reason        TEXT NOT NULL,
+            remark        TEXT,
+            notified_at   TEXT,
+            resolved_at   TEXT,
+            resolution    TEXT,
+            resolved_by   INTEGER
+        );
+        CREATE INDEX report_open ON report(resolved_at, service_id);
+        CREATE TABLE service_feedback (
+            id          INTEGER PRIMARY KEY,
+            day         TEXT NOT NULL,
+            service_id  TEXT NOT NULL,
+            feedback    TEXT NOT NULL
+        );
+        CREATE INDEX service_feedback_service ON service_feedback(service_id);
+        CREATE TABLE reminder (
+            id          INTEGER PRIMARY KEY,
+            service_id  TEXT NOT NULL,
+            sent_on     TEXT NOT NULL,
+            kind        TEXT NOT NULL
+        );
+        CREATE INDEX reminder_service ON reminder(service_id, sent_on);
+    """),
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")
