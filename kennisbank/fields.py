@@ -10,6 +10,7 @@ from datetime import date, datetime
 from urllib.parse import urlparse
 
 import phonenumbers
+from phonenumbers import shortnumberinfo
 
 
 class FieldError(ValueError):
@@ -45,6 +46,11 @@ def phone(value: object) -> str:
     except phonenumbers.NumberParseException:
         number = None
     # is_possible (not is_valid): fictional example ranges such as 09 999 .. .. must pass.
+    if number is not None and not phonenumbers.is_possible_number(number) and \
+            shortnumberinfo.is_valid_short_number_for_region(number, "BE"):
+        # Short numbers (1712, 112) have no E.164 form, which the model and the exports rely on.
+        raise FieldError(f"'{shown(value)}' is een kort nummer; geef een gewoon nummer (bv. 09 999 10 10) "
+                         "en vermeld het korte nummer in 'how'")
     if number is None or not phonenumbers.is_possible_number(number):
         raise FieldError(
             f"'{shown(value)}' is geen geldig telefoonnummer; verwacht bv. 09 999 10 10 of +32 9 999 10 10"

@@ -211,6 +211,7 @@ def test_postcode_claimed_by_two_regions(tmp_path):
     ('phone: "+32 9 999 20 11"', 'phone: "09 999 AB CD"', "contact.phone", "geen geldig telefoonnummer"),
     ('phone: "+32 9 999 20 11"', 'phone: "09 999 20 11 of 09 999 20 12"', "contact.phone", "telefoonnummer"),
     ('phone: "+32 9 999 20 11"', "phone: 3299992011", "contact.phone", "tussen aanhalingstekens"),
+    ('phone: "+32 9 999 20 11"', 'phone: "1712"', "contact.phone", "kort nummer"),
     ("email: lotte@beekdonk.example", "email: lotte.beekdonk.example", "contact.email", "geen geldig e-mailadres"),
     ("email: lotte@beekdonk.example", "email: lotte@beekdonk", "contact.email", "geen geldig e-mailadres"),
     ("url: https://www.beekdonk.example", "url: www.beekdonk.example", "url", "geen geldige webpagina"),
