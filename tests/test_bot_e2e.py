@@ -298,3 +298,15 @@ async def test_knowledge_swap_takes_effect_at_once(bot, chat, bench_kb):
     assert "verlopen" in card.text
     [again] = await user.send(QUESTION)
     assert callbacks.card(gone.id) not in [b["callback_data"] for b in again.buttons]
+
+
+async def test_unknown_commands_and_non_text_get_a_pointer(bot, chat, standin):
+    [reply] = await chat(124).send("/bestaatniet")
+    assert "/help" in reply.text
+    update = standin.inject({"message": {
+        "message_id": 1, "date": 0, "chat": {"id": 124, "type": "private"}, "from": standin.user(124),
+        "voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}}})
+    since = len(standin.calls)
+    await bot.wait_processed(update["update_id"])
+    [pointer] = standin.calls_to("sendMessage", chat_id=124, since=since)
+    assert "enkel tekst" in pointer.text

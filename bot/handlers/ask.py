@@ -149,8 +149,20 @@ async def on_theme(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context, chat_id, compose_theme(state.knowledge, parsed.value, parsed.page, postcode))
 
 
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Unknown commands, photos, voice messages ...: say what works instead of staying silent."""
+    message = update.effective_message
+    if message.text and message.text.startswith("/"):
+        reply = render.Reply("Die opdracht ken ik niet. Typ /help voor wat ik kan.")
+    else:
+        reply = render.Reply("Ik lees enkel tekst. Typ je vraag in gewone woorden.")
+    await send(context, update.effective_chat.id, reply)
+
+
 def register(application: Application) -> None:
-    """Registered last (see bot/app.py): its text handler is the fallback for any plain text."""
+    """Registered last (see bot/app.py): its message handlers are the fallback for any message
+    no other feature claimed (plain text is a question; anything else gets a short pointer)."""
     application.add_handler(CallbackQueryHandler(on_more, pattern=callbacks.PATTERN_MORE))
     application.add_handler(CallbackQueryHandler(on_theme, pattern=callbacks.PATTERN_THEME))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, on_other))
