@@ -315,7 +315,9 @@ class _FileChecker:
         themes = self.str_list(raw, "themes", sid)
         for t in themes:
             if t not in THEME_IDS:
-                self.error(f"onbekend thema '{t}' (zie de lijst in kennisbank-format.md)",
+                close = difflib.get_close_matches(t, THEME_IDS, n=1, cutoff=0.6)
+                hint = f"bedoel je '{close[0]}'?" if close else "zie de 24 thema's in docs/kennisbank-format.md"
+                self.error(f"onbekend thema '{fields.shown(t)}' ({hint})",
                            _line(raw, "themes"), sid, "themes")
         audience = self.str_list(raw, "audience", sid)
         for a in audience:

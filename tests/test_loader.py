@@ -479,3 +479,10 @@ def test_mangled_region_files_never_raise(tmp_path):
         assert all(p.file == str(path) and p.message for p in problems)
         outcomes.add(kb is None)
     assert outcomes == {True, False}  # the mangling produced both broken and still-valid files
+
+
+def test_mistyped_theme_gets_a_suggestion(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service(**{"themes: [inkomen]": "themes: [inkomsten, psychisch]"}))
+    kb, errors, _ = check(tmp_path)
+    assert [e.message for e in errors] == ["onbekend thema 'inkomsten' (bedoel je 'inkomen'?)",
+                                           "onbekend thema 'psychisch' (bedoel je 'psychisch-welzijn'?)"]
