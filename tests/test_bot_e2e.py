@@ -310,3 +310,18 @@ async def test_unknown_commands_and_non_text_get_a_pointer(bot, chat, standin):
     await bot.wait_processed(update["update_id"])
     [pointer] = standin.calls_to("sendMessage", chat_id=124, since=since)
     assert "enkel tekst" in pointer.text
+
+
+async def test_one_chat_is_handled_in_order_while_chats_run_in_parallel(bot, standin, bench_kb):
+    """Postcode and question sent back to back: the question sees the postcode (per-chat order)."""
+    updates = []
+    for chat_id in range(200, 210):
+        updates.append(standin.message(chat_id, "/postcode 9801"))
+        updates.append(standin.message(chat_id, QUESTION))
+    since = len(standin.calls)
+    for update in updates:
+        await bot.wait_processed(update["update_id"])
+    name = html.escape(top_services(bench_kb, QUESTION, 9801)[0].contact.name)
+    for chat_id in range(200, 210):
+        placed, answer = standin.calls_to("sendMessage", chat_id=chat_id, since=since)
+        assert "Ingesteld" in placed.text and name in answer.text
