@@ -93,3 +93,11 @@ def test_benchmark_knowledge_base_passes():
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "OK: " in result.stdout
+
+
+def test_problems_are_listed_file_by_file_top_to_bottom(tmp_path):
+    text = region() + service(**{"    summary:": "    summery:"})  # unknown key below, missing field above
+    write(tmp_path, "beekland.yaml", text)
+    result = run_check("--kb", str(tmp_path))
+    numbers = [int(line.split(":")[1].split(" ")[0]) for line in result.stderr.splitlines()[:-1]]
+    assert len(numbers) == 2 and numbers == sorted(numbers)

@@ -15,8 +15,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     kb, problems = check_directory(args.kb)
-    errors = [p for p in problems if not p.warning]
-    warnings = [p for p in problems if p.warning]
+    # File by file, top to bottom: the order in which a coordinator fixes them.
+    in_file_order = sorted(problems, key=lambda p: (p.file, p.line or 0))
+    errors = [p for p in in_file_order if not p.warning]
+    warnings = [p for p in in_file_order if p.warning]
     for p in errors + warnings:
         print(p, file=sys.stderr if not p.warning else sys.stdout)
     if errors:
