@@ -19,7 +19,7 @@ How a question is answered (all data, no model; every step can be shown to the u
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .schema import THEME_IDS, KnowledgeBase, Service
@@ -146,28 +146,34 @@ class SearchEngine:
         return phrases, dict(by_key)
 
     def _build_index(self) -> None:
-        cache: dict[str, list[tuple[str, bool]]] = {}
+        # (field, text) -> {term: weight}: shared texts (an organisation's boilerplate) are analysed once.
+        cache: dict[tuple[str, str], dict[str, float]] = {}
 
-        def terms(text: str) -> list[tuple[str, bool]]:
-            if text not in cache:
-                cache[text] = index_terms(text, self.vocab)
-            return cache[text]
-
-        df: dict[str, int] = defaultdict(int)
-        for idx, s in enumerate(self._services):
-            weights: dict[str, float] = {}
-            fields = {"keywords": " ".join(s.keywords), "name": s.name, "summary": s.summary,
-                      "organisation": s.organisation, "description": s.description or ""}
-            for field, text in fields.items():
+        def field_weights(field: str, text: str) -> dict[str, float]:
+            got = cache.get((field, text))
+            if got is None:
+                got = {}
                 base = FIELD_WEIGHT[field]
-                for key, part in terms(text):
+                for key, part in index_terms(text, self.vocab):
                     w = base * (PART_FACTOR if part else 1.0)
+                    if w > got.get(key, 0.0):
+                        got[key] = w
+                cache[(field, text)] = got
+            return got
+
+        df: Counter[str] = Counter()
+        for idx, s in enumerate(self._services):
+            weights = dict(field_weights("keywords", " ".join(s.keywords)))
+            for field, text in (("name", s.name), ("summary", s.summary), ("organisation", s.organisation),
+                                ("description", s.description or "")):
+                for key, w in field_weights(field, text).items():
                     if w > weights.get(key, 0.0):
                         weights[key] = w
             part = self._parts.setdefault(self._partition_key(s), _Partition(defaultdict(list), defaultdict(list)))
+            postings = part.postings
             for key, w in weights.items():
-                part.postings[key].append((idx, w))
-                df[key] += 1
+                postings[key].append((idx, w))
+            df.update(weights.keys())
             for theme in s.themes:
                 part.by_theme[theme].append(idx)
         # 1 for a service of some municipalities, 0 for a whole region, -1 for the Flemish layer.
