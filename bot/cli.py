@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "signalen": ("bot.commands.signalen", "anonieme signalen: welke noden, waar niets paste (met grafiek)"),
     "export": ("bot.commands.export", "schrijf de kennisbank weg als YAML, Open Referral HSDS of CSV"),
     "import": ("bot.commands.import_", "maak regio-bestanden uit HSDS, een spreadsheet (CSV) of De Sociale Kaart"),
+    "invite": ("bot.commands.admin:Invite", "eenmalige code voor een organisatie om haar aanbod in de bot bij te houden"),
+    "audit": ("bot.commands.admin:Audit", "wie wijzigde wat via de bot"),
+    "revert": ("bot.commands.admin:Revert", "draai een wijziging via de bot terug"),
+    "coordinator": ("bot.commands.admin:Coordinator", "regiocoördinatoren toevoegen, wegnemen of tonen"),
 }
 
 
@@ -29,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
     for name, (module_name, help_text) in COMMANDS.items():
+        module_name, _, attr = module_name.partition(":")
         module = importlib.import_module(module_name)
+        if attr:  # "module:Name": one module holding several related subcommands
+            module = getattr(module, attr)
         p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
         module.configure(p)
         p.set_defaults(_main=module.main)

@@ -9,7 +9,8 @@ from pathlib import Path
 from kennisbank.interop.exporting import WRITERS, ExportError, export_knowledge_base
 from kennisbank.schema import KnowledgeBase
 
-from .common import add_kb_option, load_kb_or_exit
+from .admin import load_effective_or_exit
+from .common import add_kb_option
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -18,11 +19,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="yaml (regio-bestanden), hsds (Open Referral JSON) of csv (spreadsheet); "
                              "standaard yaml")
     parser.add_argument("--out", type=Path, required=True, metavar="MAP", help="map waarin de bestanden komen")
+    parser.add_argument("--db", type=Path, default=None, metavar="BESTAND",
+                        help="SQLite-bestand van de bot: neem de wijzigingen van organisaties (via /beheer) mee")
 
 
 def knowledge_base(args: argparse.Namespace) -> KnowledgeBase:
-    """What gets exported; the one place to change when revisions (--db) are applied first."""
-    return load_kb_or_exit(args.kb)
+    """What gets exported: the region files, with --db the organisations' changes applied on top."""
+    return load_effective_or_exit(args.kb, args.db)
 
 
 def main(args: argparse.Namespace) -> int:

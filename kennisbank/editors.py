@@ -1,0 +1,274 @@
+"""Who may change what: region coordinators, organisation editors and their invite codes.
+
+Coordinators come from the configuration (WELZIJNSBOT_COORDINATORS="123,456:lindeland") or
+from the database (`welzijnsbot coordinator add`); they may change everything in their region
+(or everywhere without a region). An organisation editor is a Telegram user bound to one
+organisation by a one-time invite code and sees and changes only that organisation's services.
+
+Invite codes are 100 random bits (20 characters, Crockford base 32, no look-alike letters).
+Only a salted SHA-256 of the code is stored: a slow hash such as scrypt protects guessable
+secrets like passwords; a code this random cannot be guessed from its hash anyway. A code is
+single use and expires; wrong tries are counted per user and limited per hour, so nobody can
+try codes in bulk through the bot.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from rapidfuzz import fuzz, process, utils
+
+from .fields import FieldError
+from .revisions import immediate
+from .schema import KnowledgeBase, Service
+from .store import Store
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford: no I, L, O, U
+CODE_LENGTH = 20
+MAX_FAILED_PER_HOUR = 5
+DEFAULT_VALID = timedelta(days=14)
+ENV_COORDINATORS = "WELZIJNSBOT_COORDINATORS"
+ALL_REGIONS = ""  # the region of a coordinator for every region
+
+
+class InviteError(Exception):
+    """A code that cannot be used (unknown, used, expired, too many tries); message in Dutch."""
+
+
+# ── roles ───────────────────────────────────────────────────────────────────────────────
+
+@dataclass(frozen=True)
+class Roles:
+    user_id: int
+    coordinator_regions: frozenset[str] = frozenset()   # ALL_REGIONS in it: every region
+    organisations: tuple[str, ...] = ()
+
+    @property
+    def is_coordinator(self) -> bool:
+        return bool(self.coordinator_regions)
+
+    @property
+    def is_editor(self) -> bool:
+        return bool(self.organisations)
+
+    def coordinates(self, region_id: str) -> bool:
+        return ALL_REGIONS in self.coordinator_regions or region_id in self.coordinator_regions
+
+    def may_edit(self, service: Service) -> bool:
+        """Coordinators: their region. Editors: their organisation (name compared without case)."""
+        if self.coordinates(service.region_id):
+            return True
+        own = {o.casefold() for o in self.organisations}
+        return service.organisation.casefold() in own
+
+    def services(self, kb: KnowledgeBase) -> list[Service]:
+        """What this user may change (inactive ones included: they can be switched back on)."""
+        return sorted((s for s in kb.services.values() if self.may_edit(s)),
+                      key=lambda s: (s.organisation.casefold(), s.name.casefold()))
+
+
+def parse_coordinators(value: str | None) -> dict[int, frozenset[str]]:
+    """'123,456:lindeland,456:oosterland' -> {123: {''}, 456: {'lindeland', 'oosterland'}}.
+
+    A user id without a region coordinates every region. Raises FieldError on a bad entry, so a
+    typo in the configuration is reported at start-up instead of silently granting nothing.
+    """
+    out: dict[int, set[str]] = {}
+    for entry in (value or "").replace(";", ",").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        user, _, region = entry.partition(":")
+        if not user.strip().isdigit():
+            raise FieldError(f"{ENV_COORDINATORS}: '{entry}' is geen Telegram-gebruikers-id "
+                             "(verwacht bv. 123456 of 123456:lindeland)")
+        out.setdefault(int(user), set()).add(region.strip())
+    return {uid: frozenset(regions) for uid, regions in out.items()}
+
+
+def configured_coordinators() -> dict[int, frozenset[str]]:
+    return parse_coordinators(os.environ.get(ENV_COORDINATORS))
+
+
+async def roles_of(store: Store, user_id: int, configured: dict[int, frozenset[str]] | None = None) -> Roles:
+    configured = configured_coordinators() if configured is None else configured
+    regions = set(configured.get(user_id, ()))
+    async with store.conn.execute("SELECT region FROM coordinator WHERE user_id = ?", (user_id,)) as cur:
+        regions.update(row[0] for row in await cur.fetchall())
+    async with store.conn.execute("SELECT organisation FROM editor WHERE user_id = ? ORDER BY bound_at",
+                                  (user_id,)) as cur:
+        organisations = tuple(row[0] for row in await cur.fetchall())
+    return Roles(user_id, frozenset(regions), organisations)
+
+
+async def add_coordinator(store: Store, user_id: int, region: str = ALL_REGIONS) -> None:
+    async with immediate(store) as conn:
+        await conn.execute("INSERT OR IGNORE INTO coordinator (user_id, region, added_at) VALUES (?, ?, ?)",
+                           (user_id, region, _iso(_now())))
+
+
+async def remove_coordinator(store: Store, user_id: int, region: str | None = None) -> int:
+    async with immediate(store) as conn:
+        if region is None:
+            cur = await conn.execute("DELETE FROM coordinator WHERE user_id = ?", (user_id,))
+        else:
+            cur = await conn.execute("DELETE FROM coordinator WHERE user_id = ? AND region = ?", (user_id, region))
+        return cur.rowcount
+
+
+async def list_coordinators(store: Store) -> list[tuple[int, str]]:
+    async with store.conn.execute("SELECT user_id, region FROM coordinator ORDER BY user_id, region") as cur:
+        return [(row[0], row[1]) for row in await cur.fetchall()]
+
+
+async def remove_editor(store: Store, user_id: int, organisation: str | None = None) -> int:
+    async with immediate(store) as conn:
+        if organisation is None:
+            cur = await conn.execute("DELETE FROM editor WHERE user_id = ?", (user_id,))
+        else:
+            cur = await conn.execute("DELETE FROM editor WHERE user_id = ? AND organisation = ? COLLATE NOCASE",
+                                     (user_id, organisation))
+        return cur.rowcount
+
+
+# ── organisations ──────────────────────────────────────────────────────────────────────
+
+def organisations(kb: KnowledgeBase) -> list[str]:
+    return sorted({s.organisation for s in kb.services.values()}, key=str.casefold)
+
+
+def find_organisation(kb: KnowledgeBase, name: str) -> str:
+    """The organisation as written in the knowledge base; FieldError naming close matches."""
+    known = organisations(kb)
+    wanted = name.strip().casefold()
+    for org in known:
+        if org.casefold() == wanted:
+            return org
+    close = [m[0] for m in process.extract(name, known, scorer=fuzz.WRatio, processor=utils.default_process,
+                                          limit=5, score_cutoff=60)]
+    hint = ("Bedoel je: " + "; ".join(f'"{c}"' for c in close) + "?") if close else \
+        "Geen organisatie lijkt erop; kijk de schrijfwijze na in de regio-bestanden."
+    raise FieldError(f"organisatie '{name}' staat niet in de kennisbank. {hint}")
+
+
+# ── invite codes ───────────────────────────────────────────────────────────────────────
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'14d', '36h', '2w' -> timedelta; FieldError otherwise."""
+    match = re.fullmatch(r"\s*(\d{1,4})\s*([hdw])\s*", text or "")
+    if not match or int(match.group(1)) == 0:
+        raise FieldError(f"'{text}' is geen geldige duur; verwacht bv. 14d (dagen), 36h (uren) of 2w (weken)")
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"h": timedelta(hours=amount), "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+
+
+def normalise_code(text: str) -> str:
+    """What people type: spaces, dashes, lower case, O for 0 and I/L for 1 are forgiven."""
+    cleaned = re.sub(r"[\s\-_.]", "", text or "").upper()
+    return cleaned.translate(str.maketrans("OIL", "011"))
+
+
+def format_code(code: str) -> str:
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def _hash(salt: bytes, code: str) -> bytes:
+    return hashlib.sha256(salt + normalise_code(code).encode()).digest()
+
+
+@dataclass(frozen=True)
+class Invite:
+    id: int
+    organisation: str
+    code: str          # shown once, never stored
+    expires_at: str
+
+
+async def create_invite(store: Store, organisation: str, valid: timedelta = DEFAULT_VALID,
+                        now: datetime | None = None) -> Invite:
+    now = now or _now()
+    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    salt = secrets.token_bytes(16)
+    expires = _iso(now + valid)
+    async with immediate(store) as conn:
+        cur = await conn.execute(
+            "INSERT INTO invite (organisation, salt, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            (organisation, salt, _hash(salt, code), _iso(now), expires))
+        return Invite(cur.lastrowid, organisation, format_code(code), expires)
+
+
+async def redeem(store: Store, user_id: int, code: str, now: datetime | None = None) -> str:
+    """Bind user_id to the code's organisation; returns the organisation. InviteError otherwise.
+
+    One transaction: the attempt count, the check and the binding, so a code can never be used
+    twice, even by two users at the same moment.
+    """
+    now = now or _now()
+    hour_ago = _iso(now - timedelta(hours=1))
+    async with immediate(store) as conn:
+        async with conn.execute("SELECT COUNT(*) FROM code_attempt WHERE user_id = ? AND at > ?",
+                                (user_id, hour_ago)) as cur:
+            failed = (await cur.fetchone())[0]
+        if failed >= MAX_FAILED_PER_HOUR:
+            raise InviteError("Je gaf te vaak een foute code. Probeer het over een uur opnieuw, "
+                              "of vraag de regiocoördinator om een nieuwe code.")
+        wanted = normalise_code(code)
+        match = None
+        if len(wanted) == CODE_LENGTH:
+            async with conn.execute("SELECT id, organisation, salt, code_hash, expires_at, used_at FROM invite") as cur:
+                for row in await cur.fetchall():
+                    if hmac.compare_digest(_hash(row["salt"], wanted), row["code_hash"]):
+                        match = row
+                        break
+        problem = None
+        if match is None:
+            problem = "Die code ken ik niet. Kijk hem na (20 tekens, bv. ABCD-EFGH-JKMN-PQRS-TVWX)."
+        elif match["used_at"] is not None:
+            problem = "Die code is al gebruikt. Vraag de regiocoördinator om een nieuwe code."
+        elif match["expires_at"] <= _iso(now):
+            problem = "Die code is verlopen. Vraag de regiocoördinator om een nieuwe code."
+        if problem is not None:
+            await conn.execute("DELETE FROM code_attempt WHERE at < ?", (_iso(now - timedelta(days=1)),))
+            await conn.execute("INSERT INTO code_attempt (user_id, at) VALUES (?, ?)", (user_id, _iso(now)))
+            # The attempt must count even though the code was refused: commit, then report.
+            error = InviteError(problem)
+        else:
+            await conn.execute("UPDATE invite SET used_at = ?, used_by = ? WHERE id = ?",
+                               (_iso(now), user_id, match["id"]))
+            await conn.execute(
+                "INSERT INTO editor (user_id, organisation, invite_id, bound_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(user_id, organisation) DO UPDATE SET invite_id = excluded.invite_id",
+                (user_id, match["organisation"], match["id"], _iso(now)))
+            error = None
+    if error is not None:
+        raise error
+    return match["organisation"]
+
+
+@dataclass
+class InviteInfo:
+    id: int
+    organisation: str
+    created_at: str
+    expires_at: str
+    used_at: str | None
+    used_by: int | None
+
+
+async def list_invites(store: Store) -> list[InviteInfo]:
+    async with store.conn.execute(
+            "SELECT id, organisation, created_at, expires_at, used_at, used_by FROM invite ORDER BY id") as cur:
+        return [InviteInfo(*row) for row in await cur.fetchall()]
