@@ -5,6 +5,7 @@ says what is expected, so that a coordinator or an editor knows how to fix it.
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from urllib.parse import urlparse
@@ -102,7 +103,17 @@ def language(value: object) -> str:
     text = str(value).strip().lower()
     if not _LANG.match(text):
         raise FieldError(f"'{shown(value)}' is geen taalcode; verwacht twee letters (ISO 639-1), bv. nl, fr, ar")
+    if text not in _known_languages():
+        raise FieldError(f"'{shown(value)}' is geen bestaande taalcode (ISO 639-1); bv. nl, fr, ar, tr, uk")
     return text
+
+
+@functools.lru_cache(maxsize=1)
+def _known_languages() -> frozenset[str]:
+    # Babel's CLDR language list: a typo such as 'nk' for 'nl' is caught, not shown as a language.
+    from babel import Locale
+
+    return frozenset(code for code in Locale("nl").languages if len(code) == 2)
 
 
 def slug(value: object) -> str:

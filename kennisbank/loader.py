@@ -25,6 +25,13 @@ from .schema import (
 
 STALE_AFTER = timedelta(days=365)
 FLEMISH_LAYER_ID = "vlaanderen"
+FICTIONAL_PHONE_PREFIX = "+329999"  # +32 9 999 NN NN, the range example data uses
+
+
+def _host(address: str) -> str:
+    """The domain of an e-mail address or a web address, lower case."""
+    host = address.rsplit("@", 1)[-1] if "@" in address and "://" not in address else address.split("://", 1)[-1]
+    return host.split("/", 1)[0].split(":", 1)[0].lower()
 DEFAULT_KB = Path(__file__).resolve().parent.parent / "regions"
 
 
@@ -357,6 +364,8 @@ class _FileChecker:
                 self.error(f"last_verified {last_verified.isoformat()} ligt in de toekomst",
                            _line(raw, "last_verified"), sid, "last_verified")
         i18n = self._i18n(raw, sid)
+        self._fiction_rule(raw, region, sid, (contact.phone, v.get("phone")),
+                           (contact.email, v.get("email"), v.get("url")))
         if sid is None or any(v.get(k) is None for k in ("organisation", "name", "summary")) or not themes:
             return None
         return Service(
@@ -369,6 +378,20 @@ class _FileChecker:
             status=status, last_verified=last_verified, example=region.example, file=self.file,
             line=_line(raw),
         )
+
+    def _fiction_rule(self, raw: dict, region: Region, sid: str | None, phones: tuple, addresses: tuple) -> None:
+        """Example data must not look real, and real data must not look like an example."""
+        fictional_phone = [p for p in phones if p and p.startswith(FICTIONAL_PHONE_PREFIX)]
+        example_host = [a for a in addresses if a and _host(a).endswith(".example")]
+        if region.example:
+            real = [p for p in phones if p and p not in fictional_phone] + \
+                   [a for a in addresses if a and a not in example_host]
+            if real:
+                self.warn(f"voorbeelddata (example: true) met echt ogende gegevens: {fields.shown(', '.join(real))}; "
+                          "gebruik +32 9 999 NN NN en adressen op .example", _line(raw), sid, "contact")
+        elif region.id and (fictional_phone or example_host):
+            self.warn("ziet eruit als voorbeelddata (+32 9 999 … of .example) in een echte regio; vervang het door "
+                      "de gegevens die de organisatie bevestigde", _line(raw), sid, "contact")
 
     def _area(self, raw: dict, region: Region, sid: str | None):
         area = raw.get("area")

@@ -486,3 +486,33 @@ def test_mistyped_theme_gets_a_suggestion(tmp_path):
     kb, errors, _ = check(tmp_path)
     assert [e.message for e in errors] == ["onbekend thema 'inkomsten' (bedoel je 'inkomen'?)",
                                            "onbekend thema 'psychisch' (bedoel je 'psychisch-welzijn'?)"]
+
+
+def test_unknown_language_code(tmp_path):
+    text = region() + service(**{"    url:": "    languages: [nl, nk]\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    problem = only_error(tmp_path)
+    assert (problem.field, problem.line) == ("languages", line_of(text, "languages"))
+    assert "'nk' is geen bestaande taalcode" in problem.message
+
+
+# "Real-looking" data that still belongs to nobody: Ofcom's drama range and RFC 2606 domains.
+def test_example_data_that_looks_real_is_flagged(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service(**{'phone: "+32 9 999 20 11"': 'phone: "+44 20 7946 0018"',
+                                                           "url: https://www.beekdonk.example": "url: https://www.example.org"}))
+    kb, errors, warnings = check(tmp_path)
+    assert errors == []
+    assert [(w.service, w.field) for w in warnings] == [("onthaal", "contact")]
+    assert "+442079460018" in warnings[0].message and "example.org" in warnings[0].message
+
+
+def test_real_region_with_example_contact_data_is_flagged(tmp_path):
+    write(tmp_path, "beekland.yaml", region().replace("example: true", "example: false")
+          + service("echt", **{'phone: "+32 9 999 20 11"': 'phone: "+44 20 7946 0018"',
+                               "email: lotte@beekdonk.example": "email: lotte@example.org",
+                               "url: https://www.beekdonk.example": "url: https://www.example.org"})
+          + service("overgenomen"))
+    kb, errors, warnings = check(tmp_path)
+    assert errors == []
+    assert [(w.service, w.field) for w in warnings] == [("overgenomen", "contact")]
+    assert "voorbeelddata" in warnings[0].message
