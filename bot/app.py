@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Awaitable
 
 from telegram import BotCommand, Update
-from telegram.error import NetworkError, TimedOut
+from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import (
     AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes,
 )
@@ -63,6 +63,17 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class ShortConfigErrors(logging.Filter):
+    """A refused token is a configuration problem, not a crash: one line instead of a traceback
+    (PTB logs it with the full stack from its start-up loop; `run` then explains what to do)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
+            record.msg, record.args = f"{record.getMessage()} ({type(record.exc_info[1]).__name__})", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def quiet_loggers() -> None:
     """Library loggers that would write secrets or user text, capped however verbose the root is.
 
@@ -78,8 +89,9 @@ def quiet_loggers() -> None:
 def setup_logging(token: str | None, level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_loggers()
-    redact = RedactFilter(token or "")
+    redact, short = RedactFilter(token or ""), ShortConfigErrors()
     for handler in logging.getLogger().handlers:
+        handler.addFilter(short)
         handler.addFilter(redact)
 
 

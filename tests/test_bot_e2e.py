@@ -325,3 +325,16 @@ async def test_one_chat_is_handled_in_order_while_chats_run_in_parallel(bot, sta
     for chat_id in range(200, 210):
         placed, answer = standin.calls_to("sendMessage", chat_id=chat_id, since=since)
         assert "Ingesteld" in placed.text and name in answer.text
+
+
+async def test_run_with_a_refused_token_says_so(standin, bench_kb_dir, tmp_path):
+    wrong = "987654321:WRONG-token-value_xyz"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_BASE_URL": standin.base_url}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--kb", str(bench_kb_dir), "--db", str(tmp_path / "x.sqlite3"),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    err = stderr.decode()
+    assert proc.returncode == 2
+    assert "@BotFather" in err and "Traceback" not in err
+    assert wrong not in err and "WRONG-token" not in err

@@ -43,6 +43,7 @@ def main(args: argparse.Namespace) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
 
     from ..app import build_application, setup_logging  # telegram is only needed from here on
 
@@ -51,6 +52,20 @@ def main(args: argparse.Namespace) -> int:
     application = build_application(
         token, kb, args.db, base_url=os.environ.get("TELEGRAM_BASE_URL") or None, kb_dir=args.kb)
     log = logging.getLogger("welzijnsbot")
+    try:
+        serve(application, args, log, Update.ALL_TYPES)
+    except InvalidToken:
+        print("Telegram weigert dit token. Kijk het na bij @BotFather (/token) en zet het "
+              "opnieuw in TELEGRAM_BOT_TOKEN.", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"Telegram is niet bereikbaar ({type(exc).__name__}). Is er internet, of klopt "
+              "TELEGRAM_BASE_URL? Probeer het zo opnieuw.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def serve(application, args: argparse.Namespace, log: logging.Logger, allowed_updates) -> None:
     if args.webhook_url:
         path = urlparse(args.webhook_url).path.strip("/")
         # Telegram sends this secret in a header; requests without it are refused.
@@ -58,8 +73,7 @@ def main(args: argparse.Namespace) -> int:
         log.info("webhook op %s:%d (pad /%s)", args.listen, args.port, path)
         application.run_webhook(listen=args.listen, port=args.port, url_path=path,
                                 webhook_url=args.webhook_url, secret_token=secret,
-                                allowed_updates=Update.ALL_TYPES)
+                                allowed_updates=allowed_updates)
     else:
         log.info("long polling gestart; Ctrl-C stopt")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+        application.run_polling(allowed_updates=allowed_updates)
