@@ -99,6 +99,7 @@ class SearchEngine:
         # Words that say something about a need: the taxonomy's and the synonyms' words.
         self._need_keys = {k for p in self._phrases for k in p.keys} | {
             stem(w) for target in (*self.synonyms.single.values(), *self.synonyms.multi.values()) for w in target}
+        self._index = {s.id: i for i, s in enumerate(self._services)}
         self._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
         self._parts: dict[str, _Partition] = {}
         self._idf: dict[str, float] = {}
@@ -228,6 +229,8 @@ class SearchEngine:
                     if len(phrase.keys) > 1:  # "geld op" is not in "kindergeld op de rekening"
                         continue
                     weight *= 0.7
+                elif any(k in part_keys for k in phrase.keys):
+                    weight *= 0.85  # half of it only inside a compound: a little less sure
                 hits.append((weight, phrase))
         # Strongest phrases first; a question word counts once per theme ("krap" in "ze zitten krap").
         hits.sort(key=lambda h: -h[0])
@@ -323,7 +326,9 @@ class SearchEngine:
         if not confident:
             hints = ranked_needs[:4]
             return Answer((), hints, ambiguous=bool(hints))
-        scored.sort(key=lambda m: (-m.score, m.service.id))
+        # Equal evidence: the more specialised service first, then the more local one.
+        scored.sort(key=lambda m: (-round(m.score, 3), len(m.service.themes), -self._locality[self._index[m.id]],
+                                   m.service.id))
         best = scored[0].score if scored else 1.0
         matches = tuple(Match(m.service, round(m.score / (m.score + 1.0), 4), m.themes, m.words)
                         for m in scored[:limit] if m.score >= 0.35 * best)

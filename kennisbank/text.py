@@ -226,7 +226,7 @@ class Vocabulary:
             return self._typo_cache[word]
         best = None
         if len(word) >= 5 and not word.isdigit():
-            limit = 1 if len(word) < 9 else 2
+            limit = 1 if len(word) < 10 else 2  # "vertellen" must not become "vertalen"
             choices = self._by_initial.get(word[0], ())
             hit = process.extractOne(word, choices, scorer=Levenshtein.distance, score_cutoff=limit)
             if hit is not None:
