@@ -277,6 +277,8 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
             parts.append(heading)
         elif result.themes:
             parts.append("🔎 <b>Herkend:</b> " + esc(", ".join(theme_title(t) for t in result.themes)))
+        else:
+            parts.append("🔎 <b>Dit past het best bij je vraag:</b>")
         parts.extend(service_block(n, s, today, min(cap, 200)) for n, s in enumerate(services, first))
         if example or any(s.example for s in services):
             parts.append(example_line())
