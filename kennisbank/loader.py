@@ -488,7 +488,9 @@ class _FileChecker:
 def _yaml_files(directory: Path) -> list[Path]:
     if directory.is_file():
         return [directory]
-    return sorted(list(directory.glob("*.yaml")) + list(directory.glob("*.yml")))
+    # Hidden names are editor lock and swap files (.#beekland.yaml), never region files.
+    return sorted(p for p in list(directory.glob("*.yaml")) + list(directory.glob("*.yml"))
+                  if not p.name.startswith("."))
 
 
 def check_directory(directory: Path | str | None = None, today: date | None = None

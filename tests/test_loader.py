@@ -516,3 +516,11 @@ def test_real_region_with_example_contact_data_is_flagged(tmp_path):
     assert errors == []
     assert [(w.service, w.field) for w in warnings] == [("overgenomen", "contact")]
     assert "voorbeelddata" in warnings[0].message
+
+
+def test_editor_lock_files_are_not_region_files(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service())
+    (tmp_path / ".#beekland.yaml").symlink_to(tmp_path / "bestaat-niet")  # what emacs leaves while editing
+    write(tmp_path, "notities.txt", "geen regio")
+    kb, errors, _ = check(tmp_path)
+    assert errors == [] and list(kb.services) == ["onthaal"]
