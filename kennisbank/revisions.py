@@ -437,6 +437,12 @@ async def load_revisions(store: Store, *, organisation: str | None = None, since
         return [_row(r) for r in await cur.fetchall()]
 
 
+async def load_effective(store: Store, baseline: KnowledgeBase) -> tuple[KnowledgeBase, list[Revision]]:
+    """What the bot answers from: the baseline with every stored revision applied."""
+    revisions = await load_revisions(store)
+    return apply_revisions(baseline, revisions), revisions
+
+
 @asynccontextmanager
 async def immediate(store: Store) -> AsyncIterator[aiosqlite.Connection]:
     """A write transaction on its own connection: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error.
@@ -445,6 +451,8 @@ async def immediate(store: Store) -> AsyncIterator[aiosqlite.Connection]:
     (or is rolled back with) this transaction, and so that the command line and the bot, in two
     processes, serialise on SQLite's write lock.
     """
+    if str(store.path) == ":memory:":
+        raise RuntimeError("the admin module needs a database file, not :memory:")
     conn = await aiosqlite.connect(store.path, isolation_level=None)
     try:
         conn.row_factory = aiosqlite.Row

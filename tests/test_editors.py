@@ -149,6 +149,15 @@ def test_audit_and_revert_from_the_command_line(tmp_path, capsys, bench_kb):
     assert cli(["audit", "--db", str(tmp_path / "bestaat-niet.sqlite3")]) == 1
 
 
+def test_revert_of_several_changes_goes_newest_first(tmp_path, capsys, bench_kb):
+    db = tmp_path / "bot.sqlite3"
+    ids = [asyncio.run(_edit(db, bench_kb, user_id=801, service_id="caw-lindeland-onthaal", field="hours",
+                             new=f"ma {n}u")).id for n in (8, 9)]
+    assert cli(["revert", *map(str, ids), "--kb", str(BENCH / "kb"), "--db", str(db)]) == 0
+    effective = rv.apply_revisions(bench_kb, asyncio.run(_load(db)))
+    assert effective.services["caw-lindeland-onthaal"].hours == bench_kb.services["caw-lindeland-onthaal"].hours
+
+
 def test_coordinator_command(tmp_path, capsys):
     db = tmp_path / "bot.sqlite3"
     kb = ["--kb", str(BENCH / "kb"), "--db", str(db)]

@@ -299,3 +299,16 @@ def test_revision_values_are_plain_json_in_the_database(kb, tmp_path):
     asyncio.run(go())
     row = sqlite3.connect(tmp_path / "bot.sqlite3").execute("SELECT old, new FROM revision").fetchone()
     assert row == ('["voedselpakket"]', '["voedselpakket", "brood"]')
+
+
+async def test_an_existing_database_upgrades_and_keeps_its_rows(tmp_path):
+    db = tmp_path / "bot.sqlite3"
+    old = sqlite3.connect(db)
+    old.executescript("CREATE TABLE chat (chat_id INTEGER PRIMARY KEY, postcode INTEGER, "
+                      "updated_at TEXT NOT NULL DEFAULT (datetime('now')));"
+                      "INSERT INTO chat (chat_id, postcode) VALUES (42, 9801); PRAGMA user_version = 1;")
+    old.close()
+    async with Store(db) as store:
+        assert await store.get_postcode(42) == 9801
+        assert await store.schema_version() >= 4
+        assert await rv.load_revisions(store) == []
