@@ -550,10 +550,11 @@ def check_directory(directory: Path | str | None = None, today: date | None = No
             service = checker.check_service(raw, service_region, _item_line(raw_services, index))
             sid = raw.get("id") if isinstance(raw, dict) else None
             if sid is not None and str(sid) in service_origin:
-                checker.error(f"id '{sid}' bestaat al in {service_origin[str(sid)]}", _line(raw, "id"), str(sid), "id")
+                checker.error(f"id '{fields.shown(sid)}' bestaat al in {service_origin[str(sid)]}; een id is uniek "
+                              "over alle bestanden", _line(raw, "id"), str(sid), "id")
                 continue
             if sid is not None:
-                service_origin[str(sid)] = name
+                service_origin[str(sid)] = f"{name}:{_line(raw, 'id')}"
             if service is not None:
                 services[service.id] = service
         problems.extend(checker.problems)

@@ -170,7 +170,7 @@ def test_duplicate_id_across_files_names_the_other_file(tmp_path):
     problem = only_error(tmp_path)
     assert problem.file.endswith("meersdal.yaml")
     assert problem.service == "onthaal" and problem.field == "id"
-    assert str(first) in problem.message
+    assert f"{first}:{line_of(region(), 'services:') + 1}" in problem.message
 
 
 def test_duplicate_id_within_one_file(tmp_path):
