@@ -289,6 +289,9 @@ class _FileChecker:
                         pcs.append(fields.postcode(c))
                     except FieldError as exc:
                         self.error(str(exc), _line(m, "postcodes"), None, "region.municipalities.postcodes")
+            if mname and any(other.name.lower() == mname.lower() for other in municipalities):
+                self.error(f"gemeente '{fields.shown(mname)}' staat twee keer in de lijst", _line(m, "name"), None,
+                           "region.municipalities.name")
             seen = {pc: other.name for other in municipalities for pc in other.postcodes}
             for pc in pcs:
                 if pc in seen:

@@ -524,3 +524,11 @@ def test_editor_lock_files_are_not_region_files(tmp_path):
     write(tmp_path, "notities.txt", "geen regio")
     kb, errors, _ = check(tmp_path)
     assert errors == [] and list(kb.services) == ["onthaal"]
+
+
+def test_municipality_listed_twice(tmp_path):
+    text = region().replace("{name: Hazelveld,", "{name: beekdonk,")
+    write(tmp_path, "beekland.yaml", text + service())
+    problem = only_error(tmp_path)
+    assert problem.field == "region.municipalities.name" and "twee keer" in problem.message
+    assert problem.line == line_of(text, "name: beekdonk")
