@@ -4,7 +4,8 @@
 Makes the big knowledge base with ../shared/benchmark/scale.py (unless --kb points to one), then
 measures, in one process and on the same questions:
   start-up   loading (cold: YAML parsed and validated; warm: the validated-model cache) + indexing
-  ours       median / p95 time of SearchEngine.search with the school's postcode
+  ours       median / p95 time of SearchEngine.search with the school's postcode (a region's
+             first question also builds its postings; shown separately)
   rapidfuzz  median time of rapidfuzz.process.extract over every service text (the naive scan)
 
   .venv/bin/python benchmarks/search_scale.py                # copies 290 into a temp dir
@@ -72,9 +73,11 @@ def main() -> int:
         region = rng.choice(regions)
         asked.append((q["q"], sorted(region.postcodes)[rng.randrange(len(region.postcodes))]))
 
-    for text, pc in asked[:10]:  # warm the typo/compound caches like a running bot
-        engine.search(text, pc)
-    ours = []
+    first = []  # a region's first question also builds that region's postings
+    for text, pc in asked:
+        _, dt = timed(lambda: engine.search(text, pc))
+        first.append(dt)
+    ours = []  # steady state, as in a running bot
     for text, pc in asked:
         _, dt = timed(lambda: engine.search(text, pc))
         ours.append(dt)
@@ -92,7 +95,9 @@ def main() -> int:
     print(f"services={n} regions={len(kb.regions)} questions={len(asked)}")
     print(f"start-up cold: load {cold_load:.2f} s + index {index:.2f} s = {cold_load + index:.2f} s")
     print(f"start-up warm: load {warm_load:.2f} s + index {index:.2f} s = {warm_load + index:.2f} s")
-    print(f"search ours: median {1000 * med:.3f} ms, p95 {1000 * p95:.3f} ms")
+    print(f"search ours, first question in a region: median {1000 * statistics.median(first):.3f} ms, "
+          f"max {1000 * max(first):.2f} ms")
+    print(f"search ours, steady state: median {1000 * med:.3f} ms, p95 {1000 * p95:.3f} ms")
     print(f"rapidfuzz extract scan: median {1000 * scan_med:.1f} ms  -> ours is {scan_med / med:.0f}x faster")
     ok = warm_load + index <= 3.0 and med <= 0.001 and scan_med / med >= 20
     print("bars (warm start-up <= 3 s, median <= 1 ms, >= 20x):", "OK" if ok else "NOT MET")

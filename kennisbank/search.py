@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .schema import THEME_IDS, KnowledgeBase, Service
 from .text import GENERIC, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, words
@@ -81,9 +81,14 @@ class _Phrase:
 
 @dataclass
 class _Partition:
-    """Services of one region (or the Flemish layer): a query only touches the partitions it may answer from."""
-    postings: dict[str, list[tuple[int, float]]]
-    by_theme: dict[str, list[int]]
+    """Services of one region (or the Flemish layer): a query only touches the partitions it may answer from.
+
+    The inverted index of a partition is built on its first question (a few ms for a region), so
+    start-up with all of Flanders stays short and regions nobody asks about cost nothing.
+    """
+    members: list[int] = field(default_factory=list)
+    by_theme: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    postings: dict[str, list[tuple[int, float]]] | None = None
 
 
 class SearchEngine:
@@ -163,18 +168,17 @@ class SearchEngine:
             return got
 
         df: Counter[str] = Counter()
+        self._fields: list[tuple[dict[str, float], ...]] = []
         for idx, s in enumerate(self._services):
-            weights = dict(field_weights("keywords", " ".join(s.keywords)))
-            for field, text in (("name", s.name), ("summary", s.summary), ("organisation", s.organisation),
-                                ("description", s.description or "")):
-                for key, w in field_weights(field, text).items():
-                    if w > weights.get(key, 0.0):
-                        weights[key] = w
-            part = self._parts.setdefault(self._partition_key(s), _Partition(defaultdict(list), defaultdict(list)))
-            postings = part.postings
-            for key, w in weights.items():
-                postings[key].append((idx, w))
-            df.update(weights.keys())
+            fields = (field_weights("keywords", " ".join(s.keywords)), field_weights("name", s.name),
+                      field_weights("summary", s.summary), field_weights("organisation", s.organisation),
+                      field_weights("description", s.description or ""))
+            self._fields.append(fields)
+            df.update(set().union(*fields))
+            part = self._parts.get(self._partition_key(s))
+            if part is None:
+                part = self._parts[self._partition_key(s)] = _Partition()
+            part.members.append(idx)
             for theme in s.themes:
                 part.by_theme[theme].append(idx)
         # 1 for a service of some municipalities, 0 for a whole region, -1 for the Flemish layer.
@@ -190,9 +194,28 @@ class SearchEngine:
 
     def _partitions(self, postcode: int | None) -> list[_Partition]:
         if postcode is None:
-            return list(self._parts.values())
-        keys = [FLANDERS, self._region_of_postcode.get(postcode)]
-        return [self._parts[k] for k in keys if k in self._parts]
+            parts = list(self._parts.values())
+        else:
+            keys = [FLANDERS, self._region_of_postcode.get(postcode)]
+            parts = [self._parts[k] for k in keys if k in self._parts]
+        for part in parts:
+            if part.postings is None:
+                self._fill(part)
+        return parts
+
+    def _fill(self, part: _Partition) -> None:
+        """Term -> [(service, weight)] for one partition; a term's weight is its best field."""
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for idx in part.members:
+            keywords, *others = self._fields[idx]
+            weights = dict(keywords)
+            for fw in others:
+                for key, w in fw.items():
+                    if w > weights.get(key, 0.0):
+                        weights[key] = w
+            for key, w in weights.items():
+                postings[key].append((idx, w))
+        part.postings = dict(postings)
 
     # ── answering ───────────────────────────────────────────────────────────
     def recognise(self, terms: list[Term]) -> tuple[dict[str, float], dict[str, list[str]]]:
