@@ -516,6 +516,9 @@ def check_directory(directory: Path | str | None = None, today: date | None = No
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
+            if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Notepad's and Excel's "Unicode"
+                problems.append(Problem(name, "opgeslagen als UTF-16 ('Unicode'); sla het op als UTF-8", 1))
+                continue
             line = exc.object.count(b"\n", 0, exc.start) + 1
             problems.append(Problem(name, f"geen UTF-8-tekst (byte 0x{exc.object[exc.start]:02x}); is het wel "
                                           "een YAML-bestand? Sla het op als UTF-8", line))

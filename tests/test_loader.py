@@ -304,6 +304,7 @@ def test_integer_with_thousands_of_digits(tmp_path):
     ("42\n", "moet beginnen met 'schema', 'region' en 'services'"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "geen UTF-8-tekst"),
     ("caf\xe9\n".encode("latin-1"), "geen UTF-8-tekst"),
+    ("schema: 1\n".encode("utf-16"), "opgeslagen als UTF-16"),
     ("schema: 1\nregion:\n  name: x\x00\n", "onleesbaar teken"),
     ("schema: 1\nservices: []\n", "'region' ontbreekt"),
     ("schema: 1\nregion: Beekland\nservices: []\n", "'region' ontbreekt of is geen blok met velden"),
@@ -532,3 +533,10 @@ def test_municipality_listed_twice(tmp_path):
     problem = only_error(tmp_path)
     assert problem.field == "region.municipalities.name" and "twee keer" in problem.message
     assert problem.line == line_of(text, "name: beekdonk")
+
+
+def test_windows_line_endings_keep_line_numbers(tmp_path):
+    text = region() + service(**{"themes: [inkomen]": "themes: [wonen]"})
+    write(tmp_path, "beekland.yaml", text.replace("\n", "\r\n").encode("utf-8"))
+    problem = only_error(tmp_path)
+    assert (problem.field, problem.line) == ("themes", line_of(text, "themes:"))
