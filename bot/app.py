@@ -25,13 +25,14 @@ from kennisbank.schema import KnowledgeBase
 from kennisbank.store import Store
 
 from . import render
-from .handlers import ask, card, send, share, start
+from . import jobs
+from .handlers import ask, card, coordinator_signals, feedback, send, share, start
 from .state import STATE_KEY, BotState, Knowledge
 
 log = logging.getLogger(__name__)
 
 # Order matters only for plain text: ask is the fallback and stays last.
-FEATURES = (start, card, share, ask)
+FEATURES = (start, card, share, feedback, coordinator_signals, jobs, ask)
 COMMANDS = start.COMMANDS
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"

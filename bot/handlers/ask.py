@@ -20,7 +20,7 @@ from kennisbank.search import Answer
 from .. import callbacks, render
 from ..privacy import looks_personal
 from ..state import Knowledge, get_state
-from . import reply_chat_id, send
+from . import feedback, reply_chat_id, send
 from .start import parse_location, save_location
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def page_of(knowledge: Knowledge, ids: Sequence[str], page: int):
 class Outcome:
     reply: render.Reply
     kind: str                # "answer" | "ask-back" | "not-found": for logs and signals, no text
+    themes: tuple[str, ...] = ()      # recognised theme ids (for the anonymous signal)
+    services: tuple[str, ...] = ()    # ids of the services shown
 
 
 def compose(knowledge: Knowledge, question: str, postcode: int | None,
@@ -64,12 +66,13 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
     if not result.found:
         entry = knowledge.engine.entry_points(postcode)
         return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today),
-                       "not-found")
+                       "not-found", tuple(result.themes), tuple(s.id for s in entry))
     ids = [m.id for m in result.matches]
     more = callbacks.more(stash(ids), 1) if len(ids) > render.PAGE_SIZE else None
     shown = [m.service for m in result.matches[: render.PAGE_SIZE]]
     return Outcome(render.answer(result, page_services=shown, more_data=more, example=example,
-                                 privacy_hint=hint, today=today), "answer")
+                                 privacy_hint=hint, today=today), "answer",
+                   tuple(result.themes), tuple(s.id for s in shown))
 
 
 def compose_more(knowledge: Knowledge, key: str, ids: Sequence[str] | None, page: int,
@@ -87,19 +90,25 @@ def compose_more(knowledge: Knowledge, key: str, ids: Sequence[str] | None, page
 
 def compose_theme(knowledge: Knowledge, theme_id: str, page: int, postcode: int | None,
                   today: date | None = None) -> render.Reply:
+    return theme_outcome(knowledge, theme_id, page, postcode, today).reply
+
+
+def theme_outcome(knowledge: Knowledge, theme_id: str, page: int, postcode: int | None,
+                  today: date | None = None) -> Outcome:
     limit = (page + 1) * render.PAGE_SIZE + 1
     result = knowledge.engine.by_theme(theme_id, postcode, limit)
     ids = [m.id for m in result.matches]
     services, has_more = page_of(knowledge, ids, page)
     if not services:
         entry = knowledge.engine.entry_points(postcode)
-        return render.not_found(entry, knowledge.place_name(postcode), knowledge.is_example(postcode),
-                                today=today)
-    return render.answer(
+        return Outcome(render.not_found(entry, knowledge.place_name(postcode), knowledge.is_example(postcode),
+                                        today=today), "not-found", (theme_id,), tuple(s.id for s in entry))
+    return Outcome(render.answer(
         result, page_services=services, first=page * render.PAGE_SIZE + 1,
         more_data=callbacks.theme(theme_id, page + 1) if has_more else None,
         example=knowledge.is_example(postcode),
-        heading="🔎 <b>" + render.esc(render.theme_title(theme_id)) + "</b>", today=today)
+        heading="🔎 <b>" + render.esc(render.theme_title(theme_id)) + "</b>", today=today),
+        "answer", (theme_id,), tuple(s.id for s in services))
 
 
 # ── Telegram handlers ────────────────────────────────────────────────────────────────────
@@ -118,7 +127,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context, chat_id, render.need_location())
         return
     outcome = compose(knowledge, text, postcode, lambda ids: stash_results(context.chat_data, ids))
-    await send(context, chat_id, outcome.reply)
+    await send(context, chat_id, await feedback.signal_and_buttons(state, knowledge, postcode, outcome))
     log.info("update %s: %s", update.update_id, outcome.kind)
 
 
@@ -146,7 +155,11 @@ async def on_theme(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context, chat_id, render.expired())
         return
     postcode = await state.get_postcode(chat_id)
-    await send(context, chat_id, compose_theme(state.knowledge, parsed.value, parsed.page, postcode))
+    outcome = theme_outcome(state.knowledge, parsed.value, parsed.page, postcode)
+    if parsed.page == 0:  # later pages of the same need are not a new question
+        await send(context, chat_id, await feedback.signal_and_buttons(state, state.knowledge, postcode, outcome))
+    else:
+        await send(context, chat_id, outcome.reply)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -16,7 +16,7 @@ from kennisbank.schema import Service
 
 from .. import callbacks, render
 from ..state import Knowledge, get_state
-from . import reply_chat_id, send
+from . import feedback, reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def resolve(knowledge: Knowledge, value: str) -> Service | None:
 
 
 async def send_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, service: Service) -> None:
-    await send(context, chat_id, render.card(service))
+    await send(context, chat_id, feedback.card_with_feedback(render.card(service), service))
     contact = render.contact_fields(service)
     if contact:
         build = vcard_builder()
