@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 
+from kennisbank.fields import phone_national
 from kennisbank.search import Answer, SearchEngine
 from kennisbank.themes import theme_label
 
@@ -25,6 +26,7 @@ def answer_json(question: str, answer: Answer) -> dict:
     return {
         "q": question,
         "themes": list(answer.themes),
+        "ambiguous": answer.ambiguous,
         "results": [
             {"id": m.id, "score": round(m.score, 4), "organisation": m.service.organisation,
              "name": m.service.name, "themes": list(m.themes), "words": list(m.words)}
@@ -34,6 +36,9 @@ def answer_json(question: str, answer: Answer) -> dict:
 
 
 def answer_text(answer: Answer) -> str:
+    if not answer.found and answer.ambiguous:
+        return ("Ik ben niet zeker wat je bedoelt. Gaat het over: "
+                + ", ".join(theme_label(t) for t in answer.themes) + "?")
     if not answer.found:
         return "Niets gevonden dat goed past. Probeer het in andere woorden, of kies een thema."
     lines = []
@@ -45,7 +50,10 @@ def answer_text(answer: Answer) -> str:
         lines.append(f"   {s.summary}")
         if s.contact.name:
             role = f" ({s.contact.role})" if s.contact.role else ""
-            lines.append(f"   Contact: {s.contact.name}{role} {s.contact.phone or s.phone or ''}".rstrip())
+            phone = s.contact.phone or s.phone
+            lines.append(f"   Contact: {s.contact.name}{role} {phone_national(phone) if phone else ''}".rstrip())
+        if s.is_closed:
+            lines.append("   Let op: tijdelijk gesloten.")
         why = [theme_label(t) for t in m.themes] + list(m.words)
         if why:
             lines.append("   Waarom: " + ", ".join(why))
