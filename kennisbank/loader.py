@@ -6,12 +6,11 @@ loader never raises anything but KnowledgeBaseError for bad data.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterable
-
-import difflib
 
 import yaml
 
@@ -24,6 +23,7 @@ from .schema import (
 )
 
 STALE_AFTER = timedelta(days=365)
+DEFAULT_KB = Path(__file__).resolve().parent.parent / "regions"
 FLEMISH_LAYER_ID = "vlaanderen"
 FICTIONAL_PHONE_PREFIX = "+329999"  # +32 9 999 NN NN, the range example data uses
 
@@ -32,7 +32,6 @@ def _host(address: str) -> str:
     """The domain of an e-mail address or a web address, lower case."""
     host = address.rsplit("@", 1)[-1] if "@" in address and "://" not in address else address.split("://", 1)[-1]
     return host.split("/", 1)[0].split(":", 1)[0].lower()
-DEFAULT_KB = Path(__file__).resolve().parent.parent / "regions"
 
 
 @dataclass(frozen=True)
@@ -235,7 +234,8 @@ class _FileChecker:
             self.error(f"verwacht 'schema: {SCHEMA_VERSION}'", _line(doc, "schema"), None, "schema")
         region = doc.get("region")
         if not isinstance(region, dict):
-            self.error("het blok 'region' ontbreekt of is geen blok met velden (id, name, municipalities)", _line(doc, "region"), None, "region")
+            self.error("het blok 'region' ontbreekt of is geen blok met velden (id, name, municipalities)",
+                       _line(doc, "region"), None, "region")
             return None
         self.unknown_keys(region, REGION_KEYS, None, "region.")
         rid = None
