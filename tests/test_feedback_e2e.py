@@ -1,0 +1,232 @@
+"""Feedback, "klopt niet meer" and /signalen, end to end: the real bot polling the Bot API stand-in."""
+from __future__ import annotations
+
+import io
+import sqlite3
+from datetime import date
+
+import matplotlib.image
+import pytest
+
+from bot.handlers import feedback
+from bot.render import html_to_plain
+from kennisbank import reports, signals
+from kennisbank.revisions import load_revisions
+
+SERVICE = "ocmw-lindegem-schuldbemiddeling"      # organisation: Sociaal Huis Lindegem (OCMW)
+ORGANISATION = "Sociaal Huis Lindegem (OCMW)"
+EDITOR, COORDINATOR, OTHER_COORDINATOR, SCHOOL = 501, 900, 901, 4242
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def data_of(call, prefix: str) -> list[str]:
+    return [b["callback_data"] for b in call.buttons if b.get("callback_data", "").startswith(prefix)]
+
+
+@pytest.fixture
+def roles(monkeypatch):
+    """A coordinator of Lindeland from the configuration, one of another region."""
+    monkeypatch.setenv("WELZIJNSBOT_COORDINATORS", f"{COORDINATOR}:lindeland,{OTHER_COORDINATOR}:elders")
+
+
+async def bind_editor(bot, user_id: int = EDITOR, organisation: str = ORGANISATION) -> None:
+    await bot.state.store.conn.execute(
+        "INSERT INTO editor (user_id, organisation, bound_at) VALUES (?, ?, '2026-01-01T00:00:00+00:00')",
+        (user_id, organisation))
+
+
+async def test_answer_feedback_attaches_to_the_signal_row(bot, chat):
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    [answer] = await user.send("papa krijgt brieven van een deurwaarder")
+    [useful] = data_of(answer, "fa+:")
+    assert data_of(answer, "fa-:") and data_of(answer, "fa!:")
+    signal_id = int(useful.split(":")[1])
+    await user.tap(useful)
+    async with bot.state.store.conn.execute("SELECT * FROM signal WHERE id = ?", (signal_id,)) as cur:
+        row = dict(await cur.fetchone())
+    assert row["municipality"] == "Lindegem" and row["fitted"] == 1 and row["feedback"] == "nuttig"
+    assert "schulden" in row["themes"].split(",") and SERVICE in row["services"].split(",")
+    # the row has no place for a chat, a user or the question's text
+    assert set(row) == {"id", "day", "municipality", "themes", "services", "fitted", "feedback"}
+    [not_useful] = data_of(answer, "fa-:")
+    await user.tap(not_useful)
+    async with bot.state.store.conn.execute("SELECT feedback FROM signal WHERE id = ?", (signal_id,)) as cur:
+        assert (await cur.fetchone())[0] == "niet-nuttig"
+
+
+async def test_nothing_found_and_a_chosen_need_are_signals_too(bot, chat):
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    [reply] = await user.send("xyzzy qwerty plop")
+    assert data_of(reply, "fa+:")
+    [theme] = data_of(reply, "t:voeding")
+    [shown] = await user.tap(theme)
+    assert data_of(shown, "fa+:")
+    rows = await signals.fetch(bot.state.store.conn)
+    assert [(s.fitted, s.themes) for s in rows] == [(False, ()), (True, ("voeding",))]
+
+
+async def test_the_database_never_holds_the_question(bot, chat, db_path):
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    question = "De mama van Xanthippe Quobbelaere wordt uit haar huis gezet"
+    [answer] = await user.send(question)
+    assert data_of(answer, "fa+:")
+    await user.tap(data_of(answer, "fa+:")[0])
+    assert len(await signals.fetch(bot.state.store.conn)) == 1    # the question did leave a signal
+    files = [p for p in db_path.parent.iterdir() if p.name.startswith(db_path.name)]
+    assert any(p.name.endswith("-wal") for p in files)
+    stored = b"".join(p.read_bytes() for p in files).lower()
+    for word in ("xanthippe", "quobbelaere", "mama", "uit haar huis gezet"):
+        assert word.encode() not in stored, word
+
+
+async def test_a_report_reaches_the_editors_and_the_coordinator_at_once(bot, chat, standin, roles):
+    await bind_editor(bot)
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    [card, *_] = await user.tap(f"k:{SERVICE}")
+    assert data_of(card, "fk+") and data_of(card, "fk-")
+    [wrong] = data_of(card, "f!")
+    [reasons] = await user.tap(wrong)
+    [phone] = [b["callback_data"] for b in reasons.buttons if "Telefoon" in b["text"]]
+    [prompt] = await user.tap(phone)
+    assert "Noem geen gezin" in prompt.text
+    since = len(standin.calls)
+    [thanks] = await user.send("Het nummer werkt niet meer, je krijgt een bandje")
+    assert "Bedankt" in thanks.text
+    notice = await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
+    assert "klopt niet meer" in notice.text and "telefoonnummer" in notice.text
+    assert "werkt niet meer" in notice.text and "Schuldbemiddeling" in notice.text
+    assert [b["text"] for b in notice.buttons] == ["✏️ Aanpassen", "✅ Alles klopt nog"]
+    assert await standin.wait_for("sendMessage", chat_id=COORDINATOR, since=since)
+    assert not standin.calls_to("sendMessage", chat_id=OTHER_COORDINATOR)
+    [report] = await reports.fetch(bot.state.store.conn)
+    assert (report.service_id, report.reason, report.is_open) == (SERVICE, "telefoon", True)
+    assert report.remark == "Het nummer werkt niet meer, je krijgt een bandje"
+
+    # the editor confirms: last_verified renewed through the revision log, report resolved
+    editor = chat(EDITOR)
+    [done] = await editor.tap(data_of(notice, "fo:")[0])
+    assert "Bedankt" in done.text and f"#{report.id}" in done.text
+    assert (await reports.get(bot.state.store.conn, report.id)).resolution == "bevestigd"
+    [revision] = await load_revisions(bot.state.store)
+    assert (revision.user_id, revision.field, revision.new) == (EDITOR, "last_verified", date.today().isoformat())
+    assert bot.state.knowledge.kb.services[SERVICE].last_verified == date.today()
+
+    # someone else may not confirm another organisation's entry
+    stranger = chat(777)
+    [refused] = await stranger.tap(data_of(notice, "fo:")[0])
+    assert "niet bij jouw organisatie" in refused.text
+
+
+async def test_a_remark_with_personal_data_is_refused_and_not_stored(bot, chat, standin, roles):
+    await bind_editor(bot)
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    await user.tap(f"k:{SERVICE}")
+    [reasons] = await user.tap(feedback._ref(SERVICE, "f!"))
+    [other] = [b["callback_data"] for b in reasons.buttons if "Iets anders" in b["text"]]
+    await user.tap(other)
+    [refused] = await user.send("Bel de mama, Fatima El Amrani, op 0470 12 34 56")
+    assert "bewaar ik niet" in refused.text
+    [report] = await reports.fetch(bot.state.store.conn)
+    assert report.remark is None and report.notified_at is None
+    assert not standin.calls_to("sendMessage", chat_id=EDITOR)
+    # the service's own number and contact person are fine
+    [thanks] = await user.send("Koen Vandeveldeke is niet meer bereikbaar op 09 999 10 12")
+    assert "Bedankt" in thanks.text
+    report = await reports.get(bot.state.store.conn, report.id)
+    assert report.remark.startswith("Koen Vandeveldeke") and report.notified_at is not None
+    # after the report, text is a question again
+    [answer] = await user.send("papa krijgt brieven van een deurwaarder")
+    assert "Schuldbemiddeling" in answer.text
+
+
+async def test_report_from_an_answer_asks_which_service_and_can_go_without_remark(bot, chat, standin, roles):
+    await bind_editor(bot)
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    [answer] = await user.send("papa krijgt brieven van een deurwaarder")
+    [which] = await user.tap(data_of(answer, "fa!:")[0])
+    assert "Over welke dienst" in which.text
+    [reasons] = await user.tap(feedback._ref(SERVICE, "f!"))
+    [gone] = [b["callback_data"] for b in reasons.buttons if "Bestaat niet meer" in b["text"]]
+    [prompt] = await user.tap(gone)
+    since = len(standin.calls)
+    [thanks] = await user.tap(data_of(prompt, "fn:")[0])
+    assert "Bedankt" in thanks.text
+    notice = await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
+    assert "bestaat niet meer" in notice.text
+    [sig] = await signals.fetch(bot.state.store.conn)
+    assert sig.feedback == "klopt-niet"
+
+
+async def test_card_feedback_is_counted_per_service_once_per_chat(bot, chat):
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    [card, *_] = await user.tap(f"k:{SERVICE}")
+    await user.tap(data_of(card, "fk+")[0])
+    await user.tap(data_of(card, "fk+")[0])
+    await chat(SCHOOL + 1).tap(data_of(card, "fk-")[0])
+    counts = await reports.card_feedback(bot.state.store.conn)
+    assert counts[SERVICE] == {"nuttig": 1, "niet-nuttig": 1}
+
+
+async def test_forged_feedback_buttons_expire(bot, chat):
+    user = chat(SCHOOL)
+    for data in ("fa+:999", "fa+:abc", "fo:12", "frq:x", "fk+:bestaat-niet", "f?"):
+        [reply] = await user.tap(data)
+        assert "verlopen" in reply.text, data
+
+
+async def test_signalen_only_for_coordinators_with_small_counts_suppressed(bot, chat, standin, roles):
+    conn = bot.state.store.conn
+    for _ in range(7):
+        await signals.record(conn, "Lindegem", ["huisvesting"], ["caw-lindeland-onthaal"], True)
+    for _ in range(2):
+        await signals.record(conn, "Lindegem", ["voeding"], [], False)
+    for _ in range(9):
+        await signals.record(conn, "Elders", ["energie"], [], False)
+    [refusal] = await chat(SCHOOL).send("/signalen")
+    assert "alleen voor regiocoördinatoren" in refusal.text
+    assert not standin.calls_to("sendPhoto")
+
+    replies = await chat(COORDINATOR).send("/signalen")
+    photo, text = replies[0], replies[1]
+    assert photo.method == "sendPhoto"
+    png = photo.files["photo"]
+    assert png.startswith(PNG_SIGNATURE)
+    assert matplotlib.image.imread(io.BytesIO(png)).shape[2] in (3, 4)
+    plain = html_to_plain(text.text)
+    rows = {line.split()[-3]: line for line in plain.splitlines() if line.startswith("Lindegem")}
+    assert rows["Voeding"].split()[-2:] == ["<5", "<5"]
+    assert rows["huisvesting"].split()[-2:] == ["7", "0"]
+    assert "Elders" not in plain and "2" not in rows["Voeding"]
+    [bad] = await chat(COORDINATOR).send("/signalen veel")
+    assert "aantal dagen" in bad.text
+
+
+def test_callback_data_fits_telegram():
+    long_id = "x" * 64
+    for data in (feedback._ref(long_id, "fk+"), feedback._ref(long_id, "frw"), feedback._ref(long_id, "fv")):
+        assert len(data.encode()) <= 64 and feedback.parse(data) is not None
+    assert feedback.parse("fa+:12") == feedback.Data("a+", "12")
+    assert feedback.parse("fa+:x") is None and feedback.parse("frq:abc") is None
+
+
+def test_signal_table_on_disk_has_no_text_column(db_path):
+    """The schema itself: which columns the anonymous tables have (checked on the migrated file)."""
+    import asyncio
+
+    from kennisbank.store import Store
+
+    async def make():
+        async with Store(db_path):
+            pass
+    asyncio.run(make())
+    with sqlite3.connect(db_path) as db:
+        report_cols = [r[1] for r in db.execute("PRAGMA table_info(report)")]
+        feedback_cols = [r[1] for r in db.execute("PRAGMA table_info(service_feedback)")]
+    assert not any("chat" in c or "user" in c for c in report_cols + feedback_cols)
