@@ -101,3 +101,14 @@ def test_problems_are_listed_file_by_file_top_to_bottom(tmp_path):
     result = run_check("--kb", str(tmp_path))
     numbers = [int(line.split(":")[1].split(" ")[0]) for line in result.stderr.splitlines()[:-1]]
     assert len(numbers) == 2 and numbers == sorted(numbers)
+
+
+def test_the_readme_example_region_is_valid(tmp_path):
+    """The coordinators' README snippet must stay in step with the checker."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Een regio-bestand schrijven en controleren"):]
+    snippet = section[section.index("```yaml\n") + 8: section.index("```", section.index("```yaml\n") + 8)]
+    write(tmp_path, "mijnregio.yaml", snippet)
+    result = run_check("--kb", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "ziet eruit als voorbeelddata" in result.stdout  # the placeholders are flagged, as the README says
