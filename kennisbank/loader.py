@@ -129,6 +129,16 @@ def _item_line(seq: Any, index: int, fallback: int | None = None) -> int | None:
     return lines[index] if lines is not None and index < len(lines) else fallback
 
 
+def _entry_line(obj: Any, key: str, entry: str) -> int | None:
+    """The line of one entry of a list field (block style puts each on its own line)."""
+    seq = obj.get(key) if isinstance(obj, dict) else None
+    if isinstance(seq, list):
+        for index, item in enumerate(seq):
+            if not isinstance(item, (dict, list)) and str(item).strip() == entry:
+                return _item_line(seq, index, _line(obj, key))
+    return _line(obj, key)
+
+
 # The parser's most common complaints, said in words a coordinator can act on.
 _YAML_HINTS = (
     ("mapping values are not allowed", "een dubbele punt op een onverwachte plaats; zet tekst met "
@@ -218,9 +228,10 @@ class _FileChecker:
             self.error("verwacht een lijst, bv. [a, b]", _line(obj, key), service, key)
             return ()
         out = []
-        for item in value:
+        for index, item in enumerate(value):
             if isinstance(item, (dict, list)) or item is None or str(item).strip() == "":
-                self.error("lijst bevat een leeg of samengesteld element", _line(obj, key), service, key)
+                self.error("lijst bevat een leeg of samengesteld element", _item_line(value, index, _line(obj, key)),
+                           service, key)
                 continue
             out.append(str(item).strip())
         return tuple(out)
@@ -328,18 +339,18 @@ class _FileChecker:
                 close = difflib.get_close_matches(t, THEME_IDS, n=1, cutoff=0.6)
                 hint = f"bedoel je '{close[0]}'?" if close else "zie de 24 thema's in docs/kennisbank-format.md"
                 self.error(f"onbekend thema '{fields.shown(t)}' ({hint})",
-                           _line(raw, "themes"), sid, "themes")
+                           _entry_line(raw, "themes", t), sid, "themes")
         audience = self.str_list(raw, "audience", sid)
         for a in audience:
             if a not in AUDIENCES:
                 self.error(f"onbekende doelgroep '{a}' (toegelaten: {', '.join(AUDIENCES)})",
-                           _line(raw, "audience"), sid, "audience")
+                           _entry_line(raw, "audience", a), sid, "audience")
         languages = []
         for lang in self.str_list(raw, "languages", sid):
             try:
                 languages.append(fields.language(lang))
             except FieldError as exc:
-                self.error(str(exc), _line(raw, "languages"), sid, "languages")
+                self.error(str(exc), _entry_line(raw, "languages", lang), sid, "languages")
         postcodes, area = self._area(raw, region, sid)
         contact = self._contact(raw, sid)
         location = self._location(raw, sid)

@@ -540,3 +540,13 @@ def test_windows_line_endings_keep_line_numbers(tmp_path):
     write(tmp_path, "beekland.yaml", text.replace("\n", "\r\n").encode("utf-8"))
     problem = only_error(tmp_path)
     assert (problem.field, problem.line) == ("themes", line_of(text, "themes:"))
+
+
+def test_list_entries_in_block_style_point_at_their_own_line(tmp_path):
+    text = region() + service(**{"    themes: [inkomen]\n": "    themes:\n      - inkomen\n      - wonen\n",
+                                 "    url:": "    languages:\n      - nl\n      - nk\n    keywords:\n      - \n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, _ = check(tmp_path)
+    assert [(e.field, e.line) for e in errors] == [("themes", line_of(text, "- wonen")),
+                                                  ("languages", line_of(text, "- nk")),
+                                                  ("keywords", line_of(text, "keywords:") + 1)]
