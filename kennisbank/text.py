@@ -204,13 +204,13 @@ class Vocabulary:
         return parts
 
     def prefixed(self, word: str) -> str | None:
-        """A known word sharing a long beginning ("gevaccineerd" -> vaccinatie): last resort for unknowns."""
-        share = 0.75
-        if word.startswith("ge") and len(word) >= 8:  # past participle: the stem is what follows "ge"
-            word, share = word[2:], 0.6
-        if len(word) < 7:
+        """For an unknown participle, a known word sharing its beginning ("gevaccineerd" -> vaccinatie)."""
+        if not (word.startswith("ge") and len(word) >= 8):
+            return None  # other unknown words stay unknown: "schoolfoto" is not "schoolfonds"
+        word = word[2:]  # past participle: the stem is what follows "ge"
+        if len(word) < 6:
             return None
-        size = max(7, int(len(word) * share))
+        size = max(6, int(len(word) * 0.6))
         prefix = word[:size]
         i = bisect.bisect_left(self._sorted, prefix)
         best = None

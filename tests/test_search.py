@@ -188,6 +188,8 @@ def test_inactive_never_closed_still_answered(tmp_path):
 @pytest.mark.parametrize("question", [
     "", "   ", "?!", "de kopieermachine is kapot", "wat wordt het weer morgen",
     "de wifi in de klassen valt constant uit", "waar kopen we goedkope stoelen voor de klas",
+    "wat eten we op de personeelsbarbecue", "het wachtwoord van de schoolcomputer werkt niet",
+    "welke dag is de pedagogische studiedag", "de juf is ziek, wie vervangt haar", "wie maakt de schoolfoto's",
 ])
 def test_off_topic_or_empty_gets_no_answer(engine, question):
     answer = engine.search(question, 9801)
