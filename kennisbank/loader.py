@@ -255,7 +255,9 @@ class _FileChecker:
         else:
             rid = self.value(fields.slug, region, "id", None, "region.id")
             if rid and rid != expected_id:
-                self.error(f"region.id '{rid}' moet gelijk zijn aan de bestandsnaam '{expected_id}'",
+                self.error(f"region.id '{rid}' moet gelijk zijn aan de bestandsnaam '{fields.shown(expected_id)}'"
+                           + (f"; hernoem het bestand naar '{rid}.yaml'" if rid == expected_id.lower().replace(" ", "-")
+                              else ""),
                            _line(region, "id"), None, "region.id")
         name = self.value(lambda v: fields.text(v, what="naam"), region, "name", None, "region.name") \
             if "name" in region else None

@@ -550,3 +550,9 @@ def test_list_entries_in_block_style_point_at_their_own_line(tmp_path):
     assert [(e.field, e.line) for e in errors] == [("themes", line_of(text, "- wonen")),
                                                   ("languages", line_of(text, "- nk")),
                                                   ("keywords", line_of(text, "keywords:") + 1)]
+
+
+def test_capitalised_file_name_gets_a_rename_hint(tmp_path):
+    write(tmp_path, "Beekland.yaml", region() + service())
+    problem = only_error(tmp_path)
+    assert problem.field == "region.id" and "hernoem het bestand naar 'beekland.yaml'" in problem.message
