@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("bot.commands.run", "start de Telegram-bot (token in TELEGRAM_BOT_TOKEN)"),
     "chat": ("bot.commands.chat", "hetzelfde gesprek als de bot, in de terminal"),
     "signalen": ("bot.commands.signalen", "anonieme signalen: welke noden, waar niets paste (met grafiek)"),
+    "versheid": ("bot.commands.versheid", "hoe vers is het aanbod: bevestigd in 6/12 maanden, open meldingen"),
     "export": ("bot.commands.export", "schrijf de kennisbank weg als YAML, Open Referral HSDS of CSV"),
     "import": ("bot.commands.import_", "maak regio-bestanden uit HSDS, een spreadsheet (CSV) of De Sociale Kaart"),
     "invite": ("bot.commands.admin:Invite", "eenmalige code voor een organisatie om haar aanbod in de bot bij te houden"),

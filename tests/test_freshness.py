@@ -1,6 +1,7 @@
 """Freshness: which entries are due a reminder, who gets it, and the versheid figures (fixed clock)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from kennisbank import freshness, reports
@@ -93,3 +94,35 @@ async def test_reminder_log_and_role_tables(tmp_path):
         assert await freshness.editors_by_organisation(store.conn) == {"caw lindeland": {101}}
         assert await freshness.all_coordinators(store.conn, {7: frozenset({""})}) == {
             7: frozenset({""}), 900: frozenset({"lindeland"})}
+
+
+async def _db_with_renewal_and_report(db, bench_kb):
+    from kennisbank import revisions as rv
+    async with Store(db) as store:
+        await store.conn.execute(
+            "INSERT INTO revision (at, user_id, service_id, organisation, region_id, field, old, new) "
+            "VALUES ('2026-11-20T10:00:00+00:00', 501, 'ocmw-lindegem-budgetbeheer', "
+            "'Sociaal Huis Lindegem (OCMW)', 'lindeland', 'last_verified', '\"2026-02-19\"', '\"2026-11-20\"')")
+        service = bench_kb.services["ocmw-lindegem-noodwoning"]
+        await reports.create(store.conn, service, "telefoon", "nummer werkt niet")
+        closed = await reports.create(store.conn, service, "adres")
+        await reports.resolve(store.conn, closed.id, "bevestigd", 501)
+        assert len(await rv.load_revisions(store)) == 1
+
+
+def test_versheid_command(tmp_path, bench_kb, bench_kb_dir, capsys):
+    """Sociaal Huis Lindegem in the benchmark: 8 entries; confirmed 2026-09-14, 06-02, 09-30 (and
+    02-19, renewed in the bot on 11-20) within 6 months of 2026-11-29; only 2025-10-15 is older than 12."""
+    from bot.cli import main
+
+    db = tmp_path / "bot.sqlite3"
+    asyncio.run(_db_with_renewal_and_report(db, bench_kb))
+    assert main(["versheid", "--kb", str(bench_kb_dir), "--db", str(db), "--today", "2026-11-29",
+                 "--organisation", "Sociaal Huis Lindegem (OCMW)"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("Sociaal Huis Lindegem"))
+    assert row.split()[-4:] == ["8", "4", "7", "1"]
+    assert "ocmw-lindegem-noodwoning  2025-10-15" in out
+    assert "ocmw-lindegem-budgetbeheer" not in out.split("Langst")[1].split("Open")[0]
+    assert "nummer werkt niet" in out and "[open]" in out
+    assert main(["versheid", "--kb", str(bench_kb_dir), "--db", str(db), "--today", "gisteren"]) == 2
