@@ -291,6 +291,10 @@ class SearchEngine:
         ranked_needs = tuple(sorted(hinted, key=lambda t: (-hinted[t], THEME_IDS.index(t))))
         # Only needs with real evidence bring in services; a lone weak hint does not.
         needs = {t: v for t, v in hinted.items() if v >= CANDIDATE and v >= CANDIDATE_RELATIVE * top}
+        confident = top >= CONFIDENT
+        if not confident and len(ranked_needs) == 1 and len({t.typed for t in terms if not t.stop}) == 1:
+            # One word that points to one need ("werk", "schoolreis") is a request, not a hint.
+            confident, needs = True, dict(hinted)
 
         # Text evidence: every non-generic question term, looked up in the allowed partitions only.
         query: dict[str, tuple[float, str]] = {}
@@ -319,7 +323,6 @@ class SearchEngine:
                 candidates.update(part.by_theme.get(theme, ()))
         candidates.update(text)
 
-        confident = top >= CONFIDENT
         scored: list[Match] = []
         for idx in candidates:
             s = self._services[idx]

@@ -197,11 +197,21 @@ def test_off_topic_or_empty_gets_no_answer(engine, question):
 
 
 def test_weak_question_is_ambiguous_with_likely_themes(engine):
-    answer = engine.search("schoolreis", 9801)
+    answer = engine.search("de schoolreis naar de zoo met de bus", 9801)
     assert answer.ambiguous and not answer.found
     assert "schoolkosten" in answer.themes
+    papers = engine.search("papieren", 9801)  # residence papers or forms?
+    assert papers.ambiguous and not papers.found
+    assert {"verblijf", "administratie"} <= set(papers.themes)
     clear = engine.search("schoolreis niet betalen", 9801)
     assert not clear.ambiguous and clear.found
+
+
+def test_one_word_pointing_to_one_need_is_answered(engine):
+    for word, theme in [("werk", "werk"), ("schoolreis", "schoolkosten"), ("woning", "huisvesting")]:
+        answer = engine.search(word, 9810)
+        assert answer.found and not answer.ambiguous, word
+        assert all(theme in m.themes for m in answer.matches), word
 
 
 def test_every_match_has_reasons_and_ordered_scores(engine):
