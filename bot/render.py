@@ -248,9 +248,17 @@ def privacy_text() -> Reply:
     return Reply(
         "🔒 <b>Wat ik bewaar</b>\n"
         "• je chat-id en de postcode van je school, zodat je die niet elke keer moet geven.\n"
-        "Verder niets: je vragen en de namen die erin staan, schrijf ik nergens weg, "
-        "ook niet in een logboek.\n\n"
-        "Met /vergeet wis je alles wat ik over deze chat bewaar.")
+        "• per beantwoorde vraag een anoniem signaal: de dag, de gemeente, de herkende noden "
+        "(thema's), welke diensten ik toonde, of er iets paste en je 👍/👎. Zonder je vraag, "
+        "zonder chat-id of naam: het kan niet naar jou of een gezin terugwijzen.\n"
+        "• 👍/👎 op een dienstkaart, per dienst geteld, zonder chat-id.\n"
+        "• een melding \"klopt niet meer\": de dienst, wat niet klopt en je korte opmerking over "
+        "de dienst (zonder je chat-id). Die gaat naar de organisatie en de regiocoördinator.\n"
+        "• voor wie het aanbod van een organisatie beheert: je Telegram-id bij die organisatie, "
+        "je wijzigingen, en wanneer ik je een herinnering stuurde om je gegevens na te kijken.\n"
+        "Je vragen en de namen die erin staan, schrijf ik nergens weg, ook niet in een logboek.\n\n"
+        "Met /vergeet wis je alles wat ik over deze chat bewaar. De anonieme signalen en meldingen "
+        "horen bij geen enkele chat, dus die blijven.")
 
 
 def forgotten() -> Reply:

@@ -230,3 +230,9 @@ def test_signal_table_on_disk_has_no_text_column(db_path):
         report_cols = [r[1] for r in db.execute("PRAGMA table_info(report)")]
         feedback_cols = [r[1] for r in db.execute("PRAGMA table_info(service_feedback)")]
     assert not any("chat" in c or "user" in c for c in report_cols + feedback_cols)
+
+
+async def test_privacy_lists_what_is_stored_now(bot, chat):
+    [reply] = await chat(SCHOOL).send("/privacy")
+    for stored in ("anoniem signaal", "zonder chat-id", "klopt niet meer", "herinnering", "/vergeet"):
+        assert stored in reply.text, stored
