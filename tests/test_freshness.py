@@ -126,3 +126,17 @@ def test_versheid_command(tmp_path, bench_kb, bench_kb_dir, capsys):
     assert "ocmw-lindegem-budgetbeheer" not in out.split("Langst")[1].split("Open")[0]
     assert "nummer werkt niet" in out and "[open]" in out
     assert main(["versheid", "--kb", str(bench_kb_dir), "--db", str(db), "--today", "gisteren"]) == 2
+
+
+def test_reports_and_their_resolution_show_in_the_audit(tmp_path, bench_kb, capsys):
+    from bot.cli import main
+
+    db = tmp_path / "bot.sqlite3"
+    asyncio.run(_db_with_renewal_and_report(db, bench_kb))
+    assert main(["audit", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Meldingen 'klopt niet meer' (2, 1 open)" in out
+    assert 'telefoonnummer — "nummer werkt niet"  [open]' in out
+    assert "adres  [opgelost" in out and "door gebruiker 501: alles klopt nog]" in out
+    assert main(["audit", "--db", str(db), "--organisation", "CAW Lindeland"]) == 0
+    assert "Geen meldingen" in capsys.readouterr().out

@@ -17,6 +17,7 @@ from kennisbank.schema import KnowledgeBase
 from kennisbank.store import DEFAULT_DB, Store
 
 from .common import add_kb_option, load_kb_or_exit
+from .versheid import print_reports
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -145,10 +146,11 @@ class Audit:
         shown, reverted_by = asyncio.run(go())
         if not shown:
             print("Geen wijzigingen gevonden.")
-            return 0
-        for revision in shown:
-            print(describe(revision, reverted_by))
-        print(f"{len(shown)} wijziging(en). Terugdraaien: welzijnsbot revert NUMMER")
+        else:
+            for revision in shown:
+                print(describe(revision, reverted_by))
+            print(f"{len(shown)} wijziging(en). Terugdraaien: welzijnsbot revert NUMMER")
+        print_reports(args.db, args.organisation, since)   # "klopt niet meer" (bot/commands/versheid.py)
         return 0
 
 

@@ -85,3 +85,18 @@ def main(args: argparse.Namespace) -> int:
         print(f"(Databank {args.db} niet gevonden: alleen de regio-bestanden, zonder meldingen.)")
     print(render_report(kb, today, open_reports, args.organisation))
     return 0
+
+
+def print_reports(db: Path, organisation: str | None = None, since: str | None = None) -> None:
+    """The audit's section on reports: made or resolved since `since`, open ones marked."""
+    async def fetch() -> list[reports.Report]:
+        async with Store(db) as store:
+            return await reports.fetch(store.conn, organisation=organisation, since=since)
+
+    found = asyncio.run(fetch())
+    if not found:
+        print("Geen meldingen 'klopt niet meer'.")
+        return
+    print(f"\nMeldingen 'klopt niet meer' ({len(found)}, {sum(r.is_open for r in found)} open):")
+    for report in found:
+        print(f"  {reports.describe(report)}")
