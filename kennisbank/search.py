@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .schema import THEME_IDS, KnowledgeBase, Service
-from .text import GENERIC, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, words
+from .text import GENERIC, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, stop_key, words
 from .themes import load_themes
 
 
@@ -137,7 +137,7 @@ class SearchEngine:
                     keys = tuple(dict.fromkeys(stem(w) for w in words(text) if w not in STOPWORDS))
                     if all(k in _GENERIC_KEYS for k in keys) or (len(keys) == 1 and len(words(text)) > 1):
                         # "ons team", "er morgen uit": the small words are what makes it a phrase
-                        keys = tuple(dict.fromkeys(w if w in STOPWORDS else stem(w) for w in words(text)))
+                        keys = tuple(dict.fromkeys(stop_key(w) if w in STOPWORDS else stem(w) for w in words(text)))
                     if not keys:
                         continue
                     weight = KIND_WEIGHT[kind] * (1 + 0.2 * (len(keys) - 1))
@@ -248,7 +248,7 @@ class SearchEngine:
                 if len(phrase.keys) > 1 and not self._close(phrase.keys, positions):
                     continue
                 weight = phrase.weight
-                if all(k in part_keys or k in STOPWORDS for k in phrase.keys):
+                if all(k in part_keys or k.startswith("_") for k in phrase.keys):
                     if len(phrase.keys) > 1:  # "geld op" is not in "kindergeld op de rekening"
                         continue
                     weight *= 0.7

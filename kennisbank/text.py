@@ -36,6 +36,7 @@ le la les un une des du et ou est sont pour avec dans sur pas ne que qui
 the a an and or is are to of in on for with at by from my our his her their this that it be
 we kan moet zeggen zegt vraag vragen weet weten denk denken graag misschien precies eigenlijk
 meer elke elk iedere ieder alle allemaal
+ziet zien zag zit zitten zat komt komen kwam staat staan stond ligt liggen maakt maken gedaan gekomen
 """.split())
 
 # Words too common in this domain to say which service fits (still matched inside theme phrases).
@@ -43,7 +44,7 @@ GENERIC = frozenset("""
 mama papa moeder vader ouder ouders kind kinderen kindje kindjes leerling leerlingen gezin gezinnen
 school klas juf meester jongen meisje zoon dochter thuis dag week maand jaar keer hulp helpen
 iemand contact bellen dienst diensten vrouw man broer zus oudste jongste
-leerkracht leerkrachten team geen niet niks nooit jaar jaren euro
+leerkracht leerkrachten team geen niet niks nooit jaar jaren euro geld
 """.split())
 
 # Dutch compounds glue parts with these letters ("schoolkosten", "kinder-s-opvang", "huiz-en-markt").
@@ -54,6 +55,11 @@ def fold(text: str) -> str:
     """Lower case without accents: phone typing rarely has them."""
     text = unicodedata.normalize("NFKD", (text or "").lower())
     return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def stop_key(word: str) -> str:
+    """Small words get their own key space: "was" (was) must not meet the stem of "wassen"."""
+    return "_" + word
 
 
 def words(text: str) -> list[str]:
@@ -250,7 +256,7 @@ def analyse(text: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> l
     out: list[Term] = []
     for word, typed in pairs:
         if word in STOPWORDS:
-            out.append(Term(word, typed, stop=True))
+            out.append(Term(stop_key(word), typed, stop=True))
             continue
         if vocab is None or vocab.known(word):
             out.append(Term(stem(word), typed))
