@@ -9,6 +9,7 @@ Callback data never holds a question's words; only ids, theme ids and short keys
 
 Reserved prefixes for later features (add the format here when you use one):
   s  share a card (issue 4) · f  feedback (issue 6) · b  admin /beheer (issue 5)
+  (f: the formats are listed in bot/handlers/feedback.py, next to their parser)
 
 Each handler registers with the PATTERN_* regex of its prefix.
 """
