@@ -427,6 +427,10 @@ class _FileChecker:
             elif text.lower() in by_name:
                 codes.update(by_name[text.lower()].postcodes)
             else:
+                if text.lower() == "all":
+                    self.error("schrijf 'area: all' zonder haakjes, niet als lijstelement",
+                               _item_line(area, index, _line(raw, "area")), sid, "area")
+                    continue
                 known = ", ".join(m.name for m in region.municipalities) or "geen (Vlaamse laag: gebruik 'all')"
                 self.error(f"'{text}' is geen gemeente of postcode van regio {region.id} (gemeenten: {known})",
                            _item_line(area, index, _line(raw, "area")), sid, "area")

@@ -556,3 +556,9 @@ def test_capitalised_file_name_gets_a_rename_hint(tmp_path):
     write(tmp_path, "Beekland.yaml", region() + service())
     problem = only_error(tmp_path)
     assert problem.field == "region.id" and "hernoem het bestand naar 'beekland.yaml'" in problem.message
+
+
+def test_all_written_as_a_list_entry(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service(**{"area: [Beekdonk]": "area: [all]"}))
+    problem = only_error(tmp_path)
+    assert problem.field == "area" and "zonder haakjes" in problem.message
