@@ -108,7 +108,8 @@ async def test_a_report_reaches_the_editors_and_the_coordinator_at_once(bot, cha
 
     # the editor confirms: last_verified renewed through the revision log, report resolved
     editor = chat(EDITOR)
-    [done] = await editor.tap(data_of(notice, "fo:")[0])
+    [edit, done] = await editor.tap(data_of(notice, "fo:")[0])
+    assert edit.method == "editMessageReplyMarkup" and not edit.buttons     # no second tap by mistake
     assert "Bedankt" in done.text and f"#{report.id}" in done.text
     assert (await reports.get(bot.state.store.conn, report.id)).resolution == "bevestigd"
     [revision] = await load_revisions(bot.state.store)

@@ -72,7 +72,8 @@ async def test_reminders_once_then_not_again_within_30_days(running, standin, ch
 
     # the editor confirms one entry with one tap
     confirm = [b["callback_data"] for b in to_editor[1].buttons if b["text"] == "✅ Alles klopt nog"][0]
-    [done] = await chat(EDITOR).tap(confirm)
+    [edit, done] = await chat(EDITOR).tap(confirm)
+    assert edit.method == "editMessageReplyMarkup"
     assert "Bedankt" in done.text
     assert running.state.knowledge.kb.services["ocmw-lindegem-schuldbemiddeling"].last_verified == date.today()
 

@@ -164,9 +164,11 @@ def remark_refused(report_id: int) -> render.Reply:
 
 
 def report_sent(recipients: int) -> render.Reply:
-    who = ("de organisatie en de regiocoördinator krijgen" if recipients else
-           "de regiocoördinator ziet")
-    return render.Reply(f"✅ Bedankt, {who} je melding meteen. Je naam of chat gaat niet mee.")
+    if recipients:
+        text = "✅ Bedankt! Wie het aanbod beheert, kreeg je melding meteen."
+    else:
+        text = "✅ Bedankt! Je melding staat genoteerd; de regiocoördinator ziet ze in het overzicht."
+    return render.Reply(text + " Je naam of chat gaat niet mee.")
 
 
 def thanks() -> str:
@@ -454,6 +456,10 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Dat
     except (KeyError, FieldError):
         await send(context, chat_id, render.expired())
         return
+    try:  # the buttons of the notice or reminder are done: no second confirmation by mistake
+        await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError:
+        pass
     await send(context, chat_id, confirmed(service, day, report_id))
 
 
