@@ -36,7 +36,7 @@ def shown(value: object) -> str:
 
 
 def phone(value: object) -> str:
-    """Belgian numbers may be written nationally; stored as E.164 (+3299991010)."""
+    """Belgian numbers may be written nationally; stored as E.164 (+3299991010), short numbers as dialled."""
     if not isinstance(value, str):
         raise FieldError(f"'{shown(value)}' wordt als getal gelezen; zet het telefoonnummer tussen "
                          "aanhalingstekens, bv. \"+32 9 999 10 10\"")
@@ -47,11 +47,10 @@ def phone(value: object) -> str:
     except phonenumbers.NumberParseException:
         number = None
     # is_possible (not is_valid): fictional example ranges such as 09 999 .. .. must pass.
-    if number is not None and not phonenumbers.is_possible_number(number) and \
+    if number is not None and not text.startswith(("+", "00")) and \
             shortnumberinfo.is_valid_short_number_for_region(number, "BE"):
-        # Short numbers (1712, 112) have no E.164 form, which the model and the exports rely on.
-        raise FieldError(f"'{shown(value)}' is een kort nummer; geef een gewoon nummer (bv. 09 999 10 10) "
-                         "en vermeld het korte nummer in 'how'")
+        # Belgian short numbers (1712, 102, 112) have no E.164 form: stored as the digits people dial.
+        return re.sub(r"\D", "", text)
     if number is None or not phonenumbers.is_possible_number(number):
         raise FieldError(
             f"'{shown(value)}' is geen geldig telefoonnummer; verwacht bv. 09 999 10 10 of +32 9 999 10 10"
@@ -61,6 +60,8 @@ def phone(value: object) -> str:
 
 def phone_national(e164: str) -> str:
     """How people read a number: Belgian numbers nationally (09 999 10 10), others internationally."""
+    if not e164.startswith("+"):
+        return e164  # a short number such as 1712
     try:
         number = phonenumbers.parse(e164, "BE")
     except phonenumbers.NumberParseException:

@@ -211,7 +211,7 @@ def test_postcode_claimed_by_two_regions(tmp_path):
     ('phone: "+32 9 999 20 11"', 'phone: "09 999 AB CD"', "contact.phone", "geen geldig telefoonnummer"),
     ('phone: "+32 9 999 20 11"', 'phone: "09 999 20 11 of 09 999 20 12"', "contact.phone", "telefoonnummer"),
     ('phone: "+32 9 999 20 11"', "phone: 3299992011", "contact.phone", "tussen aanhalingstekens"),
-    ('phone: "+32 9 999 20 11"', 'phone: "1712"', "contact.phone", "kort nummer"),
+    ('phone: "+32 9 999 20 11"', 'phone: "+32 1712"', "contact.phone", "geen geldig telefoonnummer"),
     ("email: lotte@beekdonk.example", "email: lotte.beekdonk.example", "contact.email", "geen geldig e-mailadres"),
     ("email: lotte@beekdonk.example", "email: lotte@beekdonk", "contact.email", "geen geldig e-mailadres"),
     ("url: https://www.beekdonk.example", "url: www.beekdonk.example", "url", "geen geldige webpagina"),
@@ -229,6 +229,14 @@ def test_malformed_field_values(tmp_path, old, new, field, expected):
     assert (problem.service, problem.field) == ("onthaal", field)
     assert problem.line == line_of(text, new.split(":")[0] + ":" + new.split(":", 1)[1][:4])
     assert expected in problem.message
+
+
+def test_belgian_short_numbers_are_kept_as_dialled(tmp_path):
+    """Helplines such as 1712 or 102 have no E.164 form; they are valid Belgian national numbers."""
+    write(tmp_path, "beekland.yaml", region() + service(**{'phone: "+32 9 999 20 11"': 'phone: "1712"'}))
+    kb, errors, _ = check(tmp_path)
+    assert errors == []
+    assert kb.services["onthaal"].contact.phone == "1712"
 
 
 def test_service_without_any_way_to_reach_it(tmp_path):

@@ -61,6 +61,8 @@ _Dumper.add_representer(_FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org
 
 def phone_text(e164: str) -> str:
     """International notation with spaces (+32 9 999 10 10): E.164, and readable in the file."""
+    if not e164.startswith("+"):
+        return e164  # a Belgian short number (1712) has no international form
     try:
         number = phonenumbers.parse(e164, "BE")
     except phonenumbers.NumberParseException:
@@ -140,12 +142,13 @@ def region_text(region: Region, services: list[Service]) -> str:
     head = _dump({"schema": SCHEMA_VERSION, "region": region_mapping(region)})
     if not services:
         return HEADER + head + "services: []\n"
-    blocks = []
-    for service in services:
-        block = _dump([service_mapping(service)])
-        blocks.append("".join("  " + line if line.strip() else line
-                              for line in block.splitlines(keepends=True)))
-    return HEADER + head + "\nservices:\n\n" + "\n".join(blocks)
+    body = _dump([service_mapping(s) for s in services])
+    lines = []
+    for line in body.splitlines(keepends=True):
+        if line.startswith("- "):  # a new service: everything inside it is indented further
+            lines.append("\n")
+        lines.append("  " + line if line.strip() else line)
+    return HEADER + head + "\nservices:\n" + "".join(lines)
 
 
 def services_by_region(kb: KnowledgeBase) -> dict[str, list[Service]]:
