@@ -9,7 +9,7 @@ import matplotlib.image
 import pytest
 
 from bot.handlers import feedback
-from bot.render import html_to_plain
+from bot.render import html_to_plain, nice_date
 from kennisbank import reports, signals
 from kennisbank.revisions import load_revisions
 
@@ -115,6 +115,11 @@ async def test_a_report_reaches_the_editors_and_the_coordinator_at_once(bot, cha
     [revision] = await load_revisions(bot.state.store)
     assert (revision.user_id, revision.field, revision.new) == (EDITOR, "last_verified", date.today().isoformat())
     assert bot.state.knowledge.kb.services[SERVICE].last_verified == date.today()
+    [card, *_] = await user.tap(f"k:{SERVICE}")                    # the school sees the new date at once
+    assert f"Laatst bevestigd: {nice_date(date.today())}" in card.text
+    [change] = [b["callback_data"] for b in notice.buttons if b["text"] == "✏️ Aanpassen"]
+    [hint] = await editor.tap(change)
+    assert "/beheer" in hint.text
 
     # someone else may not confirm another organisation's entry
     stranger = chat(777)
