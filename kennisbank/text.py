@@ -87,6 +87,11 @@ def stem(word: str) -> str:
         s = s[:-2]
     if len(s) > 4 and s[-1] in "dt":
         s = s[:-1]
+    # Verb and noun of one Latin root meet: concentreren/concentratie, vaccineren/vaccinatie/gevaccineerd.
+    if len(word) > 7 and word.endswith(("eren", "eerd", "eert")) and s.endswith("er"):
+        s = s[:-2]
+    elif len(word) > 7 and word.endswith(("atie", "aties")) and s.endswith("atie"):
+        s = s[:-4]
     return s
 
 
