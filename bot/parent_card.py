@@ -14,13 +14,13 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from babel.lists import format_list
 
 from kennisbank.fields import phone_national
 from kennisbank.schema import Service
 
+from .render import map_url
 from .i18n import (
     N_, RLM, SOURCE_LANGUAGE, check_language, is_rtl, isolate, isolate_ltr, language_name, translator,
 )
@@ -56,19 +56,6 @@ def _short(text: str) -> str:
 
 def _has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
-
-
-def map_link(service: Service) -> str | None:
-    """An OpenStreetMap link: the exact spot with coordinates, else a search for the address."""
-    loc = service.location
-    if loc is None:
-        return None
-    if loc.lat is not None and loc.lon is not None:
-        return (f"https://www.openstreetmap.org/?mlat={loc.lat}&mlon={loc.lon}"
-                f"#map=18/{loc.lat}/{loc.lon}")
-    if loc.address:
-        return "https://www.openstreetmap.org/search?query=" + quote(loc.address)
-    return None
 
 
 def card_lines(service: Service, lang: str) -> list[Line]:
@@ -107,7 +94,7 @@ def card_lines(service: Service, lang: str) -> list[Line]:
         key = "url" if (phones or mail) else "url_only"  # the only way to reach them always stays
         lines.append(Line(key, "🌐", label(_("Website")), service.url, ltr=True, link=service.url))
     loc = service.location
-    link = map_link(service)
+    link = map_url(service)
     if loc is not None and loc.address:
         lines.append(Line("address", "📍", label(_("Adres")), _short(loc.address)))
     if link:

@@ -11,7 +11,8 @@ from bidi import get_display
 
 from bot.cli import main as cli_main
 from bot.i18n import FSI, LRI, PARENT_LANGUAGES, PDI, RLM, language_name, translator
-from bot.parent_card import map_link, parent_card, parent_card_text, utf16_length, visible_length
+from bot.render import map_url as map_link
+from bot.parent_card import parent_card, parent_card_text, utf16_length, visible_length
 from bot.vcard import service_vcard
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
@@ -145,7 +146,7 @@ def test_shelter_with_secret_address_shows_no_address(kb):
 def test_map_link_points_at_the_listed_spot_only():
     with_coordinates = hostile_service()
     assert map_link(with_coordinates) == ("https://www.openstreetmap.org/?mlat=51.0&mlon=3.7"
-                                          "#map=18/51.0/3.7")
+                                          "#map=17/51.0/3.7")
     only_address = hostile_service(location=Location(address="Kerkstraat 3, 9810 Oosterveld"))
     assert map_link(only_address) == ("https://www.openstreetmap.org/search?query="
                                       "Kerkstraat%203%2C%209810%20Oosterveld")
