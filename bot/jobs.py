@@ -52,7 +52,7 @@ def reminder(service: Service, today: date) -> render.Reply:
 
 
 def _confirm_data(service: Service) -> str:
-    return feedback._ref(service.id, "fv")
+    return feedback.service_ref(service.id, "fv")
 
 
 def coordinator_list(services: list[Service]) -> render.Reply:

@@ -132,7 +132,7 @@ async def test_a_remark_with_personal_data_is_refused_and_not_stored(bot, chat, 
     user = chat(SCHOOL)
     await user.send("/postcode 9801")
     await user.tap(f"k:{SERVICE}")
-    [reasons] = await user.tap(feedback._ref(SERVICE, "f!"))
+    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
     [other] = [b["callback_data"] for b in reasons.buttons if "Iets anders" in b["text"]]
     await user.tap(other)
     [refused] = await user.send("Bel de mama, Fatima El Amrani, op 0470 12 34 56")
@@ -157,7 +157,7 @@ async def test_report_from_an_answer_asks_which_service_and_can_go_without_remar
     [answer] = await user.send("papa krijgt brieven van een deurwaarder")
     [which] = await user.tap(data_of(answer, "fa!:")[0])
     assert "Over welke dienst" in which.text
-    [reasons] = await user.tap(feedback._ref(SERVICE, "f!"))
+    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
     [gone] = [b["callback_data"] for b in reasons.buttons if "Bestaat niet meer" in b["text"]]
     [prompt] = await user.tap(gone)
     since = len(standin.calls)
@@ -182,7 +182,7 @@ async def test_card_feedback_is_counted_per_service_once_per_chat(bot, chat):
 
 async def test_forged_feedback_buttons_expire(bot, chat):
     user = chat(SCHOOL)
-    for data in ("fa+:999", "fa+:abc", "fo:12", "frq:x", "fk+:bestaat-niet", "f?"):
+    for data in ("fa+:999", "fa+:abc", "fa+:²", "fa-:" + "9" * 30, "fo:12", "frq:x", "fk+:bestaat-niet", "f?"):
         [reply] = await user.tap(data)
         assert "verlopen" in reply.text, data
 
@@ -216,7 +216,7 @@ async def test_signalen_only_for_coordinators_with_small_counts_suppressed(bot, 
 
 def test_callback_data_fits_telegram():
     long_id = "x" * 64
-    for data in (feedback._ref(long_id, "fk+"), feedback._ref(long_id, "frw"), feedback._ref(long_id, "fv")):
+    for data in (feedback.service_ref(long_id, p) for p in ("fk+", "frw", "fv", "f!")):
         assert len(data.encode()) <= 64 and feedback.parse(data) is not None
     assert feedback.parse("fa+:12") == feedback.Data("a+", "12")
     assert feedback.parse("fa+:x") is None and feedback.parse("frq:abc") is None

@@ -71,7 +71,7 @@ _DATA = re.compile(r"^f(?P<kind>a\+|a-|a!|k\+|k-|!|r[a-z]|n|x|o|v|e)(?P<sep>[:#]
 
 # ── callback data ──────────────────────────────────────────────────────────────────────────
 
-def _ref(service_id: str, prefix: str) -> str:
+def service_ref(service_id: str, prefix: str) -> str:
     data = f"{prefix}:{service_id}"
     return data if len(data.encode("utf-8")) <= MAX_BYTES else f"{prefix}#{short_hash(service_id)}"
 
@@ -95,7 +95,7 @@ def parse(data: str | None) -> Data | None:
         return None
     kind, sep, value = match["kind"], match["sep"], match["value"]
     numeric = kind in ("a+", "a-", "a!", "n", "o", "x")
-    if numeric and (sep != ":" or not value.isdigit()):
+    if numeric and (sep != ":" or not re.fullmatch(r"[0-9]{1,18}", value)):
         return None
     if kind.startswith("r") and kind[1] not in REASON_CODES:
         return None
@@ -113,9 +113,9 @@ def answer_row(signal_id: int, with_report: bool) -> tuple[render.Button, ...]:
 
 
 def card_row(service: Service) -> tuple[render.Button, ...]:
-    return (render.Button("👍 Nuttig", _ref(service.id, "fk+")),
-            render.Button("👎 Niet nuttig", _ref(service.id, "fk-")),
-            render.Button("⚠️ Klopt niet meer", _ref(service.id, "f!")))
+    return (render.Button("👍 Nuttig", service_ref(service.id, "fk+")),
+            render.Button("👎 Niet nuttig", service_ref(service.id, "fk-")),
+            render.Button("⚠️ Klopt niet meer", service_ref(service.id, "f!")))
 
 
 def with_row(reply: render.Reply, row: tuple[render.Button, ...]) -> render.Reply:
@@ -128,7 +128,7 @@ def card_with_feedback(reply: render.Reply, service: Service) -> render.Reply:
 
 
 def which_service(services: Sequence[Service]) -> render.Reply:
-    buttons = tuple((render.Button(render.button_label(f"⚠️ {n}. {s.name}"), _ref(s.id, "f!")),)
+    buttons = tuple((render.Button(render.button_label(f"⚠️ {n}. {s.name}"), service_ref(s.id, "f!")),)
                     for n, s in enumerate(services, 1))
     return render.Reply("⚠️ Over welke dienst gaat het?", buttons + ((cancel_button(),),))
 
@@ -139,7 +139,7 @@ def cancel_button() -> render.Button:
 
 def what_is_wrong(service: Service) -> render.Reply:
     codes = {reason: code for code, reason in REASON_CODES.items()}
-    buttons = [render.Button(label, _ref(service.id, f"fr{codes[reason]}"))
+    buttons = [render.Button(label, service_ref(service.id, f"fr{codes[reason]}"))
                for reason, label in REASON_BUTTONS.items()]
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     return render.Reply(
@@ -182,11 +182,11 @@ def admin_edit_data(service: Service) -> str:
     try:
         builder = importlib.import_module("bot.handlers.admin").edit_service_data
     except (ImportError, AttributeError):
-        return _ref(service.id, "fe")
+        return service_ref(service.id, "fe")
     try:
         return _checked(builder(service.id))
     except Exception:  # a missing or too long format must not stop the notification
-        return _ref(service.id, "fe")
+        return service_ref(service.id, "fe")
 
 
 def editor_buttons(service: Service, confirm_data: str) -> tuple[tuple[render.Button, ...], ...]:
