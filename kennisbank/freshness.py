@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, Mapping
 
+from .editors import ALL_REGIONS
 from .loader import STALE_AFTER
 from .reports import Report
 from .schema import KnowledgeBase, Service
@@ -25,7 +26,6 @@ REMIND_AFTER_MONTHS = 6
 REMIND_EVERY = timedelta(days=30)
 MAX_PER_EDITOR = 10        # reminders per editor per run; the rest follow on later days
 OLDEST_SHOWN = 3
-ALL_REGIONS = ""           # as in kennisbank.editors: a coordinator of every region
 
 
 def months_before(day: date, months: int) -> date:
