@@ -166,17 +166,23 @@ def regions_extension(kb: KnowledgeBase) -> dict[str, Any]:
 def write(kb: KnowledgeBase, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     terms = [theme_term(t) for t in THEME_IDS] + [audience_term(a) for a in AUDIENCES] + [KEYWORD_TERM]
-    files = {
-        SERVICES_FILE: [service_to_hsds(s, kb.region_of(s)) for s in kb.services.values()],
-        TAXONOMY_FILE: terms,
-        REGIONS_FILE: regions_extension(kb),
-    }
-    written = []
-    for name, data in files.items():
+    services = out_dir / SERVICES_FILE
+    with services.open("w", encoding="utf-8") as fh:  # one service at a time: 20k services fit in memory
+        fh.write("[")
+        for i, s in enumerate(kb.services.values()):
+            fh.write(("," if i else "") + "\n  " + _json(service_to_hsds(s, kb.region_of(s)), indent="  "))
+        fh.write("\n]\n")
+    written = [services]
+    for name, data in ((TAXONOMY_FILE, terms), (REGIONS_FILE, regions_extension(kb))):
         path = out_dir / name
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        path.write_text(_json(data) + "\n", encoding="utf-8")
         written.append(path)
     return written
+
+
+def _json(data: Any, indent: str = "") -> str:
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return text.replace("\n", "\n" + indent) if indent else text
 
 
 # ── import ────────────────────────────────────────────────────────────────────────────────

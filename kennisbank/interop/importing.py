@@ -143,9 +143,12 @@ def add_built_region(parsed: Parsed, region: tuple[str, str],
         draft.raw["area"] = names or "all"
 
 
+_FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _doc_text(region: dict[str, Any], services: list[dict[str, Any]]) -> str:
-    return yaml.safe_dump({"schema": SCHEMA_VERSION, "region": region, "services": services},
-                          allow_unicode=True, sort_keys=False)
+    return yaml.dump({"schema": SCHEMA_VERSION, "region": region, "services": services},
+                     Dumper=_FAST_DUMPER, allow_unicode=True, sort_keys=False)
 
 
 def _check(parsed_regions: dict[str, dict], drafts: list[Draft], today: date | None
@@ -216,6 +219,7 @@ def write_region_files(kb: KnowledgeBase, out_dir: Path, overwrite: bool = False
     if existing and not overwrite:
         names = ", ".join(p.name for p in existing)
         raise SourceError(f"{names} bestaat al in {out_dir}; kies een andere map of gebruik --overschrijven")
+    others = [p for p in _region_files(out_dir) if p not in targets]
     with tempfile.TemporaryDirectory(prefix="welzijnsbot-export-") as tmp:
         staged = yaml_writer.write_knowledge_base(kb, Path(tmp))
         _, problems = check_directory(tmp)
@@ -224,5 +228,12 @@ def write_region_files(kb: KnowledgeBase, out_dir: Path, overwrite: bool = False
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in staged:
             shutil.copyfile(path, out_dir / path.name)
-    _, problems = check_directory(out_dir)
+    if others:  # together with the region files already there (a postcode may clash)
+        _, problems = check_directory(out_dir)
     return targets, problems
+
+
+def _region_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(list(directory.glob("*.yaml")) + list(directory.glob("*.yml")))
