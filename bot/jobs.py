@@ -57,8 +57,9 @@ def _confirm_data(service: Service) -> str:
 
 def coordinator_list(services: list[Service]) -> render.Reply:
     lines = ["🕓 <b>Aanbod zonder beheerder, al lang niet bevestigd</b>",
-             "Niemand van deze organisaties houdt hun aanbod bij in de bot. Vraag hen de gegevens na "
-             "te kijken, of maak een uitnodiging: <code>welzijnsbot invite --organisation \"…\"</code>."]
+             "Deze organisaties hebben nog niemand die hun aanbod in de bot bijhoudt. Vraag hen de "
+             "gegevens na te kijken, of maak een uitnodiging: "
+             "<code>welzijnsbot invite --organisation \"…\"</code>."]
     for service in services[:LIST_MAX]:
         lines.append(f"• {render.esc(render.clip(service.organisation, 60))} · "
                      f"{render.esc(render.clip(service.name, 60))} (<code>{render.esc(service.id)}</code>): "
