@@ -108,6 +108,9 @@ async def _db_with_renewal_and_report(db, bench_kb):
         closed = await reports.create(store.conn, service, "adres")
         await reports.resolve(store.conn, closed.id, "bevestigd", 501)
         assert len(await rv.load_revisions(store)) == 1
+        for vote in ("nuttig", "nuttig", "niet-nuttig"):
+            await reports.add_card_feedback(store.conn, "ocmw-lindegem-energiecel", vote)
+        await reports.add_card_feedback(store.conn, "caw-lindeland-onthaal", "nuttig")
 
 
 def test_versheid_command(tmp_path, bench_kb, bench_kb_dir, capsys):
@@ -121,7 +124,7 @@ def test_versheid_command(tmp_path, bench_kb, bench_kb_dir, capsys):
                  "--organisation", "Sociaal Huis Lindegem (OCMW)"]) == 0
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("Sociaal Huis Lindegem"))
-    assert row.split()[-4:] == ["8", "4", "7", "1"]
+    assert row.split()[-6:] == ["8", "4", "7", "1", "2", "1"]   # and 👍 2, 👎 1 on its cards
     assert "ocmw-lindegem-noodwoning  2025-10-15" in out
     assert "ocmw-lindegem-budgetbeheer" not in out.split("Langst")[1].split("Open")[0]
     assert "nummer werkt niet" in out and "[open]" in out

@@ -1,12 +1,13 @@
 """Hoe vers is het aanbod? Per organisatie: hoeveel diensten bevestigd zijn in de laatste 6 en 12
-maanden, hoeveel "klopt niet meer"-meldingen nog open staan, en welke diensten het langst niet
-bevestigd werden. Met --db telt ook wat organisaties in de bot bevestigden of wijzigden.
+maanden, hoeveel "klopt niet meer"-meldingen nog open staan, hoe vaak scholen een kaart nuttig of
+niet nuttig vonden, en welke diensten het langst niet bevestigd werden. Met --db telt ook wat organisaties in de bot bevestigden of wijzigden.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -32,9 +33,12 @@ def _date(service) -> str:
     return service.last_verified.isoformat() if service.last_verified else "nooit bevestigd"
 
 
-def render_table(rows: list[freshness.OrganisationFreshness]) -> str:
-    header = ("Organisatie", "Diensten", "≤ 6 mnd", "≤ 12 mnd", "Open meldingen")
-    table = [header] + [(r.organisation, str(r.total), str(r.within_6), str(r.within_12), str(r.open_reports))
+def render_table(rows: list[freshness.OrganisationFreshness], votes: dict[str, Counter]) -> str:
+    """votes: organisation -> 👍/👎 given on its cards ('nuttig' / 'niet-nuttig')."""
+    header = ("Organisatie", "Diensten", "≤ 6 mnd", "≤ 12 mnd", "Open meldingen", "Nuttig", "Niet nuttig")
+    table = [header] + [(r.organisation, str(r.total), str(r.within_6), str(r.within_12), str(r.open_reports),
+                         str(votes.get(r.organisation, Counter())["nuttig"]),
+                         str(votes.get(r.organisation, Counter())["niet-nuttig"]))
                         for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     return "\n".join("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
@@ -42,8 +46,12 @@ def render_table(rows: list[freshness.OrganisationFreshness]) -> str:
 
 
 def render_report(kb: KnowledgeBase, today: date, open_reports: list[reports.Report],
-                  organisation: str | None = None) -> str:
+                  organisation: str | None = None, card_feedback: dict[str, Counter] | None = None) -> str:
     rows = freshness.figures(kb, today, open_reports)
+    votes: dict[str, Counter] = {}
+    for service_id, counts in (card_feedback or {}).items():
+        if service_id in kb.services:
+            votes.setdefault(kb.services[service_id].organisation, Counter()).update(counts)
     if organisation is not None:
         rows = [r for r in rows if r.organisation.casefold() == organisation.casefold()]
         open_reports = [r for r in open_reports if r.organisation.casefold() == organisation.casefold()]
@@ -52,7 +60,7 @@ def render_report(kb: KnowledgeBase, today: date, open_reports: list[reports.Rep
     total = sum(r.total for r in rows)
     lines = [f"Versheid op {today.isoformat()}: {sum(r.within_6 for r in rows)} van {total} diensten "
              f"bevestigd in de laatste 6 maanden, {sum(r.within_12 for r in rows)} in de laatste 12.", "",
-             render_table(rows)]
+             render_table(rows, votes)]
     oldest = [r for r in rows if r.oldest]
     if oldest:
         lines += ["", "Langst niet bevestigd (ouder dan 6 maanden):"]
@@ -65,10 +73,10 @@ def render_report(kb: KnowledgeBase, today: date, open_reports: list[reports.Rep
     return "\n".join(lines)
 
 
-async def _from_db(baseline: KnowledgeBase, db: Path) -> tuple[KnowledgeBase, list[reports.Report]]:
+async def _from_db(baseline: KnowledgeBase, db: Path):
     async with Store(db) as store:
         kb = rv.apply_revisions(baseline, await rv.load_revisions(store))
-        return kb, await reports.fetch(store.conn, open_only=True)
+        return kb, await reports.fetch(store.conn, open_only=True), await reports.card_feedback(store.conn)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -78,12 +86,12 @@ def main(args: argparse.Namespace) -> int:
         print(f"--today: {exc}", file=sys.stderr)
         return 2
     baseline = load_kb_or_exit(args.kb)
-    kb, open_reports = baseline, []
+    kb, open_reports, votes = baseline, [], {}
     if args.db.exists():
-        kb, open_reports = asyncio.run(_from_db(baseline, args.db))
+        kb, open_reports, votes = asyncio.run(_from_db(baseline, args.db))
     else:
         print(f"(Databank {args.db} niet gevonden: alleen de regio-bestanden, zonder meldingen.)")
-    print(render_report(kb, today, open_reports, args.organisation))
+    print(render_report(kb, today, open_reports, args.organisation, votes))
     return 0
 
 
