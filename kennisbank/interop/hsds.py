@@ -222,8 +222,22 @@ def _texts(svc: dict, ext: dict) -> tuple[str | None, str | None, bool]:
     return made, (full if full != made else None), full != made
 
 
-def _first(items: Any) -> list[dict]:
-    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+def _objects(parent: dict, key: str, ref: str, issues: list[Issue], where: str = "") -> list[dict]:
+    """The list of HSDS objects under key; anything of another shape is reported, not skipped over."""
+    items = parent.get(key)
+    if items in (None, [], ""):
+        return []
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list):
+        issues.append(Issue(ref, f"verwacht een lijst van objecten, niet {json.dumps(items, ensure_ascii=False)[:60]}; "
+                                 "niet overgenomen", where + key))
+        return []
+    bad = [i for i in items if not isinstance(i, dict)]
+    if bad:
+        issues.append(Issue(ref, f"{len(bad)} element(en) zijn geen object (bv. "
+                                 f"{json.dumps(bad[0], ensure_ascii=False)[:40]}); niet overgenomen", where + key))
+    return [i for i in items if isinstance(i, dict)]
 
 
 def _draft(svc: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
@@ -239,7 +253,7 @@ def _draft(svc: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
     if made:
         issues.append(Issue(ref, "samenvatting gemaakt uit de beschrijving; lees ze na", "description"))
     themes, audience, keywords = [], [], []
-    for attr in _first(svc.get("attributes")):
+    for attr in _objects(svc, "attributes", ref, issues):
         term = attr.get("taxonomy_term") if isinstance(attr.get("taxonomy_term"), dict) else {}
         taxonomy, code = str(term.get("taxonomy") or ""), str(term.get("code") or "")
         if taxonomy == TAX_KEYWORD and attr.get("value"):
@@ -258,10 +272,10 @@ def _draft(svc: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
                                          "sociale_kaart_rubrieken.yaml aan)", "attributes"))
     raw["themes"], raw["keywords"], raw["audience"] = themes, keywords, audience
     raw["area"] = ext.get("area")
-    contacts = _first(svc.get("contacts"))
+    contacts = _objects(svc, "contacts", ref, issues)
     if contacts:
         c = contacts[0]
-        phones = _first(c.get("phones"))
+        phones = _objects(c, "phones", ref, issues, "contacts.")
         raw["contact"] = {k: v for k, v in (("name", c.get("name")), ("role", c.get("title")),
                                             ("phone", phones[0].get("number") if phones else None),
                                             ("email", c.get("email"))) if v not in (None, "")}
@@ -271,16 +285,18 @@ def _draft(svc: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
         for extra in contacts[1:]:
             issues.append(Issue(ref, f"extra contactpersoon '{extra.get('name') or '?'}' niet overgenomen "
                                      "(één contactpersoon per dienst)", "contacts"))
-    phones = _first(svc.get("phones"))
+    phones = _objects(svc, "phones", ref, issues)
     raw["phone"] = phones[0].get("number") if phones else None
     for extra in phones[1:]:
         issues.append(Issue(ref, f"extra telefoonnummer {extra.get('number')} niet overgenomen", "phones"))
     raw["email"], raw["url"] = svc.get("email"), svc.get("url")
     places: list[tuple[str, str]] = []
-    sals = _first(svc.get("service_at_locations"))
+    sals = _objects(svc, "service_at_locations", ref, issues)
     if sals:
         loc = sals[0].get("location") if isinstance(sals[0].get("location"), dict) else {}
-        addresses = _first(loc.get("addresses"))
+        if sals[0].get("location") and not loc:
+            issues.append(Issue(ref, "locatie is geen object; niet overgenomen", "service_at_locations.location"))
+        addresses = _objects(loc, "addresses", ref, issues, "location.")
         location: dict[str, Any] = {}
         if addresses:
             a = addresses[0]
@@ -292,25 +308,25 @@ def _draft(svc: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
         raw["location"] = {k: v for k, v in location.items() if v is not None}
         for extra in sals[1:]:
             issues.append(Issue(ref, "extra locatie niet overgenomen (één adres per dienst)", "service_at_locations"))
-    schedules = _first(svc.get("schedules"))
+    schedules = _objects(svc, "schedules", ref, issues)
     hours = [str(s["description"]).strip() for s in schedules if s.get("description")]
     if len(hours) < len(schedules):
         issues.append(Issue(ref, "uurrooster zonder beschrijving (enkel RRULE) niet overgenomen; vul 'hours' aan",
                             "schedules"))
     raw["hours"] = "; ".join(hours) or None
     languages = []
-    for lang in _first(svc.get("languages")):
+    for lang in _objects(svc, "languages", ref, issues):
         if lang.get("code"):
             languages.append(str(lang["code"]))
         else:
             issues.append(Issue(ref, f"taal '{lang.get('name') or '?'}' zonder code niet overgenomen", "languages"))
     raw["languages"] = languages
-    costs = _first(svc.get("cost_options"))
+    costs = _objects(svc, "cost_options", ref, issues)
     cost_texts = [str(c.get("amount_description") or
                       " ".join(str(c[k]) for k in ("amount", "currency") if c.get(k) is not None)).strip()
                   for c in costs]
     raw["cost"] = "; ".join(t for t in cost_texts if t) or svc.get("fees_description")
-    raw["bring"] = [str(d["document"]) for d in _first(svc.get("required_documents")) if d.get("document")]
+    raw["bring"] = [str(d["document"]) for d in _objects(svc, "required_documents", ref, issues) if d.get("document")]
     raw["how"] = svc.get("application_process")
     raw["i18n"] = ext.get("i18n")
     status = str(svc.get("status") or "active").strip().lower()

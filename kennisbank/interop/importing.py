@@ -178,6 +178,8 @@ def build(parsed: Parsed, *, field_label: Callable[[str], str] = str, today: dat
         else:
             seen.setdefault(sid, draft.ref)
             drafts.append(draft)
+    if not drafts:
+        return None, issues
     for _ in range(3):  # dropping a record can only remove problems; a second pass is a safety net
         kb, problems = _check(parsed.regions, drafts, today)
         errors = [p for p in problems if not p.warning]

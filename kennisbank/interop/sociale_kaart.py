@@ -47,7 +47,7 @@ def _items(data: Any) -> list[Any]:
 def _texts(values: Any, *keys: str) -> list[str]:
     """Phones, e-mails and websites come as plain strings or as objects; take the text either way."""
     out = []
-    for v in values if isinstance(values, list) else []:
+    for v in _as_list(values):
         if isinstance(v, dict):
             v = next((v[k] for k in keys if v.get(k)), None)
         if v not in (None, ""):
@@ -55,11 +55,18 @@ def _texts(values: Any, *keys: str) -> list[str]:
     return out
 
 
+def _as_list(value: Any) -> list[Any]:
+    """A single value where a list was expected still counts as one element."""
+    if value in (None, ""):
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _rubrics(item: dict) -> list[str]:
     names: list[str] = []
-    groups = [item] + [a for a in item.get("activities") or [] if isinstance(a, dict)]
+    groups = [item] + [a for a in _as_list(item.get("activities")) if isinstance(a, dict)]
     for group in groups:
-        for r in group.get("rubrics") or []:
+        for r in _as_list(group.get("rubrics")):
             name = r.get("name") if isinstance(r, dict) else r
             if name and str(name).strip() not in names:
                 names.append(str(name).strip())
@@ -119,7 +126,9 @@ def to_draft(item: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
     raw["phone"] = phones[0] if phones else None
     raw["email"] = emails[0] if emails else None
     raw["url"] = websites[0] if websites else None
-    addresses = [a for a in item.get("addresses") or [] if isinstance(a, dict)]
+    addresses = [a for a in _as_list(item.get("addresses")) if isinstance(a, dict)]
+    if len(addresses) < len(_as_list(item.get("addresses"))):
+        issues.append(Issue(ref, "adres zonder velden (straat, postcode, gemeente) niet overgenomen", "addresses"))
     places = [(str(a.get("postcode") or a.get("postalCode") or ""), str(a.get("municipality") or a.get("city") or ""))
               for a in addresses]
     if addresses:
@@ -129,7 +138,7 @@ def to_draft(item: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
             issues.append(Issue(ref, f"extra adres '{_address(extra)}' niet als locatie overgenomen "
                                      "(wel als gebied)", "addresses"))
     raw["hours"] = item.get("openingHours") or item.get("opening_hours")
-    raw["languages"] = [str(x) for x in item.get("languages") or [] if x]
+    raw["languages"] = [str(x) for x in _as_list(item.get("languages")) if x]
     unused = sorted(k for k, v in item.items() if k not in _KNOWN_KEYS and v not in (None, "", [], {}))
     if unused:
         issues.append(Issue(ref, "velden zonder plaats in de kennisbank niet overgenomen: " + ", ".join(unused)))

@@ -312,7 +312,7 @@ def read(source: Path, region: str | None = None) -> Parsed:
     fields = _column_map(header, parsed.issues, services_path.name)
     if "name" not in fields and "organisation" not in fields:
         raise SourceError(f"{services_path.name}: geen kolommen 'naam' en 'organisatie' gevonden in de "
-                           f"eerste rij ({', '.join(header)}); is dit de juiste kopregel?")
+                           f"eerste rij ({', '.join(header)[:120]}); is dit de juiste kopregel?")
     forced = region_from_name(region) if region else None
     built: list[tuple[Draft, list]] = []
     taken: set[str] = set()
