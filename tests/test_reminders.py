@@ -112,3 +112,12 @@ async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_one
     await jobs.sweep_reports(running.application.bot, running.state)
     closed = await reports.get(conn, waiting.id)
     assert (closed.resolution, closed.resolved_by) == ("aangepast", EDITOR)
+
+
+async def test_the_job_queue_runs_the_reminders(running, standin):
+    """The same work through python-telegram-bot's JobQueue, as the daily job does it."""
+    since = len(standin.calls)
+    running.application.job_queue.run_once(jobs.daily, 0)
+    listing = await standin.wait_for("sendMessage", chat_id=COORDINATOR, since=since)
+    assert "Nachtopvang" in listing.text
+    assert len(standin.calls_to("sendMessage", chat_id=EDITOR, since=since)) == 2
