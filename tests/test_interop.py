@@ -287,6 +287,17 @@ def test_csv_same_field_twice_keeps_the_first_and_says_so(capsys, tmp_path):
     assert load_knowledge_base(tmp_path / "out").services["vzw-proef-inloop"].email == "een@proef.example"
 
 
+def test_csv_rows_of_an_unknown_region_go_to_the_given_one_with_a_note(capsys, tmp_path):
+    source = tmp_path / "diensten.csv"
+    source.write_text("regio;organisatie;naam;samenvatting;themas;gebied;email;adres\n"
+                      "elders;Vzw Proef;Inloop;Hulp;administratie;all;een@proef.example;Dorp 1, 9870 Proef\n",
+                      encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "csv", source, "--out", tmp_path / "out", "--region", "proef")
+    assert code == 0, out + err
+    assert "rij 2 · kolom regio: let op: regio 'elders' staat niet in gemeenten.csv; in regio proef gezet" in out
+    assert load_knowledge_base(tmp_path / "out").services["vzw-proef-inloop"].region_id == "proef"
+
+
 def test_csv_saved_as_windows_1252_is_read_with_a_warning(capsys, tmp_path):
     source = tmp_path / "diensten.csv"
     source.write_bytes("organisatie;naam;samenvatting;themas;gebied;email;adres\r\n"
@@ -363,6 +374,23 @@ def test_hsds_split_per_object_type_finds_organisation_names(capsys, tmp_path):
     assert code == 0, out + err
     service = load_knowledge_base(tmp_path / "out").services["dienst-a"]
     assert service.organisation == "Vzw Zeven" and service.area == "all" and service.postcodes is None
+
+
+def test_hsds_of_the_wrong_shape_is_reported_not_skipped_over(capsys, tmp_path):
+    source = tmp_path / "services.json"
+    source.write_text(json.dumps({"contents": [{
+        "id": "dienst-b", "name": "Inloop", "organization": {"name": "Vzw B"}, "description": "Hulp.",
+        "email": "b@b.example", "languages": ["nl"], "schedules": "ma-vr", "contacts": {"name": "Ann"},
+        "attributes": [{"taxonomy_term": {"code": "administratie"}}],
+        "service_at_locations": [{"location": {"addresses": [
+            {"address_1": "Dorp 1", "postal_code": "9870", "city": "Proef"}]}}]}]}), encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "hsds", source, "--out", tmp_path / "out", "--region", "proef")
+    assert code == 0, out + err
+    assert "dienst dienst-b · languages: let op: 1 element(en) zijn geen object (bv. \"nl\")" in out
+    assert "dienst dienst-b · schedules: let op: verwacht een lijst van objecten, niet \"ma-vr\"" in out
+    service = load_knowledge_base(tmp_path / "out").services["dienst-b"]
+    assert service.contact.name == "Ann"  # one object where a list belongs still counts
+    assert service.languages == () and service.hours is None
 
 
 def test_hsds_without_region_asks_for_one(capsys, tmp_path):

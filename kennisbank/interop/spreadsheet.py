@@ -338,6 +338,9 @@ def read(source: Path, region: str | None = None) -> Parsed:
                 why = (f"regio '{rid}' staat niet in {MUNICIPALITIES_CSV}" if rid else "regio ontbreekt")
                 parsed.issues.append(Issue(ref, why + "; geef --region of vul gemeenten.csv aan", "regio", True))
                 continue
+            if rid and rid != forced[0]:
+                parsed.issues.append(Issue(ref, f"regio '{rid}' staat niet in {MUNICIPALITIES_CSV}; "
+                                                f"in regio {forced[0]} gezet (--region)", "kolom regio"))
             rid = forced[0]
         draft = Draft(ref, rid, raw)
         parsed.drafts.append(draft)
