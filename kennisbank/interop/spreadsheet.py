@@ -22,7 +22,7 @@ from kennisbank.fields import phone_national
 from kennisbank.schema import THEME_IDS, KnowledgeBase, Service
 from kennisbank.themes import load_themes
 
-from .importing import Draft, SourceError, Issue, Parsed, add_built_region, region_from_name, service_id
+from .importing import Draft, Issue, Parsed, SourceError, add_built_region, region_from_name, service_id
 from .places import split_address
 
 SERVICES_CSV = "diensten.csv"
