@@ -61,6 +61,7 @@ WINDOW = 3            # words allowed between the words of one phrase
 # Where a question word is found in a service, and how much that says.
 FIELD_WEIGHT = {"keywords": 3.0, "name": 2.5, "summary": 1.5, "organisation": 1.0, "description": 0.7}
 PART_FACTOR = 0.5     # a compound part ("schuld" in "schuldbemiddeling") is weaker evidence
+NEED_WORD_FACTOR = 0.5  # text weight of words that already made a recognised need
 SYNONYM_FACTOR = 0.6  # a word added by synonyms.yaml is weaker evidence than a typed one
 TEXT_SCALE = 6.0      # text evidence e/(e+TEXT_SCALE) stays below 1
 TEXT_WEIGHT = 2.0     # text evidence relative to one clearly named need
@@ -297,6 +298,7 @@ class SearchEngine:
             confident, needs = True, dict(hinted)
 
         # Text evidence: every non-generic question term, looked up in the allowed partitions only.
+        need_words = {w for theme in needs for w in why[theme]}
         query: dict[str, tuple[float, str]] = {}
         for term in terms:
             if term.stop or term.key in _GENERIC_KEYS or term.typed in GENERIC:
@@ -304,6 +306,8 @@ class SearchEngine:
             factor = PART_FACTOR if term.part else 1.0
             if term.key != stem(term.typed) and " " not in term.typed and not term.part:
                 factor *= SYNONYM_FACTOR  # "krap" brings "geld", but softly
+            if term.typed in need_words:
+                factor *= NEED_WORD_FACTOR  # already counted as the need; let the other words decide
             if factor > query.get(term.key, (0.0, ""))[0]:
                 query[term.key] = (factor, term.typed)
         text: dict[int, float] = defaultdict(float)
