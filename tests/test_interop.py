@@ -323,7 +323,7 @@ services:
 """, encoding="utf-8")
     code, out, err = run(capsys, "export", "--kb", src, "--format", "csv", "--out", tmp_path / "out")
     assert code == 1
-    assert "dienst een: 'nood; nu' in trefwoorden bevat een ';'" in err
+    assert "dienst een: 'nood; nu' in trefwoorden bevat ';'" in err
     assert not (tmp_path / "out" / "diensten.csv").exists()
 
 

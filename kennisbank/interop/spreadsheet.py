@@ -70,10 +70,11 @@ _ALIASES = {**{_norm(c): f for c, f in COLUMNS}, **{_norm(f): f for _c, f in COL
 
 # ── export ────────────────────────────────────────────────────────────────────────────────
 
-def _join(values: tuple[str, ...] | list[str], sid: str, what: str) -> str:
+def _join(values: tuple[str, ...] | list[str], sid: str, what: str, word_list: bool = False) -> str:
     for v in values:
-        if LIST_SEP in v:
-            raise ExportError(f"dienst {sid}: '{v}' in {what} bevat een ';' en kan niet als lijst in een cel")
+        for sep in (LIST_SEP, "\n") + ((",",) if word_list else ()):
+            if sep in v:
+                raise ExportError(f"dienst {sid}: '{v}' in {what} bevat {sep!r} en kan niet als lijst in een cel")
     return f"{LIST_SEP} ".join(values)
 
 
@@ -105,7 +106,7 @@ def service_row(s: Service, i18n_columns: list[tuple[str, str, str]]) -> list[st
         "summary": s.summary, "description": s.description or "",
         "themes": _join(s.themes, s.id, "themas"), "keywords": _join(s.keywords, s.id, "trefwoorden"),
         "audience": _join(s.audience, s.id, "doelgroep"),
-        "area": "all" if s.area == "all" else _join(s.area, s.id, "gebied"),
+        "area": "all" if s.area == "all" else _join(s.area, s.id, "gebied", word_list=True),
         "contact.name": s.contact.name or "", "contact.role": s.contact.role or "",
         "contact.phone": _phone(s.contact.phone), "contact.email": s.contact.email or "",
         "phone": _phone(s.phone), "email": s.email or "", "url": s.url or "",
