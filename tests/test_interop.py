@@ -466,6 +466,17 @@ def test_import_never_overwrites_without_asking(capsys, tmp_path):
     assert "sk-900001" in (tmp_path / "beekveld.yaml").read_text(encoding="utf-8")
 
 
+def test_import_next_to_a_clashing_region_writes_nothing(capsys, tmp_path):
+    (tmp_path / "buren.yaml").write_text(
+        "schema: 1\nregion: {id: buren, name: Buren, example: true, municipalities: "
+        "[{name: Buurdorp, postcodes: [9830]}]}\nservices: []\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+                         "--out", tmp_path, "--region", "beekveld")
+    assert code == 1
+    assert "hoort al bij regio" in err and "Niets geschreven" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["buren.yaml"]
+
+
 @pytest.mark.parametrize("content, message", [
     ("{niet: json", "is geen geldige JSON (regel 1)"),
     ('{"iets": 1}', "verwacht een lijst van HSDS-services"),

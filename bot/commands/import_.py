@@ -82,7 +82,8 @@ def main(args: argparse.Namespace) -> int:
     if errors:
         for p in errors:
             print(p, file=sys.stderr)
-        print(f"De regio-bestanden in {args.out} geven fouten bij de controle (zie hierboven).", file=sys.stderr)
+        print(f"Niets geschreven: samen met wat al in {args.out} staat, geeft de controle fouten "
+              "(zie hierboven).", file=sys.stderr)
         return 1
     regions = "regio " + ", ".join(kb.regions) if len(kb.regions) == 1 else "regio's " + ", ".join(kb.regions)
     print(f"Geïmporteerd: {len(kb.services)} dienst(en) in {regions}, gecontroleerd zoals "

@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable
@@ -222,16 +222,19 @@ def write_region_files(kb: KnowledgeBase, out_dir: Path, overwrite: bool = False
         names = ", ".join(p.name for p in existing)
         raise SourceError(f"{names} bestaat al in {out_dir}; kies een andere map of gebruik --overschrijven")
     others = [p for p in _region_files(out_dir) if p not in targets]
-    with tempfile.TemporaryDirectory(prefix="welzijnsbot-export-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="welzijnsbot-import-") as tmp:
+        # The check sees the final state (new files and the region files already in out_dir,
+        # a postcode may clash) before anything in out_dir is touched.
         staged = yaml_writer.write_knowledge_base(kb, Path(tmp))
+        for path in others:
+            shutil.copyfile(path, Path(tmp) / path.name)
         _, problems = check_directory(tmp)
+        problems = [replace(p, file=str(out_dir / Path(p.file).name)) for p in problems]
         if any(not p.warning for p in problems):
             return [], problems
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in staged:
             shutil.copyfile(path, out_dir / path.name)
-    if others:  # together with the region files already there (a postcode may clash)
-        _, problems = check_directory(out_dir)
     return targets, problems
 
 
