@@ -261,10 +261,20 @@ class SearchEngine:
         found: dict[str, list[float]] = defaultdict(list)
         why: dict[str, list[str]] = defaultdict(list)
         used: dict[str, set[str]] = defaultdict(set)
+        # Longest match wins across themes: "bed" in "ligt al weken in bed" is not about furniture.
+        in_long: dict[str, set[str]] = defaultdict(set)
+        for _, phrase in hits:
+            if len(phrase.keys) >= 2:
+                for k in phrase.keys:
+                    in_long[typed[k]].add(phrase.theme)
         for weight, phrase in hits:
             words_of = {typed[k] for k in phrase.keys}
             if words_of & used[phrase.theme]:
                 continue
+            if len(phrase.keys) == 1:
+                longer = in_long.get(typed[phrase.keys[0]], set())
+                if longer and phrase.theme not in longer:
+                    continue
             used[phrase.theme] |= words_of
             found[phrase.theme].append(weight)
             why[phrase.theme].extend(typed[k] for k in phrase.keys if typed[k] not in why[phrase.theme])

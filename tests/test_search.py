@@ -89,6 +89,26 @@ def test_signal_without_naming_the_need_is_recognised(engine):
     assert answer.themes[0] == "geweld"
 
 
+@pytest.mark.parametrize("question, theme", [
+    ("hij ruikt naar urine", "hygiene"),
+    ("het kind eet gulzig alles op wat het vindt", "voeding"),
+    ("ze heeft in de winter enkel sandalen aan", "basisbehoeften"),
+    ("zijn tanden zijn helemaal zwart", "gezondheid"),
+    ("mama huilt elke ochtend aan de schoolpoort", "psychisch-welzijn"),
+    ("de papa ligt al weken in bed en komt nergens meer", "psychisch-welzijn"),
+    ("een kind durft niet naar huis", "geweld"),
+    ("mama is vaak dronken bij het afhalen", "geweld"),
+    ("ze wonen met zeven in een studio", "huisvesting"),
+    ("hij zit altijd te wiebelen en kan zich geen vijf minuten concentreren", "leerlingbegeleiding"),
+    ("de rekeningen stapelen zich op", "schulden"),
+    ("ze hebben al maanden geen warm water", "energie"),
+])
+def test_described_signals_are_recognised_as_needs(engine, question, theme):
+    answer = engine.search(question, 9801)
+    assert answer.themes and answer.themes[0] == theme
+    assert answer.found and all(theme in m.themes for m in answer.matches)
+
+
 def test_school_own_need_goes_to_school_support(engine):
     answer = engine.search("zoco zoekt vorming over armoede voor het team", 9802)
     assert "netwerk-school" in answer.themes
