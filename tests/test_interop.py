@@ -379,15 +379,16 @@ def test_hsds_split_per_object_type_finds_organisation_names(capsys, tmp_path):
 def test_hsds_of_the_wrong_shape_is_reported_not_skipped_over(capsys, tmp_path):
     source = tmp_path / "services.json"
     source.write_text(json.dumps({"contents": [{
-        "id": "dienst-b", "name": "Inloop", "organization": {"name": "Vzw B"}, "description": "Hulp.",
+        "id": "Dienst_B", "name": "Inloop", "organization": {"name": "Vzw B"}, "description": "Hulp.",
         "email": "b@b.example", "languages": ["nl"], "schedules": "ma-vr", "contacts": {"name": "Ann"},
         "attributes": [{"taxonomy_term": {"code": "administratie"}}],
         "service_at_locations": [{"location": {"addresses": [
             {"address_1": "Dorp 1", "postal_code": "9870", "city": "Proef"}]}}]}]}), encoding="utf-8")
     code, out, err = run(capsys, "import", "--format", "hsds", source, "--out", tmp_path / "out", "--region", "proef")
     assert code == 0, out + err
-    assert "dienst dienst-b · languages: let op: 1 element(en) zijn geen object (bv. \"nl\")" in out
-    assert "dienst dienst-b · schedules: let op: verwacht een lijst van objecten, niet \"ma-vr\"" in out
+    assert "dienst Dienst_B · id: let op: id 'Dienst_B' is omgezet naar 'dienst-b'" in out
+    assert "dienst Dienst_B · languages: let op: 1 element(en) zijn geen object (bv. \"nl\")" in out
+    assert "dienst Dienst_B · schedules: let op: verwacht een lijst van objecten, niet \"ma-vr\"" in out
     service = load_knowledge_base(tmp_path / "out").services["dienst-b"]
     assert service.contact.name == "Ann"  # one object where a list belongs still counts
     assert service.languages == () and service.hours is None

@@ -382,7 +382,12 @@ def read(source: Path, region: str | None = None, rubrics: RubricMap | None = No
         raw, places = _draft(svc, ref, rubrics, issues)
         if not raw.get("organisation") and str(svc.get("organization_id")) in organizations:
             raw["organisation"] = organizations[str(svc["organization_id"])]
-        sid = service_id(svc.get("id"), ref, f"{raw.get('organisation') or ''} {raw.get('name') or ''}",
+        given = svc.get("id")
+        if given not in (None, "") and slugify(str(given)) != str(given):
+            # HSDS ids are technical (UUIDs, database keys): made into a valid id, not a reason to refuse.
+            parsed.issues.append(Issue(ref, f"id '{given}' is omgezet naar '{slugify(str(given))}'", "id"))
+            given = slugify(str(given)) or None
+        sid = service_id(given, ref, f"{raw.get('organisation') or ''} {raw.get('name') or ''}",
                          taken, parsed.issues)
         parsed.issues.extend(issues)
         if sid is None:
