@@ -6,6 +6,7 @@ and every written knowledge base is loaded again with the project's own loader.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -15,8 +16,9 @@ import yaml
 from bot.cli import main
 from kennisbank.interop import needs_named_contact
 from kennisbank.interop.exporting import export_knowledge_base
-from kennisbank.interop.yaml_writer import write_knowledge_base
-from kennisbank.loader import check_directory, load_knowledge_base
+from kennisbank.interop.yaml_writer import region_text, write_knowledge_base
+from kennisbank.loader import check_directory, load_knowledge_base, parse_yaml
+from kennisbank.schema import Municipality, Region, Service
 from kennisbank.search import SearchEngine
 
 DATA = Path(__file__).parent / "data"
@@ -155,6 +157,27 @@ services:
     code, out, err = run(capsys, "import", "--format", fmt, tmp_path / "x", "--out", tmp_path / "y")
     assert code == 0, out + err
     assert_same_knowledge_base(original, load_knowledge_base(tmp_path / "y"))
+
+
+def test_yaml_writer_output_reads_back_exactly_for_awkward_text():
+    """Quotes, colons, '- ', tabs, blank lines and long lines: whatever is written reads back the same."""
+    rng = random.Random(7)
+    pieces = list("abc xyz:#-'\"\t\n,.é→[]{}&*!|>%@`") + ["  ", " \n", "\n\n", "ab " * 40, "- ",
+                                                           "WELZIJNSBOT-DESCRIPTION-0"]
+
+    def text() -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(1, 80))).strip() or "x"
+
+    region = Region("r", "R", True, (Municipality("M", (9870,)),))
+    services = [Service(id=f"s{i}", organisation=text(), name=text(), summary=text(), description=text(),
+                        themes=("crisis",), region_id="r", postcodes=None, hours=text(), keywords=(text(),),
+                        i18n={"fr": {"summary": text(), "description": text()}}) for i in range(300)]
+    doc, problems = parse_yaml(region_text(region, services), "r.yaml")
+    assert problems == []
+    for service, raw in zip(services, doc["services"], strict=True):
+        for key in ("organisation", "name", "summary", "description", "hours"):
+            assert raw[key] == getattr(service, key)
+        assert raw["keywords"] == list(service.keywords) and raw["i18n"] == service.i18n
 
 
 def test_export_function_takes_any_knowledge_base(tmp_path, bench_kb):

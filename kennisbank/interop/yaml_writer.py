@@ -133,8 +133,34 @@ def region_mapping(region: Region) -> dict[str, Any]:
     }
 
 
-def _dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+FOLD_WIDTH = 100
+_NO_WRAP = 1 << 20  # one line per value (summary, keywords ...), as people write them
+
+
+def _dump(data: Any, width: int = _NO_WRAP) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=width)
+
+
+def _placeholder(index: int) -> str:
+    return f"WELZIJNSBOT-DESCRIPTION-{index}"
+
+
+def _with_folded_descriptions(text: str, descriptions: list[str]) -> str:
+    """Put each long description back as a folded block of ~100 columns.
+
+    The block is dumped by PyYAML on its own (so its quoting and folding are the library's)
+    and only indented as a whole, which keeps a block scalar's meaning.
+    """
+    out = []
+    for line in text.splitlines(keepends=True):
+        key, _, value = line.strip().partition(": ")
+        if key == "description" and value.startswith("WELZIJNSBOT-DESCRIPTION-"):
+            indent = line[: len(line) - len(line.lstrip(" "))]
+            block = _dump({"description": _Long(descriptions[int(value.rsplit("-", 1)[1])])}, FOLD_WIDTH)
+            out.extend(indent + b if b.strip() else b for b in block.splitlines(keepends=True))
+        else:
+            out.append(line)
+    return "".join(out)
 
 
 def region_text(region: Region, services: list[Service]) -> str:
@@ -142,7 +168,14 @@ def region_text(region: Region, services: list[Service]) -> str:
     head = _dump({"schema": SCHEMA_VERSION, "region": region_mapping(region)})
     if not services:
         return HEADER + head + "services: []\n"
-    body = _dump([service_mapping(s) for s in services])
+    mappings, descriptions = [], []
+    for service in services:
+        mapping = service_mapping(service)
+        if "description" in mapping:
+            mapping["description"] = _placeholder(len(descriptions))
+            descriptions.append(service.description)
+        mappings.append(mapping)
+    body = _with_folded_descriptions(_dump(mappings), descriptions)
     lines = []
     for line in body.splitlines(keepends=True):
         if line.startswith("- "):  # a new service: everything inside it is indented further
