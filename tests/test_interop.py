@@ -454,6 +454,15 @@ def test_sociale_kaart_offers_map_to_themes_and_unmapped_ones_are_listed(capsys,
            "sk-900001"
 
 
+def test_offers_for_all_of_flanders_go_to_the_flemish_layer(capsys, tmp_path):
+    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+                         "--out", tmp_path, "--region", "vlaanderen")
+    assert code == 3, out + err
+    kb = load_knowledge_base(tmp_path)
+    assert kb.regions["vlaanderen"].name == "Vlaanderen" and kb.regions["vlaanderen"].municipalities == ()
+    assert all(s.area == "all" and s.postcodes is None for s in kb.services.values())
+
+
 def test_own_rubric_file_extends_the_mapping(capsys, tmp_path):
     extra = tmp_path / "mijn_rubrieken.yaml"
     extra.write_text("rubrieken:\n  Sportclubs: [vrije-tijd]\n", encoding="utf-8")

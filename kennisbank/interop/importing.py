@@ -122,6 +122,11 @@ def add_built_region(parsed: Parsed, region: tuple[str, str],
     (an office in Lindegem serves Lindegem); without any address, the whole region.
     """
     rid, name = region
+    if rid == FLEMISH_LAYER:  # all of Flanders: no municipalities, every service serves everywhere
+        parsed.regions[rid] = {"id": rid, "name": "Vlaanderen", "example": False, "municipalities": []}
+        for draft, _places in drafts:
+            draft.raw.setdefault("area", "all")
+        return
     municipalities, bad = municipalities_from(p for _d, places in drafts for p in places)
     parsed.issues.extend(Issue(f"regio {rid}", message, "postcode") for message in bad)
     if not municipalities and rid != FLEMISH_LAYER:
