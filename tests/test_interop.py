@@ -16,6 +16,7 @@ import yaml
 from bot.cli import main
 from kennisbank.interop import needs_named_contact
 from kennisbank.interop.exporting import export_knowledge_base
+from kennisbank.interop.places import postcode_and_city
 from kennisbank.interop.yaml_writer import region_text, write_knowledge_base
 from kennisbank.loader import check_directory, load_knowledge_base, parse_yaml
 from kennisbank.schema import Municipality, Region, Service
@@ -319,6 +320,17 @@ def test_csv_rows_of_an_unknown_region_go_to_the_given_one_with_a_note(capsys, t
     assert code == 0, out + err
     assert "rij 2 · kolom regio: let op: regio 'elders' staat niet in gemeenten.csv; in regio proef gezet" in out
     assert load_knowledge_base(tmp_path / "out").services["vzw-proef-inloop"].region_id == "proef"
+
+
+@pytest.mark.parametrize("address, place", [
+    ("Kerkstraat 1, 9830 Beekveld", ("9830", "Beekveld")),
+    ("Kerkstraat 1 9830 Beekveld", ("9830", "Beekveld")),
+    ("Molenweg 21 bus A,9831 Sint-Rozen-Dries", ("9831", "Sint-Rozen-Dries")),
+    ("Straat 1000 bus 2", None),
+    ("Postbus 12", None),
+])
+def test_municipality_from_an_address_however_it_is_written(address, place):
+    assert postcode_and_city(address) == place
 
 
 def test_csv_saved_as_windows_1252_is_read_with_a_warning(capsys, tmp_path):

@@ -21,6 +21,15 @@ def split_address(text: str) -> tuple[str, str, str] | None:
     return m["street"], m["postcode"], m["city"]
 
 
+_PLACE = re.compile(r"(?:^|[\s,])(?P<postcode>[1-9]\d{3})\s+(?P<city>[^\d\s,][^,]*?)\s*$")
+
+
+def postcode_and_city(text: str) -> tuple[str, str] | None:
+    """The '9801 Lindegem' at the end of an address, however the street part is written."""
+    m = _PLACE.search(text.strip())
+    return (m["postcode"], m["city"]) if m else None
+
+
 def join_address(street: str | None, postcode: str | int | None, city: str | None) -> str:
     place = " ".join(str(p).strip() for p in (postcode, city) if p not in (None, ""))
     return ", ".join(p for p in ((street or "").strip(), place) if p)

@@ -23,7 +23,7 @@ from kennisbank.schema import THEME_IDS, KnowledgeBase, Service
 from kennisbank.themes import load_themes
 
 from .importing import Draft, Issue, Parsed, SourceError, add_built_region, region_from_name, service_id
-from .places import split_address
+from .places import postcode_and_city
 
 SERVICES_CSV = "diensten.csv"
 MUNICIPALITIES_CSV = "gemeenten.csv"
@@ -329,7 +329,7 @@ def read(source: Path, region: str | None = None) -> Parsed:
                  if f and i < len(row) and row[i].strip()}
         raw = row_to_raw(cells)
         sid = service_id(cells.get("id"), ref, f"{raw.get('organisation', '')} {raw.get('name', '')}",
-                         taken, parsed.issues, "id")
+                         taken, parsed.issues, "kolom id")
         if sid is None:
             continue
         raw["id"] = sid
@@ -337,7 +337,7 @@ def read(source: Path, region: str | None = None) -> Parsed:
         if rid not in parsed.regions:
             if not forced:
                 why = (f"regio '{rid}' staat niet in {MUNICIPALITIES_CSV}" if rid else "regio ontbreekt")
-                parsed.issues.append(Issue(ref, why + "; geef --region of vul gemeenten.csv aan", "regio", True))
+                parsed.issues.append(Issue(ref, why + "; geef --region of vul gemeenten.csv aan", "kolom regio", True))
                 continue
             if rid and rid != forced[0]:
                 parsed.issues.append(Issue(ref, f"regio '{rid}' staat niet in {MUNICIPALITIES_CSV}; "
@@ -345,10 +345,10 @@ def read(source: Path, region: str | None = None) -> Parsed:
             rid = forced[0]
         draft = Draft(ref, rid, raw)
         parsed.drafts.append(draft)
-        if rid not in parsed.regions or (forced and rid == forced[0] and forced[0] not in parsed.regions):
+        if forced and rid == forced[0] and forced[0] not in parsed.regions:
             address = (raw.get("location") or {}).get("address")
-            parts = split_address(address) if isinstance(address, str) else None
-            built.append((draft, [(parts[1], parts[2])] if parts else []))
+            place = postcode_and_city(address) if isinstance(address, str) else None
+            built.append((draft, [place] if place else []))
     if forced and forced[0] not in parsed.regions and built:
         add_built_region(parsed, forced, built)
     return parsed
