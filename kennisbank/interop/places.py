@@ -21,7 +21,7 @@ def split_address(text: str) -> tuple[str, str, str] | None:
     return m["street"], m["postcode"], m["city"]
 
 
-_PLACE = re.compile(r"(?:^|[\s,])(?P<postcode>[1-9]\d{3})\s+(?P<city>[^\d\s,][^,]*?)\s*$")
+_PLACE = re.compile(r"(?:^|[\s,])(?P<postcode>[1-9]\d{3})\s+(?P<city>[^\d\s,][^,\d]*?)\s*$")
 
 
 def postcode_and_city(text: str) -> tuple[str, str] | None:
