@@ -242,3 +242,16 @@ async def test_privacy_lists_what_is_stored_now(bot, chat):
     [reply] = await chat(SCHOOL).send("/privacy")
     for stored in ("anoniem signaal", "zonder chat-id", "klopt niet meer", "herinnering", "/vergeet"):
         assert stored in reply.text, stored
+
+
+def test_remark_check_allows_only_the_service_own_details(bench_kb):
+    from bot.state import Knowledge
+
+    knowledge = Knowledge.build(bench_kb)
+    service = bench_kb.services[SERVICE]          # contact Koen Vandeveldeke, 09 999 10 12
+    assert not feedback.remark_is_personal("Koen Vandeveldeke werkt er niet meer", service, knowledge)
+    assert not feedback.remark_is_personal("09 999 10 12 neemt nooit op", service, knowledge)
+    assert not feedback.remark_is_personal("Sociaal Huis Lindegem is verhuisd", service, knowledge)
+    assert feedback.remark_is_personal("Koen Peeters, de papa, belde al", service, knowledge)
+    assert feedback.remark_is_personal("bel 0470 12 34 56", service, knowledge)
+    assert feedback.remark_is_personal("mail jan@gezin.example", service, knowledge)

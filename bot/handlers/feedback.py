@@ -279,9 +279,10 @@ def remark_is_personal(text: str, service: Service, knowledge: Knowledge) -> boo
     for email in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", cleaned):
         if email.casefold() in own_emails:
             cleaned = cleaned.replace(email, " ")
-    own_words = re.findall(r"[^\W\d_]+", " ".join(filter(None, (
-        service.contact.name, service.name, service.location.address if service.location else None))))
-    return looks_personal(cleaned, set(knowledge.proper_nouns) | set(own_words))
+    for own in filter(None, (service.contact.name, service.name,
+                             service.location.address if service.location else None)):
+        cleaned = re.sub(re.escape(own), " ", cleaned, flags=re.IGNORECASE)   # the whole name only
+    return looks_personal(cleaned, knowledge.proper_nouns)
 
 
 # ── notifying ─────────────────────────────────────────────────────────────────────────────
