@@ -22,8 +22,9 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from .organisations import Organisations
 from .schema import THEME_IDS, KnowledgeBase, Service
-from .text import GENERIC, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, stop_key, words
+from .text import ADDED, GENERIC, INSIDE, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, stop_key, words
 from .themes import load_themes
 
 
@@ -63,6 +64,7 @@ FIELD_WEIGHT = {"keywords": 3.0, "name": 2.5, "summary": 1.5, "organisation": 1.
 PART_FACTOR = 0.5     # a compound part ("schuld" in "schuldbemiddeling") is weaker evidence
 NEED_WORD_FACTOR = 0.5  # text weight of words that already made a recognised need
 SYNONYM_FACTOR = 0.6  # a word added by synonyms.yaml is weaker evidence than a typed one
+INSIDE_FACTOR = 0.4   # a typed word inside a recognised expression: the expression's target says it better
 TEXT_SCALE = 6.0      # text evidence e/(e+TEXT_SCALE) stays below 1
 TEXT_WEIGHT = 2.0     # text evidence relative to one clearly named need
 TEXT_ALONE = 0.6      # text evidence that answers even without a recognised need
@@ -110,6 +112,7 @@ class SearchEngine:
         self._parts: dict[str, _Partition] = {}
         self._idf: dict[str, float] = {}
         self._build_index()
+        self.organisations = Organisations(kb, self._services, self.synonyms)
 
     # ── building ────────────────────────────────────────────────────────────
     def _known_words(self) -> set[str]:
@@ -296,6 +299,15 @@ class SearchEngine:
         terms = analyse(question or "", self.vocab, self.synonyms)
         if all(t.stop for t in terms):
             return Answer((), ())
+        named = self.organisations.find(question or "")
+        if named is not None:
+            # "caw", "nummer van het ocmw": nothing but a name is a request for that organisation's door.
+            rest = [t for t in terms if not t.stop and not set(t.typed.split()) <= set(named.typed)]
+            rest_scores, _ = self.recognise(rest)
+            if max(rest_scores.values(), default=0.0) < CONFIDENT:
+                doors = self.organisations.front_doors(named, postcode, limit)
+                if doors:
+                    return Answer(tuple(Match(s, 0.5, (), named.typed) for s in doors), ())
         theme_scores, why = self.recognise(terms)
         top = max(theme_scores.values(), default=0.0)
         hinted = {t: v for t, v in theme_scores.items() if v >= HINT and v >= RELATIVE * top}
@@ -303,8 +315,10 @@ class SearchEngine:
         # Only needs with real evidence bring in services; a lone weak hint does not.
         needs = {t: v for t, v in hinted.items() if v >= CANDIDATE and v >= CANDIDATE_RELATIVE * top}
         confident = top >= CONFIDENT
-        if not confident and len(ranked_needs) == 1 and len({t.typed for t in terms if not t.stop}) == 1:
-            # One word that points to one need ("werk", "schoolreis") is a request, not a hint.
+        if (not confident and len(ranked_needs) == 1 and len({t.typed for t in terms if not t.stop}) == 1
+                and len({t.typed for t in terms}) <= 2):
+            # One word that points to one need ("werk", "de schoolreis") is a request, not a hint;
+            # "wanneer is het oudercontact" asks something else about it.
             confident, needs = True, dict(hinted)
 
         # Text evidence: every non-generic question term, looked up in the allowed partitions only.
@@ -314,8 +328,10 @@ class SearchEngine:
             if term.stop or term.key in _GENERIC_KEYS or term.typed in GENERIC:
                 continue
             factor = PART_FACTOR if term.part else 1.0
-            if term.key != stem(term.typed) and " " not in term.typed and not term.part:
+            if term.origin == ADDED and " " not in term.typed:
                 factor *= SYNONYM_FACTOR  # "krap" brings "geld", but softly
+            elif term.origin == INSIDE:
+                factor *= INSIDE_FACTOR  # "gezet" in "uit huis gezet": the expression's target carries it
             if term.typed in need_words:
                 factor *= NEED_WORD_FACTOR  # already counted as the need; let the other words decide
             if factor > query.get(term.key, (0.0, ""))[0]:
@@ -353,7 +369,7 @@ class SearchEngine:
             theme_part = 0.0
             for rank, t in enumerate(s.themes):
                 if t in needs:
-                    value = needs[t] * (1.0 if rank == 0 else SECONDARY)
+                    value = needs[t] * SECONDARY ** min(rank, 2)  # the first theme is the core business
                     theme_part = max(theme_part, value) + COMBINE * min(theme_part, value)
             total = theme_part + TEXT_WEIGHT * text_part + LOCAL_BONUS * self._locality[idx]
             if s.is_closed:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +19,12 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.yaml")
+ORGANISATION_GROUP = "organisaties"
+
+# Where a question term comes from; the search trusts them differently.
+TYPED = "typed"    # the word as typed (or its typo fix)
+INSIDE = "inside"  # a typed word inside a recognised expression ("huis", "gezet" in "uit huis gezet")
+ADDED = "added"    # a word the synonyms added ("uithuiszetting")
 
 _WORD = re.compile(r"[a-z0-9]+")
 _LONG_VOWEL = re.compile(r"([aeou])\1")
@@ -100,12 +106,19 @@ class Synonyms:
     """Question words enriched before matching: abbreviations, French/English, dialect, descriptions."""
     single: dict[str, tuple[str, ...]]
     multi: dict[tuple[str, ...], tuple[str, ...]]
+    # Other names people use for an organisation ("jac" -> caw, "sociaal huis" -> ocmw).
+    organisations: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = SYNONYMS_FILE) -> "Synonyms":
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        single, multi = {}, {}
-        for group in raw.values():
+        single, multi, organisations = {}, {}, {}
+        for name, group in raw.items():
+            if name == ORGANISATION_GROUP:  # names, not meanings: matched by the search, never expanded
+                for source, target in (group or {}).items():
+                    if words(str(source)) and words(str(target)):
+                        organisations[tuple(words(str(source)))] = tuple(words(str(target)))
+                continue
             for source, target in (group or {}).items():
                 key = tuple(words(str(source)))
                 value = tuple(words(str(target)))
@@ -118,11 +131,15 @@ class Synonyms:
                     multi[content] = value
                 else:
                     multi[key] = value
-        return cls(single, multi)
+        return cls(single, multi, organisations)
 
-    def expand(self, tokens: list[str]) -> list[tuple[str, str]]:
-        """(word to match, words as the user typed them); the typed words stay, the synonyms are added."""
-        out: list[tuple[str, str]] = []
+    def expand(self, tokens: list[str]) -> list[tuple[str, str, str]]:
+        """(word to match, words as the user typed them, origin); the typed words stay, the synonyms are added.
+
+        Inside a several-word expression the typed words are marked INSIDE: the expression's meaning
+        is in its target, so "gezet" in "uit huis gezet" should not make a service about "op straat gezet" fit.
+        """
+        out: list[tuple[str, str, str]] = []
         i = 0
         longest = max((len(k) for k in self.multi), default=1)
         while i < len(tokens):
@@ -134,8 +151,8 @@ class Synonyms:
                         span = n
                     typed = " ".join(tokens[i:i + span])
                     # keep what was typed (the taxonomy may know it) and add the word services use
-                    out.extend((w, typed) for w in tokens[i:i + span] if w not in target)
-                    out.extend((w, typed) for w in target)
+                    out.extend((w, typed, INSIDE) for w in tokens[i:i + span] if w not in target)
+                    out.extend((w, typed, INSIDE if w in tokens[i:i + span] else ADDED) for w in target)
                     i += span
                     break
             else:
@@ -143,10 +160,10 @@ class Synonyms:
                 target = self.single.get(tok)
                 if target:
                     if tok not in target:
-                        out.append((tok, tok))
-                    out.extend((w, tok) for w in target)
+                        out.append((tok, tok, TYPED))
+                    out.extend((w, tok, TYPED if w == tok else ADDED) for w in target)
                 else:
-                    out.append((tok, tok))
+                    out.append((tok, tok, TYPED))
                 i += 1
         return out
 
@@ -252,40 +269,42 @@ class Term:
     typed: str    # the word as it appeared in the question (for the explanation)
     part: bool = False  # came from splitting a compound: weaker evidence
     stop: bool = False  # a small word: only used to match phrases like "ons team", "op straat"
+    origin: str = TYPED  # TYPED, INSIDE or ADDED: see Synonyms.expand
 
 
 def analyse(text: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> list[Term]:
     """Question text -> terms in order. Unknown words are split into compound parts or typo-fixed."""
     tokens = words(text)
-    pairs = synonyms.expand(tokens) if synonyms else [(t, t) for t in tokens]
+    triples = synonyms.expand(tokens) if synonyms else [(t, t, TYPED) for t in tokens]
     out: list[Term] = []
-    for word, typed in pairs:
+    for word, typed, origin in triples:
         if word in STOPWORDS:
-            out.append(Term(stop_key(word), typed, stop=True))
+            out.append(Term(stop_key(word), typed, stop=True, origin=origin))
             continue
         if vocab is None or vocab.known(word):
-            out.append(Term(stem(word), typed))
+            out.append(Term(stem(word), typed, origin=origin))
             if vocab is not None and len(word) >= 7:
-                out.extend(Term(stem(p), typed, True) for p in vocab.split(word))
+                out.extend(Term(stem(p), typed, True, origin=origin) for p in vocab.split(word))
             if vocab is not None and word.startswith("ge") and len(word) >= 6 and vocab.known(word[2:]):
-                out.append(Term(stem(word[2:]), typed))  # "gepest" also as "pest", "gescheiden" as "scheiden"
+                # "gepest" also as "pest", "gescheiden" as "scheiden"
+                out.append(Term(stem(word[2:]), typed, origin=origin))
             continue
         base = vocab.base(word)
         if base is not None:
-            out.append(Term(stem(base), typed))
+            out.append(Term(stem(base), typed, origin=origin))
             continue
         parts = vocab.split(word)
         if parts:
-            out.extend(Term(stem(p), typed, True) for p in parts)
+            out.extend(Term(stem(p), typed, True, origin=origin) for p in parts)
             continue
         fixed = vocab.correct(word)
         if fixed is None:
             fixed = vocab.prefixed(word)
         if fixed is not None:
-            out.append(Term(stem(fixed), typed))
-            out.extend(Term(stem(p), typed, True) for p in vocab.split(fixed))
+            out.append(Term(stem(fixed), typed, origin=origin))
+            out.extend(Term(stem(p), typed, True, origin=origin) for p in vocab.split(fixed))
         else:
-            out.append(Term(stem(word), typed))
+            out.append(Term(stem(word), typed, origin=origin))
     return out
 
 

@@ -50,7 +50,7 @@ def test_compounds_split_and_typos_fixed_against_known_words():
 
 def test_synonyms_expand_abbreviations_and_spoken_phrases():
     syn = Synonyms.load()
-    expanded = [w for w, _ in syn.expand("de zoco zegt dat ze eruit te zetten worden".split())]
+    expanded = [w for w, _, _ in syn.expand("de zoco zegt dat ze eruit te zetten worden".split())]
     assert "zorgcoordinator" in expanded
     assert "uithuiszetting" in expanded
     terms = analyse("papa kreeg brieven van nen deurwaarder", None, syn)

@@ -1,0 +1,115 @@
+"""Recognise an organisation named in a question ("caw", "het ocmw", "huis van het kind") and find its front door.
+
+A zorgcoördinator who types only an organisation's name or abbreviation wants that organisation's
+entry service in her municipality, not a guess at a need. The names come from the data, so a new
+region's organisations are known without editing code:
+  - each part of the `organisation` field ("Sociaal Huis Lindegem (OCMW)" -> "sociaal huis", "ocmw"),
+    without place names and legal forms (vzw, stad, regio ...);
+  - every all-capitals word in it (CAW, CLB, CKG) and the initials of a long name
+    ("Centrum voor Geestelijke Gezondheidszorg" -> cgg);
+  - the other names people use, listed under `organisaties:` in synonyms.yaml ("jac" -> caw).
+The front door of an organisation is the service that says it is one (onthaal, inloop, sociale
+dienst ...) or names the organisation among its keywords; otherwise the first one it lists.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .schema import KnowledgeBase, Service
+from .text import STOPWORDS, Synonyms, fold, words
+
+# Words in an organisation field that are no part of its name.
+NOT_A_NAME = frozenset("vzw asbl stad gemeente regio kantoor intergemeentelijk intergemeentelijke vlaanderen".split())
+# Words in a service name that say "come here first".
+FRONT_DOOR = ("onthaal", "inloop", "sociale dienst", "gezinspunt", "loket", "algemeen", "eerste lijn")
+_ACRONYM = re.compile(r"[A-Z]{2,6}\b")
+
+
+@dataclass(frozen=True)
+class OrganisationHit:
+    organisations: frozenset[str]  # organisation fields (as in the data) the question names
+    typed: tuple[str, ...]         # the question words that made the name
+
+
+class Organisations:
+    """Name -> organisations, built once from the knowledge base (a dict lookup per question word)."""
+
+    def __init__(self, kb: KnowledgeBase, services: list[Service], synonyms: Synonyms):
+        places = {w for r in kb.regions.values() for w in words(r.name)}
+        places |= {w for r in kb.regions.values() for m in r.municipalities for w in words(m.name)}
+        self._by_name: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        self._members: dict[str, list[int]] = defaultdict(list)
+        self._own_words: dict[str, set[str]] = {}
+        for idx, s in enumerate(services):
+            if s.organisation not in self._members:
+                names = self._names(s.organisation, places)
+                for name in names:
+                    self._by_name[name].add(s.organisation)
+                self._own_words[s.organisation] = {n[0] for n in names if len(n) == 1}
+            self._members[s.organisation].append(idx)
+        # Other names: only when what they stand for is a name we know from the data.
+        for alias, canonical in synonyms.organisations.items():
+            if canonical in self._by_name:
+                self._by_name[alias] |= self._by_name[canonical]
+        self._longest = max((len(n) for n in self._by_name), default=0)
+        self._services = services
+
+    @staticmethod
+    def _names(organisation: str, places: set[str]) -> set[tuple[str, ...]]:
+        names: set[tuple[str, ...]] = set()
+        for segment in re.split(r"[(),]", organisation):
+            leading = _ACRONYM.match(segment.strip())
+            if leading:  # "CKG De Boomgaard" is "ckg"; "arbeidsbemiddeling en OCMW" is not the OCMW
+                names.add((fold(leading.group()),))
+            ws = [w for w in words(segment) if w not in places and w not in NOT_A_NAME]
+            while ws and ws[0] in STOPWORDS:
+                ws.pop(0)
+            while ws and ws[-1] in STOPWORDS:
+                ws.pop()
+            if ws and not all(w in STOPWORDS for w in ws):
+                names.add(tuple(ws))
+            capitals = [w for w in re.findall(r"[^\W\d_]+", segment) if w[0].isupper()
+                        and fold(w) not in places and fold(w) not in NOT_A_NAME]
+            if len(capitals) >= 3:  # "Centrum voor Geestelijke Gezondheidszorg" is called "CGG"
+                names.add(("".join(fold(w[0]) for w in capitals),))
+        return names
+
+    def find(self, question: str) -> OrganisationHit | None:
+        """The organisations named in the question, longest name first; None when none is."""
+        tokens = words(question)
+        found: set[str] = set()
+        typed: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for n in range(min(self._longest, len(tokens) - i), 0, -1):
+                orgs = self._by_name.get(tuple(tokens[i:i + n]))
+                if orgs:
+                    found |= orgs
+                    typed.extend(tokens[i:i + n])
+                    i += n
+                    break
+            else:
+                i += 1
+        return OrganisationHit(frozenset(found), tuple(typed)) if found else None
+
+    def front_doors(self, hit: OrganisationHit, postcode: int | None, limit: int) -> list[Service]:
+        """Each named organisation's entry service that serves the postcode, most local first."""
+        doors: list[tuple[tuple, Service]] = []
+        for organisation in sorted(hit.organisations):
+            best = None
+            for order, idx in enumerate(self._members[organisation]):
+                s = self._services[idx]
+                if not s.serves(postcode):
+                    continue
+                name = fold(s.name)
+                keywords = {w for k in s.keywords for w in words(k)}
+                rank = (-any(d in name for d in FRONT_DOOR), -bool(keywords & self._own_words[organisation]), order)
+                if best is None or rank < best[0]:
+                    best = (rank, s)
+            if best is not None:
+                s = best[1]
+                doors.append(((best[0][:2], s.postcodes is None, len(s.postcodes or ()), s.id), s))
+        doors.sort(key=lambda d: d[0])
+        return [s for _, s in doors[:limit]]
