@@ -70,9 +70,13 @@ TEXT_WEIGHT = 2.0     # text evidence relative to one clearly named need
 TEXT_ALONE = 0.6      # text evidence that answers even without a recognised need
 SECONDARY = 0.85      # a service's later themes are less its core business
 COMBINE = 0.2         # a service covering two recognised needs gets part of the second
+MAJOR_SHARE = 0.75    # a need this close to the strongest is a main need of the question ...
+BOTH_BONUS = 2.0      # ... and a service covering two main needs ranks above those covering one
+URGENCY = "crisis"
 LOCAL_BONUS = 0.0     # the school's own municipality first, then the region, then Flemish lines
 FLANDERS = ""         # partition key of the Flemish layer (services without postcodes)
 _GENERIC_KEYS = frozenset(stem(w) for w in GENERIC)
+_NEGATION_KEYS = frozenset(stem(w) for w in ("niet", "geen", "niks", "nooit"))
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class _Phrase:
     theme: str
     keys: tuple[str, ...]
     weight: float
+    span: int = WINDOW + 1  # how far apart (in content words) its words may stand
 
 
 @dataclass
@@ -144,6 +149,10 @@ class SearchEngine:
                         keys = tuple(dict.fromkeys(stop_key(w) if w in STOPWORDS else stem(w) for w in words(text)))
                     if not keys:
                         continue
+                    # "wil niet naar huis" is "niet" and "huis" only when they stand together: both words
+                    # are also in "een betaalbaar huis is niet te vinden". Same for phrases of common words only.
+                    plain = sum(k not in _GENERIC_KEYS for k in keys)
+                    tight = plain == 0 or (plain == 1 and any(k in _NEGATION_KEYS for k in keys))
                     weight = KIND_WEIGHT[kind] * (1 + 0.2 * (len(keys) - 1))
                     variants = [keys]
                     if len(keys) == 1:  # "huurachterstand" also when typed as "huur achterstand"
@@ -152,7 +161,7 @@ class SearchEngine:
                             variants.append(tuple(stem(p) for p in parts))
                     for variant in variants:
                         by_key[variant[0]].append(len(phrases))
-                        phrases.append(_Phrase(theme.id, variant, weight))
+                        phrases.append(_Phrase(theme.id, variant, weight, len(variant) - 1 if tight else WINDOW + len(variant)))
         return phrases, dict(by_key)
 
     def _build_index(self) -> None:
@@ -249,7 +258,7 @@ class SearchEngine:
                 phrase = self._phrases[pid]
                 if not all(k in positions for k in phrase.keys):
                     continue
-                if len(phrase.keys) > 1 and not self._close(phrase.keys, positions):
+                if len(phrase.keys) > 1 and not self._close(phrase.keys, positions, phrase.span):
                     continue
                 weight = phrase.weight
                 if all(k in part_keys or k.startswith("_") for k in phrase.keys):
@@ -288,8 +297,7 @@ class SearchEngine:
         return scores, why
 
     @staticmethod
-    def _close(keys: tuple[str, ...], positions: dict[str, list[int]]) -> bool:
-        span = WINDOW + len(keys)
+    def _close(keys: tuple[str, ...], positions: dict[str, list[int]], span: int) -> bool:
         for start in positions[keys[0]]:
             if all(any(abs(p - start) <= span for p in positions[k]) for k in keys[1:]):
                 return True
@@ -353,6 +361,9 @@ class SearchEngine:
                 candidates.update(part.by_theme.get(theme, ()))
         candidates.update(text)
 
+        # Needs named about equally clearly: a service covering two of them answers the question best.
+        # Urgency (crisis) says how fast, not what: it is never one of the two.
+        major = {t for t, v in needs.items() if v >= max(CONFIDENT, MAJOR_SHARE * top) and t != URGENCY}
         scored: list[Match] = []
         for idx in candidates:
             s = self._services[idx]
@@ -371,6 +382,8 @@ class SearchEngine:
                 if t in needs:
                     value = needs[t] * SECONDARY ** min(rank, 2)  # the first theme is the core business
                     theme_part = max(theme_part, value) + COMBINE * min(theme_part, value)
+            if len(major) >= 2 and len(major.intersection(covered)) >= 2:
+                theme_part += BOTH_BONUS  # "geen eten en geen jas": who helps with both comes first
             total = theme_part + TEXT_WEIGHT * text_part + LOCAL_BONUS * self._locality[idx]
             if s.is_closed:
                 total *= 0.95

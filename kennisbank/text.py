@@ -50,7 +50,7 @@ GENERIC = frozenset("""
 mama papa moeder vader ouder ouders kind kinderen kindje kindjes leerling leerlingen gezin gezinnen
 school klas juf meester jongen meisje zoon dochter thuis dag week maand jaar keer hulp helpen
 iemand contact bellen dienst diensten vrouw man broer zus oudste jongste
-leerkracht leerkrachten team geen niet niks nooit jaar jaren euro geld
+leerkracht leerkrachten team geen niet niks nooit jaar jaren euro geld ander andere zoeken zoekt zoek
 """.split())
 
 # Dutch compounds glue parts with these letters ("schoolkosten", "kinder-s-opvang", "huiz-en-markt").
@@ -133,40 +133,54 @@ class Synonyms:
                     multi[key] = value
         return cls(single, multi, organisations)
 
-    def expand(self, tokens: list[str]) -> list[tuple[str, str, str]]:
+    def expand(self, tokens: list[str], respelled: list[str] | None = None) -> list[tuple[str, str, str]]:
         """(word to match, words as the user typed them, origin); the typed words stay, the synonyms are added.
 
         Inside a several-word expression the typed words are marked INSIDE: the expression's meaning
         is in its target, so "gezet" in "uit huis gezet" should not make a service about "op straat gezet" fit.
+        Expressions are looked for as typed ("school trip") and as respelled ("huur nie btalen").
         """
+        respelled = respelled or tokens
         out: list[tuple[str, str, str]] = []
         i = 0
-        longest = max((len(k) for k in self.multi), default=1)
         while i < len(tokens):
-            for n in range(longest, 1, -1):
-                span, content = self._window(tokens, i, n)
-                target = self.multi.get(tuple(tokens[i:i + n])) or (self.multi.get(content) if content else None)
-                if target and tokens[i] not in STOPWORDS or (target and tuple(tokens[i:i + n]) in self.multi):
-                    if tuple(tokens[i:i + n]) in self.multi:
-                        span = n
-                    typed = " ".join(tokens[i:i + span])
-                    # keep what was typed (the taxonomy may know it) and add the word services use
-                    out.extend((w, typed, INSIDE) for w in tokens[i:i + span] if w not in target)
-                    out.extend((w, typed, INSIDE if w in tokens[i:i + span] else ADDED) for w in target)
-                    i += span
-                    break
-            else:
-                tok = tokens[i]
-                target = self.single.get(tok)
-                if target:
-                    if tok not in target:
-                        out.append((tok, tok, TYPED))
-                    out.extend((w, tok, TYPED if w == tok else ADDED) for w in target)
-                else:
+            found = self._expression(tokens, i) or (self._expression(respelled, i) if respelled is not tokens else None)
+            if found:
+                span, target, seen = found
+                typed = " ".join(tokens[i:i + span])
+                # keep what was typed (the taxonomy may know it) and add the word services use
+                out.extend((w, typed, INSIDE) for w in seen if w not in target)
+                out.extend((w, typed, INSIDE if w in seen else ADDED) for w in target)
+                i += span
+                continue
+            tok = tokens[i]
+            target = self.single.get(tok)
+            if respelled[i] != tok:  # an unknown spelling ("vr", "btalen"): only its known form counts
+                out.append((respelled[i], tok, ADDED if target else TYPED))
+            elif target:
+                if tok not in target:
                     out.append((tok, tok, TYPED))
-                i += 1
+                out.extend((w, tok, TYPED if w == tok else ADDED) for w in target)
+            else:
+                out.append((tok, tok, TYPED))
+            i += 1
         return out
 
+    def _expression(self, tokens: list[str], i: int) -> tuple[int, tuple[str, ...], list[str]] | None:
+        """The longest several-word expression starting at i: (words used, target, those words)."""
+        for n in range(self._longest, 1, -1):
+            span, content = self._window(tokens, i, n)
+            exact = tuple(tokens[i:i + n]) in self.multi
+            target = self.multi.get(tuple(tokens[i:i + n])) or (self.multi.get(content) if content else None)
+            if target and (exact or tokens[i] not in STOPWORDS):
+                if exact:
+                    span = n
+                return span, target, tokens[i:i + span]
+        return None
+
+    @property
+    def _longest(self) -> int:
+        return max((len(k) for k in self.multi), default=1)
 
     @staticmethod
     def _window(tokens: list[str], i: int, n: int) -> tuple[int, tuple[str, ...]]:
@@ -272,10 +286,27 @@ class Term:
     origin: str = TYPED  # TYPED, INSIDE or ADDED: see Synonyms.expand
 
 
+def respell(token: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> str:
+    """An unknown word in its known spelling, before expressions are looked for.
+
+    "nie" -> niet, "frappe" -> slaat, "btalen" -> betalen: so "huur nie btalen" and "papa frappe maman"
+    meet the same expressions as "huur niet betalen" and "papa slaat mama". Known words stay as typed.
+    """
+    if vocab is not None and vocab.known(token):
+        return token
+    target = synonyms.single.get(token) if synonyms else None
+    if target is not None:
+        return target[0] if len(target) == 1 else token
+    if vocab is None or token in STOPWORDS or vocab.base(token) or vocab.split(token):
+        return token
+    return vocab.correct(token) or token
+
+
 def analyse(text: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> list[Term]:
     """Question text -> terms in order. Unknown words are split into compound parts or typo-fixed."""
-    tokens = words(text)
-    triples = synonyms.expand(tokens) if synonyms else [(t, t, TYPED) for t in tokens]
+    typed = words(text)
+    tokens = [respell(t, vocab, synonyms) for t in typed]
+    triples = synonyms.expand(typed, tokens) if synonyms else [(t, t, TYPED) for t in tokens]
     out: list[Term] = []
     for word, typed, origin in triples:
         if word in STOPWORDS:
