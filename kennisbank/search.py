@@ -69,6 +69,7 @@ TEXT_SCALE = 6.0      # text evidence e/(e+TEXT_SCALE) stays below 1
 TEXT_WEIGHT = 2.0     # text evidence relative to one clearly named need
 TEXT_ALONE = 0.6      # text evidence that answers even without a recognised need
 SECONDARY = 0.85      # a service's later themes are less its core business
+IMPLIED = {"keywords": 0.7}  # a need named by one of a service's keywords but not in its themes
 COMBINE = 0.2         # a service covering two recognised needs gets part of the second
 MAJOR_SHARE = 0.75    # a need this close to the strongest is a main need of the question ...
 BOTH_BONUS = 2.0      # ... and a service covering two main needs ranks above those covering one
@@ -109,6 +110,11 @@ class SearchEngine:
         self._services: list[Service] = [s for s in kb.services.values() if s.is_active]
         self.vocab = Vocabulary(self._known_words())
         self._phrases, self._phrases_by_key = self._build_phrases()
+        # Phrases that name a need: a service whose own text uses one covers that need too, more softly.
+        self._naming: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for phrase in self._phrases:
+            if phrase.weight >= KIND_WEIGHT["phrases"]:
+                self._naming[phrase.keys].add(phrase.theme)
         # Words that say something about a need: the taxonomy's and the synonyms' words.
         self._need_keys = {k for p in self._phrases for k in p.keys} | {
             stem(w) for target in (*self.synonyms.single.values(), *self.synonyms.multi.values()) for w in target}
@@ -182,11 +188,14 @@ class SearchEngine:
 
         df: Counter[str] = Counter()
         self._fields: list[tuple[dict[str, float], ...]] = []
+        self._implied: list[dict[str, float]] = []
+        self._keyword_cache: dict[str, set[str]] = {}
         for idx, s in enumerate(self._services):
             fields = (field_weights("keywords", " ".join(s.keywords)), field_weights("name", s.name),
                       field_weights("summary", s.summary), field_weights("organisation", s.organisation),
                       field_weights("description", s.description or ""))
             self._fields.append(fields)
+            self._implied.append(self._implied_themes(s))
             df.update(set().union(*fields))
             part = self._parts.get(self._partition_key(s))
             if part is None:
@@ -200,6 +209,25 @@ class SearchEngine:
                           for s in self._services]
         n = max(len(self._services), 1)
         self._idf = {key: math.log(1 + n / count) for key, count in df.items()}
+
+    def _implied_themes(self, s: Service) -> dict[str, float]:
+        """Needs a service names in its own words but not in `themes` ("huurwaarborg" at a social service)."""
+        implied: dict[str, float] = {}
+
+        def add(themes, factor):
+            for t in themes:
+                if t not in s.themes and factor > implied.get(t, 0.0):
+                    implied[t] = factor
+
+        for keyword in s.keywords:
+            themes = self._keyword_cache.get(keyword)
+            if themes is None:
+                key = tuple(dict.fromkeys(stem(w) for w in words(keyword) if w not in STOPWORDS))
+                themes = self._keyword_cache[keyword] = self._naming.get(key, set())
+            add(themes, IMPLIED["keywords"])
+        # Summary and description words are not used here: single words there name needs in passing
+        # ("samenwerking", "sociaal tarief") and made a service cover needs it does not serve.
+        return implied
 
     @staticmethod
     def _partition_key(s: Service) -> str:
@@ -372,6 +400,8 @@ class SearchEngine:
             evidence = text.get(idx, 0.0)
             text_part = evidence / (evidence + TEXT_SCALE)
             covered = [t for t in s.themes if t in needs]
+            implied = [(t, f) for t, f in self._implied[idx].items() if t in needs]
+            covered.extend(t for t, _ in implied)
             if not covered:
                 # Words alone answer only when several rare ones meet, and then count for less.
                 if not (confident and text_part >= TEXT_ALONE and len(matched.get(idx, ())) >= 2):
@@ -382,7 +412,10 @@ class SearchEngine:
                 if t in needs:
                     value = needs[t] * SECONDARY ** min(rank, 2)  # the first theme is the core business
                     theme_part = max(theme_part, value) + COMBINE * min(theme_part, value)
-            if len(major) >= 2 and len(major.intersection(covered)) >= 2:
+            for t, factor in implied:
+                value = needs[t] * factor
+                theme_part = max(theme_part, value) + COMBINE * min(theme_part, value)
+            if len(major) >= 2 and len(major.intersection(s.themes)) >= 2:
                 theme_part += BOTH_BONUS  # "geen eten en geen jas": who helps with both comes first
             total = theme_part + TEXT_WEIGHT * text_part + LOCAL_BONUS * self._locality[idx]
             if s.is_closed:

@@ -76,8 +76,9 @@ def words(text: str) -> list[str]:
 _stemmer = snowballstemmer.stemmer("dutch_porter")
 
 
-# Words whose stem would collide with another need ("neten" is not "net", "armen" are not "arm").
-_KEEP = {"neten": "neet", "neet": "neet", "armen": "armen", "arm": "arm", "lopen": "lopen", "loopt": "lopen"}
+# Words whose stem would collide with another word ("neten" is not "net", "armen" are not "arm").
+_KEEP = {"neten": "neet", "neet": "neet", "armen": "armen", "arm": "arm", "lopen": "lopen", "loopt": "lopen",
+         "leeg": "leeg", "lege": "leeg"}  # "leeg" (empty) is not "leggen"
 
 
 @lru_cache(maxsize=200_000)
