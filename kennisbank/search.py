@@ -74,6 +74,11 @@ COMBINE = 0.2         # a service covering two recognised needs gets part of the
 MAJOR_SHARE = 0.75    # a need this close to the strongest is a main need of the question ...
 BOTH_BONUS = 2.0      # ... and a service covering two main needs ranks above those covering one
 URGENCY = "crisis"
+DEBT = "schulden"
+_OWED_TO = frozenset(stop_key(w) for w in ("bij", "aan"))
+CREDITOR_SPAN = 4     # content words after "schulden bij" that name creditors ...
+CREDITOR_FACTOR = 0.4  # ... and so say less about another need
+OFF_MAIN = 0.7        # a service not covering the question's main need ranks below those that do
 LOCAL_BONUS = 0.0     # the school's own municipality first, then the region, then Flemish lines
 FLANDERS = ""         # partition key of the Flemish layer (services without postcodes)
 _GENERIC_KEYS = frozenset(stem(w) for w in GENERIC)
@@ -115,6 +120,9 @@ class SearchEngine:
         for phrase in self._phrases:
             if phrase.weight >= KIND_WEIGHT["phrases"]:
                 self._naming[phrase.keys].add(phrase.theme)
+        # Words that name a debt: after them "bij"/"aan" introduces the creditor.
+        self._debt_keys = {p.keys[0] for p in self._phrases
+                           if p.theme == DEBT and len(p.keys) == 1 and p.weight >= KIND_WEIGHT["phrases"]}
         # Words that say something about a need: the taxonomy's and the synonyms' words.
         self._need_keys = {k for p in self._phrases for k in p.keys} | {
             stem(w) for target in (*self.synonyms.single.values(), *self.synonyms.multi.values()) for w in target}
@@ -267,6 +275,8 @@ class SearchEngine:
         main_keys: set[str] = set()
         pos = 0.0
         last_typed = None
+        debt_at = -9.0
+        creditors: set[int] = set()
         for term in terms:
             # Distance counts content words; expansions and compound parts share their word's place.
             if term.stop:
@@ -279,6 +289,11 @@ class SearchEngine:
             positions[term.key].append(place)
             typed.setdefault(term.key, term.typed)
             (part_keys if term.part else main_keys).add(term.key)
+            if term.key in self._debt_keys:
+                debt_at = place
+            elif term.key in _OWED_TO and place - debt_at <= 1.5:
+                # "schulden bij de huisbaas en het ziekenhuis": what follows says to whom, not another need
+                creditors.update(range(int(pos) + 1, int(pos) + 1 + CREDITOR_SPAN))
         part_keys -= main_keys
         hits: list[tuple[float, _Phrase]] = []
         for key in positions:
@@ -289,6 +304,9 @@ class SearchEngine:
                 if len(phrase.keys) > 1 and not self._close(phrase.keys, positions, phrase.span):
                     continue
                 weight = phrase.weight
+                if creditors and phrase.theme != DEBT and all(
+                        any(p in creditors for p in positions[k]) for k in phrase.keys if not k.startswith("_")):
+                    weight *= CREDITOR_FACTOR
                 if all(k in part_keys or k.startswith("_") for k in phrase.keys):
                     if len(phrase.keys) > 1:  # "geld op" is not in "kindergeld op de rekening"
                         continue
@@ -392,6 +410,8 @@ class SearchEngine:
         # Needs named about equally clearly: a service covering two of them answers the question best.
         # Urgency (crisis) says how fast, not what: it is never one of the two.
         major = {t for t, v in needs.items() if v >= max(CONFIDENT, MAJOR_SHARE * top) and t != URGENCY}
+        # One need clearly ahead of the others is the question's main need.
+        main = ranked_needs[0] if needs and len(major) <= 1 and ranked_needs[0] in needs else None
         scored: list[Match] = []
         for idx in candidates:
             s = self._services[idx]
@@ -418,6 +438,8 @@ class SearchEngine:
             if len(major) >= 2 and len(major.intersection(s.themes)) >= 2:
                 theme_part += BOTH_BONUS  # "geen eten en geen jas": who helps with both comes first
             total = theme_part + TEXT_WEIGHT * text_part + LOCAL_BONUS * self._locality[idx]
+            if main and main not in covered:
+                total *= OFF_MAIN  # "vuile kleren en krabt aan het hoofd" is hygiene first, clothes second
             if s.is_closed:
                 total *= 0.95
             reasons = list(matched.get(idx, ()))
