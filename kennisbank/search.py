@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .organisations import Organisations
 from .schema import THEME_IDS, KnowledgeBase, Service
-from .text import ADDED, GENERIC, INSIDE, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, stop_key, words
+from .text import ADDED, FAMILY, GENERIC, INSIDE, STAFF, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, stop_key, words
 from .themes import load_themes
 
 
@@ -370,7 +370,7 @@ class SearchEngine:
         needs = {t: v for t, v in hinted.items() if v >= CANDIDATE and v >= CANDIDATE_RELATIVE * top}
         confident = top >= CONFIDENT
         if (not confident and len(ranked_needs) == 1 and len({t.typed for t in terms if not t.stop}) == 1
-                and len({t.typed for t in terms}) <= 2):
+                and len({t.typed for t in terms}) <= 2 and ranked_needs[0] != URGENCY):
             # One word that points to one need ("werk", "de schoolreis") is a request, not a hint;
             # "wanneer is het oudercontact" asks something else about it.
             confident, needs = True, dict(hinted)
@@ -448,7 +448,11 @@ class SearchEngine:
             scored.append(Match(s, total, tuple(covered), tuple(reasons)))
 
         if not confident:
-            hints = ranked_needs[:4]
+            typed_words = {t.typed for t in terms}
+            if typed_words & STAFF and not typed_words & FAMILY:
+                return Answer((), ranked_needs[:4])  # the school's own matter: nothing to ask back
+            # "morgen", "snel" alone say how urgent, not what: no reason to ask back.
+            hints = tuple(t for t in ranked_needs if t != URGENCY or hinted[t] >= CANDIDATE)[:4]
             return Answer((), hints, ambiguous=bool(hints))
         # Equal evidence: the more specialised service first, then the more local one.
         scored.sort(key=lambda m: (-round(m.score, 3), len(m.service.themes), -self._locality[self._index[m.id]],

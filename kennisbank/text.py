@@ -53,6 +53,17 @@ iemand contact bellen dienst diensten vrouw man broer zus oudste jongste
 leerkracht leerkrachten team geen niet niks nooit jaar jaren euro geld ander andere zoeken zoekt zoek
 """.split())
 
+# Who a question is about. Staff or "we" without anyone of a family is the school's own matter
+# ("de juf is ziek", "wat eten we vandaag"): a weak hint there is no reason to ask back.
+STAFF = frozenset("""
+juf juffen meester meesters leerkracht leerkrachten leraar lerares leraars turnleraar turnjuf directeur directrice
+directie secretariaat collega collegas personeel zorgco zoco zorgcoordinator ik mijn we wij ons onze
+""".split())
+FAMILY = frozenset("""
+kind kinderen kindje kindjes kleuter kleuters leerling leerlingen jongen meisje zoon dochter broer zus broertje zusje
+baby mama papa moeder vader ouder ouders gezin gezinnen familie hij zij ze
+""".split())
+
 # Dutch compounds glue parts with these letters ("schoolkosten", "kinder-s-opvang", "huiz-en-markt").
 _LINKS = ("", "s", "e", "en")
 
