@@ -18,13 +18,16 @@ How a question is answered (all data, no model; every step can be shown to the u
 """
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .organisations import Organisations
 from .schema import THEME_IDS, KnowledgeBase, Service
-from .text import ADDED, FAMILY, GENERIC, INSIDE, STAFF, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms, stem, stop_key, words
+from .text import (ADDED, FAMILY, GENERIC, INSIDE, KEPT, STAFF, STOPWORDS, Synonyms, Term, Vocabulary, analyse, index_terms,
+                   stem, stop_key, words)
 from .themes import load_themes
 
 
@@ -241,16 +244,35 @@ class SearchEngine:
     def _partition_key(s: Service) -> str:
         return FLANDERS if s.postcodes is None else s.region_id
 
-    def _partitions(self, postcode: int | None) -> list[_Partition]:
+    def _partitions_of(self, postcode: int | None) -> list[_Partition]:
         if postcode is None:
-            parts = list(self._parts.values())
-        else:
-            keys = [FLANDERS, self._region_of_postcode.get(postcode)]
-            parts = [self._parts[k] for k in keys if k in self._parts]
+            return list(self._parts.values())
+        keys = [FLANDERS, self._region_of_postcode.get(postcode)]
+        return [self._parts[k] for k in keys if k in self._parts]
+
+    def _partitions(self, postcode: int | None) -> list[_Partition]:
+        parts = self._partitions_of(postcode)
         for part in parts:
             if part.postings is None:
                 self._fill(part)
         return parts
+
+    def prepare(self, postcodes: Iterable[int] | None = None) -> int:
+        """Build the postings now instead of on a region's first question; returns how many were built.
+
+        Without postcodes every region is built (about 1 s for all of Flanders): a long-running bot
+        does this once at start-up and then calls settle(), so no question later pays for building
+        or for the collector walking the freshly built index. Building is lazy and not locked: fine
+        for the bot's single asyncio thread, not for sharing one engine between threads.
+        """
+        if postcodes is None:
+            parts = list(self._parts.values())
+        else:
+            parts = [p for pc in postcodes for p in self._partitions_of(pc)]
+        todo = [p for p in parts if p.postings is None]
+        for part in todo:
+            self._fill(part)
+        return len(todo)
 
     def _fill(self, part: _Partition) -> None:
         """Term -> [(service, weight)] for one partition; a term's weight is its best field."""
@@ -384,7 +406,7 @@ class SearchEngine:
             factor = PART_FACTOR if term.part else 1.0
             if term.origin == ADDED and " " not in term.typed:
                 factor *= SYNONYM_FACTOR  # "krap" brings "geld", but softly
-            elif term.origin == INSIDE:
+            elif term.origin in (INSIDE, KEPT):
                 factor *= INSIDE_FACTOR  # "gezet" in "uit huis gezet": the expression's target carries it
             if term.typed in need_words:
                 factor *= NEED_WORD_FACTOR  # already counted as the need; let the other words decide
@@ -484,6 +506,17 @@ class SearchEngine:
                         out.append(s)
         out.sort(key=lambda s: (s.postcodes is None, s.id))
         return out[:3]
+
+
+def settle() -> None:
+    """After loading and prepare(): hand everything built so far to the collector's permanent generation.
+
+    A full collection walks every object alive; with 20,000 services loaded that is a ~200 ms
+    pause at a random question. gc.freeze() takes the loaded knowledge base and index out of those
+    walks (measured in benchmarks/search_scale.py). Call it once per process, after start-up.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def search(kb: KnowledgeBase, question: str, postcode: int | None = None, limit: int = 3) -> Answer:

@@ -24,6 +24,7 @@ ORGANISATION_GROUP = "organisaties"
 # Where a question term comes from; the search trusts them differently.
 TYPED = "typed"    # the word as typed (or its typo fix)
 INSIDE = "inside"  # a typed word inside a recognised expression ("huis", "gezet" in "uit huis gezet")
+KEPT = "kept"      # a typed word inside an expression that its target repeats ("eten" in "geen eten")
 ADDED = "added"    # a word the synonyms added ("uithuiszetting")
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -162,7 +163,7 @@ class Synonyms:
                 typed = " ".join(tokens[i:i + span])
                 # keep what was typed (the taxonomy may know it) and add the word services use
                 out.extend((w, typed, INSIDE) for w in seen if w not in target)
-                out.extend((w, typed, INSIDE if w in seen else ADDED) for w in target)
+                out.extend((w, typed, KEPT if w in seen else ADDED) for w in target)
                 i += span
                 continue
             tok = tokens[i]
@@ -295,7 +296,7 @@ class Term:
     typed: str    # the word as it appeared in the question (for the explanation)
     part: bool = False  # came from splitting a compound: weaker evidence
     stop: bool = False  # a small word: only used to match phrases like "ons team", "op straat"
-    origin: str = TYPED  # TYPED, INSIDE or ADDED: see Synonyms.expand
+    origin: str = TYPED  # TYPED, INSIDE, KEPT or ADDED: see Synonyms.expand
 
 
 def respell(token: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> str:

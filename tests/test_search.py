@@ -275,3 +275,122 @@ def test_cli_batch_one_json_line_per_question_in_order(tmp_path):
     assert out[3]["results"] == []
     assert out[0]["results"][0]["words"] and out[0]["themes"] == ["huisvesting"]
     assert out[4]["results"] == [] and "regel 5" in run.stderr
+
+
+# ── round 2: expressions, organisations, two needs, own words, asking back ──
+def test_eviction_spoken_does_not_rank_a_shelter_on_its_huis_part(engine):
+    answer = engine.search("een mama wordt binnen drie weken uit haar huis gezet", 9801)
+    assert answer.themes[0] == "huisvesting"
+    assert set(ids(answer)[:2]) == {"ocmw-lindegem-woonbegeleiding", "ocmw-lindegem-noodwoning"}
+    assert "caw-lindeland-vluchthuis" not in ids(answer)
+
+
+def test_words_inside_an_expression_are_marked():
+    syn = Synonyms.load()
+    origin = {w: o for w, _, o in syn.expand("uit haar huis gezet".split())}
+    assert origin["uithuiszetting"] == "added"
+    assert origin["huis"] == origin["gezet"] == "inside"
+
+
+@pytest.mark.parametrize("question, postcode, expected", [
+    ("caw", 9810, {"caw-lindeland-onthaal"}),
+    ("het nummer van het CAW", 9820, {"caw-lindeland-onthaal"}),
+    ("jac", 9802, {"caw-lindeland-onthaal"}),                          # other name, from synonyms.yaml
+    ("ocmw", 9820, {"ocmw-hoogdonk-sociale-dienst"}),                 # the door of the school's own OCMW
+    ("ocmw", 9810, {"ocmw-oosterveld-sociale-dienst"}),
+    ("sociaal huis", 9801, {"ocmw-lindegem-onthaal-leefloon"}),
+    ("clb", 9801, {"clb-lindeland-leerlingbegeleiding"}),             # "onthaal" in its name
+    ("cgg", 9820, {"cgg-lindeland-kinderen-jongeren"}),               # first listed when none says onthaal
+    ("ckg", 9810, {"ckg-de-boomgaard-thuisbegeleiding"}),             # keyword names the organisation
+    ("huis van het kind", 9820, {"hvhk-hoogdonk-gezinspunt", "consultatiebureau-oosterveld-hoogdonk"}),
+])
+def test_organisation_name_alone_gives_its_front_door(engine, question, postcode, expected):
+    answer = engine.search(question, postcode)
+    assert set(ids(answer)) == expected
+    assert all(m.service.serves(postcode) for m in answer.matches) and not answer.ambiguous
+
+
+def test_organisation_names_come_from_the_data(tmp_path):
+    from kennisbank.organisations import Organisations
+    names = Organisations._names("CGG Lindeland (Centrum voor Geestelijke Gezondheidszorg)", {"lindeland"})
+    assert ("cgg",) in names and ("centrum", "voor", "geestelijke", "gezondheidszorg") in names
+    names = Organisations._names("Werkwinkel Lindegem (arbeidsbemiddeling en OCMW)", {"lindegem"})
+    assert ("werkwinkel",) in names and ("ocmw",) not in names  # it is not the OCMW's door
+    kb = load_knowledge_base(_write_kb(tmp_path))
+    engine = SearchEngine(kb)
+    assert ids(engine.search("ocmw", 9901)) == ["woon-aadorp"]
+    assert ids(engine.search("ocmw", 9902)) == []  # that OCMW does not serve Bedorp
+
+
+def test_organisation_with_a_need_is_answered_by_the_need(engine):
+    answer = engine.search("ocmw schuldbemiddeling", 9820)
+    assert answer.themes[0] == "schulden"
+    assert ids(answer)[0] == "ocmw-hoogdonk-schuldbemiddeling"
+
+
+def test_service_covering_both_named_needs_comes_first(engine):
+    answer = engine.search("geen eten en geen warme kleren voor de kinderen", 9820)
+    assert {"voeding", "basisbehoeften"} <= set(answer.themes)
+    assert {"voeding", "basisbehoeften"} <= set(answer.matches[0].service.themes)
+
+
+def test_creditors_after_schulden_bij_are_no_separate_need(engine):
+    answer = engine.search("schulden bij de huisbaas en het ziekenhuis", 9810)
+    assert answer.themes[0] == "schulden"
+    assert all("schulden" in m.themes for m in answer.matches)
+
+
+def test_need_named_by_a_service_keyword_counts_softly(engine):
+    answer = engine.search("mama kan de huurwaarborg niet betalen", 9810)
+    social = [m for m in answer.matches if m.id == "ocmw-oosterveld-sociale-dienst"]
+    assert social and "huisvesting" in social[0].themes  # its keyword, not its themes
+    assert "huisvesting" not in social[0].service.themes
+
+
+@pytest.mark.parametrize("question, theme, expected", [
+    ("mama kan huur nie btalen", "huisvesting", "ocmw-lindegem-woonbegeleiding"),     # sms and typo
+    ("le papa frappe la maman", "geweld", "caw-lindeland-intrafamiliaal-geweld"),    # French into an expression
+])
+def test_unknown_spellings_meet_expressions(engine, question, theme, expected):
+    answer = engine.search(question, 9801)
+    assert answer.themes[0] == theme
+    assert ids(answer)[0] == expected
+
+
+def test_common_words_of_a_phrase_must_stand_together(engine):
+    far = engine.search("een betaalbaar huis vinden lukt echt niet", 9801)
+    assert "geweld" not in far.themes  # "niet ... huis" is not "wil niet naar huis"
+    near = engine.search("hij wil niet naar huis", 9801)
+    assert near.themes[0] == "geweld"
+
+
+@pytest.mark.parametrize("question", [
+    "de kopieermachine is kapot", "de juf is ziek", "wat eten we vandaag", "mijn laptop doet raar",
+    "de speelplaats moet heraangelegd worden", "wie heeft de sleutel van de turnzaal", "morgen is er geen school",
+])
+def test_school_matters_get_no_answer_and_no_question_back(engine, question):
+    answer = engine.search(question, 9801)
+    assert not answer.found and not answer.ambiguous
+
+
+def test_a_real_hint_still_asks_back(engine):
+    assert engine.search("de mama is ziek", 9801).ambiguous
+    assert not engine.search("wanneer is het oudercontact", 9810).found
+
+
+def test_prepare_builds_every_region_once_and_changes_no_answer(engine):
+    fresh = SearchEngine(engine.kb)
+    assert fresh.prepare([9801]) == 2  # the region of 9801 and the Flemish layer
+    assert fresh.prepare() == 0        # nothing left to build in the benchmark knowledge base
+    for question, pc in [("schulden", 9801), ("papa slaat mama", 9810), ("caw", 9820)]:
+        assert ids(fresh.search(question, pc)) == ids(engine.search(question, pc))
+
+
+def test_settle_freezes_what_is_loaded():
+    import gc
+    from kennisbank.search import settle
+    try:
+        settle()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
