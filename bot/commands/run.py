@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+from kennisbank.search import settle
 from kennisbank.store import DEFAULT_DB
 
 from .common import add_kb_option, load_kb_or_exit
@@ -46,11 +47,15 @@ def main(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from ..app import build_application, setup_logging  # telegram is only needed from here on
+    from ..state import STATE_KEY
 
     setup_logging(token, logging.DEBUG if args.verbose else logging.INFO)
     kb = load_kb_or_exit(args.kb)
     application = build_application(
         token, kb, args.db, base_url=os.environ.get("TELEGRAM_BASE_URL") or None, kb_dir=args.kb)
+    # Every region's search index now, then freeze what is loaded: no question pays for either.
+    application.bot_data[STATE_KEY].knowledge.engine.prepare()
+    settle()
     log = logging.getLogger("welzijnsbot")
     try:
         serve(application, args, log, Update.ALL_TYPES)

@@ -6,7 +6,7 @@ import json
 import sys
 
 from kennisbank.fields import phone_national
-from kennisbank.search import Answer, SearchEngine
+from kennisbank.search import Answer, SearchEngine, settle
 from kennisbank.themes import theme_label
 
 from .common import add_kb_option, load_kb_or_exit
@@ -64,6 +64,8 @@ def main(args: argparse.Namespace) -> int:
     kb = load_kb_or_exit(args.kb)
     engine = SearchEngine(kb)
     if args.batch:
+        engine.prepare()  # a long batch: build the index and freeze the heap once, before the first question
+        settle()
         for number, line in enumerate(sys.stdin, 1):
             if not line.strip():
                 continue
