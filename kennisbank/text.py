@@ -244,9 +244,10 @@ class Vocabulary:
             return self._split_cache[word]
         parts: tuple[str, ...] = ()
         if len(word) >= 7:
-            for i in range(3, len(word) - 3):  # longest head first: "huur|achterstand", not "huurachters|tand"
+            for i in range(3, len(word) - 2):  # longest head first: "huur|achterstand", not "huurachters|tand"
                 left, right = word[:i], word[i:]
-                if len(right) < 4 or not self._part(right):
+                # a short head only after a long modifier: "winter|jas", "kinder|bed", not "huurachters|tand"
+                if len(right) < (3 if i >= 5 else 4) or not self._part(right):
                     continue
                 for link in _LINKS:
                     base = left[: len(left) - len(link)] if link and left.endswith(link) else (left if not link else None)
