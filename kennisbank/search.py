@@ -64,6 +64,7 @@ CANDIDATE_RELATIVE = 0.35  # ... when it is at least this share of the strongest
 WINDOW = 3            # words allowed between the words of one phrase
 # Where a question word is found in a service, and how much that says.
 FIELD_WEIGHT = {"keywords": 3.0, "name": 2.5, "summary": 1.5, "organisation": 1.0, "description": 0.7}
+KEYWORD_WORD = 0.8    # one word of a several-word keyword ("weg" of "weg van partner")
 PART_FACTOR = 0.5     # a compound part ("schuld" in "schuldbemiddeling") is weaker evidence
 NEED_WORD_FACTOR = 0.5  # text weight of words that already made a recognised need
 SYNONYM_FACTOR = 0.6  # a word added by synonyms.yaml is weaker evidence than a typed one
@@ -183,7 +184,7 @@ class SearchEngine:
 
     def _build_index(self) -> None:
         # (field, text) -> {term: weight}: shared texts (an organisation's boilerplate) are analysed once.
-        cache: dict[tuple[str, str], dict[str, float]] = {}
+        cache: dict[tuple, dict[str, float]] = {}
 
         def field_weights(field: str, text: str) -> dict[str, float]:
             got = cache.get((field, text))
@@ -197,12 +198,26 @@ class SearchEngine:
                 cache[(field, text)] = got
             return got
 
+        def keyword_weights(keywords: tuple[str, ...]) -> dict[str, float]:
+            """A keyword is a phrase: one word of "weg van partner" alone is weaker than "weg" as a keyword."""
+            got = cache.get(("keywords", keywords))
+            if got is None:
+                got = {}
+                for keyword in keywords:
+                    size = sum(1 for w in words(keyword) if w not in STOPWORDS)
+                    scale = 1.0 if size <= 1 else KEYWORD_WORD
+                    for key, w in field_weights("keywords", keyword).items():
+                        if w * scale > got.get(key, 0.0):
+                            got[key] = w * scale
+                cache[("keywords", keywords)] = got
+            return got
+
         df: Counter[str] = Counter()
         self._fields: list[tuple[dict[str, float], ...]] = []
         self._implied: list[dict[str, float]] = []
         self._keyword_cache: dict[str, set[str]] = {}
         for idx, s in enumerate(self._services):
-            fields = (field_weights("keywords", " ".join(s.keywords)), field_weights("name", s.name),
+            fields = (keyword_weights(s.keywords), field_weights("name", s.name),
                       field_weights("summary", s.summary), field_weights("organisation", s.organisation),
                       field_weights("description", s.description or ""))
             self._fields.append(fields)
