@@ -8,7 +8,7 @@
 Every method sees only the active services that serve the question's postcode (plus the Flemish
 layer), so wrong-area is 0 by construction for the baselines; for ours it is checked.
 
-  .venv/bin/python benchmarks/search_quality.py                       # dev set + our held-out set
+  .venv/bin/python benchmarks/search_quality.py                       # dev set + our two held-out sets
   .venv/bin/python benchmarks/search_quality.py --questions F [F ...]
 Bar (issue 2): our hit@3 at least 0.15 above the best baseline.
 """
@@ -99,7 +99,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kb", type=Path, default=SHARED / "kb")
     ap.add_argument("--questions", type=Path, nargs="+",
-                    default=[SHARED / "questions-dev.yaml", ROOT / "benchmarks" / "heldout.yaml"])
+                    default=[SHARED / "questions-dev.yaml", ROOT / "benchmarks" / "heldout.yaml",
+                             ROOT / "benchmarks" / "heldout2.yaml"])
     a = ap.parse_args()
     kb = load_knowledge_base(a.kb)
     services = kb.active_services()
