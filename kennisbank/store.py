@@ -119,6 +119,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         CREATE INDEX reminder_service ON reminder(service_id, sent_on);
     """),
+    # 6: where an editor is in the /beheer conversation (bot/admin_session.py), so it survives a
+    #    restart. Organisation data only (which service and field, a pending new value); never
+    #    a question's text.
+    (6, """
+        CREATE TABLE admin_session (
+            user_id     INTEGER PRIMARY KEY,
+            state       TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+    """),
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")
