@@ -26,13 +26,13 @@ from kennisbank.store import Store
 
 from . import render
 from . import jobs
-from .handlers import ask, card, coordinator_signals, feedback, send, share, start
+from .handlers import admin, ask, card, coordinator_signals, feedback, send, share, start
 from .state import STATE_KEY, BotState, Knowledge
 
 log = logging.getLogger(__name__)
 
 # Order matters only for plain text: ask is the fallback and stays last.
-FEATURES = (start, card, share, feedback, coordinator_signals, jobs, ask)
+FEATURES = (start, card, share, feedback, coordinator_signals, jobs, admin, ask)
 COMMANDS = start.COMMANDS
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -194,6 +194,10 @@ async def _post_init(application: Application) -> None:
     state: BotState = application.bot_data[STATE_KEY]
     if state.store.db is None:
         await state.store.open()
+    for feature in FEATURES:   # a feature may need the open store at start (admin: stored revisions)
+        hook = getattr(feature, "post_init", None)
+        if hook is not None:
+            await hook(application)
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
 

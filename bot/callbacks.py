@@ -10,6 +10,10 @@ Callback data never holds a question's words; only ids, theme ids and short keys
 Reserved prefixes for later features (add the format here when you use one):
   s  share a card (issue 4) · f  feedback (issue 6) · b  admin /beheer (issue 5)
   (f: the formats are listed in bot/handlers/feedback.py, next to their parser)
+  b<action>[<arg>]      admin /beheer (bot/handlers/admin.py): bm menu, bO<page> organisations,
+                        bo<index> an organisation, bP<page> its services, b+ new service, bN new
+                        organisation, bc<i> tick option i, bd done, by confirm, bn cancel, bk skip
+  b<s|f|v><hash16>[:<i>] a service by short_hash of its id: bs view, bf…:<i> field i, bv still right
 
 Each handler registers with the PATTERN_* regex of its prefix.
 """
@@ -24,6 +28,7 @@ MAX_BYTES = 64
 PATTERN_CARD = r"^k[:#]"
 PATTERN_MORE = r"^m:"
 PATTERN_THEME = r"^t:"
+PATTERN_ADMIN = r"^b"
 
 
 def _checked(data: str) -> str:
@@ -45,6 +50,14 @@ def more(key: str, page: int) -> str:
 
 def theme(theme_id: str, page: int = 0) -> str:
     return _checked(f"t:{theme_id}:{page}")
+
+
+def admin(action: str) -> str:
+    return _checked(f"b{action}")
+
+
+def admin_service(kind: str, service_id: str, arg: str = "") -> str:
+    return _checked(f"b{kind}{short_hash(service_id)}" + (f":{arg}" if arg else ""))
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,8 @@ async def test_a_report_reaches_the_editors_and_the_coordinator_at_once(bot, cha
     [card, *_] = await user.tap(f"k:{SERVICE}")                    # the school sees the new date at once
     assert f"Laatst bevestigd: {nice_date(date.today())}" in card.text
     [change] = [b["callback_data"] for b in notice.buttons if b["text"] == "✏️ Aanpassen"]
-    [hint] = await editor.tap(change)
-    assert "/beheer" in hint.text
+    [opened] = await editor.tap(change)        # the admin module opens the entry in /beheer at once
+    assert "Kies wat je wil aanpassen" in opened.text and "Telefoon" in [b["text"] for b in opened.buttons]
 
     # someone else may not confirm another organisation's entry
     stranger = chat(777)

@@ -1,0 +1,323 @@
+"""/beheer and /herlaad through the real bot (long polling) against the Bot API stand-in."""
+from __future__ import annotations
+
+import html
+import shutil
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from bot import callbacks
+from bot.handlers.admin import edit_service_data
+from kennisbank import editors
+from kennisbank import revisions as rv
+from kennisbank.loader import load_knowledge_base
+from kennisbank.themes import theme_label
+
+CAW = "caw-lindeland-onthaal"
+OTHER = "bjb-lindeland-pro-deo"       # another organisation's service
+
+
+@pytest.fixture(autouse=True)
+def _no_configured_coordinators(monkeypatch):
+    monkeypatch.delenv(editors.ENV_COORDINATORS, raising=False)
+
+
+def press(call, label: str) -> str:
+    """The callback data of the button whose label is (or starts with) `label`."""
+    for button in call.buttons:
+        if button["text"] == label or button["text"].startswith(label):
+            return button["callback_data"]
+    raise AssertionError(f"no button {label!r} in {[b['text'] for b in call.buttons]}")
+
+
+def labels(call) -> list[str]:
+    return [b["text"] for b in call.buttons]
+
+
+async def bind(user, store, organisation: str = "CAW Lindeland"):
+    invite = await editors.create_invite(store, organisation)
+    [ask] = await user.send("/beheer")
+    assert "code" in ask.text
+    replies = await user.send(invite.code)
+    assert "Gelukt" in replies[0].text, replies[0].text
+    return replies[-1]
+
+
+async def open_field(user, menu, service_name: str, field_label: str):
+    [view] = await user.tap(press(menu, service_name))
+    [asked] = await user.tap(press(view, field_label))
+    return view, asked
+
+
+async def test_bind_then_change_a_phone_number_a_bad_one_refused_first(bot, chat, bench_kb):
+    user = chat(2001)
+    menu = await bind(user, bot.state.store)
+    caw_services = sorted(s.name for s in bench_kb.services.values() if s.organisation == "CAW Lindeland")
+    assert [label for label in labels(menu) if not label.startswith("➕")] == [
+        callbacks_label for callbacks_label in sorted(caw_services, key=str.casefold)]
+    name = bench_kb.services[CAW].name
+    view, asked = await open_field(user, menu, name, "Telefoon")
+    assert {"Contactpersoon", "Telefoon", "E-mail", "Openingsuren", "Samenvatting", "Omschrijving",
+            "Trefwoorden", "Thema's", "Talen", "Adres", "Meebrengen", "Gebied", "Status",
+            "✅ Alles klopt nog"} <= set(labels(view))
+    assert "09 999 20 10" in asked.text            # the current number, shown nationally
+
+    [refused] = await user.send("bel de balie")
+    assert "geen geldig telefoonnummer" in refused.text and "09 999 10 10" in refused.text
+    assert "Bevestigen" not in labels(refused)
+
+    [preview] = await user.send("09 999 77 88")
+    assert "09 999 20 10" in preview.text and "09 999 77 88" in preview.text
+    saved = await user.tap(press(preview, "Bevestigen"))
+    assert "bewaard" in saved[0].text and "09 999 77 88" in saved[0].text
+
+    [revision] = await rv.load_revisions(bot.state.store)
+    assert (revision.user_id, revision.service_id, revision.field, revision.old, revision.new) == (
+        2001, CAW, "contact.phone", "+3299992010", "+3299997788")
+    # The search answers with it at once: the card of the service shows the new number.
+    assert bot.state.knowledge.kb.services[CAW].contact.phone == "+3299997788"
+    card = await chat(2002).tap(callbacks.card(CAW))
+    assert "09 999 77 88" in card[0].text
+
+
+async def test_another_organisations_service_is_refused_and_nothing_changes(bot, chat, bench_kb):
+    user = chat(2101)
+    menu = await bind(user, bot.state.store)
+    assert bench_kb.services[OTHER].name not in labels(menu)
+    for data in (edit_service_data(OTHER), callbacks.admin_service("f", OTHER, "1"),
+                 callbacks.admin_service("v", OTHER)):
+        [refused] = await user.tap(data)
+        assert "hoort niet bij jouw organisatie" in refused.text
+    assert await rv.load_revisions(bot.state.store) == []
+    # Someone without any role gets nothing at all.
+    [nobody] = await chat(2102).tap(edit_service_data(CAW))
+    assert "🔒" in nobody.text
+
+
+async def test_wrong_used_and_expired_codes_and_the_rate_limit(bot, chat):
+    store = bot.state.store
+    used = await editors.create_invite(store, "CAW Lindeland")
+    await editors.redeem(store, 2201, used.code)
+    expired = await editors.create_invite(store, "CAW Lindeland", timedelta(hours=1),
+                                          now=datetime.now(timezone.utc) - timedelta(hours=2))
+    good = await editors.create_invite(store, "CAW Lindeland")
+    user = chat(2202)
+    await user.send("/beheer")
+    assert "al gebruikt" in (await user.send(used.code))[0].text
+    assert "verlopen" in (await user.send(expired.code))[0].text
+    for _ in range(editors.MAX_FAILED_PER_HOUR - 2):
+        assert "ken ik niet" in (await user.send("ABCD-EFGH-JKMN-PQRS-TVWX"))[0].text
+    [limited] = await user.send(good.code)
+    assert "te vaak" in limited.text
+    assert (await editors.roles_of(store, 2202, {})).organisations == ()
+    # The code was not used up by the refused try: another user can still bind with it.
+    [_ask] = await chat(2203).send("/beheer")
+    assert "Gelukt" in (await chat(2203).send(good.code))[0].text
+
+
+async def test_two_editors_on_the_same_field_the_second_is_asked_again(bot, chat, bench_kb):
+    anna, bert = chat(2301), chat(2302)
+    menu_a = await bind(anna, bot.state.store)
+    menu_b = await bind(bert, bot.state.store)
+    name = bench_kb.services[CAW].name
+    await open_field(anna, menu_a, name, "Openingsuren")
+    await open_field(bert, menu_b, name, "Openingsuren")
+    [preview_a] = await anna.send("ma-vr 9u-12u")
+    [preview_b] = await bert.send("di-do 13u-16u")
+    await anna.tap(press(preview_a, "Bevestigen"))
+    [again] = await bert.tap(press(preview_b, "Bevestigen"))
+    assert "intussen" in again.text and "ma-vr 9u-12u" in again.text and "di-do 13u-16u" in again.text
+    assert len(await rv.load_revisions(bot.state.store)) == 1      # nothing written for bert yet
+    await bert.tap(press(again, "Bevestigen"))
+    revisions = await rv.load_revisions(bot.state.store)
+    assert [(r.user_id, r.old, r.new) for r in revisions] == [
+        (2301, bench_kb.services[CAW].hours, "ma-vr 9u-12u"), (2302, "ma-vr 9u-12u", "di-do 13u-16u")]
+    assert bot.state.knowledge.kb.services[CAW].hours == "di-do 13u-16u"
+
+
+async def test_the_conversation_survives_a_restart(start_bot, chat, db_path, bench_kb):
+    first = await start_bot()
+    user = chat(2401)
+    menu = await bind(user, first.state.store)
+    await open_field(user, menu, bench_kb.services[CAW].name, "E-mail")
+    await first.stop()
+
+    second = await start_bot()      # same database file, a new process state
+    [preview] = await user.send("nieuw@caw-lindeland.example")
+    assert "nieuw@caw-lindeland.example" in preview.text
+    await user.tap(press(preview, "Bevestigen"))
+    assert second.state.knowledge.kb.services[CAW].contact.email == "nieuw@caw-lindeland.example"
+
+    third = await start_bot()       # and after another restart the change is still answered
+    assert third.state.knowledge.kb.services[CAW].contact.email == "nieuw@caw-lindeland.example"
+
+
+async def test_buttons_for_themes_and_status_still_right_and_a_text_question_is_not_captured(bot, chat, bench_kb):
+    user = chat(2501)
+    menu = await bind(user, bot.state.store)
+    name = bench_kb.services[CAW].name
+    view, themes = await open_field(user, menu, name, "Thema's")
+    assert "✓ " + theme_label("huisvesting") in labels(themes)      # ticked: what it has now
+    [ticked] = await user.tap(press(themes, theme_label("voeding")))
+    assert "✓ " + theme_label("voeding") in labels(ticked)
+    [preview] = await user.tap(press(ticked, "Klaar"))
+    assert html.escape(theme_label("voeding")) in preview.text
+    await user.tap(press(preview, "Bevestigen"))
+    assert "voeding" in bot.state.knowledge.kb.services[CAW].themes
+
+    # Status inactive hides the service from searches; it can be switched back on.
+    [view] = await user.tap(edit_service_data(CAW))
+    [status] = await user.tap(press(view, "Status"))
+    [preview] = await user.tap(press(status, "Niet actief"))
+    await user.tap(press(preview, "Bevestigen"))
+    assert bot.state.knowledge.service(CAW) is None
+    [view] = await user.tap(edit_service_data(CAW))
+    [status] = await user.tap(press(view, "Status"))
+    [preview] = await user.tap(press(status, "Actief"))
+    await user.tap(press(preview, "Bevestigen"))
+    assert bot.state.knowledge.service(CAW) is not None
+
+    # "Alles klopt nog" renews last_verified and is not an edit.
+    [view] = await user.tap(edit_service_data(CAW))
+    [thanks] = await user.tap(press(view, "✅ Alles klopt nog"))
+    assert "Bedankt" in thanks.text
+    revisions = await rv.load_revisions(bot.state.store)
+    assert revisions[-1].field == "last_verified"
+    assert bot.state.knowledge.kb.services[CAW].last_verified == date.today()
+    assert rv.last_edited(revisions, CAW) == revisions[-2].at     # the status change, not the confirmation
+
+    # Outside a text step, typed text is a question for the search, not a value.
+    await user.send("/postcode 9801")
+    [answer] = await user.send("papa krijgt brieven van een deurwaarder")
+    assert "bewaard" not in answer.text and "Dat lukt niet" not in answer.text
+    assert len(await rv.load_revisions(bot.state.store)) == len(revisions)
+
+
+async def test_a_command_ends_a_waiting_text_step(bot, chat, bench_kb):
+    user = chat(2601)
+    menu = await bind(user, bot.state.store)
+    await open_field(user, menu, bench_kb.services[CAW].name, "Samenvatting")
+    await user.send("/postcode 9801")
+    [answer] = await user.send("papa krijgt brieven van een deurwaarder")
+    assert "Was:" not in answer.text                  # not taken as the new summary
+    assert await rv.load_revisions(bot.state.store) == []
+
+
+async def test_new_service_step_by_step(bot, chat):
+    user = chat(2701)
+    menu = await bind(user, bot.state.store)
+    [step] = await user.tap(press(menu, "➕ Nieuw aanbod"))
+    assert "Hoe heet het aanbod" in step.text
+    await user.send("Soepbar")
+    [summary_refused] = await user.send("x" * 230)
+    assert "maximaal 200" in summary_refused.text
+    [themes] = await user.send("Elke woensdag gratis soep en een babbel.")
+    [ticked] = await user.tap(press(themes, theme_label("voeding")))
+    [area] = await user.tap(press(ticked, "Klaar"))
+    [area_ticked] = await user.tap(press(area, "Lindegem"))
+    [contact] = await user.tap(press(area_ticked, "Klaar"))
+    assert "contactpersoon" in contact.text
+    [phone] = await user.send("Dirk Voorbeeld")
+    [email] = await user.send("09 999 03 03")
+    [preview] = await user.tap(press(email, "Overslaan"))
+    assert "Soepbar" in preview.text and "09 999 03 03" in preview.text
+    [created] = await user.tap(press(preview, "Bevestigen"))
+    assert "Soepbar" in created.text
+    kb = bot.state.knowledge.kb
+    [soup] = [s for s in kb.services.values() if s.name == "Soepbar"]
+    assert soup.organisation == "CAW Lindeland" and soup.contact.phone == "+3299990303"
+    found = bot.state.knowledge.engine.by_theme("voeding", 9801, limit=30)
+    assert soup.id in [m.service.id for m in found.matches]
+
+
+@pytest.fixture
+def kb_copy(tmp_path, bench_kb_dir):
+    target = tmp_path / "kb"
+    shutil.copytree(bench_kb_dir, target)
+    return target
+
+
+async def test_herlaad_merges_reports_conflicts_and_refuses_a_broken_file(start_bot, chat, kb_copy, bench_kb):
+    bot = await start_bot(kb=load_knowledge_base(kb_copy), kb_dir=kb_copy)
+    store = bot.state.store
+    await editors.add_coordinator(store, 2801, "lindeland")
+    editor = chat(2802)
+    menu = await bind(editor, store)
+    await open_field(editor, menu, bench_kb.services[CAW].name, "Openingsuren")
+    [preview] = await editor.send("ma-vr 9u-12u")
+    await editor.tap(press(preview, "Bevestigen"))
+
+    [refused] = await chat(2803).send("/herlaad")
+    assert "🔒" in refused.text
+
+    region = kb_copy / "lindeland.yaml"
+    text = region.read_text(encoding="utf-8")
+    old_hours = bench_kb.services[CAW].hours
+    old_summary = bench_kb.services[CAW].summary
+    region.write_text(text.replace(old_hours, "alle dagen 8u-20u").replace(old_summary, "Nieuwe samenvatting."),
+                      encoding="utf-8")
+    [report] = await chat(2801).send("/herlaad")
+    assert "Kennisbank geladen" in report.text and "Openingsuren" in report.text and "revert" in report.text
+    service = bot.state.knowledge.kb.services[CAW]
+    assert service.hours == "ma-vr 9u-12u" and service.summary == "Nieuwe samenvatting."
+
+    region.write_text(text.replace("themes: [", "themes: [onbestaand-thema, ", 1), encoding="utf-8")
+    [refused_file] = await chat(2801).send("/herlaad")
+    assert "NIET geladen" in refused_file.text and html.escape("onbestaand-thema") in refused_file.text
+    assert bot.state.knowledge.kb.services[CAW].summary == "Nieuwe samenvatting."   # last good one stays
+    assert bot.state.knowledge.kb.services[CAW].hours == "ma-vr 9u-12u"
+
+
+async def test_reminder_edit_button_opens_the_service(bot, chat, bench_kb):
+    user = chat(2901)
+    await bind(user, bot.state.store)
+    [view] = await user.tap(edit_service_data(CAW))
+    assert html.escape(bench_kb.services[CAW].name) in view.text and "Telefoon" in labels(view)
+
+
+async def test_a_coordinator_changes_any_service_of_the_region_and_adds_an_organisation(
+        bot, chat, bench_kb, monkeypatch):
+    monkeypatch.setenv(editors.ENV_COORDINATORS, "3001:lindeland")
+    user = chat(3001)
+    [orgs] = await user.send("/beheer")
+    assert "Kies een organisatie" in orgs.text and "➕ Nieuwe organisatie" in labels(orgs)
+    [helpline_refused] = await user.tap(edit_service_data(
+        next(s.id for s in bench_kb.services.values() if s.region_id == "vlaanderen")))
+    assert "hoort niet bij jouw organisatie of regio" in helpline_refused.text
+    [view] = await user.tap(edit_service_data(OTHER))      # another organisation, same region
+    [asked] = await user.tap(press(view, "Contactpersoon"))
+    [preview] = await user.send("Eva Voorbeeld")
+    await user.tap(press(preview, "Bevestigen"))
+    assert bot.state.knowledge.kb.services[OTHER].contact.name == "Eva Voorbeeld"
+
+    [same_org] = await user.send("/beheer")                 # back where the coordinator was
+    assert "Bureau voor Juridische Bijstand" in same_org.text
+    [orgs] = await user.tap(press(same_org, "⬅️ Andere organisatie"))
+    [ask_org] = await user.tap(press(orgs, "➕ Nieuwe organisatie"))
+    assert "organisatie" in ask_org.text
+    await user.send("Buurthuis De Linde")
+    await user.send("Huiswerkklas")
+    [themes] = await user.send("Elke dinsdag hulp bij huiswerk voor lagere-schoolkinderen.")
+    [ticked] = await user.tap(press(themes, theme_label("huiswerk")))
+    [area] = await user.tap(press(ticked, "Klaar"))
+    [contact] = await user.tap(press(area, "Heel de regio"))
+    [contact] = await user.tap(press(contact, "Klaar"))
+    await user.send("Fien Voorbeeld")
+    [email] = await user.tap(press(await _last(user), "Overslaan"))
+    [preview] = await user.send("huiswerk@buurthuis-delinde.example")
+    [created] = await user.tap(press(preview, "Bevestigen"))
+    assert "Huiswerkklas" in created.text
+    [new] = [s for s in bot.state.knowledge.kb.services.values() if s.organisation == "Buurthuis De Linde"]
+    assert new.region_id == "lindeland" and new.postcodes == bench_kb.regions["lindeland"].postcodes
+    assert new.contact.phone is None and new.contact.email == "huiswerk@buurthuis-delinde.example"
+
+
+async def _last(user):
+    """The bot's last message in this chat, as a call-like object with buttons."""
+    message = user.standin.last_bot_message(user.chat_id) or {}
+
+    class _Last:
+        buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+        text = message.get("text", "")
+    return _Last()
