@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import html
+import os
+import signal
 import shutil
 from datetime import date, datetime, timedelta, timezone
 
@@ -321,3 +323,17 @@ async def _last(user):
         buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
         text = message.get("text", "")
     return _Last()
+
+
+async def test_sighup_reloads_the_files_and_tells_the_coordinators(start_bot, standin, kb_copy, bench_kb,
+                                                                    monkeypatch):
+    monkeypatch.setenv(editors.ENV_COORDINATORS, "3101")
+    bot = await start_bot(kb=load_knowledge_base(kb_copy), kb_dir=kb_copy)
+    region = kb_copy / "lindeland.yaml"
+    region.write_text(region.read_text(encoding="utf-8").replace(bench_kb.services[CAW].summary,
+                                                                 "Samenvatting na SIGHUP."), encoding="utf-8")
+    since = len(standin.calls)
+    os.kill(os.getpid(), signal.SIGHUP)
+    told = await standin.wait_for("sendMessage", chat_id=3101, since=since)
+    assert "Kennisbank geladen" in told.text
+    assert bot.state.knowledge.kb.services[CAW].summary == "Samenvatting na SIGHUP."
