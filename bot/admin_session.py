@@ -28,6 +28,7 @@ class Session:
     new: Any = None               # the pending new value
     selected: list = dataclass_field(default_factory=list)   # buttons ticked in a choose step
     draft: dict = dataclass_field(default_factory=dict)       # a new service, step by step
+    choices: list = dataclass_field(default_factory=list)     # the options of a step that depend on the user
     at: str = ""                  # last activity, ISO UTC
 
     def touch(self, now: datetime | None = None) -> "Session":

@@ -419,9 +419,14 @@ def _region_of(state: BotState, session: Session) -> Region | None:
 
 
 def _options(state: BotState, session: Session) -> list[tuple[str, str]]:
+    kb = state.knowledge.kb
     if session.step == "new" and session.field == "region":
-        return [(rid, region.name) for rid, region in sorted(state.knowledge.kb.regions.items())]
-    return admin_view.options(session.field, _region_of(state, session))
+        return [(rid, kb.regions[rid].name) for rid in session.choices if rid in kb.regions]
+    opts = admin_view.options(session.field, _region_of(state, session))
+    known = {value for value, _ in opts}
+    # A value the entry already has but no button offers (a rarer language) stays visible, so it can be removed.
+    return opts + [(v, admin_view.language_name(v) if session.field == "languages" else v)
+                   for v in session.selected if v not in known]
 
 
 def _choose_reply(state: BotState, session: Session, service: Service | None = None) -> Reply:
@@ -575,6 +580,8 @@ async def _next_new(update: Update, context: ContextTypes.DEFAULT_TYPE, r: edito
         return
     key = todo[0]
     session.field, session.selected = key, []
+    if key == "region":   # only regions this coordinator may add to
+        session.choices = [rid for rid in sorted(state.knowledge.kb.regions) if r.coordinates(rid)]
     if key in ("region", "themes", "area"):
         await put_session(state, update.effective_user.id, session)
         await _send(context, update, _choose_reply(state, session))
