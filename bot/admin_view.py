@@ -83,6 +83,7 @@ def organisations(orgs: Sequence[str], page: int, can_add: bool, prefix: str = "
         rows.append(tuple(nav))
     if can_add:
         rows.append((Button("➕ Nieuwe organisatie", callbacks.admin("N")),))
+        rows.append((Button("📜 Laatste wijzigingen", callbacks.admin("a")),))
     text = (prefix + "\n" if prefix else "") + f"Kies een organisatie ({len(orgs)}):"
     return Reply(text, tuple(rows))
 
@@ -226,6 +227,27 @@ def cancelled() -> str:
 
 def problem(message: str) -> Reply:
     return Reply(f"⚠️ {esc(message)}", ((BACK,),))
+
+
+# ── the audit, for coordinators ─────────────────────────────────────────────────────────────
+
+def audit(revisions: Sequence[rv.Revision], switched_off: set[int], total: int) -> Reply:
+    """The latest changes in the coordinator's regions, newest first; reverting is on the command line."""
+    def build(cap: int) -> str:
+        lines = ["📜 <b>Laatste wijzigingen via de bot</b>"]
+        if not revisions:
+            lines.append("Nog geen wijzigingen.")
+        for r in revisions:
+            who = "opdrachtregel" if r.user_id is None else f"gebruiker {r.user_id}"
+            what = rv.describe_change(r)
+            mark = " (teruggedraaid)" if r.id in switched_off else ""
+            lines.append(f"#{r.id} {esc(r.at[:10])} · {esc(who)} · {esc(clip(r.service_id, 40))}\n"
+                         f"    {esc(clip(what, cap))}{mark}")
+        if total > len(revisions):
+            lines.append(f"… en {total - len(revisions)} oudere. Alles: <code>welzijnsbot audit</code>")
+        lines.append("Terugdraaien: <code>welzijnsbot revert NUMMER</code>")
+        return "\n".join(lines)
+    return Reply(fit(build, start=120), ((BACK,),))
 
 
 # ── a new service, step by step ────────────────────────────────────────────────────────────

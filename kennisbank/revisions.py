@@ -383,6 +383,18 @@ def current_value(service: Service | None, key: str) -> Json:
     return FIELDS[key].get(service)
 
 
+def describe_change(revision: Revision) -> str:
+    """What a revision did, in words (audit in the bot and on the command line)."""
+    if revision.field == NEW_SERVICE:
+        if revision.reverts is not None:
+            return "nieuw aanbod weggehaald" if revision.new is None else "nieuw aanbod teruggezet"
+        return f"nieuw aanbod '{(revision.new or {}).get('name', '')}'"
+    spec = FIELDS.get(revision.field)
+    if spec is None:
+        return f"{revision.field}: {revision.old} → {revision.new}"
+    return f"{spec.label}: {spec.show(revision.old)} → {spec.show(revision.new)}"
+
+
 def last_edited(revisions: Iterable[Revision], service_id: str) -> str | None:
     """When the service's content last changed through the bot; a confirmation is not an edit."""
     days = [r.at for r in revisions if r.service_id == service_id and r.field != "last_verified"]

@@ -337,3 +337,22 @@ async def test_sighup_reloads_the_files_and_tells_the_coordinators(start_bot, st
     told = await standin.wait_for("sendMessage", chat_id=3101, since=since)
     assert "Kennisbank geladen" in told.text
     assert bot.state.knowledge.kb.services[CAW].summary == "Samenvatting na SIGHUP."
+
+
+async def test_a_coordinator_sees_the_latest_changes_of_the_region_only(bot, chat, bench_kb, monkeypatch):
+    monkeypatch.setenv(editors.ENV_COORDINATORS, "3201:lindeland")
+    helpline = next(s for s in bench_kb.services.values() if s.region_id == "vlaanderen")
+    store = bot.state.store
+    await rv.record(store, bench_kb, user_id=11, service_id=CAW, field="hours", new="ma 9u-12u")
+    await rv.record(store, bench_kb, user_id=12, service_id=helpline.id, field="hours", new="24 op 7")
+    user = chat(3201)
+    [orgs] = await user.send("/beheer")
+    [audit] = await user.tap(press(orgs, "📜 Laatste wijzigingen"))
+    assert "gebruiker 11" in audit.text and "Openingsuren" in audit.text and "ma 9u-12u" in audit.text
+    assert "24 op 7" not in audit.text and helpline.id not in audit.text
+    # an editor has no audit button and the forged button does nothing
+    editor = chat(3202)
+    menu = await bind(editor, store)
+    assert "📜 Laatste wijzigingen" not in labels(menu)
+    [nothing] = await editor.tap(callbacks.admin("a"))
+    assert "gebruiker 11" not in nothing.text

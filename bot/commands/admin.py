@@ -56,14 +56,7 @@ def describe(revision: rv.Revision, reverted_by: dict[int, int]) -> str:
     """One audit line: #id, when, who, service, field: old → new."""
     when = revision.at[:16].replace("T", " ")
     head = f"#{revision.id}  {when} UTC  {who(revision.user_id)}  {revision.organisation} · {revision.service_id}"
-    if revision.field == rv.NEW_SERVICE:
-        what = ("nieuw aanbod weggehaald" if revision.reverts else
-                f"nieuw aanbod '{(revision.new or {}).get('name', '')}'")
-    else:
-        spec = rv.FIELDS.get(revision.field)
-        label = spec.label if spec else revision.field
-        show = spec.show if spec else str
-        what = f"{label}: {show(revision.old)} → {show(revision.new)}"
+    what = rv.describe_change(revision)
     if revision.reverts is not None:
         what += f"  (draait #{revision.reverts} terug)"
     if revision.id in reverted_by:

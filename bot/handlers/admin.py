@@ -352,6 +352,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await show_menu(update, context, session)
     elif kind == "n":
         await _cancel(update, context, session)
+    elif kind == "a" and r.is_coordinator:
+        await _audit(update, context, r)
     elif kind == "c" and rest.isdigit():
         await _tick(update, context, r, session, int(rest))
     elif kind == "d":
@@ -528,6 +530,14 @@ async def _cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, session: S
         await show_service(update, context, service_id, prefix=admin_view.cancelled())
     else:
         await show_menu(update, context, session.reset(), prefix=admin_view.cancelled())
+
+
+async def _audit(update: Update, context: ContextTypes.DEFAULT_TYPE, r: editors.Roles, limit: int = 15) -> None:
+    state = get_state(context)
+    everything = await rv.load_revisions(state.store)
+    mine = [rev for rev in everything if r.coordinates(rev.region_id)]
+    shown = list(reversed(mine[-limit:]))
+    await _send(context, update, admin_view.audit(shown, rv.switched_off(everything), len(mine)))
 
 
 # ── a new service, step by step ────────────────────────────────────────────────────────────
