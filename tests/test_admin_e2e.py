@@ -14,6 +14,7 @@ from bot.handlers.admin import edit_service_data
 from kennisbank import editors
 from kennisbank import revisions as rv
 from kennisbank.loader import load_knowledge_base
+from kennisbank.search import SearchEngine
 from kennisbank.themes import theme_label
 
 CAW = "caw-lindeland-onthaal"
@@ -356,3 +357,14 @@ async def test_a_coordinator_sees_the_latest_changes_of_the_region_only(bot, cha
     assert "📜 Laatste wijzigingen" not in labels(menu)
     [nothing] = await editor.tap(callbacks.admin("a"))
     assert "gebruiker 11" not in nothing.text
+
+
+async def test_a_question_typed_while_the_code_is_asked_still_reaches_the_search(bot, chat, bench_kb):
+    user = chat(3301)
+    await user.send("/postcode 9801")
+    await user.send("/beheer")
+    question = "papa krijgt brieven van een deurwaarder"
+    [answer] = await user.send(question)
+    top = SearchEngine(bench_kb).search(question, 9801).matches[0].service
+    assert html.escape(top.contact.name) in answer.text and "ken ik niet" not in answer.text
+    assert "ken ik niet" in (await user.send("ABCD EFGH JKMN PQRS TVWX"))[0].text   # code-shaped: a try

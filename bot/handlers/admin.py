@@ -160,7 +160,16 @@ class _AwaitingText(filters.MessageFilter):
     def filter(self, message: Message) -> bool:
         user = message.from_user
         session = self.rt.sessions.get(user.id) if user is not None else None
-        return session is not None and session.awaits_text()
+        if session is None or not session.awaits_text():
+            return False
+        # Waiting for a code, only something shaped like one is taken: a question typed instead
+        # still reaches the search (and is not counted as a wrong code).
+        return session.step != "code" or looks_like_code(message.text or "")
+
+
+def looks_like_code(text: str) -> bool:
+    compact = editors.normalise_code(text)
+    return 12 <= len(compact) <= 30 and compact.isalnum() and compact.isascii()
 
 
 async def preload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
