@@ -5,7 +5,8 @@
   "✅ Alles klopt nog" and "✏️ Aanpassen". Entries without an editor go on ONE list per region
   coordinator.
 * Every few minutes: a "klopt niet meer" report whose remark never came is sent anyway, and open
-  reports of entries that an editor changed since are closed as "aangepast".
+  reports of entries that an editor changed or confirmed since in /beheer are closed
+  ("aangepast" or "bevestigd").
 
 The work is in plain async functions taking `today`, so tests run them with a fixed clock
 through the real bot and the Bot API stand-in; the JobQueue only calls them.
@@ -104,17 +105,22 @@ async def send_reminders(bot, state: BotState, today: date) -> freshness.Reminde
     return plan
 
 
-async def _changed_since(conn, service_id: str, since: str) -> tuple[str, int | None] | None:
-    """The latest edit (not a confirmation) through the bot after `since`: (at, user id)."""
+async def _handled_since(conn, service_id: str, since: str) -> tuple[str, int | None] | None:
+    """What an editor did in /beheer after `since`: ("aangepast" | "bevestigd", user id), or None.
+
+    A change of any field counts as fixing the entry; "alles klopt nog" as confirming it.
+    """
     async with conn.execute(
-            "SELECT at, user_id FROM revision WHERE service_id = ? AND field != 'last_verified' "
-            "AND reverts IS NULL AND at > ? ORDER BY id DESC LIMIT 1", (service_id, since)) as cur:
+            "SELECT field, user_id FROM revision WHERE service_id = ? AND reverts IS NULL AND at > ? "
+            "ORDER BY field = 'last_verified', id DESC LIMIT 1", (service_id, since)) as cur:
         row = await cur.fetchone()
-    return (row[0], row[1]) if row else None
+    if row is None:
+        return None
+    return ("bevestigd" if row[0] == "last_verified" else "aangepast"), row[1]
 
 
 async def sweep_reports(bot, state: BotState, now: datetime | None = None) -> int:
-    """Send reports that waited too long for a remark; close reports whose entry was edited since."""
+    """Send reports that waited too long for a remark; close reports handled in /beheer since."""
     now = now or datetime.now(timezone.utc)
     conn = state.store.conn
     cutoff = reports.now_iso(now - timedelta(seconds=feedback.REMARK_WAIT))
@@ -123,9 +129,9 @@ async def sweep_reports(bot, state: BotState, now: datetime | None = None) -> in
         await feedback.notify_report(bot, state, report.id)
         sent += 1
     for report in await reports.fetch(conn, open_only=True):
-        edit = await _changed_since(conn, report.service_id, report.created_at)
-        if edit is not None:
-            await reports.resolve(conn, report.id, "aangepast", edit[1], now)
+        handled = await _handled_since(conn, report.service_id, report.created_at)
+        if handled is not None:
+            await reports.resolve(conn, report.id, handled[0], handled[1], now)
     return sent
 
 

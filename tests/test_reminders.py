@@ -112,6 +112,15 @@ async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_one
     await jobs.sweep_reports(running.application.bot, running.state)
     closed = await reports.get(conn, waiting.id)
     assert (closed.resolution, closed.resolved_by) == ("aangepast", EDITOR)
+    # "alles klopt nog" in /beheer closes a later report as confirmed
+    other = running.state.knowledge.kb.services["ocmw-lindegem-budgetbeheer"]
+    later = await reports.create(conn, other, "openingsuren", now=long_ago)
+    await conn.execute(
+        "INSERT INTO revision (at, user_id, service_id, organisation, region_id, field, old, new) "
+        "VALUES (?, ?, ?, ?, 'lindeland', 'last_verified', 'null', ?)",
+        (reports.now_iso(), EDITOR, other.id, other.organisation, f'"{TODAY.isoformat()}"'))
+    await jobs.sweep_reports(running.application.bot, running.state)
+    assert (await reports.get(conn, later.id)).resolution == "bevestigd"
 
 
 async def test_the_job_queue_runs_the_reminders(running, standin):

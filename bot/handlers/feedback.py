@@ -21,11 +21,10 @@ id>" or "#<hash16>" for ids too long (resolved by handlers.card.resolve):
   fx:0                                       cancel
   fo:<report>                                editor: everything in the reported entry is still right
   fv<ref>                                    editor: everything is still right (reminder)
-  fe<ref>                                    editor: change the entry (when the admin module has no button)
+  fe<ref>                                    editor: change the entry (old buttons; now /beheer's own)
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 import time
@@ -50,6 +49,7 @@ from .. import render
 from ..privacy import looks_personal
 from ..state import BotState, Knowledge, get_state, short_hash
 from . import NO_PREVIEW, markup, reply_chat_id, send
+from . import admin as admin_handlers
 from . import card as card_handlers  # module, not name: handlers.card imports this module too
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,6 @@ MAX_BYTES = 64
 REMARK_WAIT = 15 * 60          # seconds the bot waits for the optional remark
 PENDING_KEY = "report_pending"  # chat_data: {"id": report id, "until": monotonic deadline}
 RATED_KEY = "rated"             # chat_data: card feedback already given (memory only, no duplicates)
-BASELINE_KEY = "baseline"       # state.extra: the region files without revisions, when the admin module keeps it
 
 REASON_CODES = {"t": "telefoon", "c": "contactpersoon", "a": "adres", "u": "openingsuren",
                 "w": "bestaat-niet-meer", "x": "iets-anders"}
@@ -178,15 +177,8 @@ def thanks() -> str:
 # ── what editors and coordinators see ───────────────────────────────────────────────────────
 
 def admin_edit_data(service: Service) -> str:
-    """The admin module's "change this service" button when it offers one, else ours (fe)."""
-    try:
-        builder = importlib.import_module("bot.handlers.admin").edit_service_data
-    except (ImportError, AttributeError):
-        return service_ref(service.id, "fe")
-    try:
-        return _checked(builder(service.id))
-    except Exception:  # a missing or too long format must not stop the notification
-        return service_ref(service.id, "fe")
+    """The admin module's button that opens this service in /beheer."""
+    return admin_handlers.edit_service_data(service.id)
 
 
 def editor_buttons(service: Service, confirm_data: str) -> tuple[tuple[render.Button, ...], ...]:
@@ -326,11 +318,11 @@ async def confirm_still_right(state: BotState, user_id: int, service_id: str, to
     """Renew last_verified through the admin module's revision log; NotAllowed/KeyError otherwise."""
     today = today or date.today()
     roles = await editors.roles_of(state.store, user_id)
-    baseline = state.extra.get(BASELINE_KEY, state.knowledge.kb)
-    await rv.record(state.store, baseline, user_id=user_id, service_id=service_id,
-                    field="last_verified", new=today.isoformat(), may_edit=roles.may_edit)
+    await rv.record(state.store, admin_handlers.runtime(state).baseline, user_id=user_id,
+                    service_id=service_id, field="last_verified", new=today.isoformat(),
+                    may_edit=roles.may_edit)
     await reports.resolve_service(state.store.conn, service_id, "bevestigd", user_id)
-    state.swap_knowledge(rv.apply_revisions(baseline, await rv.load_revisions(state.store)))
+    await admin_handlers.refresh(state)   # baseline + revisions, swapped in at once
     return today
 
 
