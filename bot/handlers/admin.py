@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 RUNTIME_KEY = "admin"
 PRELOAD_GROUP = -50
-BASELINE_KEY = "baseline"      # also read by bot/handlers/feedback.py
+BASELINE_KEY = "baseline"
 CHOICE_FIELDS = ("themes", "languages", "area", "status")
 NEW_STEPS = ("organisation", "region", "name", "summary", "themes", "area", "contact.name",
              "contact.phone", "contact.email")
