@@ -148,8 +148,10 @@ class Chat:
         await self.bot.wait_processed(update["update_id"])
         return self.standin.calls_to(chat_id=self.chat_id, since=since)
 
-    async def send(self, text: str) -> list[Call]:
-        return await self._run(self.standin.message(self.chat_id, text))
+    async def send(self, text: str, reply_to: Call | None = None) -> list[Call]:
+        """reply_to: a call of the bot (e.g. a ForceReply prompt) that this text answers."""
+        message = reply_to.result if reply_to is not None else None
+        return await self._run(self.standin.message(self.chat_id, text, reply_to=message))
 
     async def tap(self, callback_data: str) -> list[Call]:
         return await self._run(self.standin.callback(self.chat_id, callback_data))

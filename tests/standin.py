@@ -139,13 +139,18 @@ class StandIn:
     def user(user_id: int, first_name: str = "Zorgco") -> dict:
         return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "nl"}
 
-    def message(self, chat_id: int, text: str, user_id: int | None = None) -> dict:
-        """A private-chat text message; a leading /command gets its bot_command entity."""
+    def message(self, chat_id: int, text: str, user_id: int | None = None,
+                reply_to: dict | None = None) -> dict:
+        """A private-chat text message; a leading /command gets its bot_command entity.
+
+        reply_to: a message the bot sent (e.g. a ForceReply prompt) that this one answers."""
         msg: dict[str, Any] = {
             "message_id": next(self._message_ids), "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private", "first_name": "Zorgco"},
             "from": self.user(user_id or chat_id), "text": text,
         }
+        if reply_to is not None:
+            msg["reply_to_message"] = reply_to
         if text.startswith("/"):
             msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self.inject({"message": msg})

@@ -91,10 +91,11 @@ async def test_a_report_reaches_the_editors_and_the_coordinator_at_once(bot, cha
     [wrong] = data_of(card, "f!")
     [reasons] = await user.tap(wrong)
     [phone] = [b["callback_data"] for b in reasons.buttons if "Telefoon" in b["text"]]
-    [prompt] = await user.tap(phone)
+    [prompt, ask] = await user.tap(phone)
     assert "Noem geen gezin" in prompt.text
+    assert ask.params["reply_markup"]["force_reply"] is True
     since = len(standin.calls)
-    [thanks] = await user.send("Het nummer werkt niet meer, je krijgt een bandje")
+    [thanks] = await user.send("Het nummer werkt niet meer, je krijgt een bandje", reply_to=ask)
     assert "Bedankt" in thanks.text
     notice = await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
     assert "klopt niet meer" in notice.text and "telefoonnummer" in notice.text
@@ -134,14 +135,14 @@ async def test_a_remark_with_personal_data_is_refused_and_not_stored(bot, chat, 
     await user.tap(f"k:{SERVICE}")
     [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
     [other] = [b["callback_data"] for b in reasons.buttons if "Iets anders" in b["text"]]
-    await user.tap(other)
-    [refused] = await user.send("Bel de mama, Fatima El Amrani, op 0470 12 34 56")
+    [_, ask] = await user.tap(other)
+    [refused, ask] = await user.send("Bel de mama, Fatima El Amrani, op 0470 12 34 56", reply_to=ask)
     assert "bewaar ik niet" in refused.text
     [report] = await reports.fetch(bot.state.store.conn)
     assert report.remark is None and report.notified_at is None
     assert not standin.calls_to("sendMessage", chat_id=EDITOR)
     # the service's own number and contact person are fine
-    [thanks] = await user.send("Koen Vandeveldeke is niet meer bereikbaar op 09 999 10 12")
+    [thanks] = await user.send("Koen Vandeveldeke is niet meer bereikbaar op 09 999 10 12", reply_to=ask)
     assert "Bedankt" in thanks.text
     report = await reports.get(bot.state.store.conn, report.id)
     assert report.remark.startswith("Koen Vandeveldeke") and report.notified_at is not None
@@ -159,7 +160,7 @@ async def test_report_from_an_answer_asks_which_service_and_can_go_without_remar
     assert "Over welke dienst" in which.text
     [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
     [gone] = [b["callback_data"] for b in reasons.buttons if "Bestaat niet meer" in b["text"]]
-    [prompt] = await user.tap(gone)
+    [prompt, _ask] = await user.tap(gone)
     since = len(standin.calls)
     [thanks] = await user.tap(data_of(prompt, "fn:")[0])
     assert "Bedankt" in thanks.text
@@ -255,3 +256,21 @@ def test_remark_check_allows_only_the_service_own_details(bench_kb):
     assert feedback.remark_is_personal("Koen Peeters, de papa, belde al", service, knowledge)
     assert feedback.remark_is_personal("bel 0470 12 34 56", service, knowledge)
     assert feedback.remark_is_personal("mail jan@gezin.example", service, knowledge)
+
+
+async def test_a_question_typed_instead_of_a_remark_stays_a_question_and_is_not_stored(bot, chat, roles):
+    """Only a reply to the remark prompt is a remark: a new question is never stored as one."""
+    await bind_editor(bot)
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    await user.tap(f"k:{SERVICE}")
+    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
+    [phone] = [b["callback_data"] for b in reasons.buttons if "Telefoon" in b["text"]]
+    [_, ask] = await user.tap(phone)
+    [answer] = await user.send("papa krijgt brieven van een deurwaarder")
+    assert "Schuldbemiddeling" in answer.text
+    [report] = await reports.fetch(bot.state.store.conn)
+    assert report.remark is None
+    [thanks] = await user.send("Nummer is veranderd", reply_to=ask)
+    assert "Bedankt" in thanks.text
+    assert (await reports.get(bot.state.store.conn, report.id)).remark == "Nummer is veranderd"

@@ -9,8 +9,10 @@
   The report goes at once to the organisation's editors and the region's coordinators, with
   "✏️ Aanpassen" and "✅ Alles klopt nog" (renews last_verified as a revision, resolves the report).
 
-What waits for the remark is kept in chat_data (memory only): the report id and a deadline,
-never text. A report whose remark never comes is sent anyway by bot/jobs.py after REMARK_WAIT.
+What waits for the remark is kept in chat_data (memory only): the report id, the id of the
+prompt message and a deadline, never text. Only a message sent as a *reply* to that prompt
+(Telegram opens the reply by itself: ForceReply) is taken as the remark, so a new question typed
+meanwhile is answered as a question and never stored as a remark. A report whose remark never comes is sent anyway by bot/jobs.py after REMARK_WAIT.
 
 Callback data (prefix "f", reserved in bot/callbacks.py; each ≤ 64 bytes). <ref> is ":<service
 id>" or "#<hash16>" for ids too long (resolved by handlers.card.resolve):
@@ -33,7 +35,7 @@ from datetime import date
 from typing import Iterable, Sequence
 
 import phonenumbers
-from telegram import Update
+from telegram import ForceReply, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -57,7 +59,7 @@ log = logging.getLogger(__name__)
 PATTERN_FEEDBACK = r"^f"
 MAX_BYTES = 64
 REMARK_WAIT = 15 * 60          # seconds the bot waits for the optional remark
-PENDING_KEY = "report_pending"  # chat_data: {"id": report id, "until": monotonic deadline}
+PENDING_KEY = "report_pending"  # chat_data: {"id": report id, "prompt": message id, "until": deadline}
 RATED_KEY = "rated"             # chat_data: card feedback already given (memory only, no duplicates)
 
 REASON_CODES = {"t": "telefoon", "c": "contactpersoon", "a": "adres", "u": "openingsuren",
@@ -149,9 +151,21 @@ def what_is_wrong(service: Service) -> render.Reply:
 def ask_remark(service: Service, report_id: int) -> render.Reply:
     return render.Reply(
         "Dank je! Wil je er één korte opmerking bij zetten <b>over de dienst</b>, bv. "
-        "<i>het nummer werkt niet meer</i>? Stuur dan één bericht.\n"
+        "<i>het nummer werkt niet meer</i>? Antwoord dan op het volgende bericht.\n"
         "🔒 Noem geen gezin, leerling of andere persoon.",
         ((render.Button("➡️ Versturen zonder opmerking", f"fn:{report_id}"),),))
+
+
+REMARK_PROMPT = "✍️ Je opmerking over de dienst (antwoord op dit bericht):"
+REMARK_PLACEHOLDER = "Opmerking over de dienst, geen namen"
+
+
+async def send_remark_prompt(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> int:
+    """The message the remark must answer; its id is what on_remark accepts."""
+    prompt = await context.bot.send_message(
+        chat_id, REMARK_PROMPT,
+        reply_markup=ForceReply(selective=True, input_field_placeholder=REMARK_PLACEHOLDER))
+    return prompt.message_id
 
 
 def remark_refused(report_id: int) -> render.Reply:
@@ -391,9 +405,11 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await send(context, chat_id, render.expired())
             return
         report = await reports.create(conn, service, REASON_CODES[kind[1]])
-        if context.chat_data is not None:
-            context.chat_data[PENDING_KEY] = {"id": report.id, "until": time.monotonic() + REMARK_WAIT}
         await send(context, chat_id, ask_remark(service, report.id))
+        prompt_id = await send_remark_prompt(context, chat_id)
+        if context.chat_data is not None:
+            context.chat_data[PENDING_KEY] = {"id": report.id, "prompt": prompt_id,
+                                              "until": time.monotonic() + REMARK_WAIT}
     elif kind == "n":
         await _finish(update, context, int(data.value))
     elif kind == "x":
@@ -457,9 +473,12 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Dat
 
 
 async def on_remark(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Group -1: while a report waits for its remark, the next text is the remark (not a question)."""
+    """Group -1: a reply to the remark prompt is the remark; any other text stays a question."""
     pending = _pending(context)
     if pending is None:
+        return
+    replied_to = update.effective_message.reply_to_message
+    if replied_to is None or replied_to.message_id != pending.get("prompt"):
         return
     state = get_state(context)
     chat_id = update.effective_chat.id
@@ -471,6 +490,7 @@ async def on_remark(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.effective_message.text or ""
     if remark_is_personal(text, service, state.knowledge):
         await send(context, chat_id, remark_refused(report.id))
+        pending["prompt"] = await send_remark_prompt(context, chat_id)
         raise ApplicationHandlerStop
     await reports.set_remark(state.store.conn, report.id, text)
     await _finish(update, context, report.id)
