@@ -140,6 +140,7 @@ class Store:
     def __init__(self, path: Path | str = DEFAULT_DB):
         self.path = Path(path)
         self.db: aiosqlite.Connection | None = None
+        self.counts_db: aiosqlite.Connection | None = None
 
     async def open(self) -> "Store":
         if str(self.path) != ":memory:":
@@ -152,9 +153,20 @@ class Store:
         await self.db.execute("PRAGMA foreign_keys=ON")
         await self.db.execute("PRAGMA busy_timeout=5000")
         await self._migrate()
+        # Anonymous counts (signals) need no fsync per question: a second connection with
+        # synchronous=NORMAL keeps them off the answer's critical path. In WAL mode a power cut
+        # can lose the last few signals, never a confirmed edit (those go through `conn`).
+        if str(self.path) == ":memory:":
+            return self  # a second connection would open another, empty database
+        self.counts_db = await aiosqlite.connect(self.path, isolation_level=None)
+        await self.counts_db.execute("PRAGMA synchronous=NORMAL")
+        await self.counts_db.execute("PRAGMA busy_timeout=5000")
         return self
 
     async def close(self) -> None:
+        if self.counts_db is not None:
+            await self.counts_db.close()
+            self.counts_db = None
         if self.db is not None:
             await self.db.close()
             self.db = None
@@ -169,6 +181,11 @@ class Store:
         async with self.conn.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         return int(row[0])
+
+    @property
+    def counts(self) -> aiosqlite.Connection:
+        """For anonymous signal rows only; everything else uses `conn`."""
+        return self.counts_db if self.counts_db is not None else self.conn
 
     @property
     def conn(self) -> aiosqlite.Connection:

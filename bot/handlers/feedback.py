@@ -247,7 +247,7 @@ async def record_signal(state: BotState, knowledge: Knowledge, postcode: int | N
                         themes: Iterable[str], service_ids: Sequence[str], fitted: bool) -> int | None:
     """One anonymous row per answered question; None (and only a log line) if the database fails."""
     try:
-        return await signals.record(state.store.conn, knowledge.place_name(postcode), themes,
+        return await signals.record(state.store.counts, knowledge.place_name(postcode), themes,
                                     service_ids, fitted)
     except Exception as exc:  # a missing signal must never cost the school its answer
         log.error("signal not recorded: %s", type(exc).__name__)
@@ -369,7 +369,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     kind, conn = data.kind, state.store.conn
 
     if kind in ("a+", "a-"):
-        ok = await signals.add_feedback(conn, int(data.value), "nuttig" if kind == "a+" else "niet-nuttig")
+        ok = await signals.add_feedback(state.store.counts, int(data.value), "nuttig" if kind == "a+" else "niet-nuttig")
         await query.answer(thanks() if ok else None)
         if not ok:
             await send(context, chat_id, render.expired())
@@ -393,7 +393,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if not services:
             await send(context, chat_id, render.expired())
             return
-        await signals.add_feedback(conn, int(data.value), "klopt-niet")
+        await signals.add_feedback(state.store.counts, int(data.value), "klopt-niet")
         reply = what_is_wrong(services[0]) if len(services) == 1 else which_service(services)
         await send(context, chat_id, reply)
     elif kind == "!":
