@@ -44,6 +44,14 @@ def card(service_id: str) -> str:
     return _checked(f"k#{short_hash(service_id)}")
 
 
+def share(service_id: str) -> str:
+    """"📤 Deel met ouder" for one service (handled in bot/handlers/share.py, prefix s)."""
+    data = f"s:{service_id}"
+    if len(data.encode("utf-8")) <= MAX_BYTES:
+        return data
+    return _checked(f"s#{short_hash(service_id)}")
+
+
 def more(key: str, page: int) -> str:
     return _checked(f"m:{key}:{page}")
 

@@ -182,7 +182,9 @@ def service_block(n: int, match: Match | Service, today: date | None = None, cap
 
 
 def card_buttons(services: Sequence[Service], first: int = 1) -> list[tuple[Button, ...]]:
-    return [(Button(button_label(f"📇 {n}. {s.name}"), callbacks.card(s.id)),)
+    """Per service: open its full card, or share it with a parent straight from the answer."""
+    return [(Button(button_label(f"📇 {n}. {s.name}"), callbacks.card(s.id)),
+             Button("📤 Deel", callbacks.share(s.id)))
             for n, s in enumerate(services, first)]
 
 

@@ -159,3 +159,18 @@ async def test_every_language_button_sends_a_card(bot, chat, bench_kb, lang):
     card = _sent(replies)[0]
     assert card.text == parent_card(service, lang)
     assert translator(lang)("Telefoon") in card.text
+
+
+async def test_share_straight_from_an_answer(bot, chat, bench_kb):
+    """Every service in an answer has its own "📤 Deel" button: no detour through the full card."""
+    user = chat(203)
+    await user.send("/postcode 9801")
+    [answer] = await user.send("papa krijgt steeds brieven van nen deurwaarder")
+    shown = SearchEngine(bench_kb).search("papa krijgt steeds brieven van nen deurwaarder", 9801).matches
+    shares = [b for b in answer.buttons if b["text"] == "📤 Deel"]
+    assert [b["callback_data"] for b in shares] == [share_data(m.id) for m in shown]
+    [choice] = await user.tap(shares[0]["callback_data"])
+    french = next(b for b in choice.buttons if b["text"] == autonym("fr"))
+    _, card, contact = await user.tap(french["callback_data"])
+    assert card.text == parent_card(shown[0].service, "fr")
+    assert contact.method == "sendContact"

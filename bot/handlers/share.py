@@ -68,7 +68,7 @@ def _service_part(service_id: str, room: int) -> str:
 
 def share_data(service_id: str) -> str:
     """The "📤 Deel met ouder" button: choose a language for this service."""
-    return "s" + _service_part(service_id, MAX_BYTES - 1)
+    return callbacks.share(service_id)
 
 
 def language_data(service_id: str, lang: str) -> str:
