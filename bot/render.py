@@ -161,6 +161,8 @@ def contact_line(service: Service, cap: int = 80) -> str | None:
         if c.role:
             who += f", {esc(clip(c.role, cap))}"
         parts.append(f"👤 {who}")
+    else:  # e.g. fresh from De Sociale Kaart: say the face is missing rather than hide it
+        parts.append("👤 <i>nog geen vaste contactpersoon</i>")
     if phone:
         parts.append(f"📞 {esc(phone_national(phone))}")
     elif c.email or service.email:

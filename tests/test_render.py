@@ -176,3 +176,10 @@ def test_plain_text_for_the_terminal():
     plain = reply.plain()
     assert "<" not in plain and "&amp;" not in plain
     assert "Stationsstraat 12, 9801 Lindegem (https://www.openstreetmap.org/" in plain
+
+
+def test_an_entry_without_a_named_person_says_so():
+    """Imported entries (De Sociale Kaart) have no face yet: the answer says so instead of hiding it."""
+    service = make_service(contact=Contact(phone="+3299991011"))
+    text = render.answer(answer_of(service)).html
+    assert "nog geen vaste contactpersoon" in text and "09 999 10 11" in text
