@@ -70,17 +70,20 @@ def no_role() -> Reply:
 
 # ── menus ───────────────────────────────────────────────────────────────────────────────────
 
+def _pager(kind: str, page: int, more: bool) -> list[tuple[Button, ...]]:
+    """The ⬅️/➡️ row of a long list (kind: O organisations, P services); none when it fits."""
+    nav = []
+    if page > 0:
+        nav.append(Button("⬅️ Vorige", callbacks.admin(f"{kind}{page - 1}")))
+    if more:
+        nav.append(Button("Volgende ➡️", callbacks.admin(f"{kind}{page + 1}")))
+    return [tuple(nav)] if nav else []
+
+
 def organisations(orgs: Sequence[str], page: int, can_add: bool, prefix: str = "") -> Reply:
     start = page * PAGE
     buttons = [Button(label(o), callbacks.admin(f"o{start + i}")) for i, o in enumerate(orgs[start:start + PAGE])]
-    rows = list(_rows(buttons, 1))
-    nav = []
-    if page > 0:
-        nav.append(Button("⬅️ Vorige", callbacks.admin(f"O{page - 1}")))
-    if start + PAGE < len(orgs):
-        nav.append(Button("Volgende ➡️", callbacks.admin(f"O{page + 1}")))
-    if nav:
-        rows.append(tuple(nav))
+    rows = list(_rows(buttons, 1)) + _pager("O", page, start + PAGE < len(orgs))
     if can_add:
         rows.append((Button("➕ Nieuwe organisatie", callbacks.admin("N")),))
         rows.append((Button("📜 Laatste wijzigingen", callbacks.admin("a")),))
@@ -97,13 +100,7 @@ def services(organisation: str, items: Sequence[Service], page: int = 0, prefix:
              more_orgs: bool = False) -> Reply:
     start = page * SERVICE_PAGE
     rows = [(Button(_service_label(s), callbacks.admin_service("s", s.id)),) for s in items[start:start + SERVICE_PAGE]]
-    nav = []
-    if page > 0:
-        nav.append(Button("⬅️ Vorige", callbacks.admin(f"P{page - 1}")))
-    if start + SERVICE_PAGE < len(items):
-        nav.append(Button("Volgende ➡️", callbacks.admin(f"P{page + 1}")))
-    if nav:
-        rows.append(tuple(nav))
+    rows += _pager("P", page, start + SERVICE_PAGE < len(items))
     rows.append((Button("➕ Nieuw aanbod", callbacks.admin("+")),))
     if more_orgs:
         rows.append((Button("⬅️ Andere organisatie", callbacks.admin("O0")),))
