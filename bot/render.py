@@ -261,8 +261,9 @@ def privacy_text() -> Reply:
         "• voor wie het aanbod van een organisatie beheert: je Telegram-id bij die organisatie, "
         "je wijzigingen, en wanneer ik je een herinnering stuurde om je gegevens na te kijken.\n"
         "Je vragen en de namen die erin staan, schrijf ik nergens weg, ook niet in een logboek.\n\n"
-        "Met /vergeet wis je alles wat ik over deze chat bewaar. De anonieme signalen en meldingen "
-        "horen bij geen enkele chat, dus die blijven.")
+        "Met /vergeet wis je alles wat ik over deze chat bewaar, ook je koppeling als beheerder. "
+        "De anonieme signalen en meldingen horen bij geen enkele chat, dus die blijven; wie een "
+        "wijziging aan het aanbod deed, blijft in het wijzigingslog staan.")
 
 
 def forgotten() -> Reply:

@@ -221,5 +221,19 @@ class Store:
         )
 
     async def forget_chat(self, chat_id: int) -> None:
-        """/vergeet: everything stored for this chat. Features with per-chat rows extend this."""
-        await self.conn.execute("DELETE FROM chat WHERE chat_id = ?", (chat_id,))
+        """/vergeet: everything stored for this chat, in one transaction.
+
+        In a private chat the chat id is the user id, so an editor's binding and a half-done
+        /beheer step go too. Kept on purpose: who made a confirmed change (the revision log is
+        the organisations' accountability) and recent wrong-code tries (else /vergeet would
+        reset the rate limit). Features with new per-chat rows add them here.
+        """
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            await self.conn.execute("DELETE FROM chat WHERE chat_id = ?", (chat_id,))
+            await self.conn.execute("DELETE FROM admin_session WHERE user_id = ?", (chat_id,))
+            await self.conn.execute("DELETE FROM editor WHERE user_id = ?", (chat_id,))
+            await self.conn.execute("COMMIT")
+        except Exception:
+            await self.conn.execute("ROLLBACK")
+            raise
