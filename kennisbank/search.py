@@ -358,10 +358,13 @@ class SearchEngine:
         used: dict[str, set[str]] = defaultdict(set)
         # Longest match wins across themes: "bed" in "ligt al weken in bed" is not about furniture.
         in_long: dict[str, set[str]] = defaultdict(set)
+        # A phrase that reaches a typed word only through a compound part ("rekening" of
+        # "energierekening") does not own it: the whole word says more than its head.
         for _, phrase in hits:
             if len(phrase.keys) >= 2:
                 for k in phrase.keys:
-                    in_long[typed[k]].add(phrase.theme)
+                    if k not in part_keys:
+                        in_long[typed[k]].add(phrase.theme)
         for weight, phrase in hits:
             words_of = {typed[k] for k in phrase.keys}
             if words_of & used[phrase.theme]:

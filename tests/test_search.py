@@ -394,3 +394,11 @@ def test_settle_freezes_what_is_loaded():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_whole_compound_beats_a_phrase_that_only_reaches_its_head(engine):
+    """'energierekening niet betalen' is an energy need first: the schulden phrase 'rekening ...
+    niet betalen' reaches only the head of the compound and must not swallow the whole word."""
+    answer = engine.search("mama kan de energierekening niet betalen", 9810)
+    assert "energie" in answer.themes
+    assert ids(answer)[0] == "energiecel-oosterveld-hoogdonk"
