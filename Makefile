@@ -33,8 +33,9 @@ check: install
 
 bench: install
 	$(BIN)/python benchmarks/search_scale.py
-	$(BIN)/python ../shared/benchmark/evaluate.py --cmd "$(BIN)/welzijnsbot zoek"
+	$(BIN)/python benchmarks/search_quality.py
 	$(BIN)/python benchmarks/bot_load.py
+	$(BIN)/python benchmarks/admin_rebuild.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
