@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -79,6 +80,14 @@ MAJOR_SHARE = 0.75    # a need this close to the strongest is a main need of the
 BOTH_BONUS = 2.0      # ... and a service covering two main needs ranks above those covering one
 URGENCY = "crisis"
 DEBT = "schulden"
+BILL_DEBT_SHARE = 0.8  # debt follows the need a bill's kind names
+_BILL_RE = re.compile(r"(rekening|factuur|facturen|facture|bills?|invoice)$")
+_PAYING_RE = re.compile(r"(rekening|factuur|facturen|facture|bills?|invoice|betal|pay|payer|niet|kan|kunnen|cannot|can't|not|pas)")
+
+
+def _is_bill_word(word: str) -> bool:
+    """Words of an unpaid bill ("niet betalen", "bill"), as opposed to debt named as such."""
+    return all(_PAYING_RE.search(part) for part in word.split())
 _OWED_TO = frozenset(stop_key(w) for w in ("bij", "aan"))
 CREDITOR_SPAN = 4     # content words after "schulden bij" that name creditors ...
 CREDITOR_FACTOR = 0.4  # ... and so say less about another need
@@ -380,7 +389,24 @@ class SearchEngine:
         for theme, weights in found.items():
             weights.sort(reverse=True)
             scores[theme] = sum(w * 0.6 ** i for i, w in enumerate(weights))
+        self._bill_kind_leads(scores, why)
         return scores, why
+
+    @staticmethod
+    def _bill_kind_leads(scores: dict[str, float], why: dict[str, list[str]]) -> None:
+        """An unpaid bill whose kind names a need ("gasrekening", "electricity bill") is that need
+        first and debt second: the energiecel can stop the cut-off, debt help comes after."""
+        debt_words = why.get(DEBT, ())
+        if not debt_words or not all(_is_bill_word(w) for w in debt_words):
+            return  # "schulden", "deurwaarder": the family names debt itself
+        if not any(_BILL_RE.search(w) for w in debt_words):
+            return  # "niet betalen" without a bill says nothing about its kind
+        kinds = [t for t, v in scores.items() if t not in (DEBT, URGENCY) and v >= CANDIDATE]
+        if not kinds:
+            return
+        lead = max(kinds, key=lambda t: scores[t])
+        scores[lead] = max(scores[lead], scores[DEBT])
+        scores[DEBT] = min(scores[DEBT], BILL_DEBT_SHARE * scores[lead])
 
     @staticmethod
     def _close(keys: tuple[str, ...], positions: dict[str, list[int]], span: int) -> bool:

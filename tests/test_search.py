@@ -402,3 +402,18 @@ def test_a_whole_compound_beats_a_phrase_that_only_reaches_its_head(engine):
     answer = engine.search("mama kan de energierekening niet betalen", 9810)
     assert "energie" in answer.themes
     assert ids(answer)[0] == "energiecel-oosterveld-hoogdonk"
+
+
+@pytest.mark.parametrize("question,postcode,expected", [
+    ("the mother cannot pay the electricity bill", 9801, "ocmw-lindegem-energiecel"),
+    ("ze kunnen de gasrekening niet betalen", 9810, "energiecel-oosterveld-hoogdonk"),
+])
+def test_a_bills_kind_leads_and_debt_follows(engine, question, postcode, expected):
+    answer = engine.search(question, postcode)
+    assert ids(answer)[0] == expected
+    assert answer.themes[:2] == ("energie", "schulden")
+
+
+def test_debt_named_as_such_stays_debt_first(engine):
+    answer = engine.search("schulden bij de energieleverancier", 9801)
+    assert answer.themes[0] == "schulden"
