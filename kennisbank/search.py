@@ -82,7 +82,7 @@ URGENCY = "crisis"
 DEBT = "schulden"
 BILL_DEBT_SHARE = 0.8  # debt follows the need a bill's kind names
 _BILL_RE = re.compile(r"(rekening|factuur|facturen|facture|bills?|invoice)$")
-_PAYING_RE = re.compile(r"(rekening|factuur|facturen|facture|bills?|invoice|betal|pay|payer|niet|kan|kunnen|cannot|can't|not|pas)")
+_PAYING_RE = re.compile(r"(rekening|factuur|facturen|facture|bills?|invoice|betal|betaal|pay|payer|niet|kan|kunnen|cannot|can't|not|pas)")
 
 
 def _is_bill_word(word: str) -> bool:

@@ -417,3 +417,9 @@ def test_a_bills_kind_leads_and_debt_follows(engine, question, postcode, expecte
 def test_debt_named_as_such_stays_debt_first(engine):
     answer = engine.search("schulden bij de energieleverancier", 9801)
     assert answer.themes[0] == "schulden"
+
+
+def test_a_hospital_bill_not_paid_is_health_first(engine):
+    answer = engine.search("ziekenhuisfactuur kan niet betaald worden", 9801)
+    assert answer.themes[:2] == ("gezondheid", "schulden")
+    assert "ocmw-lindegem-medische-kaart" in ids(answer)
