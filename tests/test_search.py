@@ -423,3 +423,8 @@ def test_a_hospital_bill_not_paid_is_health_first(engine):
     answer = engine.search("ziekenhuisfactuur kan niet betaald worden", 9801)
     assert answer.themes[:2] == ("gezondheid", "schulden")
     assert "ocmw-lindegem-medische-kaart" in ids(answer)
+
+
+@pytest.mark.parametrize("question", ["verblijfspapieren", "famille sans papiers"])
+def test_papers_in_one_word_or_french_reach_the_residence_service(engine, question):
+    assert ids(engine.search(question, 9820))[0] == "asi-lindeland-vreemdelingenrecht"
