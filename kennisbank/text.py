@@ -313,6 +313,10 @@ def respell(token: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> 
         return target[0] if len(target) == 1 else token
     if vocab is None or token in STOPWORDS or vocab.base(token) or vocab.split(token):
         return token
+    if "y" in token:  # phone typing: "schooltyd", "blyven" for "schooltijd", "blijven"
+        dutch = token.replace("y", "ij")
+        if vocab.known(dutch) or vocab.base(dutch) or vocab.split(dutch):
+            return dutch
     return vocab.correct(token) or token
 
 

@@ -428,3 +428,8 @@ def test_a_hospital_bill_not_paid_is_health_first(engine):
 @pytest.mark.parametrize("question", ["verblijfspapieren", "famille sans papiers"])
 def test_papers_in_one_word_or_french_reach_the_residence_service(engine, question):
     assert ids(engine.search(question, 9820))[0] == "asi-lindeland-vreemdelingenrecht"
+
+
+def test_phone_typing_y_for_ij_is_understood(engine):
+    assert ids(engine.search("opvang na schooltyd", 9801))[:2] == ids(engine.search("opvang na schooltijd", 9801))[:2]
+    assert "ibo-de-boomhut-lindegem" in ids(engine.search("opvang na schooltyd", 9801))
