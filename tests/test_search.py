@@ -433,3 +433,8 @@ def test_papers_in_one_word_or_french_reach_the_residence_service(engine, questi
 def test_phone_typing_y_for_ij_is_understood(engine):
     assert ids(engine.search("opvang na schooltyd", 9801))[:2] == ids(engine.search("opvang na schooltijd", 9801))[:2]
     assert "ibo-de-boomhut-lindegem" in ids(engine.search("opvang na schooltyd", 9801))
+
+
+@pytest.mark.parametrize("question", ["they cannot pay the rent", "loyers impayés", "rent arrears"])
+def test_rent_arrears_in_english_or_french_reach_housing_support(engine, question):
+    assert ids(engine.search(question, 9810))[0] == ids(engine.search("huurachterstand", 9810))[0]
