@@ -100,7 +100,8 @@ def main() -> int:
     ap.add_argument("--kb", type=Path, default=SHARED / "kb")
     ap.add_argument("--questions", type=Path, nargs="+",
                     default=[SHARED / "questions-dev.yaml", ROOT / "benchmarks" / "heldout.yaml",
-                             ROOT / "benchmarks" / "heldout2.yaml"])
+                             ROOT / "benchmarks" / "heldout2.yaml",
+                             ROOT / "benchmarks" / "heldout3.yaml"])
     a = ap.parse_args()
     kb = load_knowledge_base(a.kb)
     services = kb.active_services()
