@@ -25,6 +25,8 @@ LANGUAGES = ("nl", "fr", "en", "de", "ar", "tr", "uk", "ru", "ro", "pl", "bg", "
 _DUTCH = Locale("nl")
 
 CANCEL = Button("Annuleren", callbacks.admin("n"))
+# Under every old → new preview, also when asked again after someone else's change.
+CONFIRM_ROW = ((Button("Bevestigen", callbacks.admin("y")), CANCEL),)
 BACK = Button("⬅️ Terug naar het menu", callbacks.admin("m"))
 
 
@@ -184,7 +186,7 @@ def preview(service: Service, key: str, old, new) -> Reply:
         f"<b>{esc(spec.label)}</b> van {esc(clip(service.name, 80))}\n"
         f"Was: {esc(clip(spec.show(old), 900))}\n"
         f"Wordt: <b>{esc(clip(spec.show(new), 900))}</b>\nKlopt dat?",
-        ((Button("Bevestigen", callbacks.admin("y")), CANCEL),))
+        CONFIRM_ROW)
 
 
 def stale(key: str, current, new) -> Reply:
@@ -193,7 +195,7 @@ def stale(key: str, current, new) -> Reply:
         f"⚠️ Iemand anders paste <b>{esc(spec.label)}</b> intussen aan. Nu staat er: "
         f"{esc(clip(spec.show(current), 900))}\n"
         f"Wil je het toch veranderen in: <b>{esc(clip(spec.show(new), 900))}</b>?",
-        ((Button("Bevestigen", callbacks.admin("y")), CANCEL),))
+        CONFIRM_ROW)
 
 
 def same_value() -> Reply:
@@ -271,7 +273,7 @@ def new_preview(draft: dict) -> Reply:
     for key in ("summary", "themes", "area", "contact.name", "contact.phone", "contact.email"):
         if key in draft:
             lines.append(f"• {rv.FIELDS[key].label}: {esc(clip(show(key, draft[key]), 300))}")
-    return Reply("\n".join(lines), ((Button("Bevestigen", callbacks.admin("y")), CANCEL),))
+    return Reply("\n".join(lines), CONFIRM_ROW)
 
 
 def created(name: str) -> str:

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Callable, Iterable, Sequence
 from urllib.parse import quote
 
-from babel import Locale
 from babel.dates import format_date
 
 from kennisbank.fields import phone_national
@@ -24,6 +23,7 @@ from kennisbank.search import Answer, Match
 from kennisbank.themes import load_themes
 
 from . import callbacks
+from .i18n import language_name
 
 MESSAGE_LIMIT = 4096        # Telegram: characters (UTF-16 code units) per message
 BUTTON_LABEL_MAX = 40       # longer labels are cut off on a phone anyway
@@ -104,8 +104,7 @@ def is_stale(service: Service, today: date | None = None) -> bool:
 
 
 def language_names(codes: Iterable[str]) -> str:
-    names = Locale.parse("nl").languages
-    return ", ".join(names.get(c, c) for c in codes)
+    return ", ".join(language_name(c, "nl") for c in codes)
 
 
 def map_url(service: Service) -> str | None:
