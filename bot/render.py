@@ -19,6 +19,7 @@ from babel.dates import format_date
 from kennisbank.fields import phone_national
 from kennisbank.loader import STALE_AFTER
 from kennisbank.schema import Service
+from kennisbank.safety import ACUTE_LINE, kind_label
 from kennisbank.search import Answer, Match
 from kennisbank.themes import load_themes
 
@@ -171,13 +172,18 @@ def contact_line(service: Service, cap: int = 80) -> str | None:
     return " · ".join(parts) or None
 
 
-def service_block(n: int, match: Match | Service, today: date | None = None, cap: int = 200) -> str:
+def service_block(n: int, match: Match | Service, today: date | None = None, cap: int = 200,
+                  urgent: bool = False) -> str:
+    """One service: name, summary, contact; an urgent door also says when it can be reached."""
     service = match.service if isinstance(match, Match) else match
-    lines = [f"<b>{n}. {esc(clip(service.organisation, cap))} · {esc(clip(service.name, cap))}</b>",
+    mark = "🚨 " if urgent else ""
+    lines = [f"<b>{mark}{n}. {esc(clip(service.organisation, cap))} · {esc(clip(service.name, cap))}</b>",
              esc(clip(service.summary, max(cap, 40)))]
     contact = contact_line(service, min(cap, 80))
     if contact:
         lines.append(contact)
+    if urgent and service.hours:
+        lines.append(f"🕓 {esc(clip(service.hours, min(cap, 80)))}")
     lines.extend(status_lines(service, today))
     return "\n".join(lines)
 
@@ -283,15 +289,24 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
     """One compact message for a phone: the recognised need, then the services with a contact."""
     services = list(page_services) if page_services is not None else [m.service for m in result.matches]
 
+    urgent = {m.id for m in result.matches if m.urgent}
+
     def build(cap: int) -> str:
         parts = []
+        if result.safety is not None:
+            parts.append(safety_heading(result))
         if heading:
             parts.append(heading)
+        elif result.safety is not None:
+            pass  # the safety heading says what this answer is about first
         elif result.themes:
             parts.append("🔎 <b>Herkend:</b> " + esc(", ".join(theme_title(t) for t in result.themes)))
         else:
             parts.append("🔎 <b>Dit past het best bij je vraag:</b>")
-        parts.extend(service_block(n, s, today, min(cap, 200)) for n, s in enumerate(services, first))
+        parts.extend(service_block(n, s, today, min(cap, 200), urgent=s.id in urgent)
+                     for n, s in enumerate(services, first))
+        if result.safety is not None and len(services) > len(urgent) and result.themes:
+            parts.insert(1 + len(urgent), "🔎 <b>Ook herkend:</b> " + esc(", ".join(theme_title(t) for t in result.themes)))
         if example or any(s.example for s in services):
             parts.append(example_line())
         if privacy_hint:
@@ -302,6 +317,31 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
     if more_data:
         buttons.append((Button("➕ Meer resultaten", more_data),))
     return Reply(fit(build), tuple(buttons))
+
+
+def safety_heading(result: Answer) -> str:
+    """First lines of an answer to a question that may concern a life or a child's safety."""
+    assert result.safety is not None
+    kind = kind_label(result.safety.kind)
+    line = f"🚨 <b>Dit klinkt ernstig ({esc(kind)}).</b> {esc(ACUTE_LINE)}"
+    if any(m.urgent for m in result.matches):
+        line += "\nDeze diensten helpen meteen:"
+    return line
+
+
+def safety_without_doors(result: Answer, entry_points: Sequence[Service], place: str | None,
+                         example: bool = False, today: date | None = None) -> Reply:
+    """A possible danger but no urgent service in this area: 112, then the general front doors."""
+    def build(cap: int) -> str:
+        parts = [safety_heading(result)]
+        if entry_points:
+            where = f" in {esc(place)}" if place else ""
+            parts.append(f"Voor hulp daarna kan je terecht bij het algemene onthaal{where}:")
+            parts.extend(service_block(n, s, today, min(cap, 200)) for n, s in enumerate(entry_points, 1))
+        if example or any(s.example for s in entry_points):
+            parts.append(example_line())
+        return "\n\n".join(parts)
+    return Reply(fit(build), tuple(card_buttons(entry_points)))
 
 
 def ask_back(result: Answer, privacy_hint: bool = False) -> Reply:

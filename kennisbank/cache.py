@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 log = logging.getLogger(__name__)
 
-_CODE_FILES = ("schema.py", "fields.py", "loader.py", "text.py", "search.py", "themes.yaml", "themes.py")
+_CODE_FILES = ("schema.py", "fields.py", "loader.py", "themes.yaml", "themes.py")
 
 
 def cache_dir() -> Path | None:

@@ -385,6 +385,10 @@ class _FileChecker:
             if last_verified and last_verified > self.today:
                 self.error(f"last_verified {last_verified.isoformat()} ligt in de toekomst",
                            _line(raw, "last_verified"), sid, "last_verified")
+        urgent = raw.get("urgent", False)
+        if not isinstance(urgent, bool):
+            self.error("verwacht true of false", _line(raw, "urgent"), sid, "urgent")
+            urgent = False
         i18n = self._i18n(raw, sid)
         self._fiction_rule(raw, region, sid, (contact.phone, v.get("phone")),
                            (contact.email, v.get("email"), v.get("url")))
@@ -397,7 +401,7 @@ class _FileChecker:
             audience=audience, contact=contact, phone=v.get("phone"), email=v.get("email"),
             url=v.get("url"), location=location, hours=v.get("hours"), languages=tuple(languages),
             cost=v.get("cost"), bring=self.str_list(raw, "bring", sid), how=v.get("how"), i18n=i18n,
-            status=status, last_verified=last_verified, example=region.example, file=self.file,
+            status=status, last_verified=last_verified, urgent=urgent, example=region.example, file=self.file,
             line=_line(raw),
         )
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .schema import KnowledgeBase, Service
-from .text import STOPWORDS, Synonyms, fold, words
+from .search.analysis import STOPWORDS, Synonyms, fold, words
 
 # Words in an organisation field that are no part of its name.
 NOT_A_NAME = frozenset("vzw asbl stad gemeente regio kantoor intergemeentelijk intergemeentelijke vlaanderen".split())

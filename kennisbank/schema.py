@@ -27,7 +27,7 @@ MUNICIPALITY_KEYS = frozenset({"name", "postcodes"})
 SERVICE_KEYS = frozenset({
     "id", "organisation", "name", "summary", "description", "themes", "keywords", "audience",
     "area", "contact", "phone", "email", "url", "location", "hours", "languages", "cost",
-    "bring", "how", "i18n", "status", "last_verified",
+    "bring", "how", "i18n", "status", "last_verified", "urgent",
 })
 SERVICE_REQUIRED = ("id", "organisation", "name", "summary", "themes", "area")
 CONTACT_KEYS = frozenset({"name", "role", "phone", "email"})
@@ -103,6 +103,9 @@ class Service:
     i18n: dict[str, dict[str, str]] = field(default_factory=dict, hash=False, compare=True)
     status: str = "active"
     last_verified: date | None = None
+    # For acute situations: reachable at once (a 24/7 line, a crisis team, a report line). The
+    # life-safety check leads with these; regions that do not mark them are still served.
+    urgent: bool = False
     example: bool = False
     file: str = ""
     line: int | None = None

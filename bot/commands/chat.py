@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from ..terminal import run
@@ -14,5 +15,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # The first start embeds the services and fits the models (a minute); say so on stderr.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    search_log = logging.getLogger("kennisbank.search")
+    search_log.addHandler(handler)
+    search_log.setLevel(logging.INFO)
     kb = load_kb_or_exit(args.kb)
     return run(kb, sys.stdin, sys.stdout, args.postcode)

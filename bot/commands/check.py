@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from kennisbank.loader import check_directory
+from kennisbank.search.dense import configured_encoder, encoder_problem, load_encoder
 
 from .common import add_kb_option
 
@@ -29,4 +30,13 @@ def main(args: argparse.Namespace) -> int:
     layer = " en de Vlaamse laag" if len(regions) < len(kb.regions) else " (zonder Vlaamse laag)"
     print(f"OK: {len(kb.services)} diensten in {len(regions)} regio('s){layer}, "
           f"{len(warnings)} waarschuwing(en).")
+    print(search_status())
     return 0
+
+
+def search_status() -> str:
+    """Whether the search can use its dense model, in one plain sentence (exit code stays 0)."""
+    if load_encoder() is not None:
+        return f"Zoeken: met woorden en betekenis (model {configured_encoder()})."
+    return (f"Let op: het zoekmodel {configured_encoder()} laadt niet ({encoder_problem()}); "
+            "de bot zoekt enkel met woorden, wat minder goed werkt voor Franse en Engelse vragen.")

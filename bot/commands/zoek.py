@@ -7,6 +7,7 @@ import sys
 
 from kennisbank.fields import phone_national
 from kennisbank.search import Answer, SearchEngine, settle
+from kennisbank.safety import kind_label
 from kennisbank.themes import theme_label
 
 from .common import add_kb_option, load_kb_or_exit
@@ -18,24 +19,55 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postcode", type=int, help="postcode van de school")
     parser.add_argument("--limit", type=int, default=3, help="hoeveel diensten (standaard 3)")
     parser.add_argument("--json", action="store_true", help="uitvoer als JSON")
+    parser.add_argument("--uitleg", "--explain", dest="explain", action="store_true",
+                        help="toon waarom: herkende noden met kans, dichtstbijzijnde trainingssituatie, "
+                             "het aandeel van elk kenmerk in de score")
     parser.add_argument("--batch", action="store_true",
                         help='lees JSON-regels {"q": ..., "postcode": ...} van standaardinvoer')
 
 
 def answer_json(question: str, answer: Answer) -> dict:
-    return {
+    out = {
         "q": question,
         "themes": list(answer.themes),
         "ambiguous": answer.ambiguous,
+        "safety": ({"kind": answer.safety.kind, "probability": round(answer.safety.probability, 3)}
+                   if answer.safety else None),
         "results": [
             {"id": m.id, "score": round(m.score, 4), "organisation": m.service.organisation,
-             "name": m.service.name, "themes": list(m.themes), "words": list(m.words)}
+             "name": m.service.name, "themes": list(m.themes), "words": list(m.words), "urgent": m.urgent}
             for m in answer.matches
         ],
     }
+    if answer.probabilities:
+        out["needs"] = {t: round(p, 3) for t, p in answer.probabilities}
+    if answer.nearest:
+        out["nearest"] = {"situation": answer.nearest[0], "similarity": round(answer.nearest[1], 3)}
+    for result, m in zip(out["results"], answer.matches):
+        if m.explanation:
+            result["features"] = {name: round(v, 3) for name, v in m.explanation}
+    return out
 
 
-def answer_text(answer: Answer) -> str:
+def explanation_text(answer: Answer) -> list[str]:
+    lines = ["Noden (kans): " + ", ".join(f"{theme_label(t) if t != 'geen-nood' else 'geen welzijnsnood'} "
+                                         f"{p:.2f}" for t, p in answer.probabilities[:6])]
+    if answer.nearest:
+        lines.append(f"Dichtstbijzijnde trainingssituatie ({answer.nearest[1]:.2f}): \"{answer.nearest[0]}\"")
+    return lines
+
+
+def answer_text(answer: Answer, explain: bool = False) -> str:
+    head: list[str] = []
+    if answer.safety is not None:
+        head.append(f"⚠️ Mogelijk gevaar ({kind_label(answer.safety.kind)}). {answer.acute_line}")
+    if explain:
+        head.extend(explanation_text(answer))
+    body = _answer_body(answer)
+    return "\n".join([*head, body]) if head else body
+
+
+def _answer_body(answer: Answer) -> str:
     if not answer.found and answer.ambiguous:
         return ("Ik ben niet zeker wat je bedoelt. Gaat het over: "
                 + ", ".join(theme_label(t) for t in answer.themes) + "?")
@@ -54,9 +86,13 @@ def answer_text(answer: Answer) -> str:
             lines.append(f"   Contact: {s.contact.name}{role} {phone_national(phone) if phone else ''}".rstrip())
         if s.is_closed:
             lines.append("   Let op: tijdelijk gesloten.")
+        if m.urgent:
+            lines.append("   Dringende hulp bij dit gevaar.")
         why = [theme_label(t) for t in m.themes] + list(m.words)
         if why:
             lines.append("   Waarom: " + ", ".join(why))
+        if m.explanation:
+            lines.append("   Score: " + ", ".join(f"{name} {v:+.2f}" for name, v in m.explanation))
     return "\n".join(lines)
 
 
@@ -77,16 +113,18 @@ def main(args: argparse.Namespace) -> int:
                 print(f"regel {number}: geen geldige JSON-vraag ({exc})", file=sys.stderr)
                 print(json.dumps({"q": None, "results": [], "error": "invalid input"}), flush=True)
                 continue
-            answer = engine.search(question, postcode, args.limit)
+            answer = engine.search(question, postcode, args.limit, explain=args.explain)
             sys.stdout.write(json.dumps(answer_json(question, answer), ensure_ascii=False) + "\n")
         sys.stdout.flush()
         return 0
     if not args.vraag:
         print("Geef een vraag, bv. welzijnsbot zoek \"een mama wordt uit haar huis gezet\"", file=sys.stderr)
         return 2
-    answer = engine.search(args.vraag, args.postcode, args.limit)
+    answer = engine.search(args.vraag, args.postcode, args.limit, explain=args.explain)
     if args.json:
         print(json.dumps(answer_json(args.vraag, answer), ensure_ascii=False, indent=2))
     else:
-        print(answer_text(answer))
+        if args.explain:
+            print(engine.describe())
+        print(answer_text(answer, args.explain))
     return 0

@@ -61,6 +61,11 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
     hint = looks_personal(question, knowledge.proper_nouns)
     example = knowledge.is_example(postcode)
     result = knowledge.engine.search(question, postcode, SEARCH_LIMIT)
+    if result.safety is not None and not result.found:
+        # Life safety first: never "nothing fits" and never an ask-back instead of 112 and a door.
+        entry = knowledge.engine.entry_points(postcode)
+        return Outcome(render.safety_without_doors(result, entry, knowledge.place_name(postcode), example, today),
+                       "answer", tuple(result.themes), tuple(s.id for s in entry))
     if result.ambiguous and result.themes:
         return Outcome(render.ask_back(result, privacy_hint=hint), "ask-back")
     if not result.found:

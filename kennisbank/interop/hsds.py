@@ -152,6 +152,8 @@ def service_to_hsds(s: Service, region: Region) -> dict[str, Any]:
                                  "summary": s.summary}
     if s.i18n:
         extension["i18n"] = s.i18n
+    if s.urgent:
+        extension["urgent"] = True
     out[EXTENSION] = extension
     return out
 
@@ -329,6 +331,7 @@ def _draft(svc: dict, ref: str, rubrics: RubricMap, issues: list[Issue]
     raw["bring"] = [str(d["document"]) for d in _objects(svc, "required_documents", ref, issues) if d.get("document")]
     raw["how"] = svc.get("application_process")
     raw["i18n"] = ext.get("i18n")
+    raw["urgent"] = ext.get("urgent") or None
     status = str(svc.get("status") or "active").strip().lower()
     raw["status"] = _STATUS_IN.get(status, status)
     raw["last_verified"] = svc.get("assured_date")

@@ -120,6 +120,8 @@ def service_mapping(service: Service) -> dict[str, Any]:
         out["status"] = s.status
     if s.last_verified:
         out["last_verified"] = s.last_verified
+    if s.urgent:
+        out["urgent"] = True
     return out
 
 

@@ -18,7 +18,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-SYNONYMS_FILE = Path(__file__).with_name("synonyms.yaml")
+SYNONYMS_FILE = Path(__file__).resolve().parents[1] / "synonyms.yaml"
 ORGANISATION_GROUP = "organisaties"
 
 # Where a question term comes from; the search trusts them differently.

@@ -1,0 +1,94 @@
+"""What a question says about fit, beyond the need: the child's age and organisations to avoid.
+
+  ages(question)          -> (low, high) years of the person the question is about, or None
+  service_ages(service)   -> (low, high) years a service is for (from its text and audience), or None
+  avoided(question, hit)  -> organisations the family already tried, refused or cannot use
+
+All of it is read from the question's words and the knowledge base's own text, so it works on any
+region: "12+" or "0 tot 3 jaar" in a summary, "ze willen niet meer naar het CAW" in a question.
+"""
+from __future__ import annotations
+
+import re
+
+from ..schema import Service
+from .analysis import fold
+
+# The ages behind words people use for children (Belgian school system: kleuter 2.5-6, lager 6-12).
+_AGE_WORDS = {
+    "baby": (0, 1), "babytje": (0, 1), "zuigeling": (0, 1), "bebe": (0, 1), "peuter": (1, 3), "peutertje": (1, 3),
+    "toddler": (1, 3), "kleuter": (2, 6), "kleutertje": (2, 6), "kleuterklas": (2, 6), "onthaalklas": (2, 3),
+    "tiener": (12, 18), "puber": (11, 18), "adolescent": (12, 18), "teenager": (13, 18), "ado": (12, 18),
+    "jongere": (12, 25), "student": (12, 25), "secundair": (12, 18),
+}
+_NUMBER_AGE = re.compile(r"\b(\d{1,2})\s*(?:-?\s*(?:jaar|jarige|jr|j|ans|an|years?|yrs?|yo)\b|-?jarig)")
+_SERVICE_RANGE = re.compile(r"\b(\d{1,2})\s*(?:-|tot|à|a|to|en)\s*(\d{1,2})\s*(?:jaar|jarigen|ans|years)\b")
+_SERVICE_FROM = re.compile(r"\b(?:vanaf|from|dès|des|\+)\s*(\d{1,2})\s*(?:jaar|ans|years)?\b|\b(\d{1,2})\s*\+")
+_SERVICE_UNTIL = re.compile(r"\b(?:tot|tot en met|onder|until|jusqu'a|-)\s*(\d{1,2})\s*(?:jaar|ans|years)\b")
+AUDIENCE_AGES = {"kinderen": (0, 12), "jongeren": (12, 25)}
+
+# Words around an organisation's name that say the family will not or cannot go there (again).
+_AVOID = re.compile(
+    r"\b(geweigerd|weigert|weigerde|weigeren|wil(len)? niet (meer )?naar|niet meer naar|niet (meer )?terug|"
+    r"al (geweest|gegaan|bij|aangeklopt|geprobeerd)|wachtlijst|wachtlijsten|lange wachttijd|helpt niet|hielp niet|"
+    r"niets gedaan|geen vertrouwen|buiten gezet|iets anders|ander dan|behalve|geen zin meer|"
+    r"refus[eé]|ne veut plus|d[eé]j[aà]|liste d'attente|refused|already (went|tried|been)|waiting list|won'?t go|"
+    r"don'?t want to go|something else|other than)\b")
+
+
+def ages(question: str) -> tuple[int, int] | None:
+    """The age range the question is about; None when it says nothing about age."""
+    text = fold(question)
+    found: list[tuple[int, int]] = []
+    for m in _NUMBER_AGE.finditer(text):
+        age = int(m.group(1))
+        if age <= 25:
+            found.append((age, age))
+    for word in re.findall(r"[a-z]+", text):
+        if word in _AGE_WORDS:
+            found.append(_AGE_WORDS[word])
+    if not found:
+        return None
+    return min(lo for lo, _ in found), max(hi for _, hi in found)
+
+
+def service_ages(s: Service) -> tuple[int, int] | None:
+    """The ages a service is for, from its own words ("0 tot 3 jaar", "vanaf 12 jaar", "12+")."""
+    text = fold(" ".join((s.name, s.summary)))
+    m = _SERVICE_RANGE.search(text)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if lo < hi <= 25:
+            return lo, hi
+    m = _SERVICE_FROM.search(text)
+    if m:
+        lo = int(m.group(1) or m.group(2))
+        if 3 <= lo <= 25:
+            return lo, 99
+    m = _SERVICE_UNTIL.search(text)
+    if m and 1 <= int(m.group(1)) <= 25:
+        return 0, int(m.group(1))
+    if s.audience and set(s.audience) <= {"jongeren"}:
+        return AUDIENCE_AGES["jongeren"]
+    return None
+
+
+def age_mismatch(asked: tuple[int, int] | None, offered: tuple[int, int] | None) -> bool:
+    """True when the question's ages and the service's do not overlap at all."""
+    if asked is None or offered is None:
+        return False
+    return asked[1] < offered[0] or asked[0] > offered[1]
+
+
+def avoided(question: str, organisations: frozenset[str], named_words: tuple[str, ...]) -> frozenset[str]:
+    """The named organisations the question says to avoid ("het OCMW weigerde al", "liever niet het CAW")."""
+    if not organisations:
+        return frozenset()
+    text = fold(question)
+    if not _AVOID.search(text):
+        return frozenset()
+    # The avoiding words must stand near the name, within one clause.
+    for clause in re.split(r"[.;!?]|\bmaar\b|\bmais\b|\bbut\b", text):
+        if _AVOID.search(clause) and any(w in clause.split() for w in named_words):
+            return organisations
+    return frozenset()

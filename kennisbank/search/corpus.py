@@ -1,0 +1,123 @@
+"""The labelled situations the needs model and the safety detector learn from (kennisbank/needs/).
+
+  needs/themes/<theme>.yaml   {theme: id, situations: [text, ...]}   how staff describe each need
+  needs/geen-nood.yaml        {theme: geen-nood, situations: [...]}  school matters no service answers
+  needs/safety/<kind>.yaml    {kind: id, situations: [...]}          life-safety situations per kind
+  needs/safety/harmless.yaml  {kind: harmless, situations: [...]}    the same words used harmlessly
+
+The phrases and signals of themes.yaml are added as short examples of their theme: they are how a
+need is named in one or two words. None of this knows any region: the models work on any region
+file. Evaluation questions (shared/benchmark, benchmarks/) are never part of it.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..schema import THEME_IDS
+from ..themes import THEMES_FILE, load_themes
+
+NEEDS_DIR = Path(__file__).resolve().parents[1] / "needs"
+NO_NEED = "geen-nood"
+HARMLESS = "harmless"
+# The kinds of life-safety situation the detector names (issue: life-safety first).
+SAFETY_KINDS: tuple[str, ...] = (
+    "suicide", "self-harm", "abuse", "sexual-abuse", "domestic-violence", "alone", "parent-unable",
+    "no-roof-tonight", "honour",
+)
+
+
+# Themes whose situations may be about a life or a child's safety: never used as negatives.
+UNSAFE_THEMES = frozenset({"geweld", "crisis", "psychisch-welzijn"})
+
+
+class CorpusError(ValueError):
+    """A corpus file is missing, unreadable or has an unknown label; names the file."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    texts: tuple[str, ...]
+    labels: tuple[str, ...]     # a theme id or NO_NEED (needs); a safety kind or HARMLESS (safety)
+    sources: tuple[str, ...]    # "file.yaml:index" or "themes.yaml" per text, for explanations
+    fingerprint: str
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _read(path: Path, key: str, allowed: set[str]) -> tuple[str, list[str]]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError(f"{path}: {exc}") from exc
+    label = raw.get(key)
+    if label not in allowed:
+        raise CorpusError(f"{path}: '{key}: {label}' is geen gekend label")
+    situations = raw.get("situations") or []
+    if not all(isinstance(s, str) and s.strip() for s in situations):
+        raise CorpusError(f"{path}: elke situatie is een niet-lege tekst")
+    return label, situations
+
+
+def _fingerprint(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:24]
+
+
+@lru_cache(maxsize=4)
+def needs_corpus(directory: Path = NEEDS_DIR) -> Corpus:
+    """Theme situations, the no-need class and the taxonomy's phrases, in a stable order."""
+    files = sorted((directory / "themes").glob("*.yaml")) + [directory / f"{NO_NEED}.yaml"]
+    texts: list[str] = []
+    labels: list[str] = []
+    sources: list[str] = []
+    allowed = set(THEME_IDS) | {NO_NEED}
+    for path in files:
+        if not path.exists():
+            raise CorpusError(f"{path}: ontbreekt")
+        label, situations = _read(path, "theme", allowed)
+        for i, text in enumerate(situations):
+            texts.append(text.strip())
+            labels.append(label)
+            sources.append(f"{path.name}:{i + 1}")
+    for theme in load_themes().values():
+        for text in (*theme.phrases, *theme.signals):
+            texts.append(text)
+            labels.append(theme.id)
+            sources.append(THEMES_FILE.name)
+    return Corpus(tuple(texts), tuple(labels), tuple(sources), _fingerprint(files + [THEMES_FILE]))
+
+
+@lru_cache(maxsize=4)
+def safety_corpus(directory: Path = NEEDS_DIR) -> Corpus:
+    """Life-safety situations per kind, plus harmless look-alikes and every ordinary need as negatives."""
+    folder = directory / "safety"
+    files = [folder / f"{kind}.yaml" for kind in (*SAFETY_KINDS, HARMLESS)]
+    texts: list[str] = []
+    labels: list[str] = []
+    sources: list[str] = []
+    for path in files:
+        if not path.exists():
+            raise CorpusError(f"{path}: ontbreekt")
+        label, situations = _read(path, "kind", set(SAFETY_KINDS) | {HARMLESS})
+        for i, text in enumerate(situations):
+            texts.append(text.strip())
+            labels.append(label)
+            sources.append(f"{path.name}:{i + 1}")
+    needs = needs_corpus(directory)
+    for text, label, source in zip(needs.texts, needs.labels, needs.sources):
+        # Ordinary needs are not alarms. Violence, crisis and mental health are left out: situations
+        # that are often about safety must not teach the detector that they are not.
+        if label not in UNSAFE_THEMES and source != THEMES_FILE.name:
+            texts.append(text)
+            labels.append(HARMLESS)
+            sources.append(source)
+    return Corpus(tuple(texts), tuple(labels), tuple(sources), _fingerprint(files) + needs.fingerprint[:8])

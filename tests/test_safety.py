@@ -1,0 +1,237 @@
+"""Life safety first: a question that may concern a life or a child's safety is never met with "nothing fits".
+
+The sentences here are written for these tests (not taken from the training corpus in
+kennisbank/needs/safety/): each kind in Flemish Dutch, phone typing, French and English, a long
+story with one alarming line, and harmless sentences that use the same words.
+"""
+from __future__ import annotations
+
+import html
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kennisbank.safety import ACUTE_LINE, PROFILES
+from kennisbank.search.safety import split_sentences
+from kennisbank.search import SearchEngine
+from kennisbank.search.corpus import SAFETY_KINDS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CASES = {
+    "suicide": [
+        "de mama zei vanmorgen aan de poort dat ze er niet meer wil zijn",
+        "papa is suicidaal volgens de oudste",
+        "leerling zegt da hij dood wil, wa moet ik doen",
+        "la maman dit qu'elle veut en finir avec la vie",
+        "a father told me he is thinking of killing himself",
+    ],
+    "self-harm": [
+        "ik zag sneetjes op de armen van een meisje uit het vijfde, ze draagt altijd lange mouwen",
+        "kind krast zichzelf mt een passer tot het bloedt",
+        "elle se scarifie les bras depuis quelques semaines",
+        "a pupil has been cutting herself in the toilets",
+    ],
+    "abuse": [
+        "hij heeft striemen op zijn rug en zegt dat papa hem met de riem slaat",
+        "blauwe plekken op de armen vn da manneke en hy wil nie naar huis",
+        "l'enfant a des brûlures de cigarette sur les mains",
+        "the boy has bruises on his neck and says his stepfather grabbed him",
+    ],
+    "sexual-abuse": [
+        "een kleuter vertelt dat de nonkel spelletjes met haar doet die geheim moeten blijven en ze heeft pijn bij het plassen",
+        "meisje maakt seksuele tekeningen en zegt dat een buurman haar aanraakt",
+        "une élève raconte qu'un adulte la touche quand elle est seule avec lui",
+        "a girl says an adult online asked her for naked pictures and wants to meet her",
+    ],
+    "domestic-violence": [
+        "de mama had een blauw oog en de kinderen vertellen dat papa haar slaat",
+        "politie was vannacht bij hen thuis omdat papa mama bedreigde met een mes",
+        "le père frappe la mère devant les enfants",
+        "the children say their dad beats their mum every weekend",
+    ],
+    "alone": [
+        "de kinderen zijn al drie dagen alleen thuis, mama is weg en niemand weet waar",
+        "broer van 8 zorgt s nachts alleen voor zijn zusjes, ouders zyn er nie",
+        "les enfants restent seuls à la maison depuis le week-end",
+        "two young kids have been home alone since friday with no adult",
+    ],
+    "parent-unable": [
+        "de papa staat dronken aan de schoolpoort en wil zijn dochter meenemen met de auto",
+        "mama is helemaal in de war aan de poort, ze praat tegen stemmen en wil haar zoontje ophalen",
+        "le père est complètement ivre et veut reprendre son fils",
+        "the mother is high at the gate and insists on taking her baby home",
+    ],
+    "no-roof-tonight": [
+        "het gezin is vandaag uit hun huis gezet en heeft geen slaapplaats voor vannacht",
+        "mama en de 3 kids slapen vannacht op straat",
+        "la famille n'a nulle part où dormir ce soir",
+        "the family has nowhere to sleep tonight after the fire",
+    ],
+    "honour": [
+        "een meisje van 11 is bang dat ze deze zomer in het land van haar ouders wordt uitgehuwelijkt",
+        "de broers dreigen haar iets aan te doen omdat ze een vriendje heeft, ze spreken over de eer van de familie",
+        "elle a peur d'être mariée de force pendant les vacances",
+        "a girl fears she will be cut during the family trip this summer",
+    ],
+}
+
+STORY = ("Goeiemiddag, ik ben de zorgcoördinator. Het gezin van onze leerling uit het derde heeft nog een "
+         "openstaande schoolrekening van 240 euro voor de zeeklassen, en de mama spreekt weinig Nederlands, dus "
+         "we zoeken ook een tolk voor het oudercontact. Vanmorgen vertelde ze terloops dat ze het allemaal niet "
+         "meer ziet zitten en dat de kinderen beter af zouden zijn zonder haar. Ze vroeg ook of we het formulier "
+         "voor de schooltoeslag kunnen nakijken.")
+
+HARMLESS = [
+    "ik ga dood van de werkdruk deze week",
+    "die rekentoets was echt een moordpartij",
+    "de hamster van de klas is dood, hoe vertellen we het aan de kleuters",
+    "morgen is er een brandoefening, moeten we de kinderen verwittigen",
+    "in de les geschiedenis werken we rond de Eerste Wereldoorlog",
+    "bij trefbal schieten ze elkaar allemaal af",
+    "we hebben een luizenplaag in het derde leerjaar",
+    "de oma van een leerling is rustig ingeslapen in het rusthuis",
+    "hij viel op de speelplaats en heeft een blauwe plek op zijn knie",
+    "mama is naar het ziekenhuis om te bevallen, papa haalt de kinderen op",
+]
+
+
+@pytest.fixture(scope="module")
+def engine(bench_kb) -> SearchEngine:
+    return SearchEngine(bench_kb)
+
+
+@pytest.mark.parametrize("kind, question", [(k, q) for k, qs in CASES.items() for q in qs])
+def test_each_kind_in_dutch_phone_french_and_english_is_detected(engine, kind, question):
+    answer = engine.search(question, 9801)
+    assert answer.safety is not None, (kind, question)
+    assert answer.acute_line == ACUTE_LINE
+    assert answer.found, "a life-safety question always gets an answer"
+    assert answer.matches[0].urgent, [m.id for m in answer.matches]
+
+
+def test_the_kind_is_named_right_for_most_questions(engine):
+    right = sum(engine.search(q, 9801).safety.kind == kind for kind, qs in CASES.items() for q in qs)
+    total = sum(len(qs) for qs in CASES.values())
+    assert right / total >= 0.75
+
+
+def test_every_kind_has_a_profile_and_a_corpus():
+    from kennisbank.search.corpus import safety_corpus
+
+    corpus = safety_corpus()
+    for kind in SAFETY_KINDS:
+        assert kind in PROFILES
+        assert sum(1 for lab in corpus.labels if lab == kind) >= 50, kind
+
+
+def test_the_one_alarming_line_of_a_long_story_is_not_lost(engine):
+    assert len(split_sentences(STORY)) >= 3
+    answer = engine.search(STORY, 9801)
+    assert answer.safety is not None and answer.safety.kind == "suicide"
+    assert "ziet zitten" in answer.safety.sentence
+    assert answer.matches[0].urgent
+    assert "psychisch-welzijn" in answer.matches[0].service.themes or "crisis" in answer.matches[0].service.themes
+    # the money and the interpreter are still answered after the urgent doors
+    assert len(answer.matches) == 3
+
+
+@pytest.mark.parametrize("question", HARMLESS)
+def test_harmless_sentences_with_alarming_words_raise_no_alarm(engine, question):
+    answer = engine.search(question, 9801)
+    assert answer.safety is None, (question, answer.safety)
+    assert not any(m.urgent for m in answer.matches)
+
+
+def test_doors_serve_the_postcode_and_the_flemish_layer_everywhere(engine, bench_kb):
+    for pc in (9801, 9810, 9820, None):
+        answer = engine.search("mijn leerling zegt dat hij zichzelf wil doden", pc)
+        urgent = [m for m in answer.matches if m.urgent]
+        assert urgent and all(m.service.serves(pc) for m in answer.matches)
+        assert all(not m.service.is_closed for m in urgent)
+
+
+def test_a_region_can_mark_its_urgent_doors(tmp_path):
+    from kennisbank.loader import load_knowledge_base
+
+    (tmp_path / "noodland.yaml").write_text("""
+schema: 1
+region:
+  id: noodland
+  name: Regio Noodland
+  example: true
+  municipalities:
+    - {name: Nooddorp, postcodes: [9941]}
+services:
+  - id: cgg-wachtlijst
+    organisation: CGG Noodland
+    name: Therapie voor kinderen
+    summary: Begeleiding bij angst, trauma en somberheid; wachttijd enkele maanden.
+    themes: [psychisch-welzijn]
+    area: all
+    phone: "+32 9 999 03 01"
+  - id: crisisteam-noodland
+    organisation: Mobiel team Noodland
+    name: Bereikbaar bij psychische nood
+    summary: Een team dat snel langskomt als iemand psychisch vastloopt.
+    themes: [psychisch-welzijn]
+    urgent: true
+    area: all
+    phone: "+32 9 999 03 02"
+""", encoding="utf-8")
+    kb = load_knowledge_base(tmp_path)
+    assert kb.services["crisisteam-noodland"].urgent
+    answer = SearchEngine(kb).search("de papa zegt dat hij een einde aan zijn leven wil maken", 9941)
+    assert answer.safety is not None and answer.matches[0].id == "crisisteam-noodland"
+
+
+def test_urgent_must_be_true_or_false(tmp_path):
+    from kennisbank.loader import check_directory
+
+    (tmp_path / "x.yaml").write_text("""
+schema: 1
+region: {id: x, name: X, example: true, municipalities: [{name: Xdorp, postcodes: [9951]}]}
+services:
+  - {id: x-1, organisation: X, name: X, summary: X., themes: [crisis], area: all, phone: "+32 9 999 04 01", urgent: "ja"}
+""", encoding="utf-8")
+    _, problems = check_directory(tmp_path)
+    assert any(p.field == "urgent" and not p.warning for p in problems)
+
+
+def test_cli_json_has_a_safety_field(bench_kb_dir):
+    lines = [{"q": "ze heeft pillen gespaard en een afscheidsbrief geschreven", "postcode": 9801},
+             {"q": "waar kopen we nieuwe stoelen voor de refter", "postcode": 9801}]
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "zoek", "--kb", str(bench_kb_dir), "--json", "--batch"],
+                         input="".join(json.dumps(x) + "\n" for x in lines), capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    alarm, calm = [json.loads(line) for line in run.stdout.splitlines()]
+    assert alarm["safety"]["kind"] == "suicide" and alarm["results"] and alarm["results"][0]["urgent"]
+    assert calm["safety"] is None and calm["results"] == []
+
+
+async def test_telegram_answer_leads_with_112_and_the_urgent_door(bot, chat, bench_kb):
+    user = chat(7301)
+    await user.send("/postcode 9801")
+    [answer] = await user.send("de mama zegt dat ze er een einde aan wil maken")
+    assert html.escape(ACUTE_LINE) in answer.text
+    first = SearchEngine(bench_kb).search("de mama zegt dat ze er een einde aan wil maken", 9801).matches[0]
+    assert first.urgent
+    assert answer.text.index(html.escape(ACUTE_LINE)) < answer.text.index(html.escape(first.service.name))
+    assert answer.params["parse_mode"] == "HTML"
+    # the anonymous signal keeps themes and services only: no kind of danger, no text
+    rows = await bot.state.store.conn.execute_fetchall("SELECT * FROM signal")
+    assert rows
+    stored = " ".join(map(str, rows[-1]))
+    assert "einde" not in stored and "suicide" not in stored
+
+
+def test_terminal_chat_shows_the_same_safety_answer(bench_kb_dir):
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--kb", str(bench_kb_dir), "--postcode", "9801"],
+                         input="de papa staat stomdronken aan de poort en wil zijn zoontje meenemen\n",
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert ACUTE_LINE in run.stdout
