@@ -28,15 +28,17 @@ def main(args: argparse.Namespace) -> int:
     assert kb is not None
     regions = [r for r in kb.regions.values() if not r.is_flemish_layer]
     layer = " en de Vlaamse laag" if len(regions) < len(kb.regions) else " (zonder Vlaamse laag)"
+    problem = search_problem()
+    if problem:
+        print(problem)
     print(f"OK: {len(kb.services)} diensten in {len(regions)} regio('s){layer}, "
           f"{len(warnings)} waarschuwing(en).")
-    print(search_status())
     return 0
 
 
-def search_status() -> str:
-    """Whether the search can use its dense model, in one plain sentence (exit code stays 0)."""
+def search_problem() -> str | None:
+    """One plain sentence when the search cannot use its dense model (a warning: exit code stays 0)."""
     if load_encoder() is not None:
-        return f"Zoeken: met woorden en betekenis (model {configured_encoder()})."
+        return None
     return (f"Let op: het zoekmodel {configured_encoder()} laadt niet ({encoder_problem()}); "
             "de bot zoekt enkel met woorden, wat minder goed werkt voor Franse en Engelse vragen.")

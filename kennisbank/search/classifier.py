@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +44,19 @@ def normalise(text: str) -> str:
 class StemAnalyser:
     """Text -> stems after synonyms (a picklable callable for TfidfVectorizer)."""
 
-    _synonyms: Synonyms | None = None
-
     def __call__(self, text: str) -> list[str]:
-        if StemAnalyser._synonyms is None:
-            StemAnalyser._synonyms = Synonyms.load()
-        return [t.key for t in analyse(text, None, StemAnalyser._synonyms) if not t.stop]
+        return list(_stems(text))
+
+
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> tuple[str, ...]:
+    # The needs model and the safety detector read the same question: analyse it once.
+    return tuple(t.key for t in analyse(text, None, _synonyms()) if not t.stop)
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> Synonyms:
+    return Synonyms.load()
 
 
 class TextClassifier:
