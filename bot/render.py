@@ -265,7 +265,9 @@ def privacy_text() -> Reply:
         "de dienst (zonder je chat-id). Die gaat naar de organisatie en de regiocoördinator.\n"
         "• voor wie het aanbod van een organisatie beheert: je Telegram-id bij die organisatie, "
         "je wijzigingen, en wanneer ik je een herinnering stuurde om je gegevens na te kijken.\n"
-        "Je vragen en de namen die erin staan, schrijf ik nergens weg, ook niet in een logboek.\n\n"
+        "Je vragen en de namen die erin staan, schrijf ik nergens weg, ook niet in een logboek. "
+        "Lijkt een vraag over gevaar voor een leven of een kind te gaan, dan toon ik eerst de "
+        "dringende hulp; ook dat bewaar ik niet (het signaal kent enkel de thema's).\n\n"
         "Met /vergeet wis je alles wat ik over deze chat bewaar, ook je koppeling als beheerder. "
         "De anonieme signalen en meldingen horen bij geen enkele chat, dus die blijven; wie een "
         "wijziging aan het aanbod deed, blijft in het wijzigingslog staan.")
@@ -290,14 +292,15 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
     services = list(page_services) if page_services is not None else [m.service for m in result.matches]
 
     urgent = {m.id for m in result.matches if m.urgent}
+    leads = result.safety is not None and result.safety.leads
 
     def build(cap: int) -> str:
         parts = []
-        if result.safety is not None:
+        if leads:
             parts.append(safety_heading(result))
         if heading:
             parts.append(heading)
-        elif result.safety is not None:
+        elif leads:
             pass  # the safety heading says what this answer is about first
         elif result.themes:
             parts.append("🔎 <b>Herkend:</b> " + esc(", ".join(theme_title(t) for t in result.themes)))
@@ -305,8 +308,10 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
             parts.append("🔎 <b>Dit past het best bij je vraag:</b>")
         parts.extend(service_block(n, s, today, min(cap, 200), urgent=s.id in urgent)
                      for n, s in enumerate(services, first))
-        if result.safety is not None and len(services) > len(urgent) and result.themes:
+        if leads and len(services) > len(urgent) and result.themes:
             parts.insert(1 + len(urgent), "🔎 <b>Ook herkend:</b> " + esc(", ".join(theme_title(t) for t in result.themes)))
+        if result.safety is not None and not leads:
+            parts.append(f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {esc(ACUTE_LINE)}")
         if example or any(s.example for s in services):
             parts.append(example_line())
         if privacy_hint:

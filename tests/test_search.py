@@ -372,7 +372,8 @@ def test_engine_reembeds_only_the_edited_service(tmp_path, monkeypatch):
     # The classifiers are not what this test is about: their lexical variants, fitted once per process.
     needs_load, safety_load = NeedsModel.load, SafetyDetector.load
     monkeypatch.setattr(engine_module.NeedsModel, "load", classmethod(lambda cls, enc: needs_load(None)))
-    monkeypatch.setattr(engine_module.SafetyDetector, "load", classmethod(lambda cls, enc, t: safety_load(None, t)))
+    monkeypatch.setattr(engine_module.SafetyDetector, "load",
+                        classmethod(lambda cls, enc, t, lead: safety_load(None, t, lead)))
 
     monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
     encoder = CountingEncoder()

@@ -31,8 +31,8 @@ def answer_json(question: str, answer: Answer) -> dict:
         "q": question,
         "themes": list(answer.themes),
         "ambiguous": answer.ambiguous,
-        "safety": ({"kind": answer.safety.kind, "probability": round(answer.safety.probability, 3)}
-                   if answer.safety else None),
+        "safety": ({"kind": answer.safety.kind, "probability": round(answer.safety.probability, 3),
+                    "leads": answer.safety.leads} if answer.safety else None),
         "results": [
             {"id": m.id, "score": round(m.score, 4), "organisation": m.service.organisation,
              "name": m.service.name, "themes": list(m.themes), "words": list(m.words), "urgent": m.urgent}
@@ -59,12 +59,14 @@ def explanation_text(answer: Answer) -> list[str]:
 
 def answer_text(answer: Answer, explain: bool = False) -> str:
     head: list[str] = []
-    if answer.safety is not None:
-        head.append(f"⚠️ Mogelijk gevaar ({kind_label(answer.safety.kind)}). {answer.acute_line}")
+    tail: list[str] = []
+    if answer.safety is not None and answer.safety.leads:
+        head.append(f"🚨 Dit klinkt ernstig ({kind_label(answer.safety.kind)}). {answer.acute_line}")
+    elif answer.safety is not None:
+        tail.append(f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {answer.acute_line}")
     if explain:
         head.extend(explanation_text(answer))
-    body = _answer_body(answer)
-    return "\n".join([*head, body]) if head else body
+    return "\n".join([*head, _answer_body(answer), *tail])
 
 
 def _answer_body(answer: Answer) -> str:

@@ -24,7 +24,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -37,7 +37,7 @@ from .analysis import STOPWORDS, Synonyms, Vocabulary, analyse, fold, words
 from .dense import Encoder, configured_encoder, embedding_cache, encoder_problem, load_encoder
 from .needs import Needs, NeedsModel
 from .safety import SafetyAlert, SafetyDetector, split_sentences
-from .params import NEED_RELATIVE, NEED_SHOWN, RESULT_RELATIVE, SAFETY_DOORS, THEME_POSITION, UNCOVERED_MIN
+from .params import ASK_MAX_WORDS, NEED_RELATIVE, NEED_SHOWN, RESULT_RELATIVE, SAFETY_DOORS, THEME_POSITION, UNCOVERED_MIN
 from .ranking import FEATURES, Candidates, RankingModel, features, load_ranking
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,8 @@ class SearchEngine:
         self.encoder_problem = None if self.encoder else (encoder_problem() or "uitgeschakeld")
         self.ranking: RankingModel = load_ranking(dense=self.encoder is not None)
         self.needs = NeedsModel.load(self.encoder)
-        self.safety = SafetyDetector.load(self.encoder, self.ranking.safety_threshold)
+        self.safety = SafetyDetector.load(self.encoder, self.ranking.safety_threshold,
+                                          self.ranking.safety_lead_threshold)
         self.themes = load_themes()
         self.synonyms = Synonyms.load()
         self._services: list[Service] = [s for s in kb.services.values() if s.is_active]
@@ -254,7 +255,10 @@ class SearchEngine:
         if alert is None:
             if needs.none >= self.ranking.none_threshold and needs.none > needs.best:
                 return Answer((), (), probabilities=probabilities, nearest=nearest)
-            if needs.best < self.ranking.ask_threshold:
+            content = {t.typed for t in terms if not t.stop}
+            if needs.best < self.ranking.ask_threshold and len(content) <= ASK_MAX_WORDS:
+                # A short question with no clear need: ask back. A long story already says much; its
+                # needs are spread over several themes, and the services of each answer it better.
                 return Answer((), ranked[:4], ambiguous=bool(ranked), probabilities=probabilities, nearest=nearest)
 
         candidates, x, matched, unfit = self._score_inputs(question, terms, needs, vector, postcode, named)
@@ -281,8 +285,15 @@ class SearchEngine:
                                  explanation=tuple(self.ranking.contributions(x[pos])) if explain else ()))
         if alert is not None:
             doors = self._safety_doors(alert, question, terms, vector, postcode, named)
-            door_ids = {m.id for m in doors}
-            matches = [*doors, *(m for m in matches if m.id not in door_ids)]
+            if alert.leads:
+                door_ids = {m.id for m in doors}
+                matches = [*doors, *(m for m in matches if m.id not in door_ids)]
+            elif doors and not any(m.id in {d.id for d in doors} for m in matches[:limit]):
+                # A possible danger: the usual answer, with the best urgent door among the first `limit`.
+                matches = [*matches[:limit - 1], doors[0]]
+            else:
+                door_ids = {d.id for d in doors}
+                matches = [replace(m, urgent=True) if m.id in door_ids else m for m in matches]
         return Answer(tuple(matches[:limit]), ranked, safety=alert, probabilities=probabilities, nearest=nearest)
 
     def _candidates(self, postcode: int | None) -> np.ndarray:

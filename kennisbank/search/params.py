@@ -35,6 +35,8 @@ SYNONYM_TERM = 0.6    # a word synonyms.yaml added ("loyer" -> huur) is weaker t
 # ranking weights; these are the fallbacks when no fitted file is present.
 NONE_THRESHOLD = 0.5
 ASK_THRESHOLD = 0.2
+# Asking back is for short questions ("papieren", "de schoolreis"): at most this many content words.
+ASK_MAX_WORDS = 6
 # A need this probable is shown as recognised; a need this much weaker than the first is dropped.
 NEED_SHOWN = 0.15
 NEED_RELATIVE = 0.3
@@ -45,7 +47,9 @@ RESULT_RELATIVE = 0.35
 # need the region has no service for gets "nothing fits" instead of an unrelated service.
 UNCOVERED_MIN = 0.5
 
-# Life safety: the detector's threshold is fitted for recall (training.py); at most this many
-# urgent services lead the answer, the rest of the answer follows as usual.
-SAFETY_THRESHOLD = 0.3
+# Life safety: two fitted thresholds (training.py; these are the fallbacks). Above the first the
+# question may concern a danger: one urgent door is in the answer and it is never "nothing fits".
+# Above the second the danger is likely: at most SAFETY_DOORS urgent doors lead, with "bel 112".
+SAFETY_THRESHOLD = 0.1
+SAFETY_LEAD_THRESHOLD = 0.5
 SAFETY_DOORS = 2

@@ -77,7 +77,8 @@ class RankingModel:
     bias: float
     none_threshold: float
     ask_threshold: float
-    safety_threshold: float
+    safety_threshold: float        # a possible danger: one urgent door in the answer, never "nothing fits"
+    safety_lead_threshold: float   # a likely danger: the urgent doors lead, with "bel 112"
     source: str = "defaults"
 
     def scores(self, x: np.ndarray) -> np.ndarray:
@@ -93,7 +94,8 @@ class RankingModel:
         return json.dumps({"features": list(FEATURES), "weights": [round(float(w), 5) for w in self.weights],
                            "bias": round(self.bias, 5), "none_threshold": round(self.none_threshold, 4),
                            "ask_threshold": round(self.ask_threshold, 4),
-                           "safety_threshold": round(self.safety_threshold, 4), **meta}, indent=1)
+                           "safety_threshold": round(self.safety_threshold, 4),
+                           "safety_lead_threshold": round(self.safety_lead_threshold, 4), **meta}, indent=1)
 
 
 # Before any fit: needs first, then words and meaning; the fitted file replaces these.
@@ -110,7 +112,9 @@ def load_ranking(path: Path = RANKING_FILE, dense: bool = True) -> RankingModel:
             raise ValueError("features changed since the fit")
         return RankingModel(np.array(block["weights"], dtype=np.float32), float(block["bias"]),
                             float(block["none_threshold"]), float(block["ask_threshold"]),
-                            float(block["safety_threshold"]), source=path.name)
+                            float(block["safety_threshold"]), float(block["safety_lead_threshold"]),
+                            source=path.name)
     except (OSError, ValueError, KeyError):
         return RankingModel(np.array([_DEFAULT_WEIGHTS[f] for f in FEATURES], dtype=np.float32), -4.0,
-                            params.NONE_THRESHOLD, params.ASK_THRESHOLD, params.SAFETY_THRESHOLD)
+                            params.NONE_THRESHOLD, params.ASK_THRESHOLD, params.SAFETY_THRESHOLD,
+                            params.SAFETY_LEAD_THRESHOLD)

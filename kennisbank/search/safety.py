@@ -33,6 +33,7 @@ class SafetyAlert:
     kind: str            # one of corpus.SAFETY_KINDS
     probability: float   # that the question concerns life safety at all (1 - p(harmless))
     sentence: str        # the part of the question that raised it (the whole question if short)
+    leads: bool = True   # likely danger: urgent doors lead; else possible: one urgent door is shown
 
 
 def split_sentences(text: str) -> list[str]:
@@ -43,15 +44,18 @@ def split_sentences(text: str) -> list[str]:
 
 
 class SafetyDetector:
-    def __init__(self, classifier: TextClassifier, threshold: float):
+    """`threshold`: a possible danger (one urgent door, never "nothing fits"); `lead`: a likely one."""
+
+    def __init__(self, classifier: TextClassifier, threshold: float, lead: float):
         self.classifier = classifier
         self.threshold = threshold
+        self.lead = max(lead, threshold)
         self._harmless = classifier.labels.index(HARMLESS)
         self._kinds = [classifier.labels.index(k) for k in SAFETY_KINDS]
 
     @classmethod
-    def load(cls, encoder: Encoder | None, threshold: float) -> SafetyDetector:
-        return cls(fitted("safety", safety_corpus(), encoder, SAFETY_C), threshold)
+    def load(cls, encoder: Encoder | None, threshold: float, lead: float) -> SafetyDetector:
+        return cls(fitted("safety", safety_corpus(), encoder, SAFETY_C), threshold, lead)
 
     @property
     def dense(self) -> bool:
@@ -80,4 +84,4 @@ class SafetyDetector:
         if alarm[best] < self.threshold:
             return None
         kind = SAFETY_KINDS[int(np.argmax(probs[best, self._kinds]))]
-        return SafetyAlert(kind, float(alarm[best]), texts[best])
+        return SafetyAlert(kind, float(alarm[best]), texts[best], leads=bool(alarm[best] >= self.lead))

@@ -7,9 +7,9 @@ What is fitted, on what (never on an evaluation set: not shared/benchmark/questi
 the blind sets in benchmarks/blind-*):
   - abstention: "no need" and "ask back" thresholds on out-of-fold needs probabilities of the
     corpus (5-fold), so they hold for questions the model has not seen;
-  - life safety: the detector's threshold on out-of-fold probabilities of the safety corpus, the
-    highest that keeps recall >= SAFETY_RECALL over all life-safety situations and >= KIND_RECALL
-    for every kind; the false-alarm rate on the harmless look-alikes is printed next to it;
+  - life safety: the detector's threshold on out-of-fold probabilities of the safety corpus, at
+    the lowest cost MISS_COST x missed + false alarms on harmless look-alikes (see
+    safety_threshold); recall and false alarms are printed next to it;
   - ranking: logistic regression over ranking.FEATURES on (question, service, acceptable?) pairs:
     * the labelled questions of kennisbank/search/training-questions/ (benchmark region), and
     * every corpus situation asked in the project's example regions and the benchmark region at a
@@ -37,16 +37,22 @@ from ..loader import load_knowledge_base
 from ..schema import THEME_IDS
 from .classifier import TextClassifier, corpus_vectors
 from .corpus import HARMLESS, NO_NEED, SAFETY_KINDS, Corpus, needs_corpus, safety_corpus
-from .dense import load_encoder
+from .dense import embedding_cache, load_encoder
 from .needs import Needs
 from .params import NEEDS_C, SAFETY_C
 from .ranking import FEATURES, RANKING_FILE, RankingModel
+from .safety import split_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING_QUESTIONS = Path(__file__).with_name("training-questions")
 SHARED_KB = ROOT.parent / "shared" / "benchmark" / "kb"
-SAFETY_RECALL = 0.97   # out-of-fold recall over all life-safety situations ...
-KIND_RECALL = 0.9      # ... and for every kind
+# A missed danger weighs two false alarms (safety_threshold). The corpus's positives are written to
+# be hard (indirect, buried in long stories), so its out-of-fold recall understates recall on real
+# questions; at MISS_COST 5 the threshold fell to 0.06 and 35 of the 150 dev questions (most of
+# them ordinary) carried an alarm, which teaches a school to ignore it.
+MISS_COST = 2.0
+KIND_RECALL = 0.8      # and no kind of danger may fall below this out-of-fold recall
+LEAD_FALSE_ALARM = 0.05  # urgent doors lead only where at most this share of look-alikes would
 FOLDS = 5
 SEED = 20261130
 
@@ -64,6 +70,31 @@ def out_of_fold(corpus: Corpus, vectors: np.ndarray | None, c: float) -> tuple[n
         for j, label in enumerate(model.labels):
             out[test, classes.index(label)] = probs[:, j]
     return out, classes
+
+
+def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder, c: float) -> np.ndarray:
+    """Out-of-fold alarm per situation, read as the detector reads a question: the whole text and each
+    of its sentences, the most alarming counts (so a long story is judged by its alarming line)."""
+    labels = np.array(corpus.labels)
+    sentences = [split_sentences(t) for t in corpus.texts]
+    flat = [x for parts in sentences for x in parts]
+    flat_vectors = embedding_cache(encoder).vectors(flat, query=True) if (encoder and flat) else None
+    starts = np.cumsum([0] + [len(p) for p in sentences])
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    alarm = np.zeros(len(labels))
+    for train, test in folds.split(np.zeros(len(labels)), labels):
+        part = Corpus(tuple(corpus.texts[i] for i in train), tuple(labels[train]), (), "")
+        model = TextClassifier.fit(part, vectors[train] if vectors is not None else None, c)
+        harmless = model.labels.index(HARMLESS)
+        whole = 1.0 - model.probabilities([corpus.texts[i] for i in test],
+                                          vectors[test] if vectors is not None else None)[:, harmless]
+        for j, i in enumerate(test):
+            alarm[i] = whole[j]
+            if sentences[i]:
+                rows = slice(starts[i], starts[i + 1])
+                parts = model.probabilities(sentences[i], flat_vectors[rows] if flat_vectors is not None else None)
+                alarm[i] = max(alarm[i], float((1.0 - parts[:, harmless]).max()))
+    return alarm
 
 
 def needs_from_row(row: np.ndarray, classes: list[str]) -> Needs:
@@ -98,27 +129,38 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str
     return none_threshold, ask_threshold, report
 
 
-def safety_threshold(oof: np.ndarray, classes: list[str], labels: tuple[str, ...],
-                     look_alike: np.ndarray) -> tuple[float, dict]:
-    """The highest threshold with out-of-fold recall >= SAFETY_RECALL overall and >= KIND_RECALL per kind.
+def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.ndarray) -> tuple[float, float, dict]:
+    """The threshold with the lowest expected cost on out-of-fold alarms (safety_out_of_fold).
 
-    `look_alike` marks the harmless sentences written to look alarming (needs/safety/harmless.yaml):
-    their false-alarm rate is the one that counts; the rate on all negatives is printed too.
+    cost = MISS_COST x (share of life-safety situations missed) + (share of harmless look-alikes
+    raising an alarm), over thresholds that keep every kind's recall >= KIND_RECALL. A missed
+    danger is MISS_COST times worse than a false alarm: that ratio is the one judgement here.
+    `look_alike` marks needs/safety/harmless.yaml (sentences written to look alarming); the
+    false-alarm rate on all negatives (every ordinary need too) is reported next to it.
     """
-    alarm = 1.0 - oof[:, classes.index(HARMLESS)]
     labels_arr = np.array(labels)
     positive = labels_arr != HARMLESS
-    threshold = 0.02
-    for t in np.linspace(0.9, 0.02, 89):
-        overall = (alarm[positive] >= t).mean()
-        if overall >= SAFETY_RECALL and all((alarm[labels_arr == k] >= t).mean() >= KIND_RECALL for k in SAFETY_KINDS):
-            threshold = float(t)
-            break
+    best: tuple[float, float] | None = None
+    table = []
+    for t in np.round(np.linspace(0.02, 0.9, 45), 3):
+        recall = float((alarm[positive] >= t).mean())
+        false_alarm = float((alarm[look_alike] >= t).mean())
+        kinds_ok = all((alarm[labels_arr == k] >= t).mean() >= KIND_RECALL for k in SAFETY_KINDS)
+        cost = MISS_COST * (1 - recall) + false_alarm
+        table.append((float(t), round(recall, 3), round(false_alarm, 3)))
+        if kinds_ok and (best is None or cost < best[1]):
+            best = (float(t), cost)
+    threshold = best[0] if best else 0.02
+    lead = next((t for t, _, fa in table if fa <= LEAD_FALSE_ALARM and t >= threshold), 0.9)
     report = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3) for k in SAFETY_KINDS}
     report["recall_all"] = round(float((alarm[positive] >= threshold).mean()), 3)
     report["false_alarm_look_alikes"] = round(float((alarm[look_alike] >= threshold).mean()), 3)
     report["false_alarm_all_negatives"] = round(float((alarm[~positive] >= threshold).mean()), 3)
-    return threshold, report
+    report["lead_recall_all"] = round(float((alarm[positive] >= lead).mean()), 3)
+    report["lead_false_alarm_look_alikes"] = round(float((alarm[look_alike] >= lead).mean()), 3)
+    report["curve (threshold, recall, false alarm)"] = [row for row in table if row[0] in
+                                                        (0.02, 0.04, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
+    return threshold, lead, report
 
 
 # ── ranking pairs ───────────────────────────────────────────────────────────
@@ -207,6 +249,8 @@ def hit_at(x: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray, b: f
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
+    ap.add_argument("--safety-only", action="store_true",
+                    help="refit only the safety threshold and keep the rest of ranking.json")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     encoder = load_encoder()
@@ -214,27 +258,39 @@ def main(argv: list[str] | None = None) -> int:
     safety = safety_corpus()
     out: dict = {"fitted": date.today().isoformat(), "needs_corpus": needs.fingerprint,
                  "safety_corpus": safety.fingerprint, "counts": dict(Counter(needs.labels))}
+    if a.safety_only:
+        out = json.loads(RANKING_FILE.read_text(encoding="utf-8"))
     for dense in ((True, False) if encoder else (False,)):
         mode = "dense" if dense else "lexical"
+        if a.safety_only:
+            safety_vecs = corpus_vectors(safety, encoder) if dense else None
+            alarm = safety_out_of_fold(safety, safety_vecs, encoder if dense else None, SAFETY_C)
+            look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
+            safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
+            out[mode]["safety_threshold"] = round(safety_t, 4)
+            out[mode]["safety_lead_threshold"] = round(lead_t, 4)
+            out[mode]["report"].update(safety_report)
+            print(f"[{mode}] safety>={safety_t:.2f} lead>={lead_t:.2f}", safety_report)
+            continue
         needs_vecs = corpus_vectors(needs, encoder) if dense else None
         safety_vecs = corpus_vectors(safety, encoder) if dense else None
         oof, classes = out_of_fold(needs, needs_vecs, NEEDS_C)
         none_t, ask_t, needs_report = abstention_thresholds(oof, classes, needs.labels)
-        soof, sclasses = out_of_fold(safety, safety_vecs, SAFETY_C)
+        alarm = safety_out_of_fold(safety, safety_vecs, encoder if dense else None, SAFETY_C)
         look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
-        safety_t, safety_report = safety_threshold(soof, sclasses, safety.labels, look_alike)
+        safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
         oof_needs = [needs_from_row(row, classes) for row in oof]
         x, y, groups = ranking_pairs(dense, oof_needs, needs, needs_vecs)
         w, b = fit_ranking(x, y)
         report = {**needs_report, **safety_report, "ranking_pairs": int(len(y)), "ranking_questions": int(len(np.unique(groups))),
                   "ranking_hit@1_train": round(hit_at(x, y, groups, w, b, 1), 3),
                   "ranking_hit@3_train": round(hit_at(x, y, groups, w, b, 3), 3)}
-        print(f"\n[{mode}] none>={none_t:.2f} ask<{ask_t:.2f} safety>={safety_t:.2f}")
+        print(f"\n[{mode}] none>={none_t:.2f} ask<{ask_t:.2f} safety>={safety_t:.2f} lead>={lead_t:.2f}")
         for key, value in report.items():
             print(f"  {key:28} {value}")
         for name, weight in zip(FEATURES, w):
             print(f"  w {name:26} {weight:+.3f}")
-        model = RankingModel(w, b, none_t, ask_t, safety_t, source=RANKING_FILE.name)
+        model = RankingModel(w, b, none_t, ask_t, safety_t, lead_t, source=RANKING_FILE.name)
         out[mode] = {**json.loads(model.to_json({})), "report": report}
     if not a.dry_run:
         RANKING_FILE.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
