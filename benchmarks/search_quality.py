@@ -223,7 +223,7 @@ def main() -> int:
             "bm25": Bm25(services),
             "rapidfuzz": Fuzzy(services),
         }
-        print(f"\n{label}: {len(questions)} questions ({qpath.relative_to(ROOT.parent)}), "
+        print(f"\n{label}: {len(questions)} questions ({qpath}), "
               f"engines built in {time.perf_counter() - t0:.1f} s")
         print(f"{'method':<13} {'hit@1':>6} {'hit@3':>6} {'abstain':>8} {'wrong':>6} {'safety@3':>9} {'no-answer':>10} {'false-alarm':>12}")
         results = {}
