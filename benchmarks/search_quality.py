@@ -14,7 +14,7 @@ layer); wrong-area is checked for all. For question sets with `safety:` labels i
 ours: safety recall (a fitting urgent service in the top 3, per kind), unanswered life-safety
 questions, and false alarms (an urgent door in the top 3 of a harmless look-alike).
 
-  .venv/bin/python benchmarks/search_quality.py                         # dev set + every blind set
+  .venv/bin/python benchmarks/search_quality.py                         # the dev set
   .venv/bin/python benchmarks/search_quality.py --set benchmarks/blind-2026-11-30-a
   .venv/bin/python benchmarks/search_quality.py --questions F --kb DIR [--misses]
 A blind set is measured once, when it is new; its figures are written in its README.md and never
@@ -190,11 +190,8 @@ def question_sets(a) -> list[tuple[str, Path, Path]]:
         return [(a.questions.name, a.questions, a.kb or SHARED / "kb")]
     if a.set:
         return [(d.name, d / "questions.yaml", d / "kb") for d in a.set]
-    sets = [("dev (ours)", SHARED / "questions-dev.yaml", SHARED / "kb")]
-    for d in sorted((ROOT / "benchmarks").glob("blind-*")):
-        if (d / "questions.yaml").exists():
-            sets.append((d.name, d / "questions.yaml", d / "kb"))
-    return sets
+    # Blind sets only on request (--set): each is measured once, when its round is done.
+    return [("dev (ours)", SHARED / "questions-dev.yaml", SHARED / "kb")]
 
 
 def main() -> int:

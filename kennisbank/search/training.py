@@ -174,12 +174,14 @@ def _kbs() -> list[tuple[str, object]]:
 
 
 def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_vecs: np.ndarray | None,
-                  per_theme: int = 25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features, labels, group ids) from the training questions and the corpus situations."""
+                  per_theme: int = 25) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[int]]:
+    """(features, labels, group ids, ids of the groups that are labelled questions) from the
+    training questions and the corpus situations."""
     from .engine import SearchEngine
 
     rng = random.Random(SEED)
     xs, ys, groups = [], [], []
+    labelled: set[int] = set()
     group = 0
     for name, kb in _kbs():
         engine = SearchEngine(kb, encoder=None if dense else False)
@@ -195,6 +197,7 @@ def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_ve
                     vector, _ = engine.embed_question(q)
                     needs = engine.needs.recognise(q, vector)
                     group += 1
+                    labelled.add(group)
                     _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group)
         # (b) corpus situations, out-of-fold needs, a random postcode of the region
         by_theme: dict[str, list[int]] = {}
@@ -210,7 +213,7 @@ def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_ve
                 vector = corpus_vecs[i] if (dense and corpus_vecs is not None) else None
                 group += 1
                 _add(engine, corpus.texts[i], pc, oof_needs[i], vector, expect, xs, ys, groups, group)
-    return np.vstack(xs), np.concatenate(ys), np.concatenate(groups)
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(groups), labelled
 
 
 def _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group) -> None:
@@ -229,9 +232,22 @@ def _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group) -> None:
     groups.append(np.full(len(y), group))
 
 
-def fit_ranking(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+def pair_weights(groups: np.ndarray, labelled: set[int]) -> np.ndarray:
+    """Every question counts once, whatever its number of candidates; the labelled questions
+    (real acceptable services, chosen by a person) weigh as much together as all corpus
+    situations (acceptable = any service of the theme, a coarser label)."""
+    ids, sizes = np.unique(groups, return_counts=True)
+    size = dict(zip(ids.tolist(), sizes.tolist()))
+    is_labelled = np.array([g in labelled for g in groups.tolist()])
+    n_labelled = max(len(labelled & set(size)), 1)
+    n_corpus = max(len(size) - n_labelled, 1)
+    per_group = np.where(is_labelled, 1.0 / n_labelled, 1.0 / n_corpus)
+    return per_group / np.array([size[g] for g in groups.tolist()]) * len(size)
+
+
+def fit_ranking(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float]:
     model = LogisticRegression(C=1.0, max_iter=2000)
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=weights)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
@@ -280,11 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
         safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
         oof_needs = [needs_from_row(row, classes) for row in oof]
-        x, y, groups = ranking_pairs(dense, oof_needs, needs, needs_vecs)
-        w, b = fit_ranking(x, y)
+        x, y, groups, labelled = ranking_pairs(dense, oof_needs, needs, needs_vecs)
+        w, b = fit_ranking(x, y, pair_weights(groups, labelled))
+        real = np.isin(groups, list(labelled))
         report = {**needs_report, **safety_report, "ranking_pairs": int(len(y)), "ranking_questions": int(len(np.unique(groups))),
                   "ranking_hit@1_train": round(hit_at(x, y, groups, w, b, 1), 3),
-                  "ranking_hit@3_train": round(hit_at(x, y, groups, w, b, 3), 3)}
+                  "ranking_hit@3_train": round(hit_at(x, y, groups, w, b, 3), 3),
+                  "ranking_hit@1_labelled_train": round(hit_at(x[real], y[real], groups[real], w, b, 1), 3),
+                  "ranking_hit@3_labelled_train": round(hit_at(x[real], y[real], groups[real], w, b, 3), 3)}
         print(f"\n[{mode}] none>={none_t:.2f} ask<{ask_t:.2f} safety>={safety_t:.2f} lead>={lead_t:.2f}")
         for key, value in report.items():
             print(f"  {key:28} {value}")
