@@ -330,7 +330,7 @@ def safety_heading(result: Answer) -> str:
     kind = kind_label(result.safety.kind)
     line = f"🚨 <b>Dit klinkt ernstig ({esc(kind)}).</b> {esc(ACUTE_LINE)}"
     if any(m.urgent for m in result.matches):
-        line += "\nDeze diensten helpen meteen:"
+        line += "\nHier kan je dringend terecht:"
     return line
 
 

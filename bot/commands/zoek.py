@@ -70,6 +70,8 @@ def answer_text(answer: Answer, explain: bool = False) -> str:
 
 
 def _answer_body(answer: Answer) -> str:
+    if not answer.found and answer.safety is not None:
+        return "Geen dringende dienst voor dit gevaar in deze regio: bel 112 of het algemene onthaal."
     if not answer.found and answer.ambiguous:
         return ("Ik ben niet zeker wat je bedoelt. Gaat het over: "
                 + ", ".join(theme_label(t) for t in answer.themes) + "?")

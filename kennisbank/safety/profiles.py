@@ -17,7 +17,8 @@ ACUTE_LINE = "Bij acuut gevaar: bel 112."
 class SafetyProfile:
     kind: str
     label: str                  # Flemish Dutch, shown to the user
-    themes: tuple[str, ...]     # themes whose services may be a door for this kind
+    themes: tuple[str, ...]     # themes whose services may be a door: the first always, the others
+                                # when the service's own words meet `query`
     query: str                  # the kind's help in the words services use
 
 
@@ -34,9 +35,9 @@ PROFILES: dict[str, SafetyProfile] = {p.kind: p for p in (
                   "partnergeweld intrafamiliaal geweld huiselijk geweld hulplijn 1712 vluchthuis politie opvang"),
     SafetyProfile("alone", "kind alleen of onveilig", ("geweld", "crisis", "opvoeding"),
                   "kind alleen gelaten verwaarlozing onveilig thuis vertrouwenscentrum kindermishandeling politie jeugd crisisopvang"),
-    SafetyProfile("parent-unable", "ouder kan niet zorgen", ("crisis", "geweld", "opvoeding"),
+    SafetyProfile("parent-unable", "ouder kan niet zorgen", ("opvoeding", "geweld", "crisis"),
                   "acute crisis ouder niet in staat kind opvang crisishulp politie vertrouwenscentrum dringende opvang"),
-    SafetyProfile("no-roof-tonight", "geen dak vannacht", ("crisis", "huisvesting"),
+    SafetyProfile("no-roof-tonight", "geen dak vannacht", ("huisvesting", "crisis"),
                   "nachtopvang noodopvang crisisopvang vannacht dakloos noodwoning opvang dringend"),
     SafetyProfile("honour", "eergerelateerd geweld of gedwongen huwelijk", ("geweld", "crisis", "verblijf"),
                   "eergerelateerd geweld gedwongen huwelijk uithuwelijking genitale verminking meldpunt politie hulplijn 1712"),

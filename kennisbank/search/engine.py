@@ -43,6 +43,7 @@ from .ranking import FEATURES, Candidates, RankingModel, features, load_ranking
 log = logging.getLogger(__name__)
 
 FLANDERS = ""  # partition key of the Flemish layer (services without postcodes)
+SHOWN_FIRST = 3  # results a phone shows before "more" (bot.render.PAGE_SIZE): an urgent door stands among them
 _THEME_INDEX = {t: i for i, t in enumerate(THEME_IDS)}
 # Words that, next to an organisation's name, ask for its door ("nummer van het ocmw").
 _CONTACT_WORDS = frozenset("""nummer telefoonnummer telefoon tel gsm adres contact contactpersoon mail email e
@@ -191,8 +192,8 @@ class SearchEngine:
         """Marked `urgent: true`, or its own text says it answers at once (see safety/profiles.py)."""
         if s.urgent:
             return True
-        text = fold(" ".join((s.name, s.summary, " ".join(s.keywords), s.organisation)))
-        return any(fold(w) in text for w in URGENT_WORDS)
+        text = " " + " ".join(words(" ".join((s.name, s.summary, " ".join(s.keywords), s.organisation)))) + " "
+        return any(f" {' '.join(words(w)) or w} " in text or (w == "24/7" and "24 7" in text) for w in URGENT_WORDS)
 
     def _partitions_of(self, postcode: int | None) -> list[_Partition]:
         if postcode is None:
@@ -225,6 +226,7 @@ class SearchEngine:
         """Query embeddings of the question and of its sentences (for the safety detector)."""
         if self.encoder is None:
             return None, None
+        question = calm(question)
         sentences = split_sentences(question)
         vectors = self.encoder.queries([question, *sentences])
         return vectors[0], (vectors[1:] if sentences else None)
@@ -277,23 +279,25 @@ class SearchEngine:
         for pos in order[: max(limit, SAFETY_DOORS + limit)]:
             idx = int(candidates[pos])
             s = self._services[idx]
-            if alert is None and not shown[pos]:
-                break
+            if not shown[pos]:
+                break  # with or without an alert: a service that does not fit is no answer
             covered = tuple(t for t in ranked if t in s.themes)
             reasons = tuple(matched.get(idx, ()))
             matches.append(Match(s, round(float(scores[pos]), 4), covered, reasons,
                                  explanation=tuple(self.ranking.contributions(x[pos])) if explain else ()))
         if alert is not None:
             doors = self._safety_doors(alert, question, terms, vector, postcode, named)
+            door_ids = {d.id for d in doors}
+            rest = [m for m in matches if m.id not in door_ids]
             if alert.leads:
-                door_ids = {m.id for m in doors}
-                matches = [*doors, *(m for m in matches if m.id not in door_ids)]
-            elif doors and not any(m.id in {d.id for d in doors} for m in matches[:limit]):
-                # A possible danger: the usual answer, with the best urgent door among the first `limit`.
-                matches = [*matches[:limit - 1], doors[0]]
-            else:
-                door_ids = {d.id for d in doors}
-                matches = [replace(m, urgent=True) if m.id in door_ids else m for m in matches]
+                # After the urgent doors only what clearly fits the rest of the question: a weak guess
+                # ("een einde maken" read as debts) must not stand next to a suicide line.
+                matches = [*doors, *(m for m in rest if m.score >= UNCOVERED_MIN)]
+            elif doors:
+                # A possible danger: the usual answer, with the best urgent door on the first screen
+                # (the bot shows SHOWN_FIRST results before "more"), wherever the ranking put it.
+                first = next((replace(m, urgent=True) for m in matches if m.id in door_ids), doors[0])
+                matches = [*rest[:SHOWN_FIRST - 1], first, *rest[SHOWN_FIRST - 1:]]
         return Answer(tuple(matches[:limit]), ranked, safety=alert, probabilities=probabilities, nearest=nearest)
 
     def _candidates(self, postcode: int | None) -> np.ndarray:
@@ -352,8 +356,14 @@ class SearchEngine:
                                                            kind_vector, postcode, named)
         if not len(candidates):
             return []
-        themed = self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in profile.themes]].max(axis=1) > 0
-        eligible = self._urgent[candidates] & themed & ~self._closed[candidates]
+        # A door for this kind: it covers the kind's main theme, or another of its themes and shares
+        # words with the kind's help ("nachtopvang" for no roof tonight, not the suicide line's "crisis").
+        main = self._theme_weights[candidates][:, _THEME_INDEX[profile.themes[0]]] > 0
+        other = self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in profile.themes[1:]]].max(axis=1) > 0
+        profile_words = {w for t in analyse(profile.query, self.vocab, self.synonyms) if not t.stop for w in [t.key]}
+        eligible = self._urgent[candidates] & ~self._closed[candidates] & (main | other)
+        for pos in np.flatnonzero(eligible & ~main):  # few: urgent services of a side theme
+            eligible[pos] = bool(profile_words & set(self.bm25.weights(int(candidates[pos]))))
         scores = self.ranking.scores(x)
         order = [int(p) for p in np.lexsort((-scores, unfit)) if eligible[p]]
         doors = []
@@ -399,6 +409,14 @@ class SearchEngine:
             return f"zoeken met woorden en betekenis ({self.encoder.name}, {len(self._services)} diensten)"
         return (f"zoeken enkel met woorden: het dense model ({configured_encoder()}) is niet beschikbaar "
                 f"({self.encoder_problem})")
+
+
+def calm(text: str) -> str:
+    """Shouting ("MAMA WIL ZELFMOORD PLEGEN!!!") in lower case: the encoder reads capitals as other tokens."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return text.lower()
+    return text
 
 
 def settle() -> None:
