@@ -37,7 +37,7 @@ from .analysis import STOPWORDS, Synonyms, Vocabulary, analyse, fold, words
 from .dense import Encoder, configured_encoder, embedding_cache, encoder_problem, load_encoder
 from .needs import Needs, NeedsModel
 from .safety import SafetyAlert, SafetyDetector, split_sentences
-from .params import ASK_MAX_WORDS, NEED_RELATIVE, NEED_SHOWN, RESULT_RELATIVE, SAFETY_DOORS, THEME_POSITION, UNCOVERED_MIN
+from .params import ASK_MAX_WORDS, NEED_RELATIVE, NEED_SHOWN, SAFETY_SURE, RESULT_RELATIVE, SAFETY_DOORS, THEME_POSITION, UNCOVERED_MIN
 from .ranking import FEATURES, Candidates, RankingModel, features, load_ranking
 
 log = logging.getLogger(__name__)
@@ -237,11 +237,22 @@ class SearchEngine:
         if all(t.stop for t in terms):
             return Answer((), ())
         vector, sentence_vectors = self.embed_question(question)
-        alert = self.safety.detect(question, vector, sentence_vectors)
+        alert = self.safety.detect(calm(question), vector, sentence_vectors)
         needs = self.needs.recognise(question, vector)
         probabilities = tuple(sorted(((t, float(p)) for t, p in zip(THEME_IDS, needs.themes) if p >= 0.02),
                                      key=lambda tp: -tp[1])) + (("geen-nood", needs.none),)
         ranked = needs.ranked(NEED_SHOWN, NEED_RELATIVE)
+        if alert is not None and alert.leads and alert.probability < SAFETY_SURE:
+            # Two models must agree before the urgent doors take over: "een mama wordt uit haar huis
+            # gezet" is a housing question first (needs) even if it resembles a violence story (safety).
+            # In a long story the sentence that raised the alarm is what the needs model must read.
+            focus = needs
+            parts = split_sentences(calm(question))
+            if alert.sentence in parts:
+                at = parts.index(alert.sentence)
+                focus = self.needs.recognise(alert.sentence, None if sentence_vectors is None else sentence_vectors[at])
+            if not set(focus.ranked(NEED_SHOWN, NEED_RELATIVE)[:1]) & set(PROFILES[alert.kind].themes):
+                alert = replace(alert, leads=False)
         nearest = self.needs.nearest(question, vector, ranked[0]) if explain and ranked else None
 
         named = self.organisations.find(question)

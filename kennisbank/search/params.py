@@ -53,3 +53,6 @@ UNCOVERED_MIN = 0.5
 SAFETY_THRESHOLD = 0.1
 SAFETY_LEAD_THRESHOLD = 0.5
 SAFETY_DOORS = 2
+# Below this probability the doors lead only when the needs model's main need is one of the kind's
+# themes too (two models agree); above it the detector alone is sure enough.
+SAFETY_SURE = 0.9
