@@ -142,6 +142,8 @@ class SearchEngine:
             for i in part.members:
                 for t in self._services[i].themes:
                     part.by_theme.setdefault(t, []).append(int(i))
+        self._profile_vectors: dict[str, np.ndarray] = {}   # per safety kind, built on its first alert
+        self._profile_terms: dict[str, frozenset[str]] = {}
         self.build_seconds = time.monotonic() - started
 
     # ── building ────────────────────────────────────────────────────────────
@@ -237,7 +239,8 @@ class SearchEngine:
         if all(t.stop for t in terms):
             return Answer((), ())
         vector, sentence_vectors = self.embed_question(question)
-        alert = self.safety.detect(calm(question), vector, sentence_vectors)
+        read = calm(question)  # the text the encoder and the detector read (shouting in lower case)
+        alert = self.safety.detect(read, vector, sentence_vectors)
         needs = self.needs.recognise(question, vector)
         probabilities = tuple(sorted(((t, float(p)) for t, p in zip(THEME_IDS, needs.themes) if p >= 0.02),
                                      key=lambda tp: -tp[1])) + (("geen-nood", needs.none),)
@@ -247,7 +250,7 @@ class SearchEngine:
             # gezet" is a housing question first (needs) even if it resembles a violence story (safety).
             # In a long story the sentence that raised the alarm is what the needs model must read.
             focus = needs
-            parts = split_sentences(calm(question))
+            parts = split_sentences(read)
             if alert.sentence in parts:
                 at = parts.index(alert.sentence)
                 focus = self.needs.recognise(alert.sentence, None if sentence_vectors is None else sentence_vectors[at])
@@ -371,7 +374,7 @@ class SearchEngine:
         # words with the kind's help ("nachtopvang" for no roof tonight, not the suicide line's "crisis").
         main = self._theme_weights[candidates][:, _THEME_INDEX[profile.themes[0]]] > 0
         other = self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in profile.themes[1:]]].max(axis=1) > 0
-        profile_words = {w for t in analyse(profile.query, self.vocab, self.synonyms) if not t.stop for w in [t.key]}
+        profile_words = self._profile_words(alert.kind)
         eligible = self._urgent[candidates] & ~self._closed[candidates] & (main | other)
         for pos in np.flatnonzero(eligible & ~main):  # few: urgent services of a side theme
             eligible[pos] = bool(profile_words & set(self.bm25.weights(int(candidates[pos]))))
@@ -386,11 +389,17 @@ class SearchEngine:
         return doors
 
     def _profile_vector(self, kind: str) -> np.ndarray:
-        cache = self.__dict__.setdefault("_profile_vectors", {})
-        if kind not in cache:
+        if kind not in self._profile_vectors:
             assert self.encoder is not None
-            cache[kind] = embedding_cache(self.encoder).vectors([PROFILES[kind].query], query=True)[0]
-        return cache[kind]
+            self._profile_vectors[kind] = embedding_cache(self.encoder).vectors([PROFILES[kind].query], query=True)[0]
+        return self._profile_vectors[kind]
+
+    def _profile_words(self, kind: str) -> frozenset[str]:
+        """Stems of the kind's help, as the BM25F index stores a service's words."""
+        if kind not in self._profile_terms:
+            terms = analyse(PROFILES[kind].query, self.vocab, self.synonyms)
+            self._profile_terms[kind] = frozenset(t.key for t in terms if not t.stop)
+        return self._profile_terms[kind]
 
     def by_theme(self, theme_id: str, postcode: int | None = None, limit: int = 3) -> Answer:
         """Services for a need chosen with a button: main theme first, local before Flemish."""
