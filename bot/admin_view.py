@@ -224,6 +224,11 @@ def cancelled() -> str:
     return "Geannuleerd; er is niets veranderd."
 
 
+def timed_out() -> Reply:
+    return Reply("⌛ Je /beheer-stap is gestopt na een uur zonder antwoord; er is niets veranderd. "
+                 "Stuur /beheer om verder te gaan.")
+
+
 def problem(message: str) -> Reply:
     return Reply(f"⚠️ {esc(message)}", ((BACK,),))
 

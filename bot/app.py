@@ -1,9 +1,8 @@
 """Builds the Telegram application: state, handlers, menu, error handling, logging.
 
-Handler registration happens here only: each feature module in FEATURES exposes
-`register(application)`. `ask` comes last because its plain-text handler is the fallback for
-any text no other feature claimed (an admin conversation, say, must be registered before it).
-The shared state (bot/state.py) lives in `application.bot_data[STATE_KEY]`.
+Every handler, group and command is registered here, in `register_handlers`: the handler
+modules only hold callbacks. The shared state (bot/state.py) lives in
+`application.bot_data[STATE_KEY]` and is reached as `context.state` (bot/context.py).
 """
 from __future__ import annotations
 
@@ -18,22 +17,49 @@ from typing import Any, Awaitable
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes,
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ChosenInlineResultHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
 )
 
 from kennisbank.schema import KnowledgeBase
 from kennisbank.store import Store
 
-from . import render
-from . import jobs
-from .handlers import admin, ask, card, coordinator_signals, feedback, send, share, start
-from .state import STATE_KEY, BotState, Knowledge
+from . import callbacks, jobs, render
+from .context import BotContext
+from .conversations import beheer, remark
+from .handlers import (
+    ask,
+    card,
+    coordinator_signals,
+    feedback,
+    reload,
+    send,
+    share,
+    start,
+)
+from .persistence import ConversationPersistence
+from .state import STATE_KEY, BotState
 
 log = logging.getLogger(__name__)
 
-# Order matters only for plain text: ask is the fallback and stays last.
-FEATURES = (start, card, share, feedback, coordinator_signals, jobs, admin, ask)
 COMMANDS = start.COMMANDS
+
+# Handler groups, run in this order for every update; within a group the first matching handler
+# wins, and a callback that raises ApplicationHandlerStop ends the update there.
+GROUP_BEHEER = -3     # /beheer: text while a step waits for it is a value, not a question
+GROUP_REMARK = -2     # the remark after "klopt niet meer": only a reply to its prompt
+GROUP_DEEP_LINK = -1  # /start <payload> opens a card and stops; plain /start goes on to group 0
+GROUP_MAIN = 0        # commands, buttons, and last the plain-text question (the fallback)
+GROUP_AFTER = 1       # the same update one step further: share after a card, /vergeet language
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 NETWORK_RETRIES = 3          # for 5xx answers and time-outs, on top of 429 handling
@@ -103,7 +129,7 @@ def error_summary(error: BaseException) -> str:
     return f"{type(error).__name__} at {where or '?'}"
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log what operating needs (type, place, update id), then apologise: never silence."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed: %s", update_id, error_summary(context.error))
@@ -190,14 +216,41 @@ class TimedApplication(Application):
 
 # ── building ─────────────────────────────────────────────────────────────────────────────
 
+def register_handlers(application: Application) -> None:
+    """Every handler of the bot, in its group, in order."""
+    add = application.add_handler
+    add(beheer.conversation(), group=GROUP_BEHEER)
+    add(remark.conversation(), group=GROUP_REMARK)
+    add(CommandHandler("start", share.on_start_parameter, has_args=1), group=GROUP_DEEP_LINK)
+
+    add(CommandHandler("start", start.start))
+    add(CommandHandler(["postcode", "gemeente"], start.set_place))
+    add(CommandHandler("help", start.help_command))
+    add(CommandHandler("privacy", start.privacy))
+    add(CommandHandler("vergeet", start.forget))
+    add(CommandHandler("signalen", coordinator_signals.signalen))
+    add(CommandHandler("herlaad", reload.on_herlaad))
+    add(CallbackQueryHandler(card.on_card, pattern=callbacks.PATTERN_CARD))
+    add(CallbackQueryHandler(share.on_share, pattern=share.PATTERN_SHARE))
+    add(CallbackQueryHandler(feedback.on_feedback, pattern=feedback.PATTERN_FEEDBACK))
+    add(CallbackQueryHandler(ask.on_more, pattern=callbacks.PATTERN_MORE))
+    add(CallbackQueryHandler(ask.on_theme, pattern=callbacks.PATTERN_THEME))
+    add(InlineQueryHandler(share.on_inline_query))
+    add(ChosenInlineResultHandler(share.on_chosen))
+    # Last of the main group: plain text is a question; anything else gets a short pointer.
+    add(MessageHandler(filters.TEXT & ~filters.COMMAND, ask.on_text))
+    add(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, ask.on_other))
+
+    add(CallbackQueryHandler(share.after_card, pattern=callbacks.PATTERN_CARD), group=GROUP_AFTER)
+    add(CommandHandler("vergeet", share.forget_language), group=GROUP_AFTER)
+    application.add_error_handler(on_error)
+
+
 async def _post_init(application: Application) -> None:
     state: BotState = application.bot_data[STATE_KEY]
     if state.store.db is None:
         await state.store.open()
-    for feature in FEATURES:   # a feature may need the open store at start (admin: stored revisions)
-        hook = getattr(feature, "post_init", None)
-        if hook is not None:
-            await hook(application)
+    await reload.post_init(application)   # baseline + stored revisions; SIGHUP reloads the files
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
 
@@ -220,6 +273,7 @@ def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
     builder = (
         ApplicationBuilder()
         .application_class(TimedApplication)
+        .context_types(ContextTypes(context=BotContext))
         .token(token)
         .base_url(base_url)
         .base_file_url(file_url)
@@ -227,12 +281,14 @@ def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
         .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
         .connect_timeout(5).read_timeout(10).write_timeout(10).pool_timeout(5)
         .get_updates_connect_timeout(5).get_updates_pool_timeout(5)
+        .persistence(ConversationPersistence(
+            db_path, flows=frozenset({beheer.NAME, remark.NAME}),
+            max_age={beheer.NAME: beheer.TIMEOUT, remark.NAME: feedback.REMARK_WAIT}))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     application = builder.build()
-    application.bot_data[STATE_KEY] = BotState(Knowledge.build(kb), Store(db_path), kb_dir)
-    for feature in FEATURES:
-        feature.register(application)
-    application.add_error_handler(on_error)
+    application.bot_data[STATE_KEY] = BotState.create(kb, Store(db_path), kb_dir)
+    register_handlers(application)
+    jobs.schedule(application)
     return application

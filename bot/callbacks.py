@@ -10,7 +10,7 @@ Callback data never holds a question's words; only ids, theme ids and short keys
 Reserved prefixes for later features (add the format here when you use one):
   s  share a card (issue 4) · f  feedback (issue 6) · b  admin /beheer (issue 5)
   (f: the formats are listed in bot/handlers/feedback.py, next to their parser)
-  b<action>[<arg>]      admin /beheer (bot/handlers/admin.py): bm menu, bO<page> organisations,
+  b<action>[<arg>]      admin /beheer (bot/conversations/beheer.py): bm menu, bO<page> organisations,
                         bo<index> an organisation, bP<page> its services, b+ new service, bN new
                         organisation, bc<i> tick option i, bd done, by confirm, bn cancel, bk skip
   b<s|f|v><hash16>[:<i>] a service by short_hash of its id: bs view, bf…:<i> field i, bv still right
@@ -66,6 +66,11 @@ def admin(action: str) -> str:
 
 def admin_service(kind: str, service_id: str, arg: str = "") -> str:
     return _checked(f"b{kind}{short_hash(service_id)}" + (f":{arg}" if arg else ""))
+
+
+def edit_service(service_id: str) -> str:
+    """Opens a service in /beheer (the "✏️ Aanpassen" of reminders and reports)."""
+    return admin_service("s", service_id)
 
 
 @dataclass(frozen=True)

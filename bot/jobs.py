@@ -14,19 +14,20 @@ through the real bot and the Bot API stand-in; the JobQueue only calls them.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from kennisbank import editors, freshness, reports
+from kennisbank import revisions as rv
 from kennisbank.schema import Service
 
 from . import render
-from .handlers import NO_PREVIEW, markup
-from .handlers import feedback
+from .context import BotContext
+from .handlers import NO_PREVIEW, feedback, markup
 from .state import STATE_KEY, BotState
 
 log = logging.getLogger(__name__)
@@ -105,31 +106,17 @@ async def send_reminders(bot, state: BotState, today: date) -> freshness.Reminde
     return plan
 
 
-async def _handled_since(conn, service_id: str, since: str) -> tuple[str, int | None] | None:
-    """What an editor did in /beheer after `since`: ("aangepast" | "bevestigd", user id), or None.
-
-    A change of any field counts as fixing the entry; "alles klopt nog" as confirming it.
-    """
-    async with conn.execute(
-            "SELECT field, user_id FROM revision WHERE service_id = ? AND reverts IS NULL AND at > ? "
-            "ORDER BY field = 'last_verified', id DESC LIMIT 1", (service_id, since)) as cur:
-        row = await cur.fetchone()
-    if row is None:
-        return None
-    return ("bevestigd" if row[0] == "last_verified" else "aangepast"), row[1]
-
-
 async def sweep_reports(bot, state: BotState, now: datetime | None = None) -> int:
     """Send reports that waited too long for a remark; close reports handled in /beheer since."""
     now = now or datetime.now(timezone.utc)
     conn = state.store.conn
-    cutoff = reports.now_iso(now - timedelta(seconds=feedback.REMARK_WAIT))
+    cutoff = reports.now_iso(now - feedback.REMARK_WAIT)
     sent = 0
     for report in await reports.fetch(conn, unnotified_before=cutoff):
         await feedback.notify_report(bot, state, report.id)
         sent += 1
     for report in await reports.fetch(conn, open_only=True):
-        handled = await _handled_since(conn, report.service_id, report.created_at)
+        handled = await rv.handled_since(state.store, report.service_id, report.created_at)
         if handled is not None:
             await reports.resolve(conn, report.id, handled[0], handled[1], now)
     return sent
@@ -137,19 +124,20 @@ async def sweep_reports(bot, state: BotState, now: datetime | None = None) -> in
 
 # ── JobQueue ───────────────────────────────────────────────────────────────────────────────
 
-def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+def _state(context: BotContext) -> BotState:
     return context.application.bot_data[STATE_KEY]
 
 
-async def daily(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def daily(context: BotContext) -> None:
     await send_reminders(context.bot, _state(context), date.today())
 
 
-async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sweep(context: BotContext) -> None:
     await sweep_reports(context.bot, _state(context))
 
 
-def register(application: Application) -> None:
+def schedule(application: Application) -> None:
+    """Daily reminders and the report sweep, on PTB's JobQueue."""
     queue = application.job_queue
     if queue is None:  # python-telegram-bot without the job-queue extra
         log.warning("no JobQueue: reminders are not sent (install python-telegram-bot[job-queue])")

@@ -20,10 +20,18 @@ from babel.lists import format_list
 from kennisbank.fields import phone_national
 from kennisbank.schema import Service
 
-from .render import map_url
 from .i18n import (
-    N_, RLM, SOURCE_LANGUAGE, check_language, is_rtl, isolate, isolate_ltr, language_name, translator,
+    N_,
+    RLM,
+    SOURCE_LANGUAGE,
+    check_language,
+    is_rtl,
+    isolate,
+    isolate_ltr,
+    language_name,
+    translator,
 )
+from .render import map_url
 
 CAPTION_LIMIT = 1024   # Telegram photo caption, counted after entity parsing
 MESSAGE_LIMIT = 4096   # Telegram text message

@@ -18,8 +18,8 @@ from babel.dates import format_date
 
 from kennisbank.fields import phone_national
 from kennisbank.loader import STALE_AFTER
-from kennisbank.schema import Service
 from kennisbank.safety import ACUTE_LINE, kind_label
+from kennisbank.schema import Service
 from kennisbank.search import Answer, Match
 from kennisbank.themes import load_themes
 

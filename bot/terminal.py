@@ -1,6 +1,6 @@
 """The same conversation as the bot, in a terminal: no token needed (`welzijnsbot chat`).
 
-It uses the bot's own composition and rendering (bot/handlers, bot/render) and shows each reply
+It uses the bot's own composition and rendering (bot/answering.py, bot/render.py) and shows each reply
 as plain text; buttons are numbered, and typing the number presses the button. Nothing is
 written to disk: the postcode lives only as long as the session.
 """
@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import IO
 
-from kennisbank.fields import FieldError, phone_national, postcode as parse_postcode
+from kennisbank.fields import FieldError, phone_national
+from kennisbank.fields import postcode as parse_postcode
 from kennisbank.schema import KnowledgeBase
 
 from . import callbacks, render
-from .handlers.ask import compose, compose_more, compose_theme, stash_results
-from .handlers.card import resolve
-from .handlers.start import location_reply, parse_location
+from .answering import compose, compose_more, compose_theme, stash_results
+from .places import location_reply, parse_location
 from .state import Knowledge
 
 
@@ -111,7 +111,7 @@ class TerminalChat:
             self.show(compose_theme(self.knowledge, parsed.value, parsed.page, self.postcode, self.today))
 
     def card(self, value: str) -> None:
-        service = resolve(self.knowledge, value)
+        service = self.knowledge.resolve(value)
         if service is None:
             self.show(render.expired())
             return

@@ -93,6 +93,12 @@ async def set_remark(conn, report_id: int, remark: str | None) -> None:
     await conn.execute("UPDATE report SET remark = ? WHERE id = ?", (clean_remark(remark), report_id))
 
 
+async def withdraw(conn, report_id: int) -> bool:
+    """The school cancelled before the report was sent: it goes, unsent. False if already sent."""
+    cur = await conn.execute("DELETE FROM report WHERE id = ? AND notified_at IS NULL", (report_id,))
+    return cur.rowcount == 1
+
+
 async def mark_notified(conn, report_id: int, now: datetime | None = None) -> bool:
     """True only for the first call: the caller that gets True sends the notification."""
     cur = await conn.execute("UPDATE report SET notified_at = ? WHERE id = ? AND notified_at IS NULL",

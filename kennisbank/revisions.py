@@ -449,6 +449,21 @@ async def load_revisions(store: Store, *, organisation: str | None = None, since
         return [_row(r) for r in await cur.fetchall()]
 
 
+async def handled_since(store: Store, service_id: str, since: str) -> tuple[str, int | None] | None:
+    """What an editor did after `since` (ISO time): ("aangepast" | "bevestigd", user id), or None.
+
+    A change of any field counts as fixing the entry; "alles klopt nog" (last_verified) as
+    confirming it; a change is preferred over a confirmation.
+    """
+    async with store.conn.execute(
+            "SELECT field, user_id FROM revision WHERE service_id = ? AND reverts IS NULL AND at > ? "
+            "ORDER BY field = 'last_verified', id DESC LIMIT 1", (service_id, since)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    return ("bevestigd" if row[0] == "last_verified" else "aangepast"), row[1]
+
+
 async def load_effective(store: Store, baseline: KnowledgeBase) -> tuple[KnowledgeBase, list[Revision]]:
     """What the bot answers from: the baseline with every stored revision applied."""
     revisions = await load_revisions(store)
@@ -502,14 +517,18 @@ class NotAllowed(Exception):
     """The user may not change this service; message in Dutch."""
 
 
+class UnknownService(LookupError):
+    """No service with this id (in the files or added through the bot); the id is the argument."""
+
+
 async def record(store: Store, baseline: KnowledgeBase, *, user_id: int | None, service_id: str,
                  field: str, new: Json, expected: Json = ANY,
                  may_edit: Callable[[Service], bool] | None = None) -> Revision:
     """Confirm one change: one transaction, checked against the current value.
 
     expected: the old value the editor saw in the preview; if the current effective value differs,
-    StaleEdit (nothing written). FieldError if the new value is not valid; KeyError for an unknown
-    service. For field == NEW_SERVICE, `new` is the whole new service (see build_service).
+    StaleEdit (nothing written). FieldError if the new value is not valid; UnknownService for an
+    unknown service id. For field == NEW_SERVICE, `new` is the whole new service (see build_service).
     may_edit: checked on the service as it is inside the transaction; NotAllowed if it says no.
     """
     async with immediate(store) as conn:
@@ -524,7 +543,7 @@ async def record(store: Store, baseline: KnowledgeBase, *, user_id: int | None, 
             return await _insert(conn, user_id=user_id, service=created, field=field, old=None,
                                  new=service_value(created))
         if service is None:
-            raise KeyError(service_id)
+            raise UnknownService(service_id)
         if may_edit is not None and not may_edit(service):
             raise NotAllowed("dit aanbod hoort niet bij jouw organisatie; je kan het niet wijzigen")
         current = current_value(service, field)

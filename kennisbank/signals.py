@@ -45,6 +45,13 @@ async def add_feedback(conn, signal_id: int, feedback: str) -> bool:
     return cur.rowcount == 1
 
 
+async def services_of(conn, signal_id: int) -> list[str]:
+    """The service ids an answer showed (for "klopt niet meer" on that answer); [] if unknown."""
+    async with conn.execute("SELECT services FROM signal WHERE id = ?", (signal_id,)) as cur:
+        row = await cur.fetchone()
+    return [s for s in (row[0].split(",") if row else []) if s]
+
+
 async def fetch(conn, since: date | None = None, municipalities: Iterable[str] | None = None) -> list[Signal]:
     query, params = "SELECT day, municipality, themes, services, fitted, feedback FROM signal", []
     clauses = []

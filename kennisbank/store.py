@@ -129,6 +129,28 @@ MIGRATIONS: list[tuple[int, str]] = [
             updated_at  TEXT NOT NULL
         );
     """),
+    # 7: multi-step conversations (/beheer, the "klopt niet meer" remark) are python-telegram-bot
+    #    ConversationHandlers; their state survives a restart through bot/persistence.py, which
+    #    keeps it here (kennisbank/conversations.py). `conversation`: which step a (chat, user)
+    #    is at; `flow_data`: the flow's own data per user (organisation data, a report id, a
+    #    prompt's message id), never a question's text. admin_session (6) is replaced: a step
+    #    half-done at the upgrade starts over.
+    (7, """
+        DROP TABLE admin_session;
+        CREATE TABLE conversation (
+            name        TEXT NOT NULL,
+            chat_id     INTEGER NOT NULL,
+            user_id     INTEGER NOT NULL,
+            state       TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            PRIMARY KEY (name, chat_id, user_id)
+        );
+        CREATE TABLE flow_data (
+            user_id     INTEGER PRIMARY KEY,
+            data        TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+    """),
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")
@@ -231,7 +253,9 @@ class Store:
         await self.conn.execute("BEGIN IMMEDIATE")
         try:
             await self.conn.execute("DELETE FROM chat WHERE chat_id = ?", (chat_id,))
-            await self.conn.execute("DELETE FROM admin_session WHERE user_id = ?", (chat_id,))
+            await self.conn.execute("DELETE FROM conversation WHERE chat_id = ? OR user_id = ?",
+                                    (chat_id, chat_id))
+            await self.conn.execute("DELETE FROM flow_data WHERE user_id = ?", (chat_id,))
             await self.conn.execute("DELETE FROM editor WHERE user_id = ?", (chat_id,))
             await self.conn.execute("COMMIT")
         except Exception:

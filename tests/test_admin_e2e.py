@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import signal
 import shutil
+import sqlite3
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot import callbacks
-from bot.handlers.admin import edit_service_data
+from bot import admin_view, callbacks
+from bot.conversations import beheer
 from kennisbank import editors
 from kennisbank import revisions as rv
 from kennisbank.loader import load_knowledge_base
@@ -88,13 +90,13 @@ async def test_another_organisations_service_is_refused_and_nothing_changes(bot,
     user = chat(2101)
     menu = await bind(user, bot.state.store)
     assert bench_kb.services[OTHER].name not in labels(menu)
-    for data in (edit_service_data(OTHER), callbacks.admin_service("f", OTHER, "1"),
+    for data in (callbacks.edit_service(OTHER), callbacks.admin_service("f", OTHER, "1"),
                  callbacks.admin_service("v", OTHER)):
         [refused] = await user.tap(data)
         assert "hoort niet bij jouw organisatie" in refused.text
     assert await rv.load_revisions(bot.state.store) == []
     # Someone without any role gets nothing at all.
-    [nobody] = await chat(2102).tap(edit_service_data(CAW))
+    [nobody] = await chat(2102).tap(callbacks.edit_service(CAW))
     assert "🔒" in nobody.text
 
 
@@ -146,14 +148,44 @@ async def test_the_conversation_survives_a_restart(start_bot, chat, db_path, ben
     await open_field(user, menu, bench_kb.services[CAW].name, "E-mail")
     await first.stop()
 
+    # What the restart resumes from: the step of the conversation and the flow's own data, no text.
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT name, chat_id, user_id, state FROM conversation").fetchall() == [
+            ("beheer", 2401, 2401, '"value"')]
+        [(flow,)] = db.execute("SELECT data FROM flow_data WHERE user_id = 2401").fetchall()
+    assert json.loads(flow)["beheer"]["service"] == CAW and json.loads(flow)["beheer"]["field"] == "contact.email"
+
     second = await start_bot()      # same database file, a new process state
     [preview] = await user.send("nieuw@caw-lindeland.example")
     assert "nieuw@caw-lindeland.example" in preview.text
     await user.tap(press(preview, "Bevestigen"))
     assert second.state.knowledge.kb.services[CAW].contact.email == "nieuw@caw-lindeland.example"
+    await second.application.update_persistence()
+    with sqlite3.connect(db_path) as db:   # the flow ended with the confirmation: nothing waits
+        assert db.execute("SELECT COUNT(*) FROM conversation").fetchone() == (0,)
 
     third = await start_bot()       # and after another restart the change is still answered
     assert third.state.knowledge.kb.services[CAW].contact.email == "nieuw@caw-lindeland.example"
+
+
+async def test_an_abandoned_step_times_out_says_so_and_text_is_a_question_again(
+        start_bot, chat, standin, db_path, bench_kb, monkeypatch):
+    monkeypatch.setattr(beheer, "TIMEOUT", timedelta(seconds=0.5))
+    bot = await start_bot()
+    user = chat(2451)
+    menu = await bind(user, bot.state.store)
+    since = len(standin.calls)
+    await open_field(user, menu, bench_kb.services[CAW].name, "Samenvatting")
+    told = await standin.wait_for("sendMessage", chat_id=2451, since=since,
+                                  predicate=lambda c: c.text == admin_view.timed_out().html, timeout=10)
+    assert told.params.get("reply_markup") is None
+    await bot.application.update_persistence()
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM conversation").fetchone() == (0,)
+    await user.send("/postcode 9801")
+    await user.send("papa krijgt brieven van een deurwaarder")
+    assert await rv.load_revisions(bot.state.store) == []            # not taken as the new summary
+    assert bot.state.knowledge.kb.services[CAW].summary == bench_kb.services[CAW].summary
 
 
 async def test_buttons_for_themes_and_status_still_right_and_a_text_question_is_not_captured(bot, chat, bench_kb):
@@ -170,19 +202,19 @@ async def test_buttons_for_themes_and_status_still_right_and_a_text_question_is_
     assert "voeding" in bot.state.knowledge.kb.services[CAW].themes
 
     # Status inactive hides the service from searches; it can be switched back on.
-    [view] = await user.tap(edit_service_data(CAW))
+    [view] = await user.tap(callbacks.edit_service(CAW))
     [status] = await user.tap(press(view, "Status"))
     [preview] = await user.tap(press(status, "Niet actief"))
     await user.tap(press(preview, "Bevestigen"))
     assert bot.state.knowledge.service(CAW) is None
-    [view] = await user.tap(edit_service_data(CAW))
+    [view] = await user.tap(callbacks.edit_service(CAW))
     [status] = await user.tap(press(view, "Status"))
     [preview] = await user.tap(press(status, "Actief"))
     await user.tap(press(preview, "Bevestigen"))
     assert bot.state.knowledge.service(CAW) is not None
 
     # "Alles klopt nog" renews last_verified and is not an edit.
-    [view] = await user.tap(edit_service_data(CAW))
+    [view] = await user.tap(callbacks.edit_service(CAW))
     [thanks] = await user.tap(press(view, "✅ Alles klopt nog"))
     assert "Bedankt" in thanks.text
     revisions = await rv.load_revisions(bot.state.store)
@@ -275,7 +307,7 @@ async def test_herlaad_merges_reports_conflicts_and_refuses_a_broken_file(start_
 async def test_reminder_edit_button_opens_the_service(bot, chat, bench_kb):
     user = chat(2901)
     await bind(user, bot.state.store)
-    [view] = await user.tap(edit_service_data(CAW))
+    [view] = await user.tap(callbacks.edit_service(CAW))
     assert html.escape(bench_kb.services[CAW].name) in view.text and "Telefoon" in labels(view)
 
 
@@ -285,10 +317,10 @@ async def test_a_coordinator_changes_any_service_of_the_region_and_adds_an_organ
     user = chat(3001)
     [orgs] = await user.send("/beheer")
     assert "Kies een organisatie" in orgs.text and "➕ Nieuwe organisatie" in labels(orgs)
-    [helpline_refused] = await user.tap(edit_service_data(
+    [helpline_refused] = await user.tap(callbacks.edit_service(
         next(s.id for s in bench_kb.services.values() if s.region_id == "vlaanderen")))
     assert "hoort niet bij jouw organisatie of regio" in helpline_refused.text
-    [view] = await user.tap(edit_service_data(OTHER))      # another organisation, same region
+    [view] = await user.tap(callbacks.edit_service(OTHER))      # another organisation, same region
     [asked] = await user.tap(press(view, "Contactpersoon"))
     [preview] = await user.send("Eva Voorbeeld")
     await user.tap(press(preview, "Bevestigen"))

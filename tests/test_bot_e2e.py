@@ -14,7 +14,7 @@ import pytest
 from telegram.ext import CommandHandler
 
 from bot import callbacks
-from bot.handlers.ask import SEARCH_LIMIT
+from bot.answering import SEARCH_LIMIT
 from kennisbank.search import SearchEngine
 from kennisbank.themes import load_themes
 

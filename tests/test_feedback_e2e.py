@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import matplotlib.image
 import pytest
 
+from bot import jobs
 from bot.handlers import feedback
 from bot.render import html_to_plain, nice_date
 from kennisbank import reports, signals
@@ -274,3 +276,65 @@ async def test_a_question_typed_instead_of_a_remark_stays_a_question_and_is_not_
     [thanks] = await user.send("Nummer is veranderd", reply_to=ask)
     assert "Bedankt" in thanks.text
     assert (await reports.get(bot.state.store.conn, report.id)).remark == "Nummer is veranderd"
+
+
+async def _ask_for_remark(user, reason: str = "Telefoon"):
+    await user.send("/postcode 9801")
+    await user.tap(f"k:{SERVICE}")
+    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
+    [data] = [b["callback_data"] for b in reasons.buttons if reason in b["text"]]
+    [prompt, ask] = await user.tap(data)
+    return prompt, ask
+
+
+async def test_no_remark_in_time_sends_the_report_without_one_and_says_so(
+        start_bot, chat, standin, roles, monkeypatch):
+    monkeypatch.setattr(feedback, "REMARK_WAIT", timedelta(seconds=0.5))
+    bot = await start_bot()
+    await bind_editor(bot)
+    user = chat(SCHOOL)
+    since = len(standin.calls)
+    await _ask_for_remark(user)
+    told = await standin.wait_for("sendMessage", chat_id=SCHOOL, since=since,
+                                  predicate=lambda c: c.text == feedback.sent_without_remark().html)
+    notice = await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
+    assert "telefoon" in notice.text and told.params.get("reply_markup") is None
+    [report] = await reports.fetch(bot.state.store.conn)
+    assert report.remark is None and report.notified_at is not None
+
+
+async def test_cancelling_withdraws_the_report_so_nobody_is_told(bot, chat, standin, roles):
+    await bind_editor(bot)
+    user = chat(SCHOOL)
+    await user.send("/postcode 9801")
+    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
+    [address] = [b["callback_data"] for b in reasons.buttons if "Adres" in b["text"]]
+    await user.tap(address)
+    [report] = await reports.fetch(bot.state.store.conn)          # created, waiting for a remark
+    [done] = await user.tap(data_of(reasons, "fx:")[0])            # "Annuleren" after all
+    assert done.text == feedback.cancelled().html
+    assert await reports.get(bot.state.store.conn, report.id) is None
+    # the sweep that sends forgotten reports has nothing left to send
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    assert await jobs.sweep_reports(bot.application.bot, bot.state, later) == 0
+    assert not standin.calls_to("sendMessage", chat_id=EDITOR)
+
+
+async def test_the_remark_step_survives_a_restart(start_bot, chat, standin, roles, db_path):
+    first = await start_bot()
+    await bind_editor(first)
+    user = chat(SCHOOL)
+    _prompt, ask = await _ask_for_remark(user)
+    await first.stop()
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT name, state FROM conversation").fetchall() == [("remark", '"remark"')]
+        [(flow,)] = db.execute("SELECT data FROM flow_data").fetchall()
+    assert set(json.loads(flow)["remark"]) == {"report", "prompt"}          # ids only, no text
+
+    second = await start_bot()
+    since = len(standin.calls)
+    [thanks] = await user.send("Nummer is veranderd", reply_to=ask)
+    assert "Bedankt" in thanks.text
+    [report] = await reports.fetch(second.state.store.conn)
+    assert report.remark == "Nummer is veranderd" and report.notified_at is not None
+    await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)

@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 import pytest
 
 from bot import callbacks, render
-from bot.handlers.card import resolve
 from bot.state import Knowledge
 from kennisbank.schema import Contact, KnowledgeBase, Location, Municipality, Region, Service
 from kennisbank.search import Answer, Match
@@ -119,7 +118,7 @@ def test_every_theme_button_and_card_id_fits_callback_data():
     kb = KnowledgeBase({"testland": Region("testland", "Testland", True, (Municipality("Lindegem", (9801,)),))},
                        {long_id: make_service(id=long_id)})
     parsed = callbacks.parse(data)
-    assert resolve(Knowledge.build(kb), parsed.value).id == long_id
+    assert Knowledge.build(kb).resolve(parsed.value).id == long_id
     assert callbacks.parse("k:" + "x" * 3) == callbacks.Parsed("card", "xxx")
     assert callbacks.parse("m:abc:x") is None and callbacks.parse("zz") is None
 

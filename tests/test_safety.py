@@ -173,7 +173,7 @@ def test_a_possible_danger_puts_an_urgent_door_on_the_first_screen_whatever_the_
 
 
 def test_a_region_without_urgent_doors_gets_112_and_no_unrelated_services(tmp_path):
-    from bot.handlers.ask import compose
+    from bot.answering import compose
     from bot.state import Knowledge
     from kennisbank.loader import load_knowledge_base
 

@@ -9,7 +9,7 @@ import vobject
 
 from bot import callbacks
 from bot.handlers.share import (
-    LANG_KEY, SHARES_KEY, default_language_data, language_data, parse_data, share_data,
+    LANG_KEY, default_language_data, language_data, parse_data, share_data,
 )
 from bot.i18n import PARENT_LANGUAGES, RLM, autonym, translator
 from bot.parent_card import parent_card
@@ -52,7 +52,7 @@ async def test_card_offers_sharing_then_language_then_forwardable_card(bot, chat
     vcard = vobject.readOne(contact.params["vcard"])
     assert vcard.fn.value == service.contact.name
     assert vcard.note.value.startswith(service.i18n["ar"]["summary"])
-    assert bot.state.extra[SHARES_KEY][service.id] == 1
+    assert bot.state.shares[service.id] == 1
 
 
 async def test_shelter_card_shared_without_address(bot, chat, bench_kb):
@@ -129,7 +129,7 @@ async def test_chosen_inline_result_counted_without_the_query(bot, standin, capl
     update = standin.inject({"chosen_inline_result": {
         "result_id": SERVICE, "from": standin.user(304), "query": "papa Jan Peeters schulden"}})
     await bot.wait_processed(update["update_id"])
-    assert bot.state.extra[SHARES_KEY][SERVICE] == 1
+    assert bot.state.shares[SERVICE] == 1
     assert f"inline card shared: {SERVICE}" in caplog.text
     assert "Peeters" not in caplog.text
 

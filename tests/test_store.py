@@ -18,10 +18,12 @@ async def test_vergeet_removes_the_chat_the_binding_and_the_admin_step(tmp_path)
         await store.set_postcode(43, 9810)
         await conn.execute("INSERT INTO editor (user_id, organisation, bound_at) VALUES (42, 'CAW', 'x')")
         await conn.execute("INSERT INTO editor (user_id, organisation, bound_at) VALUES (43, 'CAW', 'x')")
-        await conn.execute("INSERT INTO admin_session (user_id, state, updated_at) VALUES (42, '{}', 'x')")
+        await conn.execute("INSERT INTO conversation VALUES ('beheer', 42, 42, '\"value\"', 'x')")
+        await conn.execute("INSERT INTO flow_data VALUES (42, '{}', 'x')")
         await store.forget_chat(42)
         assert await store.get_postcode(42) is None and await store.get_postcode(43) == 9810
         async with conn.execute("SELECT user_id FROM editor") as cur:
             assert [r[0] for r in await cur.fetchall()] == [43]
-        async with conn.execute("SELECT COUNT(*) FROM admin_session") as cur:
-            assert (await cur.fetchone())[0] == 0
+        for table in ("conversation", "flow_data"):
+            async with conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
+                assert (await cur.fetchone())[0] == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from bot.cli import main as cli_main
-from bot.handlers.ask import SEARCH_LIMIT
+from bot.answering import SEARCH_LIMIT
 from bot.terminal import run
 from kennisbank.fields import phone_national
 from kennisbank.search import SearchEngine

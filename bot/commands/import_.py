@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 
 from kennisbank.interop import hsds, needs_named_contact, sociale_kaart, spreadsheet
-from kennisbank.interop.importing import Issue, Parsed, SourceError, build, region_from_name, write_region_files
+from kennisbank.interop.importing import (
+    Issue,
+    Parsed,
+    SourceError,
+    build,
+    region_from_name,
+    write_region_files,
+)
 from kennisbank.interop.rubrics import RubricMap
 
 FORMATS = ("hsds", "csv", "sociale-kaart")

@@ -46,7 +46,10 @@ def main(args: argparse.Namespace) -> int:
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
-    from ..app import build_application, setup_logging  # telegram is only needed from here on
+    from ..app import (  # telegram is only needed from here on
+        build_application,
+        setup_logging,
+    )
     from ..state import STATE_KEY
 
     setup_logging(token, logging.DEBUG if args.verbose else logging.INFO)

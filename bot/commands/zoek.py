@@ -6,8 +6,8 @@ import json
 import sys
 
 from kennisbank.fields import phone_national
-from kennisbank.search import Answer, SearchEngine, settle
 from kennisbank.safety import kind_label
+from kennisbank.search import Answer, SearchEngine, settle
 from kennisbank.themes import theme_label
 
 from .common import add_kb_option, load_kb_or_exit

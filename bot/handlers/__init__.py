@@ -4,10 +4,16 @@ Helpers here turn a render.Reply into a Telegram message, so no handler builds m
 """
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
+from ..context import BotContext
 from ..render import Reply
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -29,7 +35,7 @@ def reply_chat_id(update: Update) -> int:
     return chat.id if chat is not None else update.effective_user.id
 
 
-async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> Message:
+async def send(context: BotContext, chat_id: int, reply: Reply) -> Message:
     return await context.bot.send_message(
         chat_id, reply.html, parse_mode=ParseMode.HTML, reply_markup=markup(reply),
         link_preview_options=NO_PREVIEW,

@@ -10,12 +10,11 @@ import logging
 from typing import Callable
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from kennisbank.schema import Service
 
 from .. import callbacks, render
-from ..state import Knowledge, get_state
+from ..context import BotContext
 from . import feedback, reply_chat_id, send
 
 log = logging.getLogger(__name__)
@@ -31,14 +30,7 @@ def vcard_builder() -> Callable[[Service], str] | None:
         return None
 
 
-def resolve(knowledge: Knowledge, value: str) -> Service | None:
-    """A card button's value: a service id, or '#<hash>' for ids too long for callback data."""
-    if value.startswith("#"):
-        value = knowledge.by_hash.get(value[1:], "")
-    return knowledge.service(value) if value else None
-
-
-async def send_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, service: Service) -> None:
+async def send_card(context: BotContext, chat_id: int, service: Service) -> None:
     await send(context, chat_id, feedback.card_with_feedback(render.card(service), service))
     contact = render.contact_fields(service)
     if contact:
@@ -57,17 +49,13 @@ async def send_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, service: S
         await context.bot.send_venue(chat_id, **venue)
 
 
-async def on_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_card(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     parsed = callbacks.parse(query.data)
-    service = resolve(get_state(context).knowledge, parsed.value) if parsed else None
+    service = context.state.knowledge.resolve(parsed.value) if parsed else None
     chat_id = reply_chat_id(update)
     if service is None:
         await send(context, chat_id, render.expired())
         return
     await send_card(context, chat_id, service)
-
-
-def register(application: Application) -> None:
-    application.add_handler(CallbackQueryHandler(on_card, pattern=callbacks.PATTERN_CARD))

@@ -10,14 +10,13 @@ import logging
 from datetime import date, timedelta
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
 
 from kennisbank import editors, signals
 from kennisbank.signals_chart import png_bytes
 
 from .. import render
 from ..commands.signalen import table
-from ..state import get_state
+from ..context import BotContext
 from . import send
 
 log = logging.getLogger(__name__)
@@ -51,8 +50,8 @@ def table_reply(cells: list[signals.Cell], since: date, where: str) -> render.Re
     return render.Reply(text)
 
 
-async def signalen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    state = get_state(context)
+async def signalen(update: Update, context: BotContext) -> None:
+    state = context.state
     chat_id = update.effective_chat.id
     roles = await editors.roles_of(state.store, update.effective_user.id)
     if not roles.is_coordinator:
@@ -77,7 +76,3 @@ async def signalen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                  caption=f"Signalen sinds {render.nice_date(since)} ({where})")
     await send(context, chat_id, table_reply(cells, since, where))
     log.info("signals shown to a coordinator: %d cells", len(cells))
-
-
-def register(application: Application) -> None:
-    application.add_handler(CommandHandler("signalen", signalen))

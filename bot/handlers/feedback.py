@@ -9,13 +9,13 @@
   The report goes at once to the organisation's editors and the region's coordinators, with
   "✏️ Aanpassen" and "✅ Alles klopt nog" (renews last_verified as a revision, resolves the report).
 
-What waits for the remark is kept in chat_data (memory only): the report id, the id of the
-prompt message and a deadline, never text. Only a message sent as a *reply* to that prompt
-(Telegram opens the reply by itself: ForceReply) is taken as the remark, so a new question typed
-meanwhile is answered as a question and never stored as a remark. A report whose remark never comes is sent anyway by bot/jobs.py after REMARK_WAIT.
+Waiting for the remark is a ConversationHandler (bot/conversations/remark.py): only a message
+sent as a *reply* to the prompt (Telegram opens the reply by itself: ForceReply) is the remark,
+so a new question typed meanwhile is answered as a question and never stored as a remark. A
+report whose remark never comes is sent after REMARK_WAIT.
 
 Callback data (prefix "f", reserved in bot/callbacks.py; each ≤ 64 bytes). <ref> is ":<service
-id>" or "#<hash16>" for ids too long (resolved by handlers.card.resolve):
+id>" or "#<hash16>" for ids too long (resolved by Knowledge.resolve):
   fa+:<signal> fa-:<signal> fa!:<signal>   👍 / 👎 / klopt niet meer on an answer (signal row id)
   fk+<ref> fk-<ref> f!<ref>                  👍 / 👎 / klopt niet meer on a service's card
   fr<reason letter><ref>                     what is wrong (see REASON_CODES)
@@ -29,37 +29,31 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterable, Sequence
 
 import phonenumbers
 from telegram import ForceReply, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import (
-    Application, ApplicationHandlerStop, CallbackQueryHandler, ContextTypes, MessageHandler, filters,
-)
 
 from kennisbank import editors, freshness, reports, signals
 from kennisbank import revisions as rv
 from kennisbank.fields import FieldError
 from kennisbank.schema import Service
 
-from .. import render
+from .. import callbacks, render
+from ..context import BotContext
 from ..privacy import looks_personal
-from ..state import BotState, Knowledge, get_state, short_hash
+from ..state import BotState, Knowledge, short_hash
 from . import NO_PREVIEW, markup, reply_chat_id, send
-from . import admin as admin_handlers
-from . import card as card_handlers  # module, not name: handlers.card imports this module too
 
 log = logging.getLogger(__name__)
 
 PATTERN_FEEDBACK = r"^f"
 MAX_BYTES = 64
-REMARK_WAIT = 15 * 60          # seconds the bot waits for the optional remark
-PENDING_KEY = "report_pending"  # chat_data: {"id": report id, "prompt": message id, "until": deadline}
+REMARK_WAIT = timedelta(minutes=15)   # how long the bot waits for the optional remark
 RATED_KEY = "rated"             # chat_data: card feedback already given (memory only, no duplicates)
 
 REASON_CODES = {"t": "telefoon", "c": "contactpersoon", "a": "adres", "u": "openingsuren",
@@ -160,7 +154,7 @@ REMARK_PROMPT = "✍️ Je opmerking over de dienst (antwoord op dit bericht):"
 REMARK_PLACEHOLDER = "Opmerking over de dienst, geen namen"
 
 
-async def send_remark_prompt(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> int:
+async def send_remark_prompt(context: BotContext, chat_id: int) -> int:
     """The message the remark must answer; its id is what on_remark accepts."""
     prompt = await context.bot.send_message(
         chat_id, REMARK_PROMPT,
@@ -184,6 +178,14 @@ def report_sent(recipients: int) -> render.Reply:
     return render.Reply(text + " Je naam of chat gaat niet mee.")
 
 
+def cancelled() -> render.Reply:
+    return render.Reply("Oké, er is niets gemeld.")
+
+
+def sent_without_remark() -> render.Reply:
+    return render.Reply("⌛ Er kwam geen opmerking; je melding is zonder opmerking doorgegeven. Bedankt!")
+
+
 def thanks() -> str:
     return "Bedankt voor je feedback!"
 
@@ -192,7 +194,7 @@ def thanks() -> str:
 
 def admin_edit_data(service: Service) -> str:
     """The admin module's button that opens this service in /beheer."""
-    return admin_handlers.edit_service_data(service.id)
+    return callbacks.edit_service(service.id)
 
 
 def editor_buttons(service: Service, confirm_data: str) -> tuple[tuple[render.Button, ...], ...]:
@@ -329,36 +331,20 @@ async def notify_report(bot, state: BotState, report_id: int) -> int:
 
 async def confirm_still_right(state: BotState, user_id: int, service_id: str, today: date | None = None
                               ) -> date:
-    """Renew last_verified through the admin module's revision log; NotAllowed/KeyError otherwise."""
+    """Renew last_verified as a revision; NotAllowed/UnknownService otherwise."""
     today = today or date.today()
     roles = await editors.roles_of(state.store, user_id)
-    await rv.record(state.store, admin_handlers.runtime(state).baseline, user_id=user_id,
-                    service_id=service_id, field="last_verified", new=today.isoformat(),
-                    may_edit=roles.may_edit)
+    await state.knowledge_service.record(user_id=user_id, service_id=service_id, field="last_verified",
+                                         new=today.isoformat(), may_edit=roles.may_edit)
     await reports.resolve_service(state.store.conn, service_id, "bevestigd", user_id)
-    await admin_handlers.refresh(state)   # baseline + revisions, swapped in at once
     return today
 
 
 # ── handlers ──────────────────────────────────────────────────────────────────────────────
 
-async def _signal_services(state: BotState, signal_id: int) -> list[str]:
-    async with state.store.conn.execute("SELECT services FROM signal WHERE id = ?", (signal_id,)) as cur:
-        row = await cur.fetchone()
-    return [s for s in (row[0].split(",") if row else []) if s]
-
-
-def _pending(context: ContextTypes.DEFAULT_TYPE) -> dict | None:
-    pending = (context.chat_data or {}).get(PENDING_KEY)
-    if pending and pending["until"] < time.monotonic():
-        context.chat_data.pop(PENDING_KEY, None)
-        return None
-    return pending
-
-
-async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_feedback(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    state = get_state(context)
+    state = context.state
     knowledge = state.knowledge
     chat_id = reply_chat_id(update)
     data = parse(query.data)
@@ -375,7 +361,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await send(context, chat_id, render.expired())
         return
     if kind in ("k+", "k-"):
-        service = card_handlers.resolve(knowledge, data.value)
+        service = knowledge.resolve(data.value)
         await query.answer(thanks() if service else None)
         if service is None:
             await send(context, chat_id, render.expired())
@@ -388,7 +374,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
     await query.answer()
     if kind == "a!":
-        ids = await _signal_services(state, int(data.value))
+        ids = await signals.services_of(state.store.counts, int(data.value))
         services = [s for s in (knowledge.service(i) for i in ids) if s is not None]
         if not services:
             await send(context, chat_id, render.expired())
@@ -397,38 +383,22 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         reply = what_is_wrong(services[0]) if len(services) == 1 else which_service(services)
         await send(context, chat_id, reply)
     elif kind == "!":
-        service = card_handlers.resolve(knowledge, data.value)
+        service = knowledge.resolve(data.value)
         await send(context, chat_id, what_is_wrong(service) if service else render.expired())
-    elif kind.startswith("r"):
-        service = card_handlers.resolve(knowledge, data.value)
-        if service is None:
-            await send(context, chat_id, render.expired())
-            return
-        report = await reports.create(conn, service, REASON_CODES[kind[1]])
-        await send(context, chat_id, ask_remark(service, report.id))
-        prompt_id = await send_remark_prompt(context, chat_id)
-        if context.chat_data is not None:
-            context.chat_data[PENDING_KEY] = {"id": report.id, "prompt": prompt_id,
-                                              "until": time.monotonic() + REMARK_WAIT}
-    elif kind == "n":
-        await _finish(update, context, int(data.value))
+    elif kind == "n":   # outside the remark conversation (it ended): still send the report once
+        await finish_report(context, chat_id, int(data.value))
     elif kind == "x":
-        if context.chat_data is not None:
-            context.chat_data.pop(PENDING_KEY, None)
-        await send(context, chat_id, render.Reply("Oké, er is niets gemeld."))
+        await send(context, chat_id, cancelled())
     elif kind in ("o", "v"):
         await _confirm(update, context, data)
     elif kind == "e":
-        service = card_handlers.resolve(knowledge, data.value)
+        service = knowledge.resolve(data.value)
         await send(context, chat_id, edit_hint(service) if service else render.expired())
 
 
-async def _finish(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
-    state = get_state(context)
-    chat_id = reply_chat_id(update)
-    pending = (context.chat_data or {}).get(PENDING_KEY)
-    if pending and pending["id"] == report_id:
-        context.chat_data.pop(PENDING_KEY, None)
+async def finish_report(context: BotContext, chat_id: int, report_id: int) -> None:
+    """Send the report to who keeps the entry (once), and thank the school."""
+    state = context.state
     report = await reports.get(state.store.conn, report_id)
     if report is None:
         await send(context, chat_id, render.expired())
@@ -440,8 +410,8 @@ async def _finish(update: Update, context: ContextTypes.DEFAULT_TYPE, report_id:
     await send(context, chat_id, report_sent(sent))
 
 
-async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Data) -> None:
-    state = get_state(context)
+async def _confirm(update: Update, context: BotContext, data: Data) -> None:
+    state = context.state
     chat_id = reply_chat_id(update)
     user_id = update.effective_user.id
     report_id = None
@@ -462,7 +432,7 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Dat
     except rv.NotAllowed:
         await send(context, chat_id, not_allowed())
         return
-    except (KeyError, FieldError):
+    except (rv.UnknownService, FieldError):
         await send(context, chat_id, render.expired())
         return
     try:  # the buttons of the notice or reminder are done: no second confirmation by mistake
@@ -470,34 +440,3 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Dat
     except TelegramError:
         pass
     await send(context, chat_id, confirmed(service, day, report_id))
-
-
-async def on_remark(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Group -1: a reply to the remark prompt is the remark; any other text stays a question."""
-    pending = _pending(context)
-    if pending is None:
-        return
-    replied_to = update.effective_message.reply_to_message
-    if replied_to is None or replied_to.message_id != pending.get("prompt"):
-        return
-    state = get_state(context)
-    chat_id = update.effective_chat.id
-    report = await reports.get(state.store.conn, pending["id"])
-    service = state.knowledge.kb.services.get(report.service_id) if report else None
-    if report is None or service is None or report.notified_at is not None:
-        context.chat_data.pop(PENDING_KEY, None)
-        return  # too late for a remark: the text is handled as usual (a question)
-    text = update.effective_message.text or ""
-    if remark_is_personal(text, service, state.knowledge):
-        await send(context, chat_id, remark_refused(report.id))
-        pending["prompt"] = await send_remark_prompt(context, chat_id)
-        raise ApplicationHandlerStop
-    await reports.set_remark(state.store.conn, report.id, text)
-    await _finish(update, context, report.id)
-    raise ApplicationHandlerStop
-
-
-def register(application: Application) -> None:
-    application.add_handler(CallbackQueryHandler(on_feedback, pattern=PATTERN_FEEDBACK))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE,
-                                           on_remark), group=-1)

@@ -21,34 +21,34 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 
 from telegram import (
-    InlineQueryResultArticle, InlineQueryResultsButton,
-    InputTextMessageContent, Update,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application, ApplicationHandlerStop, CallbackQueryHandler, ChosenInlineResultHandler,
-    CommandHandler, ContextTypes, InlineQueryHandler,
+    ApplicationHandlerStop,
 )
 
 from kennisbank.schema import Service
 
 from .. import callbacks, render
+from ..context import BotContext
 from ..i18n import PARENT_LANGUAGES, SOURCE_LANGUAGE, autonym, language_name
 from ..parent_card import parent_card
-from ..state import get_state, short_hash
+from ..state import short_hash
 from ..vcard import service_vcard
 from . import NO_PREVIEW, markup, send
-from .card import resolve, send_card
+from .card import send_card
 
 log = logging.getLogger(__name__)
 
 PATTERN_SHARE = r"^s"
 LANG_KEY = "parent_lang"        # user_data key: the parent language picked last (memory only)
-SHARES_KEY = "shares"           # state.extra key: Counter of shared service ids (no user, no text)
 INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 30       # results depend on the user's postcode: is_personal
 LANGUAGES_PER_ROW = 3
@@ -61,7 +61,7 @@ _CALLBACK = re.compile(r"^s(?P<lang>[a-z]{2})?(?P<kind>[:#=])(?P<value>.*)$")
 # ── callback data ──────────────────────────────────────────────────────────────────────────
 
 def _service_part(service_id: str, room: int) -> str:
-    """':<id>' when it fits in `room` bytes, else '#<hash>' (resolved by handlers.card.resolve)."""
+    """':<id>' when it fits in `room` bytes, else '#<hash>' (resolved by Knowledge.resolve)."""
     part = f":{service_id}"
     return part if len(part.encode("utf-8")) <= room else f"#{short_hash(service_id)}"
 
@@ -138,11 +138,11 @@ def default_language_set(lang: str) -> render.Reply:
 
 # ── handlers ───────────────────────────────────────────────────────────────────────────────
 
-def _count_share(context: ContextTypes.DEFAULT_TYPE, service_id: str) -> None:
-    get_state(context).extra.setdefault(SHARES_KEY, Counter())[service_id] += 1
+def _count_share(context: BotContext, service_id: str) -> None:
+    context.state.shares[service_id] += 1
 
 
-async def _edit_or_send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: render.Reply) -> None:
+async def _edit_or_send(update: Update, context: BotContext, reply: render.Reply) -> None:
     """Turn the tapped message into the next step; a message too old to edit gets a new one."""
     query = update.callback_query
     try:
@@ -152,7 +152,7 @@ async def _edit_or_send(update: Update, context: ContextTypes.DEFAULT_TYPE, repl
         await send(context, update.effective_chat.id, reply)
 
 
-async def send_parent_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, service: Service,
+async def send_parent_card(context: BotContext, chat_id: int, service: Service,
                            lang: str) -> None:
     """The card as its own message (so forwarding takes nothing else along), then the contact."""
     await context.bot.send_message(chat_id, parent_card(service, lang), parse_mode=ParseMode.HTML,
@@ -163,11 +163,11 @@ async def send_parent_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ser
     _count_share(context, service.id)
 
 
-async def on_share(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_share(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     parsed = parse_data(query.data)
-    knowledge = get_state(context).knowledge
+    knowledge = context.state.knowledge
     chat_id = update.effective_chat.id
     if parsed is None:
         await send(context, chat_id, render.expired())
@@ -177,7 +177,7 @@ async def on_share(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context.user_data[LANG_KEY] = value
         await _edit_or_send(update, context, default_language_set(value))
         return
-    service = resolve(knowledge, value if kind == ":" else "#" + value)
+    service = knowledge.resolve(value if kind == ":" else "#" + value)
     if service is None:
         await send(context, chat_id, render.expired())
         return
@@ -189,22 +189,22 @@ async def on_share(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_parent_card(context, chat_id, service, lang)
 
 
-async def after_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def after_card(update: Update, context: BotContext) -> None:
     """Runs after handlers.card showed a full card (next handler group): offer to share it."""
     parsed = callbacks.parse(update.callback_query.data)
-    service = resolve(get_state(context).knowledge, parsed.value) if parsed else None
+    service = context.state.knowledge.resolve(parsed.value) if parsed else None
     if service is not None:
         await send(context, update.effective_chat.id, share_prompt(service))
 
 
-async def on_start_parameter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_start_parameter(update: Update, context: BotContext) -> None:
     """/start <service id> or /start taal; anything else goes on to the ordinary /start."""
     parameter = (context.args or [""])[0]
     chat_id = update.effective_chat.id
     if parameter == START_LANGUAGE:
         await send(context, chat_id, default_language_choice())
         raise ApplicationHandlerStop
-    service = get_state(context).knowledge.service(parameter)
+    service = context.state.knowledge.service(parameter)
     if service is None:
         return  # /start gemeente, an old or mistyped link: the welcome asks for the municipality
     await send_card(context, chat_id, service)
@@ -223,10 +223,10 @@ def inline_result(service: Service, lang: str) -> InlineQueryResultArticle:
     )
 
 
-async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_inline_query(update: Update, context: BotContext) -> None:
     """The query's words are used for the search and dropped: never logged or stored."""
     query = update.inline_query
-    state = get_state(context)
+    state = context.state
     knowledge = state.knowledge
     postcode = await state.store.get_postcode(query.from_user.id)
     if postcode is None:
@@ -245,26 +245,15 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)
 
 
-async def on_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_chosen(update: Update, context: BotContext) -> None:
     """Inline feedback: which card was sent (the service id only, never the query's words)."""
-    service = get_state(context).knowledge.service(update.chosen_inline_result.result_id)
+    service = context.state.knowledge.service(update.chosen_inline_result.result_id)
     if service is not None:
         _count_share(context, service.id)
         log.info("inline card shared: %s", service.id)
 
 
-async def forget_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_language(update: Update, context: BotContext) -> None:
     """/vergeet (after handlers.start wiped the chat): also the parent language picked last."""
     if context.user_data is not None:
         context.user_data.pop(LANG_KEY, None)
-
-
-def register(application: Application) -> None:
-    # Before /start (group -1): a deep link is answered here and stops further handling.
-    application.add_handler(CommandHandler("start", on_start_parameter, has_args=1), group=-1)
-    application.add_handler(CallbackQueryHandler(on_share, pattern=PATTERN_SHARE))
-    application.add_handler(InlineQueryHandler(on_inline_query))
-    application.add_handler(ChosenInlineResultHandler(on_chosen))
-    # After the full card and after /vergeet (group 1): the same update, one step further.
-    application.add_handler(CallbackQueryHandler(after_card, pattern=callbacks.PATTERN_CARD), group=1)
-    application.add_handler(CommandHandler("vergeet", forget_language), group=1)

@@ -1,0 +1,110 @@
+"""The reply to a question, a "more results" page or a chosen need: no Telegram here.
+
+Shared by the Telegram handlers (bot/handlers/ask.py) and the terminal chat (bot/terminal.py).
+The question's words are only passed through to the search; for "Meer resultaten" the caller
+keeps the result *ids* (memory only, see stash_results), never the text.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, MutableMapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from kennisbank.schema import Service
+from kennisbank.search import Answer
+from kennisbank.services.knowledge import Knowledge
+
+from . import callbacks, render
+from .privacy import looks_personal
+
+SEARCH_LIMIT = 12            # results fetched per question; the first PAGE_SIZE are shown
+STASH_SIZE = 20              # result lists kept per chat for "Meer resultaten"
+_keys = itertools.count(1)
+
+
+def stash_results(chat_data: MutableMapping[str, Any], ids: Sequence[str]) -> str:
+    """Keep a result list (ids only) under a short key; the oldest lists are dropped."""
+    stash = chat_data.setdefault("more", {})
+    key = format(next(_keys), "x")
+    stash[key] = tuple(ids)
+    while len(stash) > STASH_SIZE:
+        stash.pop(next(iter(stash)))
+    return key
+
+
+def page_of(knowledge: Knowledge, ids: Sequence[str], page: int) -> tuple[list[Service], bool]:
+    """The services of one page (skipping any gone after a reload) and whether more follow."""
+    start, end = page * render.PAGE_SIZE, (page + 1) * render.PAGE_SIZE
+    services = [s for s in (knowledge.service(i) for i in ids[start:end]) if s is not None]
+    return services, len(ids) > end
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: render.Reply
+    kind: str                # "answer" | "ask-back" | "not-found": for logs and signals, no text
+    themes: tuple[str, ...] = ()      # recognised theme ids (for the anonymous signal)
+    services: tuple[str, ...] = ()    # ids of the services shown
+
+
+def compose(knowledge: Knowledge, question: str, postcode: int | None,
+            stash: Callable[[Sequence[str]], str], today: date | None = None) -> Outcome:
+    """The reply to a question; shared by the Telegram handler and the terminal chat."""
+    hint = looks_personal(question, knowledge.proper_nouns)
+    example = knowledge.is_example(postcode)
+    result = knowledge.engine.search(question, postcode, SEARCH_LIMIT)
+    if result.safety is not None and not result.found:
+        # Life safety first: never "nothing fits" and never an ask-back instead of 112 and a door.
+        entry = knowledge.engine.entry_points(postcode)
+        return Outcome(render.safety_without_doors(result, entry, knowledge.place_name(postcode), example, today),
+                       "answer", tuple(result.themes), tuple(s.id for s in entry))
+    if result.ambiguous and result.themes:
+        return Outcome(render.ask_back(result, privacy_hint=hint), "ask-back")
+    if not result.found:
+        entry = knowledge.engine.entry_points(postcode)
+        return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today),
+                       "not-found", tuple(result.themes), tuple(s.id for s in entry))
+    ids = [m.id for m in result.matches]
+    more = callbacks.more(stash(ids), 1) if len(ids) > render.PAGE_SIZE else None
+    shown = [m.service for m in result.matches[: render.PAGE_SIZE]]
+    return Outcome(render.answer(result, page_services=shown, more_data=more, example=example,
+                                 privacy_hint=hint, today=today), "answer",
+                   tuple(result.themes), tuple(s.id for s in shown))
+
+
+def compose_more(knowledge: Knowledge, key: str, ids: Sequence[str] | None, page: int,
+                 postcode: int | None, today: date | None = None) -> render.Reply:
+    if not ids:
+        return render.expired()
+    services, has_more = page_of(knowledge, ids, page)
+    if not services:
+        return render.expired()
+    return render.answer(
+        Answer((), ()), page_services=services, first=page * render.PAGE_SIZE + 1,
+        more_data=callbacks.more(key, page + 1) if has_more else None,
+        example=knowledge.is_example(postcode), heading="➕ <b>Meer resultaten</b>", today=today)
+
+
+def compose_theme(knowledge: Knowledge, theme_id: str, page: int, postcode: int | None,
+                  today: date | None = None) -> render.Reply:
+    return theme_outcome(knowledge, theme_id, page, postcode, today).reply
+
+
+def theme_outcome(knowledge: Knowledge, theme_id: str, page: int, postcode: int | None,
+                  today: date | None = None) -> Outcome:
+    limit = (page + 1) * render.PAGE_SIZE + 1
+    result = knowledge.engine.by_theme(theme_id, postcode, limit)
+    ids = [m.id for m in result.matches]
+    services, has_more = page_of(knowledge, ids, page)
+    if not services:
+        entry = knowledge.engine.entry_points(postcode)
+        return Outcome(render.not_found(entry, knowledge.place_name(postcode), knowledge.is_example(postcode),
+                                        today=today), "not-found", (theme_id,), tuple(s.id for s in entry))
+    return Outcome(render.answer(
+        result, page_services=services, first=page * render.PAGE_SIZE + 1,
+        more_data=callbacks.theme(theme_id, page + 1) if has_more else None,
+        example=knowledge.is_example(postcode),
+        heading="🔎 <b>" + render.esc(render.theme_title(theme_id)) + "</b>", today=today),
+        "answer", (theme_id,), tuple(s.id for s in services))

@@ -1,0 +1,38 @@
+"""Which place a chat's text names: a postcode or a municipality of the knowledge base."""
+from __future__ import annotations
+
+import re
+
+from kennisbank.fields import FieldError
+from kennisbank.fields import postcode as parse_postcode
+from kennisbank.services.knowledge import Knowledge
+
+from . import render
+
+_POSTCODE_ONLY = re.compile(r"^\s*(\d{4})\s*$")
+_POSTCODE_ANY = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def parse_location(knowledge: Knowledge, text: str, *, strict: bool = False) -> int | None:
+    """'9801', '9801 Lindegem', 'Lindegem', 'lindegm' -> a postcode; None if not a place.
+
+    strict: only a message that is nothing but a postcode or a municipality name counts
+    (used once a postcode is set, so that a question is never mistaken for a place).
+    """
+    text = (text or "").strip()
+    if not text or len(text) > 60:
+        return None
+    if len(text.split()) > 3:
+        return None
+    found = (_POSTCODE_ONLY if strict else _POSTCODE_ANY).search(text)
+    if found:
+        try:
+            return parse_postcode(found.group(1))
+        except FieldError:
+            return None
+    municipality = knowledge.find_municipality(text, cutoff=92 if strict else 80)
+    return municipality.postcodes[0] if municipality else None
+
+
+def location_reply(knowledge: Knowledge, postcode: int) -> render.Reply:
+    return render.location_set(postcode, knowledge.place_name(postcode), knowledge.is_example(postcode))

@@ -1,0 +1,151 @@
+"""The knowledge a running bot answers from: region files (the baseline) plus every revision.
+
+A `Knowledge` is one immutable snapshot (knowledge base, search engine, place names). The
+`KnowledgeService` owns the baseline and the current snapshot; after a confirmed edit it builds
+a new snapshot from baseline + revisions in a worker thread and switches with one assignment,
+so a question is answered wholly from the old or wholly from the new data, never a mix.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from .. import revisions as rv
+from ..reload import ReloadResult, reload_directory
+from ..schema import KnowledgeBase, Municipality, Service
+from ..search import SearchEngine
+from ..store import Store
+
+log = logging.getLogger(__name__)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for forgiving comparisons of place names."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def short_hash(text: str) -> str:
+    """A stable 16-character key for ids too long for Telegram's 64-byte callback data."""
+    return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """One immutable snapshot: the knowledge base with everything derived from it."""
+
+    kb: KnowledgeBase
+    engine: SearchEngine
+    places: dict[str, Municipality]           # folded municipality name -> municipality
+    by_hash: dict[str, str]                   # short_hash(service id) -> service id
+    proper_nouns: frozenset[str]              # words of organisation/place names: never a person
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Knowledge:
+        places = {fold(m.name): m for _, m in kb.municipalities()}
+        by_hash = {short_hash(sid): sid for sid in kb.services}
+        names = [s.organisation for s in kb.services.values()] + [r.name for r in kb.regions.values()]
+        names += [m.name for _, m in kb.municipalities()]
+        words = frozenset(w.casefold() for n in names for w in re.findall(r"[^\W\d_]+", n))
+        return cls(kb, SearchEngine(kb), places, by_hash, words)
+
+    def service(self, service_id: str) -> Service | None:
+        """An active service, or None (unknown id or switched off)."""
+        service = self.kb.services.get(service_id)
+        return service if service is not None and service.is_active else None
+
+    def resolve(self, ref: str) -> Service | None:
+        """An active service by id, or by "#<short hash>" for ids too long for a button."""
+        if ref.startswith("#"):
+            ref = self.by_hash.get(ref[1:], "")
+        return self.service(ref) if ref else None
+
+    def find_municipality(self, text: str, cutoff: float = 80) -> Municipality | None:
+        """'Lindegem', 'lindegem', 'lindegm' -> Lindegem; None when nothing is close enough."""
+        key = fold(text)
+        if not key or not self.places:
+            return None
+        if key in self.places:
+            return self.places[key]
+        best = process.extractOne(key, list(self.places), scorer=fuzz.ratio, score_cutoff=cutoff)
+        return self.places[best[0]] if best else None
+
+    def place_name(self, postcode: int | None) -> str | None:
+        if postcode is None:
+            return None
+        municipality = self.kb.municipality_for_postcode(postcode)
+        return municipality.name if municipality else None
+
+    def is_example(self, postcode: int | None) -> bool:
+        region = self.kb.region_for_postcode(postcode) if postcode is not None else None
+        return bool(region and region.example)
+
+
+def _prepared(kb: KnowledgeBase) -> Knowledge:
+    knowledge = Knowledge.build(kb)
+    knowledge.engine.prepare()   # the whole index now, in the worker thread, not on a question
+    return knowledge
+
+
+class KnowledgeService:
+    """Baseline + revisions → the current snapshot; refresh after an edit, reload new files.
+
+    kb_dir: the folder of region files, for reload (None: reloading is not possible).
+    """
+
+    def __init__(self, kb: KnowledgeBase, store: Store, kb_dir: Path | None = None):
+        self.baseline = kb
+        self.current = Knowledge.build(kb)
+        self.store = store
+        self.kb_dir = kb_dir
+        self._rebuild = asyncio.Lock()
+
+    def swap(self, kb: KnowledgeBase) -> None:
+        """Answer from `kb` from now on (built first, then switched with one assignment)."""
+        self.current = Knowledge.build(kb)
+
+    async def start(self) -> None:
+        """At start: answer from baseline + the revisions stored in the database."""
+        if await rv.load_revisions(self.store):
+            await self.refresh()
+
+    async def refresh(self) -> None:
+        """Baseline + every revision, as a new snapshot; one rebuild at a time, the last one wins."""
+        async with self._rebuild:
+            kb, _ = await rv.load_effective(self.store, self.baseline)
+            self.current = await asyncio.to_thread(_prepared, kb)
+
+    async def reload_files(self) -> ReloadResult | None:
+        """Read the region files again; with errors the last good knowledge stays. None: no folder."""
+        if self.kb_dir is None:
+            return None
+        async with self._rebuild:
+            revisions = await rv.load_revisions(self.store)
+            result = await asyncio.to_thread(reload_directory, self.kb_dir, revisions)
+            if result.ok and result.kb is not None and result.baseline is not None:
+                knowledge = await asyncio.to_thread(_prepared, result.kb)
+                self.baseline, self.current = result.baseline, knowledge
+        log.info("region files reloaded: %s, %d conflicts", "ok" if result.ok else "refused",
+                 len(result.conflicts))
+        return result
+
+    async def service_now(self, service_id: str) -> tuple[Service | None, list[rv.Revision]]:
+        """The service as it is in the database now (not the possibly older snapshot)."""
+        revisions = await rv.load_revisions(self.store, service_id=service_id)
+        return rv.effective_service(self.baseline, service_id, revisions), revisions
+
+    async def record(self, *, user_id: int | None, service_id: str, field: str, new: rv.Json,
+                     may_edit: Callable[[Service], bool] | None = None, expected: rv.Json = rv.ANY) -> rv.Revision:
+        """One revision (see kennisbank.revisions.record), then the snapshot is rebuilt."""
+        revision = await rv.record(self.store, self.baseline, user_id=user_id, service_id=service_id,
+                                   field=field, new=new, expected=expected, may_edit=may_edit)
+        await self.refresh()
+        return revision
