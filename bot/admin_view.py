@@ -1,7 +1,7 @@
 """Every text and button of /beheer, as render.Reply, independent of Telegram.
 
 Values come from organisations and region files: everything is escaped here. Buttons carry
-short callback data ("b…", see bot/callbacks.py); the service is always named by its hash.
+short callback data (Beheer/BeheerService in bot/callback_data.py); the service is always named by its hash.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from kennisbank import revisions as rv
 from kennisbank.schema import Service
 from kennisbank.themes import theme_label
 
-from . import callbacks
+from . import callback_data as cd
 from .render import BUTTON_LABEL_MAX, Button, Reply, clip, esc, fit, nice_date
 
 PAGE = 8                     # organisations per page of buttons
@@ -24,10 +24,10 @@ LANGUAGES = ("nl", "fr", "en", "de", "ar", "tr", "uk", "ru", "ro", "pl", "bg", "
              "fa", "ps", "ti", "so", "am", "ku")
 _DUTCH = Locale("nl")
 
-CANCEL = Button("Annuleren", callbacks.admin("n"))
+CANCEL = Button("Annuleren", cd.Beheer("n").encode())
 # Under every old → new preview, also when asked again after someone else's change.
-CONFIRM_ROW = ((Button("Bevestigen", callbacks.admin("y")), CANCEL),)
-BACK = Button("⬅️ Terug naar het menu", callbacks.admin("m"))
+CONFIRM_ROW = ((Button("Bevestigen", cd.Beheer("y").encode()), CANCEL),)
+BACK = Button("⬅️ Terug naar het menu", cd.Beheer("m").encode())
 
 
 def language_name(code: str) -> str:
@@ -76,19 +76,19 @@ def _pager(kind: str, page: int, more: bool) -> list[tuple[Button, ...]]:
     """The ⬅️/➡️ row of a long list (kind: O organisations, P services); none when it fits."""
     nav = []
     if page > 0:
-        nav.append(Button("⬅️ Vorige", callbacks.admin(f"{kind}{page - 1}")))
+        nav.append(Button("⬅️ Vorige", cd.Beheer(kind, page - 1).encode()))
     if more:
-        nav.append(Button("Volgende ➡️", callbacks.admin(f"{kind}{page + 1}")))
+        nav.append(Button("Volgende ➡️", cd.Beheer(kind, page + 1).encode()))
     return [tuple(nav)] if nav else []
 
 
 def organisations(orgs: Sequence[str], page: int, can_add: bool, prefix: str = "") -> Reply:
     start = page * PAGE
-    buttons = [Button(label(o), callbacks.admin(f"o{start + i}")) for i, o in enumerate(orgs[start:start + PAGE])]
+    buttons = [Button(label(o), cd.Beheer("o", start + i).encode()) for i, o in enumerate(orgs[start:start + PAGE])]
     rows = list(_rows(buttons, 1)) + _pager("O", page, start + PAGE < len(orgs))
     if can_add:
-        rows.append((Button("➕ Nieuwe organisatie", callbacks.admin("N")),))
-        rows.append((Button("📜 Laatste wijzigingen", callbacks.admin("a")),))
+        rows.append((Button("➕ Nieuwe organisatie", cd.Beheer("N").encode()),))
+        rows.append((Button("📜 Laatste wijzigingen", cd.Beheer("a").encode()),))
     text = (prefix + "\n" if prefix else "") + f"Kies een organisatie ({len(orgs)}):"
     return Reply(text, tuple(rows))
 
@@ -101,11 +101,11 @@ def _service_label(service: Service) -> str:
 def services(organisation: str, items: Sequence[Service], page: int = 0, prefix: str = "",
              more_orgs: bool = False) -> Reply:
     start = page * SERVICE_PAGE
-    rows = [(Button(_service_label(s), callbacks.admin_service("s", s.id)),) for s in items[start:start + SERVICE_PAGE]]
+    rows = [(Button(_service_label(s), cd.BeheerService.of("s", s.id).encode()),) for s in items[start:start + SERVICE_PAGE]]
     rows += _pager("P", page, start + SERVICE_PAGE < len(items))
-    rows.append((Button("➕ Nieuw aanbod", callbacks.admin("+")),))
+    rows.append((Button("➕ Nieuw aanbod", cd.Beheer("+").encode()),))
     if more_orgs:
-        rows.append((Button("⬅️ Andere organisatie", callbacks.admin("O0")),))
+        rows.append((Button("⬅️ Andere organisatie", cd.Beheer("O", 0).encode()),))
     head = (prefix + "\n" if prefix else "") + f"<b>{esc(organisation)}</b>: "
     head += "kies het aanbod dat je wil bijwerken." if items else "nog geen aanbod in de bot."
     if any(not s.is_active for s in items):
@@ -127,9 +127,9 @@ def service_view(service: Service, last_edited: str | None, prefix: str = "") ->
         lines.append("Kies wat je wil aanpassen, of bevestig dat alles nog klopt.")
         return "\n".join(lines)
 
-    fields = [Button(rv.FIELDS[key].label, callbacks.admin_service("f", service.id, str(i)))
+    fields = [Button(rv.FIELDS[key].label, cd.BeheerService.of("f", service.id, i).encode())
               for i, key in enumerate(rv.MENU_FIELDS)]
-    rows = _rows(fields, 3) + ((Button("✅ Alles klopt nog", callbacks.admin_service("v", service.id)),),
+    rows = _rows(fields, 3) + ((Button("✅ Alles klopt nog", cd.BeheerService.of("v", service.id).encode()),),
                                (BACK,))
     return Reply(fit(build, start=300), rows)
 
@@ -169,11 +169,11 @@ def options(key: str, service_region=None) -> list[tuple[str, str]]:
 
 def choose(title: str, key: str, opts: Sequence[tuple[str, str]], selected: Sequence[str], single: bool = False
            ) -> Reply:
-    buttons = [Button(label(("✓ " if value in selected else "") + text), callbacks.admin(f"c{i}"))
+    buttons = [Button(label(("✓ " if value in selected else "") + text), cd.Beheer("c", i).encode())
                for i, (value, text) in enumerate(opts)]
     rows = _rows(buttons, 2 if len(buttons) > 6 else 1)
     if not single:
-        rows += ((Button("Klaar", callbacks.admin("d")), CANCEL),)
+        rows += ((Button("Klaar", cd.Beheer("d").encode()), CANCEL),)
     else:
         rows += ((CANCEL,),)
     what = "Kies één waarde." if single else "Tik aan wat past (nog eens tikken haalt het weg), dan Klaar."
@@ -267,7 +267,7 @@ NEW_PROMPTS = {
 
 
 def ask_new(key: str, step: int, total: int, optional: bool) -> Reply:
-    rows = ((Button("Overslaan", callbacks.admin("k")), CANCEL),) if optional else ((CANCEL,),)
+    rows = ((Button("Overslaan", cd.Beheer("k").encode()), CANCEL),) if optional else ((CANCEL,),)
     return Reply(f"➕ <b>Nieuw aanbod</b> (stap {step} van {total})\n{esc(NEW_PROMPTS[key])}", rows)
 
 

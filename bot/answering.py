@@ -16,7 +16,8 @@ from kennisbank.schema import Service
 from kennisbank.search import Answer
 from kennisbank.services.knowledge import Knowledge
 
-from . import callbacks, render
+from . import callback_data as cd
+from . import render
 from .privacy import looks_personal
 
 SEARCH_LIMIT = 12            # results fetched per question; the first PAGE_SIZE are shown
@@ -67,7 +68,7 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
         return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today),
                        "not-found", tuple(result.themes), tuple(s.id for s in entry))
     ids = [m.id for m in result.matches]
-    more = callbacks.more(stash(ids), 1) if len(ids) > render.PAGE_SIZE else None
+    more = cd.MorePage(stash(ids), 1).encode() if len(ids) > render.PAGE_SIZE else None
     shown = [m.service for m in result.matches[: render.PAGE_SIZE]]
     return Outcome(render.answer(result, page_services=shown, more_data=more, example=example,
                                  privacy_hint=hint, today=today), "answer",
@@ -83,7 +84,7 @@ def compose_more(knowledge: Knowledge, key: str, ids: Sequence[str] | None, page
         return render.expired()
     return render.answer(
         Answer((), ()), page_services=services, first=page * render.PAGE_SIZE + 1,
-        more_data=callbacks.more(key, page + 1) if has_more else None,
+        more_data=cd.MorePage(key, page + 1).encode() if has_more else None,
         example=knowledge.is_example(postcode), heading="➕ <b>Meer resultaten</b>", today=today)
 
 
@@ -104,7 +105,7 @@ def theme_outcome(knowledge: Knowledge, theme_id: str, page: int, postcode: int 
                                         today=today), "not-found", (theme_id,), tuple(s.id for s in entry))
     return Outcome(render.answer(
         result, page_services=services, first=page * render.PAGE_SIZE + 1,
-        more_data=callbacks.theme(theme_id, page + 1) if has_more else None,
+        more_data=cd.ThemePage(theme_id, page + 1).encode() if has_more else None,
         example=knowledge.is_example(postcode),
         heading="🔎 <b>" + render.esc(render.theme_title(theme_id)) + "</b>", today=today),
         "answer", (theme_id,), tuple(s.id for s in services))

@@ -33,7 +33,8 @@ from telegram.ext import (
 from kennisbank.schema import KnowledgeBase
 from kennisbank.store import Store
 
-from . import callbacks, jobs, render
+from . import callback_data as cd
+from . import jobs, render
 from .context import BotContext
 from .conversations import beheer, remark
 from .handlers import (
@@ -230,18 +231,19 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("vergeet", start.forget))
     add(CommandHandler("signalen", coordinator_signals.signalen))
     add(CommandHandler("herlaad", reload.on_herlaad))
-    add(CallbackQueryHandler(card.on_card, pattern=callbacks.PATTERN_CARD))
-    add(CallbackQueryHandler(share.on_share, pattern=share.PATTERN_SHARE))
-    add(CallbackQueryHandler(feedback.on_feedback, pattern=feedback.PATTERN_FEEDBACK))
-    add(CallbackQueryHandler(ask.on_more, pattern=callbacks.PATTERN_MORE))
-    add(CallbackQueryHandler(ask.on_theme, pattern=callbacks.PATTERN_THEME))
+    add(CallbackQueryHandler(card.on_card, pattern=cd.matches(cd.ShowCard)))
+    add(CallbackQueryHandler(share.on_share, pattern=cd.matches(cd.ShareCard, cd.ShareIn, cd.DefaultLanguage)))
+    add(CallbackQueryHandler(feedback.on_feedback, pattern=cd.matches(*feedback.FeedbackAction)))
+    add(CallbackQueryHandler(ask.on_more, pattern=cd.matches(cd.MorePage)))
+    add(CallbackQueryHandler(ask.on_theme, pattern=cd.matches(cd.ThemePage)))
+    add(CallbackQueryHandler(ask.on_unknown_button))   # after every button handler of this group
     add(InlineQueryHandler(share.on_inline_query))
     add(ChosenInlineResultHandler(share.on_chosen))
     # Last of the main group: plain text is a question; anything else gets a short pointer.
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, ask.on_text))
     add(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, ask.on_other))
 
-    add(CallbackQueryHandler(share.after_card, pattern=callbacks.PATTERN_CARD), group=GROUP_AFTER)
+    add(CallbackQueryHandler(share.after_card, pattern=cd.matches(cd.ShowCard)), group=GROUP_AFTER)
     add(CommandHandler("vergeet", share.forget_language), group=GROUP_AFTER)
     application.add_error_handler(on_error)
 

@@ -25,7 +25,8 @@ from kennisbank import editors, freshness, reports
 from kennisbank import revisions as rv
 from kennisbank.schema import Service
 
-from . import render
+from . import callback_data as cd
+from . import feedback_view, render
 from .context import BotContext
 from .handlers import NO_PREVIEW, feedback, markup
 from .state import STATE_KEY, BotState
@@ -41,7 +42,7 @@ LIST_MAX = 40                  # services named in one coordinator message
 # ── texts ──────────────────────────────────────────────────────────────────────────────────
 
 def reminder(service: Service, today: date) -> render.Reply:
-    lines = [f"🕓 <b>Klopt dit nog?</b> {feedback.verified_text(service).capitalize()}.",
+    lines = [f"🕓 <b>Klopt dit nog?</b> {feedback_view.verified_text(service).capitalize()}.",
              render.service_block(1, service, today).split("\n", 1)[-1]]
     if service.hours:
         lines.append(f"🕘 {render.esc(render.clip(service.hours, 200))}")
@@ -50,11 +51,11 @@ def reminder(service: Service, today: date) -> render.Reply:
     lines.append("Scholen bellen op basis van deze gegevens. Tik hieronder als alles nog klopt, of pas aan.")
     html = (f"<b>{render.esc(render.clip(service.organisation, 120))} · "
             f"{render.esc(render.clip(service.name, 120))}</b>\n" + "\n".join(lines))
-    return render.Reply(html, feedback.editor_buttons(service, _confirm_data(service)))
+    return render.Reply(html, feedback_view.editor_buttons(service, _confirm_data(service)))
 
 
 def _confirm_data(service: Service) -> str:
-    return feedback.service_ref(service.id, "fv")
+    return cd.StillRight(service.id).encode()
 
 
 def coordinator_list(services: list[Service]) -> render.Reply:
@@ -65,7 +66,7 @@ def coordinator_list(services: list[Service]) -> render.Reply:
     for service in services[:LIST_MAX]:
         lines.append(f"• {render.esc(render.clip(service.organisation, 60))} · "
                      f"{render.esc(render.clip(service.name, 60))} (<code>{render.esc(service.id)}</code>): "
-                     f"{feedback.verified_text(service)}")
+                     f"{feedback_view.verified_text(service)}")
     if len(services) > LIST_MAX:
         lines.append(f"… en nog {len(services) - LIST_MAX}. Alles zien: <code>welzijnsbot versheid</code>")
     return render.Reply(render.fit(lambda cap: "\n".join(lines)))

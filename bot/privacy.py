@@ -11,6 +11,8 @@ from typing import Iterable
 
 import phonenumbers
 
+from kennisbank.schema import Service
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Belgian national register number: YY.MM.DD-XXX.CC with optional separators.
 _NRN = re.compile(r"(?<!\d)(\d{2})[.\s]?(\d{2})[.\s]?(\d{2})[-\s]?(\d{3})[.\s]?(\d{2})(?!\d)")
@@ -103,3 +105,26 @@ def looks_personal(text: str, extra_not_names: Iterable[str] = ()) -> bool:
         return False
     return bool(_EMAIL.search(text) or _national_register(text) or _phone(text)
                 or _person_name(text, extra_not_names))
+
+
+# ── a remark about a service ("klopt niet meer") ─────────────────────────────────────────
+
+def _own_phones(service: Service) -> set[str]:
+    return {p for p in (service.contact.phone, service.phone) if p}
+
+
+def remark_is_personal(text: str, service: Service, proper_nouns: frozenset[str]) -> bool:
+    """Personal data check for a remark; the service's own numbers, address and names are fine."""
+    own_emails = {e.casefold() for e in (service.contact.email, service.email) if e}
+    cleaned = text
+    for match in phonenumbers.PhoneNumberMatcher(text, "BE", leniency=phonenumbers.Leniency.POSSIBLE):
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        if e164 in _own_phones(service):
+            cleaned = cleaned.replace(match.raw_string, " ")
+    for email in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", cleaned):
+        if email.casefold() in own_emails:
+            cleaned = cleaned.replace(email, " ")
+    for own in filter(None, (service.contact.name, service.name,
+                             service.location.address if service.location else None)):
+        cleaned = re.sub(re.escape(own), " ", cleaned, flags=re.IGNORECASE)   # the whole name only
+    return looks_personal(cleaned, proper_nouns)

@@ -3,7 +3,7 @@
 The bot and the terminal chat show the same `Reply`; the terminal prints `reply.plain()`.
 All data from entries is escaped here (entries come from YAML and from organisations), every
 message fits Telegram's 4,096 characters (long fields are clipped, never the markup), and every
-button's callback data comes from bot/callbacks.py (≤ 64 bytes).
+button's callback data comes from bot/callback_data.py (≤ 64 bytes).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from kennisbank.schema import Service
 from kennisbank.search import Answer, Match
 from kennisbank.themes import load_themes
 
-from . import callbacks
+from . import callback_data as cd
 from .i18n import language_name
 
 MESSAGE_LIMIT = 4096        # Telegram: characters (UTF-16 code units) per message
@@ -36,7 +36,7 @@ esc = html.escape
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str | None = None   # callback data (bot/callbacks.py)
+    data: str | None = None   # callback data (bot/callback_data.py)
     url: str | None = None
 
 
@@ -190,13 +190,13 @@ def service_block(n: int, match: Match | Service, today: date | None = None, cap
 
 def card_buttons(services: Sequence[Service], first: int = 1) -> list[tuple[Button, ...]]:
     """Per service: open its full card, or share it with a parent straight from the answer."""
-    return [(Button(button_label(f"📇 {n}. {s.name}"), callbacks.card(s.id)),
-             Button("📤 Deel", callbacks.share(s.id)))
+    return [(Button(button_label(f"📇 {n}. {s.name}"), cd.ShowCard(s.id).encode()),
+             Button("📤 Deel", cd.ShareCard(s.id).encode()))
             for n, s in enumerate(services, first)]
 
 
 def theme_buttons(theme_ids: Iterable[str], per_row: int = 2) -> list[tuple[Button, ...]]:
-    buttons = [Button(button_label(theme_title(t)), callbacks.theme(t)) for t in theme_ids]
+    buttons = [Button(button_label(theme_title(t)), cd.ThemePage(t).encode()) for t in theme_ids]
     return [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
 
 

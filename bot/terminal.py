@@ -13,7 +13,8 @@ from kennisbank.fields import FieldError, phone_national
 from kennisbank.fields import postcode as parse_postcode
 from kennisbank.schema import KnowledgeBase
 
-from . import callbacks, render
+from . import callback_data as cd
+from . import render
 from .answering import compose, compose_more, compose_theme, stash_results
 from .places import location_reply, parse_location
 from .state import Knowledge
@@ -99,16 +100,16 @@ class TerminalChat:
         if not 1 <= number <= len(self.buttons):
             self.show(render.Reply("Kies een nummer uit de lijst hierboven."))
             return
-        parsed = callbacks.parse(self.buttons[number - 1].data)
-        if parsed is None:
-            self.show(render.expired())
-        elif parsed.kind == "card":
-            self.card(parsed.value)
-        elif parsed.kind == "more":
-            ids = self.chat_data.get("more", {}).get(parsed.value)
-            self.show(compose_more(self.knowledge, parsed.value, ids, parsed.page, self.postcode, self.today))
-        else:
-            self.show(compose_theme(self.knowledge, parsed.value, parsed.page, self.postcode, self.today))
+        match cd.decode(self.buttons[number - 1].data):
+            case cd.ShowCard(service):
+                self.card(service)
+            case cd.MorePage(key, page):
+                ids = self.chat_data.get("more", {}).get(key)
+                self.show(compose_more(self.knowledge, key, ids, page, self.postcode, self.today))
+            case cd.ThemePage(theme, page):
+                self.show(compose_theme(self.knowledge, theme, page, self.postcode, self.today))
+            case _:   # sharing and feedback need Telegram
+                self.show(render.expired())
 
     def card(self, value: str) -> None:
         service = self.knowledge.resolve(value)

@@ -45,6 +45,9 @@ def fingerprint(files: Iterable[Path], extra: str = "") -> str:
     return h.hexdigest()[:32]
 
 
+KEEP_GENERATIONS = 3   # cached objects per kind (the one being written included)
+
+
 def load(kind: str, key: str) -> Any | None:
     directory = cache_dir()
     if directory is None:
@@ -66,8 +69,11 @@ def save(kind: str, key: str, value: Any) -> None:
         return
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for old in directory.glob(f"{kind}-*.pickle"):
-            old.unlink(missing_ok=True)  # one generation per kind is enough
+        # A few generations per kind, newest kept: two checkouts (or a branch switch) each find
+        # their own models instead of refitting in turn, and the folder stays bounded.
+        older = sorted(directory.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in older[KEEP_GENERATIONS - 1:]:
+            old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{kind}-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)

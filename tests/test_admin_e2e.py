@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot import admin_view, callbacks
+from bot import admin_view
+from bot import callback_data as cd
 from bot.conversations import beheer
 from kennisbank import editors
 from kennisbank import revisions as rv
@@ -26,6 +27,11 @@ OTHER = "bjb-lindeland-pro-deo"       # another organisation's service
 @pytest.fixture(autouse=True)
 def _no_configured_coordinators(monkeypatch):
     monkeypatch.delenv(editors.ENV_COORDINATORS, raising=False)
+
+
+def edit(service_id: str) -> str:
+    """The "✏️ Aanpassen" button of reminders and reports: the service in /beheer."""
+    return cd.BeheerService.of("s", service_id).encode()
 
 
 def press(call, label: str) -> str:
@@ -82,7 +88,7 @@ async def test_bind_then_change_a_phone_number_a_bad_one_refused_first(bot, chat
         2001, CAW, "contact.phone", "+3299992010", "+3299997788")
     # The search answers with it at once: the card of the service shows the new number.
     assert bot.state.knowledge.kb.services[CAW].contact.phone == "+3299997788"
-    card = await chat(2002).tap(callbacks.card(CAW))
+    card = await chat(2002).tap(cd.ShowCard(CAW).encode())
     assert "09 999 77 88" in card[0].text
 
 
@@ -90,13 +96,13 @@ async def test_another_organisations_service_is_refused_and_nothing_changes(bot,
     user = chat(2101)
     menu = await bind(user, bot.state.store)
     assert bench_kb.services[OTHER].name not in labels(menu)
-    for data in (callbacks.edit_service(OTHER), callbacks.admin_service("f", OTHER, "1"),
-                 callbacks.admin_service("v", OTHER)):
+    for data in (edit(OTHER), cd.BeheerService.of("f", OTHER, 1).encode(),
+                 cd.BeheerService.of("v", OTHER).encode()):
         [refused] = await user.tap(data)
         assert "hoort niet bij jouw organisatie" in refused.text
     assert await rv.load_revisions(bot.state.store) == []
     # Someone without any role gets nothing at all.
-    [nobody] = await chat(2102).tap(callbacks.edit_service(CAW))
+    [nobody] = await chat(2102).tap(edit(CAW))
     assert "🔒" in nobody.text
 
 
@@ -202,19 +208,19 @@ async def test_buttons_for_themes_and_status_still_right_and_a_text_question_is_
     assert "voeding" in bot.state.knowledge.kb.services[CAW].themes
 
     # Status inactive hides the service from searches; it can be switched back on.
-    [view] = await user.tap(callbacks.edit_service(CAW))
+    [view] = await user.tap(edit(CAW))
     [status] = await user.tap(press(view, "Status"))
     [preview] = await user.tap(press(status, "Niet actief"))
     await user.tap(press(preview, "Bevestigen"))
     assert bot.state.knowledge.service(CAW) is None
-    [view] = await user.tap(callbacks.edit_service(CAW))
+    [view] = await user.tap(edit(CAW))
     [status] = await user.tap(press(view, "Status"))
     [preview] = await user.tap(press(status, "Actief"))
     await user.tap(press(preview, "Bevestigen"))
     assert bot.state.knowledge.service(CAW) is not None
 
     # "Alles klopt nog" renews last_verified and is not an edit.
-    [view] = await user.tap(callbacks.edit_service(CAW))
+    [view] = await user.tap(edit(CAW))
     [thanks] = await user.tap(press(view, "✅ Alles klopt nog"))
     assert "Bedankt" in thanks.text
     revisions = await rv.load_revisions(bot.state.store)
@@ -307,7 +313,7 @@ async def test_herlaad_merges_reports_conflicts_and_refuses_a_broken_file(start_
 async def test_reminder_edit_button_opens_the_service(bot, chat, bench_kb):
     user = chat(2901)
     await bind(user, bot.state.store)
-    [view] = await user.tap(callbacks.edit_service(CAW))
+    [view] = await user.tap(edit(CAW))
     assert html.escape(bench_kb.services[CAW].name) in view.text and "Telefoon" in labels(view)
 
 
@@ -317,10 +323,10 @@ async def test_a_coordinator_changes_any_service_of_the_region_and_adds_an_organ
     user = chat(3001)
     [orgs] = await user.send("/beheer")
     assert "Kies een organisatie" in orgs.text and "➕ Nieuwe organisatie" in labels(orgs)
-    [helpline_refused] = await user.tap(callbacks.edit_service(
+    [helpline_refused] = await user.tap(edit(
         next(s.id for s in bench_kb.services.values() if s.region_id == "vlaanderen")))
     assert "hoort niet bij jouw organisatie of regio" in helpline_refused.text
-    [view] = await user.tap(callbacks.edit_service(OTHER))      # another organisation, same region
+    [view] = await user.tap(edit(OTHER))      # another organisation, same region
     [asked] = await user.tap(press(view, "Contactpersoon"))
     [preview] = await user.send("Eva Voorbeeld")
     await user.tap(press(preview, "Bevestigen"))
@@ -387,7 +393,7 @@ async def test_a_coordinator_sees_the_latest_changes_of_the_region_only(bot, cha
     editor = chat(3202)
     menu = await bind(editor, store)
     assert "📜 Laatste wijzigingen" not in labels(menu)
-    [nothing] = await editor.tap(callbacks.admin("a"))
+    [nothing] = await editor.tap(cd.Beheer("a").encode())
     assert "gebruiker 11" not in nothing.text
 
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from telegram.ext import CommandHandler
 
-from bot import callbacks
+from bot import callback_data as cd
 from bot.answering import SEARCH_LIMIT
 from kennisbank.search import SearchEngine
 from kennisbank.themes import load_themes
@@ -57,7 +57,7 @@ async def test_card_sends_contact_and_venue(bot, chat, bench_kb):
     [answer] = await user.send(QUESTION)
     top = top_services(bench_kb, QUESTION, 9801)
     for service in top:
-        replies = await user.tap(callbacks.card(service.id))
+        replies = await user.tap(cd.ShowCard(service.id).encode())
         methods = [c.method for c in replies]
         assert methods[0] == "sendMessage"
         assert html.escape(service.name) in replies[0].text
@@ -77,7 +77,7 @@ async def test_card_sends_contact_and_venue(bot, chat, bench_kb):
 async def test_card_with_coordinates_sends_venue(bot, chat, bench_kb):
     service = next(s for s in bench_kb.active_services()
                    if s.location and s.location.lat is not None and (s.contact.phone or s.phone))
-    replies = await chat(103).tap(callbacks.card(service.id))
+    replies = await chat(103).tap(cd.ShowCard(service.id).encode())
     venue = next(c for c in replies if c.method == "sendVenue")
     assert venue.params["latitude"] == service.location.lat
     assert any(c.method == "sendContact" for c in replies)
@@ -103,7 +103,7 @@ async def test_more_results_pages_through_the_same_answer(bot, chat, bench_kb):
 async def test_theme_button_shows_services_for_that_need(bot, chat, bench_kb):
     user = chat(105)
     await user.send("/postcode 9801")
-    [reply] = await user.tap(callbacks.theme("voeding"))
+    [reply] = await user.tap(cd.ThemePage("voeding").encode())
     expected = SearchEngine(bench_kb).by_theme("voeding", 9801, 3).matches
     assert expected
     assert html.escape(expected[0].service.name) in reply.text
@@ -214,7 +214,7 @@ async def test_reply_follows_what_the_engine_found(bot, chat, bench_kb, question
     # the feedback row (handlers/feedback.py, prefix "f") is tested in test_feedback_e2e.py
     data = [b["callback_data"] for b in reply.buttons if b["callback_data"][0] not in "fs"]  # not feedback, share
     if answer.ambiguous and answer.themes:
-        assert data == [callbacks.theme(t) for t in answer.themes]
+        assert data == [cd.ThemePage(t).encode() for t in answer.themes]
         [shown] = await user.tap(data[0])
         expected = engine.by_theme(answer.themes[0], 9801, 3).matches
         if expected:
@@ -222,10 +222,10 @@ async def test_reply_follows_what_the_engine_found(bot, chat, bench_kb, question
     elif not answer.found:
         assert "geen dienst" in reply.text
         entry = engine.entry_points(9801)
-        assert data[:len(entry)] == [callbacks.card(s.id) for s in entry]
-        assert data[len(entry):] == [callbacks.theme(t) for t in load_themes()]
+        assert data[:len(entry)] == [cd.ShowCard(s.id).encode() for s in entry]
+        assert data[len(entry):] == [cd.ThemePage(t).encode() for t in load_themes()]
     else:
-        assert data[0] == callbacks.card(answer.matches[0].id)
+        assert data[0] == cd.ShowCard(answer.matches[0].id).encode()
         assert html.escape(answer.matches[0].service.organisation) in reply.text
 
 
@@ -295,10 +295,10 @@ async def test_knowledge_swap_takes_effect_at_once(bot, chat, bench_kb):
     gone = top_services(bench_kb, QUESTION, 9801)[0]
     smaller = replace(bench_kb, services={k: v for k, v in bench_kb.services.items() if k != gone.id})
     bot.state.swap_knowledge(smaller)
-    [card] = await user.tap(callbacks.card(gone.id))
+    [card] = await user.tap(cd.ShowCard(gone.id).encode())
     assert "verlopen" in card.text
     [again] = await user.send(QUESTION)
-    assert callbacks.card(gone.id) not in [b["callback_data"] for b in again.buttons]
+    assert cd.ShowCard(gone.id).encode() not in [b["callback_data"] for b in again.buttons]
 
 
 async def test_unknown_commands_and_non_text_get_a_pointer(bot, chat, standin):

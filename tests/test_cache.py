@@ -60,3 +60,17 @@ def test_caching_can_be_switched_off(kb_dir, monkeypatch):
     monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", "off")
     assert cache.cache_dir() is None
     assert load_knowledge_base_cached(kb_dir).services
+
+
+def test_a_few_generations_per_kind_are_kept_and_no_more(tmp_path, monkeypatch):
+    """Two checkouts side by side each keep their own cached models instead of refitting in turn."""
+    monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
+    for n in range(cache.KEEP_GENERATIONS + 2):
+        cache.save("model", f"key{n}", {"n": n})
+        path = tmp_path / "cache" / f"model-key{n}.pickle"
+        os.utime(path, ns=(n * 1_000_000_000, n * 1_000_000_000))   # distinct ages, oldest first
+    kept = sorted(p.name for p in (tmp_path / "cache").glob("model-*.pickle"))
+    newest = [f"model-key{n}.pickle" for n in range(2, cache.KEEP_GENERATIONS + 2)]
+    assert kept == sorted(newest)
+    assert cache.load("model", f"key{cache.KEEP_GENERATIONS + 1}") == {"n": cache.KEEP_GENERATIONS + 1}
+    assert cache.load("model", "key0") is None

@@ -10,7 +10,10 @@ import matplotlib.image
 import pytest
 
 from bot import jobs
+from bot import callback_data as cd
+from bot import feedback_view as views
 from bot.handlers import feedback
+from bot.privacy import remark_is_personal
 from bot.render import html_to_plain, nice_date
 from kennisbank import reports, signals
 from kennisbank.revisions import load_revisions
@@ -135,7 +138,7 @@ async def test_a_remark_with_personal_data_is_refused_and_not_stored(bot, chat, 
     user = chat(SCHOOL)
     await user.send("/postcode 9801")
     await user.tap(f"k:{SERVICE}")
-    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
+    [reasons] = await user.tap(cd.ReportCard(SERVICE).encode())
     [other] = [b["callback_data"] for b in reasons.buttons if "Iets anders" in b["text"]]
     [_, ask] = await user.tap(other)
     [refused, ask] = await user.send("Bel de mama, Fatima El Amrani, op 0470 12 34 56", reply_to=ask)
@@ -160,7 +163,7 @@ async def test_report_from_an_answer_asks_which_service_and_can_go_without_remar
     [answer] = await user.send("papa krijgt brieven van een deurwaarder")
     [which] = await user.tap(data_of(answer, "fa!:")[0])
     assert "Over welke dienst" in which.text
-    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
+    [reasons] = await user.tap(cd.ReportCard(SERVICE).encode())
     [gone] = [b["callback_data"] for b in reasons.buttons if "Bestaat niet meer" in b["text"]]
     [prompt, _ask] = await user.tap(gone)
     since = len(standin.calls)
@@ -217,14 +220,6 @@ async def test_signalen_only_for_coordinators_with_small_counts_suppressed(bot, 
     assert "aantal dagen" in bad.text
 
 
-def test_callback_data_fits_telegram():
-    long_id = "x" * 64
-    for data in (feedback.service_ref(long_id, p) for p in ("fk+", "frw", "fv", "f!")):
-        assert len(data.encode()) <= 64 and feedback.parse(data) is not None
-    assert feedback.parse("fa+:12") == feedback.Data("a+", "12")
-    assert feedback.parse("fa+:x") is None and feedback.parse("frq:abc") is None
-
-
 def test_signal_table_on_disk_has_no_text_column(db_path):
     """The schema itself: which columns the anonymous tables have (checked on the migrated file)."""
     import asyncio
@@ -252,12 +247,12 @@ def test_remark_check_allows_only_the_service_own_details(bench_kb):
 
     knowledge = Knowledge.build(bench_kb)
     service = bench_kb.services[SERVICE]          # contact Koen Vandeveldeke, 09 999 10 12
-    assert not feedback.remark_is_personal("Koen Vandeveldeke werkt er niet meer", service, knowledge)
-    assert not feedback.remark_is_personal("09 999 10 12 neemt nooit op", service, knowledge)
-    assert not feedback.remark_is_personal("Sociaal Huis Lindegem is verhuisd", service, knowledge)
-    assert feedback.remark_is_personal("Koen Peeters, de papa, belde al", service, knowledge)
-    assert feedback.remark_is_personal("bel 0470 12 34 56", service, knowledge)
-    assert feedback.remark_is_personal("mail jan@gezin.example", service, knowledge)
+    assert not remark_is_personal("Koen Vandeveldeke werkt er niet meer", service, knowledge.proper_nouns)
+    assert not remark_is_personal("09 999 10 12 neemt nooit op", service, knowledge.proper_nouns)
+    assert not remark_is_personal("Sociaal Huis Lindegem is verhuisd", service, knowledge.proper_nouns)
+    assert remark_is_personal("Koen Peeters, de papa, belde al", service, knowledge.proper_nouns)
+    assert remark_is_personal("bel 0470 12 34 56", service, knowledge.proper_nouns)
+    assert remark_is_personal("mail jan@gezin.example", service, knowledge.proper_nouns)
 
 
 async def test_a_question_typed_instead_of_a_remark_stays_a_question_and_is_not_stored(bot, chat, roles):
@@ -266,7 +261,7 @@ async def test_a_question_typed_instead_of_a_remark_stays_a_question_and_is_not_
     user = chat(SCHOOL)
     await user.send("/postcode 9801")
     await user.tap(f"k:{SERVICE}")
-    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
+    [reasons] = await user.tap(cd.ReportCard(SERVICE).encode())
     [phone] = [b["callback_data"] for b in reasons.buttons if "Telefoon" in b["text"]]
     [_, ask] = await user.tap(phone)
     [answer] = await user.send("papa krijgt brieven van een deurwaarder")
@@ -281,7 +276,7 @@ async def test_a_question_typed_instead_of_a_remark_stays_a_question_and_is_not_
 async def _ask_for_remark(user, reason: str = "Telefoon"):
     await user.send("/postcode 9801")
     await user.tap(f"k:{SERVICE}")
-    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
+    [reasons] = await user.tap(cd.ReportCard(SERVICE).encode())
     [data] = [b["callback_data"] for b in reasons.buttons if reason in b["text"]]
     [prompt, ask] = await user.tap(data)
     return prompt, ask
@@ -296,7 +291,7 @@ async def test_no_remark_in_time_sends_the_report_without_one_and_says_so(
     since = len(standin.calls)
     await _ask_for_remark(user)
     told = await standin.wait_for("sendMessage", chat_id=SCHOOL, since=since,
-                                  predicate=lambda c: c.text == feedback.sent_without_remark().html)
+                                  predicate=lambda c: c.text == views.sent_without_remark().html)
     notice = await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
     assert "telefoon" in notice.text and told.params.get("reply_markup") is None
     [report] = await reports.fetch(bot.state.store.conn)
@@ -307,12 +302,12 @@ async def test_cancelling_withdraws_the_report_so_nobody_is_told(bot, chat, stan
     await bind_editor(bot)
     user = chat(SCHOOL)
     await user.send("/postcode 9801")
-    [reasons] = await user.tap(feedback.service_ref(SERVICE, "f!"))
+    [reasons] = await user.tap(cd.ReportCard(SERVICE).encode())
     [address] = [b["callback_data"] for b in reasons.buttons if "Adres" in b["text"]]
     await user.tap(address)
     [report] = await reports.fetch(bot.state.store.conn)          # created, waiting for a remark
     [done] = await user.tap(data_of(reasons, "fx:")[0])            # "Annuleren" after all
-    assert done.text == feedback.cancelled().html
+    assert done.text == views.cancelled().html
     assert await reports.get(bot.state.store.conn, report.id) is None
     # the sweep that sends forgotten reports has nothing left to send
     later = datetime.now(timezone.utc) + timedelta(hours=1)

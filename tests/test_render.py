@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot import callbacks, render
+from bot import callback_data as cd
+from bot import render
 from bot.state import Knowledge
 from kennisbank.schema import Contact, KnowledgeBase, Location, Municipality, Region, Service
 from kennisbank.search import Answer, Match
@@ -78,7 +79,7 @@ def check_html(text: str) -> str:
 def check_buttons(reply: render.Reply) -> None:
     for row in reply.buttons:
         for button in row:
-            assert button.data is None or len(button.data.encode("utf-8")) <= callbacks.MAX_BYTES
+            assert button.data is None or len(button.data.encode("utf-8")) <= cd.MAX_BYTES
             assert len(button.label) <= render.BUTTON_LABEL_MAX
 
 
@@ -91,7 +92,7 @@ def test_hostile_entries_are_escaped_and_fit(length):
     service = hostile_service(length)
     replies = [
         render.card(service, TODAY),
-        render.answer(answer_of(service, service, service), more_data=callbacks.more("a", 1), today=TODAY),
+        render.answer(answer_of(service, service, service), more_data=cd.MorePage("a", 1).encode(), today=TODAY),
         render.not_found([service, service, service], "<Lindegem>", example=True, today=TODAY),
     ]
     for reply in replies:
@@ -111,16 +112,14 @@ def test_short_hostile_text_survives_escaping_intact():
 
 def test_every_theme_button_and_card_id_fits_callback_data():
     for theme in load_themes():
-        assert len(callbacks.theme(theme, 99).encode()) <= 64
+        assert len(cd.ThemePage(theme, 99).encode().encode()) <= 64
     long_id = "een-heel-lange-dienst-id-" * 10
-    data = callbacks.card(long_id)
+    data = cd.ShowCard(long_id).encode()
     assert len(data.encode()) <= 64
     kb = KnowledgeBase({"testland": Region("testland", "Testland", True, (Municipality("Lindegem", (9801,)),))},
                        {long_id: make_service(id=long_id)})
-    parsed = callbacks.parse(data)
-    assert Knowledge.build(kb).resolve(parsed.value).id == long_id
-    assert callbacks.parse("k:" + "x" * 3) == callbacks.Parsed("card", "xxx")
-    assert callbacks.parse("m:abc:x") is None and callbacks.parse("zz") is None
+    action = cd.decode(data)
+    assert isinstance(action, cd.ShowCard) and Knowledge.build(kb).resolve(action.service).id == long_id
 
 
 def test_stale_mark_only_after_a_year():

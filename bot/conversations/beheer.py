@@ -49,7 +49,8 @@ from kennisbank.interop.importing import slugify, unique_id
 from kennisbank.schema import KnowledgeBase, Region, Service
 from kennisbank.services.knowledge import Knowledge
 
-from .. import admin_view, callbacks
+from .. import admin_view
+from .. import callback_data as cd
 from ..context import BotContext
 from ..handlers import reply_chat_id, send
 from ..render import Reply
@@ -281,59 +282,59 @@ async def on_button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     await query.answer()
-    data = query.data or ""
+    action = cd.decode(query.data)
     state = context.state
     r = await roles(state, _user_id(update))
     session = Session.of(context)
-    kind, rest = data[1:2], data[2:]
     if not r.is_coordinator and not r.is_editor:
-        if kind == "n":   # leaving the code question
+        if action == cd.Beheer("n"):   # leaving the code question
             session.reset().keep(context)
             await _send(context, update, Reply(admin_view.cancelled()))
         else:
             await _send(context, update, admin_view.no_role())
         return
-    if kind in ("s", "f", "v"):
-        await _service_button(update, context, r, session, kind, rest)
-    elif kind == "m":
-        await show_menu(update, context, session.reset())
-    elif kind in ("O", "P") and rest.isdigit():
-        session = session.reset()
-        if kind == "O":
-            session.org = None
-        await show_menu(update, context, session, page=int(rest))
-    elif kind == "o" and rest.isdigit():
-        orgs = my_organisations(r, state.knowledge.kb)
-        if int(rest) >= len(orgs):
+    match action:
+        case cd.BeheerService():
+            await _service_button(update, context, r, session, action)
+        case cd.Beheer("m"):
+            await show_menu(update, context, session.reset())
+        case cd.Beheer("O" | "P" as kind, int(page)):
+            session = session.reset()
+            if kind == "O":
+                session.org = None
+            await show_menu(update, context, session, page=page)
+        case cd.Beheer("o", int(index)):
+            orgs = my_organisations(r, state.knowledge.kb)
+            if index >= len(orgs):
+                await _send(context, update, admin_view.expired())
+                return
+            await show_menu(update, context, Session(org=orgs[index]))
+        case cd.Beheer("n"):
+            await _cancel(update, context, session)
+        case cd.Beheer("a") if r.is_coordinator:
+            await _audit(update, context, r)
+        case cd.Beheer("c", int(index)):
+            await _tick(update, context, r, session, index)
+        case cd.Beheer("d"):
+            await _done_choosing(update, context, r, session)
+        case cd.Beheer("y"):
+            await _confirm(update, context, r, session)
+        case cd.Beheer("+"):
+            await _start_new(update, context, r, session, new_org=False)
+        case cd.Beheer("N") if r.is_coordinator:
+            await _start_new(update, context, r, session, new_org=True)
+        case cd.Beheer("k") if session.step == "new" and session.field in NEW_OPTIONAL:
+            await _next_new(update, context, r, session)
+        case _:
             await _send(context, update, admin_view.expired())
-            return
-        await show_menu(update, context, Session(org=orgs[int(rest)]))
-    elif kind == "n":
-        await _cancel(update, context, session)
-    elif kind == "a" and r.is_coordinator:
-        await _audit(update, context, r)
-    elif kind == "c" and rest.isdigit():
-        await _tick(update, context, r, session, int(rest))
-    elif kind == "d":
-        await _done_choosing(update, context, r, session)
-    elif kind == "y":
-        await _confirm(update, context, r, session)
-    elif kind == "+":
-        await _start_new(update, context, r, session, new_org=False)
-    elif kind == "N" and r.is_coordinator:
-        await _start_new(update, context, r, session, new_org=True)
-    elif kind == "k" and session.step == "new" and session.field in NEW_OPTIONAL:
-        await _next_new(update, context, r, session)
-    else:
-        await _send(context, update, admin_view.expired())
 
 
 async def _service_button(update: Update, context: BotContext, r: editors.Roles, session: Session,
-                          kind: str, rest: str) -> None:
+                          action: cd.BeheerService) -> None:
     state = context.state
     user_id = _user_id(update)
-    service_hash, _, arg = rest.partition(":")
-    service = find_mine(r, state.knowledge, service_hash)
+    kind, arg = action.action, action.field
+    service = find_mine(r, state.knowledge, action.service_hash)
     if service is None:
         await _send(context, update, admin_view.not_allowed())
         return
@@ -351,8 +352,8 @@ async def _service_button(update: Update, context: BotContext, r: editors.Roles,
             await _send(context, update, admin_view.problem(str(exc)))
             return
         await show_service(update, context, service.id, prefix=admin_view.verified(today))
-    elif kind == "f" and arg.isdigit() and int(arg) < len(rv.MENU_FIELDS):
-        key = rv.MENU_FIELDS[int(arg)]
+    elif kind == "f" and arg is not None and arg < len(rv.MENU_FIELDS):
+        key = rv.MENU_FIELDS[arg]
         fresh, _ = await state.knowledge_service.service_now(service.id)
         if fresh is None:
             await _send(context, update, admin_view.expired())
@@ -616,7 +617,7 @@ async def _create(update: Update, context: BotContext, r: editors.Roles, session
 
 def conversation() -> ConversationHandler[BotContext]:
     """/beheer as one ConversationHandler; bot/app.py registers it before the search."""
-    buttons = CallbackQueryHandler(_step(on_button), pattern=callbacks.PATTERN_ADMIN)
+    buttons = CallbackQueryHandler(_step(on_button), pattern=cd.matches(cd.Beheer, cd.BeheerService))
     text = MessageHandler(filters.TEXT & ~filters.COMMAND, _step(on_text))
     beheer = CommandHandler("beheer", _step(on_beheer))
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {

@@ -3,7 +3,7 @@
 Tapping what is wrong (a reason button) creates the report and asks for one short remark about
 the service, with a ForceReply prompt. In state `remark`:
 - a text that *replies to that prompt* is the remark: checked for personal data
-  (handlers.feedback.remark_is_personal), refused with a new prompt, or stored and the report
+  (bot/privacy.py), refused with a new prompt, or stored and the report
   sent to the organisation's editors and the region's coordinators;
 - any other text is not the conversation's: it goes on to the search as a question, and is
   never stored (the handler returns without stopping the update);
@@ -30,9 +30,12 @@ from telegram.ext import (
 
 from kennisbank import reports
 
+from .. import callback_data as cd
+from .. import feedback_view as views
 from .. import render
 from ..context import BotContext
 from ..handlers import feedback, reply_chat_id, send
+from ..privacy import remark_is_personal
 from . import flow_handler
 
 log = logging.getLogger(__name__)
@@ -60,14 +63,14 @@ async def on_reason(update: Update, context: BotContext) -> object:
         return ConversationHandler.END
     await query.answer()
     chat_id = reply_chat_id(update)
-    data = feedback.parse(query.data)
+    action = cd.decode(query.data)
     state = context.state
-    service = state.knowledge.resolve(data.value) if data is not None and data.kind.startswith("r") else None
-    if data is None or service is None:
+    service = state.knowledge.resolve(action.service) if isinstance(action, cd.ReportReason) else None
+    if not isinstance(action, cd.ReportReason) or service is None:
         await send(context, chat_id, render.expired())
         raise ApplicationHandlerStop(ConversationHandler.END)
-    report = await reports.create(state.store.conn, service, feedback.REASON_CODES[data.kind[1]])
-    await send(context, chat_id, feedback.ask_remark(service, report.id))
+    report = await reports.create(state.store.conn, service, cd.REASONS[action.reason])
+    await send(context, chat_id, views.ask_remark(service, report.id))
     prompt_id = await feedback.send_remark_prompt(context, chat_id)
     if context.user_data is not None:
         context.user_data[NAME] = {"report": report.id, "prompt": prompt_id}
@@ -91,8 +94,8 @@ async def on_text(update: Update, context: BotContext) -> object:
         _forget(context)
         return ConversationHandler.END     # too late for a remark: the text is a question
     text = message.text or ""
-    if feedback.remark_is_personal(text, service, state.knowledge):
-        await send(context, chat_id, feedback.remark_refused(report.id))
+    if remark_is_personal(text, service, state.knowledge.proper_nouns):
+        await send(context, chat_id, views.remark_refused(report.id))
         pending["prompt"] = await feedback.send_remark_prompt(context, chat_id)
         raise ApplicationHandlerStop(REMARK)
     await reports.set_remark(state.store.conn, report.id, text)
@@ -103,15 +106,15 @@ async def on_text(update: Update, context: BotContext) -> object:
 
 async def on_send_without(update: Update, context: BotContext) -> object:
     query = update.callback_query
-    data = feedback.parse(query.data if query else None)
+    action = cd.decode(query.data if query else None)
     if query is not None:
         await query.answer()
     _forget(context)
     chat_id = reply_chat_id(update)
-    if data is None or not data.value.isdigit():
-        await send(context, chat_id, render.expired())
+    if isinstance(action, cd.SendReport):
+        await feedback.finish_report(context, chat_id, action.report)
     else:
-        await feedback.finish_report(context, chat_id, int(data.value))
+        await send(context, chat_id, render.expired())
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 
@@ -122,7 +125,7 @@ async def on_cancel(update: Update, context: BotContext) -> object:
     _forget(context)
     if pending is not None:
         await reports.withdraw(context.state.store.conn, pending["report"])
-    await send(context, reply_chat_id(update), feedback.cancelled())
+    await send(context, reply_chat_id(update), views.cancelled())
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 
@@ -134,7 +137,7 @@ async def on_timeout(update: Update, context: BotContext) -> None:
     if report is None or report.notified_at is not None:   # withdrawn, or already sent
         return
     await feedback.notify_report(context.bot, context.state, report.id)
-    await send(context, reply_chat_id(update), feedback.sent_without_remark())
+    await send(context, reply_chat_id(update), views.sent_without_remark())
 
 
 def conversation() -> ConversationHandler[BotContext]:
@@ -142,13 +145,13 @@ def conversation() -> ConversationHandler[BotContext]:
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         REMARK: [
             MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text),
-            CallbackQueryHandler(on_send_without, pattern=r"^fn:"),
-            CallbackQueryHandler(on_cancel, pattern=r"^fx:"),
+            CallbackQueryHandler(on_send_without, pattern=cd.matches(cd.SendReport)),
+            CallbackQueryHandler(on_cancel, pattern=cd.matches(cd.CancelReport)),
         ],
         ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
     }
     return flow_handler(
-        entry_points=[CallbackQueryHandler(on_reason, pattern=r"^fr")],
+        entry_points=[CallbackQueryHandler(on_reason, pattern=cd.matches(cd.ReportReason))],
         states=states,
         fallbacks=[],
         allow_reentry=True,

@@ -10,7 +10,8 @@ import logging
 
 from telegram import Update
 
-from .. import callbacks, render
+from .. import callback_data as cd
+from .. import render
 from ..answering import compose, compose_more, stash_results, theme_outcome
 from ..context import BotContext
 from ..places import parse_location
@@ -41,31 +42,40 @@ async def on_more(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     state = context.state
-    parsed = callbacks.parse(query.data)
+    action = cd.decode(query.data)
     chat_id = reply_chat_id(update)
-    if parsed is None:
+    if not isinstance(action, cd.MorePage):
         await send(context, chat_id, render.expired())
         return
-    ids = (context.chat_data or {}).get("more", {}).get(parsed.value)
+    ids = (context.chat_data or {}).get("more", {}).get(action.key)
     postcode = await state.get_postcode(chat_id)
-    await send(context, chat_id, compose_more(state.knowledge, parsed.value, ids, parsed.page, postcode))
+    await send(context, chat_id, compose_more(state.knowledge, action.key, ids, action.page, postcode))
 
 
 async def on_theme(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     state = context.state
-    parsed = callbacks.parse(query.data)
+    action = cd.decode(query.data)
     chat_id = reply_chat_id(update)
-    if parsed is None or parsed.value not in render.load_themes():
+    if not isinstance(action, cd.ThemePage) or action.theme not in render.load_themes():
         await send(context, chat_id, render.expired())
         return
     postcode = await state.get_postcode(chat_id)
-    outcome = theme_outcome(state.knowledge, parsed.value, parsed.page, postcode)
-    if parsed.page == 0:  # later pages of the same need are not a new question
+    outcome = theme_outcome(state.knowledge, action.theme, action.page, postcode)
+    if action.page == 0:  # later pages of the same need are not a new question
         await send(context, chat_id, await feedback.signal_and_buttons(state, state.knowledge, postcode, outcome))
     else:
         await send(context, chat_id, outcome.reply)
+
+
+async def on_unknown_button(update: Update, context: BotContext) -> None:
+    """A button no handler claimed (forged, or from an older version): say it expired."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    await send(context, reply_chat_id(update), render.expired())
 
 
 async def on_other(update: Update, context: BotContext) -> None:

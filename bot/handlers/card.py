@@ -13,9 +13,10 @@ from telegram import Update
 
 from kennisbank.schema import Service
 
-from .. import callbacks, render
+from .. import callback_data as cd
+from .. import feedback_view, render
 from ..context import BotContext
-from . import feedback, reply_chat_id, send
+from . import reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def vcard_builder() -> Callable[[Service], str] | None:
 
 
 async def send_card(context: BotContext, chat_id: int, service: Service) -> None:
-    await send(context, chat_id, feedback.card_with_feedback(render.card(service), service))
+    await send(context, chat_id, feedback_view.card_with_feedback(render.card(service), service))
     contact = render.contact_fields(service)
     if contact:
         build = vcard_builder()
@@ -52,8 +53,8 @@ async def send_card(context: BotContext, chat_id: int, service: Service) -> None
 async def on_card(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
-    parsed = callbacks.parse(query.data)
-    service = context.state.knowledge.resolve(parsed.value) if parsed else None
+    action = cd.decode(query.data)
+    service = context.state.knowledge.resolve(action.service) if isinstance(action, cd.ShowCard) else None
     chat_id = reply_chat_id(update)
     if service is None:
         await send(context, chat_id, render.expired())

@@ -12,15 +12,11 @@
 The parent language a user picked last is kept in user_data, in memory only: it is never
 written to disk (it hints at a family's origin) and /vergeet forgets it.
 
-Callback data (prefix "s", reserved in bot/callbacks.py; each ≤ 64 bytes):
-  s:<service id> | s#<hash>                 choose the language for sharing that service
-  s<lang>:<service id> | s<lang>#<hash>     send the parent card in that language
-  s=<lang>                                  only remember the default parent language
+Buttons: ShareCard, ShareIn and DefaultLanguage (bot/callback_data.py).
 """
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import (
     InlineQueryResultArticle,
@@ -36,67 +32,30 @@ from telegram.ext import (
 
 from kennisbank.schema import Service
 
-from .. import callbacks, render
+from .. import callback_data as cd
+from .. import render
 from ..context import BotContext
 from ..i18n import PARENT_LANGUAGES, SOURCE_LANGUAGE, autonym, language_name
 from ..parent_card import parent_card
-from ..state import short_hash
 from ..vcard import service_vcard
 from . import NO_PREVIEW, markup, send
 from .card import send_card
 
 log = logging.getLogger(__name__)
 
-PATTERN_SHARE = r"^s"
 LANG_KEY = "parent_lang"        # user_data key: the parent language picked last (memory only)
 INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 30       # results depend on the user's postcode: is_personal
 LANGUAGES_PER_ROW = 3
 START_LANGUAGE = "taal"         # /start taal: choose the default parent language
 START_PLACE = "gemeente"        # /start gemeente: from inline mode without a postcode
-MAX_BYTES = 64
-_CALLBACK = re.compile(r"^s(?P<lang>[a-z]{2})?(?P<kind>[:#=])(?P<value>.*)$")
-
-
-# ── callback data ──────────────────────────────────────────────────────────────────────────
-
-def _service_part(service_id: str, room: int) -> str:
-    """':<id>' when it fits in `room` bytes, else '#<hash>' (resolved by Knowledge.resolve)."""
-    part = f":{service_id}"
-    return part if len(part.encode("utf-8")) <= room else f"#{short_hash(service_id)}"
-
-
-def share_data(service_id: str) -> str:
-    """The "📤 Deel met ouder" button: choose a language for this service."""
-    return callbacks.share(service_id)
-
-
-def language_data(service_id: str, lang: str) -> str:
-    return f"s{lang}" + _service_part(service_id, MAX_BYTES - 3)
-
-
-def default_language_data(lang: str) -> str:
-    return f"s={lang}"
-
-
-def parse_data(data: str | None) -> tuple[str | None, str, str] | None:
-    """(lang or None, kind ':' '#' '=', value); None for anything malformed or forged."""
-    match = _CALLBACK.match(data or "")
-    if not match:
-        return None
-    lang, kind, value = match["lang"], match["kind"], match["value"]
-    if not value or (lang is not None and lang not in PARENT_LANGUAGES):
-        return None
-    if kind == "=" and (lang is not None or value not in PARENT_LANGUAGES):
-        return None
-    return lang, kind, value
 
 
 # ── what the brugfiguur sees (Dutch) ───────────────────────────────────────────────────────
 
 def share_button(service: Service) -> render.Button:
     """For any message that shows a service: the first step of sharing it."""
-    return render.Button("📤 Deel met ouder", share_data(service.id))
+    return render.Button("📤 Deel met ouder", cd.ShareCard(service.id).encode())
 
 
 def share_prompt(service: Service) -> render.Reply:
@@ -114,12 +73,12 @@ def _language_rows(data_for) -> tuple[tuple[render.Button, ...], ...]:
 def language_choice(service: Service) -> render.Reply:
     return render.Reply(
         f"🌍 In welke taal leest de ouder het best? (<b>{render.esc(render.clip(service.name, 80))}</b>)",
-        _language_rows(lambda code: language_data(service.id, code)))
+        _language_rows(lambda code: cd.ShareIn(code, service.id).encode()))
 
 
 def default_language_choice() -> render.Reply:
     return render.Reply("🌍 In welke taal wil je kaarten voor ouders standaard delen (ook via "
-                        "<code>@bot</code> in andere chats)?", _language_rows(default_language_data))
+                        "<code>@bot</code> in andere chats)?", _language_rows(lambda code: cd.DefaultLanguage(code).encode()))
 
 
 def ready_to_forward(lang: str) -> render.Reply:
@@ -166,33 +125,31 @@ async def send_parent_card(context: BotContext, chat_id: int, service: Service,
 async def on_share(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
-    parsed = parse_data(query.data)
+    action = cd.decode(query.data)
     knowledge = context.state.knowledge
     chat_id = update.effective_chat.id
-    if parsed is None:
-        await send(context, chat_id, render.expired())
+    if isinstance(action, cd.DefaultLanguage) and action.lang in PARENT_LANGUAGES:
+        context.user_data[LANG_KEY] = action.lang
+        await _edit_or_send(update, context, default_language_set(action.lang))
         return
-    lang, kind, value = parsed
-    if kind == "=":
-        context.user_data[LANG_KEY] = value
-        await _edit_or_send(update, context, default_language_set(value))
-        return
-    service = knowledge.resolve(value if kind == ":" else "#" + value)
+    if isinstance(action, cd.ShareIn) and action.lang not in PARENT_LANGUAGES:
+        action = None
+    service = knowledge.resolve(action.service) if isinstance(action, (cd.ShareCard, cd.ShareIn)) else None
     if service is None:
         await send(context, chat_id, render.expired())
         return
-    if lang is None:
+    if isinstance(action, cd.ShareCard):
         await _edit_or_send(update, context, language_choice(service))
         return
-    context.user_data[LANG_KEY] = lang
+    lang = action.lang
     await _edit_or_send(update, context, ready_to_forward(lang))
     await send_parent_card(context, chat_id, service, lang)
 
 
 async def after_card(update: Update, context: BotContext) -> None:
     """Runs after handlers.card showed a full card (next handler group): offer to share it."""
-    parsed = callbacks.parse(update.callback_query.data)
-    service = context.state.knowledge.resolve(parsed.value) if parsed else None
+    action = cd.decode(update.callback_query.data)
+    service = context.state.knowledge.resolve(action.service) if isinstance(action, cd.ShowCard) else None
     if service is not None:
         await send(context, update.effective_chat.id, share_prompt(service))
 

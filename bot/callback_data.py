@@ -1,0 +1,307 @@
+"""Callback data of every inline button: one frozen dataclass per action, one encode/decode.
+
+Telegram allows 64 bytes of callback data; `encode` checks that here, and only here. Callback
+data never holds a question's words: only ids, theme ids, page numbers and short keys. A
+service is named by a *ref*: its id when the button has room (":<id>"), otherwise "#<hash16>"
+(short_hash of the id), resolved by Knowledge.resolve. The wire formats below are stable, so
+buttons in old messages keep working after an upgrade:
+
+  k:<id> k#<hash>                 ShowCard         the full card of a service
+  m:<key>:<page>                  MorePage         next page of a result list kept in chat_data
+  t:<theme>:<page>                ThemePage        services for a need (ask-back, nothing found)
+  s:<id> s#<hash>                 ShareCard        choose the parent's language for a service
+  s<lang>:<id> s<lang>#<hash>     ShareIn          send the parent card in that language
+  s=<lang>                        DefaultLanguage  remember the parent language for inline mode
+  fa+:<signal> fa-:<signal>       RateAnswer       👍/👎 on an answer (anonymous signal row id)
+  fa!:<signal>                    ReportAnswer     "klopt niet meer" on an answer
+  fk+<ref> fk-<ref>               RateCard         👍/👎 on a service's card
+  f!<ref>                         ReportCard       "klopt niet meer" on a card: what is wrong?
+  fr<reason><ref>                 ReportReason     what is wrong (REASONS)
+  fn:<report>                     SendReport       send the report without a remark
+  fx:0                            CancelReport     cancel the report
+  fo:<report>                     ReportStillRight editor: all in the reported entry is right
+  fv<ref>                         StillRight       editor: all is still right (reminder)
+  fe<ref>                         EditHint         editor: how to change the entry (old buttons)
+  b<action>[<arg>]                Beheer           /beheer menu actions (BEHEER_ACTIONS)
+  b<s|f|v><hash16>[:<field>]      BeheerService    a service in /beheer: view, field, still right
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Union
+
+from kennisbank.services.knowledge import short_hash
+
+MAX_BYTES = 64
+
+# What "klopt niet meer" can say is wrong: one letter on the button, the reason stored.
+REASONS = {"t": "telefoon", "c": "contactpersoon", "a": "adres", "u": "openingsuren",
+           "w": "bestaat-niet-meer", "x": "iets-anders"}
+# /beheer actions without a service; the argument is a page or an index where the action has one.
+BEHEER_ACTIONS = {
+    "m": "menu", "O": "organisations page", "o": "organisation", "P": "services page",
+    "+": "new service", "N": "new organisation", "c": "tick option", "d": "done ticking",
+    "y": "confirm", "n": "cancel", "k": "skip step", "a": "audit",
+}
+BEHEER_WITH_NUMBER = frozenset("OoPc")
+BEHEER_SERVICE_ACTIONS = {"s": "view", "f": "field", "v": "still right"}
+
+
+class CallbackDataTooLong(ValueError):
+    """A programming error: a button whose data would not fit Telegram's 64 bytes."""
+
+
+def _checked(data: str) -> str:
+    if len(data.encode("utf-8")) > MAX_BYTES:
+        raise CallbackDataTooLong(f"callback data longer than {MAX_BYTES} bytes: {data[:20]}...")
+    return data
+
+
+def ref(service_id: str, prefix: str) -> str:
+    """prefix + ':<id>' when that fits, else prefix + '#<hash16>'."""
+    data = f"{prefix}:{service_id}"
+    return data if len(data.encode("utf-8")) <= MAX_BYTES else f"{prefix}#{short_hash(service_id)}"
+
+
+def _ref_value(sep: str, value: str) -> str:
+    """The decoded ref: a service id, or '#<hash>'."""
+    return value if sep == ":" else "#" + value
+
+
+# ── the actions ───────────────────────────────────────────────────────────────────────────
+
+@dataclass(frozen=True)
+class ShowCard:
+    service: str                     # id, or "#<hash>"
+
+    def encode(self) -> str:
+        return _checked(ref(self.service, "k"))
+
+
+@dataclass(frozen=True)
+class MorePage:
+    key: str
+    page: int
+
+    def encode(self) -> str:
+        return _checked(f"m:{self.key}:{self.page}")
+
+
+@dataclass(frozen=True)
+class ThemePage:
+    theme: str
+    page: int = 0
+
+    def encode(self) -> str:
+        return _checked(f"t:{self.theme}:{self.page}")
+
+
+@dataclass(frozen=True)
+class ShareCard:
+    service: str
+
+    def encode(self) -> str:
+        return _checked(ref(self.service, "s"))
+
+
+@dataclass(frozen=True)
+class ShareIn:
+    lang: str                        # two letters
+    service: str
+
+    def encode(self) -> str:
+        return _checked(ref(self.service, f"s{self.lang}"))
+
+
+@dataclass(frozen=True)
+class DefaultLanguage:
+    lang: str
+
+    def encode(self) -> str:
+        return _checked(f"s={self.lang}")
+
+
+@dataclass(frozen=True)
+class RateAnswer:
+    signal: int
+    useful: bool
+
+    def encode(self) -> str:
+        return _checked(f"fa{'+' if self.useful else '-'}:{self.signal}")
+
+
+@dataclass(frozen=True)
+class ReportAnswer:
+    signal: int
+
+    def encode(self) -> str:
+        return _checked(f"fa!:{self.signal}")
+
+
+@dataclass(frozen=True)
+class RateCard:
+    service: str
+    useful: bool
+
+    def encode(self) -> str:
+        return _checked(ref(self.service, "fk+" if self.useful else "fk-"))
+
+
+@dataclass(frozen=True)
+class ReportCard:
+    service: str
+
+    def encode(self) -> str:
+        return _checked(ref(self.service, "f!"))
+
+
+@dataclass(frozen=True)
+class ReportReason:
+    reason: str                      # a key of REASONS
+    service: str
+
+    def encode(self) -> str:
+        return _checked(ref(self.service, f"fr{self.reason}"))
+
+
+@dataclass(frozen=True)
+class SendReport:
+    report: int
+
+    def encode(self) -> str:
+        return _checked(f"fn:{self.report}")
+
+
+@dataclass(frozen=True)
+class CancelReport:
+    def encode(self) -> str:
+        return "fx:0"
+
+
+@dataclass(frozen=True)
+class ReportStillRight:
+    report: int
+
+    def encode(self) -> str:
+        return _checked(f"fo:{self.report}")
+
+
+@dataclass(frozen=True)
+class StillRight:
+    service: str
+
+    def encode(self) -> str:
+        return _checked(ref(self.service, "fv"))
+
+
+@dataclass(frozen=True)
+class EditHint:
+    service: str
+
+    def encode(self) -> str:
+        return _checked(ref(self.service, "fe"))
+
+
+@dataclass(frozen=True)
+class Beheer:
+    action: str                      # a key of BEHEER_ACTIONS
+    number: int | None = None        # page or index, for the actions in BEHEER_WITH_NUMBER
+
+    def encode(self) -> str:
+        return _checked(f"b{self.action}" + ("" if self.number is None else str(self.number)))
+
+
+@dataclass(frozen=True)
+class BeheerService:
+    action: str                      # a key of BEHEER_SERVICE_ACTIONS
+    service_hash: str                # short_hash of the service id (never the id: room for the field)
+    field: int | None = None         # for "f": index into kennisbank.revisions.MENU_FIELDS
+
+    @classmethod
+    def of(cls, action: str, service_id: str, field: int | None = None) -> BeheerService:
+        return cls(action, short_hash(service_id), field)
+
+    def encode(self) -> str:
+        return _checked(f"b{self.action}{self.service_hash}" + ("" if self.field is None else f":{self.field}"))
+
+
+Action = Union[ShowCard, MorePage, ThemePage, ShareCard, ShareIn, DefaultLanguage, RateAnswer, ReportAnswer,
+               RateCard, ReportCard, ReportReason, SendReport, CancelReport, ReportStillRight, StillRight,
+               EditHint, Beheer, BeheerService]
+
+
+# ── decoding ──────────────────────────────────────────────────────────────────────────────
+
+_PAGED = re.compile(r"^(?P<kind>[mt]):(?P<value>[^:]+):(?P<page>[0-9]{1,4})$")
+_CARD = re.compile(r"^k(?P<sep>[:#])(?P<value>.+)$")
+_SHARE = re.compile(r"^s(?P<lang>[a-z]{2})?(?P<sep>[:#=])(?P<value>.+)$")
+_FEEDBACK = re.compile(r"^f(?P<kind>a\+|a-|a!|k\+|k-|!|r[a-z]|n|x|o|v|e)(?P<sep>[:#])(?P<value>.+)$")
+_NUMBER = re.compile(r"[0-9]{1,18}")
+_BEHEER_SERVICE = re.compile(r"^b(?P<action>[sfv])(?P<hash>[0-9a-f]{16})(?::(?P<field>[0-9]{1,3}))?$")
+_BEHEER = re.compile(r"^b(?P<action>[mOoP+Ncdynka])(?P<number>[0-9]{1,6})?$")
+
+
+def _feedback(kind: str, sep: str, value: str) -> Action | None:
+    if kind in ("a+", "a-", "a!", "n", "o", "x"):
+        if sep != ":" or not _NUMBER.fullmatch(value):
+            return None
+        number = int(value)
+        return {"a+": RateAnswer(number, True), "a-": RateAnswer(number, False), "a!": ReportAnswer(number),
+                "n": SendReport(number), "o": ReportStillRight(number), "x": CancelReport()}[kind]
+    service = _ref_value(sep, value)
+    if kind.startswith("r"):
+        return ReportReason(kind[1], service) if kind[1] in REASONS else None
+    return {"k+": RateCard(service, True), "k-": RateCard(service, False), "!": ReportCard(service),
+            "v": StillRight(service), "e": EditHint(service)}.get(kind)
+
+
+def _beheer(data: str) -> Action | None:
+    match = _BEHEER_SERVICE.match(data)
+    if match:
+        field = match["field"]
+        return BeheerService(match["action"], match["hash"], int(field) if field is not None else None)
+    match = _BEHEER.match(data)
+    if not match or match["action"] not in BEHEER_ACTIONS:
+        return None
+    action, number = match["action"], match["number"]
+    if (number is not None) != (action in BEHEER_WITH_NUMBER):
+        return None
+    return Beheer(action, int(number) if number is not None else None)
+
+
+def decode(data: object) -> Action | None:
+    """The action of a button; None for anything malformed, forged or from another bot version."""
+    if not isinstance(data, str) or not data or len(data.encode("utf-8")) > MAX_BYTES:
+        return None
+    head = data[0]
+    if head == "k":
+        match = _CARD.match(data)
+        return ShowCard(_ref_value(match["sep"], match["value"])) if match else None
+    if head in "mt":
+        match = _PAGED.match(data)
+        if not match:
+            return None
+        page = int(match["page"])
+        return MorePage(match["value"], page) if match["kind"] == "m" else ThemePage(match["value"], page)
+    if head == "s":
+        match = _SHARE.match(data)
+        if not match:
+            return None
+        lang, sep, value = match["lang"], match["sep"], match["value"]
+        if sep == "=":
+            return DefaultLanguage(value) if lang is None and re.fullmatch(r"[a-z]{2}", value) else None
+        service = _ref_value(sep, value)
+        return ShareCard(service) if lang is None else ShareIn(lang, service)
+    if head == "f":
+        match = _FEEDBACK.match(data)
+        return _feedback(match["kind"], match["sep"], match["value"]) if match else None
+    if head == "b":
+        return _beheer(data)
+    return None
+
+
+def matches(*kinds: type) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern: the data decodes to one of these action types."""
+    return lambda data: isinstance(decode(data), kinds)
