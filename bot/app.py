@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Awaitable
 
 from telegram import BotCommand, Update
-from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -140,11 +140,11 @@ async def on_error(update: object, context: BotContext) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-    except Exception:  # the query may be too old; the apology below still matters
+    except TelegramError:  # the query may be too old; the apology below still matters
         pass
     try:
         await send(context, chat.id, render.apology())
-    except Exception as exc:
+    except TelegramError as exc:
         log.error("apology for update %s failed: %s", update_id, type(exc).__name__)
 
 

@@ -1,7 +1,8 @@
 """The one console command, `welzijnsbot`, and its subcommands.
 
 Each subcommand lives in its own module under bot/commands/ with `configure(parser)` and
-`main(args) -> int`; this file only lists them, so adding a feature is one line here.
+`main(args) -> int`, and its NAME and HELP; this file only lists them, so adding a command
+is one entry here.
 """
 from __future__ import annotations
 
@@ -9,22 +10,11 @@ import argparse
 import importlib
 import sys
 
-# name -> (module, one-line help in Dutch)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("bot.commands.check", "controleer de kennisbank (YAML) en toon elke fout"),
-    "zoek": ("bot.commands.zoek", "zoek diensten voor een vraag"),
-    "kaart": ("bot.commands.kaart", "contactkaart voor een ouder, in de taal van de ouder (of als vCard)"),
-    "run": ("bot.commands.run", "start de Telegram-bot (token in TELEGRAM_BOT_TOKEN)"),
-    "chat": ("bot.commands.chat", "hetzelfde gesprek als de bot, in de terminal"),
-    "signalen": ("bot.commands.signalen", "anonieme signalen: welke noden, waar niets paste (met grafiek)"),
-    "versheid": ("bot.commands.versheid", "hoe vers is het aanbod: bevestigd in 6/12 maanden, open meldingen"),
-    "export": ("bot.commands.export", "schrijf de kennisbank weg als YAML, Open Referral HSDS of CSV"),
-    "import": ("bot.commands.import_", "maak regio-bestanden uit HSDS, een spreadsheet (CSV) of De Sociale Kaart"),
-    "invite": ("bot.commands.admin:Invite", "eenmalige code voor een organisatie om haar aanbod in de bot bij te houden"),
-    "audit": ("bot.commands.admin:Audit", "wie wijzigde wat via de bot"),
-    "revert": ("bot.commands.admin:Revert", "draai een wijziging via de bot terug"),
-    "coordinator": ("bot.commands.admin:Coordinator", "regiocoördinatoren toevoegen, wegnemen of tonen"),
-}
+# Each module (or class, "module:Class") has NAME, HELP, configure(parser) and main(args).
+COMMANDS = ("bot.commands.check", "bot.commands.zoek", "bot.commands.kaart", "bot.commands.run",
+            "bot.commands.chat", "bot.commands.signalen", "bot.commands.versheid", "bot.commands.export",
+            "bot.commands.import_", "bot.commands.admin:Invite", "bot.commands.admin:Audit",
+            "bot.commands.admin:Revert", "bot.commands.admin:Coordinator")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,12 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Welzijnsbot: de weg in het welzijnsaanbod voor basisscholen.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
-    for name, (module_name, help_text) in COMMANDS.items():
-        module_name, _, attr = module_name.partition(":")
+    for target in COMMANDS:
+        module_name, _, attr = target.partition(":")
         module = importlib.import_module(module_name)
         if attr:  # "module:Name": one module holding several related subcommands
             module = getattr(module, attr)
-        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        p = sub.add_parser(module.NAME, help=module.HELP, description=(module.__doc__ or module.HELP).strip())
         module.configure(p)
         p.set_defaults(_main=module.main)
     return parser

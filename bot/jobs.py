@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from kennisbank import editors, freshness, reports
 from kennisbank import revisions as rv
+from kennisbank.fields import FieldError
 from kennisbank.schema import Service
 
 from . import callback_data as cd
@@ -89,7 +90,7 @@ async def send_reminders(bot, state: BotState, today: date) -> freshness.Reminde
     conn = state.store.conn
     try:
         configured = editors.configured_coordinators()
-    except Exception:
+    except FieldError:   # a broken configuration: `check` and the start-up report it
         configured = {}
     plan = freshness.plan_reminders(
         state.knowledge.kb, today,

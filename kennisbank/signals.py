@@ -7,10 +7,14 @@ SUPPRESS_BELOW are shown as "<5" so that no family can be recognised in a small 
 """
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
+
+log = logging.getLogger(__name__)
 
 SUPPRESS_BELOW = 5
 UNKNOWN_THEME = "(geen thema herkend)"
@@ -36,6 +40,16 @@ async def record(conn, municipality: str | None, themes: Iterable[str], services
         ((day or date.today()).isoformat(), municipality, ",".join(themes), ",".join(services), int(fitted)),
     )
     return int(cur.lastrowid)
+
+
+async def record_or_none(conn, municipality: str | None, themes: Iterable[str], services: Iterable[str],
+                         fitted: bool) -> int | None:
+    """record(), but a database failure only costs the signal (logged by type), never the answer."""
+    try:
+        return await record(conn, municipality, themes, services, fitted)
+    except sqlite3.Error as exc:
+        log.error("signal not recorded: %s", type(exc).__name__)
+        return None
 
 
 async def add_feedback(conn, signal_id: int, feedback: str) -> bool:

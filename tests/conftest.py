@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from paths import BENCHMARK_KB
+from standin import Call, StandIn
 from telegram import Update
 from telegram.ext import Application
 
@@ -38,11 +40,8 @@ from bot.app import build_application
 from bot.state import STATE_KEY, BotState
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import KnowledgeBase
-from standin import Call, StandIn
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-BENCH_KB_DIR = SHARED / "benchmark" / "kb"
+BENCH_KB_DIR = BENCHMARK_KB
 
 
 @pytest.fixture(scope="session")
@@ -164,3 +163,24 @@ class Chat:
 @pytest.fixture
 def chat(standin, start_bot) -> Callable[[int], Chat]:
     return lambda chat_id: Chat(standin, start_bot.running, chat_id)
+
+
+# ── markers: `pytest -m "not e2e and not models"` runs the fast unit tests in seconds ────────
+
+E2E_FIXTURES = {"standin", "bot", "chat", "start_bot"}
+E2E_MODULES = {"test_crash_safety", "test_check_cli"}          # the real CLI in subprocesses
+MODEL_MODULES = {"test_search", "test_safety", "test_terminal"}  # need the fitted search models
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: the real bot against the Bot API stand-in, or the CLI in a subprocess")
+    config.addinivalue_line("markers", "models: needs the fitted search models (first run: minutes)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__ if item.module is not None else ""
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or module in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
+        if module in MODEL_MODULES:
+            item.add_marker(pytest.mark.models)

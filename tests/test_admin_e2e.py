@@ -4,8 +4,8 @@ from __future__ import annotations
 import html
 import json
 import os
-import signal
 import shutil
+import signal
 import sqlite3
 from datetime import date, datetime, timedelta, timezone
 

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
+from paths import BENCHMARK_KB
 
 from kennisbank import cache
-from kennisbank.loader import KnowledgeBaseError, load_knowledge_base, load_knowledge_base_cached
-
-BENCHMARK_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
+from kennisbank.loader import (
+    KnowledgeBaseError,
+    load_knowledge_base,
+    load_knowledge_base_cached,
+)
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
+from paths import BENCHMARK_KB, ROOT
+from test_loader import region, service, write
 
-from test_loader import BENCHMARK_KB, region, service, write
-
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 
 
 def run_check(*args: str) -> subprocess.CompletedProcess:

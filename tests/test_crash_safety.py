@@ -10,10 +10,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+from paths import BENCHMARK_KB
+
 from kennisbank import revisions as rv
 from kennisbank.loader import load_knowledge_base
 
-BENCH_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
+BENCH_KB = BENCHMARK_KB
 SERVICE = "caw-lindeland-onthaal"
 
 # Confirms changes in a loop, like editors tapping "Bevestigen"; prints each id only after

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from paths import BENCHMARK
 
 from bot.cli import main as cli
 from kennisbank import editors
@@ -18,7 +19,7 @@ from kennisbank.reload import reload_directory
 from kennisbank.search import SearchEngine
 from kennisbank.store import Store
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmark"
+BENCH = BENCHMARK
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 
 

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 import matplotlib.image
 import pytest
 
-from bot import jobs
 from bot import callback_data as cd
 from bot import feedback_view as views
+from bot import jobs
 from bot.handlers import feedback
 from bot.privacy import remark_is_personal
 from bot.render import html_to_plain, nice_date

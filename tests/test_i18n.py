@@ -2,19 +2,27 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
+from paths import ROOT
 
 from bot import i18n
 from bot.i18n import (
-    DOMAIN, LOCALES_DIR, PARENT_LANGUAGES, UnknownLanguage, autonym, catalogue_path, catalogue_problems,
-    is_rtl, language_name, load_translations, translator,
+    DOMAIN,
+    LOCALES_DIR,
+    PARENT_LANGUAGES,
+    UnknownLanguage,
+    autonym,
+    catalogue_path,
+    catalogue_problems,
+    is_rtl,
+    language_name,
+    load_translations,
+    translator,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 # Modules whose `_()` / `N_()` texts reach parents.
 PARENT_MODULES = ["bot/parent_card.py", "bot/vcard.py"]
 

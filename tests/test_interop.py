@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from paths import DEV_QUESTIONS
 
 from bot.cli import main
 from kennisbank.interop import needs_named_contact
@@ -23,7 +24,7 @@ from kennisbank.schema import Municipality, Region, Service
 from kennisbank.search import SearchEngine
 
 DATA = Path(__file__).parent / "data"
-QUESTIONS = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmark" / "questions-dev.yaml"
+QUESTIONS = DEV_QUESTIONS
 
 
 @pytest.fixture(autouse=True)

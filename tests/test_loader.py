@@ -10,12 +10,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from paths import BENCHMARK_KB
 
-from kennisbank.loader import DEFAULT_KB, KnowledgeBaseError, check_directory, load_knowledge_base
+from kennisbank.loader import (
+    DEFAULT_KB,
+    KnowledgeBaseError,
+    check_directory,
+    load_knowledge_base,
+)
 from kennisbank.schema import THEME_IDS
 
 TODAY = date(2026, 11, 29)
-BENCHMARK_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
 
 REGION = """\
 schema: 1

@@ -4,21 +4,20 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from bidi import get_display
+from paths import BENCHMARK_KB
 
 from bot.cli import main as cli_main
 from bot.i18n import FSI, LRI, PARENT_LANGUAGES, PDI, RLM, language_name, translator
-from bot.render import map_url as map_link
 from bot.parent_card import parent_card, parent_card_text, utf16_length, visible_length
+from bot.render import map_url as map_link
 from bot.vcard import service_vcard
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import Contact, Location, Service
 
-BENCHMARK_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
 BIDI_CONTROLS = re.compile("[\u2066-\u2069\u200e\u200f]")
 
 

@@ -10,7 +10,14 @@ import pytest
 from bot import callback_data as cd
 from bot import render
 from bot.state import Knowledge
-from kennisbank.schema import Contact, KnowledgeBase, Location, Municipality, Region, Service
+from kennisbank.schema import (
+    Contact,
+    KnowledgeBase,
+    Location,
+    Municipality,
+    Region,
+    Service,
+)
 from kennisbank.search import Answer, Match
 from kennisbank.themes import load_themes
 

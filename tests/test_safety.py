@@ -10,16 +10,14 @@ import html
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from paths import ROOT
 
 from kennisbank.safety import ACUTE_LINE, PROFILES
-from kennisbank.search.safety import split_sentences
 from kennisbank.search import SearchEngine
 from kennisbank.search.corpus import SAFETY_KINDS
-
-ROOT = Path(__file__).resolve().parents[1]
+from kennisbank.search.safety import split_sentences
 
 CASES = {
     "suicide": [

@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import BENCHMARK_KB, ROOT
 
 from kennisbank.loader import load_knowledge_base
 from kennisbank.search import SearchEngine, search
 from kennisbank.search.analysis import Synonyms, Vocabulary, analyse, fold, stem
 from kennisbank.themes import load_themes
 
-BENCH_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
-ROOT = Path(__file__).resolve().parents[1]
+BENCH_KB = BENCHMARK_KB
 
 
 @pytest.fixture(scope="module")
@@ -365,9 +365,10 @@ def test_embedding_cache_embeds_a_text_once_and_an_edited_text_again(tmp_path):
 
 
 def test_engine_reembeds_only_the_edited_service(tmp_path, monkeypatch):
-    from kennisbank.search.safety import SafetyDetector
-    from kennisbank.search import dense, engine as engine_module
+    from kennisbank.search import dense
+    from kennisbank.search import engine as engine_module
     from kennisbank.search.needs import NeedsModel
+    from kennisbank.search.safety import SafetyDetector
 
     # The classifiers are not what this test is about: their lexical variants, fitted once per process.
     needs_load, safety_load = NeedsModel.load, SafetyDetector.load

@@ -4,16 +4,15 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
-from pathlib import Path
 
 import matplotlib.image
 import pytest
+from paths import BENCHMARK_KB
 
 from kennisbank import signals
 from kennisbank.signals_chart import make_figure, png_bytes
 from kennisbank.store import Store
 
-BENCHMARK_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 
-from bot.cli import main as cli_main
 from bot.answering import SEARCH_LIMIT
+from bot.cli import main as cli_main
 from bot.terminal import run
 from kennisbank.fields import phone_national
 from kennisbank.search import SearchEngine

@@ -1,17 +1,14 @@
 """vCards that phones can import: read back with vobject's parser, escaped, never a secret address."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import vobject
+from paths import BENCHMARK_KB
 
 from bot.i18n import PARENT_LANGUAGES, translator
 from bot.vcard import TELEGRAM_VCARD_MAX, service_vcard
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import Contact, Location, Service
-
-BENCHMARK_KB = Path(__file__).resolve().parents[2] / "shared" / "benchmark" / "kb"
 
 
 @pytest.fixture(scope="module")

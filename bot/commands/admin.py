@@ -16,7 +16,7 @@ from kennisbank.fields import FieldError, iso_date
 from kennisbank.schema import KnowledgeBase
 from kennisbank.store import DEFAULT_DB, Store
 
-from .common import add_kb_option, load_kb_or_exit
+from .common import Subcommand, add_kb_option, load_kb_or_exit
 from .versheid import print_reports
 
 
@@ -64,7 +64,7 @@ def describe(revision: rv.Revision, reverted_by: dict[int, int]) -> str:
     return f"{head}\n    {what}"
 
 
-class Invite:
+class Invite(Subcommand, name="invite", help="eenmalige code voor een organisatie om haar aanbod in de bot bij te houden"):
     """Maak een eenmalige code waarmee een medewerker van een organisatie in de bot (/beheer) het
     aanbod van die organisatie kan bijhouden. De code staat op de laatste regel."""
 
@@ -107,7 +107,7 @@ class Invite:
         return 0
 
 
-class Audit:
+class Audit(Subcommand, name="audit", help="wie wijzigde wat via de bot"):
     """Toon wie wat wijzigde via de bot (nieuwste onderaan), met het nummer om terug te draaien."""
 
     @staticmethod
@@ -147,7 +147,7 @@ class Audit:
         return 0
 
 
-class Revert:
+class Revert(Subcommand, name="revert", help="draai een wijziging via de bot terug"):
     """Draai een wijziging via de bot terug; dat is zelf ook een wijziging (zichtbaar in audit)."""
 
     @staticmethod
@@ -178,7 +178,7 @@ class Revert:
         return asyncio.run(go())
 
 
-class Coordinator:
+class Coordinator(Subcommand, name="coordinator", help="regiocoördinatoren toevoegen, wegnemen of tonen"):
     """Regiocoördinatoren beheren: zij mogen alles in hun regio wijzigen en zien de audit.
     Ook mogelijk zonder databank: WELZIJNSBOT_COORDINATORS="123,456:lindeland"."""
 

@@ -9,6 +9,10 @@ from ..terminal import run
 from .common import add_kb_option, load_kb_or_exit
 
 
+NAME = "chat"
+HELP = "hetzelfde gesprek als de bot, in de terminal"
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     add_kb_option(parser)
     parser.add_argument("--postcode", type=int, help="postcode van de school (anders vraagt de bot ernaar)")

@@ -9,6 +9,18 @@ from kennisbank.loader import DEFAULT_KB, KnowledgeBaseError, load_knowledge_bas
 from kennisbank.schema import KnowledgeBase
 
 
+class Subcommand:
+    """Several related subcommands in one module, one class each: `class Audit(Subcommand,
+    name="audit", help="...")` with static configure(parser) and main(args) (see bot/cli.py)."""
+
+    NAME: str
+    HELP: str
+
+    def __init_subclass__(cls, *, name: str, help: str) -> None:  # noqa: A002 - argparse's word
+        super().__init_subclass__()
+        cls.NAME, cls.HELP = name, help
+
+
 def add_kb_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB, metavar="MAP",
                         help=f"map met de regio-bestanden (standaard: {DEFAULT_KB})")

@@ -13,6 +13,10 @@ from .admin import load_effective_or_exit
 from .common import add_kb_option
 
 
+NAME = "export"
+HELP = "schrijf de kennisbank weg als YAML, Open Referral HSDS of CSV"
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     add_kb_option(parser)
     parser.add_argument("--format", choices=sorted(WRITERS), default="yaml",

@@ -25,6 +25,10 @@ FORMATS = ("hsds", "csv", "sociale-kaart")
 PARTIAL = 3
 
 
+NAME = "import"
+HELP = "maak regio-bestanden uit HSDS, een spreadsheet (CSV) of De Sociale Kaart"
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, required=True, help="soort bron")
     parser.add_argument("source", type=Path, metavar="BRON", help="bestand of map (bv. wat export schreef)")

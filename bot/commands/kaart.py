@@ -15,6 +15,10 @@ from .common import add_kb_option, load_kb_or_exit
 SUGGESTIONS = 8
 
 
+NAME = "kaart"
+HELP = "contactkaart voor een ouder, in de taal van de ouder (of als vCard)"
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dienst", metavar="DIENST_ID", help="id van de dienst, bv. caw-lindeland-onthaal")
     add_kb_option(parser)

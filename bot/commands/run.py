@@ -27,6 +27,10 @@ Zonder token kan je hetzelfde gesprek in de terminal proberen: welzijnsbot chat
 """
 
 
+NAME = "run"
+HELP = "start de Telegram-bot (token in TELEGRAM_BOT_TOKEN)"
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     add_kb_option(parser)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="BESTAND",

@@ -17,6 +17,10 @@ from kennisbank.themes import load_themes
 from .common import add_kb_option, load_kb_or_exit
 
 
+NAME = "signalen"
+HELP = "anonieme signalen: welke noden, waar niets paste (met grafiek)"
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     add_kb_option(parser)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="het databasebestand van de bot")

@@ -20,6 +20,10 @@ from kennisbank.store import DEFAULT_DB, Store
 from .common import add_kb_option, load_kb_or_exit
 
 
+NAME = "versheid"
+HELP = "hoe vers is het aanbod: bevestigd in 6/12 maanden, open meldingen"
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     add_kb_option(parser)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="BESTAND",

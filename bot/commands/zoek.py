@@ -13,6 +13,10 @@ from kennisbank.themes import theme_label
 from .common import add_kb_option, load_kb_or_exit
 
 
+NAME = "zoek"
+HELP = "zoek diensten voor een vraag"
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("vraag", nargs="?", help="de vraag, tussen aanhalingstekens")
     add_kb_option(parser)

@@ -38,29 +38,31 @@ async def on_text(update: Update, context: BotContext) -> None:
     log.info("update %s: %s", update.update_id, outcome.kind)
 
 
-async def on_more(update: Update, context: BotContext) -> None:
+async def _page_button(update: Update, context: BotContext) -> tuple[cd.Action | None, int]:
+    """Answer the button, decode it; the chat to reply in."""
     query = update.callback_query
-    await query.answer()
-    state = context.state
-    action = cd.decode(query.data)
-    chat_id = reply_chat_id(update)
+    if query is not None:
+        await query.answer()
+    return cd.decode(query.data if query else None), reply_chat_id(update)
+
+
+async def on_more(update: Update, context: BotContext) -> None:
+    action, chat_id = await _page_button(update, context)
     if not isinstance(action, cd.MorePage):
         await send(context, chat_id, render.expired())
         return
+    state = context.state
     ids = (context.chat_data or {}).get("more", {}).get(action.key)
     postcode = await state.get_postcode(chat_id)
     await send(context, chat_id, compose_more(state.knowledge, action.key, ids, action.page, postcode))
 
 
 async def on_theme(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    await query.answer()
-    state = context.state
-    action = cd.decode(query.data)
-    chat_id = reply_chat_id(update)
+    action, chat_id = await _page_button(update, context)
     if not isinstance(action, cd.ThemePage) or action.theme not in render.load_themes():
         await send(context, chat_id, render.expired())
         return
+    state = context.state
     postcode = await state.get_postcode(chat_id)
     outcome = theme_outcome(state.knowledge, action.theme, action.page, postcode)
     if action.page == 0:  # later pages of the same need are not a new question

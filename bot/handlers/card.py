@@ -1,49 +1,33 @@
 """The full card of a service: the whole entry, then the native contact and the location.
 
-sendContact carries a vCard when bot/vcard.py (issue 4) provides `service_vcard`; sendVenue is
-only sent when the entry has coordinates, so a shelter without location never shares an address.
+sendContact carries the vCard of bot/vcard.py; sendVenue is only sent when the entry has coordinates, so a shelter without location never shares an address.
 """
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Callable
 
 from telegram import Update
+from vobject.base import VObjectError
 
 from kennisbank.schema import Service
 
 from .. import callback_data as cd
 from .. import feedback_view, render
 from ..context import BotContext
+from ..vcard import service_vcard
 from . import reply_chat_id, send
 
 log = logging.getLogger(__name__)
-
-VCARD_MAX_BYTES = 2048   # Telegram's limit for sendContact's vcard
-
-
-def vcard_builder() -> Callable[[Service], str] | None:
-    """bot.vcard.service_vcard when that module exists (looked up at call time, not import time)."""
-    try:
-        return importlib.import_module("bot.vcard").service_vcard
-    except (ImportError, AttributeError):
-        return None
-
 
 async def send_card(context: BotContext, chat_id: int, service: Service) -> None:
     await send(context, chat_id, feedback_view.card_with_feedback(render.card(service), service))
     contact = render.contact_fields(service)
     if contact:
-        build = vcard_builder()
-        vcard = None
-        if build is not None:
-            try:
-                vcard = build(service)
-            except Exception as exc:  # a card without vCard beats no contact at all
-                log.warning("vcard for %s failed: %s", service.id, type(exc).__name__)
-            if vcard and len(vcard.encode("utf-8")) > VCARD_MAX_BYTES:
-                vcard = None
+        vcard: str | None = None
+        try:
+            vcard = service_vcard(service)   # fits Telegram's 2,048 bytes (the note gives way)
+        except (ValueError, VObjectError) as exc:   # a card without vCard beats no contact at all
+            log.warning("vcard for %s failed: %s", service.id, type(exc).__name__)
         await context.bot.send_contact(chat_id, vcard=vcard, **contact)
     venue = render.venue_fields(service)
     if venue:

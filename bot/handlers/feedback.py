@@ -43,12 +43,8 @@ RATED_KEY = "rated"             # chat_data: card feedback already given (memory
 async def record_signal(state: BotState, knowledge: Knowledge, postcode: int | None,
                         themes: Iterable[str], service_ids: Sequence[str], fitted: bool) -> int | None:
     """One anonymous row per answered question; None (and only a log line) if the database fails."""
-    try:
-        return await signals.record(state.store.counts, knowledge.place_name(postcode), themes,
-                                    service_ids, fitted)
-    except Exception as exc:  # a missing signal must never cost the school its answer
-        log.error("signal not recorded: %s", type(exc).__name__)
-        return None
+    return await signals.record_or_none(state.store.counts, knowledge.place_name(postcode), themes,
+                                        service_ids, fitted)
 
 
 async def signal_and_buttons(state: BotState, knowledge: Knowledge, postcode: int | None, outcome) -> render.Reply:

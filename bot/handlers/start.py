@@ -11,7 +11,7 @@ from telegram import Update
 from .. import render
 from ..context import BotContext
 from ..places import location_reply, parse_location
-from . import send
+from . import reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,16 @@ async def save_location(update: Update, context: BotContext, postcode: int) -> N
     await send(context, update.effective_chat.id, location_reply(state.knowledge, postcode))
 
 
+async def _place(update: Update, context: BotContext) -> tuple[int, str | None, int | None]:
+    """The chat, and its place name and postcode (None when not set yet)."""
+    chat_id = reply_chat_id(update)
+    postcode = await context.state.get_postcode(chat_id)
+    return chat_id, context.state.knowledge.place_name(postcode), postcode
+
+
 async def start(update: Update, context: BotContext) -> None:
-    state = context.state
-    postcode = await state.get_postcode(update.effective_chat.id)
-    await send(context, update.effective_chat.id,
-               render.welcome(state.knowledge.place_name(postcode), postcode))
+    chat_id, place, postcode = await _place(update, context)
+    await send(context, chat_id, render.welcome(place, postcode))
 
 
 async def set_place(update: Update, context: BotContext) -> None:
@@ -52,10 +57,8 @@ async def set_place(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    state = context.state
-    postcode = await state.get_postcode(update.effective_chat.id)
-    await send(context, update.effective_chat.id,
-               render.help_text(state.knowledge.place_name(postcode), postcode))
+    chat_id, place, postcode = await _place(update, context)
+    await send(context, chat_id, render.help_text(place, postcode))
 
 
 async def privacy(update: Update, context: BotContext) -> None:
