@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Iterable
+from typing import Iterable, Literal
 
 from .schema import Service
 
@@ -100,26 +100,27 @@ async def mark_notified(conn, report_id: int, now: datetime | None = None) -> bo
     return cur.rowcount == 1
 
 
-async def resolve(conn, report_id: int, resolution: str, user_id: int | None,
-                  now: datetime | None = None) -> bool:
-    """Close an open report; False when it was already closed (by another editor, say)."""
+async def _close(conn, column: Literal["id", "service_id"], key: int | str, resolution: str,
+                 user_id: int | None, now: datetime | None) -> int:
+    """Close the open reports whose `column` is `key`; the number closed."""
     if resolution not in RESOLUTIONS:
         raise ValueError(f"unknown resolution {resolution!r}")
     cur = await conn.execute(
         "UPDATE report SET resolved_at = ?, resolution = ?, resolved_by = ? "
-        "WHERE id = ? AND resolved_at IS NULL", (now_iso(now), resolution, user_id, report_id))
-    return cur.rowcount == 1
+        f"WHERE {column} = ? AND resolved_at IS NULL", (now_iso(now), resolution, user_id, key))
+    return cur.rowcount
+
+
+async def resolve(conn, report_id: int, resolution: str, user_id: int | None,
+                  now: datetime | None = None) -> bool:
+    """Close an open report; False when it was already closed (by another editor, say)."""
+    return await _close(conn, "id", report_id, resolution, user_id, now) == 1
 
 
 async def resolve_service(conn, service_id: str, resolution: str, user_id: int | None,
                           now: datetime | None = None) -> int:
     """Close every open report of a service (its entry was changed or confirmed as a whole)."""
-    if resolution not in RESOLUTIONS:
-        raise ValueError(f"unknown resolution {resolution!r}")
-    cur = await conn.execute(
-        "UPDATE report SET resolved_at = ?, resolution = ?, resolved_by = ? "
-        "WHERE service_id = ? AND resolved_at IS NULL", (now_iso(now), resolution, user_id, service_id))
-    return cur.rowcount
+    return await _close(conn, "service_id", service_id, resolution, user_id, now)
 
 
 async def fetch(conn, *, open_only: bool = False, organisation: str | None = None,
