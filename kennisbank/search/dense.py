@@ -69,6 +69,10 @@ class E5Small:
         return self._encode(texts, False)
 
 
+# What a model that cannot load raises: a missing module or attribute, a bad spec, a factory that is
+# no factory, missing or unreadable weights, the engine's own refusal, too little memory.
+_LOAD_ERRORS = (ImportError, AttributeError, TypeError, ValueError, OSError, RuntimeError, MemoryError)
+
 _loaded: dict[str, Encoder | None] = {}
 _problems: dict[str, str] = {}
 
@@ -93,7 +97,7 @@ def load_encoder(spec: str | None = None) -> Encoder | None:
                 module, _, attr = spec.partition(":")
                 factory: Callable[[], Encoder] = getattr(importlib.import_module(module), attr or "encoder")
                 encoder = factory()
-        except Exception as exc:  # noqa: BLE001 - any failure to load a model means: search without it
+        except _LOAD_ERRORS as exc:  # a model that cannot load means: search without it
             _problems[spec] = f"{type(exc).__name__}: {exc}"
             log.warning("Dense zoekmodel %s niet geladen (%s); de zoekfunctie werkt enkel met woorden.",
                         spec, _problems[spec])
