@@ -59,7 +59,8 @@ class Bm25:
 
     def ids(self, question: str, postcode) -> list[str]:
         scores = self.model.get_scores(tokens(question)) if tokens(question) else []
-        ranked = sorted(((sc, s.id) for sc, s in zip(scores, self.services)
+        # no scores for a question without words: zip stops at once, nothing is ranked
+        ranked = sorted(((sc, s.id) for sc, s in zip(scores, self.services, strict=False)
                          if sc > 0 and s.serves(postcode)), reverse=True)
         return [sid for _, sid in ranked[:3]]
 
@@ -95,7 +96,8 @@ class Masked(Ours):
     """The engine with only some ranking features (an ablation); abstention and safety stay."""
 
     def __init__(self, engine: SearchEngine, keep: tuple[str, ...]):
-        masked = np.array([w if f in keep else 0.0 for f, w in zip(FEATURES, engine.ranking.weights)], dtype=np.float32)
+        masked = np.array([w if f in keep else 0.0 for f, w in zip(FEATURES, engine.ranking.weights, strict=True)],
+                          dtype=np.float32)
         engine = _shallow(engine)
         engine.ranking = replace(engine.ranking, weights=masked)
         super().__init__(engine)
@@ -122,8 +124,8 @@ class LexicalOnly:
         scores: dict[int, float] = {}
         for part in e._partitions(postcode):
             lexical.score(part.postings, lexical.query_terms(terms), scores, {})
-        ranked = sorted(((v, e._services[i].id) for i, v in scores.items() if v > 0 and e._services[i].serves(postcode)),
-                        key=lambda p: -p[0])
+        ranked = sorted(((v, e._services[i].id) for i, v in scores.items()
+                         if v > 0 and e._services[i].serves(postcode)), key=lambda p: -p[0])
         return [sid for _, sid in ranked[:3]]
 
 
@@ -222,7 +224,8 @@ def main() -> int:
         }
         print(f"\n{label}: {len(questions)} questions ({qpath}), "
               f"engines built in {time.perf_counter() - t0:.1f} s")
-        print(f"{'method':<13} {'hit@1':>6} {'hit@3':>6} {'abstain':>8} {'wrong':>6} {'safety@3':>9} {'no-answer':>10} {'false-alarm':>12}")
+        print(f"{'method':<13} {'hit@1':>6} {'hit@3':>6} {'abstain':>8} {'wrong':>6} {'safety@3':>9} "
+              f"{'no-answer':>10} {'false-alarm':>12}")
         results = {}
         for name, method in methods.items():
             misses: list = []
@@ -238,7 +241,8 @@ def main() -> int:
         if "safety_kinds" in results["ours"]:
             print("ours safety per kind: " + ", ".join(f"{k} {v}" for k, v in results["ours"]["safety_kinds"].items()))
         peers = max(results[m]["hit@3"] for m in ("bm25", "rapidfuzz", "dense-only"))
-        print(f"ours hit@3 - best peer (bm25, rapidfuzz, dense-only) = {results['ours']['hit@3'] - peers:+.3f} (bar: >= +0.15)")
+        print(f"ours hit@3 - best peer (bm25, rapidfuzz, dense-only) = {results['ours']['hit@3'] - peers:+.3f} "
+              "(bar: >= +0.15)")
     return 0
 
 

@@ -13,8 +13,9 @@ import logging
 import os
 import pickle
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def load(kind: str, key: str) -> Any | None:
     path = directory / f"{kind}-{key}.pickle"
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)  # noqa: S301 - written by this program into the user's cache dir
+            return pickle.load(fh)  # safe to unpickle: written by this program into the user's cache dir
     except FileNotFoundError:
         return None
     except _UNREADABLE as exc:  # a corrupt or incompatible cache is only a missed shortcut

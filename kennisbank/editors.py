@@ -19,7 +19,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rapidfuzz import fuzz, process, utils
 
@@ -159,11 +159,11 @@ def find_organisation(kb: KnowledgeBase, name: str) -> str:
 # ── invite codes ───────────────────────────────────────────────────────────────────────
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def parse_duration(text: str) -> timedelta:

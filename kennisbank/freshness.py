@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable, Mapping
 
 from .editors import ALL_REGIONS
 from .loader import STALE_AFTER

@@ -10,21 +10,38 @@ import difflib
 import gc
 import multiprocessing
 import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
 from . import fields
 from .fields import FieldError
 from .schema import (
-    AUDIENCES, CONTACT_KEYS, I18N_KEYS, LOCATION_KEYS, MUNICIPALITY_KEYS, REGION_KEYS,
-    SCHEMA_VERSION, SERVICE_KEYS, SERVICE_REQUIRED, STATUSES, SUMMARY_MAX, THEME_IDS, TOP_KEYS,
-    Contact, KnowledgeBase, Location, Municipality, Region, Service,
+    AUDIENCES,
+    CONTACT_KEYS,
+    I18N_KEYS,
+    LOCATION_KEYS,
+    MUNICIPALITY_KEYS,
+    REGION_KEYS,
+    SCHEMA_VERSION,
+    SERVICE_KEYS,
+    SERVICE_REQUIRED,
+    STATUSES,
+    SUMMARY_MAX,
+    THEME_IDS,
+    TOP_KEYS,
+    Contact,
+    KnowledgeBase,
+    Location,
+    Municipality,
+    Region,
+    Service,
 )
 
 STALE_AFTER = timedelta(days=365)
@@ -170,7 +187,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     if problems:
         return None, problems
     try:
-        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader), []  # _Loader is a SafeLoader
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         return None, [Problem(file, f"onleesbaar teken #x{exc.character:04x} (stuurteken); verwijder het",

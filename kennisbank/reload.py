@@ -14,10 +14,10 @@ Rules (documented in the README, "Beheer door organisaties"):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 from .fields import shown
 from .loader import Problem, check_directory, errors_only

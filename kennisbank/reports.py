@@ -8,9 +8,10 @@ editor or coordinator resolves it (entry fixed, or "alles klopt nog"). The same 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Iterable, Literal
+from datetime import UTC, date, datetime
+from typing import Literal
 
 from .schema import Service
 
@@ -52,7 +53,7 @@ class Report:
 
 
 def now_iso(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def clean_remark(text: str | None) -> str | None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, AsyncIterator, Callable, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
 
 import aiosqlite
 
@@ -26,7 +27,13 @@ from . import fields
 from .fields import FieldError
 from .loader import Problem
 from .schema import (
-    STATUSES, SUMMARY_MAX, THEME_IDS, KnowledgeBase, Location, Region, Service,
+    STATUSES,
+    SUMMARY_MAX,
+    THEME_IDS,
+    KnowledgeBase,
+    Location,
+    Region,
+    Service,
 )
 from .store import Store
 
@@ -419,7 +426,7 @@ ANY = object()  # `expected` for changes that need no preview (the one-tap "alle
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _row(row: Any) -> Revision:
@@ -561,7 +568,7 @@ async def revert(store: Store, baseline: KnowledgeBase, revision_id: int, *, use
         before = effective_service(baseline, target.service_id, revisions)
         switch = Revision(revisions[-1].id + 1, "", user_id, target.service_id, target.organisation,
                           target.region_id, target.field, None, None, reverts=target.id)
-        after = effective_service(baseline, target.service_id, revisions + [switch])
+        after = effective_service(baseline, target.service_id, [*revisions, switch])
         kept = after or before
         if kept is None:
             raise RevertError(f"de dienst van wijziging #{revision_id} staat niet meer in de kennisbank")

@@ -8,9 +8,9 @@ SUPPRESS_BELOW are shown as "<5" so that no family can be recognised in a small 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
 SUPPRESS_BELOW = 5
 UNKNOWN_THEME = "(geen thema herkend)"

@@ -142,7 +142,7 @@ class Store:
         self.db: aiosqlite.Connection | None = None
         self.counts_db: aiosqlite.Connection | None = None
 
-    async def open(self) -> "Store":
+    async def open(self) -> Store:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = await aiosqlite.connect(self.path, isolation_level=None)
@@ -171,7 +171,7 @@ class Store:
             await self.db.close()
             self.db = None
 
-    async def __aenter__(self) -> "Store":
+    async def __aenter__(self) -> Store:
         return await self.open()
 
     async def __aexit__(self, *exc) -> None:

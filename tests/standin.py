@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_TOKEN = "123456789:STANDIN-secret-token_abcdefghijklmnop"
@@ -100,7 +102,7 @@ class StandIn:
 
     # ── life cycle ─────────────────────────────────────────────────────────────────────
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> "StandIn":
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> StandIn:
         self._changed = asyncio.Condition()
         self._server = await asyncio.start_server(self._serve, host, port)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -115,7 +117,7 @@ class StandIn:
             await self._server.wait_closed()
             self._server = None
 
-    async def __aenter__(self) -> "StandIn":
+    async def __aenter__(self) -> StandIn:
         return await self.start()
 
     async def __aexit__(self, *exc) -> None:
@@ -353,7 +355,7 @@ class StandIn:
             try:
                 async with self._changed:
                     await asyncio.wait_for(self._changed.wait_for(lambda: bool(ready())), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         updates = ready()
         now = time.monotonic()
@@ -446,7 +448,5 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(args.port, args.token))
-    except KeyboardInterrupt:
-        pass

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from kennisbank.search import SearchEngine
 from kennisbank.store import Store
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmark"
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,8 @@ async def test_a_code_binds_once_and_gives_only_that_organisations_services(tmp_
     assert mine and {s.organisation for s in mine} == {"CAW Lindeland"}
     assert not roles.may_edit(bench_kb.services["bjb-lindeland-pro-deo"])
     # Only a salted hash is kept: the code itself is nowhere in the database file.
-    raw = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b"")
+    wal = db.with_name(db.name + "-wal")
+    raw = db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
     assert invite.code.replace("-", "").encode() not in raw and invite.code.encode() not in raw
     columns = [r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(invite)")]
     assert "code" not in columns and "code_hash" in columns
@@ -180,7 +181,7 @@ def test_export_with_revisions_then_check_then_reload_gives_the_same_answers(tmp
     hidden = "clb-lindeland-medisch-consult"
     changes = [
         dict(service_id=caw, field="contact.phone", new="+3299997777"),
-        dict(service_id=caw, field="themes", new=list(bench_kb.services[caw].themes) + ["voeding"]),
+        dict(service_id=caw, field="themes", new=[*bench_kb.services[caw].themes, "voeding"]),
         dict(service_id=hidden, field="status", new="inactive"),
         dict(service_id="soepbar-lindegem", field=rv.NEW_SERVICE, new={
             "region": "lindeland", "organisation": "CAW Lindeland", "name": "Soepbar",
@@ -196,7 +197,7 @@ def test_export_with_revisions_then_check_then_reload_gives_the_same_answers(tmp
     assert cli(["export", "--kb", str(BENCH / "kb"), "--db", str(db), "--out", str(out)]) == 0
     assert cli(["check", "--kb", str(out)]) == 0
     capsys.readouterr()
-    exported, problems = check_directory(out)
+    exported, _problems = check_directory(out)
     assert exported is not None
     reloaded = reload_directory(out, revisions)
     assert reloaded.ok and reloaded.conflicts == [] and reloaded.skipped == []

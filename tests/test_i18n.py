@@ -10,8 +10,17 @@ from babel.messages.pofile import read_po
 
 from bot import i18n
 from bot.i18n import (
-    DOMAIN, LOCALES_DIR, PARENT_LANGUAGES, UnknownLanguage, autonym, catalogue_path, catalogue_problems,
-    is_rtl, language_name, load_translations, translator,
+    DOMAIN,
+    LOCALES_DIR,
+    PARENT_LANGUAGES,
+    UnknownLanguage,
+    autonym,
+    catalogue_path,
+    catalogue_problems,
+    is_rtl,
+    language_name,
+    load_translations,
+    translator,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -86,9 +86,9 @@ def test_export_then_import_gives_the_same_knowledge_base(capsys, tmp_path, benc
 
 
 def test_yaml_export_writes_region_files_check_accepts(capsys, tmp_path, bench_kb_dir, bench_kb):
-    code, out, err = run(capsys, "export", "--kb", bench_kb_dir, "--out", tmp_path)
+    code, _out, err = run(capsys, "export", "--kb", bench_kb_dir, "--out", tmp_path)
     assert code == 0, err
-    code, out, err = run(capsys, "check", "--kb", tmp_path)
+    code, _out, err = run(capsys, "check", "--kb", tmp_path)
     assert code == 0, err
     assert_same_knowledge_base(bench_kb, load_knowledge_base(tmp_path))
     text = (tmp_path / "lindeland.yaml").read_text(encoding="utf-8")
@@ -163,8 +163,8 @@ services:
 def test_yaml_writer_output_reads_back_exactly_for_awkward_text():
     """Quotes, colons, '- ', tabs, blank lines and long lines: whatever is written reads back the same."""
     rng = random.Random(7)
-    pieces = list("abc xyz:#-'\"\t\n,.é→[]{}&*!|>%@`") + ["  ", " \n", "\n\n", "ab " * 40, "- ",
-                                                           "WELZIJNSBOT-DESCRIPTION-0"]
+    pieces = [*"abc xyz:#-'\"\t\n,.é→[]{}&*!|>%@`", "  ", " \n", "\n\n", "ab " * 40, "- ",
+              "WELZIJNSBOT-DESCRIPTION-0"]
 
     def text() -> str:
         return "".join(rng.choice(pieces) for _ in range(rng.randint(1, 80))).strip() or "x"
@@ -195,7 +195,7 @@ def test_export_function_takes_any_knowledge_base(tmp_path, bench_kb):
            ["inkomen", "administratie"]
     assert first["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == "9801"
     assert first["schedules"][0]["description"].startswith("ma-vr 8u30")
-    assert [d["document"] for d in first["required_documents"]][0] == "identiteitskaart of verblijfskaart"
+    assert first["required_documents"][0]["document"] == "identiteitskaart of verblijfskaart"
 
 
 # HSDS 3 required fields per object (schema/*.json "required" and core fields of the spec)
@@ -356,7 +356,7 @@ services:
   - {id: een, organisation: O, name: N, summary: S, themes: [crisis], area: all, url: https://o.example,
      keywords: ["nood; nu"]}
 """, encoding="utf-8")
-    code, out, err = run(capsys, "export", "--kb", src, "--format", "csv", "--out", tmp_path / "out")
+    code, _out, err = run(capsys, "export", "--kb", src, "--format", "csv", "--out", tmp_path / "out")
     assert code == 1
     assert "dienst een: 'nood; nu' in trefwoorden bevat ';'" in err
     assert not (tmp_path / "out" / "diensten.csv").exists()
@@ -478,19 +478,19 @@ def test_offers_for_all_of_flanders_go_to_the_flemish_layer(capsys, tmp_path):
 def test_own_rubric_file_extends_the_mapping(capsys, tmp_path):
     extra = tmp_path / "mijn_rubrieken.yaml"
     extra.write_text("rubrieken:\n  Sportclubs: [vrije-tijd]\n", encoding="utf-8")
-    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+    code, _out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
                          "--out", tmp_path / "out", "--region", "beekveld", "--rubrieken", extra)
     assert code == 3
     assert load_knowledge_base(tmp_path / "out").services["sk-900005"].themes == ("vrije-tijd",)
     extra.write_text("rubrieken:\n  Sportclubs: [sport]\n", encoding="utf-8")
-    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+    code, _out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
                          "--out", tmp_path / "out2", "--region", "beekveld", "--rubrieken", extra)
     assert code == 1
     assert "rubriek 'Sportclubs': onbekend thema sport" in err
 
 
 def test_sociale_kaart_needs_a_region(capsys, tmp_path):
-    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+    code, _out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
                          "--out", tmp_path)
     assert code == 1
     assert "geef met --region de regio" in err
@@ -502,11 +502,11 @@ def test_import_never_overwrites_without_asking(capsys, tmp_path):
     args = ["import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json", "--out", tmp_path,
             "--region", "beekveld"]
     (tmp_path / "beekveld.yaml").write_text("# eigen werk\n", encoding="utf-8")
-    code, out, err = run(capsys, *args)
+    code, _out, err = run(capsys, *args)
     assert code == 1
     assert "beekveld.yaml bestaat al" in err and "--overschrijven" in err
     assert (tmp_path / "beekveld.yaml").read_text(encoding="utf-8") == "# eigen werk\n"
-    code, out, err = run(capsys, *args, "--overschrijven")
+    code, _out, err = run(capsys, *args, "--overschrijven")
     assert code == 3
     assert "sk-900001" in (tmp_path / "beekveld.yaml").read_text(encoding="utf-8")
 
@@ -515,7 +515,7 @@ def test_import_next_to_a_clashing_region_writes_nothing(capsys, tmp_path):
     (tmp_path / "buren.yaml").write_text(
         "schema: 1\nregion: {id: buren, name: Buren, example: true, municipalities: "
         "[{name: Buurdorp, postcodes: [9830]}]}\nservices: []\n", encoding="utf-8")
-    code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
+    code, _out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
                          "--out", tmp_path, "--region", "beekveld")
     assert code == 1
     assert "hoort al bij regio" in err and "Niets geschreven" in err
@@ -529,28 +529,28 @@ def test_import_next_to_a_clashing_region_writes_nothing(capsys, tmp_path):
 def test_unreadable_hsds_is_one_clear_error(capsys, tmp_path, content, message):
     source = tmp_path / "services.json"
     source.write_text(content, encoding="utf-8")
-    code, out, err = run(capsys, "import", "--format", "hsds", source, "--out", tmp_path / "out")
+    code, _out, err = run(capsys, "import", "--format", "hsds", source, "--out", tmp_path / "out")
     assert code == 1
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 
 def test_missing_source_and_wrong_header(capsys, tmp_path):
-    code, out, err = run(capsys, "import", "--format", "csv", tmp_path / "nergens.csv", "--out", tmp_path)
+    code, _out, err = run(capsys, "import", "--format", "csv", tmp_path / "nergens.csv", "--out", tmp_path)
     assert code == 1 and "bestaat niet" in err
     bad = tmp_path / "lijst.csv"
     bad.write_text("a;b;c\n1;2;3\n", encoding="utf-8")
-    code, out, err = run(capsys, "import", "--format", "csv", bad, "--out", tmp_path / "out")
+    code, _out, err = run(capsys, "import", "--format", "csv", bad, "--out", tmp_path / "out")
     assert code == 1 and "geen kolommen 'naam' en 'organisatie'" in err
 
 
 def test_export_refuses_to_overwrite_its_own_source(capsys, bench_kb_dir):
-    code, out, err = run(capsys, "export", "--kb", bench_kb_dir, "--out", bench_kb_dir)
+    code, _out, err = run(capsys, "export", "--kb", bench_kb_dir, "--out", bench_kb_dir)
     assert code == 1 and "kies een andere map" in err
 
 
 def test_export_of_a_broken_knowledge_base_stops_with_the_errors(capsys, tmp_path):
     (tmp_path / "kapot.yaml").write_text("schema: 1\nregion: {id: kapot, name: K}\nservices:\n  - {id: x}\n",
                                          encoding="utf-8")
-    code, out, err = run(capsys, "export", "--kb", tmp_path, "--format", "hsds", "--out", tmp_path / "out")
+    code, _out, err = run(capsys, "export", "--kb", tmp_path, "--format", "hsds", "--out", tmp_path / "out")
     assert code == 1 and "verplicht veld ontbreekt" in err and "welzijnsbot check" in err

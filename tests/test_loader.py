@@ -274,7 +274,7 @@ def test_i18n_texts_are_validated(tmp_path):
     text = region() + service(**{"    url:": "    i18n:\n      fr: {summary: [a, b]}\n      xyz: {summary: hi}\n"
                                            "    url:"})
     write(tmp_path, "beekland.yaml", text)
-    kb, errors, _ = check(tmp_path)
+    _kb, errors, _ = check(tmp_path)
     assert [e.field for e in errors] == ["i18n.fr.summary", "i18n"]
     assert errors[1].line == line_of(text, "xyz")
 
@@ -418,7 +418,7 @@ def test_shipped_example_data_follows_the_fiction_rules():
 
 def test_typo_in_a_field_name_suggests_the_right_one(tmp_path):
     write(tmp_path, "beekland.yaml", region() + service(**{"    summary:": "    summery:"}))
-    kb, errors, _ = check(tmp_path)
+    _kb, errors, _ = check(tmp_path)
     unknown = next(e for e in errors if e.field == "summery")
     assert "bedoel je 'summary'?" in unknown.message
 
@@ -492,7 +492,7 @@ def test_mangled_region_files_never_raise(tmp_path):
 
 def test_mistyped_theme_gets_a_suggestion(tmp_path):
     write(tmp_path, "beekland.yaml", region() + service(**{"themes: [inkomen]": "themes: [inkomsten, psychisch]"}))
-    kb, errors, _ = check(tmp_path)
+    _kb, errors, _ = check(tmp_path)
     assert [e.message for e in errors] == ["onbekend thema 'inkomsten' (bedoel je 'inkomen'?)",
                                            "onbekend thema 'psychisch' (bedoel je 'psychisch-welzijn'?)"]
 
@@ -509,7 +509,7 @@ def test_unknown_language_code(tmp_path):
 def test_example_data_that_looks_real_is_flagged(tmp_path):
     write(tmp_path, "beekland.yaml", region() + service(**{'phone: "+32 9 999 20 11"': 'phone: "+44 20 7946 0018"',
                                                            "url: https://www.beekdonk.example": "url: https://www.example.org"}))
-    kb, errors, warnings = check(tmp_path)
+    _kb, errors, warnings = check(tmp_path)
     assert errors == []
     assert [(w.service, w.field) for w in warnings] == [("onthaal", "contact")]
     assert "+442079460018" in warnings[0].message and "example.org" in warnings[0].message
@@ -521,7 +521,7 @@ def test_real_region_with_example_contact_data_is_flagged(tmp_path):
                                "email: lotte@beekdonk.example": "email: lotte@example.org",
                                "url: https://www.beekdonk.example": "url: https://www.example.org"})
           + service("overgenomen"))
-    kb, errors, warnings = check(tmp_path)
+    _kb, errors, warnings = check(tmp_path)
     assert errors == []
     assert [(w.service, w.field) for w in warnings] == [("overgenomen", "contact")]
     assert "voorbeelddata" in warnings[0].message
@@ -551,10 +551,11 @@ def test_windows_line_endings_keep_line_numbers(tmp_path):
 
 
 def test_list_entries_in_block_style_point_at_their_own_line(tmp_path):
-    text = region() + service(**{"    themes: [inkomen]\n": "    themes:\n      - inkomen\n      - wonen\n",
-                                 "    url:": "    languages:\n      - nl\n      - nk\n    keywords:\n      - \n    url:"})
+    text = region() + service(**{
+        "    themes: [inkomen]\n": "    themes:\n      - inkomen\n      - wonen\n",
+        "    url:": "    languages:\n      - nl\n      - nk\n    keywords:\n      - \n    url:"})
     write(tmp_path, "beekland.yaml", text)
-    kb, errors, _ = check(tmp_path)
+    _kb, errors, _ = check(tmp_path)
     assert [(e.field, e.line) for e in errors] == [("themes", line_of(text, "- wonen")),
                                                   ("languages", line_of(text, "- nk")),
                                                   ("keywords", line_of(text, "keywords:") + 1)]

@@ -11,8 +11,8 @@ from bidi import get_display
 
 from bot.cli import main as cli_main
 from bot.i18n import FSI, LRI, PARENT_LANGUAGES, PDI, RLM, language_name, translator
-from bot.render import map_url as map_link
 from bot.parent_card import parent_card, parent_card_text, utf16_length, visible_length
+from bot.render import map_url as map_link
 from bot.vcard import service_vcard
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -71,7 +71,7 @@ async def test_reminders_once_then_not_again_within_30_days(running, standin, ch
     assert plan.reminded == {} and not standin.calls_to("sendMessage", since=since)
 
     # the editor confirms one entry with one tap
-    confirm = [b["callback_data"] for b in to_editor[1].buttons if b["text"] == "✅ Alles klopt nog"][0]
+    confirm = next(b["callback_data"] for b in to_editor[1].buttons if b["text"] == "✅ Alles klopt nog")
     [edit, done] = await chat(EDITOR).tap(confirm)
     assert edit.method == "editMessageReplyMarkup"
     assert "Bedankt" in done.text
@@ -96,7 +96,7 @@ async def test_a_blocked_editor_does_not_stop_the_others(running, standin):
 async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_ones(running, standin):
     conn = running.state.store.conn
     service = running.state.knowledge.kb.services["ocmw-lindegem-schuldbemiddeling"]
-    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
     waiting = await reports.create(conn, service, "adres", now=long_ago)
     fresh = await reports.create(conn, service, "telefoon")           # the school may still type
     since = len(standin.calls)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from kennisbank.safety import ACUTE_LINE, PROFILES
-from kennisbank.search.safety import split_sentences
 from kennisbank.search import SearchEngine
 from kennisbank.search.corpus import SAFETY_KINDS
+from kennisbank.search.safety import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,8 @@ CASES = {
         "the boy has bruises on his neck and says his stepfather grabbed him",
     ],
     "sexual-abuse": [
-        "een kleuter vertelt dat de nonkel spelletjes met haar doet die geheim moeten blijven en ze heeft pijn bij het plassen",
+        "een kleuter vertelt dat de nonkel spelletjes met haar doet die geheim moeten blijven "
+        "en ze heeft pijn bij het plassen",
         "meisje maakt seksuele tekeningen en zegt dat een buurman haar aanraakt",
         "une élève raconte qu'un adulte la touche quand elle est seule avec lui",
         "a girl says an adult online asked her for naked pictures and wants to meet her",
@@ -249,7 +250,8 @@ def test_urgent_must_be_true_or_false(tmp_path):
 schema: 1
 region: {id: x, name: X, example: true, municipalities: [{name: Xdorp, postcodes: [9951]}]}
 services:
-  - {id: x-1, organisation: X, name: X, summary: X., themes: [crisis], area: all, phone: "+32 9 999 04 01", urgent: "ja"}
+  - {id: x-1, organisation: X, name: X, summary: X., themes: [crisis], area: all, phone: "+32 9 999 04 01",
+     urgent: "ja"}
 """, encoding="utf-8")
     _, problems = check_directory(tmp_path)
     assert any(p.field == "urgent" and not p.warning for p in problems)

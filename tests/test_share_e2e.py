@@ -9,7 +9,12 @@ import vobject
 
 from bot import callbacks
 from bot.handlers.share import (
-    LANG_KEY, SHARES_KEY, default_language_data, language_data, parse_data, share_data,
+    LANG_KEY,
+    SHARES_KEY,
+    default_language_data,
+    language_data,
+    parse_data,
+    share_data,
 )
 from bot.i18n import PARENT_LANGUAGES, RLM, autonym, translator
 from bot.parent_card import parent_card
@@ -58,7 +63,7 @@ async def test_card_offers_sharing_then_language_then_forwardable_card(bot, chat
 async def test_shelter_card_shared_without_address(bot, chat, bench_kb):
     shelter = bench_kb.services[SHELTER]
     user = chat(202)
-    note, card, contact = await user.tap(language_data(shelter.id, "tr"))
+    _note, card, contact = await user.tap(language_data(shelter.id, "tr"))
     assert translator("tr")("Adres") not in card.text and "openstreetmap" not in card.text
     assert "ADR" not in contact.params["vcard"]
     assert phone_national(shelter.contact.phone) in card.text

@@ -123,7 +123,7 @@ class Synonyms:
     organisations: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path = SYNONYMS_FILE) -> "Synonyms":
+    def load(cls, path: Path = SYNONYMS_FILE) -> Synonyms:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         single, multi, organisations = {}, {}, {}
         for name, group in raw.items():
@@ -250,7 +250,8 @@ class Vocabulary:
                 if len(right) < (3 if i >= 5 else 4) or not self._part(right):
                     continue
                 for link in _LINKS:
-                    base = left[: len(left) - len(link)] if link and left.endswith(link) else (left if not link else None)
+                    base = (left[: len(left) - len(link)] if link and left.endswith(link)
+                            else (left if not link else None))
                     if base and len(base) >= 3 and self._part(base):
                         parts = (base, right)
                         break

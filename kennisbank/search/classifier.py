@@ -116,7 +116,8 @@ class TextClassifier:
         if self.train_vectors is not None and vector is not None:
             sims = self.train_vectors[rows] @ vector
         else:
-            sims = (self.chars.transform([self.train_texts[i] for i in rows]) @ self.chars.transform([text]).T).toarray()[:, 0]
+            near = self.chars.transform([self.train_texts[i] for i in rows])
+            sims = (near @ self.chars.transform([text]).T).toarray()[:, 0]
         best = int(np.argmax(sims))
         return self.train_texts[rows[best]], float(sims[best])
 

@@ -149,7 +149,7 @@ class EmbeddingCache:
                 keys, vectors = data["keys"], data["vectors"]
             if vectors.shape[1:] != (self.encoder.dim,):
                 return
-            for raw, vec in zip(keys, vectors):
+            for raw, vec in zip(keys, vectors, strict=False):  # as the file has them
                 self._vectors[bytes(raw)] = vec
         except (OSError, ValueError, KeyError) as exc:
             log.warning("embedding-cache %s onbruikbaar (%s); opnieuw opbouwen", path.name, type(exc).__name__)
@@ -161,7 +161,7 @@ class EmbeddingCache:
                 progress: Callable[[int, int], None] | None = None, batch: int = 32) -> np.ndarray:
         keys = [text_key(("query: " if query else "passage: ") + t) for t in texts]
         missing: dict[bytes, str] = {}
-        for key, text in zip(keys, texts):
+        for key, text in zip(keys, texts, strict=True):
             if key not in self._vectors and key not in missing:
                 missing[key] = text
         if missing:
@@ -172,7 +172,7 @@ class EmbeddingCache:
                 embed = self.encoder.queries if query else self.encoder.passages
                 vectors = embed([t for _, t in chunk])
                 with self._lock:
-                    for (key, _), vec in zip(chunk, vectors):
+                    for (key, _), vec in zip(chunk, vectors, strict=True):
                         self._vectors[key] = vec.astype(np.float16)
                     self._dirty = True
                 if progress is not None:

@@ -36,9 +36,18 @@ from . import constraints, lexical
 from .analysis import STOPWORDS, Synonyms, Vocabulary, analyse, fold, words
 from .dense import Encoder, configured_encoder, embedding_cache, encoder_problem, load_encoder
 from .needs import Needs, NeedsModel
-from .safety import SafetyAlert, SafetyDetector, split_sentences
-from .params import ASK_MAX_WORDS, NEED_RELATIVE, NEED_SHOWN, SAFETY_SURE, RESULT_RELATIVE, SAFETY_DOORS, THEME_POSITION, UNCOVERED_MIN
+from .params import (
+    ASK_MAX_WORDS,
+    NEED_RELATIVE,
+    NEED_SHOWN,
+    RESULT_RELATIVE,
+    SAFETY_DOORS,
+    SAFETY_SURE,
+    THEME_POSITION,
+    UNCOVERED_MIN,
+)
 from .ranking import FEATURES, Candidates, RankingModel, features, load_ranking
+from .safety import SafetyAlert, SafetyDetector, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +108,7 @@ class SearchEngine:
     for the first time.
     """
 
-    def __init__(self, kb: KnowledgeBase, encoder: Encoder | None | bool = None,
+    def __init__(self, kb: KnowledgeBase, encoder: Encoder | bool | None = None,
                  progress: Callable[[int, int], None] | None = None):
         started = time.monotonic()
         self.kb = kb
@@ -126,7 +135,8 @@ class SearchEngine:
                 self._theme_weights[i, _THEME_INDEX[t]] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
             self._first_theme[i] = _THEME_INDEX[s.themes[0]]
         whole_region = {r.id: r.postcodes for r in kb.regions.values()}
-        self._locality = np.array([-1 if s.postcodes is None else (0 if s.postcodes == whole_region.get(s.region_id) else 1)
+        self._locality = np.array([-1 if s.postcodes is None
+                                   else (0 if s.postcodes == whole_region.get(s.region_id) else 1)
                                    for s in self._services], dtype=np.int8)
         self._closed = np.array([s.is_closed for s in self._services], dtype=bool)
         self._n_themes = np.array([len(s.themes) for s in self._services], dtype=np.float32)
@@ -242,8 +252,8 @@ class SearchEngine:
         read = calm(question)  # the text the encoder and the detector read (shouting in lower case)
         alert = self.safety.detect(read, vector, sentence_vectors)
         needs = self.needs.recognise(question, vector)
-        probabilities = tuple(sorted(((t, float(p)) for t, p in zip(THEME_IDS, needs.themes) if p >= 0.02),
-                                     key=lambda tp: -tp[1])) + (("geen-nood", needs.none),)
+        probabilities = (*sorted(((t, float(p)) for t, p in zip(THEME_IDS, needs.themes, strict=True) if p >= 0.02),
+                                 key=lambda tp: -tp[1]), ("geen-nood", needs.none))
         ranked = needs.ranked(NEED_SHOWN, NEED_RELATIVE)
         if alert is not None and alert.leads and alert.probability < SAFETY_SURE:
             # Two models must agree before the urgent doors take over: "een mama wordt uit haar huis
@@ -288,7 +298,8 @@ class SearchEngine:
         top = float(scores[relevant].max()) if relevant.any() else 0.0
         shown = relevant & (scores >= RESULT_RELATIVE * top)
         tier = np.where(shown, unfit.astype(np.int8), 2)
-        order = np.lexsort((-self._n_themes[candidates], -scores, tier)) if len(candidates) else np.zeros(0, dtype=np.int64)
+        order = (np.lexsort((-self._n_themes[candidates], -scores, tier)) if len(candidates)
+                 else np.zeros(0, dtype=np.int64))
         matches: list[Match] = []
         for pos in order[: max(limit, SAFETY_DOORS + limit)]:
             idx = int(candidates[pos])
@@ -348,7 +359,8 @@ class SearchEngine:
         )
         unfit = self._closed[candidates].copy()
         if asked_ages is not None:
-            unfit |= np.array([constraints.age_mismatch(asked_ages, self._ages[int(i)]) for i in candidates], dtype=bool)
+            unfit |= np.array([constraints.age_mismatch(asked_ages, self._ages[int(i)]) for i in candidates],
+                              dtype=bool)
         if avoid:
             unfit |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
         return candidates, features(needs.themes, inputs), matched, unfit

@@ -87,7 +87,8 @@ class RankingModel:
 
     def contributions(self, row: np.ndarray) -> list[tuple[str, float]]:
         """Each feature's share of one candidate's logit, largest first (for --uitleg)."""
-        parts = [(name, float(w * v)) for name, w, v in zip(FEATURES, self.weights, row) if abs(w * v) > 1e-3]
+        parts = [(name, float(w * v)) for name, w, v in zip(FEATURES, self.weights, row, strict=True)
+                 if abs(w * v) > 1e-3]
         return sorted(parts, key=lambda p: -abs(p[1]))
 
     def to_json(self, meta: dict) -> str:

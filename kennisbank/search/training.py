@@ -98,7 +98,8 @@ def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder, c: f
 
 
 def needs_from_row(row: np.ndarray, classes: list[str]) -> Needs:
-    return Needs(np.array([row[classes.index(t)] for t in THEME_IDS], dtype=np.float32), float(row[classes.index(NO_NEED)]))
+    return Needs(np.array([row[classes.index(t)] for t in THEME_IDS], dtype=np.float32),
+                 float(row[classes.index(NO_NEED)]))
 
 
 def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str, ...]) -> tuple[float, float, dict]:
@@ -120,7 +121,7 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str
     ask_threshold = float(np.quantile(best[answered], 0.03)) if answered.any() else 0.2
     abstains = (p_none >= none_threshold) & (p_none > best)
     top = np.array(THEME_IDS)[oof[:, theme_cols].argmax(axis=1)]
-    correct = np.array([t == lab for t, lab in zip(top, labels)])
+    correct = np.array([t == lab for t, lab in zip(top, labels, strict=True)])
     report = {
         "needs_top1_accuracy": round(float(correct[~is_none].mean()), 3),
         "no_need_recall": round(float((abstains & is_none).sum() / max(is_none.sum(), 1)), 3),
@@ -237,7 +238,7 @@ def pair_weights(groups: np.ndarray, labelled: set[int]) -> np.ndarray:
     (real acceptable services, chosen by a person) weigh as much together as all corpus
     situations (acceptable = any service of the theme, a coarser label)."""
     ids, sizes = np.unique(groups, return_counts=True)
-    size = dict(zip(ids.tolist(), sizes.tolist()))
+    size = dict(zip(ids.tolist(), sizes.tolist(), strict=True))
     is_labelled = np.array([g in labelled for g in groups.tolist()])
     n_labelled = max(len(labelled & set(size)), 1)
     n_corpus = max(len(size) - n_labelled, 1)
@@ -299,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         x, y, groups, labelled = ranking_pairs(dense, oof_needs, needs, needs_vecs)
         w, b = fit_ranking(x, y, pair_weights(groups, labelled))
         real = np.isin(groups, list(labelled))
-        report = {**needs_report, **safety_report, "ranking_pairs": int(len(y)), "ranking_questions": int(len(np.unique(groups))),
+        report = {**needs_report, **safety_report,
+                  "ranking_pairs": len(y), "ranking_questions": len(np.unique(groups)),
                   "ranking_hit@1_train": round(hit_at(x, y, groups, w, b, 1), 3),
                   "ranking_hit@3_train": round(hit_at(x, y, groups, w, b, 3), 3),
                   "ranking_hit@1_labelled_train": round(hit_at(x[real], y[real], groups[real], w, b, 1), 3),
@@ -307,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n[{mode}] none>={none_t:.2f} ask<{ask_t:.2f} safety>={safety_t:.2f} lead>={lead_t:.2f}")
         for key, value in report.items():
             print(f"  {key:28} {value}")
-        for name, weight in zip(FEATURES, w):
+        for name, weight in zip(FEATURES, w, strict=True):
             print(f"  w {name:26} {weight:+.3f}")
         model = RankingModel(w, b, none_t, ask_t, safety_t, lead_t, source=RANKING_FILE.name)
         out[mode] = {**json.loads(model.to_json({})), "report": report}
