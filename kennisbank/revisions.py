@@ -107,7 +107,7 @@ class EditableField:
             from .themes import theme_label
             return ", ".join(theme_label(t) for t in value)
         if self.key == "status":
-            return STATUS_LABELS.get(value, value)
+            return STATUS_LABELS.get(value, str(value))
         if self.key == "area" and value == "all":
             return "heel de regio"
         if isinstance(value, list):
@@ -139,7 +139,10 @@ def _contact(key: str) -> Callable[[Service, Json, Region], Service]:
 
 
 def _put(attr: str, as_tuple: bool = False) -> Callable[[Service, Json, Region], Service]:
-    return lambda s, v, r: dataclasses.replace(s, **{attr: tuple(v) if as_tuple else v})
+    def put(service: Service, value: Json, region: Region) -> Service:
+        new: Json = tuple(value) if as_tuple else value
+        return dataclasses.replace(service, **{attr: new})
+    return put
 
 
 def _put_address(service: Service, value: Json, region: Region) -> Service:
@@ -260,7 +263,7 @@ def change_service(service: Service, key: str, value: Json, region: Region) -> S
     return changed
 
 
-def build_service(service_id: str, value: dict, regions: dict[str, Region]) -> Service:
+def build_service(service_id: str, value: Json, regions: dict[str, Region]) -> Service:
     """A service created through the bot, from its NEW_SERVICE revision value."""
     service_id = fields.slug(service_id)
     if not isinstance(value, dict):
@@ -288,9 +291,9 @@ def build_service(service_id: str, value: dict, regions: dict[str, Region]) -> S
     return service
 
 
-def service_value(service: Service) -> dict:
+def service_value(service: Service) -> dict[str, Json]:
     """The NEW_SERVICE value that rebuilds this service (for tests and exports of created services)."""
-    value = {"region": service.region_id, "organisation": service.organisation, "name": service.name}
+    value: dict[str, Json] = {"region": service.region_id, "organisation": service.organisation, "name": service.name}
     for key, spec in FIELDS.items():
         current = spec.get(service)
         if current not in (None, "", []):
@@ -501,6 +504,7 @@ async def _insert(conn: aiosqlite.Connection, *, user_id: int | None, service: S
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (at, user_id, service.id, service.organisation, service.region_id, field,
          json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False), reverts))
+    assert cur.lastrowid is not None  # set by every INSERT
     return Revision(cur.lastrowid, at, user_id, service.id, service.organisation, service.region_id,
                     field, old, new, reverts)
 

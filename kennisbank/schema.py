@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .loader import Problem
 
 SCHEMA_VERSION = 1
 
@@ -127,7 +131,7 @@ class Service:
 class KnowledgeBase:
     regions: dict[str, Region]
     services: dict[str, Service]
-    warnings: list = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     def region_of(self, service: Service) -> Region:
         return self.regions[service.region_id]

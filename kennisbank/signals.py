@@ -11,6 +11,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+import aiosqlite
 
 SUPPRESS_BELOW = 5
 UNKNOWN_THEME = "(geen thema herkend)"
@@ -28,25 +31,28 @@ class Signal:
     feedback: str | None = None
 
 
-async def record(conn, municipality: str | None, themes: Iterable[str], services: Iterable[str],
-                 fitted: bool, day: date | None = None) -> int:
+async def record(conn: aiosqlite.Connection, municipality: str | None, themes: Iterable[str],
+                 services: Iterable[str], fitted: bool, day: date | None = None) -> int:
     """Store one answered question; returns the row id so feedback can be attached without a chat id."""
     cur = await conn.execute(
         "INSERT INTO signal (day, municipality, themes, services, fitted) VALUES (?, ?, ?, ?, ?)",
         ((day or date.today()).isoformat(), municipality, ",".join(themes), ",".join(services), int(fitted)),
     )
-    return int(cur.lastrowid)
+    assert cur.lastrowid is not None  # set by every INSERT
+    return cur.lastrowid
 
 
-async def add_feedback(conn, signal_id: int, feedback: str) -> bool:
+async def add_feedback(conn: aiosqlite.Connection, signal_id: int, feedback: str) -> bool:
     if feedback not in FEEDBACK_VALUES:
         raise ValueError(f"unknown feedback {feedback!r}")
     cur = await conn.execute("UPDATE signal SET feedback = ? WHERE id = ?", (feedback, signal_id))
     return cur.rowcount == 1
 
 
-async def fetch(conn, since: date | None = None, municipalities: Iterable[str] | None = None) -> list[Signal]:
-    query, params = "SELECT day, municipality, themes, services, fitted, feedback FROM signal", []
+async def fetch(conn: aiosqlite.Connection, since: date | None = None,
+                municipalities: Iterable[str] | None = None) -> list[Signal]:
+    query = "SELECT day, municipality, themes, services, fitted, feedback FROM signal"
+    params: list[Any] = []
     clauses = []
     if since is not None:
         clauses.append("day >= ?")
@@ -76,8 +82,8 @@ class Cell:
 
 
 def tabulate(signals: Iterable[Signal]) -> list[Cell]:
-    asked: Counter = Counter()
-    unmatched: Counter = Counter()
+    asked: Counter[tuple[str, str]] = Counter()
+    unmatched: Counter[tuple[str, str]] = Counter()
     for s in signals:
         place = s.municipality or "(onbekende gemeente)"
         for theme in s.themes or (UNKNOWN_THEME,):

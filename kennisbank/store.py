@@ -174,12 +174,13 @@ class Store:
     async def __aenter__(self) -> Store:
         return await self.open()
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def schema_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
+        assert row is not None  # a PRAGMA that reads a value always returns its row
         return int(row[0])
 
     @property

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..organisations import Organisations
+from ..organisations import OrganisationHit, Organisations
 from ..safety import ACUTE_LINE, PROFILES, URGENT_WORDS
 from ..schema import THEME_IDS, KnowledgeBase, Service
 from ..themes import load_themes
 from . import constraints, lexical
-from .analysis import STOPWORDS, Synonyms, Vocabulary, analyse, fold, words
+from .analysis import STOPWORDS, Synonyms, Term, Vocabulary, analyse, fold, words
 from .dense import Encoder, configured_encoder, embedding_cache, encoder_problem, load_encoder
 from .needs import Needs, NeedsModel
 from .params import (
@@ -270,12 +270,12 @@ class SearchEngine:
 
         named = self.organisations.find(question)
         if named is not None and alert is None:
-            rest = {t.typed for t in terms if not t.stop and t.typed not in named.typed}
-            if rest <= _CONTACT_WORDS:
+            besides_name = {t.typed for t in terms if not t.stop and t.typed not in named.typed}
+            if besides_name <= _CONTACT_WORDS:
                 # "caw", "nummer van het ocmw": nothing but a name is a request for that organisation's door.
-                doors = self.organisations.front_doors(named, postcode, limit)
-                if doors:
-                    return Answer(tuple(Match(s, 0.5, (), named.typed) for s in doors), (),
+                front_doors = self.organisations.front_doors(named, postcode, limit)
+                if front_doors:
+                    return Answer(tuple(Match(s, 0.5, (), named.typed) for s in front_doors), (),
                                   probabilities=probabilities)
 
         if alert is None:
@@ -333,8 +333,9 @@ class SearchEngine:
         keep = [i for i in members if self._services[int(i)].serves(postcode)]
         return np.array(keep, dtype=np.int64)
 
-    def _score_inputs(self, question: str, terms, needs: Needs, vector: np.ndarray | None, postcode: int | None,
-                      named) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]], np.ndarray]:
+    def _score_inputs(self, question: str, terms: list[Term], needs: Needs, vector: np.ndarray | None,
+                      postcode: int | None, named: OrganisationHit | None,
+                      ) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]], np.ndarray]:
         """Candidate indices, their feature matrix, the question words each matched, and which do not fit.
 
         A candidate does not fit when it is for other ages than the question names, belongs to an
@@ -365,8 +366,8 @@ class SearchEngine:
             unfit |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
         return candidates, features(needs.themes, inputs), matched, unfit
 
-    def _safety_doors(self, alert: SafetyAlert, question: str, terms, vector: np.ndarray | None,
-                      postcode: int | None, named) -> list[Match]:
+    def _safety_doors(self, alert: SafetyAlert, question: str, terms: list[Term], vector: np.ndarray | None,
+                      postcode: int | None, named: OrganisationHit | None) -> list[Match]:
         """The region's and the Flemish layer's urgent services for the alert's kind, best first."""
         profile = PROFILES[alert.kind]
         kind_needs = np.zeros(len(THEME_IDS), dtype=np.float32)
@@ -388,8 +389,8 @@ class SearchEngine:
         other = self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in profile.themes[1:]]].max(axis=1) > 0
         profile_words = self._profile_words(alert.kind)
         eligible = self._urgent[candidates] & ~self._closed[candidates] & (main | other)
-        for pos in np.flatnonzero(eligible & ~main):  # few: urgent services of a side theme
-            eligible[pos] = bool(profile_words & set(self.bm25.weights(int(candidates[pos]))))
+        for side in np.flatnonzero(eligible & ~main):  # few: urgent services of a side theme
+            eligible[side] = bool(profile_words & set(self.bm25.weights(int(candidates[side]))))
         scores = self.ranking.scores(x)
         order = [int(p) for p in np.lexsort((-scores, unfit)) if eligible[p]]
         doors = []
