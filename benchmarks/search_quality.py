@@ -29,6 +29,7 @@ import time
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -40,7 +41,7 @@ SHARED = ROOT.parent / "shared" / "benchmark"
 sys.path.insert(0, str(ROOT))
 
 from kennisbank.loader import load_knowledge_base  # noqa: E402
-from kennisbank.search import SearchEngine  # noqa: E402
+from kennisbank.search import Answer, SearchEngine  # noqa: E402
 from kennisbank.search.ranking import FEATURES  # noqa: E402
 
 
@@ -85,11 +86,12 @@ class Fuzzy:
 class Ours:
     def __init__(self, engine: SearchEngine):
         self.engine = engine
-        self.last = None
+        self.last: Answer | None = None
 
     def ids(self, question: str, postcode) -> list[str]:
-        self.last = self.engine.search(question, postcode, 3)
-        return [m.id for m in self.last.matches]
+        answer = self.engine.search(question, postcode, 3)
+        self.last = answer
+        return [m.id for m in answer.matches]
 
 
 class Masked(Ours):
@@ -123,6 +125,7 @@ class LexicalOnly:
         terms = analyse(question, e.vocab, e.synonyms)
         scores: dict[int, float] = {}
         for part in e._partitions(postcode):
+            assert part.postings is not None  # _partitions builds them
             lexical.score(part.postings, lexical.query_terms(terms), scores, {})
         ranked = sorted(((v, e._services[i].id) for i, v in scores.items()
                          if v > 0 and e._services[i].serves(postcode)), key=lambda p: -p[0])
@@ -138,6 +141,7 @@ class DenseOnly:
     def ids(self, question: str, postcode) -> list[str]:
         e = self.engine
         vector, _ = e.embed_question(question)
+        assert e._vectors is not None and vector is not None  # only run with the encoder
         candidates = e._candidates(postcode)
         sims = e._vectors[candidates] @ vector
         return [e._services[int(candidates[i])].id for i in np.argsort(-sims)[:3]]
@@ -145,7 +149,7 @@ class DenseOnly:
 
 def score(method, questions, kb, misses: list | None = None) -> dict:
     hit1 = hit3 = answerable = abstain = unanswerable = wrong = 0
-    safety = defaultdict(lambda: [0, 0])  # kind -> [hits, total]
+    safety: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])  # kind -> [hits, total]
     unanswered_safety = false_alarm = harmless = 0
     for q in questions:
         pc = q.get("postcode")
@@ -172,8 +176,9 @@ def score(method, questions, kb, misses: list | None = None) -> dict:
             unanswered_safety += not got
         if kind == "harmless" and isinstance(method, Ours):
             harmless += 1
+            assert method.last is not None  # ids() just ran
             false_alarm += any(m.urgent for m in method.last.matches)
-    out = {"hit@1": hit1 / max(answerable, 1), "hit@3": hit3 / max(answerable, 1),
+    out: dict[str, Any] = {"hit@1": hit1 / max(answerable, 1), "hit@3": hit3 / max(answerable, 1),
            "abstain": abstain / unanswerable if unanswerable else 1.0, "wrong": wrong}
     if safety:
         total = sum(t for _, t in safety.values())

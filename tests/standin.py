@@ -124,6 +124,13 @@ class StandIn:
         await self.stop()
 
     @property
+    def changed(self) -> asyncio.Condition:
+        """What waiters sleep on; made by start(), inside the running event loop."""
+        if self._changed is None:
+            raise RuntimeError("the stand-in is not started")
+        return self._changed
+
+    @property
     def base_url(self) -> str:
         """What TELEGRAM_BASE_URL should be: the token is appended by the bot."""
         return f"http://127.0.0.1:{self.port}/bot"
@@ -203,30 +210,34 @@ class StandIn:
                     return call
             return None
 
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(found), timeout)
-        return found()
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(found), timeout)
+        call = found()
+        assert call is not None  # the wait ends only when one is found
+        return call
 
     async def wait_count(self, n: int, method: str | None = None, chat_id: int | None = None,
                          since: int = 0, timeout: float = 10) -> list[Call]:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(
                 lambda: len(self.calls_to(method, chat_id, since)) >= n), timeout)
         return self.calls_to(method, chat_id, since)
 
     def _notify(self) -> None:
-        if self._changed is None:
+        changed = self._changed
+        if changed is None:
             return
 
         async def notify() -> None:
-            async with self._changed:
-                self._changed.notify_all()
+            async with changed:
+                changed.notify_all()
         asyncio.get_running_loop().create_task(notify())
 
     # ── HTTP ───────────────────────────────────────────────────────────────────────────
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        assert task is not None  # a connection is served in its own task
         self._connections.add(task)
         try:
             while True:
@@ -258,7 +269,7 @@ class StandIn:
     @staticmethod
     async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
         if headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int((await reader.readline()).split(b";")[0].strip(), 16)
                 if size == 0:
@@ -300,8 +311,10 @@ class StandIn:
             for part in msg.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True) or b""
-                if part.get_filename() is not None:
-                    files[name], filenames[name] = payload, part.get_filename()
+                filename = part.get_filename()
+                assert isinstance(name, str) and isinstance(payload, bytes)  # a form field: named, decoded
+                if filename is not None:
+                    files[name], filenames[name] = payload, filename
                 else:
                     params[name] = payload.decode("utf-8")
         elif body:
@@ -353,8 +366,8 @@ class StandIn:
 
         if not ready() and timeout > 0:
             try:
-                async with self._changed:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(ready())), timeout)
+                async with self.changed:
+                    await asyncio.wait_for(self.changed.wait_for(lambda: bool(ready())), timeout)
             except TimeoutError:
                 pass
         updates = ready()

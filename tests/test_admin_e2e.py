@@ -365,5 +365,6 @@ async def test_a_question_typed_while_the_code_is_asked_still_reaches_the_search
     question = "papa krijgt brieven van een deurwaarder"
     [answer] = await user.send(question)
     top = SearchEngine(bench_kb).search(question, 9801).matches[0].service
+    assert top.contact.name is not None
     assert html.escape(top.contact.name) in answer.text and "ken ik niet" not in answer.text
     assert "ken ik niet" in (await user.send("ABCD EFGH JKMN PQRS TVWX"))[0].text   # code-shaped: a try

@@ -42,6 +42,7 @@ def run_and_kill(script: Path, db: Path, start: int, confirmed_before_kill: int)
     proc = subprocess.Popen([sys.executable, str(script), str(db), str(BENCH_KB), SERVICE, str(start)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     reported: list[int] = []
+    assert proc.stdout is not None and proc.stderr is not None  # both PIPE
     try:
         while len(reported) < confirmed_before_kill:
             line = proc.stdout.readline()

@@ -5,6 +5,7 @@ import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -179,7 +180,7 @@ def test_export_with_revisions_then_check_then_reload_gives_the_same_answers(tmp
     db = tmp_path / "bot.sqlite3"
     caw = "caw-lindeland-onthaal"
     hidden = "clb-lindeland-medisch-consult"
-    changes = [
+    changes: list[dict[str, Any]] = [
         dict(service_id=caw, field="contact.phone", new="+3299997777"),
         dict(service_id=caw, field="themes", new=[*bench_kb.services[caw].themes, "voeding"]),
         dict(service_id=hidden, field="status", new="inactive"),
@@ -204,6 +205,7 @@ def test_export_with_revisions_then_check_then_reload_gives_the_same_answers(tmp
 
     questions = yaml.safe_load((BENCH / "questions-dev.yaml").read_text(encoding="utf-8"))
     questions.append({"q": "een gezin heeft niets meer te eten", "postcode": 9801})
+    assert reloaded.kb is not None
     engines = [SearchEngine(kb) for kb in (live, exported, reloaded.kb)]
     for item in questions:
         answers = [[m.service.id for m in e.search(item["q"], item.get("postcode")).matches] for e in engines]

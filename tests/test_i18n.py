@@ -30,10 +30,11 @@ PARENT_MODULES = ["bot/parent_card.py", "bot/vcard.py"]
 
 def source_messages() -> set[str]:
     """The msgids as the code has them, found the way `pybabel extract` finds them."""
-    found = set()
+    found: set[str] = set()
     for module in PARENT_MODULES:
         if (ROOT / module).exists():
             for _line, message, _comments, _context in extract_from_file("python", str(ROOT / module)):
+                assert isinstance(message, str)  # the parent texts have no plural forms
                 found.add(message)
     return found
 

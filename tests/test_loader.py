@@ -390,6 +390,7 @@ def test_benchmark_knowledge_base_passes_with_only_warnings():
 def test_shipped_example_regions_pass():
     kb, problems = check_directory(DEFAULT_KB)
     assert [str(p) for p in problems if not p.warning] == []
+    assert kb is not None
     regions = [r for r in kb.regions.values() if not r.is_flemish_layer]
     assert len(regions) >= 2 and all(r.example for r in kb.regions.values())
 
@@ -397,6 +398,7 @@ def test_shipped_example_regions_pass():
 def test_shipped_example_data_follows_the_fiction_rules():
     """Example data must never look like real contact data: fictional number range, .example only."""
     kb, _ = check_directory(DEFAULT_KB)
+    assert kb is not None
     services = list(kb.services.values())
     for s in services:
         for number in (s.contact.phone, s.phone):

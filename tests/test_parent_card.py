@@ -5,6 +5,7 @@ import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bidi import get_display
@@ -28,7 +29,7 @@ def kb():
 
 
 def hostile_service(**changes) -> Service:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         id="hostile", organisation="<script>alert('x')</script> & Zonen, vzw; \\ test",
         name="Hulp <b>nu</b>\nmet nieuwe regel",
         summary='Een "samenvatting" met <a href="javascript:x">link</a> & <i>tags</i>',

@@ -103,7 +103,8 @@ async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_one
     assert await jobs.sweep_reports(running.application.bot, running.state) == 1
     notice = await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
     assert f"#{waiting.id}" in notice.text
-    assert (await reports.get(conn, fresh.id)).notified_at is None
+    still_fresh = await reports.get(conn, fresh.id)
+    assert still_fresh is not None and still_fresh.notified_at is None
     # an editor changed the phone through the admin module: open reports on the entry are closed
     await conn.execute(
         "INSERT INTO revision (at, user_id, service_id, organisation, region_id, field, old, new) "
@@ -111,7 +112,7 @@ async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_one
         (reports.now_iso(), EDITOR, service.id, service.organisation))
     await jobs.sweep_reports(running.application.bot, running.state)
     closed = await reports.get(conn, waiting.id)
-    assert (closed.resolution, closed.resolved_by) == ("aangepast", EDITOR)
+    assert closed is not None and (closed.resolution, closed.resolved_by) == ("aangepast", EDITOR)
     # "alles klopt nog" in /beheer closes a later report as confirmed
     other = running.state.knowledge.kb.services["ocmw-lindegem-budgetbeheer"]
     later = await reports.create(conn, other, "openingsuren", now=long_ago)
@@ -120,7 +121,8 @@ async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_one
         "VALUES (?, ?, ?, ?, 'lindeland', 'last_verified', 'null', ?)",
         (reports.now_iso(), EDITOR, other.id, other.organisation, f'"{TODAY.isoformat()}"'))
     await jobs.sweep_reports(running.application.bot, running.state)
-    assert (await reports.get(conn, later.id)).resolution == "bevestigd"
+    confirmed = await reports.get(conn, later.id)
+    assert confirmed is not None and confirmed.resolution == "bevestigd"
 
 
 async def test_the_job_queue_runs_the_reminders(running, standin):

@@ -119,7 +119,9 @@ def test_every_theme_button_and_card_id_fits_callback_data():
     kb = KnowledgeBase({"testland": Region("testland", "Testland", True, (Municipality("Lindegem", (9801,)),))},
                        {long_id: make_service(id=long_id)})
     parsed = callbacks.parse(data)
-    assert resolve(Knowledge.build(kb), parsed.value).id == long_id
+    assert parsed is not None
+    found = resolve(Knowledge.build(kb), parsed.value)
+    assert found is not None and found.id == long_id
     assert callbacks.parse("k:" + "x" * 3) == callbacks.Parsed("card", "xxx")
     assert callbacks.parse("m:abc:x") is None and callbacks.parse("zz") is None
 
@@ -167,7 +169,7 @@ def test_contact_fields_prefer_the_named_person():
     fields = render.contact_fields(make_service())
     assert fields == {"phone_number": "+3299991010", "first_name": "Sara", "last_name": "Voorbeeld"}
     anonymous = make_service(contact=Contact())
-    assert render.contact_fields(anonymous)["phone_number"] == "+3299991000"
+    assert (render.contact_fields(anonymous) or {}).get("phone_number") == "+3299991000"
     assert render.contact_fields(make_service(contact=Contact(), phone=None)) is None
 
 

@@ -170,6 +170,7 @@ def test_a_possible_danger_puts_an_urgent_door_on_the_first_screen_whatever_the_
         answer = cautious.search("de mama zegt dat ze er een einde aan wil maken", 9801, limit)
         assert answer.safety is not None and not answer.safety.leads
         assert any(m.urgent for m in answer.matches[:3]), [m.id for m in answer.matches]
+    assert answer.safety is not None
     assert copy_with(answer.safety, leads=True).leads  # the alert itself is a plain value
 
 

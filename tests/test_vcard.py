@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import vobject
@@ -20,7 +21,7 @@ def kb():
 
 
 def service(**changes) -> Service:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         id="hostile", organisation="Wonen, Werk & Zorg; vzw \\ Lindegem",
         name="Hulp; dringend,\nmet nieuwe regel", summary="Je kan hier terecht, ook; zonder afspraak \\ gratis.",
         themes=("huisvesting",), region_id="lindeland", postcodes=None,
