@@ -41,6 +41,7 @@ TOKEN = "123456789:BENCH-token_abcdefghijklmnopqrstuv"
 def start_standin() -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "standin.py"), "--port", "0",
                              "--token", TOKEN], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None  # stdout=PIPE
     line = proc.stdout.readline()
     base_url = line.split("TELEGRAM_BASE_URL=")[1].split()[0]
     return proc, base_url
@@ -67,6 +68,7 @@ async def run(chats: int, rounds: int, rate: float) -> int:
     failures = 0
     try:
         await app.initialize()
+        assert app.post_init is not None and app.updater is not None  # both set by the builder
         await app.post_init(app)
         await app.start()
         await app.updater.start_polling(poll_interval=0, timeout=2, allowed_updates=Update.ALL_TYPES)
@@ -106,10 +108,11 @@ async def run(chats: int, rounds: int, rate: float) -> int:
         print("  OK" if ok else "  NOT OK: target is every message answered and median <= 10 ms")
         return 0 if ok else 1
     finally:
-        if app.updater.running:
+        if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
             await app.stop()
+            assert app.post_shutdown is not None  # set by the builder
             await app.post_shutdown(app)
         await app.shutdown()
         proc.terminate()

@@ -29,6 +29,7 @@ import time
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -40,7 +41,7 @@ SHARED = ROOT.parent / "shared" / "benchmark"
 sys.path.insert(0, str(ROOT))
 
 from kennisbank.loader import load_knowledge_base  # noqa: E402
-from kennisbank.search import SearchEngine  # noqa: E402
+from kennisbank.search import Answer, SearchEngine  # noqa: E402
 from kennisbank.search.ranking import FEATURES  # noqa: E402
 
 
@@ -59,7 +60,8 @@ class Bm25:
 
     def ids(self, question: str, postcode) -> list[str]:
         scores = self.model.get_scores(tokens(question)) if tokens(question) else []
-        ranked = sorted(((sc, s.id) for sc, s in zip(scores, self.services)
+        # no scores for a question without words: zip stops at once, nothing is ranked
+        ranked = sorted(((sc, s.id) for sc, s in zip(scores, self.services, strict=False)
                          if sc > 0 and s.serves(postcode)), reverse=True)
         return [sid for _, sid in ranked[:3]]
 
@@ -84,18 +86,20 @@ class Fuzzy:
 class Ours:
     def __init__(self, engine: SearchEngine):
         self.engine = engine
-        self.last = None
+        self.last: Answer | None = None
 
     def ids(self, question: str, postcode) -> list[str]:
-        self.last = self.engine.search(question, postcode, 3)
-        return [m.id for m in self.last.matches]
+        answer = self.engine.search(question, postcode, 3)
+        self.last = answer
+        return [m.id for m in answer.matches]
 
 
 class Masked(Ours):
     """The engine with only some ranking features (an ablation); abstention and safety stay."""
 
     def __init__(self, engine: SearchEngine, keep: tuple[str, ...]):
-        masked = np.array([w if f in keep else 0.0 for f, w in zip(FEATURES, engine.ranking.weights)], dtype=np.float32)
+        masked = np.array([w if f in keep else 0.0 for f, w in zip(FEATURES, engine.ranking.weights, strict=True)],
+                          dtype=np.float32)
         engine = _shallow(engine)
         engine.ranking = replace(engine.ranking, weights=masked)
         super().__init__(engine)
@@ -121,9 +125,10 @@ class LexicalOnly:
         terms = analyse(question, e.vocab, e.synonyms)
         scores: dict[int, float] = {}
         for part in e._partitions(postcode):
+            assert part.postings is not None  # _partitions builds them
             lexical.score(part.postings, lexical.query_terms(terms), scores, {})
-        ranked = sorted(((v, e._services[i].id) for i, v in scores.items() if v > 0 and e._services[i].serves(postcode)),
-                        key=lambda p: -p[0])
+        ranked = sorted(((v, e._services[i].id) for i, v in scores.items()
+                         if v > 0 and e._services[i].serves(postcode)), key=lambda p: -p[0])
         return [sid for _, sid in ranked[:3]]
 
 
@@ -136,6 +141,7 @@ class DenseOnly:
     def ids(self, question: str, postcode) -> list[str]:
         e = self.engine
         vector, _ = e.embed_question(question)
+        assert e._vectors is not None and vector is not None  # only run with the encoder
         candidates = e._candidates(postcode)
         sims = e._vectors[candidates] @ vector
         return [e._services[int(candidates[i])].id for i in np.argsort(-sims)[:3]]
@@ -143,7 +149,7 @@ class DenseOnly:
 
 def score(method, questions, kb, misses: list | None = None) -> dict:
     hit1 = hit3 = answerable = abstain = unanswerable = wrong = 0
-    safety = defaultdict(lambda: [0, 0])  # kind -> [hits, total]
+    safety: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])  # kind -> [hits, total]
     unanswered_safety = false_alarm = harmless = 0
     for q in questions:
         pc = q.get("postcode")
@@ -170,8 +176,9 @@ def score(method, questions, kb, misses: list | None = None) -> dict:
             unanswered_safety += not got
         if kind == "harmless" and isinstance(method, Ours):
             harmless += 1
+            assert method.last is not None  # ids() just ran
             false_alarm += any(m.urgent for m in method.last.matches)
-    out = {"hit@1": hit1 / max(answerable, 1), "hit@3": hit3 / max(answerable, 1),
+    out: dict[str, Any] = {"hit@1": hit1 / max(answerable, 1), "hit@3": hit3 / max(answerable, 1),
            "abstain": abstain / unanswerable if unanswerable else 1.0, "wrong": wrong}
     if safety:
         total = sum(t for _, t in safety.values())
@@ -222,7 +229,8 @@ def main() -> int:
         }
         print(f"\n{label}: {len(questions)} questions ({qpath}), "
               f"engines built in {time.perf_counter() - t0:.1f} s")
-        print(f"{'method':<13} {'hit@1':>6} {'hit@3':>6} {'abstain':>8} {'wrong':>6} {'safety@3':>9} {'no-answer':>10} {'false-alarm':>12}")
+        print(f"{'method':<13} {'hit@1':>6} {'hit@3':>6} {'abstain':>8} {'wrong':>6} {'safety@3':>9} "
+              f"{'no-answer':>10} {'false-alarm':>12}")
         results = {}
         for name, method in methods.items():
             misses: list = []
@@ -238,7 +246,8 @@ def main() -> int:
         if "safety_kinds" in results["ours"]:
             print("ours safety per kind: " + ", ".join(f"{k} {v}" for k, v in results["ours"]["safety_kinds"].items()))
         peers = max(results[m]["hit@3"] for m in ("bm25", "rapidfuzz", "dense-only"))
-        print(f"ours hit@3 - best peer (bm25, rapidfuzz, dense-only) = {results['ours']['hit@3'] - peers:+.3f} (bar: >= +0.15)")
+        print(f"ours hit@3 - best peer (bm25, rapidfuzz, dense-only) = {results['ours']['hit@3'] - peers:+.3f} "
+              "(bar: >= +0.15)")
     return 0
 
 

@@ -26,7 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -104,24 +106,25 @@ def main() -> int:
         region = rng.choice(regions)
         asked.append((q["q"], sorted(region.postcodes)[rng.randrange(len(region.postcodes))]))
 
-    def timed(fn) -> float:
+    def timed(fn: Callable[..., object], *args: Any, **kwargs: Any) -> float:
         t0 = time.perf_counter()
-        fn()
+        fn(*args, **kwargs)
         return time.perf_counter() - t0
 
     for text, pc in asked[:5]:  # warm the encoder's buffers
         engine.search(text, pc)
-    with_pc = [timed(lambda: engine.search(text, pc)) for text, pc in asked]
-    without = [timed(lambda: engine.search(text, None)) for text, _ in asked]
-    embedding = [timed(lambda: engine.embed_question(text)) for text, _ in asked]
+    with_pc = [timed(engine.search, text, pc) for text, pc in asked]
+    without = [timed(engine.search, text, None) for text, _ in asked]
+    embedding = [timed(engine.embed_question, text) for text, _ in asked]
     texts = [" ".join([s.organisation, s.name, s.summary, " ".join(s.keywords)]).lower() for s in kb.active_services()]
-    scan = [timed(lambda: process.extract(text.lower(), texts, scorer=fuzz.token_set_ratio, limit=3))
+    scan = [timed(process.extract, text.lower(), texts, scorer=fuzz.token_set_ratio, limit=3)
             for text, _ in asked[: a.scan_questions]]
 
     def ms(values: list[float], q: float = 0.5) -> float:
         return 1000 * (statistics.median(values) if q == 0.5 else sorted(values)[int(q * (len(values) - 1))])
 
-    print(f"services={n} regions={len(kb.regions)} questions={len(asked)} encoder={engine.encoder.name if engine.encoder else 'off'}")
+    encoder = engine.encoder.name if engine.encoder else "off"
+    print(f"services={n} regions={len(kb.regions)} questions={len(asked)} encoder={encoder}")
     label = "first start (embedding cache present)" if had_embeddings else "first start (no embedding cache)"
     print(f"{label}: load {first[0]:.2f} s + engine {first[1]:.2f} s = {first[0] + first[1]:.2f} s")
     print(f"start-up, caches present: load {warm[0]:.2f} s + engine {warm[1]:.2f} s = {warm[0] + warm[1]:.2f} s")

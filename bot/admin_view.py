@@ -5,8 +5,8 @@ short callback data (Beheer/BeheerService in bot/callback_data.py); the service 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence
 
 from babel import Locale
 

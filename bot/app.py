@@ -11,8 +11,9 @@ import logging
 import time
 import traceback
 from collections import defaultdict
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, Awaitable
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut

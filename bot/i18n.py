@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import io
 import re
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable
 
 from babel import Locale
 from babel.messages.mofile import write_mo
@@ -69,7 +69,7 @@ def load_translations(path: Path, lang: str) -> Translations:
     return Translations(fp=buffer, domain=DOMAIN)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> Translations:
     """The gettext translations for one parent language, built once from its .po file."""
     code = check_language(lang)

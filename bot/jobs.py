@@ -14,7 +14,7 @@ through the real bot and the Bot API stand-in; the JobQueue only calls them.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from telegram.constants import ParseMode
@@ -110,7 +110,7 @@ async def send_reminders(bot, state: BotState, today: date) -> freshness.Reminde
 
 async def sweep_reports(bot, state: BotState, now: datetime | None = None) -> int:
     """Send reports that waited too long for a remark; close reports handled in /beheer since."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     conn = state.store.conn
     cutoff = reports.now_iso(now - feedback.REMARK_WAIT)
     sent = 0

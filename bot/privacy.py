@@ -7,7 +7,7 @@ a sentence, an acronym (OCMW, CAW) or an organisation word (Sociaal Huis, Kind e
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import phonenumbers
 
@@ -24,7 +24,7 @@ _PARTICLES = {"van", "de", "den", "der", "ter", "ten", "te", "vande", "vanden", 
 _NOT_NAMES = {
     # organisations and services
     "sociaal", "huis", "ocmw", "caw", "clb", "cgg", "ckg", "kind", "gezin", "centrum", "dienst",
-    "stad", "gemeente", "school", "basisschool", "vzw", "jac", "huis", "opvoeding", "welzijn",
+    "stad", "gemeente", "school", "basisschool", "vzw", "jac", "opvoeding", "welzijn",
     "vlaanderen", "vlaams", "vlaamse", "brussel", "belgië", "belgie", "agentschap", "integratie",
     "inburgering", "vdab", "ziekenfonds", "mutualiteit", "justitiehuis", "politie", "rode", "kruis",
     "voedselbank", "kringwinkel", "tele-onthaal", "awel", "jongerenlijn", "huisarts", "dokter",
@@ -83,9 +83,7 @@ def _person_name(text: str, extra_not_names: Iterable[str] = ()) -> bool:
                 return True
             run, sentence_start = [], True
             continue
-        if _is_capitalised(token) and not (sentence_start and token.casefold() in not_names):
-            run.append(token)
-        elif run and token.casefold() in _PARTICLES:
+        if (_is_capitalised(token) and not (sentence_start and token.casefold() in not_names)) or (run and token.casefold() in _PARTICLES):
             run.append(token)
         else:
             if is_name(run):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from babel.dates import format_date

@@ -13,12 +13,17 @@ import logging
 import os
 import pickle
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 _CODE_FILES = ("schema.py", "fields.py", "loader.py", "themes.yaml", "themes.py")
+# What reading a truncated, corrupt or older-release pickle raises (the pickle module documents the
+# last four beside UnpicklingError; a changed class or array layout adds the others).
+_UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
+               KeyError, TypeError, ValueError)
 
 
 def cache_dir() -> Path | None:
@@ -55,10 +60,10 @@ def load(kind: str, key: str) -> Any | None:
     path = directory / f"{kind}-{key}.pickle"
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)  # noqa: S301 - written by this program into the user's cache dir
+            return pickle.load(fh)  # safe to unpickle: written by this program into the user's cache dir
     except FileNotFoundError:
         return None
-    except Exception as exc:  # a corrupt or incompatible cache is only a missed shortcut
+    except _UNREADABLE as exc:  # a corrupt or incompatible cache is only a missed shortcut
         log.warning("cache %s onbruikbaar (%s); opnieuw opbouwen", path.name, type(exc).__name__)
         return None
 

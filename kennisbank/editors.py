@@ -19,7 +19,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rapidfuzz import fuzz, process, utils
 
@@ -159,11 +159,11 @@ def find_organisation(kb: KnowledgeBase, name: str) -> str:
 # ── invite codes ───────────────────────────────────────────────────────────────────────
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -207,6 +207,7 @@ async def create_invite(store: Store, organisation: str, valid: timedelta = DEFA
         cur = await conn.execute(
             "INSERT INTO invite (organisation, salt, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
             (organisation, salt, _hash(salt, code), _iso(now), expires))
+        assert cur.lastrowid is not None  # set by every INSERT
         return Invite(cur.lastrowid, organisation, format_code(code), expires)
 
 
@@ -221,7 +222,9 @@ async def redeem(store: Store, user_id: int, code: str, now: datetime | None = N
     async with immediate(store) as conn:
         async with conn.execute("SELECT COUNT(*) FROM code_attempt WHERE user_id = ? AND at > ?",
                                 (user_id, hour_ago)) as cur:
-            failed = (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns a row
+        failed = row[0]
         if failed >= MAX_FAILED_PER_HOUR:
             raise InviteError("Je gaf te vaak een foute code. Probeer het over een uur opnieuw, "
                               "of vraag de regiocoördinator om een nieuwe code.")
@@ -240,7 +243,7 @@ async def redeem(store: Store, user_id: int, code: str, now: datetime | None = N
             problem = "Die code is al gebruikt. Vraag de regiocoördinator om een nieuwe code."
         elif match["expires_at"] <= _iso(now):
             problem = "Die code is verlopen. Vraag de regiocoördinator om een nieuwe code."
-        if problem is not None:
+        if match is None or problem is not None:
             await conn.execute("DELETE FROM code_attempt WHERE at < ?", (_iso(now - timedelta(days=1)),))
             await conn.execute("INSERT INTO code_attempt (user_id, at) VALUES (?, ?)", (user_id, _iso(now)))
             # The attempt must count even though the code was refused: commit, then report.
@@ -252,10 +255,11 @@ async def redeem(store: Store, user_id: int, code: str, now: datetime | None = N
                 "INSERT INTO editor (user_id, organisation, invite_id, bound_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(user_id, organisation) DO UPDATE SET invite_id = excluded.invite_id",
                 (user_id, match["organisation"], match["id"], _iso(now)))
+            organisation: str = match["organisation"]
             error = None
     if error is not None:
         raise error
-    return match["organisation"]
+    return organisation
 
 
 @dataclass

@@ -114,7 +114,7 @@ def _known_languages() -> frozenset[str]:
     # Babel's CLDR language list: a typo such as 'nk' for 'nl' is caught, not shown as a language.
     from babel import Locale
 
-    return frozenset(code for code in Locale("nl").languages if len(code) == 2)
+    return frozenset(code for code in Locale("nl").languages if isinstance(code, str) and len(code) == 2)
 
 
 def slug(value: object) -> str:

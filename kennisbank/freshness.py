@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable, Mapping
+
+import aiosqlite
 
 from .editors import ALL_REGIONS
 from .loader import STALE_AFTER
@@ -48,7 +50,7 @@ def is_stale(service: Service, today: date) -> bool:
     return service.last_verified is not None and today - service.last_verified > STALE_AFTER
 
 
-def _oldest_first(service: Service) -> tuple:
+def _oldest_first(service: Service) -> tuple[date, str, str]:
     return (service.last_verified or date.min, service.organisation.casefold(), service.id)
 
 
@@ -140,17 +142,17 @@ def figures(kb: KnowledgeBase, today: date, open_reports: Iterable[Report] = (),
 
 # ── the tables (reminder: migration 5; editor, coordinator: kennisbank.editors) ───────────
 
-async def last_reminders(conn) -> dict[str, date]:
+async def last_reminders(conn: aiosqlite.Connection) -> dict[str, date]:
     async with conn.execute("SELECT service_id, MAX(sent_on) FROM reminder GROUP BY service_id") as cur:
         return {sid: date.fromisoformat(day) for sid, day in await cur.fetchall()}
 
 
-async def record_reminders(conn, reminded: Mapping[str, str], today: date) -> None:
+async def record_reminders(conn: aiosqlite.Connection, reminded: Mapping[str, str], today: date) -> None:
     await conn.executemany("INSERT INTO reminder (service_id, sent_on, kind) VALUES (?, ?, ?)",
                            [(sid, today.isoformat(), kind) for sid, kind in reminded.items()])
 
 
-async def editors_by_organisation(conn) -> dict[str, set[int]]:
+async def editors_by_organisation(conn: aiosqlite.Connection) -> dict[str, set[int]]:
     """Organisation (case-folded) -> the Telegram ids of its editors (= their private chat ids)."""
     out: dict[str, set[int]] = defaultdict(set)
     async with conn.execute("SELECT user_id, organisation FROM editor") as cur:
@@ -159,7 +161,8 @@ async def editors_by_organisation(conn) -> dict[str, set[int]]:
     return dict(out)
 
 
-async def all_coordinators(conn, configured: Mapping[int, Iterable[str]] = {}) -> dict[int, frozenset[str]]:
+async def all_coordinators(conn: aiosqlite.Connection,
+                           configured: Mapping[int, Iterable[str]] = {}) -> dict[int, frozenset[str]]:
     """Coordinators from the database and from the configuration (WELZIJNSBOT_COORDINATORS)."""
     out: dict[int, set[str]] = defaultdict(set)
     for uid, regions in configured.items():

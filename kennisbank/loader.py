@@ -10,22 +10,43 @@ import difflib
 import gc
 import multiprocessing
 import os
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from . import fields
 from .fields import FieldError
 from .schema import (
-    AUDIENCES, CONTACT_KEYS, I18N_KEYS, LOCATION_KEYS, MUNICIPALITY_KEYS, REGION_KEYS,
-    SCHEMA_VERSION, SERVICE_KEYS, SERVICE_REQUIRED, STATUSES, SUMMARY_MAX, THEME_IDS, TOP_KEYS,
-    Contact, KnowledgeBase, Location, Municipality, Region, Service,
+    AUDIENCES,
+    CONTACT_KEYS,
+    I18N_KEYS,
+    LOCATION_KEYS,
+    MUNICIPALITY_KEYS,
+    REGION_KEYS,
+    SCHEMA_VERSION,
+    SERVICE_KEYS,
+    SERVICE_REQUIRED,
+    STATUSES,
+    SUMMARY_MAX,
+    THEME_IDS,
+    TOP_KEYS,
+    Contact,
+    KnowledgeBase,
+    Location,
+    Municipality,
+    Region,
+    Service,
 )
+from .schema import Problem as Problem  # re-exported: where most callers look for it
+
+_T = TypeVar("_T")
 
 STALE_AFTER = timedelta(days=365)
 DEFAULT_KB = Path(__file__).resolve().parent.parent / "regions"
@@ -40,26 +61,6 @@ def _host(address: str) -> str:
     return host.split("/", 1)[0].split(":", 1)[0].lower()
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    message: str
-    line: int | None = None
-    service: str | None = None
-    field: str | None = None
-    warning: bool = False
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
-        parts = [where]
-        if self.service:
-            parts.append(f"dienst {fields.shown(self.service)}")
-        if self.field:
-            parts.append(f"veld {self.field}")
-        kind = "waarschuwing" if self.warning else "fout"
-        return f"{' · '.join(parts)}: {kind}: {self.message}"
-
-
 class KnowledgeBaseError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
@@ -69,30 +70,38 @@ class KnowledgeBaseError(Exception):
 
 # ── YAML with line numbers ────────────────────────────────────────────────────────────────
 
-class _LineDict(dict):
+class _LineDict(dict[Any, Any]):
     """A mapping that remembers the line of each key, for messages that point at the spot."""
     line: int = 0
-    key_lines: dict
-    duplicate_keys: list
+    key_lines: dict[Any, int]
+    duplicate_keys: list[tuple[Any, int]]
 
 
-class _LineList(list):
+class _LineList(list[Any]):
     """A sequence that remembers the line of each item (a service, an area entry)."""
-    item_lines: list
+    item_lines: list[int]
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+# libyaml's loader where it is installed (much faster), else the pure-Python one; the stubs know
+# them as one API, so the checker sees the pure-Python class.
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     pass
 
 
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode):
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Iterator[_LineList]:
     data = _LineList()
     data.item_lines = [item.start_mark.line + 1 for item in node.value]
     yield data
     data.extend(loader.construct_object(item, deep=True) for item in node.value)
 
 
-def _construct_map(loader: _Loader, node: yaml.MappingNode):
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[_LineDict]:
     data = _LineDict()
     data.line = node.start_mark.line + 1
     data.key_lines = {}
@@ -109,7 +118,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
         data.key_lines[key] = key_node.start_mark.line + 1
 
 
-def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> date | datetime | str:
     # An impossible date such as 2026-13-01 stays text, so validation reports it instead of crashing.
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
@@ -170,7 +179,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     if problems:
         return None, problems
     try:
-        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader), []  # _Loader is a SafeLoader
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         return None, [Problem(file, f"onleesbaar teken #x{exc.character:04x} (stuurteken); verwijder het",
@@ -208,7 +217,8 @@ class _FileChecker:
              field: str | None = None) -> None:
         self.problems.append(Problem(self.file, message, line, service, field, warning=True))
 
-    def unknown_keys(self, obj: dict, allowed: frozenset, service: str | None, prefix: str = "") -> None:
+    def unknown_keys(self, obj: dict[Any, Any], allowed: frozenset[str], service: str | None,
+                     prefix: str = "") -> None:
         for key in obj:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
@@ -218,7 +228,8 @@ class _FileChecker:
         for key, line in getattr(obj, "duplicate_keys", []):
             self.error(f"veld '{key}' staat twee keer", line, service, prefix + str(key))
 
-    def value(self, validator, obj: dict, key: str, service: str | None, field: str | None = None):
+    def value(self, validator: Callable[[Any], _T], obj: dict[Any, Any], key: str, service: str | None,
+              field: str | None = None) -> _T | None:
         """Run a field validator; on failure record the problem and return None."""
         try:
             return validator(obj[key])
@@ -226,7 +237,7 @@ class _FileChecker:
             self.error(str(exc), _line(obj, key), service, field or key)
             return None
 
-    def str_list(self, obj: dict, key: str, service: str | None) -> tuple[str, ...]:
+    def str_list(self, obj: dict[Any, Any], key: str, service: str | None) -> tuple[str, ...]:
         value = obj.get(key)
         if value is None:
             return ()
@@ -337,7 +348,7 @@ class _FileChecker:
         v: dict[str, Any] = {}
         for key in ("organisation", "name", "description", "hours", "cost", "how"):
             if raw.get(key) not in (None, ""):
-                v[key] = self.value(lambda x, k=key: fields.text(x, what=k), raw, key, sid)
+                v[key] = self.value(partial(fields.text, what=key), raw, key, sid)
         if raw.get("summary") not in (None, ""):
             v["summary"] = self.value(lambda x: fields.text(x, max_len=SUMMARY_MAX, what="summary"),
                                       raw, "summary", sid)
@@ -405,7 +416,8 @@ class _FileChecker:
             line=_line(raw),
         )
 
-    def _fiction_rule(self, raw: dict, region: Region, sid: str | None, phones: tuple, addresses: tuple) -> None:
+    def _fiction_rule(self, raw: dict[Any, Any], region: Region, sid: str | None,
+                      phones: tuple[str | None, ...], addresses: tuple[str | None, ...]) -> None:
         """Example data must not look real, and real data must not look like an example."""
         fictional_phone = [p for p in phones if p and p.startswith(FICTIONAL_PHONE_PREFIX)]
         example_host = [a for a in addresses if a and _host(a).endswith(".example")]
@@ -419,7 +431,8 @@ class _FileChecker:
             self.warn("ziet eruit als voorbeelddata (+32 9 999 … of .example) in een echte regio; vervang het door "
                       "de gegevens die de organisatie bevestigde", _line(raw), sid, "contact")
 
-    def _area(self, raw: dict, region: Region, sid: str | None):
+    def _area(self, raw: dict[Any, Any], region: Region,
+              sid: str | None) -> tuple[frozenset[int] | None, str | tuple[str, ...]]:
         area = raw.get("area")
         if area is None or not region.id:  # no region to check against: its own error is reported
             return frozenset(), ()
@@ -446,7 +459,7 @@ class _FileChecker:
                            _item_line(area, index, _line(raw, "area")), sid, "area")
         return frozenset(codes), tuple(str(a) for a in area)
 
-    def _contact(self, raw: dict, sid: str | None) -> Contact:
+    def _contact(self, raw: dict[Any, Any], sid: str | None) -> Contact:
         c = raw.get("contact")
         if c is None:
             return Contact()
@@ -457,14 +470,14 @@ class _FileChecker:
         out: dict[str, Any] = {}
         for key in ("name", "role"):
             if c.get(key) not in (None, ""):
-                out[key] = self.value(lambda x, k=key: fields.text(x, what=k), c, key, sid, f"contact.{key}")
+                out[key] = self.value(partial(fields.text, what=key), c, key, sid, f"contact.{key}")
         if c.get("phone") not in (None, ""):
             out["phone"] = self.value(fields.phone, c, "phone", sid, "contact.phone")
         if c.get("email") not in (None, ""):
             out["email"] = self.value(fields.email, c, "email", sid, "contact.email")
         return Contact(**out)
 
-    def _location(self, raw: dict, sid: str | None) -> Location | None:
+    def _location(self, raw: dict[Any, Any], sid: str | None) -> Location | None:
         loc = raw.get("location")
         if loc is None:
             return None
@@ -487,7 +500,7 @@ class _FileChecker:
         address = str(loc["address"]).strip() if loc.get("address") else None
         return Location(address, coords.get("lat"), coords.get("lon"))
 
-    def _i18n(self, raw: dict, sid: str | None) -> dict[str, dict[str, str]]:
+    def _i18n(self, raw: dict[Any, Any], sid: str | None) -> dict[str, dict[str, str]]:
         block = raw.get("i18n")
         if block is None:
             return {}
@@ -508,7 +521,7 @@ class _FileChecker:
             out[code] = {}
             for key in I18N_KEYS & texts.keys():
                 limit = SUMMARY_MAX if key == "summary" else None
-                value = self.value(lambda x, k=key, m=limit: fields.text(x, max_len=m, what=k), texts, key, sid,
+                value = self.value(partial(fields.text, max_len=limit, what=key), texts, key, sid,
                                    f"i18n.{code}.{key}")
                 if value is not None:
                     out[code][key] = value
@@ -531,8 +544,8 @@ class _FileResult:
     region_line: int | None = None
     municipalities_line: int | None = None
     # (id as written, line of the id, validated service or None) in file order
-    services: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
+    services: list[tuple[Any, int | None, Service | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _check_file(path: Path, today: date) -> _FileResult:

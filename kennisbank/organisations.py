@@ -96,7 +96,8 @@ class Organisations:
 
     def front_doors(self, hit: OrganisationHit, postcode: int | None, limit: int) -> list[Service]:
         """Each named organisation's entry service that serves the postcode, most local first."""
-        doors: list[tuple[tuple, Service]] = []
+        # (front-door rank, Flemish layer last, fewest postcodes first, id) and the service
+        doors: list[tuple[tuple[tuple[int, int], bool, int, str], Service]] = []
         for organisation in sorted(hit.organisations):
             best = None
             for order, idx in enumerate(self._members[organisation]):

@@ -14,15 +14,15 @@ Rules (documented in the README, "Beheer door organisaties"):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 from .fields import shown
-from .loader import Problem, check_directory, errors_only
+from .loader import check_directory, errors_only
 from .revisions import FIELDS, NEW_SERVICE, Json, Revision, active_revisions, apply_revisions
-from .schema import KnowledgeBase
+from .schema import KnowledgeBase, Problem
 
 NOT_CONFLICTING = ("last_verified",)   # a later confirmation date is never worth a warning
 

@@ -8,9 +8,12 @@ editor or coordinator resolves it (entry fixed, or "alles klopt nog"). The same 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Iterable
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import aiosqlite
 
 from .schema import Service
 
@@ -52,7 +55,7 @@ class Report:
 
 
 def now_iso(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def clean_remark(text: str | None) -> str | None:
@@ -67,11 +70,11 @@ _COLUMNS = ("id, created_at, service_id, organisation, region_id, reason, remark
             "resolved_at, resolution, resolved_by")
 
 
-def _report(row) -> Report:
+def _report(row: aiosqlite.Row) -> Report:
     return Report(*tuple(row))
 
 
-async def create(conn, service: Service, reason: str, remark: str | None = None,
+async def create(conn: aiosqlite.Connection, service: Service, reason: str, remark: str | None = None,
                  now: datetime | None = None) -> Report:
     if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}")
@@ -80,57 +83,63 @@ async def create(conn, service: Service, reason: str, remark: str | None = None,
         "INSERT INTO report (created_at, service_id, organisation, region_id, reason, remark) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (now_iso(now), service.id, service.organisation, service.region_id, reason, remark))
-    return await get(conn, int(cur.lastrowid))
+    assert cur.lastrowid is not None  # set by every INSERT
+    report = await get(conn, cur.lastrowid)
+    assert report is not None  # written just now, on this connection
+    return report
 
 
-async def get(conn, report_id: int) -> Report | None:
+async def get(conn: aiosqlite.Connection, report_id: int) -> Report | None:
     async with conn.execute(f"SELECT {_COLUMNS} FROM report WHERE id = ?", (report_id,)) as cur:
         row = await cur.fetchone()
     return _report(row) if row else None
 
 
-async def set_remark(conn, report_id: int, remark: str | None) -> None:
+async def set_remark(conn: aiosqlite.Connection, report_id: int, remark: str | None) -> None:
     await conn.execute("UPDATE report SET remark = ? WHERE id = ?", (clean_remark(remark), report_id))
 
 
-async def withdraw(conn, report_id: int) -> bool:
+async def withdraw(conn: aiosqlite.Connection, report_id: int) -> bool:
     """The school cancelled before the report was sent: it goes, unsent. False if already sent."""
     cur = await conn.execute("DELETE FROM report WHERE id = ? AND notified_at IS NULL", (report_id,))
     return cur.rowcount == 1
 
 
-async def mark_notified(conn, report_id: int, now: datetime | None = None) -> bool:
+async def mark_notified(conn: aiosqlite.Connection, report_id: int,
+                        now: datetime | None = None) -> bool:
     """True only for the first call: the caller that gets True sends the notification."""
     cur = await conn.execute("UPDATE report SET notified_at = ? WHERE id = ? AND notified_at IS NULL",
                              (now_iso(now), report_id))
     return cur.rowcount == 1
 
 
-async def resolve(conn, report_id: int, resolution: str, user_id: int | None,
-                  now: datetime | None = None) -> bool:
-    """Close an open report; False when it was already closed (by another editor, say)."""
+async def _close(conn: aiosqlite.Connection, column: Literal["id", "service_id"], key: int | str,
+                 resolution: str, user_id: int | None, now: datetime | None) -> int:
+    """Close the open reports whose `column` is `key`; the number closed."""
     if resolution not in RESOLUTIONS:
         raise ValueError(f"unknown resolution {resolution!r}")
     cur = await conn.execute(
         "UPDATE report SET resolved_at = ?, resolution = ?, resolved_by = ? "
-        "WHERE id = ? AND resolved_at IS NULL", (now_iso(now), resolution, user_id, report_id))
-    return cur.rowcount == 1
-
-
-async def resolve_service(conn, service_id: str, resolution: str, user_id: int | None,
-                          now: datetime | None = None) -> int:
-    """Close every open report of a service (its entry was changed or confirmed as a whole)."""
-    if resolution not in RESOLUTIONS:
-        raise ValueError(f"unknown resolution {resolution!r}")
-    cur = await conn.execute(
-        "UPDATE report SET resolved_at = ?, resolution = ?, resolved_by = ? "
-        "WHERE service_id = ? AND resolved_at IS NULL", (now_iso(now), resolution, user_id, service_id))
+        f"WHERE {column} = ? AND resolved_at IS NULL", (now_iso(now), resolution, user_id, key))
     return cur.rowcount
 
 
-async def fetch(conn, *, open_only: bool = False, organisation: str | None = None,
+async def resolve(conn: aiosqlite.Connection, report_id: int, resolution: str, user_id: int | None,
+                  now: datetime | None = None) -> bool:
+    """Close an open report; False when it was already closed (by another editor, say)."""
+    return await _close(conn, "id", report_id, resolution, user_id, now) == 1
+
+
+async def resolve_service(conn: aiosqlite.Connection, service_id: str, resolution: str,
+                          user_id: int | None, now: datetime | None = None) -> int:
+    """Close every open report of a service (its entry was changed or confirmed as a whole)."""
+    return await _close(conn, "service_id", service_id, resolution, user_id, now)
+
+
+async def fetch(conn: aiosqlite.Connection, *, open_only: bool = False, organisation: str | None = None,
                 since: str | None = None, unnotified_before: str | None = None) -> list[Report]:
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if open_only:
         where.append("resolved_at IS NULL")
     if organisation is not None:
@@ -149,16 +158,18 @@ async def fetch(conn, *, open_only: bool = False, organisation: str | None = Non
 
 # ── 👍/👎 on a service's card ───────────────────────────────────────────────────────────
 
-async def add_card_feedback(conn, service_id: str, feedback: str, day: date | None = None) -> None:
+async def add_card_feedback(conn: aiosqlite.Connection, service_id: str, feedback: str,
+                            day: date | None = None) -> None:
     if feedback not in CARD_FEEDBACK:
         raise ValueError(f"unknown feedback {feedback!r}")
     await conn.execute("INSERT INTO service_feedback (day, service_id, feedback) VALUES (?, ?, ?)",
                        ((day or date.today()).isoformat(), service_id, feedback))
 
 
-async def card_feedback(conn, service_ids: Iterable[str] | None = None) -> dict[str, Counter]:
+async def card_feedback(conn: aiosqlite.Connection,
+                        service_ids: Iterable[str] | None = None) -> dict[str, Counter[str]]:
     """service id -> Counter of 'nuttig' / 'niet-nuttig'."""
-    out: dict[str, Counter] = {}
+    out: dict[str, Counter[str]] = {}
     async with conn.execute("SELECT service_id, feedback, COUNT(*) FROM service_feedback "
                             "GROUP BY service_id, feedback") as cur:
         for service_id, feedback, n in await cur.fetchall():

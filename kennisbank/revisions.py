@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, AsyncIterator, Callable, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
 
 import aiosqlite
 
 from . import fields
 from .fields import FieldError
-from .loader import Problem
-from .schema import (
-    STATUSES, SUMMARY_MAX, THEME_IDS, KnowledgeBase, Location, Region, Service,
-)
+from .schema import STATUSES, SUMMARY_MAX, THEME_IDS, KnowledgeBase, Location, Problem, Region, Service
 from .store import Store
 
 Json = Any  # str | list[str] | None: what a field holds in a revision
@@ -100,7 +98,7 @@ class EditableField:
             from .themes import theme_label
             return ", ".join(theme_label(t) for t in value)
         if self.key == "status":
-            return STATUS_LABELS.get(value, value)
+            return STATUS_LABELS.get(value, str(value))
         if self.key == "area" and value == "all":
             return "heel de regio"
         if isinstance(value, list):
@@ -132,7 +130,10 @@ def _contact(key: str) -> Callable[[Service, Json, Region], Service]:
 
 
 def _put(attr: str, as_tuple: bool = False) -> Callable[[Service, Json, Region], Service]:
-    return lambda s, v, r: dataclasses.replace(s, **{attr: tuple(v) if as_tuple else v})
+    def put(service: Service, value: Json, region: Region) -> Service:
+        new: Json = tuple(value) if as_tuple else value
+        return dataclasses.replace(service, **{attr: new})
+    return put
 
 
 def _put_address(service: Service, value: Json, region: Region) -> Service:
@@ -253,7 +254,7 @@ def change_service(service: Service, key: str, value: Json, region: Region) -> S
     return changed
 
 
-def build_service(service_id: str, value: dict, regions: dict[str, Region]) -> Service:
+def build_service(service_id: str, value: Json, regions: dict[str, Region]) -> Service:
     """A service created through the bot, from its NEW_SERVICE revision value."""
     service_id = fields.slug(service_id)
     if not isinstance(value, dict):
@@ -281,9 +282,9 @@ def build_service(service_id: str, value: dict, regions: dict[str, Region]) -> S
     return service
 
 
-def service_value(service: Service) -> dict:
+def service_value(service: Service) -> dict[str, Json]:
     """The NEW_SERVICE value that rebuilds this service (for tests and exports of created services)."""
-    value = {"region": service.region_id, "organisation": service.organisation, "name": service.name}
+    value: dict[str, Json] = {"region": service.region_id, "organisation": service.organisation, "name": service.name}
     for key, spec in FIELDS.items():
         current = spec.get(service)
         if current not in (None, "", []):
@@ -419,7 +420,7 @@ ANY = object()  # `expected` for changes that need no preview (the one-tap "alle
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _row(row: Any) -> Revision:
@@ -509,6 +510,7 @@ async def _insert(conn: aiosqlite.Connection, *, user_id: int | None, service: S
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (at, user_id, service.id, service.organisation, service.region_id, field,
          json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False), reverts))
+    assert cur.lastrowid is not None  # set by every INSERT
     return Revision(cur.lastrowid, at, user_id, service.id, service.organisation, service.region_id,
                     field, old, new, reverts)
 
@@ -580,7 +582,7 @@ async def revert(store: Store, baseline: KnowledgeBase, revision_id: int, *, use
         before = effective_service(baseline, target.service_id, revisions)
         switch = Revision(revisions[-1].id + 1, "", user_id, target.service_id, target.organisation,
                           target.region_id, target.field, None, None, reverts=target.id)
-        after = effective_service(baseline, target.service_id, revisions + [switch])
+        after = effective_service(baseline, target.service_id, [*revisions, switch])
         kept = after or before
         if kept is None:
             raise RevertError(f"de dienst van wijziging #{revision_id} staat niet meer in de kennisbank")

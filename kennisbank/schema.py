@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from . import fields
+
 SCHEMA_VERSION = 1
 
 # The 24 theme ids are a fixed contract with the data files; labels and synonyms live in themes.yaml.
@@ -35,6 +37,26 @@ LOCATION_KEYS = frozenset({"address", "lat", "lon"})
 I18N_KEYS = frozenset({"summary", "name", "description", "how"})
 TOP_KEYS = frozenset({"schema", "region", "services"})
 SUMMARY_MAX = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+    line: int | None = None
+    service: str | None = None
+    field: str | None = None
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        parts = [where]
+        if self.service:
+            parts.append(f"dienst {fields.shown(self.service)}")
+        if self.field:
+            parts.append(f"veld {self.field}")
+        kind = "waarschuwing" if self.warning else "fout"
+        return f"{' · '.join(parts)}: {kind}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -127,7 +149,7 @@ class Service:
 class KnowledgeBase:
     regions: dict[str, Region]
     services: dict[str, Service]
-    warnings: list = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     def region_of(self, service: Service) -> Region:
         return self.regions[service.region_id]

@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Any
+
+import aiosqlite
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +35,19 @@ class Signal:
     feedback: str | None = None
 
 
-async def record(conn, municipality: str | None, themes: Iterable[str], services: Iterable[str],
-                 fitted: bool, day: date | None = None) -> int:
+async def record(conn: aiosqlite.Connection, municipality: str | None, themes: Iterable[str],
+                 services: Iterable[str], fitted: bool, day: date | None = None) -> int:
     """Store one answered question; returns the row id so feedback can be attached without a chat id."""
     cur = await conn.execute(
         "INSERT INTO signal (day, municipality, themes, services, fitted) VALUES (?, ?, ?, ?, ?)",
         ((day or date.today()).isoformat(), municipality, ",".join(themes), ",".join(services), int(fitted)),
     )
-    return int(cur.lastrowid)
+    assert cur.lastrowid is not None  # set by every INSERT
+    return cur.lastrowid
 
 
-async def record_or_none(conn, municipality: str | None, themes: Iterable[str], services: Iterable[str],
-                         fitted: bool) -> int | None:
+async def record_or_none(conn: aiosqlite.Connection, municipality: str | None, themes: Iterable[str],
+                         services: Iterable[str], fitted: bool) -> int | None:
     """record(), but a database failure only costs the signal (logged by type), never the answer."""
     try:
         return await record(conn, municipality, themes, services, fitted)
@@ -52,22 +56,24 @@ async def record_or_none(conn, municipality: str | None, themes: Iterable[str], 
         return None
 
 
-async def add_feedback(conn, signal_id: int, feedback: str) -> bool:
+async def add_feedback(conn: aiosqlite.Connection, signal_id: int, feedback: str) -> bool:
     if feedback not in FEEDBACK_VALUES:
         raise ValueError(f"unknown feedback {feedback!r}")
     cur = await conn.execute("UPDATE signal SET feedback = ? WHERE id = ?", (feedback, signal_id))
     return cur.rowcount == 1
 
 
-async def services_of(conn, signal_id: int) -> list[str]:
+async def services_of(conn: aiosqlite.Connection, signal_id: int) -> list[str]:
     """The service ids an answer showed (for "klopt niet meer" on that answer); [] if unknown."""
     async with conn.execute("SELECT services FROM signal WHERE id = ?", (signal_id,)) as cur:
         row = await cur.fetchone()
     return [s for s in (row[0].split(",") if row else []) if s]
 
 
-async def fetch(conn, since: date | None = None, municipalities: Iterable[str] | None = None) -> list[Signal]:
-    query, params = "SELECT day, municipality, themes, services, fitted, feedback FROM signal", []
+async def fetch(conn: aiosqlite.Connection, since: date | None = None,
+                municipalities: Iterable[str] | None = None) -> list[Signal]:
+    query = "SELECT day, municipality, themes, services, fitted, feedback FROM signal"
+    params: list[Any] = []
     clauses = []
     if since is not None:
         clauses.append("day >= ?")
@@ -97,8 +103,8 @@ class Cell:
 
 
 def tabulate(signals: Iterable[Signal]) -> list[Cell]:
-    asked: Counter = Counter()
-    unmatched: Counter = Counter()
+    asked: Counter[tuple[str, str]] = Counter()
+    unmatched: Counter[tuple[str, str]] = Counter()
     for s in signals:
         place = s.municipality or "(onbekende gemeente)"
         for theme in s.themes or (UNKNOWN_THEME,):

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")  # no screen on a server
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from .signals import Cell, publishable, shown  # noqa: E402
-from .themes import load_themes  # noqa: E402
+from .signals import Cell, publishable, shown
+from .themes import load_themes
 
 ASKED_COLOUR = "#2b6cb0"
 GAP_COLOUR = "#dd6b20"
@@ -36,7 +36,7 @@ def make_figure(cells: Sequence[Cell], title: str = "Welke noden kwamen aan bod?
             gid="asked")
     ax.barh([y + bar / 2 for y in ys], gaps, height=bar, color=GAP_COLOUR, label="niets gevonden",
             gid="unmatched")
-    for y, c in zip(ys, rows):
+    for y, c in enumerate(rows):
         ax.text(publishable(c.asked), y - bar / 2, f" {shown(c.asked)}", va="center", fontsize=8)
         if c.unmatched:
             ax.text(publishable(c.unmatched), y + bar / 2, f" {shown(c.unmatched)}", va="center", fontsize=8)

@@ -164,7 +164,7 @@ class Store:
         self.db: aiosqlite.Connection | None = None
         self.counts_db: aiosqlite.Connection | None = None
 
-    async def open(self) -> "Store":
+    async def open(self) -> Store:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = await aiosqlite.connect(self.path, isolation_level=None)
@@ -193,15 +193,16 @@ class Store:
             await self.db.close()
             self.db = None
 
-    async def __aenter__(self) -> "Store":
+    async def __aenter__(self) -> Store:
         return await self.open()
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def schema_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
+        assert row is not None  # a PRAGMA that reads a value always returns its row
         return int(row[0])
 
     @property
@@ -223,7 +224,7 @@ class Store:
             try:
                 await self.conn.executescript(
                     f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {int(version)};\nCOMMIT;")
-            except Exception:
+            except BaseException:   # also a cancelled task: never leave the transaction open
                 if self.conn.in_transaction:
                     await self.conn.execute("ROLLBACK")
                 raise
@@ -258,6 +259,6 @@ class Store:
             await self.conn.execute("DELETE FROM flow_data WHERE user_id = ?", (chat_id,))
             await self.conn.execute("DELETE FROM editor WHERE user_id = ?", (chat_id,))
             await self.conn.execute("COMMIT")
-        except Exception:
+        except BaseException:   # also a cancelled task: never leave the transaction open
             await self.conn.execute("ROLLBACK")
             raise

@@ -19,6 +19,7 @@ Fixtures:
                  `setup` may add handlers before start; bots are stopped at teardown
                  (stop one earlier and start another on the same db_path to test a restart)
   bot            one RunningBot on bench_kb and db_path
+  running_bots   the RunningBots start_bot started in this test, newest last
   chat           factory: chat(chat_id) -> Chat, bound to the standin and the latest bot:
                  await send(text) / await tap(callback_data) -> the bot's calls to that chat
                  while it handled the update (standin.Call: .method .params .text .buttons)
@@ -26,13 +27,11 @@ Fixtures:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
-from paths import BENCHMARK_KB
-from standin import Call, StandIn
 from telegram import Update
 from telegram.ext import Application
 
@@ -40,6 +39,8 @@ from bot.app import build_application
 from bot.state import STATE_KEY, BotState
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import KnowledgeBase
+from paths import BENCHMARK_KB
+from standin import Call, StandIn
 
 BENCH_KB_DIR = BENCHMARK_KB
 
@@ -90,6 +91,7 @@ class RunningBot:
             await app.updater.stop()
         if app.running:
             await app.stop()
+            assert app.post_shutdown is not None  # build_application always sets it
             await app.post_shutdown(app)
             await app.shutdown()
 
@@ -102,6 +104,7 @@ async def launch(standin: StandIn, kb: KnowledgeBase, db_path: Path,
     if setup is not None:
         setup(application)
     await application.initialize()
+    assert application.post_init is not None and application.updater is not None  # both set by the builder
     await application.post_init(application)
     await application.start()
     await application.updater.start_polling(poll_interval=0, timeout=2,
@@ -110,20 +113,23 @@ async def launch(standin: StandIn, kb: KnowledgeBase, db_path: Path,
 
 
 @pytest.fixture
-async def start_bot(standin, bench_kb, db_path):
-    running: list[RunningBot] = []
+def running_bots() -> list[RunningBot]:
+    """The bots start_bot started in this test, newest last."""
+    return []
 
+
+@pytest.fixture
+async def start_bot(standin, bench_kb, db_path, running_bots):
     async def start(db_path: Path = db_path, kb: KnowledgeBase | None = None, kb_dir: Path | None = None,
                     setup: Callable[[Application], None] | None = None, **build_kwargs) -> RunningBot:
         if kb is None:
             kb = load_knowledge_base(kb_dir) if kb_dir is not None else bench_kb
         bot = await launch(standin, kb, db_path, setup, kb_dir=kb_dir, **build_kwargs)
-        running.append(bot)
+        running_bots.append(bot)
         return bot
 
-    start.running = running
     yield start
-    for bot in reversed(running):
+    for bot in reversed(running_bots):
         await bot.stop()
 
 
@@ -161,8 +167,8 @@ class Chat:
 
 
 @pytest.fixture
-def chat(standin, start_bot) -> Callable[[int], Chat]:
-    return lambda chat_id: Chat(standin, start_bot.running, chat_id)
+def chat(standin, start_bot, running_bots) -> Callable[[int], Chat]:
+    return lambda chat_id: Chat(standin, running_bots, chat_id)
 
 
 # ── markers: `pytest -m "not e2e and not models"` runs the fast unit tests in seconds ────────

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_TOKEN = "123456789:STANDIN-secret-token_abcdefghijklmnop"
@@ -100,7 +102,7 @@ class StandIn:
 
     # ── life cycle ─────────────────────────────────────────────────────────────────────
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> "StandIn":
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> StandIn:
         self._changed = asyncio.Condition()
         self._server = await asyncio.start_server(self._serve, host, port)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -115,11 +117,18 @@ class StandIn:
             await self._server.wait_closed()
             self._server = None
 
-    async def __aenter__(self) -> "StandIn":
+    async def __aenter__(self) -> StandIn:
         return await self.start()
 
     async def __aexit__(self, *exc) -> None:
         await self.stop()
+
+    @property
+    def changed(self) -> asyncio.Condition:
+        """What waiters sleep on; made by start(), inside the running event loop."""
+        if self._changed is None:
+            raise RuntimeError("the stand-in is not started")
+        return self._changed
 
     @property
     def base_url(self) -> str:
@@ -201,30 +210,34 @@ class StandIn:
                     return call
             return None
 
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(found), timeout)
-        return found()
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(found), timeout)
+        call = found()
+        assert call is not None  # the wait ends only when one is found
+        return call
 
     async def wait_count(self, n: int, method: str | None = None, chat_id: int | None = None,
                          since: int = 0, timeout: float = 10) -> list[Call]:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(
                 lambda: len(self.calls_to(method, chat_id, since)) >= n), timeout)
         return self.calls_to(method, chat_id, since)
 
     def _notify(self) -> None:
-        if self._changed is None:
+        changed = self._changed
+        if changed is None:
             return
 
         async def notify() -> None:
-            async with self._changed:
-                self._changed.notify_all()
+            async with changed:
+                changed.notify_all()
         asyncio.get_running_loop().create_task(notify())
 
     # ── HTTP ───────────────────────────────────────────────────────────────────────────
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        assert task is not None  # a connection is served in its own task
         self._connections.add(task)
         try:
             while True:
@@ -256,7 +269,7 @@ class StandIn:
     @staticmethod
     async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
         if headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int((await reader.readline()).split(b";")[0].strip(), 16)
                 if size == 0:
@@ -298,8 +311,10 @@ class StandIn:
             for part in msg.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True) or b""
-                if part.get_filename() is not None:
-                    files[name], filenames[name] = payload, part.get_filename()
+                filename = part.get_filename()
+                assert isinstance(name, str) and isinstance(payload, bytes)  # a form field: named, decoded
+                if filename is not None:
+                    files[name], filenames[name] = payload, filename
                 else:
                     params[name] = payload.decode("utf-8")
         elif body:
@@ -351,9 +366,9 @@ class StandIn:
 
         if not ready() and timeout > 0:
             try:
-                async with self._changed:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(ready())), timeout)
-            except asyncio.TimeoutError:
+                async with self.changed:
+                    await asyncio.wait_for(self.changed.wait_for(lambda: bool(ready())), timeout)
+            except TimeoutError:
                 pass
         updates = ready()
         now = time.monotonic()
@@ -446,7 +461,5 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(args.port, args.token))
-    except KeyboardInterrupt:
-        pass

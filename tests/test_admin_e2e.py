@@ -7,7 +7,8 @@ import os
 import shutil
 import signal
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -65,8 +66,7 @@ async def test_bind_then_change_a_phone_number_a_bad_one_refused_first(bot, chat
     user = chat(2001)
     menu = await bind(user, bot.state.store)
     caw_services = sorted(s.name for s in bench_kb.services.values() if s.organisation == "CAW Lindeland")
-    assert [label for label in labels(menu) if not label.startswith("➕")] == [
-        callbacks_label for callbacks_label in sorted(caw_services, key=str.casefold)]
+    assert [label for label in labels(menu) if not label.startswith("➕")] == sorted(caw_services, key=str.casefold)
     name = bench_kb.services[CAW].name
     view, asked = await open_field(user, menu, name, "Telefoon")
     assert {"Contactpersoon", "Telefoon", "E-mail", "Openingsuren", "Samenvatting", "Omschrijving",
@@ -111,7 +111,7 @@ async def test_wrong_used_and_expired_codes_and_the_rate_limit(bot, chat):
     used = await editors.create_invite(store, "CAW Lindeland")
     await editors.redeem(store, 2201, used.code)
     expired = await editors.create_invite(store, "CAW Lindeland", timedelta(hours=1),
-                                          now=datetime.now(timezone.utc) - timedelta(hours=2))
+                                          now=datetime.now(UTC) - timedelta(hours=2))
     good = await editors.create_invite(store, "CAW Lindeland")
     user = chat(2202)
     await user.send("/beheer")
@@ -259,7 +259,7 @@ async def test_new_service_step_by_step(bot, chat):
     [area_ticked] = await user.tap(press(area, "Lindegem"))
     [contact] = await user.tap(press(area_ticked, "Klaar"))
     assert "contactpersoon" in contact.text
-    [phone] = await user.send("Dirk Voorbeeld")
+    [_phone] = await user.send("Dirk Voorbeeld")
     [email] = await user.send("09 999 03 03")
     [preview] = await user.tap(press(email, "Overslaan"))
     assert "Soepbar" in preview.text and "09 999 03 03" in preview.text
@@ -327,7 +327,7 @@ async def test_a_coordinator_changes_any_service_of_the_region_and_adds_an_organ
         next(s.id for s in bench_kb.services.values() if s.region_id == "vlaanderen")))
     assert "hoort niet bij jouw organisatie of regio" in helpline_refused.text
     [view] = await user.tap(edit(OTHER))      # another organisation, same region
-    [asked] = await user.tap(press(view, "Contactpersoon"))
+    [_asked] = await user.tap(press(view, "Contactpersoon"))
     [preview] = await user.send("Eva Voorbeeld")
     await user.tap(press(preview, "Bevestigen"))
     assert bot.state.knowledge.kb.services[OTHER].contact.name == "Eva Voorbeeld"
@@ -345,7 +345,7 @@ async def test_a_coordinator_changes_any_service_of_the_region_and_adds_an_organ
     [contact] = await user.tap(press(area, "Heel de regio"))
     [contact] = await user.tap(press(contact, "Klaar"))
     await user.send("Fien Voorbeeld")
-    [email] = await user.tap(press(await _last(user), "Overslaan"))
+    [_email] = await user.tap(press(await _last(user), "Overslaan"))
     [preview] = await user.send("huiswerk@buurthuis-delinde.example")
     [created] = await user.tap(press(preview, "Bevestigen"))
     assert "Huiswerkklas" in created.text
@@ -358,10 +358,9 @@ async def _last(user):
     """The bot's last message in this chat, as a call-like object with buttons."""
     message = user.standin.last_bot_message(user.chat_id) or {}
 
-    class _Last:
-        buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-        text = message.get("text", "")
-    return _Last()
+    return SimpleNamespace(
+        buttons=[b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row],
+        text=message.get("text", ""))
 
 
 async def test_sighup_reloads_the_files_and_tells_the_coordinators(start_bot, standin, kb_copy, bench_kb,
@@ -404,5 +403,6 @@ async def test_a_question_typed_while_the_code_is_asked_still_reaches_the_search
     question = "papa krijgt brieven van een deurwaarder"
     [answer] = await user.send(question)
     top = SearchEngine(bench_kb).search(question, 9801).matches[0].service
+    assert top.contact.name is not None
     assert html.escape(top.contact.name) in answer.text and "ken ik niet" not in answer.text
     assert "ken ik niet" in (await user.send("ABCD EFGH JKMN PQRS TVWX"))[0].text   # code-shaped: a try

@@ -54,7 +54,7 @@ async def test_start_postcode_question_names_contact(bot, chat, bench_kb, standi
 async def test_card_sends_contact_and_venue(bot, chat, bench_kb):
     user = chat(102)
     await user.send("/postcode 9801")
-    [answer] = await user.send(QUESTION)
+    [_answer] = await user.send(QUESTION)
     top = top_services(bench_kb, QUESTION, 9801)
     for service in top:
         replies = await user.tap(cd.ShowCard(service.id).encode())
@@ -265,7 +265,7 @@ async def test_webhook_mode(standin, bench_kb_dir, tmp_path, unused_tcp_port):
         proc.send_signal(signal.SIGINT)
         try:
             _, stderr = await asyncio.wait_for(proc.communicate(), 20)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             proc.kill()
             _, stderr = await proc.communicate()
     log = stderr.decode()
@@ -291,7 +291,7 @@ async def test_knowledge_swap_takes_effect_at_once(bot, chat, bench_kb):
     is gone says so instead of failing."""
     user = chat(123)
     await user.send("/postcode 9801")
-    [answer] = await user.send(QUESTION)
+    [_answer] = await user.send(QUESTION)
     gone = top_services(bench_kb, QUESTION, 9801)[0]
     smaller = replace(bench_kb, services={k: v for k, v in bench_kb.services.items() if k != gone.id})
     bot.state.swap_knowledge(smaller)

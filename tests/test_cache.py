@@ -5,7 +5,6 @@ import os
 import shutil
 
 import pytest
-from paths import BENCHMARK_KB
 
 from kennisbank import cache
 from kennisbank.loader import (
@@ -13,6 +12,7 @@ from kennisbank.loader import (
     load_knowledge_base,
     load_knowledge_base_cached,
 )
+from paths import BENCHMARK_KB
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import sys
 from datetime import date, timedelta
 
 import pytest
+
 from paths import BENCHMARK_KB, ROOT
 from test_loader import region, service, write
 

@@ -10,10 +10,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from paths import BENCHMARK_KB
-
 from kennisbank import revisions as rv
 from kennisbank.loader import load_knowledge_base
+from paths import BENCHMARK_KB
 
 BENCH_KB = BENCHMARK_KB
 SERVICE = "caw-lindeland-onthaal"
@@ -44,6 +43,7 @@ def run_and_kill(script: Path, db: Path, start: int, confirmed_before_kill: int)
     proc = subprocess.Popen([sys.executable, str(script), str(db), str(BENCH_KB), SERVICE, str(start)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     reported: list[int] = []
+    assert proc.stdout is not None and proc.stderr is not None  # both PIPE
     try:
         while len(reported) < confirmed_before_kill:
             line = proc.stdout.readline()

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from paths import BENCHMARK
 
 from bot.cli import main as cli
 from kennisbank import editors
@@ -18,9 +18,10 @@ from kennisbank.loader import check_directory, load_knowledge_base
 from kennisbank.reload import reload_directory
 from kennisbank.search import SearchEngine
 from kennisbank.store import Store
+from paths import BENCHMARK
 
 BENCH = BENCHMARK
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,8 @@ async def test_a_code_binds_once_and_gives_only_that_organisations_services(tmp_
     assert mine and {s.organisation for s in mine} == {"CAW Lindeland"}
     assert not roles.may_edit(bench_kb.services["bjb-lindeland-pro-deo"])
     # Only a salted hash is kept: the code itself is nowhere in the database file.
-    raw = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b"")
+    wal = db.with_name(db.name + "-wal")
+    raw = db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
     assert invite.code.replace("-", "").encode() not in raw and invite.code.encode() not in raw
     columns = [r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(invite)")]
     assert "code" not in columns and "code_hash" in columns
@@ -179,9 +181,9 @@ def test_export_with_revisions_then_check_then_reload_gives_the_same_answers(tmp
     db = tmp_path / "bot.sqlite3"
     caw = "caw-lindeland-onthaal"
     hidden = "clb-lindeland-medisch-consult"
-    changes = [
+    changes: list[dict[str, Any]] = [
         dict(service_id=caw, field="contact.phone", new="+3299997777"),
-        dict(service_id=caw, field="themes", new=list(bench_kb.services[caw].themes) + ["voeding"]),
+        dict(service_id=caw, field="themes", new=[*bench_kb.services[caw].themes, "voeding"]),
         dict(service_id=hidden, field="status", new="inactive"),
         dict(service_id="soepbar-lindegem", field=rv.NEW_SERVICE, new={
             "region": "lindeland", "organisation": "CAW Lindeland", "name": "Soepbar",
@@ -197,13 +199,14 @@ def test_export_with_revisions_then_check_then_reload_gives_the_same_answers(tmp
     assert cli(["export", "--kb", str(BENCH / "kb"), "--db", str(db), "--out", str(out)]) == 0
     assert cli(["check", "--kb", str(out)]) == 0
     capsys.readouterr()
-    exported, problems = check_directory(out)
+    exported, _problems = check_directory(out)
     assert exported is not None
     reloaded = reload_directory(out, revisions)
     assert reloaded.ok and reloaded.conflicts == [] and reloaded.skipped == []
 
     questions = yaml.safe_load((BENCH / "questions-dev.yaml").read_text(encoding="utf-8"))
     questions.append({"q": "een gezin heeft niets meer te eten", "postcode": 9801})
+    assert reloaded.kb is not None
     engines = [SearchEngine(kb) for kb in (live, exported, reloaded.kb)]
     for item in questions:
         answers = [[m.service.id for m in e.search(item["q"], item.get("postcode")).matches] for e in engines]

@@ -86,7 +86,8 @@ def test_figures_per_organisation():
 
 async def test_reminder_log_and_role_tables(tmp_path):
     async with Store(tmp_path / "bot.sqlite3") as store:
-        await store.conn.execute("INSERT INTO editor (user_id, organisation, bound_at) VALUES (101, 'CAW Lindeland', 'x')")
+        await store.conn.execute(
+            "INSERT INTO editor (user_id, organisation, bound_at) VALUES (101, 'CAW Lindeland', 'x')")
         await store.conn.execute("INSERT INTO coordinator (user_id, region, added_at) VALUES (900, 'lindeland', 'x')")
         await freshness.record_reminders(store.conn, {"caw-due": "editor"}, date(2026, 10, 1))
         await freshness.record_reminders(store.conn, {"caw-due": "editor"}, date(2026, 11, 1))

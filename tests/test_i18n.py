@@ -6,7 +6,6 @@ import shutil
 import pytest
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
-from paths import ROOT
 
 from bot import i18n
 from bot.i18n import (
@@ -22,6 +21,7 @@ from bot.i18n import (
     load_translations,
     translator,
 )
+from paths import ROOT
 
 # Modules whose `_()` / `N_()` texts reach parents.
 PARENT_MODULES = ["bot/parent_card.py", "bot/vcard.py"]
@@ -29,10 +29,11 @@ PARENT_MODULES = ["bot/parent_card.py", "bot/vcard.py"]
 
 def source_messages() -> set[str]:
     """The msgids as the code has them, found the way `pybabel extract` finds them."""
-    found = set()
+    found: set[str] = set()
     for module in PARENT_MODULES:
         if (ROOT / module).exists():
             for _line, message, _comments, _context in extract_from_file("python", str(ROOT / module)):
+                assert isinstance(message, str)  # the parent texts have no plural forms
                 found.add(message)
     return found
 

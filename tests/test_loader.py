@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from paths import BENCHMARK_KB
 
 from kennisbank.loader import (
     DEFAULT_KB,
@@ -19,6 +18,7 @@ from kennisbank.loader import (
     load_knowledge_base,
 )
 from kennisbank.schema import THEME_IDS
+from paths import BENCHMARK_KB
 
 TODAY = date(2026, 11, 29)
 
@@ -279,7 +279,7 @@ def test_i18n_texts_are_validated(tmp_path):
     text = region() + service(**{"    url:": "    i18n:\n      fr: {summary: [a, b]}\n      xyz: {summary: hi}\n"
                                            "    url:"})
     write(tmp_path, "beekland.yaml", text)
-    kb, errors, _ = check(tmp_path)
+    _kb, errors, _ = check(tmp_path)
     assert [e.field for e in errors] == ["i18n.fr.summary", "i18n"]
     assert errors[1].line == line_of(text, "xyz")
 
@@ -395,6 +395,7 @@ def test_benchmark_knowledge_base_passes_with_only_warnings():
 def test_shipped_example_regions_pass():
     kb, problems = check_directory(DEFAULT_KB)
     assert [str(p) for p in problems if not p.warning] == []
+    assert kb is not None
     regions = [r for r in kb.regions.values() if not r.is_flemish_layer]
     assert len(regions) >= 2 and all(r.example for r in kb.regions.values())
 
@@ -402,6 +403,7 @@ def test_shipped_example_regions_pass():
 def test_shipped_example_data_follows_the_fiction_rules():
     """Example data must never look like real contact data: fictional number range, .example only."""
     kb, _ = check_directory(DEFAULT_KB)
+    assert kb is not None
     services = list(kb.services.values())
     for s in services:
         for number in (s.contact.phone, s.phone):
@@ -423,7 +425,7 @@ def test_shipped_example_data_follows_the_fiction_rules():
 
 def test_typo_in_a_field_name_suggests_the_right_one(tmp_path):
     write(tmp_path, "beekland.yaml", region() + service(**{"    summary:": "    summery:"}))
-    kb, errors, _ = check(tmp_path)
+    _kb, errors, _ = check(tmp_path)
     unknown = next(e for e in errors if e.field == "summery")
     assert "bedoel je 'summary'?" in unknown.message
 
@@ -497,7 +499,7 @@ def test_mangled_region_files_never_raise(tmp_path):
 
 def test_mistyped_theme_gets_a_suggestion(tmp_path):
     write(tmp_path, "beekland.yaml", region() + service(**{"themes: [inkomen]": "themes: [inkomsten, psychisch]"}))
-    kb, errors, _ = check(tmp_path)
+    _kb, errors, _ = check(tmp_path)
     assert [e.message for e in errors] == ["onbekend thema 'inkomsten' (bedoel je 'inkomen'?)",
                                            "onbekend thema 'psychisch' (bedoel je 'psychisch-welzijn'?)"]
 
@@ -514,7 +516,7 @@ def test_unknown_language_code(tmp_path):
 def test_example_data_that_looks_real_is_flagged(tmp_path):
     write(tmp_path, "beekland.yaml", region() + service(**{'phone: "+32 9 999 20 11"': 'phone: "+44 20 7946 0018"',
                                                            "url: https://www.beekdonk.example": "url: https://www.example.org"}))
-    kb, errors, warnings = check(tmp_path)
+    _kb, errors, warnings = check(tmp_path)
     assert errors == []
     assert [(w.service, w.field) for w in warnings] == [("onthaal", "contact")]
     assert "+442079460018" in warnings[0].message and "example.org" in warnings[0].message
@@ -526,7 +528,7 @@ def test_real_region_with_example_contact_data_is_flagged(tmp_path):
                                "email: lotte@beekdonk.example": "email: lotte@example.org",
                                "url: https://www.beekdonk.example": "url: https://www.example.org"})
           + service("overgenomen"))
-    kb, errors, warnings = check(tmp_path)
+    _kb, errors, warnings = check(tmp_path)
     assert errors == []
     assert [(w.service, w.field) for w in warnings] == [("overgenomen", "contact")]
     assert "voorbeelddata" in warnings[0].message
@@ -556,10 +558,11 @@ def test_windows_line_endings_keep_line_numbers(tmp_path):
 
 
 def test_list_entries_in_block_style_point_at_their_own_line(tmp_path):
-    text = region() + service(**{"    themes: [inkomen]\n": "    themes:\n      - inkomen\n      - wonen\n",
-                                 "    url:": "    languages:\n      - nl\n      - nk\n    keywords:\n      - \n    url:"})
+    text = region() + service(**{
+        "    themes: [inkomen]\n": "    themes:\n      - inkomen\n      - wonen\n",
+        "    url:": "    languages:\n      - nl\n      - nk\n    keywords:\n      - \n    url:"})
     write(tmp_path, "beekland.yaml", text)
-    kb, errors, _ = check(tmp_path)
+    _kb, errors, _ = check(tmp_path)
     assert [(e.field, e.line) for e in errors] == [("themes", line_of(text, "- wonen")),
                                                   ("languages", line_of(text, "- nk")),
                                                   ("keywords", line_of(text, "keywords:") + 1)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from bidi import get_display
-from paths import BENCHMARK_KB
 
 from bot.cli import main as cli_main
 from bot.i18n import FSI, LRI, PARENT_LANGUAGES, PDI, RLM, language_name, translator
@@ -17,6 +17,7 @@ from bot.vcard import service_vcard
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import Contact, Location, Service
+from paths import BENCHMARK_KB
 
 BIDI_CONTROLS = re.compile("[\u2066-\u2069\u200e\u200f]")
 
@@ -27,7 +28,7 @@ def kb():
 
 
 def hostile_service(**changes) -> Service:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         id="hostile", organisation="<script>alert('x')</script> & Zonen, vzw; \\ test",
         name="Hulp <b>nu</b>\nmet nieuwe regel",
         summary='Een "samenvatting" met <a href="javascript:x">link</a> & <i>tags</i>',

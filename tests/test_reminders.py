@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -71,7 +71,7 @@ async def test_reminders_once_then_not_again_within_30_days(running, standin, ch
     assert plan.reminded == {} and not standin.calls_to("sendMessage", since=since)
 
     # the editor confirms one entry with one tap
-    confirm = [b["callback_data"] for b in to_editor[1].buttons if b["text"] == "✅ Alles klopt nog"][0]
+    confirm = next(b["callback_data"] for b in to_editor[1].buttons if b["text"] == "✅ Alles klopt nog")
     [edit, done] = await chat(EDITOR).tap(confirm)
     assert edit.method == "editMessageReplyMarkup"
     assert "Bedankt" in done.text
@@ -96,14 +96,15 @@ async def test_a_blocked_editor_does_not_stop_the_others(running, standin):
 async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_ones(running, standin):
     conn = running.state.store.conn
     service = running.state.knowledge.kb.services["ocmw-lindegem-schuldbemiddeling"]
-    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
     waiting = await reports.create(conn, service, "adres", now=long_ago)
     fresh = await reports.create(conn, service, "telefoon")           # the school may still type
     since = len(standin.calls)
     assert await jobs.sweep_reports(running.application.bot, running.state) == 1
     notice = await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
     assert f"#{waiting.id}" in notice.text
-    assert (await reports.get(conn, fresh.id)).notified_at is None
+    still_fresh = await reports.get(conn, fresh.id)
+    assert still_fresh is not None and still_fresh.notified_at is None
     # an editor changed the phone through the admin module: open reports on the entry are closed
     await conn.execute(
         "INSERT INTO revision (at, user_id, service_id, organisation, region_id, field, old, new) "
@@ -111,7 +112,7 @@ async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_one
         (reports.now_iso(), EDITOR, service.id, service.organisation))
     await jobs.sweep_reports(running.application.bot, running.state)
     closed = await reports.get(conn, waiting.id)
-    assert (closed.resolution, closed.resolved_by) == ("aangepast", EDITOR)
+    assert closed is not None and (closed.resolution, closed.resolved_by) == ("aangepast", EDITOR)
     # "alles klopt nog" in /beheer closes a later report as confirmed
     other = running.state.knowledge.kb.services["ocmw-lindegem-budgetbeheer"]
     later = await reports.create(conn, other, "openingsuren", now=long_ago)
@@ -120,7 +121,8 @@ async def test_sweep_sends_reports_whose_remark_never_came_and_closes_edited_one
         "VALUES (?, ?, ?, ?, 'lindeland', 'last_verified', 'null', ?)",
         (reports.now_iso(), EDITOR, other.id, other.organisation, f'"{TODAY.isoformat()}"'))
     await jobs.sweep_reports(running.application.bot, running.state)
-    assert (await reports.get(conn, later.id)).resolution == "bevestigd"
+    confirmed = await reports.get(conn, later.id)
+    assert confirmed is not None and confirmed.resolution == "bevestigd"
 
 
 async def test_the_job_queue_runs_the_reminders(running, standin):

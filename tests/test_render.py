@@ -172,7 +172,7 @@ def test_contact_fields_prefer_the_named_person():
     fields = render.contact_fields(make_service())
     assert fields == {"phone_number": "+3299991010", "first_name": "Sara", "last_name": "Voorbeeld"}
     anonymous = make_service(contact=Contact())
-    assert render.contact_fields(anonymous)["phone_number"] == "+3299991000"
+    assert (render.contact_fields(anonymous) or {}).get("phone_number") == "+3299991000"
     assert render.contact_fields(make_service(contact=Contact(), phone=None)) is None
 
 

@@ -255,7 +255,7 @@ def test_reload_keeps_other_fields_and_reports_a_conflict(kb, tmp_path):
     new_text = (REGION.replace("di 9u-12u", "do 13u-16u")                       # same field: conflict
                 .replace("Elke week een gratis", "Elke week een gratis en gezond"))  # other field: kept
     result = reload_directory(write_region(tmp_path / "new", new_text), revisions)
-    assert result.ok
+    assert result.ok and result.kb is not None
     service = result.kb.services["voedsel-proefdorp"]
     assert service.hours == "wo 9u-12u"               # the organisation's revision stays
     assert service.summary.startswith("Elke week een gratis en gezond")
@@ -277,7 +277,7 @@ def test_reload_reports_changes_whose_service_left_the_file(tmp_path):
     without = REGION[: REGION.index("  - id: schuld-proefland")]
     result = reload_directory(write_region(tmp_path / "new", without),
                               [rev(1, "schuld-proefland", "hours", None, "ma 9u", organisation="Schuldhulp")])
-    assert result.ok and "schuld-proefland" not in result.kb.services
+    assert result.ok and result.kb is not None and "schuld-proefland" not in result.kb.services
     assert [p.service for p in result.skipped] == ["schuld-proefland"]
     assert "passen niet meer" in report(result)
 

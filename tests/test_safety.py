@@ -12,12 +12,12 @@ import subprocess
 import sys
 
 import pytest
-from paths import ROOT
 
 from kennisbank.safety import ACUTE_LINE, PROFILES
 from kennisbank.search import SearchEngine
 from kennisbank.search.corpus import SAFETY_KINDS
 from kennisbank.search.safety import split_sentences
+from paths import ROOT
 
 CASES = {
     "suicide": [
@@ -40,7 +40,8 @@ CASES = {
         "the boy has bruises on his neck and says his stepfather grabbed him",
     ],
     "sexual-abuse": [
-        "een kleuter vertelt dat de nonkel spelletjes met haar doet die geheim moeten blijven en ze heeft pijn bij het plassen",
+        "een kleuter vertelt dat de nonkel spelletjes met haar doet die geheim moeten blijven "
+        "en ze heeft pijn bij het plassen",
         "meisje maakt seksuele tekeningen en zegt dat een buurman haar aanraakt",
         "une élève raconte qu'un adulte la touche quand elle est seule avec lui",
         "a girl says an adult online asked her for naked pictures and wants to meet her",
@@ -167,6 +168,7 @@ def test_a_possible_danger_puts_an_urgent_door_on_the_first_screen_whatever_the_
         answer = cautious.search("de mama zegt dat ze er een einde aan wil maken", 9801, limit)
         assert answer.safety is not None and not answer.safety.leads
         assert any(m.urgent for m in answer.matches[:3]), [m.id for m in answer.matches]
+    assert answer.safety is not None
     assert copy_with(answer.safety, leads=True).leads  # the alert itself is a plain value
 
 
@@ -247,7 +249,8 @@ def test_urgent_must_be_true_or_false(tmp_path):
 schema: 1
 region: {id: x, name: X, example: true, municipalities: [{name: Xdorp, postcodes: [9951]}]}
 services:
-  - {id: x-1, organisation: X, name: X, summary: X., themes: [crisis], area: all, phone: "+32 9 999 04 01", urgent: "ja"}
+  - {id: x-1, organisation: X, name: X, summary: X., themes: [crisis], area: all, phone: "+32 9 999 04 01",
+     urgent: "ja"}
 """, encoding="utf-8")
     _, problems = check_directory(tmp_path)
     assert any(p.field == "urgent" and not p.warning for p in problems)

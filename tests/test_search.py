@@ -5,14 +5,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from paths import BENCHMARK_KB, ROOT
 
 from kennisbank.loader import load_knowledge_base
 from kennisbank.search import SearchEngine, search
 from kennisbank.search.analysis import Synonyms, Vocabulary, analyse, fold, stem
 from kennisbank.themes import load_themes
+from paths import BENCHMARK_KB, ROOT
 
 BENCH_KB = BENCHMARK_KB
 
@@ -87,8 +88,9 @@ def test_needs_model_recognises_held_out_situations_of_every_theme():
     probs = model.probabilities([corpus.texts[i] for i in test], vectors[test] if vectors is not None else None)
     predicted = [model.labels[j] for j in probs.argmax(axis=1)]
     truth = [corpus.labels[i] for i in test]
-    recall = {t: np.mean([p == t for p, g in zip(predicted, truth) if g == t]) for t in (*THEME_IDS, NO_NEED)}
-    assert np.mean([p == g for p, g in zip(predicted, truth)]) >= 0.7
+    recall = {t: np.mean([p == t for p, g in zip(predicted, truth, strict=True) if g == t])
+              for t in (*THEME_IDS, NO_NEED)}
+    assert np.mean([p == g for p, g in zip(predicted, truth, strict=True)]) >= 0.7
     weak = {t: round(r, 2) for t, r in recall.items() if r < 0.4}
     assert not weak, weak
 
@@ -101,11 +103,12 @@ def test_corpus_has_enough_situations_per_theme_and_no_evaluation_question():
 
     corpus = needs_corpus()
     own = [s for s in corpus.sources if s != "themes.yaml"]
-    counts = {t: sum(1 for lab, src in zip(corpus.labels, corpus.sources) if lab == t and src != "themes.yaml")
+    counts = {t: sum(1 for lab, src in zip(corpus.labels, corpus.sources, strict=True)
+                     if lab == t and src != "themes.yaml")
               for t in (*THEME_IDS, NO_NEED)}
     assert min(counts[t] for t in THEME_IDS) >= 60, counts
     assert counts[NO_NEED] >= 300
-    assert len(own) == len(set(corpus.texts[i] for i, s in enumerate(corpus.sources) if s != "themes.yaml"))
+    assert len(own) == len({corpus.texts[i] for i, s in enumerate(corpus.sources) if s != "themes.yaml"})
     evaluation = set()
     for path in [BENCH_KB.parent / "questions-dev.yaml", *sorted((ROOT / "benchmarks").glob("blind-*/questions.yaml"))]:
         if path.exists():
@@ -116,7 +119,8 @@ def test_corpus_has_enough_situations_per_theme_and_no_evaluation_question():
 @pytest.mark.parametrize("question, theme", [
     ("de juf ziet dat hij elke maandag met een lege brooddoos komt en stiekem boterhammen van anderen pakt", "voeding"),
     ("ze ruikt naar pipi en draagt al een week dezelfde kleren", "hygiene"),
-    ("de rekeningen blijven ongeopend liggen, er komen aanmaningen en nu staat er een deurwaarder aan de deur", "schulden"),
+    ("de rekeningen blijven ongeopend liggen, er komen aanmaningen en nu staat er een deurwaarder aan de deur",
+     "schulden"),
     ("il n'arrive plus à payer le loyer et le propriétaire veut les mettre dehors", "huisvesting"),
     ("the mother does not speak Dutch and wants lessons", "taal-inburgering"),
     ("hy heeft al weken kiespyn mr mama heeft gn geld vr de tandarts", "gezondheid"),
@@ -306,7 +310,7 @@ def test_constraints_read_ages_and_avoidance_from_words():
     from kennisbank.search import constraints
 
     assert constraints.ages("mijn zoon van 7 jaar") == (7, 7)
-    assert constraints.ages("een peuter en een kleuter")[0] <= 3
+    assert (constraints.ages("een peuter en een kleuter") or (99,))[0] <= 3
     assert constraints.ages("de mama is moe") is None
     assert constraints.avoided("ze willen niet meer naar het CAW", frozenset({"CAW X"}), ("caw",)) == {"CAW X"}
     assert constraints.avoided("het CAW helpt hen goed", frozenset({"CAW X"}), ("caw",)) == frozenset()
@@ -318,7 +322,7 @@ def test_without_the_encoder_search_still_answers_from_words(monkeypatch, tmp_pa
 
     monkeypatch.setenv(dense.ENCODER_ENV, "kennisbank_no_such_module:encoder")
     assert dense.load_encoder() is None
-    assert "ModuleNotFoundError" in dense.encoder_problem()
+    assert "ModuleNotFoundError" in (dense.encoder_problem() or "")
     engine = SearchEngine(load_knowledge_base(BENCH_KB))
     assert engine.encoder is None and "enkel met woorden" in engine.describe()
     answer = engine.search("papa krijgt steeds brieven van een deurwaarder", 9801)
@@ -366,14 +370,13 @@ def test_embedding_cache_embeds_a_text_once_and_an_edited_text_again(tmp_path):
 
 def test_engine_reembeds_only_the_edited_service(tmp_path, monkeypatch):
     from kennisbank.search import dense
-    from kennisbank.search import engine as engine_module
     from kennisbank.search.needs import NeedsModel
     from kennisbank.search.safety import SafetyDetector
 
     # The classifiers are not what this test is about: their lexical variants, fitted once per process.
     needs_load, safety_load = NeedsModel.load, SafetyDetector.load
-    monkeypatch.setattr(engine_module.NeedsModel, "load", classmethod(lambda cls, enc: needs_load(None)))
-    monkeypatch.setattr(engine_module.SafetyDetector, "load",
+    monkeypatch.setattr(NeedsModel, "load", classmethod(lambda cls, enc: needs_load(None)))
+    monkeypatch.setattr(SafetyDetector, "load",
                         classmethod(lambda cls, enc, t, lead: safety_load(None, t, lead)))
 
     monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
@@ -385,8 +388,8 @@ def test_engine_reembeds_only_the_edited_service(tmp_path, monkeypatch):
     before = len([t for t in encoder.seen if "Woonbegeleiding" in t or "Woonhulp" in t or "Voedsel" in t])
     assert before >= 2
     path = tmp_path / "kb1" / "testland.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("Gratis voedselpakketten", "Gratis verse voedselpakketten"),
-                    encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace("Gratis voedselpakketten", "Gratis verse voedselpakketten")
+    path.write_text(text, encoding="utf-8")
     dense._caches.clear()  # a new process: only the disk cache remains
     encoder.seen.clear()
     SearchEngine(load_knowledge_base(tmp_path / "kb1"), encoder=encoder)
@@ -406,7 +409,7 @@ def test_by_theme_and_entry_points_respect_area(engine):
 def test_cli_batch_one_json_line_per_question_in_order(tmp_path):
     (tmp_path / "kb").mkdir()
     kb = _write_kb(tmp_path / "kb")
-    lines = [
+    lines: list[dict[str, Any]] = [
         {"q": "ze worden uit huis gezet", "postcode": 9901},
         {"q": "de kopieermachine is kapot", "postcode": 9901},
         {"q": "mama piekert de hele nacht", "postcode": None},
@@ -419,9 +422,9 @@ def test_cli_batch_one_json_line_per_question_in_order(tmp_path):
     out = [json.loads(line) for line in run.stdout.splitlines()]
     assert len(out) == len(lines) + 1
     assert [o["q"] for o in out[:4]] == [item["q"] for item in lines]
-    assert [r["id"] for r in out[0]["results"]][0] == "woon-aadorp"
+    assert out[0]["results"][0]["id"] == "woon-aadorp"
     assert out[1]["results"] == []
-    assert [r["id"] for r in out[2]["results"]][0] == "lijn-vlaanderen"
+    assert out[2]["results"][0]["id"] == "lijn-vlaanderen"
     assert "woon-aadorp" not in [r["id"] for r in out[3]["results"]]
     assert out[0]["themes"][0] == "huisvesting"
     assert out[0]["safety"] is None or not out[0]["safety"]["leads"]  # an eviction is not a likely danger

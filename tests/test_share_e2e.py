@@ -55,7 +55,7 @@ async def test_card_offers_sharing_then_language_then_forwardable_card(bot, chat
 async def test_shelter_card_shared_without_address(bot, chat, bench_kb):
     shelter = bench_kb.services[SHELTER]
     user = chat(202)
-    note, card, contact = await user.tap(cd.ShareIn("tr", shelter.id).encode())
+    _note, card, contact = await user.tap(cd.ShareIn("tr", shelter.id).encode())
     assert translator("tr")("Adres") not in card.text and "openstreetmap" not in card.text
     assert "ADR" not in contact.params["vcard"]
     assert phone_national(shelter.contact.phone) in card.text

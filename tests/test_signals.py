@@ -7,11 +7,11 @@ from datetime import date
 
 import matplotlib.image
 import pytest
-from paths import BENCHMARK_KB
 
 from kennisbank import signals
 from kennisbank.signals_chart import make_figure, png_bytes
 from kennisbank.store import Store
+from paths import BENCHMARK_KB
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -60,9 +60,8 @@ async def test_signal_table_holds_no_text(tmp_path):
     """Only dates, municipality names, theme ids, service ids, flags: asserted on the database file."""
     db = tmp_path / "bot.sqlite3"
     await _fill(db)
-    async with Store(db) as store:
-        async with store.conn.execute("PRAGMA table_info(signal)") as cur:
-            columns = {row[1] for row in await cur.fetchall()}
+    async with Store(db) as store, store.conn.execute("PRAGMA table_info(signal)") as cur:
+        columns = {row[1] for row in await cur.fetchall()}
     assert columns == {"id", "day", "municipality", "themes", "services", "fitted", "feedback"}
 
 

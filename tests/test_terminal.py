@@ -23,6 +23,7 @@ def test_terminal_conversation_matches_the_bot(bench_kb):
     top = SearchEngine(bench_kb).search(QUESTION, 9801, SEARCH_LIMIT).matches[0].service
     assert "Noem geen namen: ik bewaar je vraag niet." in output
     assert "Ingesteld: Lindegem (9801)" in output
+    assert top.contact.name is not None and top.contact.phone is not None
     assert top.contact.name in output
     assert "[1] 📇 1." in output and "Meer resultaten" in output
     # "1" pressed the first button: the full card with the contact

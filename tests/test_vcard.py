@@ -1,14 +1,16 @@
 """vCards that phones can import: read back with vobject's parser, escaped, never a secret address."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import vobject
-from paths import BENCHMARK_KB
 
 from bot.i18n import PARENT_LANGUAGES, translator
 from bot.vcard import TELEGRAM_VCARD_MAX, service_vcard
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import Contact, Location, Service
+from paths import BENCHMARK_KB
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +19,7 @@ def kb():
 
 
 def service(**changes) -> Service:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         id="hostile", organisation="Wonen, Werk & Zorg; vzw \\ Lindegem",
         name="Hulp; dringend,\nmet nieuwe regel", summary="Je kan hier terecht, ook; zonder afspraak \\ gratis.",
         themes=("huisvesting",), region_id="lindeland", postcodes=None,

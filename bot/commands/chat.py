@@ -8,7 +8,6 @@ import sys
 from ..terminal import run
 from .common import add_kb_option, load_kb_or_exit
 
-
 NAME = "chat"
 HELP = "hetzelfde gesprek als de bot, in de terminal"
 

@@ -9,7 +9,6 @@ from kennisbank.search.dense import configured_encoder, encoder_problem, load_en
 
 from .common import add_kb_option
 
-
 NAME = "check"
 HELP = "controleer de kennisbank (YAML) en toon elke fout"
 

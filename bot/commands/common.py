@@ -16,7 +16,7 @@ class Subcommand:
     NAME: str
     HELP: str
 
-    def __init_subclass__(cls, *, name: str, help: str) -> None:  # noqa: A002 - argparse's word
+    def __init_subclass__(cls, *, name: str, help: str) -> None:
         super().__init_subclass__()
         cls.NAME, cls.HELP = name, help
 

@@ -12,7 +12,6 @@ from kennisbank.schema import KnowledgeBase
 from .admin import load_effective_or_exit
 from .common import add_kb_option
 
-
 NAME = "export"
 HELP = "schrijf de kennisbank weg als YAML, Open Referral HSDS of CSV"
 

@@ -16,7 +16,6 @@ from kennisbank.themes import load_themes
 
 from .common import add_kb_option, load_kb_or_exit
 
-
 NAME = "signalen"
 HELP = "anonieme signalen: welke noden, waar niets paste (met grafiek)"
 

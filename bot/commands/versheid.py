@@ -19,7 +19,6 @@ from kennisbank.store import DEFAULT_DB, Store
 
 from .common import add_kb_option, load_kb_or_exit
 
-
 NAME = "versheid"
 HELP = "hoe vers is het aanbod: bevestigd in 6/12 maanden, open meldingen"
 

@@ -12,7 +12,6 @@ from kennisbank.themes import theme_label
 
 from .common import add_kb_option, load_kb_or_exit
 
-
 NAME = "zoek"
 HELP = "zoek diensten voor een vraag"
 

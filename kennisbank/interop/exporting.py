@@ -5,8 +5,8 @@ revisions first (admin module, --db) passes its own KnowledgeBase in the same wa
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kennisbank.schema import KnowledgeBase
 

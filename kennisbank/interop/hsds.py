@@ -27,8 +27,17 @@ from babel import Locale
 from kennisbank.schema import AUDIENCES, THEME_IDS, KnowledgeBase, Region, Service
 from kennisbank.themes import theme_label
 
-from .importing import (Draft, Issue, Parsed, SourceError, add_built_region, region_from_name, service_id,
-                        slugify, summarize)
+from .importing import (
+    Draft,
+    Issue,
+    Parsed,
+    SourceError,
+    add_built_region,
+    region_from_name,
+    service_id,
+    slugify,
+    summarize,
+)
 from .places import join_address, split_address
 from .rubrics import RubricMap
 

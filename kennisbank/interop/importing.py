@@ -11,10 +11,11 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -25,7 +26,6 @@ from kennisbank.schema import SCHEMA_VERSION, SUMMARY_MAX, KnowledgeBase
 
 from . import yaml_writer
 from .places import municipalities_from
-
 
 FLEMISH_LAYER = "vlaanderen"  # the one region without municipalities (kennisbank-format.md)
 

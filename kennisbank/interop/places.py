@@ -5,7 +5,7 @@ municipalities but always gives each office's postcode.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from kennisbank import fields
 from kennisbank.fields import FieldError

@@ -24,8 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .importing import (Draft, Issue, Parsed, SourceError, add_built_region, region_from_name, service_id,
-                        summarize)
+from .importing import Draft, Issue, Parsed, SourceError, add_built_region, region_from_name, service_id, summarize
 from .places import join_address
 from .rubrics import RubricMap
 

@@ -4,12 +4,18 @@ A region marks its doors for acute situations with `urgent: true` (docs/kennisba
 regions that do not are still served: a door is a service of one of the kind's themes whose own
 text says it answers at once (a helpline, 24/7, crisis, a report line) or that names the kind's
 subject. `query` is what the door's text is compared with (lexically and by meaning), next to the
-question itself.
+question itself. The kinds themselves are data, in profiles.yaml beside this file.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
+
+from ..schema import THEME_IDS
+
+PROFILES_FILE = Path(__file__).with_name("profiles.yaml")
 ACUTE_LINE = "Bij acuut gevaar: bel 112."
 
 
@@ -22,26 +28,18 @@ class SafetyProfile:
     query: str                  # the kind's help in the words services use
 
 
-PROFILES: dict[str, SafetyProfile] = {p.kind: p for p in (
-    SafetyProfile("suicide", "zelfdoding", ("psychisch-welzijn", "crisis"),
-                  "zelfmoordlijn zelfmoordpreventie zelfdoding suïcide gedachten praten hulplijn dag en nacht crisis psychiatrie"),
-    SafetyProfile("self-harm", "zelfbeschadiging", ("psychisch-welzijn", "crisis", "leerlingbegeleiding"),
-                  "zelfbeschadiging zichzelf pijn doen snijden zelfmoordpreventie hulplijn crisis jongeren psychische hulp"),
-    SafetyProfile("abuse", "kindermishandeling", ("geweld", "crisis", "leerlingbegeleiding"),
-                  "kindermishandeling vertrouwenscentrum melden slaan verwaarlozing geweld kind hulplijn 1712 politie"),
-    SafetyProfile("sexual-abuse", "seksueel misbruik", ("geweld", "crisis", "leerlingbegeleiding"),
-                  "seksueel misbruik vertrouwenscentrum kindermishandeling zorgcentrum na seksueel geweld melden 1712"),
-    SafetyProfile("domestic-violence", "partnergeweld", ("geweld", "crisis"),
-                  "partnergeweld intrafamiliaal geweld huiselijk geweld hulplijn 1712 vluchthuis politie opvang"),
-    SafetyProfile("alone", "kind alleen of onveilig", ("geweld", "crisis", "opvoeding"),
-                  "kind alleen gelaten verwaarlozing onveilig thuis vertrouwenscentrum kindermishandeling politie jeugd crisisopvang"),
-    SafetyProfile("parent-unable", "ouder kan niet zorgen", ("opvoeding", "geweld", "crisis"),
-                  "acute crisis ouder niet in staat kind opvang crisishulp politie vertrouwenscentrum dringende opvang"),
-    SafetyProfile("no-roof-tonight", "geen dak vannacht", ("huisvesting", "crisis"),
-                  "nachtopvang noodopvang crisisopvang vannacht dakloos noodwoning opvang dringend"),
-    SafetyProfile("honour", "eergerelateerd geweld of gedwongen huwelijk", ("geweld", "crisis", "verblijf"),
-                  "eergerelateerd geweld gedwongen huwelijk uithuwelijking genitale verminking meldpunt politie hulplijn 1712"),
-)}
+def _load_profiles() -> dict[str, SafetyProfile]:
+    """The kinds in profiles.yaml's order; a theme that does not exist is a programming error."""
+    raw = yaml.safe_load(PROFILES_FILE.read_text(encoding="utf-8"))
+    profiles = {kind: SafetyProfile(kind, entry["label"], tuple(entry["themes"]), entry["query"])
+                for kind, entry in raw.items()}
+    unknown = {t for p in profiles.values() for t in p.themes} - set(THEME_IDS)
+    if unknown:
+        raise ValueError(f"profiles.yaml: onbekende thema's {sorted(unknown)}")
+    return profiles
+
+
+PROFILES: dict[str, SafetyProfile] = _load_profiles()
 
 # Words in a service's own text that say it answers at once.
 URGENT_WORDS = ("24/7", "24 op 24", "dag en nacht", "crisis", "hulplijn", "noodopvang", "nachtopvang", "acuut",

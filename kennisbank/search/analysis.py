@@ -123,7 +123,7 @@ class Synonyms:
     organisations: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path = SYNONYMS_FILE) -> "Synonyms":
+    def load(cls, path: Path = SYNONYMS_FILE) -> Synonyms:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         single, multi, organisations = {}, {}, {}
         for name, group in raw.items():
@@ -167,13 +167,13 @@ class Synonyms:
                 i += span
                 continue
             tok = tokens[i]
-            target = self.single.get(tok)
+            synonyms = self.single.get(tok)
             if respelled[i] != tok:  # an unknown spelling ("vr", "btalen"): only its known form counts
-                out.append((respelled[i], tok, ADDED if target else TYPED))
-            elif target:
-                if tok not in target:
+                out.append((respelled[i], tok, ADDED if synonyms else TYPED))
+            elif synonyms:
+                if tok not in synonyms:
                     out.append((tok, tok, TYPED))
-                out.extend((w, tok, TYPED if w == tok else ADDED) for w in target)
+                out.extend((w, tok, TYPED if w == tok else ADDED) for w in synonyms)
             else:
                 out.append((tok, tok, TYPED))
             i += 1
@@ -250,7 +250,8 @@ class Vocabulary:
                 if len(right) < (3 if i >= 5 else 4) or not self._part(right):
                     continue
                 for link in _LINKS:
-                    base = left[: len(left) - len(link)] if link and left.endswith(link) else (left if not link else None)
+                    base = (left[: len(left) - len(link)] if link and left.endswith(link)
+                            else (left if not link else None))
                     if base and len(base) >= 3 and self._part(base):
                         parts = (base, right)
                         break
@@ -322,9 +323,9 @@ def respell(token: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> 
 
 def analyse(text: str, vocab: Vocabulary | None, synonyms: Synonyms | None) -> list[Term]:
     """Question text -> terms in order. Unknown words are split into compound parts or typo-fixed."""
-    typed = words(text)
-    tokens = [respell(t, vocab, synonyms) for t in typed]
-    triples = synonyms.expand(typed, tokens) if synonyms else [(t, t, TYPED) for t in tokens]
+    said = words(text)
+    tokens = [respell(t, vocab, synonyms) for t in said]
+    triples = synonyms.expand(said, tokens) if synonyms else [(t, t, TYPED) for t in tokens]
     out: list[Term] = []
     for word, typed, origin in triples:
         if word in STOPWORDS:

@@ -89,7 +89,8 @@ class TextClassifier:
             if vectors is None:
                 raise ValueError("dit model verwacht dense vectoren")
             blocks.append(sparse.csr_matrix(vectors * DENSE_FEATURE_WEIGHT))
-        return sparse.hstack(blocks, format="csr")
+        stacked: sparse.csr_matrix = sparse.hstack(blocks, format="csr")
+        return stacked
 
     # ── fitting ─────────────────────────────────────────────────────────────
     @classmethod
@@ -106,7 +107,8 @@ class TextClassifier:
         return cls(list(model.classes_), chars, stems, model, vectors is not None, vectors, texts, corpus.labels)
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
-        return self.model.predict_proba(self.features(texts, vectors))
+        probabilities: np.ndarray = self.model.predict_proba(self.features(texts, vectors))
+        return probabilities
 
     def nearest(self, vector: np.ndarray | None, text: str, label: str) -> tuple[str, float] | None:
         """The training situation of `label` closest to the question (dense cosine, else n-gram cosine)."""
@@ -116,7 +118,8 @@ class TextClassifier:
         if self.train_vectors is not None and vector is not None:
             sims = self.train_vectors[rows] @ vector
         else:
-            sims = (self.chars.transform([self.train_texts[i] for i in rows]) @ self.chars.transform([text]).T).toarray()[:, 0]
+            near = self.chars.transform([self.train_texts[i] for i in rows])
+            sims = (near @ self.chars.transform([text]).T).toarray()[:, 0]
         best = int(np.argmax(sims))
         return self.train_texts[rows[best]], float(sims[best])
 
@@ -161,7 +164,7 @@ _MEMO: dict[str, TextClassifier] = {}
 def _sklearn_version() -> str:
     import sklearn
 
-    return sklearn.__version__
+    return str(sklearn.__version__)
 
 
 def _code_version() -> str:

@@ -75,7 +75,7 @@ def _fingerprint(paths: list[Path]) -> str:
 @lru_cache(maxsize=4)
 def needs_corpus(directory: Path = NEEDS_DIR) -> Corpus:
     """Theme situations, the no-need class and the taxonomy's phrases, in a stable order."""
-    files = sorted((directory / "themes").glob("*.yaml")) + [directory / f"{NO_NEED}.yaml"]
+    files = [*sorted((directory / "themes").glob("*.yaml")), directory / f"{NO_NEED}.yaml"]
     texts: list[str] = []
     labels: list[str] = []
     sources: list[str] = []
@@ -93,7 +93,7 @@ def needs_corpus(directory: Path = NEEDS_DIR) -> Corpus:
             texts.append(text)
             labels.append(theme.id)
             sources.append(THEMES_FILE.name)
-    return Corpus(tuple(texts), tuple(labels), tuple(sources), _fingerprint(files + [THEMES_FILE]))
+    return Corpus(tuple(texts), tuple(labels), tuple(sources), _fingerprint([*files, THEMES_FILE]))
 
 
 @lru_cache(maxsize=4)
@@ -113,7 +113,7 @@ def safety_corpus(directory: Path = NEEDS_DIR) -> Corpus:
             labels.append(label)
             sources.append(f"{path.name}:{i + 1}")
     needs = needs_corpus(directory)
-    for text, label, source in zip(needs.texts, needs.labels, needs.sources):
+    for text, label, source in zip(needs.texts, needs.labels, needs.sources, strict=True):
         # Ordinary needs are not alarms. Violence, crisis and mental health are left out: situations
         # that are often about safety must not teach the detector that they are not.
         if label not in UNSAFE_THEMES and source != THEMES_FILE.name:

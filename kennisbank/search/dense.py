@@ -69,6 +69,10 @@ class E5Small:
         return self._encode(texts, False)
 
 
+# What a model that cannot load raises: a missing module or attribute, a bad spec, a factory that is
+# no factory, missing or unreadable weights, the engine's own refusal, too little memory.
+_LOAD_ERRORS = (ImportError, AttributeError, TypeError, ValueError, OSError, RuntimeError, MemoryError)
+
 _loaded: dict[str, Encoder | None] = {}
 _problems: dict[str, str] = {}
 
@@ -93,7 +97,7 @@ def load_encoder(spec: str | None = None) -> Encoder | None:
                 module, _, attr = spec.partition(":")
                 factory: Callable[[], Encoder] = getattr(importlib.import_module(module), attr or "encoder")
                 encoder = factory()
-        except Exception as exc:  # noqa: BLE001 - any failure to load a model means: search without it
+        except _LOAD_ERRORS as exc:  # a model that cannot load means: search without it
             _problems[spec] = f"{type(exc).__name__}: {exc}"
             log.warning("Dense zoekmodel %s niet geladen (%s); de zoekfunctie werkt enkel met woorden.",
                         spec, _problems[spec])
@@ -145,7 +149,7 @@ class EmbeddingCache:
                 keys, vectors = data["keys"], data["vectors"]
             if vectors.shape[1:] != (self.encoder.dim,):
                 return
-            for raw, vec in zip(keys, vectors):
+            for raw, vec in zip(keys, vectors, strict=False):  # as the file has them
                 self._vectors[bytes(raw)] = vec
         except (OSError, ValueError, KeyError) as exc:
             log.warning("embedding-cache %s onbruikbaar (%s); opnieuw opbouwen", path.name, type(exc).__name__)
@@ -157,7 +161,7 @@ class EmbeddingCache:
                 progress: Callable[[int, int], None] | None = None, batch: int = 32) -> np.ndarray:
         keys = [text_key(("query: " if query else "passage: ") + t) for t in texts]
         missing: dict[bytes, str] = {}
-        for key, text in zip(keys, texts):
+        for key, text in zip(keys, texts, strict=True):
             if key not in self._vectors and key not in missing:
                 missing[key] = text
         if missing:
@@ -168,7 +172,7 @@ class EmbeddingCache:
                 embed = self.encoder.queries if query else self.encoder.passages
                 vectors = embed([t for _, t in chunk])
                 with self._lock:
-                    for (key, _), vec in zip(chunk, vectors):
+                    for (key, _), vec in zip(chunk, vectors, strict=True):
                         self._vectors[key] = vec.astype(np.float16)
                     self._dirty = True
                 if progress is not None:

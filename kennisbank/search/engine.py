@@ -28,17 +28,26 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..organisations import Organisations
+from ..organisations import OrganisationHit, Organisations
 from ..safety import ACUTE_LINE, PROFILES, URGENT_WORDS
 from ..schema import THEME_IDS, KnowledgeBase, Service
 from ..themes import load_themes
 from . import constraints, lexical
-from .analysis import STOPWORDS, Synonyms, Vocabulary, analyse, fold, words
+from .analysis import STOPWORDS, Synonyms, Term, Vocabulary, analyse, fold, words
 from .dense import Encoder, configured_encoder, embedding_cache, encoder_problem, load_encoder
 from .needs import Needs, NeedsModel
-from .safety import SafetyAlert, SafetyDetector, split_sentences
-from .params import ASK_MAX_WORDS, NEED_RELATIVE, NEED_SHOWN, SAFETY_SURE, RESULT_RELATIVE, SAFETY_DOORS, THEME_POSITION, UNCOVERED_MIN
+from .params import (
+    ASK_MAX_WORDS,
+    NEED_RELATIVE,
+    NEED_SHOWN,
+    RESULT_RELATIVE,
+    SAFETY_DOORS,
+    SAFETY_SURE,
+    THEME_POSITION,
+    UNCOVERED_MIN,
+)
 from .ranking import FEATURES, Candidates, RankingModel, features, load_ranking
+from .safety import SafetyAlert, SafetyDetector, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +108,7 @@ class SearchEngine:
     for the first time.
     """
 
-    def __init__(self, kb: KnowledgeBase, encoder: Encoder | None | bool = None,
+    def __init__(self, kb: KnowledgeBase, encoder: Encoder | bool | None = None,
                  progress: Callable[[int, int], None] | None = None):
         started = time.monotonic()
         self.kb = kb
@@ -126,7 +135,8 @@ class SearchEngine:
                 self._theme_weights[i, _THEME_INDEX[t]] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
             self._first_theme[i] = _THEME_INDEX[s.themes[0]]
         whole_region = {r.id: r.postcodes for r in kb.regions.values()}
-        self._locality = np.array([-1 if s.postcodes is None else (0 if s.postcodes == whole_region.get(s.region_id) else 1)
+        self._locality = np.array([-1 if s.postcodes is None
+                                   else (0 if s.postcodes == whole_region.get(s.region_id) else 1)
                                    for s in self._services], dtype=np.int8)
         self._closed = np.array([s.is_closed for s in self._services], dtype=bool)
         self._n_themes = np.array([len(s.themes) for s in self._services], dtype=np.float32)
@@ -242,8 +252,8 @@ class SearchEngine:
         read = calm(question)  # the text the encoder and the detector read (shouting in lower case)
         alert = self.safety.detect(read, vector, sentence_vectors)
         needs = self.needs.recognise(question, vector)
-        probabilities = tuple(sorted(((t, float(p)) for t, p in zip(THEME_IDS, needs.themes) if p >= 0.02),
-                                     key=lambda tp: -tp[1])) + (("geen-nood", needs.none),)
+        probabilities = (*sorted(((t, float(p)) for t, p in zip(THEME_IDS, needs.themes, strict=True) if p >= 0.02),
+                                 key=lambda tp: -tp[1]), ("geen-nood", needs.none))
         ranked = needs.ranked(NEED_SHOWN, NEED_RELATIVE)
         if alert is not None and alert.leads and alert.probability < SAFETY_SURE:
             # Two models must agree before the urgent doors take over: "een mama wordt uit haar huis
@@ -260,12 +270,12 @@ class SearchEngine:
 
         named = self.organisations.find(question)
         if named is not None and alert is None:
-            rest = {t.typed for t in terms if not t.stop and t.typed not in named.typed}
-            if rest <= _CONTACT_WORDS:
+            besides_name = {t.typed for t in terms if not t.stop and t.typed not in named.typed}
+            if besides_name <= _CONTACT_WORDS:
                 # "caw", "nummer van het ocmw": nothing but a name is a request for that organisation's door.
-                doors = self.organisations.front_doors(named, postcode, limit)
-                if doors:
-                    return Answer(tuple(Match(s, 0.5, (), named.typed) for s in doors), (),
+                front_doors = self.organisations.front_doors(named, postcode, limit)
+                if front_doors:
+                    return Answer(tuple(Match(s, 0.5, (), named.typed) for s in front_doors), (),
                                   probabilities=probabilities)
 
         if alert is None:
@@ -288,7 +298,8 @@ class SearchEngine:
         top = float(scores[relevant].max()) if relevant.any() else 0.0
         shown = relevant & (scores >= RESULT_RELATIVE * top)
         tier = np.where(shown, unfit.astype(np.int8), 2)
-        order = np.lexsort((-self._n_themes[candidates], -scores, tier)) if len(candidates) else np.zeros(0, dtype=np.int64)
+        order = (np.lexsort((-self._n_themes[candidates], -scores, tier)) if len(candidates)
+                 else np.zeros(0, dtype=np.int64))
         matches: list[Match] = []
         for pos in order[: max(limit, SAFETY_DOORS + limit)]:
             idx = int(candidates[pos])
@@ -322,8 +333,9 @@ class SearchEngine:
         keep = [i for i in members if self._services[int(i)].serves(postcode)]
         return np.array(keep, dtype=np.int64)
 
-    def _score_inputs(self, question: str, terms, needs: Needs, vector: np.ndarray | None, postcode: int | None,
-                      named) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]], np.ndarray]:
+    def _score_inputs(self, question: str, terms: list[Term], needs: Needs, vector: np.ndarray | None,
+                      postcode: int | None, named: OrganisationHit | None,
+                      ) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]], np.ndarray]:
         """Candidate indices, their feature matrix, the question words each matched, and which do not fit.
 
         A candidate does not fit when it is for other ages than the question names, belongs to an
@@ -348,13 +360,14 @@ class SearchEngine:
         )
         unfit = self._closed[candidates].copy()
         if asked_ages is not None:
-            unfit |= np.array([constraints.age_mismatch(asked_ages, self._ages[int(i)]) for i in candidates], dtype=bool)
+            unfit |= np.array([constraints.age_mismatch(asked_ages, self._ages[int(i)]) for i in candidates],
+                              dtype=bool)
         if avoid:
             unfit |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
         return candidates, features(needs.themes, inputs), matched, unfit
 
-    def _safety_doors(self, alert: SafetyAlert, question: str, terms, vector: np.ndarray | None,
-                      postcode: int | None, named) -> list[Match]:
+    def _safety_doors(self, alert: SafetyAlert, question: str, terms: list[Term], vector: np.ndarray | None,
+                      postcode: int | None, named: OrganisationHit | None) -> list[Match]:
         """The region's and the Flemish layer's urgent services for the alert's kind, best first."""
         profile = PROFILES[alert.kind]
         kind_needs = np.zeros(len(THEME_IDS), dtype=np.float32)
@@ -376,8 +389,8 @@ class SearchEngine:
         other = self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in profile.themes[1:]]].max(axis=1) > 0
         profile_words = self._profile_words(alert.kind)
         eligible = self._urgent[candidates] & ~self._closed[candidates] & (main | other)
-        for pos in np.flatnonzero(eligible & ~main):  # few: urgent services of a side theme
-            eligible[pos] = bool(profile_words & set(self.bm25.weights(int(candidates[pos]))))
+        for side in np.flatnonzero(eligible & ~main):  # few: urgent services of a side theme
+            eligible[side] = bool(profile_words & set(self.bm25.weights(int(candidates[side]))))
         scores = self.ranking.scores(x)
         order = [int(p) for p in np.lexsort((-scores, unfit)) if eligible[p]]
         doors = []

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,14 +84,16 @@ class RankingModel:
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """Probability (0..1) that each candidate is an acceptable referral."""
-        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+        return probabilities
 
     def contributions(self, row: np.ndarray) -> list[tuple[str, float]]:
         """Each feature's share of one candidate's logit, largest first (for --uitleg)."""
-        parts = [(name, float(w * v)) for name, w, v in zip(FEATURES, self.weights, row) if abs(w * v) > 1e-3]
+        parts = [(name, float(w * v)) for name, w, v in zip(FEATURES, self.weights, row, strict=True)
+                 if abs(w * v) > 1e-3]
         return sorted(parts, key=lambda p: -abs(p[1]))
 
-    def to_json(self, meta: dict) -> str:
+    def to_json(self, meta: dict[str, Any]) -> str:
         return json.dumps({"features": list(FEATURES), "weights": [round(float(w), 5) for w in self.weights],
                            "bias": round(self.bias, 5), "none_threshold": round(self.none_threshold, 4),
                            "ask_threshold": round(self.ask_threshold, 4),

@@ -27,6 +27,7 @@ import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -34,14 +35,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from ..loader import load_knowledge_base
-from ..schema import THEME_IDS
+from ..schema import THEME_IDS, KnowledgeBase
 from .classifier import TextClassifier, corpus_vectors
 from .corpus import HARMLESS, NO_NEED, SAFETY_KINDS, Corpus, needs_corpus, safety_corpus
-from .dense import embedding_cache, load_encoder
+from .dense import Encoder, embedding_cache, load_encoder
 from .needs import Needs
 from .params import NEEDS_C, SAFETY_C
 from .ranking import FEATURES, RANKING_FILE, RankingModel
 from .safety import split_sentences
+
+if TYPE_CHECKING:
+    from .engine import SearchEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING_QUESTIONS = Path(__file__).with_name("training-questions")
@@ -72,7 +76,8 @@ def out_of_fold(corpus: Corpus, vectors: np.ndarray | None, c: float) -> tuple[n
     return out, classes
 
 
-def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder, c: float) -> np.ndarray:
+def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder: Encoder | None,
+                       c: float) -> np.ndarray:
     """Out-of-fold alarm per situation, read as the detector reads a question: the whole text and each
     of its sentences, the most alarming counts (so a long story is judged by its alarming line)."""
     labels = np.array(corpus.labels)
@@ -98,10 +103,12 @@ def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder, c: f
 
 
 def needs_from_row(row: np.ndarray, classes: list[str]) -> Needs:
-    return Needs(np.array([row[classes.index(t)] for t in THEME_IDS], dtype=np.float32), float(row[classes.index(NO_NEED)]))
+    return Needs(np.array([row[classes.index(t)] for t in THEME_IDS], dtype=np.float32),
+                 float(row[classes.index(NO_NEED)]))
 
 
-def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str, ...]) -> tuple[float, float, dict]:
+def abstention_thresholds(oof: np.ndarray, classes: list[str],
+                          labels: tuple[str, ...]) -> tuple[float, float, dict[str, Any]]:
     """Thresholds from out-of-fold probabilities: answering a real need matters twice as much."""
     none_col = classes.index(NO_NEED)
     theme_cols = [classes.index(t) for t in THEME_IDS]
@@ -120,7 +127,7 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str
     ask_threshold = float(np.quantile(best[answered], 0.03)) if answered.any() else 0.2
     abstains = (p_none >= none_threshold) & (p_none > best)
     top = np.array(THEME_IDS)[oof[:, theme_cols].argmax(axis=1)]
-    correct = np.array([t == lab for t, lab in zip(top, labels)])
+    correct = np.array([t == lab for t, lab in zip(top, labels, strict=True)])
     report = {
         "needs_top1_accuracy": round(float(correct[~is_none].mean()), 3),
         "no_need_recall": round(float((abstains & is_none).sum() / max(is_none.sum(), 1)), 3),
@@ -129,7 +136,8 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str
     return none_threshold, ask_threshold, report
 
 
-def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.ndarray) -> tuple[float, float, dict]:
+def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
+                     look_alike: np.ndarray) -> tuple[float, float, dict[str, Any]]:
     """The threshold with the lowest expected cost on out-of-fold alarms (safety_out_of_fold).
 
     cost = MISS_COST x (share of life-safety situations missed) + (share of harmless look-alikes
@@ -152,7 +160,8 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.
             best = (float(t), cost)
     threshold = best[0] if best else 0.02
     lead = next((t for t, _, fa in table if fa <= LEAD_FALSE_ALARM and t >= threshold), 0.9)
-    report = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3) for k in SAFETY_KINDS}
+    report: dict[str, Any] = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3)
+                              for k in SAFETY_KINDS}
     report["recall_all"] = round(float((alarm[positive] >= threshold).mean()), 3)
     report["false_alarm_look_alikes"] = round(float((alarm[look_alike] >= threshold).mean()), 3)
     report["false_alarm_all_negatives"] = round(float((alarm[~positive] >= threshold).mean()), 3)
@@ -164,8 +173,8 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.
 
 
 # ── ranking pairs ───────────────────────────────────────────────────────────
-def _kbs() -> list[tuple[str, object]]:
-    found = []
+def _kbs() -> list[tuple[str, KnowledgeBase]]:
+    found: list[tuple[str, KnowledgeBase]] = []
     regions_dir = ROOT / "regions"
     found.append(("regions", load_knowledge_base(regions_dir)))
     if SHARED_KB.exists():
@@ -180,7 +189,9 @@ def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_ve
     from .engine import SearchEngine
 
     rng = random.Random(SEED)
-    xs, ys, groups = [], [], []
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
     labelled: set[int] = set()
     group = 0
     for name, kb in _kbs():
@@ -216,7 +227,8 @@ def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_ve
     return np.vstack(xs), np.concatenate(ys), np.concatenate(groups), labelled
 
 
-def _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group) -> None:
+def _add(engine: SearchEngine, q: str, pc: int | None, needs: Needs, vector: np.ndarray | None, expect: set[str],
+         xs: list[np.ndarray], ys: list[np.ndarray], groups: list[np.ndarray], group: int) -> None:
     from .analysis import analyse
 
     terms = analyse(q, engine.vocab, engine.synonyms)
@@ -237,12 +249,13 @@ def pair_weights(groups: np.ndarray, labelled: set[int]) -> np.ndarray:
     (real acceptable services, chosen by a person) weigh as much together as all corpus
     situations (acceptable = any service of the theme, a coarser label)."""
     ids, sizes = np.unique(groups, return_counts=True)
-    size = dict(zip(ids.tolist(), sizes.tolist()))
+    size = dict(zip(ids.tolist(), sizes.tolist(), strict=True))
     is_labelled = np.array([g in labelled for g in groups.tolist()])
     n_labelled = max(len(labelled & set(size)), 1)
     n_corpus = max(len(size) - n_labelled, 1)
     per_group = np.where(is_labelled, 1.0 / n_labelled, 1.0 / n_corpus)
-    return per_group / np.array([size[g] for g in groups.tolist()]) * len(size)
+    weights: np.ndarray = per_group / np.array([size[g] for g in groups.tolist()]) * len(size)
+    return weights
 
 
 def fit_ranking(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float]:
@@ -272,15 +285,16 @@ def main(argv: list[str] | None = None) -> int:
     encoder = load_encoder()
     needs = needs_corpus()
     safety = safety_corpus()
-    out: dict = {"fitted": date.today().isoformat(), "needs_corpus": needs.fingerprint,
+    out: dict[str, Any] = {"fitted": date.today().isoformat(), "needs_corpus": needs.fingerprint,
                  "safety_corpus": safety.fingerprint, "counts": dict(Counter(needs.labels))}
     if a.safety_only:
         out = json.loads(RANKING_FILE.read_text(encoding="utf-8"))
     for dense in ((True, False) if encoder else (False,)):
         mode = "dense" if dense else "lexical"
+        dense_encoder = encoder if dense else None
         if a.safety_only:
-            safety_vecs = corpus_vectors(safety, encoder) if dense else None
-            alarm = safety_out_of_fold(safety, safety_vecs, encoder if dense else None, SAFETY_C)
+            safety_vecs = corpus_vectors(safety, dense_encoder) if dense_encoder else None
+            alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
             look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
             safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
             out[mode]["safety_threshold"] = round(safety_t, 4)
@@ -288,18 +302,19 @@ def main(argv: list[str] | None = None) -> int:
             out[mode]["report"].update(safety_report)
             print(f"[{mode}] safety>={safety_t:.2f} lead>={lead_t:.2f}", safety_report)
             continue
-        needs_vecs = corpus_vectors(needs, encoder) if dense else None
-        safety_vecs = corpus_vectors(safety, encoder) if dense else None
+        needs_vecs = corpus_vectors(needs, dense_encoder) if dense_encoder else None
+        safety_vecs = corpus_vectors(safety, dense_encoder) if dense_encoder else None
         oof, classes = out_of_fold(needs, needs_vecs, NEEDS_C)
         none_t, ask_t, needs_report = abstention_thresholds(oof, classes, needs.labels)
-        alarm = safety_out_of_fold(safety, safety_vecs, encoder if dense else None, SAFETY_C)
+        alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
         look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
         safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
         oof_needs = [needs_from_row(row, classes) for row in oof]
         x, y, groups, labelled = ranking_pairs(dense, oof_needs, needs, needs_vecs)
         w, b = fit_ranking(x, y, pair_weights(groups, labelled))
         real = np.isin(groups, list(labelled))
-        report = {**needs_report, **safety_report, "ranking_pairs": int(len(y)), "ranking_questions": int(len(np.unique(groups))),
+        report = {**needs_report, **safety_report,
+                  "ranking_pairs": len(y), "ranking_questions": len(np.unique(groups)),
                   "ranking_hit@1_train": round(hit_at(x, y, groups, w, b, 1), 3),
                   "ranking_hit@3_train": round(hit_at(x, y, groups, w, b, 3), 3),
                   "ranking_hit@1_labelled_train": round(hit_at(x[real], y[real], groups[real], w, b, 1), 3),
@@ -307,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n[{mode}] none>={none_t:.2f} ask<{ask_t:.2f} safety>={safety_t:.2f} lead>={lead_t:.2f}")
         for key, value in report.items():
             print(f"  {key:28} {value}")
-        for name, weight in zip(FEATURES, w):
+        for name, weight in zip(FEATURES, w, strict=True):
             print(f"  w {name:26} {weight:+.3f}")
         model = RankingModel(w, b, none_t, ask_t, safety_t, lead_t, source=RANKING_FILE.name)
         out[mode] = {**json.loads(model.to_json({})), "report": report}
