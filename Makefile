@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint bench clean
+.PHONY: install run test test-fast check lint bench clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ run: install
 test: install
 	$(BIN)/welzijnsbot check
 	$(BIN)/python -m pytest -q
+
+# The unit tests alone (no stand-in bot, no CLI subprocesses, no search models): seconds.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not e2e and not models"
 
 check: install
 	$(BIN)/welzijnsbot check

@@ -29,7 +29,7 @@ from telegram import Update
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_application  # noqa: E402
+from bot.app import build_application, stop_application  # noqa: E402
 from bot.state import STATE_KEY  # noqa: E402
 from kennisbank.loader import load_knowledge_base  # noqa: E402
 
@@ -108,13 +108,7 @@ async def run(chats: int, rounds: int, rate: float) -> int:
         print("  OK" if ok else "  NOT OK: target is every message answered and median <= 10 ms")
         return 0 if ok else 1
     finally:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-            assert app.post_shutdown is not None  # set by the builder
-            await app.post_shutdown(app)
-        await app.shutdown()
+        await stop_application(app)
         proc.terminate()
         proc.wait()
         for suffix in ("", "-wal", "-shm"):

@@ -11,7 +11,7 @@ from datetime import date
 from babel import Locale
 
 from kennisbank import revisions as rv
-from kennisbank.schema import Service
+from kennisbank.schema import SUMMARY_MAX, Service
 from kennisbank.themes import theme_label
 
 from . import callback_data as cd
@@ -101,7 +101,8 @@ def _service_label(service: Service) -> str:
 def services(organisation: str, items: Sequence[Service], page: int = 0, prefix: str = "",
              more_orgs: bool = False) -> Reply:
     start = page * SERVICE_PAGE
-    rows = [(Button(_service_label(s), cd.BeheerService.of("s", s.id).encode()),) for s in items[start:start + SERVICE_PAGE]]
+    rows: list[tuple[Button, ...]] = [(Button(_service_label(s), cd.BeheerService.of("s", s.id).encode()),)
+                                      for s in items[start:start + SERVICE_PAGE]]
     rows += _pager("P", page, start + SERVICE_PAGE < len(items))
     rows.append((Button("➕ Nieuw aanbod", cd.Beheer("+").encode()),))
     if more_orgs:
@@ -129,7 +130,8 @@ def service_view(service: Service, last_edited: str | None, prefix: str = "") ->
 
     fields = [Button(rv.FIELDS[key].label, cd.BeheerService.of("f", service.id, i).encode())
               for i, key in enumerate(rv.MENU_FIELDS)]
-    rows = _rows(fields, 3) + ((Button("✅ Alles klopt nog", cd.BeheerService.of("v", service.id).encode()),),
+    still_right = Button("✅ Alles klopt nog", cd.BeheerService.of("v", service.id).encode())
+    rows = (*_rows(fields, 3), (still_right,),
                                (BACK,))
     return Reply(fit(build, start=300), rows)
 
@@ -259,7 +261,7 @@ def audit(revisions: Sequence[rv.Revision], switched_off: set[int], total: int) 
 NEW_PROMPTS = {
     "organisation": "Hoe heet de organisatie?",
     "name": "Hoe heet het aanbod? (kort, bv. Voedselpakketten)",
-    "summary": f"Zeg in één zin wat een gezin er kan vragen (maximaal {rv.SUMMARY_MAX} tekens).",
+    "summary": f"Zeg in één zin wat een gezin er kan vragen (maximaal {SUMMARY_MAX} tekens).",
     "contact.name": "Wie is de contactpersoon die scholen kunnen bellen? (naam)",
     "contact.phone": "Telefoonnummer van die contactpersoon? (bv. 09 999 10 10)",
     "contact.email": "E-mailadres van die contactpersoon?",

@@ -134,10 +134,11 @@ def error_summary(error: BaseException) -> str:
 async def on_error(update: object, context: BotContext) -> None:
     """Log what operating needs (type, place, update id), then apologise: never silence."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update %s failed: %s", update_id, error_summary(context.error))
-    chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is None:
+    if context.error is not None:
+        log.error("update %s failed: %s", update_id, error_summary(context.error))
+    if not isinstance(update, Update) or update.effective_chat is None:
         return
+    chat = update.effective_chat
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
@@ -255,6 +256,18 @@ async def _post_init(application: Application) -> None:
         await state.store.open()
     await reload.post_init(application)   # baseline + stored revisions; SIGHUP reloads the files
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+
+
+async def stop_application(application: Application) -> None:
+    """Stop a bot started by hand (tests, benchmarks) in run_polling's order: polling, the
+    application (jobs), shutdown (which writes the persistence a last time), then our own
+    post_shutdown (closes the store)."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await _post_shutdown(application)
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
 from kennisbank.services.knowledge import short_hash
 
@@ -72,149 +71,107 @@ def _ref_value(sep: str, value: str) -> str:
 
 # ── the actions ───────────────────────────────────────────────────────────────────────────
 
-@dataclass(frozen=True)
-class ShowCard:
-    service: str                     # id, or "#<hash>"
+class _Action:
+    """What every action can do: become callback data (bot/callback_data.encode)."""
 
     def encode(self) -> str:
-        return _checked(ref(self.service, "k"))
+        return encode(self)  # type: ignore[arg-type]  # every subclass is a member of Action
 
 
 @dataclass(frozen=True)
-class MorePage:
+class ShowCard(_Action):
+    service: str                     # id, or "#<hash>"
+
+
+@dataclass(frozen=True)
+class MorePage(_Action):
     key: str
     page: int
 
-    def encode(self) -> str:
-        return _checked(f"m:{self.key}:{self.page}")
-
 
 @dataclass(frozen=True)
-class ThemePage:
+class ThemePage(_Action):
     theme: str
     page: int = 0
 
-    def encode(self) -> str:
-        return _checked(f"t:{self.theme}:{self.page}")
-
 
 @dataclass(frozen=True)
-class ShareCard:
+class ShareCard(_Action):
     service: str
 
-    def encode(self) -> str:
-        return _checked(ref(self.service, "s"))
-
 
 @dataclass(frozen=True)
-class ShareIn:
+class ShareIn(_Action):
     lang: str                        # two letters
     service: str
 
-    def encode(self) -> str:
-        return _checked(ref(self.service, f"s{self.lang}"))
-
 
 @dataclass(frozen=True)
-class DefaultLanguage:
+class DefaultLanguage(_Action):
     lang: str
 
-    def encode(self) -> str:
-        return _checked(f"s={self.lang}")
-
 
 @dataclass(frozen=True)
-class RateAnswer:
+class RateAnswer(_Action):
     signal: int
     useful: bool
 
-    def encode(self) -> str:
-        return _checked(f"fa{'+' if self.useful else '-'}:{self.signal}")
-
 
 @dataclass(frozen=True)
-class ReportAnswer:
+class ReportAnswer(_Action):
     signal: int
 
-    def encode(self) -> str:
-        return _checked(f"fa!:{self.signal}")
-
 
 @dataclass(frozen=True)
-class RateCard:
+class RateCard(_Action):
     service: str
     useful: bool
 
-    def encode(self) -> str:
-        return _checked(ref(self.service, "fk+" if self.useful else "fk-"))
-
 
 @dataclass(frozen=True)
-class ReportCard:
+class ReportCard(_Action):
     service: str
 
-    def encode(self) -> str:
-        return _checked(ref(self.service, "f!"))
-
 
 @dataclass(frozen=True)
-class ReportReason:
+class ReportReason(_Action):
     reason: str                      # a key of REASONS
     service: str
 
-    def encode(self) -> str:
-        return _checked(ref(self.service, f"fr{self.reason}"))
-
 
 @dataclass(frozen=True)
-class SendReport:
+class SendReport(_Action):
     report: int
 
-    def encode(self) -> str:
-        return _checked(f"fn:{self.report}")
+
+@dataclass(frozen=True)
+class CancelReport(_Action):
+    """Cancel the report (no fields)."""
 
 
 @dataclass(frozen=True)
-class CancelReport:
-    def encode(self) -> str:
-        return "fx:0"
-
-
-@dataclass(frozen=True)
-class ReportStillRight:
+class ReportStillRight(_Action):
     report: int
 
-    def encode(self) -> str:
-        return _checked(f"fo:{self.report}")
-
 
 @dataclass(frozen=True)
-class StillRight:
+class StillRight(_Action):
     service: str
 
-    def encode(self) -> str:
-        return _checked(ref(self.service, "fv"))
-
 
 @dataclass(frozen=True)
-class EditHint:
+class EditHint(_Action):
     service: str
 
-    def encode(self) -> str:
-        return _checked(ref(self.service, "fe"))
-
 
 @dataclass(frozen=True)
-class Beheer:
+class Beheer(_Action):
     action: str                      # a key of BEHEER_ACTIONS
     number: int | None = None        # page or index, for the actions in BEHEER_WITH_NUMBER
 
-    def encode(self) -> str:
-        return _checked(f"b{self.action}" + ("" if self.number is None else str(self.number)))
-
 
 @dataclass(frozen=True)
-class BeheerService:
+class BeheerService(_Action):
     action: str                      # a key of BEHEER_SERVICE_ACTIONS
     service_hash: str                # short_hash of the service id (never the id: room for the field)
     field: int | None = None         # for "f": index into kennisbank.revisions.MENU_FIELDS
@@ -223,13 +180,52 @@ class BeheerService:
     def of(cls, action: str, service_id: str, field: int | None = None) -> BeheerService:
         return cls(action, short_hash(service_id), field)
 
-    def encode(self) -> str:
-        return _checked(f"b{self.action}{self.service_hash}" + ("" if self.field is None else f":{self.field}"))
+
+Action = (ShowCard | MorePage | ThemePage | ShareCard | ShareIn | DefaultLanguage | RateAnswer | ReportAnswer
+          | RateCard | ReportCard | ReportReason | SendReport | CancelReport | ReportStillRight | StillRight
+          | EditHint | Beheer | BeheerService)
 
 
-Action = Union[ShowCard, MorePage, ThemePage, ShareCard, ShareIn, DefaultLanguage, RateAnswer, ReportAnswer,
-               RateCard, ReportCard, ReportReason, SendReport, CancelReport, ReportStillRight, StillRight,
-               EditHint, Beheer, BeheerService]
+def encode(action: Action) -> str:
+    """The wire format of an action (see the module docstring); CallbackDataTooLong if > 64 bytes."""
+    match action:
+        case ShowCard(service):
+            data = ref(service, "k")
+        case MorePage(key, page):
+            data = f"m:{key}:{page}"
+        case ThemePage(theme, page):
+            data = f"t:{theme}:{page}"
+        case ShareCard(service):
+            data = ref(service, "s")
+        case ShareIn(lang, service):
+            data = ref(service, f"s{lang}")
+        case DefaultLanguage(lang):
+            data = f"s={lang}"
+        case RateAnswer(signal, useful):
+            data = f"fa{'+' if useful else '-'}:{signal}"
+        case ReportAnswer(signal):
+            data = f"fa!:{signal}"
+        case RateCard(service, useful):
+            data = ref(service, "fk+" if useful else "fk-")
+        case ReportCard(service):
+            data = ref(service, "f!")
+        case ReportReason(reason, service):
+            data = ref(service, f"fr{reason}")
+        case SendReport(report):
+            data = f"fn:{report}"
+        case CancelReport():
+            data = "fx:0"
+        case ReportStillRight(report):
+            data = f"fo:{report}"
+        case StillRight(service):
+            data = ref(service, "fv")
+        case EditHint(service):
+            data = ref(service, "fe")
+        case Beheer(action_key, number):
+            data = f"b{action_key}" + ("" if number is None else str(number))
+        case BeheerService(action_key, service_hash, field):
+            data = f"b{action_key}{service_hash}" + ("" if field is None else f":{field}")
+    return _checked(data)
 
 
 # ── decoding ──────────────────────────────────────────────────────────────────────────────
@@ -248,13 +244,17 @@ def _feedback(kind: str, sep: str, value: str) -> Action | None:
         if sep != ":" or not _NUMBER.fullmatch(value):
             return None
         number = int(value)
-        return {"a+": RateAnswer(number, True), "a-": RateAnswer(number, False), "a!": ReportAnswer(number),
-                "n": SendReport(number), "o": ReportStillRight(number), "x": CancelReport()}[kind]
+        by_number: dict[str, Action] = {
+            "a+": RateAnswer(number, True), "a-": RateAnswer(number, False), "a!": ReportAnswer(number),
+            "n": SendReport(number), "o": ReportStillRight(number), "x": CancelReport()}
+        return by_number[kind]
     service = _ref_value(sep, value)
     if kind.startswith("r"):
         return ReportReason(kind[1], service) if kind[1] in REASONS else None
-    return {"k+": RateCard(service, True), "k-": RateCard(service, False), "!": ReportCard(service),
-            "v": StillRight(service), "e": EditHint(service)}.get(kind)
+    by_service: dict[str, Action] = {
+        "k+": RateCard(service, True), "k-": RateCard(service, False), "!": ReportCard(service),
+        "v": StillRight(service), "e": EditHint(service)}
+    return by_service.get(kind)
 
 
 def _beheer(data: str) -> Action | None:

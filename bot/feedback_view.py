@@ -36,7 +36,7 @@ def card_row(service: Service) -> tuple[render.Button, ...]:
 
 
 def with_row(reply: render.Reply, row: tuple[render.Button, ...]) -> render.Reply:
-    return render.Reply(reply.html, reply.buttons + (row,))
+    return render.Reply(reply.html, (*reply.buttons, row))
 
 
 def card_with_feedback(reply: render.Reply, service: Service) -> render.Reply:
@@ -47,7 +47,7 @@ def card_with_feedback(reply: render.Reply, service: Service) -> render.Reply:
 def which_service(services: Sequence[Service]) -> render.Reply:
     buttons = tuple((render.Button(render.button_label(f"⚠️ {n}. {s.name}"), cd.ReportCard(s.id).encode()),)
                     for n, s in enumerate(services, 1))
-    return render.Reply("⚠️ Over welke dienst gaat het?", buttons + ((cancel_button(),),))
+    return render.Reply("⚠️ Over welke dienst gaat het?", (*buttons, (cancel_button(),)))
 
 
 def cancel_button() -> render.Button:
@@ -61,7 +61,7 @@ def what_is_wrong(service: Service) -> render.Reply:
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     return render.Reply(
         f"⚠️ Wat klopt er niet meer bij <b>{render.esc(render.clip(service.organisation, 80))} · "
-        f"{render.esc(render.clip(service.name, 80))}</b>?", rows + ((cancel_button(),),))
+        f"{render.esc(render.clip(service.name, 80))}</b>?", (*rows, (cancel_button(),)))
 
 
 def ask_remark(service: Service, report_id: int) -> render.Reply:

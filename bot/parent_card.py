@@ -174,7 +174,7 @@ def visible_length(text_html: str) -> int:
 def _fit(lines: list[Line], render, measure) -> str:
     """Drop optional lines until the card fits a photo caption; the essentials always stay."""
     kept = list(lines)
-    for key in (None,) + OPTIONAL:
+    for key in (None, *OPTIONAL):
         if key is not None:
             kept = [line for line in kept if line.key != key]
         text = render(kept)

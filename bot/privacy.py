@@ -83,7 +83,8 @@ def _person_name(text: str, extra_not_names: Iterable[str] = ()) -> bool:
                 return True
             run, sentence_start = [], True
             continue
-        if (_is_capitalised(token) and not (sentence_start and token.casefold() in not_names)) or (run and token.casefold() in _PARTICLES):
+        starts_name = _is_capitalised(token) and not (sentence_start and token.casefold() in not_names)
+        if starts_name or (run and token.casefold() in _PARTICLES):
             run.append(token)
         else:
             if is_name(run):

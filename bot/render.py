@@ -145,7 +145,7 @@ def status_lines(service: Service, today: date | None = None) -> list[str]:
     lines = []
     if service.is_closed:
         lines.append("⚠️ <b>Tijdelijk gesloten</b>: bel eerst of kies een andere dienst.")
-    if is_stale(service, today):
+    if is_stale(service, today) and service.last_verified is not None:
         lines.append(f"🕓 <i>Niet meer bevestigd sinds {esc(nice_date(service.last_verified))}: "
                      "gegevens kunnen verouderd zijn.</i>")
     return lines
@@ -309,7 +309,8 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
         parts.extend(service_block(n, s, today, min(cap, 200), urgent=s.id in urgent)
                      for n, s in enumerate(services, first))
         if leads and len(services) > len(urgent) and result.themes:
-            parts.insert(1 + len(urgent), "🔎 <b>Ook herkend:</b> " + esc(", ".join(theme_title(t) for t in result.themes)))
+            recognised = ", ".join(theme_title(t) for t in result.themes)
+            parts.insert(1 + len(urgent), "🔎 <b>Ook herkend:</b> " + esc(recognised))
         if result.safety is not None and not leads:
             parts.append(f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {esc(ACUTE_LINE)}")
         if example or any(s.example for s in services):

@@ -35,7 +35,7 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, stop_application
 from bot.state import STATE_KEY, BotState
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import KnowledgeBase
@@ -86,14 +86,8 @@ class RunningBot:
         await asyncio.wait_for(done(), timeout)
 
     async def stop(self) -> None:
-        app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-            assert app.post_shutdown is not None  # build_application always sets it
-            await app.post_shutdown(app)
-            await app.shutdown()
+        if self.application.running:
+            await stop_application(self.application)
 
 
 async def launch(standin: StandIn, kb: KnowledgeBase, db_path: Path,
@@ -185,7 +179,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        module = item.module.__name__ if item.module is not None else ""
+        module = getattr(getattr(item, "module", None), "__name__", "")
         if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or module in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)
         if module in MODEL_MODULES:

@@ -272,7 +272,8 @@ async def test_a_question_typed_instead_of_a_remark_stays_a_question_and_is_not_
     assert report.remark is None
     [thanks] = await user.send("Nummer is veranderd", reply_to=ask)
     assert "Bedankt" in thanks.text
-    assert (await reports.get(bot.state.store.conn, report.id)).remark == "Nummer is veranderd"
+    stored = await reports.get(bot.state.store.conn, report.id)
+    assert stored is not None and stored.remark == "Nummer is veranderd"
 
 
 async def _ask_for_remark(user, reason: str = "Telefoon"):

@@ -64,7 +64,8 @@ def describe(revision: rv.Revision, reverted_by: dict[int, int]) -> str:
     return f"{head}\n    {what}"
 
 
-class Invite(Subcommand, name="invite", help="eenmalige code voor een organisatie om haar aanbod in de bot bij te houden"):
+class Invite(Subcommand, name="invite",
+             help="eenmalige code voor een organisatie om haar aanbod in de bot bij te houden"):
     """Maak een eenmalige code waarmee een medewerker van een organisatie in de bot (/beheer) het
     aanbod van die organisatie kan bijhouden. De code staat op de laatste regel."""
 

@@ -21,6 +21,12 @@ class Subcommand:
         cls.NAME, cls.HELP = name, help
 
 
+def cannot_write(where: Path, exc: OSError) -> int:
+    """The message for a folder or file that cannot be written; the exit code (1)."""
+    print(f"Kan niet schrijven in {where}: {exc.strerror or exc}", file=sys.stderr)
+    return 1
+
+
 def add_kb_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB, metavar="MAP",
                         help=f"map met de regio-bestanden (standaard: {DEFAULT_KB})")

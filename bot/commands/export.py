@@ -10,7 +10,7 @@ from kennisbank.interop.exporting import WRITERS, ExportError, export_knowledge_
 from kennisbank.schema import KnowledgeBase
 
 from .admin import load_effective_or_exit
-from .common import add_kb_option
+from .common import add_kb_option, cannot_write
 
 NAME = "export"
 HELP = "schrijf de kennisbank weg als YAML, Open Referral HSDS of CSV"
@@ -43,8 +43,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"Export gestopt: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"Kan niet schrijven in {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return cannot_write(args.out, exc)
     print(f"{len(kb.services)} diensten uit {len(kb.regions)} regio('s) geschreven als {args.format}:")
     for path in files:
         print(f"  {path}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from kennisbank.interop import hsds, needs_named_contact, sociale_kaart, spreadsheet
@@ -20,6 +21,8 @@ from kennisbank.interop.importing import (
     write_region_files,
 )
 from kennisbank.interop.rubrics import RubricMap
+
+from .common import cannot_write
 
 FORMATS = ("hsds", "csv", "sociale-kaart")
 PARTIAL = 3
@@ -43,7 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overschrijven", action="store_true", help="vervang bestaande regio-bestanden in MAP")
 
 
-def _parse(args: argparse.Namespace) -> tuple[Parsed, object]:
+def _parse(args: argparse.Namespace) -> tuple[Parsed, Callable[[str], str]]:
     if not args.source.exists():
         raise SourceError(f"{args.source} bestaat niet")
     if args.format == "csv":
@@ -87,8 +90,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"Niets geschreven: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"Kan niet schrijven in {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return cannot_write(args.out, exc)
     errors = [p for p in problems if not p.warning]
     if errors:
         for p in errors:

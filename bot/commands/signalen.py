@@ -36,7 +36,8 @@ def table(cells: list[signals.Cell]) -> str:
         rows.append((c.municipality, label, signals.shown(c.asked), signals.shown(c.unmatched)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join(
-        "  ".join(value.ljust(w) if i < 2 else value.rjust(w) for i, (value, w) in enumerate(zip(r, widths)))
+        "  ".join(value.ljust(w) if i < 2 else value.rjust(w)
+                  for i, (value, w) in enumerate(zip(r, widths, strict=True)))
         for r in rows
     )
 

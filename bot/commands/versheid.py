@@ -1,6 +1,7 @@
 """Hoe vers is het aanbod? Per organisatie: hoeveel diensten bevestigd zijn in de laatste 6 en 12
 maanden, hoeveel "klopt niet meer"-meldingen nog open staan, hoe vaak scholen een kaart nuttig of
-niet nuttig vonden, en welke diensten het langst niet bevestigd werden. Met --db telt ook wat organisaties in de bot bevestigden of wijzigden.
+niet nuttig vonden, en welke diensten het langst niet bevestigd werden. Met --db telt ook wat
+organisaties in de bot bevestigden of wijzigden.
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def render_table(rows: list[freshness.OrganisationFreshness], votes: dict[str, C
                          str(votes.get(r.organisation, Counter())["niet-nuttig"]))
                         for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    return "\n".join("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
+    return "\n".join("  ".join(v.ljust(w) if i == 0 else v.rjust(w)
+                               for i, (v, w) in enumerate(zip(r, widths, strict=True)))
                      for r in table)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from kennisbank.fields import phone_national
 from kennisbank.safety import kind_label
@@ -29,8 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help='lees JSON-regels {"q": ..., "postcode": ...} van standaardinvoer')
 
 
-def answer_json(question: str, answer: Answer) -> dict:
-    out = {
+def answer_json(question: str, answer: Answer) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "q": question,
         "themes": list(answer.themes),
         "ambiguous": answer.ambiguous,
@@ -46,7 +47,7 @@ def answer_json(question: str, answer: Answer) -> dict:
         out["needs"] = {t: round(p, 3) for t, p in answer.probabilities}
     if answer.nearest:
         out["nearest"] = {"situation": answer.nearest[0], "similarity": round(answer.nearest[1], 3)}
-    for result, m in zip(out["results"], answer.matches):
+    for result, m in zip(out["results"], answer.matches, strict=True):
         if m.explanation:
             result["features"] = {name: round(v, 3) for name, v in m.explanation}
     return out

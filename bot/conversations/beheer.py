@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, timedelta
@@ -107,8 +107,10 @@ def _state(session: Session) -> object:
     return session.step if session.step in STATES else ConversationHandler.END
 
 
-def _step(callback: Callable[[Update, BotContext], Awaitable[None]]
-          ) -> Callable[[Update, BotContext], Awaitable[None]]:
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def _step(callback: Callback) -> Callback:
     """The update is /beheer's: stop here (no search for it) and move to the session's step."""
     async def handler(update: Update, context: BotContext) -> None:
         await callback(update, context)
@@ -617,9 +619,10 @@ async def _create(update: Update, context: BotContext, r: editors.Roles, session
 
 def conversation() -> ConversationHandler[BotContext]:
     """/beheer as one ConversationHandler; bot/app.py registers it before the search."""
-    buttons = CallbackQueryHandler(_step(on_button), pattern=cd.matches(cd.Beheer, cd.BeheerService))
-    text = MessageHandler(filters.TEXT & ~filters.COMMAND, _step(on_text))
-    beheer = CommandHandler("beheer", _step(on_beheer))
+    buttons: CallbackQueryHandler[BotContext, None] = CallbackQueryHandler(
+        _step(on_button), pattern=cd.matches(cd.Beheer, cd.BeheerService))
+    text: MessageHandler[BotContext, None] = MessageHandler(filters.TEXT & ~filters.COMMAND, _step(on_text))
+    beheer: CommandHandler[BotContext, None] = CommandHandler("beheer", _step(on_beheer))
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         "code": [MessageHandler(filters.TEXT & ~filters.COMMAND & _CodeShaped(), _step(on_text)), buttons],
         "value": [text, buttons],

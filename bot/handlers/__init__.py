@@ -30,9 +30,32 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 def reply_chat_id(update: Update) -> int:
     """Where to answer: the chat of the update, or the user's private chat for a button on a
-    message sent in inline mode (such callbacks carry no chat)."""
-    chat = update.effective_chat
-    return chat.id if chat is not None else update.effective_user.id
+    message sent in inline mode (such callbacks carry no chat). ValueError for an update with
+    neither (the handlers registered in bot/app.py never receive one)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None:
+        return chat.id
+    if user is not None:
+        return user.id
+    raise ValueError(f"update {update.update_id} has no chat and no user to answer")
+
+
+def message_text(update: Update) -> str:
+    """The text of the update's message ('' for none)."""
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
+
+
+def callback_data(update: Update) -> str | None:
+    """The data of the pressed button (None when the update is no button press)."""
+    query = update.callback_query
+    return query.data if query is not None else None
+
+
+async def answer_button(update: Update, text: str | None = None) -> None:
+    """Stop the button's spinner (with an optional short notice)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
 
 
 async def send(context: BotContext, chat_id: int, reply: Reply) -> Message:

@@ -15,16 +15,17 @@ from .. import render
 from ..answering import compose, compose_more, stash_results, theme_outcome
 from ..context import BotContext
 from ..places import parse_location
-from . import feedback, reply_chat_id, send
+from . import answer_button, callback_data, feedback, message_text, reply_chat_id, send
 from .start import save_location
 
 log = logging.getLogger(__name__)
 
+
 async def on_text(update: Update, context: BotContext) -> None:
     state = context.state
     knowledge = state.knowledge                      # one snapshot for this whole update
-    chat_id = update.effective_chat.id
-    text = update.effective_message.text or ""
+    chat_id = reply_chat_id(update)
+    text = message_text(update)
     postcode = await state.get_postcode(chat_id)
     place = parse_location(knowledge, text, strict=postcode is not None)
     if place is not None:
@@ -33,17 +34,16 @@ async def on_text(update: Update, context: BotContext) -> None:
     if postcode is None:
         await send(context, chat_id, render.need_location())
         return
-    outcome = compose(knowledge, text, postcode, lambda ids: stash_results(context.chat_data, ids))
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    outcome = compose(knowledge, text, postcode, lambda ids: stash_results(chat_data, ids))
     await send(context, chat_id, await feedback.signal_and_buttons(state, knowledge, postcode, outcome))
     log.info("update %s: %s", update.update_id, outcome.kind)
 
 
 async def _page_button(update: Update, context: BotContext) -> tuple[cd.Action | None, int]:
     """Answer the button, decode it; the chat to reply in."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-    return cd.decode(query.data if query else None), reply_chat_id(update)
+    await answer_button(update)
+    return cd.decode(callback_data(update)), reply_chat_id(update)
 
 
 async def on_more(update: Update, context: BotContext) -> None:
@@ -73,18 +73,14 @@ async def on_theme(update: Update, context: BotContext) -> None:
 
 async def on_unknown_button(update: Update, context: BotContext) -> None:
     """A button no handler claimed (forged, or from an older version): say it expired."""
-    query = update.callback_query
-    if query is None:
-        return
-    await query.answer()
+    await answer_button(update)
     await send(context, reply_chat_id(update), render.expired())
 
 
 async def on_other(update: Update, context: BotContext) -> None:
     """Unknown commands, photos, voice messages ...: say what works instead of staying silent."""
-    message = update.effective_message
-    if message.text and message.text.startswith("/"):
+    if message_text(update).startswith("/"):
         reply = render.Reply("Die opdracht ken ik niet. Typ /help voor wat ik kan.")
     else:
         reply = render.Reply("Ik lees enkel tekst. Typ je vraag in gewone woorden.")
-    await send(context, update.effective_chat.id, reply)
+    await send(context, reply_chat_id(update), reply)

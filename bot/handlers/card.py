@@ -1,6 +1,7 @@
 """The full card of a service: the whole entry, then the native contact and the location.
 
-sendContact carries the vCard of bot/vcard.py; sendVenue is only sent when the entry has coordinates, so a shelter without location never shares an address.
+sendContact carries the vCard of bot/vcard.py; sendVenue is only sent when the entry has
+coordinates, so a shelter without location never shares an address.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .. import callback_data as cd
 from .. import feedback_view, render
 from ..context import BotContext
 from ..vcard import service_vcard
-from . import reply_chat_id, send
+from . import answer_button, callback_data, reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,8 @@ async def send_card(context: BotContext, chat_id: int, service: Service) -> None
 
 
 async def on_card(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    await query.answer()
-    action = cd.decode(query.data)
+    await answer_button(update)
+    action = cd.decode(callback_data(update))
     service = context.state.knowledge.resolve(action.service) if isinstance(action, cd.ShowCard) else None
     chat_id = reply_chat_id(update)
     if service is None:

@@ -17,7 +17,7 @@ from kennisbank.signals_chart import png_bytes
 from .. import render
 from ..commands.signalen import table
 from ..context import BotContext
-from . import send
+from . import reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,8 @@ def table_reply(cells: list[signals.Cell], since: date, where: str) -> render.Re
 
 async def signalen(update: Update, context: BotContext) -> None:
     state = context.state
-    chat_id = update.effective_chat.id
-    roles = await editors.roles_of(state.store, update.effective_user.id)
+    chat_id = reply_chat_id(update)
+    roles = await editors.roles_of(state.store, chat_id)   # /signalen is a private chat: chat id = user id
     if not roles.is_coordinator:
         await send(context, chat_id, refused())
         return

@@ -30,7 +30,7 @@ from .. import feedback_view as views
 from .. import render
 from ..context import BotContext
 from ..state import BotState, Knowledge
-from . import NO_PREVIEW, markup, reply_chat_id, send
+from . import NO_PREVIEW, answer_button, callback_data, markup, reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -102,23 +102,20 @@ FeedbackAction = (cd.RateAnswer, cd.ReportAnswer, cd.RateCard, cd.ReportCard, cd
 
 async def on_feedback(update: Update, context: BotContext) -> None:
     """Every feedback button but the reasons (those start the remark conversation)."""
-    query = update.callback_query
-    if query is None:
-        return
+    action = cd.decode(callback_data(update))
+    chat_id = reply_chat_id(update)
     state = context.state
     knowledge = state.knowledge
-    chat_id = reply_chat_id(update)
-    action = cd.decode(query.data)
     match action:
         case cd.RateAnswer(signal, useful):
             ok = await signals.add_feedback(state.store.counts, signal, "nuttig" if useful else "niet-nuttig")
-            await query.answer(views.thanks() if ok else None)
+            await answer_button(update, views.thanks() if ok else None)
             if not ok:
                 await send(context, chat_id, render.expired())
             return
         case cd.RateCard(ref, useful):
             service = knowledge.resolve(ref)
-            await query.answer(views.thanks() if service else None)
+            await answer_button(update, views.thanks() if service else None)
             if service is None:
                 await send(context, chat_id, render.expired())
                 return
@@ -128,7 +125,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
                 rated.add(service.id)
                 await reports.add_card_feedback(state.store.conn, service.id, "nuttig" if useful else "niet-nuttig")
             return
-    await query.answer()
+    await answer_button(update)
     match action:
         case cd.ReportAnswer(signal):
             ids = await signals.services_of(state.store.counts, signal)

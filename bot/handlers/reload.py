@@ -32,7 +32,7 @@ async def reload_files(state: BotState) -> str:
     return NO_FOLDER if result is None else report(result)
 
 
-async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def post_init(application: Application) -> None:
     """At start: answer from baseline + stored revisions; SIGHUP reloads the region files."""
     state: BotState = application.bot_data[STATE_KEY]
     await state.knowledge_service.start()
@@ -50,7 +50,7 @@ async def _coordinator_ids(state: BotState) -> list[int]:
     return sorted(ids)
 
 
-async def _on_sighup(application: Application) -> None:  # type: ignore[type-arg]
+async def _on_sighup(application: Application) -> None:
     state: BotState = application.bot_data[STATE_KEY]
     text = await reload_files(state)
     for user_id in await _coordinator_ids(state):

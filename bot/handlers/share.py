@@ -38,7 +38,7 @@ from ..context import BotContext
 from ..i18n import PARENT_LANGUAGES, SOURCE_LANGUAGE, autonym, language_name
 from ..parent_card import parent_card
 from ..vcard import service_vcard
-from . import NO_PREVIEW, markup, send
+from . import NO_PREVIEW, answer_button, callback_data, markup, reply_chat_id, send
 from .card import send_card
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,8 @@ def language_choice(service: Service) -> render.Reply:
 
 def default_language_choice() -> render.Reply:
     return render.Reply("🌍 In welke taal wil je kaarten voor ouders standaard delen (ook via "
-                        "<code>@bot</code> in andere chats)?", _language_rows(lambda code: cd.DefaultLanguage(code).encode()))
+                        "<code>@bot</code> in andere chats)?",
+                        _language_rows(lambda code: cd.DefaultLanguage(code).encode()))
 
 
 def ready_to_forward(lang: str) -> render.Reply:
@@ -104,11 +105,14 @@ def _count_share(context: BotContext, service_id: str) -> None:
 async def _edit_or_send(update: Update, context: BotContext, reply: render.Reply) -> None:
     """Turn the tapped message into the next step; a message too old to edit gets a new one."""
     query = update.callback_query
+    if query is None:
+        await send(context, reply_chat_id(update), reply)
+        return
     try:
         await query.edit_message_text(reply.html, parse_mode=ParseMode.HTML, reply_markup=markup(reply),
                                       link_preview_options=NO_PREVIEW)
     except BadRequest:
-        await send(context, update.effective_chat.id, reply)
+        await send(context, reply_chat_id(update), reply)
 
 
 async def send_parent_card(context: BotContext, chat_id: int, service: Service,
@@ -123,41 +127,44 @@ async def send_parent_card(context: BotContext, chat_id: int, service: Service,
 
 
 async def on_share(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    await query.answer()
-    action = cd.decode(query.data)
+    await answer_button(update)
+    action = cd.decode(callback_data(update))
     knowledge = context.state.knowledge
-    chat_id = update.effective_chat.id
-    if isinstance(action, cd.DefaultLanguage) and action.lang in PARENT_LANGUAGES:
-        context.user_data[LANG_KEY] = action.lang
-        await _edit_or_send(update, context, default_language_set(action.lang))
-        return
-    if isinstance(action, cd.ShareIn) and action.lang not in PARENT_LANGUAGES:
-        action = None
-    service = knowledge.resolve(action.service) if isinstance(action, (cd.ShareCard, cd.ShareIn)) else None
-    if service is None:
-        await send(context, chat_id, render.expired())
-        return
-    if isinstance(action, cd.ShareCard):
-        await _edit_or_send(update, context, language_choice(service))
-        return
-    lang = action.lang
-    await _edit_or_send(update, context, ready_to_forward(lang))
-    await send_parent_card(context, chat_id, service, lang)
+    chat_id = reply_chat_id(update)
+    match action:
+        case cd.DefaultLanguage(lang) if lang in PARENT_LANGUAGES:
+            _remember_language(context, lang)
+            await _edit_or_send(update, context, default_language_set(lang))
+            return
+        case cd.ShareCard(ref) if (service := knowledge.resolve(ref)) is not None:
+            await _edit_or_send(update, context, language_choice(service))
+            return
+        case cd.ShareIn(lang, ref) if lang in PARENT_LANGUAGES and (service := knowledge.resolve(ref)) is not None:
+            _remember_language(context, lang)
+            await _edit_or_send(update, context, ready_to_forward(lang))
+            await send_parent_card(context, chat_id, service, lang)
+            return
+    await send(context, chat_id, render.expired())
+
+
+def _remember_language(context: BotContext, lang: str) -> None:
+    """In memory only (user_data, never persisted: bot/persistence.py keeps only the flows' keys)."""
+    if context.user_data is not None:
+        context.user_data[LANG_KEY] = lang
 
 
 async def after_card(update: Update, context: BotContext) -> None:
     """Runs after handlers.card showed a full card (next handler group): offer to share it."""
-    action = cd.decode(update.callback_query.data)
+    action = cd.decode(callback_data(update))
     service = context.state.knowledge.resolve(action.service) if isinstance(action, cd.ShowCard) else None
     if service is not None:
-        await send(context, update.effective_chat.id, share_prompt(service))
+        await send(context, reply_chat_id(update), share_prompt(service))
 
 
 async def on_start_parameter(update: Update, context: BotContext) -> None:
     """/start <service id> or /start taal; anything else goes on to the ordinary /start."""
     parameter = (context.args or [""])[0]
-    chat_id = update.effective_chat.id
+    chat_id = reply_chat_id(update)
     if parameter == START_LANGUAGE:
         await send(context, chat_id, default_language_choice())
         raise ApplicationHandlerStop
@@ -183,6 +190,8 @@ def inline_result(service: Service, lang: str) -> InlineQueryResultArticle:
 async def on_inline_query(update: Update, context: BotContext) -> None:
     """The query's words are used for the search and dropped: never logged or stored."""
     query = update.inline_query
+    if query is None:
+        return
     state = context.state
     knowledge = state.knowledge
     postcode = await state.store.get_postcode(query.from_user.id)
@@ -204,7 +213,8 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
 
 async def on_chosen(update: Update, context: BotContext) -> None:
     """Inline feedback: which card was sent (the service id only, never the query's words)."""
-    service = context.state.knowledge.service(update.chosen_inline_result.result_id)
+    chosen = update.chosen_inline_result
+    service = context.state.knowledge.service(chosen.result_id) if chosen is not None else None
     if service is not None:
         _count_share(context, service.id)
         log.info("inline card shared: %s", service.id)

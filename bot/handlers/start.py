@@ -26,8 +26,8 @@ COMMANDS: list[tuple[str, str]] = [
 
 async def save_location(update: Update, context: BotContext, postcode: int) -> None:
     state = context.state
-    await state.set_postcode(update.effective_chat.id, postcode)
-    await send(context, update.effective_chat.id, location_reply(state.knowledge, postcode))
+    await state.set_postcode(reply_chat_id(update), postcode)
+    await send(context, reply_chat_id(update), location_reply(state.knowledge, postcode))
 
 
 async def _place(update: Update, context: BotContext) -> tuple[int, str | None, int | None]:
@@ -47,11 +47,11 @@ async def set_place(update: Update, context: BotContext) -> None:
     state = context.state
     text = " ".join(context.args or [])
     if not text:
-        await send(context, update.effective_chat.id, render.ask_location())
+        await send(context, reply_chat_id(update), render.ask_location())
         return
     postcode = parse_location(state.knowledge, text)
     if postcode is None:
-        await send(context, update.effective_chat.id, render.location_unknown())
+        await send(context, reply_chat_id(update), render.location_unknown())
         return
     await save_location(update, context, postcode)
 
@@ -62,12 +62,12 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def privacy(update: Update, context: BotContext) -> None:
-    await send(context, update.effective_chat.id, render.privacy_text())
+    await send(context, reply_chat_id(update), render.privacy_text())
 
 
 async def forget(update: Update, context: BotContext) -> None:
     """/vergeet: the database rows and the in-memory result lists of this chat."""
-    await context.state.forget_chat(update.effective_chat.id)
+    await context.state.forget_chat(reply_chat_id(update))
     if context.chat_data is not None:
         context.chat_data.clear()
-    await send(context, update.effective_chat.id, render.forgotten())
+    await send(context, reply_chat_id(update), render.forgotten())
