@@ -170,6 +170,9 @@ def chat(standin, start_bot, running_bots) -> Callable[[int], Chat]:
 E2E_FIXTURES = {"standin", "bot", "chat", "start_bot"}
 E2E_MODULES = {"test_crash_safety", "test_check_cli"}          # the real CLI in subprocesses
 MODEL_MODULES = {"test_search", "test_safety", "test_terminal"}  # need the fitted search models
+# Single tests elsewhere that search through the CLI (answers compared before and after a round trip).
+MODEL_TESTS = {"test_export_then_import_gives_the_same_knowledge_base",
+               "test_export_with_revisions_then_check_then_reload_gives_the_same_answers"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -182,5 +185,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = getattr(getattr(item, "module", None), "__name__", "")
         if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or module in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)
-        if module in MODEL_MODULES:
+        if module in MODEL_MODULES or getattr(item, "originalname", item.name) in MODEL_TESTS:
             item.add_marker(pytest.mark.models)
