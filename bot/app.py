@@ -61,7 +61,7 @@ GROUP_BEHEER = -3     # /beheer: text while a step waits for it is a value, not 
 GROUP_REMARK = -2     # the remark after "klopt niet meer": only a reply to its prompt
 GROUP_DEEP_LINK = -1  # /start <payload> opens a card and stops; plain /start goes on to group 0
 GROUP_MAIN = 0        # commands, buttons, and last the plain-text question (the fallback)
-GROUP_AFTER = 1       # the same update one step further: share after a card, /vergeet language
+GROUP_AFTER = 1       # the same update one step further: the share offer after a card
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 NETWORK_RETRIES = 3          # for 5xx answers and time-outs, on top of 429 handling
@@ -246,7 +246,6 @@ def register_handlers(application: Application) -> None:
     add(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, ask.on_other))
 
     add(CallbackQueryHandler(share.after_card, pattern=cd.matches(cd.ShowCard)), group=GROUP_AFTER)
-    add(CommandHandler("vergeet", share.forget_language), group=GROUP_AFTER)
     application.add_error_handler(on_error)
 
 

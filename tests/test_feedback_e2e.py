@@ -336,3 +336,33 @@ async def test_the_remark_step_survives_a_restart(start_bot, chat, standin, role
     [report] = await reports.fetch(second.state.store.conn)
     assert report.remark == "Nummer is veranderd" and report.notified_at is not None
     await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
+
+
+async def test_vergeet_during_a_remark_and_a_beheer_step_leaves_nothing_behind(bot, chat, standin, roles, db_path):
+    await bind_editor(bot)
+    editor = chat(EDITOR)
+    _prompt, ask = await _ask_for_remark(editor)                     # a remark waits ...
+    [view] = await editor.tap(cd.BeheerService.of("s", SERVICE).encode())
+    [field] = [b["callback_data"] for b in view.buttons if b["text"] == "Samenvatting"]
+    await editor.tap(field)                                          # ... and a /beheer value step
+    # the reply to the remark prompt is the remark, not the /beheer value
+    sent = await editor.send("Het nummer is veranderd", reply_to=ask)
+    assert views.report_sent(2).html in [c.text for c in sent]        # the editor and the coordinator
+    [report] = await reports.fetch(bot.state.store.conn)
+    assert report.remark == "Het nummer is veranderd"
+    _prompt, ask = await _ask_for_remark(editor, "Adres")            # a second report waits again
+    await editor.tap(field)
+    await bot.application.update_persistence()
+    with sqlite3.connect(db_path) as db:
+        assert {r[0] for r in db.execute("SELECT name FROM conversation WHERE user_id = ?", (EDITOR,))} == {
+            "beheer", "remark"}
+    await editor.send("/vergeet")
+    await bot.application.update_persistence()
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM conversation WHERE user_id = ?", (EDITOR,)).fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM flow_data WHERE user_id = ?", (EDITOR,)).fetchone() == (0,)
+    assert not bot.application.user_data.get(EDITOR)
+    # text afterwards is neither a remark nor a value: nothing is stored from it
+    await editor.send("Dit is een vraag over een gezin", reply_to=ask)
+    assert [r.remark for r in await reports.fetch(bot.state.store.conn)] == ["Het nummer is veranderd", None]
+    assert await load_revisions(bot.state.store) == []

@@ -621,10 +621,12 @@ def conversation() -> ConversationHandler[BotContext]:
     """/beheer as one ConversationHandler; bot/app.py registers it before the search."""
     buttons: CallbackQueryHandler[BotContext, None] = CallbackQueryHandler(
         _step(on_button), pattern=cd.matches(cd.Beheer, cd.BeheerService))
-    text: MessageHandler[BotContext, None] = MessageHandler(filters.TEXT & ~filters.COMMAND, _step(on_text))
+    # A reply to another message (the remark prompt of "klopt niet meer") is not a /beheer value.
+    typed = filters.TEXT & ~filters.COMMAND & ~filters.REPLY
+    text: MessageHandler[BotContext, None] = MessageHandler(typed, _step(on_text))
     beheer: CommandHandler[BotContext, None] = CommandHandler("beheer", _step(on_beheer))
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
-        "code": [MessageHandler(filters.TEXT & ~filters.COMMAND & _CodeShaped(), _step(on_text)), buttons],
+        "code": [MessageHandler(typed & _CodeShaped(), _step(on_text)), buttons],
         "value": [text, buttons],
         "new": [text, buttons],
         "choose": [buttons],

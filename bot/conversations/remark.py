@@ -140,6 +140,12 @@ async def on_timeout(update: Update, context: BotContext) -> None:
     await send(context, reply_chat_id(update), views.sent_without_remark())
 
 
+async def on_command(update: Update, context: BotContext) -> object:
+    """Not stopped: the command still reaches its own handler."""
+    _forget(context)
+    return ConversationHandler.END
+
+
 def conversation() -> ConversationHandler[BotContext]:
     """bot/app.py registers it in a group before the search."""
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
@@ -153,7 +159,9 @@ def conversation() -> ConversationHandler[BotContext]:
     return flow_handler(
         entry_points=[CallbackQueryHandler(on_reason, pattern=cd.matches(cd.ReportReason))],
         states=states,
-        fallbacks=[],
+        # Any command ends the wait (the report goes later without a remark, bot/jobs.py), so a
+        # /vergeet or a new /start is never followed by text taken for a remark.
+        fallbacks=[MessageHandler(filters.COMMAND, on_command)],
         allow_reentry=True,
         conversation_timeout=feedback.REMARK_WAIT.total_seconds(),
         name=NAME, persistent=True,

@@ -218,9 +218,3 @@ async def on_chosen(update: Update, context: BotContext) -> None:
     if service is not None:
         _count_share(context, service.id)
         log.info("inline card shared: %s", service.id)
-
-
-async def forget_language(update: Update, context: BotContext) -> None:
-    """/vergeet (after handlers.start wiped the chat): also the parent language picked last."""
-    if context.user_data is not None:
-        context.user_data.pop(LANG_KEY, None)

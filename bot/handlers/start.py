@@ -66,8 +66,12 @@ async def privacy(update: Update, context: BotContext) -> None:
 
 
 async def forget(update: Update, context: BotContext) -> None:
-    """/vergeet: the database rows and the in-memory result lists of this chat."""
+    """/vergeet: the database rows of this chat, and what memory keeps for it and its user (result
+    lists, the parent language picked last, the data of a /beheer or remark step). The flows
+    themselves ended on the command already (their fallbacks, in earlier handler groups), so
+    the persistence deletes their rows at its next write."""
     await context.state.forget_chat(reply_chat_id(update))
-    if context.chat_data is not None:
-        context.chat_data.clear()
+    for data in (context.chat_data, context.user_data):
+        if data is not None:
+            data.clear()
     await send(context, reply_chat_id(update), render.forgotten())
