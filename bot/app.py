@@ -57,8 +57,9 @@ COMMANDS = start.COMMANDS
 
 # Handler groups, run in this order for every update; within a group the first matching handler
 # wins, and a callback that raises ApplicationHandlerStop ends the update there.
-GROUP_BEHEER = -3     # /beheer: text while a step waits for it is a value, not a question
-GROUP_REMARK = -2     # the remark after "klopt niet meer": only a reply to its prompt
+GROUP_REMARK = -3     # the remark after "klopt niet meer": only a reply to its prompt (first:
+                      # with a /beheer step open too, that reply is still the remark)
+GROUP_BEHEER = -2     # /beheer: text while a step waits for it is a value, not a question
 GROUP_DEEP_LINK = -1  # /start <payload> opens a card and stops; plain /start goes on to group 0
 GROUP_MAIN = 0        # commands, buttons, and last the plain-text question (the fallback)
 GROUP_AFTER = 1       # the same update one step further: the share offer after a card
@@ -222,8 +223,8 @@ class TimedApplication(Application):
 def register_handlers(application: Application) -> None:
     """Every handler of the bot, in its group, in order."""
     add = application.add_handler
-    add(beheer.conversation(), group=GROUP_BEHEER)
     add(remark.conversation(), group=GROUP_REMARK)
+    add(beheer.conversation(), group=GROUP_BEHEER)
     add(CommandHandler("start", share.on_start_parameter, has_args=1), group=GROUP_DEEP_LINK)
 
     add(CommandHandler("start", start.start))
@@ -306,4 +307,7 @@ def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
     application.bot_data[STATE_KEY] = BotState.create(kb, Store(db_path), kb_dir)
     register_handlers(application)
     jobs.schedule(application)
+    if application.job_queue is not None:   # flows restored after a restart time out here
+        for flow in (beheer, remark):
+            application.job_queue.run_repeating(flow.sweep_expired, beheer.SWEEP_EVERY, name=f"{flow.NAME}-sweep")
     return application

@@ -12,6 +12,7 @@ the bot's Store is opened, and writes a last time in `shutdown()`, after it may 
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -33,6 +34,10 @@ CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 UPDATE_INTERVAL = 1.0   # seconds between writes of what changed; also written at shutdown
 
 
+def _canonical(data: FlowData) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+
 class ConversationPersistence(BasePersistence[FlowData, dict[str, Any], dict[str, Any]]):
     """flows: the user_data keys that are a flow's data; max_age: per conversation name, how
     long a stored state stays valid (its conversation_timeout), so an abandoned step does not
@@ -46,6 +51,7 @@ class ConversationPersistence(BasePersistence[FlowData, dict[str, Any], dict[str
         self.flows = flows
         self.max_age = dict(max_age)
         self._store: Store | None = None
+        self._written: dict[int, str] = {}   # user id -> the flow data last written (as JSON)
 
     async def _repository(self) -> ConversationRepository:
         if self._store is None or self._store.db is None:
@@ -68,16 +74,26 @@ class ConversationPersistence(BasePersistence[FlowData, dict[str, Any], dict[str
     async def get_user_data(self) -> dict[int, FlowData]:
         repository = await self._repository()
         longest = max(self.max_age.values(), default=None)
-        return {user_id: {k: v for k, v in data.items() if k in self.flows}
-                for user_id, data in (await repository.flow_data(longest)).items()}
+        loaded = {user_id: {k: v for k, v in data.items() if k in self.flows}
+                  for user_id, data in (await repository.flow_data(longest)).items()}
+        self._written = {user_id: _canonical(data) for user_id, data in loaded.items()}
+        return loaded
 
     async def update_user_data(self, user_id: int, data: FlowData) -> None:
+        """PTB calls this for every user with an update since the last write; only a change of
+        the flows' data is written (most users never have any)."""
+        kept = {k: v for k, v in data.items() if k in self.flows and v}
+        text = _canonical(kept)
+        if self._written.get(user_id, _canonical({})) == text:
+            return
         repository = await self._repository()
-        await repository.set_flow_data(user_id, {k: v for k, v in data.items() if k in self.flows and v})
+        await repository.set_flow_data(user_id, kept)
+        self._written[user_id] = text
 
     async def drop_user_data(self, user_id: int) -> None:
         repository = await self._repository()
         await repository.set_flow_data(user_id, None)
+        self._written.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: FlowData) -> None:
         """Nothing to refresh: this process is the only writer."""

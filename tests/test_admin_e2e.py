@@ -1,6 +1,7 @@
 """/beheer and /herlaad through the real bot (long polling) against the Bot API stand-in."""
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
@@ -406,3 +407,78 @@ async def test_a_question_typed_while_the_code_is_asked_still_reaches_the_search
     assert top.contact.name is not None
     assert html.escape(top.contact.name) in answer.text and "ken ik niet" not in answer.text
     assert "ken ik niet" in (await user.send("ABCD EFGH JKMN PQRS TVWX"))[0].text   # code-shaped: a try
+
+
+async def test_a_step_restored_after_a_restart_times_out_and_says_so(start_bot, chat, standin, db_path, bench_kb,
+                                                                     monkeypatch):
+    """PTB does not re-arm conversation_timeout for a restored state: the step's own deadline does."""
+    monkeypatch.setattr(beheer, "TIMEOUT", timedelta(seconds=1))
+    first = await start_bot()
+    user = chat(2461)
+    menu = await bind(user, first.state.store)
+    await open_field(user, menu, bench_kb.services[CAW].name, "Samenvatting")
+    await first.stop()
+    second = await start_bot()
+    await asyncio.sleep(1.5)                                   # past the deadline, nobody wrote
+    replies = await user.send("papa krijgt brieven van een deurwaarder")
+    texts = [r.text for r in replies]
+    assert admin_view.timed_out().html in texts                 # told ...
+    assert len(texts) == 2 and not any("Was:" in t for t in texts)   # ... and the text is a question
+    await second.application.update_persistence()
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM conversation").fetchone() == (0,)
+        assert not any("deurwaarder" in row[0] for row in db.execute("SELECT data FROM flow_data"))
+    assert await rv.load_revisions(second.state.store) == []
+
+
+async def test_a_restored_step_is_timed_out_even_if_the_user_never_writes(start_bot, chat, standin, bench_kb,
+                                                                          monkeypatch):
+    monkeypatch.setattr(beheer, "TIMEOUT", timedelta(seconds=1))
+    monkeypatch.setattr(beheer, "SWEEP_EVERY", timedelta(seconds=0.5))
+    first = await start_bot()
+    user = chat(2462)
+    menu = await bind(user, first.state.store)
+    await open_field(user, menu, bench_kb.services[CAW].name, "Samenvatting")
+    await first.stop()
+    since = len(standin.calls)
+    second = await start_bot()
+    await standin.wait_for("sendMessage", chat_id=2462, since=since,
+                           predicate=lambda c: c.text == admin_view.timed_out().html, timeout=10)
+    assert beheer.Session(**second.application.user_data[2462][beheer.NAME]).step == beheer.IDLE
+
+
+async def test_a_value_or_a_code_sent_as_a_reply_to_the_bots_question_is_taken(bot, chat, bench_kb):
+    user = chat(2491)
+    invite = await editors.create_invite(bot.state.store, "CAW Lindeland")
+    [ask] = await user.send("/beheer")
+    [menu] = await user.send(invite.code, reply_to=ask)
+    assert "Gelukt" in menu.text
+    _view, asked = await open_field(user, menu, bench_kb.services[CAW].name, "Telefoon")
+    [preview] = await user.send("09 999 77 88", reply_to=asked)
+    assert preview.text == admin_view.preview(bench_kb.services[CAW], "contact.phone", "+3299992010",
+                                              "+3299997788").html
+
+
+async def test_beheer_is_private_a_group_command_does_not_touch_the_private_step(bot, chat, standin, bench_kb):
+    user = chat(2481)
+    menu = await bind(user, bot.state.store)
+    await open_field(user, menu, bench_kb.services[CAW].name, "Telefoon")
+    since = len(standin.calls)
+    update = standin.inject({"message": {
+        "message_id": 1, "date": 0, "chat": {"id": -1002481, "type": "group", "title": "Zorgteam"},
+        "from": standin.user(2481), "text": "/beheer", "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}})
+    await bot.wait_processed(update["update_id"])
+    assert not [c for c in standin.calls_to("sendMessage", chat_id=-1002481, since=since)
+                if "Kies" in c.text or "code" in c.text]          # no menu, no code request in the group
+    [preview] = await user.send("09 999 77 88")                  # the private step still waits
+    assert "09 999 77 88" in preview.text
+
+
+@pytest.mark.parametrize("text", ["hulp bij pesten", "logopedie voor mijn kind", "waar vind ik hulp",
+                                  "schulden gezin", "ABCD EFGH JKMN PQRS"])
+def test_short_questions_are_not_taken_for_an_invite_code(text):
+    assert not beheer.looks_like_code(text)
+
+
+def test_an_invite_code_however_typed_looks_like_one():
+    assert beheer.looks_like_code("abcd-efgh-jkmn-pqrs-tvwx") and beheer.looks_like_code("ABCD EFGH JKMN PQRS TVWX")

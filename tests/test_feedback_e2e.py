@@ -1,6 +1,7 @@
 """Feedback, "klopt niet meer" and /signalen, end to end: the real bot polling the Bot API stand-in."""
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import sqlite3
@@ -327,7 +328,7 @@ async def test_the_remark_step_survives_a_restart(start_bot, chat, standin, role
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT name, state FROM conversation").fetchall() == [("remark", '"remark"')]
         [(flow,)] = db.execute("SELECT data FROM flow_data").fetchall()
-    assert set(json.loads(flow)["remark"]) == {"report", "prompt"}          # ids only, no text
+    assert set(json.loads(flow)["remark"]) == {"report", "prompt", "chat", "until"}   # ids and a time, no text
 
     second = await start_bot()
     since = len(standin.calls)
@@ -366,3 +367,37 @@ async def test_vergeet_during_a_remark_and_a_beheer_step_leaves_nothing_behind(b
     await editor.send("Dit is een vraag over een gezin", reply_to=ask)
     assert [r.remark for r in await reports.fetch(bot.state.store.conn)] == ["Het nummer is veranderd", None]
     assert await load_revisions(bot.state.store) == []
+
+
+async def test_a_remark_wait_restored_after_a_restart_ends_and_the_late_reply_is_not_stored(
+        start_bot, chat, standin, roles, monkeypatch):
+    monkeypatch.setattr(feedback, "REMARK_WAIT", timedelta(seconds=1))
+    first = await start_bot()
+    await bind_editor(first)
+    user = chat(SCHOOL)
+    _prompt, ask = await _ask_for_remark(user)
+    await first.stop()
+    second = await start_bot()
+    await asyncio.sleep(1.5)
+    replies = await user.send("Nummer is veranderd", reply_to=ask)
+    assert views.sent_without_remark().html in [r.text for r in replies]
+    [report] = await reports.fetch(second.state.store.conn)
+    assert report.remark is None and report.notified_at is not None
+
+
+async def test_a_restored_remark_wait_ends_even_if_the_school_never_writes(start_bot, chat, standin, roles,
+                                                                           monkeypatch):
+    from bot.conversations import beheer
+    monkeypatch.setattr(feedback, "REMARK_WAIT", timedelta(seconds=1))
+    monkeypatch.setattr(beheer, "SWEEP_EVERY", timedelta(seconds=0.5))
+    first = await start_bot()
+    await bind_editor(first)
+    await _ask_for_remark(chat(SCHOOL))
+    await first.stop()
+    since = len(standin.calls)
+    second = await start_bot()
+    await standin.wait_for("sendMessage", chat_id=SCHOOL, since=since,
+                           predicate=lambda c: c.text == views.sent_without_remark().html, timeout=10)
+    await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
+    [report] = await reports.fetch(second.state.store.conn)
+    assert report.notified_at is not None

@@ -26,10 +26,11 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from dataclasses import field as dataclass_field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -68,6 +69,8 @@ NEW_OPTIONAL = ("contact.phone", "contact.email")
 IDLE = "idle"                   # no step open: the conversation has ended
 STATES = ("code", "value", "choose", "confirm", "new", "new-preview")
 UNFINISHED = frozenset(STATES)  # a time-out in one of these is told to the user
+TEXT_STEPS = frozenset({"code", "value", "new"})
+SWEEP_EVERY = timedelta(minutes=1)
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Session:
     selected: list[str] = dataclass_field(default_factory=list)   # buttons ticked in a choose step
     draft: dict[str, Any] = dataclass_field(default_factory=dict)  # a new service, step by step
     choices: list[str] = dataclass_field(default_factory=list)     # options of a step that depend on the user
+    until: str = ""               # ISO UTC time an open step times out ("" when none is open)
 
     @classmethod
     def of(cls, context: BotContext) -> Session:
@@ -94,9 +98,21 @@ class Session:
         except TypeError:   # written by another version: start over rather than crash
             return cls()
 
-    def keep(self, context: BotContext) -> None:
+    def keep(self, context: BotContext, now: datetime | None = None) -> None:
+        """Store in user_data; an open step gets its deadline TIMEOUT from now."""
+        self.until = ((now or _now()) + TIMEOUT).isoformat() if self.step in STATES else ""
         if context.user_data is not None:
             context.user_data[NAME] = asdict(self)
+
+    def expired(self, now: datetime | None = None) -> bool:
+        """An open step past its deadline. PTB's conversation_timeout covers a running bot; this
+        also covers a step restored after a restart, whose timeout PTB does not re-arm."""
+        if self.step not in STATES or not self.until:
+            return False
+        try:
+            return (now or _now()) >= datetime.fromisoformat(self.until)
+        except ValueError:
+            return True
 
     def reset(self) -> Session:
         """Back to the menu, keeping only the chosen organisation."""
@@ -107,16 +123,36 @@ def _state(session: Session) -> object:
     return session.step if session.step in STATES else ConversationHandler.END
 
 
-Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
 def _step(callback: Callback) -> Callback:
-    """The update is /beheer's: stop here (no search for it) and move to the session's step."""
-    async def handler(update: Update, context: BotContext) -> None:
-        await callback(update, context)
-        raise ApplicationHandlerStop(_state(Session.of(context)))
+    """The update is /beheer's: stop here (no search for it) and move to the session's step.
+
+    A callback that returns ConversationHandler.END hands the update on (it was not /beheer's:
+    text after the step ended). A step past its deadline first times out and says so.
+    """
+    async def handler(update: Update, context: BotContext) -> object:
+        session = Session.of(context)
+        if session.expired():
+            await _time_out(update, context, session)
+        if await callback(update, context) is ConversationHandler.END:
+            return ConversationHandler.END
+        session = Session.of(context)
+        session.keep(context)            # any activity in a step moves its deadline
+        raise ApplicationHandlerStop(_state(session))
     handler.__name__ = callback.__name__
     return handler
+
+
+async def _time_out(update: Update, context: BotContext, session: Session) -> None:
+    """End the open step and tell the user."""
+    session.reset().keep(context)
+    await send(context, reply_chat_id(update), admin_view.timed_out())
 
 
 # ── who may do what ───────────────────────────────────────────────────────────────────────
@@ -137,8 +173,10 @@ def find_mine(r: editors.Roles, knowledge: Knowledge, service_hash: str) -> Serv
 
 
 def looks_like_code(text: str) -> bool:
+    """Exactly an invite code's length in its alphabet, once spaces and dashes are gone: a short
+    question ("hulp bij pesten") is never taken for a (wrong) code."""
     compact = editors.normalise_code(text)
-    return 12 <= len(compact) <= 30 and compact.isalnum() and compact.isascii()
+    return len(compact) == editors.CODE_LENGTH and all(c in editors.ALPHABET for c in compact)
 
 
 class _CodeShaped(filters.MessageFilter):
@@ -216,16 +254,19 @@ async def _redeem(update: Update, context: BotContext, session: Session, code: s
     await show_menu(update, context, Session(org=organisation), prefix=admin_view.bound(organisation))
 
 
-async def on_text(update: Update, context: BotContext) -> None:
+async def on_text(update: Update, context: BotContext) -> object:
     """Text in a state that takes text (code, value, new): the state's handlers let it in."""
     session = Session.of(context)
     text = (update.effective_message.text if update.effective_message else None) or ""
+    if session.step not in TEXT_STEPS:   # the step ended (timed out): the text is a question
+        return ConversationHandler.END
     if session.step == "code":
         await _redeem(update, context, session, text)
     elif session.step == "value":
         await _typed_value(update, context, session, text)
     elif session.step == "new":
         await _typed_new(update, context, session, text)
+    return None
 
 
 async def on_other_command(update: Update, context: BotContext) -> object:
@@ -237,9 +278,30 @@ async def on_other_command(update: Update, context: BotContext) -> object:
 async def on_timeout(update: Update, context: BotContext) -> None:
     """An hour without activity: the step ends, and the user is told if something was open."""
     session = Session.of(context)
-    session.reset().keep(context)
     if session.step in UNFINISHED:
-        await _send(context, update, admin_view.timed_out())
+        await _time_out(update, context, session)
+
+
+async def sweep_expired(context: BotContext) -> None:
+    """JobQueue, every SWEEP_EVERY: steps past their deadline that PTB will not time out (restored
+    after a restart) end and their user is told. /beheer runs in private chats: chat = user."""
+    application = context.application
+    for user_id, data in list(application.user_data.items()):
+        raw = data.get(NAME)
+        if not isinstance(raw, dict):
+            continue
+        try:
+            session = Session(**{k: v for k, v in raw.items() if k in Session.__dataclass_fields__})
+        except TypeError:   # written by another version
+            continue
+        if not session.expired():
+            continue
+        data[NAME] = asdict(session.reset())
+        application.mark_data_for_update_persistence(user_ids=user_id)
+        try:
+            await send(context, user_id, admin_view.timed_out())
+        except TelegramError as exc:   # blocked the bot meanwhile: the step ended all the same
+            log.info("time-out of a /beheer step not delivered: %s", type(exc).__name__)
 
 
 async def _typed_value(update: Update, context: BotContext, session: Session, text: str) -> None:
@@ -619,12 +681,13 @@ async def _create(update: Update, context: BotContext, r: editors.Roles, session
 
 def conversation() -> ConversationHandler[BotContext]:
     """/beheer as one ConversationHandler; bot/app.py registers it before the search."""
-    buttons: CallbackQueryHandler[BotContext, None] = CallbackQueryHandler(
+    buttons: CallbackQueryHandler[BotContext, object] = CallbackQueryHandler(
         _step(on_button), pattern=cd.matches(cd.Beheer, cd.BeheerService))
-    # A reply to another message (the remark prompt of "klopt niet meer") is not a /beheer value.
-    typed = filters.TEXT & ~filters.COMMAND & ~filters.REPLY
-    text: MessageHandler[BotContext, None] = MessageHandler(typed, _step(on_text))
-    beheer: CommandHandler[BotContext, None] = CommandHandler("beheer", _step(on_beheer))
+    # /beheer shows organisation data: private chats only.
+    typed = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+    text: MessageHandler[BotContext, object] = MessageHandler(typed, _step(on_text))
+    beheer: CommandHandler[BotContext, object] = CommandHandler("beheer", _step(on_beheer),
+                                                               filters=filters.ChatType.PRIVATE)
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         "code": [MessageHandler(typed & _CodeShaped(), _step(on_text)), buttons],
         "value": [text, buttons],

@@ -15,9 +15,11 @@ survive a restart (bot/persistence.py); bot/jobs.py still sends reports left beh
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -44,11 +46,36 @@ NAME = "remark"
 REMARK = "remark"
 
 
-def _pending(context: BotContext) -> dict[str, int] | None:
-    data = (context.user_data or {}).get(NAME)
-    if isinstance(data, dict) and isinstance(data.get("report"), int):
-        return data
-    return None
+def _pending(context: BotContext) -> dict[str, Any] | None:
+    """{"report": id, "prompt": message id, "chat": chat id, "until": ISO deadline}, or None."""
+    return _valid((context.user_data or {}).get(NAME))
+
+
+def _valid(data: object) -> dict[str, Any] | None:
+    return data if isinstance(data, dict) and isinstance(data.get("report"), int) else None
+
+
+def _deadline(now: datetime | None = None) -> str:
+    return ((now or datetime.now(UTC)) + feedback.REMARK_WAIT).isoformat()
+
+
+def _expired(pending: dict[str, Any], now: datetime | None = None) -> bool:
+    """Past the wait. PTB's conversation_timeout covers a running bot; this also covers a wait
+    restored after a restart, whose timeout PTB does not re-arm."""
+    try:
+        return (now or datetime.now(UTC)) >= datetime.fromisoformat(str(pending.get("until")))
+    except ValueError:
+        return True
+
+
+async def _send_without_remark(context: BotContext, report_id: int, chat_id: int) -> None:
+    """The wait is over: the report goes without a remark (once), and the school hears so."""
+    report = await reports.get(context.state.store.conn, report_id)
+    if report is None:   # withdrawn
+        return
+    if report.notified_at is None:
+        await feedback.notify_report(context.bot, context.state, report.id)
+    await send(context, chat_id, views.sent_without_remark())
 
 
 def _forget(context: BotContext) -> None:
@@ -73,7 +100,8 @@ async def on_reason(update: Update, context: BotContext) -> object:
     await send(context, chat_id, views.ask_remark(service, report.id))
     prompt_id = await feedback.send_remark_prompt(context, chat_id)
     if context.user_data is not None:
-        context.user_data[NAME] = {"report": report.id, "prompt": prompt_id}
+        context.user_data[NAME] = {"report": report.id, "prompt": prompt_id, "chat": chat_id,
+                                   "until": _deadline()}
     raise ApplicationHandlerStop(REMARK)
 
 
@@ -83,11 +111,15 @@ async def on_text(update: Update, context: BotContext) -> object:
     message = update.effective_message
     if pending is None or message is None:
         return ConversationHandler.END
+    chat_id = reply_chat_id(update)
+    if _expired(pending):                  # restored after a restart and past the wait
+        _forget(context)
+        await _send_without_remark(context, pending["report"], chat_id)
+        return ConversationHandler.END     # the text goes on as a question; nothing is stored
     replied_to = message.reply_to_message
     if replied_to is None or replied_to.message_id != pending.get("prompt"):
         return REMARK                      # not ours: the search answers it, nothing is stored
     state = context.state
-    chat_id = reply_chat_id(update)
     report = await reports.get(state.store.conn, pending["report"])
     service = state.knowledge.kb.services.get(report.service_id) if report else None
     if report is None or service is None or report.notified_at is not None:
@@ -97,6 +129,7 @@ async def on_text(update: Update, context: BotContext) -> object:
     if remark_is_personal(text, service, state.knowledge.proper_nouns):
         await send(context, chat_id, views.remark_refused(report.id))
         pending["prompt"] = await feedback.send_remark_prompt(context, chat_id)
+        pending["until"] = _deadline()
         raise ApplicationHandlerStop(REMARK)
     await reports.set_remark(state.store.conn, report.id, text)
     _forget(context)
@@ -123,9 +156,9 @@ async def on_cancel(update: Update, context: BotContext) -> object:
         await update.callback_query.answer()
     pending = _pending(context)
     _forget(context)
-    if pending is not None:
-        await reports.withdraw(context.state.store.conn, pending["report"])
-    await send(context, reply_chat_id(update), views.cancelled())
+    withdrawn = pending is None or await reports.withdraw(context.state.store.conn, pending["report"])
+    # Too late to cancel once it was sent (the sweep after a restart, say): say so, not "cancelled".
+    await send(context, reply_chat_id(update), views.cancelled() if withdrawn else views.already_sent())
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 
@@ -133,11 +166,23 @@ async def on_timeout(update: Update, context: BotContext) -> None:
     """No remark within REMARK_WAIT: the report goes without one, and the school hears so."""
     pending = _pending(context)
     _forget(context)
-    report = await reports.get(context.state.store.conn, pending["report"]) if pending else None
-    if report is None or report.notified_at is not None:   # withdrawn, or already sent
-        return
-    await feedback.notify_report(context.bot, context.state, report.id)
-    await send(context, reply_chat_id(update), views.sent_without_remark())
+    if pending is not None:
+        await _send_without_remark(context, pending["report"], reply_chat_id(update))
+
+
+async def sweep_expired(context: BotContext) -> None:
+    """JobQueue: waits past their deadline that PTB will not time out (restored after a restart)."""
+    application = context.application
+    for user_id, data in list(application.user_data.items()):
+        pending = _valid(data.get(NAME))
+        if pending is None or not _expired(pending):
+            continue
+        data.pop(NAME, None)
+        application.mark_data_for_update_persistence(user_ids=user_id)
+        try:
+            await _send_without_remark(context, pending["report"], int(pending.get("chat", user_id)))
+        except TelegramError as exc:
+            log.info("end of a remark wait not delivered: %s", type(exc).__name__)
 
 
 async def on_command(update: Update, context: BotContext) -> object:
@@ -150,7 +195,8 @@ def conversation() -> ConversationHandler[BotContext]:
     """bot/app.py registers it in a group before the search."""
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         REMARK: [
-            MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text),
+            # Only replies: other text is not the flow's, and does not move its deadline.
+            MessageHandler(filters.TEXT & ~filters.COMMAND & filters.REPLY & filters.ChatType.PRIVATE, on_text),
             CallbackQueryHandler(on_send_without, pattern=cd.matches(cd.SendReport)),
             CallbackQueryHandler(on_cancel, pattern=cd.matches(cd.CancelReport)),
         ],
