@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -93,13 +93,21 @@ class RedactFilter(logging.Filter):
         return True
 
 
+CONFLICT_LINE = ("Telegram: een andere bot haalt met hetzelfde token berichten op (409 Conflict). Stop die "
+                 "andere bot of geef deze een eigen token; tot dan probeert deze het opnieuw.")
+
+
 class ShortConfigErrors(logging.Filter):
-    """A refused token is a configuration problem, not a crash: one line instead of a traceback
-    (PTB logs it with the full stack from its start-up loop; `run` then explains what to do)."""
+    """A refused token or a second bot on the same token is a configuration problem, not a crash:
+    one line instead of a traceback (PTB logs them with the full stack from its polling loop)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
-            record.msg, record.args = f"{record.getMessage()} ({type(record.exc_info[1]).__name__})", None
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, InvalidToken):
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__})", None
+            record.exc_info, record.exc_text = None, None
+        elif isinstance(error, Conflict):
+            record.msg, record.args = CONFLICT_LINE, None
             record.exc_info, record.exc_text = None, None
         return True
 

@@ -154,6 +154,31 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")
+SQLITE_HEADER = b"SQLite format 3\x00"
+RESTORE_HINT = ("Zet een reservekopie van dit bestand terug (stop eerst de bot), of verplaats het en "
+                "start opnieuw met een lege databank: dan gaan de wijzigingen van organisaties, hun "
+                "koppelingen en de signalen verloren.")
+
+
+class StoreError(Exception):
+    """The database file cannot be used; the message (Dutch) says which file, why and what to do."""
+
+
+def check_existing(path: Path) -> None:
+    """A database is only created where none exists: an existing file that is empty (truncated,
+    say) or is no SQLite database is refused instead of silently starting afresh."""
+    if str(path) == ":memory:" or not path.exists():
+        return
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"De databank {path} is niet leesbaar ({exc.strerror or exc}).") from None
+    if not header:
+        raise StoreError(f"De databank {path} is leeg (0 bytes), terwijl ze gegevens zou moeten bevatten. "
+                         + RESTORE_HINT)
+    if header != SQLITE_HEADER:
+        raise StoreError(f"{path} is geen SQLite-databank (beschadigd of een ander bestand). " + RESTORE_HINT)
 
 
 class Store:
@@ -166,6 +191,7 @@ class Store:
 
     async def open(self) -> Store:
         if str(self.path) != ":memory:":
+            check_existing(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = await aiosqlite.connect(self.path, isolation_level=None)
         self.db.row_factory = aiosqlite.Row

@@ -466,7 +466,8 @@ async def test_beheer_is_private_a_group_command_does_not_touch_the_private_step
     since = len(standin.calls)
     update = standin.inject({"message": {
         "message_id": 1, "date": 0, "chat": {"id": -1002481, "type": "group", "title": "Zorgteam"},
-        "from": standin.user(2481), "text": "/beheer", "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}})
+        "from": standin.user(2481), "text": "/beheer",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}})
     await bot.wait_processed(update["update_id"])
     assert not [c for c in standin.calls_to("sendMessage", chat_id=-1002481, since=since)
                 if "Kies" in c.text or "code" in c.text]          # no menu, no code request in the group

@@ -1,7 +1,17 @@
 """The database file: migrations, and what /vergeet removes (and keeps, on purpose)."""
 from __future__ import annotations
 
-from kennisbank.store import MIGRATIONS, Store
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from telegram.error import Conflict
+
+from bot.app import CONFLICT_LINE, ShortConfigErrors
+from bot.commands.run import single_instance
+from kennisbank.store import MIGRATIONS, Store, StoreError
 
 
 async def test_a_new_file_gets_every_migration(tmp_path):
@@ -27,3 +37,48 @@ async def test_vergeet_removes_the_chat_the_binding_and_the_admin_step(tmp_path)
         for table in ("conversation", "flow_data"):
             async with conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
                 assert tuple(await cur.fetchone() or ()) == (0,)
+
+
+@pytest.mark.parametrize("content", [b"", b"dit is geen databank" * 10])
+async def test_an_empty_or_foreign_file_is_refused_not_started_afresh(tmp_path, content):
+    path = tmp_path / "bot.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(StoreError) as refused:
+        await Store(path).open()
+    assert str(path) in str(refused.value) and "reservekopie" in str(refused.value)
+    assert path.read_bytes() == content                      # left exactly as it was
+
+
+async def test_a_missing_file_is_created_and_an_existing_one_reopened(tmp_path):
+    path = tmp_path / "sub" / "bot.sqlite3"
+    async with Store(path) as store:
+        await store.set_postcode(1, 9801)
+    async with Store(path) as store:
+        assert await store.get_postcode(1) == 9801
+
+
+def test_run_refuses_an_empty_database_in_one_sentence(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    path.write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--db", str(path)], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(f"De databank {path} is leeg")
+
+
+def test_a_second_bot_on_the_same_database_is_refused(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    first = single_instance(path)
+    try:
+        with pytest.raises(StoreError, match="draait al een bot"):
+            single_instance(path)
+    finally:
+        first.close()
+    single_instance(path).close()                             # free again once the first is gone
+
+
+def test_a_409_conflict_is_one_line_in_the_log():
+    record = logging.LogRecord("telegram.ext.Updater", logging.ERROR, __file__, 1, "Error while getting Updates",
+                               None, (Conflict, Conflict("terminated by other getUpdates request"), None))
+    ShortConfigErrors().filter(record)
+    assert record.exc_info is None and record.getMessage() == CONFLICT_LINE

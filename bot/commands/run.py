@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
 import secrets
 import sys
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlparse
 
 from kennisbank.search import settle
-from kennisbank.store import DEFAULT_DB
+from kennisbank.store import DEFAULT_DB, StoreError, check_existing
 
 from .common import add_kb_option, load_kb_or_exit
 
@@ -56,6 +58,12 @@ def main(args: argparse.Namespace) -> int:
     )
     from ..state import STATE_KEY
 
+    try:
+        check_existing(args.db)
+        lock = single_instance(args.db)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     setup_logging(token, logging.DEBUG if args.verbose else logging.INFO)
     kb = load_kb_or_exit(args.kb)
     application = build_application(
@@ -74,7 +82,22 @@ def main(args: argparse.Namespace) -> int:
         print(f"Telegram is niet bereikbaar ({type(exc).__name__}). Is er internet, of klopt "
               "TELEGRAM_BASE_URL? Probeer het zo opnieuw.", file=sys.stderr)
         return 1
+    finally:
+        lock.close()   # the lock goes with it
     return 0
+
+
+def single_instance(db: Path) -> IO[str]:
+    """Hold an exclusive lock next to the database for as long as this process runs: a second bot
+    on the same file would send every reminder and sweep twice. StoreError when taken."""
+    handle = open(f"{db}.lock", "a+", encoding="utf-8")  # noqa: SIM115 - held open on purpose
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise StoreError(f"Er draait al een bot op {db}. Stop die eerst; twee bots op één databank "
+                         "zouden elke herinnering twee keer sturen.") from None
+    return handle
 
 
 def serve(application, args: argparse.Namespace, log: logging.Logger, allowed_updates) -> None:
