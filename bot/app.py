@@ -312,7 +312,7 @@ def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
         .post_shutdown(_post_shutdown)
     )
     application = builder.build()
-    application.bot_data[STATE_KEY] = BotState.create(kb, Store(db_path), kb_dir)
+    application.bot_data[STATE_KEY] = BotState.create(kb, Store(db_path), kb_dir, secret=token)
     register_handlers(application)
     jobs.schedule(application)
     if application.job_queue is not None:   # flows restored after a restart time out here

@@ -12,8 +12,9 @@ buttons in old messages keep working after an upgrade:
   s:<id> s#<hash>                 ShareCard        choose the parent's language for a service
   s<lang>:<id> s<lang>#<hash>     ShareIn          send the parent card in that language
   s=<lang>                        DefaultLanguage  remember the parent language for inline mode
-  fa+:<signal> fa-:<signal>       RateAnswer       👍/👎 on an answer (anonymous signal row id)
-  fa!:<signal>                    ReportAnswer     "klopt niet meer" on an answer
+  fa+:<signal>.<tag> fa-:…        RateAnswer       👍/👎 on an answer (anonymous signal row id)
+  fa!:<signal>.<tag>              ReportAnswer     "klopt niet meer" on an answer
+                                  <tag>: bot/signing.py, binds the button to the chat it was sent to
   fk+<ref> fk-<ref>               RateCard         👍/👎 on a service's card
   f!<ref>                         ReportCard       "klopt niet meer" on a card: what is wrong?
   fr<reason><ref>                 ReportReason     what is wrong (REASONS)
@@ -115,11 +116,13 @@ class DefaultLanguage(_Action):
 class RateAnswer(_Action):
     signal: int
     useful: bool
+    tag: str = ""                    # bot/signing.py: only the chat that got the answer can press it
 
 
 @dataclass(frozen=True)
 class ReportAnswer(_Action):
     signal: int
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,10 +204,10 @@ def encode(action: Action) -> str:
             data = ref(service, f"s{lang}")
         case DefaultLanguage(lang):
             data = f"s={lang}"
-        case RateAnswer(signal, useful):
-            data = f"fa{'+' if useful else '-'}:{signal}"
-        case ReportAnswer(signal):
-            data = f"fa!:{signal}"
+        case RateAnswer(signal, useful, tag):
+            data = f"fa{'+' if useful else '-'}:{signal}" + (f".{tag}" if tag else "")
+        case ReportAnswer(signal, tag):
+            data = f"fa!:{signal}" + (f".{tag}" if tag else "")
         case RateCard(service, useful):
             data = ref(service, "fk+" if useful else "fk-")
         case ReportCard(service):
@@ -235,17 +238,22 @@ _CARD = re.compile(r"^k(?P<sep>[:#])(?P<value>.+)$")
 _SHARE = re.compile(r"^s(?P<lang>[a-z]{2})?(?P<sep>[:#=])(?P<value>.+)$")
 _FEEDBACK = re.compile(r"^f(?P<kind>a\+|a-|a!|k\+|k-|!|r[a-z]|n|x|o|v|e)(?P<sep>[:#])(?P<value>.+)$")
 _NUMBER = re.compile(r"[0-9]{1,18}")
+_TAG = re.compile(r"[0-9a-f]{1,32}")
 _BEHEER_SERVICE = re.compile(r"^b(?P<action>[sfv])(?P<hash>[0-9a-f]{16})(?::(?P<field>[0-9]{1,3}))?$")
 _BEHEER = re.compile(r"^b(?P<action>[mOoP+Ncdynka])(?P<number>[0-9]{1,6})?$")
 
 
 def _feedback(kind: str, sep: str, value: str) -> Action | None:
-    if kind in ("a+", "a-", "a!", "n", "o", "x"):
+    if kind in ("a+", "a-", "a!") and sep == ":":
+        signal, dot, tag = value.partition(".")
+        if not _NUMBER.fullmatch(signal) or (dot and not _TAG.fullmatch(tag)):
+            return None
+        return ReportAnswer(int(signal), tag) if kind == "a!" else RateAnswer(int(signal), kind == "a+", tag)
+    if kind in ("n", "o", "x"):
         if sep != ":" or not _NUMBER.fullmatch(value):
             return None
         number = int(value)
         by_number: dict[str, Action] = {
-            "a+": RateAnswer(number, True), "a-": RateAnswer(number, False), "a!": ReportAnswer(number),
             "n": SendReport(number), "o": ReportStillRight(number), "x": CancelReport()}
         return by_number[kind]
     service = _ref_value(sep, value)

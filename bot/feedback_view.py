@@ -21,11 +21,11 @@ REASON_BUTTONS = {"telefoon": "📞 Telefoon", "contactpersoon": "👤 Contactpe
 
 # ── what the school sees ────────────────────────────────────────────────────────────────────
 
-def answer_row(signal_id: int, with_report: bool) -> tuple[render.Button, ...]:
-    row = [render.Button("👍 Nuttig", cd.RateAnswer(signal_id, True).encode()),
-           render.Button("👎 Niet nuttig", cd.RateAnswer(signal_id, False).encode())]
+def answer_row(signal_id: int, with_report: bool, tag: str) -> tuple[render.Button, ...]:
+    row = [render.Button("👍 Nuttig", cd.RateAnswer(signal_id, True, tag).encode()),
+           render.Button("👎 Niet nuttig", cd.RateAnswer(signal_id, False, tag).encode())]
     if with_report:
-        row.append(render.Button("⚠️ Klopt niet meer", cd.ReportAnswer(signal_id).encode()))
+        row.append(render.Button("⚠️ Klopt niet meer", cd.ReportAnswer(signal_id, tag).encode()))
     return tuple(row)
 
 

@@ -15,6 +15,8 @@ from kennisbank.schema import KnowledgeBase
 from kennisbank.services.knowledge import Knowledge, KnowledgeService, fold, short_hash
 from kennisbank.store import Store
 
+from .signing import Signer
+
 __all__ = ["STATE_KEY", "BotState", "Knowledge", "fold", "short_hash"]
 
 STATE_KEY = "welzijnsbot"
@@ -27,6 +29,7 @@ class BotState:
     knowledge_service: KnowledgeService
     store: Store
     kb_dir: Path | None = None
+    signer: Signer = field(default_factory=lambda: Signer(""))   # build_application keys it with the token
     # Processing time per update in seconds (bounded), for the load benchmark.
     timings: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
     processed: deque[int] = field(default_factory=lambda: deque(maxlen=10_000))  # update ids, in order done
@@ -35,8 +38,8 @@ class BotState:
     _postcodes: dict[int, int | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def create(cls, kb: KnowledgeBase, store: Store, kb_dir: Path | None = None) -> BotState:
-        return cls(KnowledgeService(kb, store, kb_dir), store, kb_dir)
+    def create(cls, kb: KnowledgeBase, store: Store, kb_dir: Path | None = None, secret: str = "") -> BotState:
+        return cls(KnowledgeService(kb, store, kb_dir), store, kb_dir, Signer(secret))
 
     @property
     def knowledge(self) -> Knowledge:

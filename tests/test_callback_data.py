@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import callback_data as cd
+from bot.signing import Signer
 from kennisbank.services.knowledge import short_hash
 
 SHORT = "ocmw-lindegem-onthaal"
@@ -13,7 +14,8 @@ LONG = "een-heel-lange-dienst-id-" * 4          # 100 bytes: only its hash fits
 ACTIONS = [
     cd.ShowCard(SHORT), cd.MorePage("1f", 2), cd.ThemePage("voeding"), cd.ThemePage("voeding", 3),
     cd.ShareCard(SHORT), cd.ShareIn("ar", SHORT), cd.DefaultLanguage("uk"),
-    cd.RateAnswer(12, True), cd.RateAnswer(12, False), cd.ReportAnswer(12), cd.RateCard(SHORT, True),
+    cd.RateAnswer(12, True, "a1b2c3d4e5"), cd.RateAnswer(12, False, "a1b2c3d4e5"), cd.ReportAnswer(12, "0f"),
+    cd.RateAnswer(12, True), cd.ReportAnswer(12), cd.RateCard(SHORT, True),
     cd.RateCard(SHORT, False), cd.ReportCard(SHORT), *(cd.ReportReason(code, SHORT) for code in cd.REASONS),
     cd.SendReport(7), cd.CancelReport(), cd.ReportStillRight(7), cd.StillRight(SHORT), cd.EditHint(SHORT),
     *(cd.Beheer(a, 3 if a in cd.BEHEER_WITH_NUMBER else None) for a in cd.BEHEER_ACTIONS),
@@ -42,6 +44,7 @@ def test_buttons_sent_before_the_codec_still_decode():
     assert cd.decode(f"k:{SHORT}") == cd.ShowCard(SHORT)
     assert cd.decode("m:a:1") == cd.MorePage("a", 1) and cd.decode("t:voeding:0") == cd.ThemePage("voeding")
     assert cd.decode(f"sar:{SHORT}") == cd.ShareIn("ar", SHORT) and cd.decode("s=fa") == cd.DefaultLanguage("fa")
+    # (unsigned answer buttons decode, and the feedback handler refuses them: bot/signing.py)
     assert cd.decode("fa+:12") == cd.RateAnswer(12, True) and cd.decode("fx:0") == cd.CancelReport()
     assert cd.decode(f"frw:{SHORT}") == cd.ReportReason("w", SHORT)
     assert cd.decode("bO0") == cd.Beheer("O", 0) and cd.decode("by") == cd.Beheer("y")
@@ -50,7 +53,8 @@ def test_buttons_sent_before_the_codec_still_decode():
 
 
 @pytest.mark.parametrize("data", [None, "", "zz", "k", "k:", "m:abc:x", "m:a", "t::1", "s:", "sar=fa", "s=f",
-                                  "fa+:x", "frq:abc", "fn:", "fo:x", "fz:1", "b", "bq", "bO", "bm1", "bc",
+                                  "fa+:x", "fa+:12.XYZ", "fa!:12.",
+                                  "frq:abc", "fn:", "fo:x", "fz:1", "b", "bq", "bO", "bm1", "bc",
                                   "bs123", "bfnothex0000000000:1", "x" * 65, 42])
 def test_malformed_or_forged_data_decodes_to_nothing(data):
     assert cd.decode(data) is None
@@ -64,3 +68,11 @@ def test_data_that_would_not_fit_is_a_programming_error():
 def test_matches_is_a_handler_pattern_by_type():
     pattern = cd.matches(cd.ShareCard, cd.ShareIn)
     assert pattern(f"s:{SHORT}") and pattern(f"sar:{SHORT}") and not pattern(f"k:{SHORT}") and not pattern("s:")
+
+
+def test_a_tag_binds_a_value_to_one_chat_and_one_key():
+    signer = Signer("123:token")
+    tag = signer.tag(42, 7)
+    assert signer.verify(42, 7, tag)
+    assert not signer.verify(43, 7, tag) and not signer.verify(42, 8, tag) and not signer.verify(42, 7, "")
+    assert not Signer("456:other").verify(42, 7, tag)

@@ -12,7 +12,7 @@ import pytest
 
 from bot import callback_data as cd
 from bot import feedback_view as views
-from bot import jobs
+from bot import jobs, render
 from bot.handlers import feedback
 from bot.privacy import remark_is_personal
 from bot.render import html_to_plain, nice_date
@@ -47,7 +47,9 @@ async def test_answer_feedback_attaches_to_the_signal_row(bot, chat):
     [answer] = await user.send("papa krijgt brieven van een deurwaarder")
     [useful] = data_of(answer, "fa+:")
     assert data_of(answer, "fa-:") and data_of(answer, "fa!:")
-    signal_id = int(useful.split(":")[1])
+    action = cd.decode(useful)
+    assert isinstance(action, cd.RateAnswer)
+    signal_id = action.signal
     await user.tap(useful)
     async with bot.state.store.conn.execute("SELECT * FROM signal WHERE id = ?", (signal_id,)) as cur:
         row = dict(await cur.fetchone())
@@ -187,6 +189,30 @@ async def test_card_feedback_is_counted_per_service_once_per_chat(bot, chat):
     await chat(SCHOOL + 1).tap(data_of(card, "fk-")[0])
     counts = await reports.card_feedback(bot.state.store.conn)
     assert counts[SERVICE] == {"nuttig": 1, "niet-nuttig": 1}
+
+
+async def test_another_chat_cannot_walk_or_press_an_answers_feedback_buttons(bot, chat):
+    """Signal ids are small numbers: without the chat-bound tag anyone could read which services
+    another school was shown (its need and municipality) or overwrite its feedback."""
+    school = chat(SCHOOL)
+    await school.send("/postcode 9801")
+    [answer] = await school.send("papa krijgt brieven van een deurwaarder")
+    [useful] = data_of(answer, "fa+:")
+    [report] = data_of(answer, "fa!:")
+    stranger = chat(SCHOOL + 7)
+    signal = cd.decode(useful)
+    assert isinstance(signal, cd.RateAnswer)
+    forged = [useful, report, cd.RateAnswer(signal.signal, False).encode(),      # the school's own buttons,
+              cd.ReportAnswer(signal.signal).encode(),                            # unsigned ids,
+              cd.ReportAnswer(signal.signal, "0" * 10).encode()]                  # and a guessed tag
+    for data in forged:
+        [reply] = await stranger.tap(data)
+        assert reply.text == render.expired().html, data
+    [row] = await signals.fetch(bot.state.store.conn)
+    assert row.feedback is None                                  # nothing overwritten
+    await school.tap(useful)                                     # the school itself still can
+    [row] = await signals.fetch(bot.state.store.conn)
+    assert row.feedback == "nuttig"
 
 
 async def test_forged_feedback_buttons_expire(bot, chat):

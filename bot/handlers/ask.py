@@ -36,7 +36,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     chat_data = context.chat_data if context.chat_data is not None else {}
     outcome = compose(knowledge, text, postcode, lambda ids: stash_results(chat_data, ids))
-    await send(context, chat_id, await feedback.signal_and_buttons(state, knowledge, postcode, outcome))
+    await send(context, chat_id, await feedback.signal_and_buttons(state, knowledge, postcode, outcome, chat_id))
     log.info("update %s: %s", update.update_id, outcome.kind)
 
 
@@ -66,7 +66,8 @@ async def on_theme(update: Update, context: BotContext) -> None:
     postcode = await state.get_postcode(chat_id)
     outcome = theme_outcome(state.knowledge, action.theme, action.page, postcode)
     if action.page == 0:  # later pages of the same need are not a new question
-        await send(context, chat_id, await feedback.signal_and_buttons(state, state.knowledge, postcode, outcome))
+        reply = await feedback.signal_and_buttons(state, state.knowledge, postcode, outcome, chat_id)
+        await send(context, chat_id, reply)
     else:
         await send(context, chat_id, outcome.reply)
 

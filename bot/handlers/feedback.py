@@ -28,6 +28,7 @@ from kennisbank.services import reporting
 from .. import callback_data as cd
 from .. import feedback_view as views
 from .. import render
+from ..answering import Outcome
 from ..context import BotContext
 from ..state import BotState, Knowledge
 from . import NO_PREVIEW, answer_button, callback_data, markup, reply_chat_id, send
@@ -47,8 +48,9 @@ async def record_signal(state: BotState, knowledge: Knowledge, postcode: int | N
                                         service_ids, fitted)
 
 
-async def signal_and_buttons(state: BotState, knowledge: Knowledge, postcode: int | None, outcome) -> render.Reply:
-    """For an answer or a "nothing fits" (handlers.ask.Outcome): record the signal, add its buttons.
+async def signal_and_buttons(state: BotState, knowledge: Knowledge, postcode: int | None, outcome: Outcome,
+                             chat_id: int) -> render.Reply:
+    """For an answer or a "nothing fits" (bot/answering.py): record the signal, add its buttons.
 
     An ask-back is no answer yet: the need the school picks next is recorded instead.
     """
@@ -58,7 +60,8 @@ async def signal_and_buttons(state: BotState, knowledge: Knowledge, postcode: in
                                     outcome.kind == "answer")
     if signal_id is None:
         return outcome.reply
-    return views.with_row(outcome.reply, views.answer_row(signal_id, bool(outcome.services)))
+    tag = state.signer.tag(chat_id, signal_id)   # only this chat can press the buttons
+    return views.with_row(outcome.reply, views.answer_row(signal_id, bool(outcome.services), tag))
 
 
 async def send_remark_prompt(context: BotContext, chat_id: int) -> int:
@@ -107,6 +110,10 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     state = context.state
     knowledge = state.knowledge
     match action:
+        case cd.RateAnswer() | cd.ReportAnswer() if not state.signer.verify(chat_id, action.signal, action.tag):
+            await answer_button(update)   # another chat's answer, or a forged id: nothing is read or written
+            await send(context, chat_id, render.expired())
+            return
         case cd.RateAnswer(signal, useful):
             ok = await signals.add_feedback(state.store.counts, signal, "nuttig" if useful else "niet-nuttig")
             await answer_button(update, views.thanks() if ok else None)
