@@ -38,16 +38,7 @@ from . import callback_data as cd
 from . import jobs, render
 from .context import BotContext
 from .conversations import beheer, remark
-from .handlers import (
-    ask,
-    card,
-    coordinator_signals,
-    feedback,
-    reload,
-    send,
-    share,
-    start,
-)
+from .handlers import ask, card, coordinator_signals, feedback, private_only, reload, send, share, start
 from .persistence import ConversationPersistence
 from .state import STATE_KEY, BotState
 
@@ -242,6 +233,7 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("vergeet", start.forget))
     add(CommandHandler("signalen", coordinator_signals.signalen))
     add(CommandHandler("herlaad", reload.on_herlaad))
+    add(CommandHandler("beheer", private_only, filters=~filters.ChatType.PRIVATE))   # private: group -2
     add(CallbackQueryHandler(card.on_card, pattern=cd.matches(cd.ShowCard)))
     add(CallbackQueryHandler(share.on_share, pattern=cd.matches(cd.ShareCard, cd.ShareIn, cd.DefaultLanguage)))
     add(CallbackQueryHandler(feedback.on_feedback, pattern=cd.matches(*feedback.FeedbackAction)))

@@ -13,7 +13,7 @@ import pytest
 from bot import callback_data as cd
 from bot import feedback_view as views
 from bot import jobs, render
-from bot.handlers import feedback
+from bot.handlers import PRIVATE_ONLY, feedback
 from bot.privacy import remark_is_personal
 from bot.render import html_to_plain, nice_date
 from kennisbank import reports, signals
@@ -427,3 +427,16 @@ async def test_a_restored_remark_wait_ends_even_if_the_school_never_writes(start
     await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
     [report] = await reports.fetch(second.state.store.conn)
     assert report.notified_at is not None
+
+
+async def test_signalen_and_herlaad_never_answer_in_a_group(bot, chat, standin, roles):
+    since = len(standin.calls)
+    for command in ("/signalen", "/herlaad"):
+        update = standin.inject({"message": {
+            "message_id": 1, "date": 0, "chat": {"id": -100900, "type": "group", "title": "Netwerk"},
+            "from": standin.user(COORDINATOR), "text": command,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]}})
+        await bot.wait_processed(update["update_id"])
+    to_group = standin.calls_to(chat_id=-100900, since=since)
+    assert [c.method for c in to_group] == ["sendMessage", "sendMessage"]     # no chart (sendPhoto)
+    assert {c.text for c in to_group} == {PRIVATE_ONLY.html}

@@ -40,6 +40,24 @@ def reply_chat_id(update: Update) -> int:
     raise ValueError(f"update {update.update_id} has no chat and no user to answer")
 
 
+PRIVATE_ONLY = Reply("🔒 Dat kan enkel in een privégesprek met mij: open de bot en stuur het daar.")
+
+
+async def refuse_outside_private(update: Update, context: BotContext) -> bool:
+    """Coordinator, editor and report data never go to a group or channel: say so there. True
+    when refused (the caller stops)."""
+    chat = update.effective_chat
+    if chat is None or chat.type == "private":
+        return False
+    await send(context, chat.id, PRIVATE_ONLY)
+    return True
+
+
+async def private_only(update: Update, context: BotContext) -> None:
+    """For commands that exist only in private chats (/beheer), sent in a group."""
+    await refuse_outside_private(update, context)
+
+
 def message_text(update: Update) -> str:
     """The text of the update's message ('' for none)."""
     message = update.effective_message

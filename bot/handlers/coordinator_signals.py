@@ -17,7 +17,7 @@ from kennisbank.signals_chart import png_bytes
 from .. import render
 from ..commands.signalen import table
 from ..context import BotContext
-from . import reply_chat_id, send
+from . import refuse_outside_private, reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ def table_reply(cells: list[signals.Cell], since: date, where: str) -> render.Re
 
 
 async def signalen(update: Update, context: BotContext) -> None:
+    if await refuse_outside_private(update, context):
+        return
     state = context.state
     chat_id = reply_chat_id(update)
     roles = await editors.roles_of(state.store, chat_id)   # /signalen is a private chat: chat id = user id

@@ -19,7 +19,7 @@ from kennisbank.reload import report
 from .. import admin_view
 from ..context import BotContext
 from ..state import STATE_KEY, BotState
-from . import reply_chat_id, send
+from . import refuse_outside_private, reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ async def _on_sighup(application: Application) -> None:
 
 
 async def on_herlaad(update: Update, context: BotContext) -> None:
+    if await refuse_outside_private(update, context):
+        return
     state = context.state
     user = update.effective_user
     r = await editors.roles_of(state.store, user.id) if user is not None else None
