@@ -100,6 +100,11 @@ def sent_without_remark() -> render.Reply:
     return render.Reply("⌛ Er kwam geen opmerking; je melding is zonder opmerking doorgegeven. Bedankt!")
 
 
+def too_many_reports() -> render.Reply:
+    return render.Reply("Je meldde het afgelopen uur al heel wat; die meldingen zijn doorgegeven. Probeer het "
+                        "later opnieuw als er nog iets niet klopt.")
+
+
 def already_sent() -> render.Reply:
     return render.Reply("✅ Die melding is al doorgegeven. Bedankt!")
 

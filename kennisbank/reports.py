@@ -156,6 +156,15 @@ async def fetch(conn: aiosqlite.Connection, *, open_only: bool = False, organisa
         return [_report(r) for r in await cur.fetchall()]
 
 
+async def notified_recently(conn: aiosqlite.Connection, service_id: str, since: str, other_than: int) -> bool:
+    """Was another report on this service sent to its editors since `since` (ISO) and still open?
+    Then a new one is bundled with it: recorded and listed, without another notice."""
+    async with conn.execute(
+            "SELECT 1 FROM report WHERE service_id = ? AND id != ? AND notified_at >= ? AND resolved_at IS NULL "
+            "LIMIT 1", (service_id, other_than, since)) as cur:
+        return await cur.fetchone() is not None
+
+
 # ── 👍/👎 on a service's card ───────────────────────────────────────────────────────────
 
 async def add_card_feedback(conn: aiosqlite.Connection, service_id: str, feedback: str,

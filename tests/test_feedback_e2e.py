@@ -440,3 +440,24 @@ async def test_signalen_and_herlaad_never_answer_in_a_group(bot, chat, standin, 
     to_group = standin.calls_to(chat_id=-100900, since=since)
     assert [c.method for c in to_group] == ["sendMessage", "sendMessage"]     # no chart (sendPhoto)
     assert {c.text for c in to_group} == {PRIVATE_ONLY.html}
+
+
+async def test_report_spam_is_limited_per_chat_and_bundled_per_service(bot, chat, standin, roles):
+    await bind_editor(bot)
+    stranger = chat(SCHOOL + 11)
+    since = len(standin.calls)
+    answers = []
+    for _ in range(feedback.REPORTS_PER_HOUR + 3):
+        [prompt, *_rest] = await stranger.tap(cd.ReportReason("x", SERVICE).encode())
+        answers.append(prompt.text)
+        if prompt.text != views.too_many_reports().html:
+            await stranger.tap(data_of(prompt, "fn:")[0])
+    assert answers.count(views.too_many_reports().html) == 3         # the 6th, 7th and 8th are refused
+    assert len(await reports.fetch(bot.state.store.conn)) == feedback.REPORTS_PER_HOUR
+    notices = [c for c in standin.calls_to("sendMessage", chat_id=EDITOR, since=since) if "Melding #" in c.text]
+    assert len(notices) == 1                                          # one notice; the rest in the overview
+    # another school's report on the same service the same day joins the first notice too
+    [prompt, *_rest] = await chat(SCHOOL + 12).tap(cd.ReportReason("t", SERVICE).encode())
+    [thanks] = await chat(SCHOOL + 12).tap(data_of(prompt, "fn:")[0])
+    assert thanks.text == views.report_sent(0).html
+    assert len([c for c in standin.calls_to("sendMessage", chat_id=EDITOR, since=since) if "Melding #" in c.text]) == 1

@@ -15,6 +15,7 @@ survive a restart (bot/persistence.py); bot/jobs.py still sends reports left beh
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,7 @@ from . import flow_handler
 log = logging.getLogger(__name__)
 
 NAME = "remark"
+REPORT_TIMES = "report_times"   # chat_data: when this chat made its recent reports (memory only)
 REMARK = "remark"
 
 
@@ -96,6 +98,9 @@ async def on_reason(update: Update, context: BotContext) -> object:
     if not isinstance(action, cd.ReportReason) or service is None:
         await send(context, chat_id, render.expired())
         raise ApplicationHandlerStop(ConversationHandler.END)
+    if _too_many(context):
+        await send(context, chat_id, views.too_many_reports())
+        raise ApplicationHandlerStop(ConversationHandler.END)
     report = await reports.create(state.store.conn, service, cd.REASONS[action.reason])
     await send(context, chat_id, views.ask_remark(service, report.id))
     prompt_id = await feedback.send_remark_prompt(context, chat_id)
@@ -103,6 +108,19 @@ async def on_reason(update: Update, context: BotContext) -> object:
         context.user_data[NAME] = {"report": report.id, "prompt": prompt_id, "chat": chat_id,
                                    "until": _deadline()}
     raise ApplicationHandlerStop(REMARK)
+
+
+def _too_many(context: BotContext, now: float | None = None) -> bool:
+    """REPORTS_PER_HOUR per chat, counted in chat_data (memory only; no chat id on a report)."""
+    if context.chat_data is None:
+        return False
+    now = time.monotonic() if now is None else now
+    recent = [t for t in context.chat_data.get(REPORT_TIMES, []) if now - t < 3600]
+    if len(recent) >= feedback.REPORTS_PER_HOUR:
+        context.chat_data[REPORT_TIMES] = recent
+        return True
+    context.chat_data[REPORT_TIMES] = [*recent, now]
+    return False
 
 
 async def on_text(update: Update, context: BotContext) -> object:

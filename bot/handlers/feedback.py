@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from telegram import ForceReply, Update
 from telegram.constants import ParseMode
@@ -36,6 +36,8 @@ from . import NO_PREVIEW, answer_button, callback_data, markup, reply_chat_id, s
 log = logging.getLogger(__name__)
 
 REMARK_WAIT = timedelta(minutes=15)   # how long the bot waits for the optional remark
+BUNDLE_WINDOW = timedelta(days=1)     # one notice per service a day; later reports join the overview
+REPORTS_PER_HOUR = 5                  # per chat (memory only): more is a stranger's spam, not a school
 RATED_KEY = "rated"             # chat_data: card feedback already given (memory only, no duplicates)
 
 
@@ -83,6 +85,10 @@ async def notify_report(bot, state: BotState, report_id: int) -> int:
     report = await reports.get(conn, report_id)
     if report is None:
         return 0
+    since = reports.now_iso(datetime.now(UTC) - BUNDLE_WINDOW)
+    if await reports.notified_recently(conn, report.service_id, since, other_than=report.id):
+        log.info("report %s bundled with an earlier notice", report_id)
+        return 0   # the editors already know; this one is in the overview (welzijnsbot versheid)
     service = state.knowledge.kb.services.get(report.service_id)
     notice = views.report_notice(report, service)
     sent = 0
