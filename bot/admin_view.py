@@ -200,6 +200,12 @@ def stale(key: str, current, new) -> Reply:
         CONFIRM_ROW)
 
 
+def looks_personal() -> Reply:
+    return Reply("🔒 Dat lijkt een naam, telefoonnummer of e-mailadres van een persoon te bevatten; dat hoort "
+                 "niet in de gegevens van een aanbod en ik bewaar het niet. Typ de tekst over het aanbod "
+                 "opnieuw, of tik Annuleren.", ((CANCEL,),))
+
+
 def same_value() -> Reply:
     return Reply("Dat is dezelfde waarde als nu; er verandert niets. Typ een andere, of tik Annuleren.",
                  ((CANCEL,),))

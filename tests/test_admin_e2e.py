@@ -19,6 +19,7 @@ from bot.conversations import beheer
 from bot.handlers import PRIVATE_ONLY
 from kennisbank import editors
 from kennisbank import revisions as rv
+from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
 from kennisbank.search import SearchEngine
 from kennisbank.themes import theme_label
@@ -484,3 +485,18 @@ def test_short_questions_are_not_taken_for_an_invite_code(text):
 
 def test_an_invite_code_however_typed_looks_like_one():
     assert beheer.looks_like_code("abcd-efgh-jkmn-pqrs-tvwx") and beheer.looks_like_code("ABCD EFGH JKMN PQRS TVWX")
+
+
+async def test_a_question_about_a_family_typed_into_a_text_step_is_refused_and_not_kept(bot, chat, bench_kb,
+                                                                                         db_path):
+    user = chat(2701 + 90)
+    menu = await bind(user, bot.state.store)
+    await open_field(user, menu, bench_kb.services[CAW].name, "Samenvatting")
+    [refused] = await user.send("Mama Fatima El Amrani belt op 0470 12 34 56 over de huur")
+    assert refused.text == admin_view.looks_personal().html
+    await bot.application.update_persistence()
+    with sqlite3.connect(db_path) as db:
+        assert not any("Fatima" in row[0] for row in db.execute("SELECT data FROM flow_data"))
+    own_phone = bench_kb.services[CAW].contact.phone
+    [preview] = await user.send(f"Bel eerst naar het onthaal op {phone_national(own_phone)}.")   # its own number
+    assert "Klopt dat?" in preview.text

@@ -54,6 +54,7 @@ from .. import admin_view
 from .. import callback_data as cd
 from ..context import BotContext
 from ..handlers import reply_chat_id, send
+from ..privacy import remark_is_personal
 from ..render import Reply
 from ..state import BotState
 from . import flow_handler
@@ -66,6 +67,10 @@ CHOICE_FIELDS = ("themes", "languages", "area", "status")
 NEW_STEPS = ("organisation", "region", "name", "summary", "themes", "area", "contact.name",
              "contact.phone", "contact.email")
 NEW_OPTIONAL = ("contact.phone", "contact.email")
+# Free text about the offer: a family's name, phone or e-mail does not belong there (a question
+# typed into the wrong step, say), so these are refused when they look personal. The service's
+# own contact details and names are fine (bot/privacy.remark_is_personal).
+FREE_TEXT = frozenset({"hours", "summary", "description", "keywords", "bring"})
 IDLE = "idle"                   # no step open: the conversation has ended
 STATES = ("code", "value", "choose", "confirm", "new", "new-preview")
 UNFINISHED = frozenset(STATES)  # a time-out in one of these is told to the user
@@ -313,6 +318,9 @@ async def _typed_value(update: Update, context: BotContext, session: Session, te
         await _send(context, update, admin_view.not_allowed())
         return
     region = _region(state, service.region_id)
+    if session.field in FREE_TEXT and remark_is_personal(text, service, state.knowledge.proper_nouns):
+        await _send(context, update, admin_view.looks_personal())   # still waiting; nothing kept
+        return
     try:
         new = rv.FIELDS[session.field].parse(text, region)
         rv.change_service(service, session.field, new, region)   # the whole entry must stay valid
