@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -471,30 +471,9 @@ async def load_effective(store: Store, baseline: KnowledgeBase) -> tuple[Knowled
     return apply_revisions(baseline, revisions), revisions
 
 
-@asynccontextmanager
-async def immediate(store: Store) -> AsyncIterator[aiosqlite.Connection]:
-    """A write transaction on its own connection: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error.
-
-    Its own connection, so that no other feature's statement on the shared connection slips into
-    (or is rolled back with) this transaction, and so that the command line and the bot, in two
-    processes, serialise on SQLite's write lock.
-    """
-    if str(store.path) == ":memory:":
-        raise RuntimeError("the admin module needs a database file, not :memory:")
-    conn = await aiosqlite.connect(store.path, isolation_level=None)
-    try:
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA synchronous=FULL")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        await conn.execute("COMMIT")
-    finally:
-        await conn.close()
+def immediate(store: Store) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+    """A write transaction (Store.transaction): one at a time, on a connection of its own."""
+    return store.transaction()
 
 
 async def _service_revisions(conn: aiosqlite.Connection, service_id: str) -> list[Revision]:

@@ -10,6 +10,9 @@ Feature modules keep their own queries but add their tables here, as a new migra
 """
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
@@ -154,6 +157,7 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")
+BUSY_TIMEOUT_MS = 15_000   # how long a writer waits for another process's write lock
 SQLITE_HEADER = b"SQLite format 3\x00"
 RESTORE_HINT = ("Zet een reservekopie van dit bestand terug (stop eerst de bot), of verplaats het en "
                 "start opnieuw met een lege databank: dan gaan de wijzigingen van organisaties, hun "
@@ -188,6 +192,9 @@ class Store:
         self.path = Path(path)
         self.db: aiosqlite.Connection | None = None
         self.counts_db: aiosqlite.Connection | None = None
+        # One write transaction at a time in this process: concurrent handlers (three /vergeet at
+        # once, several editors confirming) queue here instead of failing on SQLite's lock.
+        self._write_lock = asyncio.Lock()
 
     async def open(self) -> Store:
         if str(self.path) != ":memory:":
@@ -199,7 +206,7 @@ class Store:
         # FULL: a confirmed change is on disk before the user sees "bewaard".
         await self.db.execute("PRAGMA synchronous=FULL")
         await self.db.execute("PRAGMA foreign_keys=ON")
-        await self.db.execute("PRAGMA busy_timeout=5000")
+        await self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         await self._migrate()
         # Anonymous counts (signals) need no fsync per question: a second connection with
         # synchronous=NORMAL keeps them off the answer's critical path. In WAL mode a power cut
@@ -208,7 +215,7 @@ class Store:
             return self  # a second connection would open another, empty database
         self.counts_db = await aiosqlite.connect(self.path, isolation_level=None)
         await self.counts_db.execute("PRAGMA synchronous=NORMAL")
-        await self.counts_db.execute("PRAGMA busy_timeout=5000")
+        await self.counts_db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return self
 
     async def close(self) -> None:
@@ -269,6 +276,35 @@ class Store:
             (chat_id, postcode),
         )
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error or cancel.
+
+        On a connection of its own (for a file), so that no statement of another handler on the
+        shared connection slips into (or is rolled back with) it; one at a time in this process,
+        and across processes (the command line and the bot) on SQLite's write lock.
+        """
+        async with self._write_lock:
+            if str(self.path) == ":memory:":   # one database per connection: use the shared one
+                conn, own = self.conn, False
+            else:
+                conn, own = await aiosqlite.connect(self.path, isolation_level=None), True
+            try:
+                conn.row_factory = aiosqlite.Row
+                if own:
+                    await conn.execute("PRAGMA synchronous=FULL")
+                    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    await conn.execute("ROLLBACK")
+                    raise
+                await conn.execute("COMMIT")
+            finally:
+                if own:
+                    await conn.close()
+
     async def forget_chat(self, chat_id: int) -> None:
         """/vergeet: everything stored for this chat, in one transaction.
 
@@ -277,14 +313,8 @@ class Store:
         the organisations' accountability) and recent wrong-code tries (else /vergeet would
         reset the rate limit). Features with new per-chat rows add them here.
         """
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            await self.conn.execute("DELETE FROM chat WHERE chat_id = ?", (chat_id,))
-            await self.conn.execute("DELETE FROM conversation WHERE chat_id = ? OR user_id = ?",
-                                    (chat_id, chat_id))
-            await self.conn.execute("DELETE FROM flow_data WHERE user_id = ?", (chat_id,))
-            await self.conn.execute("DELETE FROM editor WHERE user_id = ?", (chat_id,))
-            await self.conn.execute("COMMIT")
-        except BaseException:   # also a cancelled task: never leave the transaction open
-            await self.conn.execute("ROLLBACK")
-            raise
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM chat WHERE chat_id = ?", (chat_id,))
+            await conn.execute("DELETE FROM conversation WHERE chat_id = ? OR user_id = ?", (chat_id, chat_id))
+            await conn.execute("DELETE FROM flow_data WHERE user_id = ?", (chat_id,))
+            await conn.execute("DELETE FROM editor WHERE user_id = ?", (chat_id,))

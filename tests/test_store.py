@@ -1,6 +1,7 @@
 """The database file: migrations, and what /vergeet removes (and keeps, on purpose)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import subprocess
@@ -82,3 +83,24 @@ def test_a_409_conflict_is_one_line_in_the_log():
                                None, (Conflict, Conflict("terminated by other getUpdates request"), None))
     ShortConfigErrors().filter(record)
     assert record.exc_info is None and record.getMessage() == CONFLICT_LINE
+
+
+async def test_concurrent_forgets_and_edits_all_land(tmp_path, bench_kb):
+    """Three /vergeet at once shared one connection's transaction (two were lost); many editors
+    confirming at once hit 'database is locked'. Writes now queue: every one lands."""
+    from kennisbank import revisions as rv
+
+    async with Store(tmp_path / "bot.sqlite3") as store:
+        for chat_id in (1, 2, 3):
+            await store.set_postcode(chat_id, 9801)
+            await store.conn.execute("INSERT INTO editor (user_id, organisation, bound_at) VALUES (?, 'CAW', 'x')",
+                                     (chat_id,))
+        await asyncio.gather(*(store.forget_chat(chat_id) for chat_id in (1, 2, 3)))
+        assert [await store.get_postcode(c) for c in (1, 2, 3)] == [None, None, None]
+        async with store.conn.execute("SELECT COUNT(*) FROM editor") as cur:
+            assert tuple(await cur.fetchone() or ()) == (0,)
+        service = "caw-lindeland-onthaal"
+        days = [f"2026-11-{d:02d}" for d in range(1, 21)]
+        await asyncio.gather(*(rv.record(store, bench_kb, user_id=10 + i, service_id=service,
+                                         field="last_verified", new=day) for i, day in enumerate(days)))
+        assert len(await rv.load_revisions(store)) == len(days)
