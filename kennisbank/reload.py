@@ -52,9 +52,12 @@ class ReloadResult:
     conflicts: list[Conflict] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)     # revisions that no longer fit
 
+    dropped: tuple[str, ...] = ()       # services of the running bot the new files no longer have
+    held_back: bool = False              # valid, but not applied: it drops services (confirm first)
+
     @property
     def ok(self) -> bool:
-        return self.kb is not None
+        return self.kb is not None and not self.held_back
 
 
 def find_conflicts(baseline: KnowledgeBase, revisions: Iterable[Revision]) -> list[Conflict]:
@@ -92,6 +95,15 @@ def reload_directory(directory: Path | str, revisions: Iterable[Revision], today
 
 def report(result: ReloadResult, limit: int = 20) -> str:
     """What the coordinator reads after a reload (plain text; the bot escapes it)."""
+    if result.held_back and result.kb is not None:
+        lines = [f"De nieuwe regio-bestanden zijn NIET geladen: ze hebben {len(result.dropped)} dienst(en) "
+                 f"minder ({len(result.kb.services)} in plaats van {len(result.kb.services) + len(result.dropped)}). "
+                 "Is een bestand afgekapt, leeg of weg? De bot werkt verder met de vorige kennisbank.",
+                 "Verdwijnen deze diensten echt, laad dan opnieuw met /herlaad zeker:"]
+        lines += [f"• {sid}" for sid in result.dropped[:limit]]
+        if len(result.dropped) > limit:
+            lines.append(f"… en nog {len(result.dropped) - limit}.")
+        return "\n".join(lines)
     if not result.ok:
         errors = errors_only(result.problems)
         lines = [f"De nieuwe regio-bestanden zijn NIET geladen: {len(errors)} fout(en). "
@@ -102,6 +114,8 @@ def report(result: ReloadResult, limit: int = 20) -> str:
         return "\n".join(lines)
     assert result.kb is not None
     lines = [f"Kennisbank geladen: {len(result.kb.services)} diensten."]
+    if result.dropped:
+        lines.append(f"Bevestigd: {len(result.dropped)} dienst(en) verdwenen: {', '.join(result.dropped[:limit])}.")
     if result.conflicts:
         lines.append(f"{len(result.conflicts)} veld(en) veranderden zowel in het bestand als via de bot:")
         lines += [f"• {c}" for c in result.conflicts[:limit]]

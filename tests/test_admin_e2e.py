@@ -500,3 +500,22 @@ async def test_a_question_about_a_family_typed_into_a_text_step_is_refused_and_n
     own_phone = bench_kb.services[CAW].contact.phone
     [preview] = await user.send(f"Bel eerst naar het onthaal op {phone_national(own_phone)}.")   # its own number
     assert "Klopt dat?" in preview.text
+
+
+async def test_herlaad_holds_back_files_that_lose_services_until_confirmed(start_bot, chat, kb_copy, bench_kb):
+    import yaml
+    bot = await start_bot(kb=load_knowledge_base(kb_copy), kb_dir=kb_copy)
+    await editors.add_coordinator(bot.state.store, 2851, "lindeland")
+    region = kb_copy / "lindeland.yaml"
+    data = yaml.safe_load(region.read_text(encoding="utf-8"))
+    gone = [s["id"] for s in data["services"][-3:]]
+    data["services"] = data["services"][:-3]                  # as if the file were cut off
+    region.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    before = set(bot.state.knowledge.kb.services)
+    [held] = await chat(2851).send("/herlaad")
+    assert "NIET geladen" in held.text and "3 dienst(en) minder" in held.text
+    assert all(html.escape(sid) in held.text for sid in gone)
+    assert set(bot.state.knowledge.kb.services) == before     # still answering from the old data
+    [done] = await chat(2851).send("/herlaad zeker")
+    assert "Kennisbank geladen" in done.text
+    assert set(bot.state.knowledge.kb.services) == before - set(gone)

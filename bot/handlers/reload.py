@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 NO_FOLDER = "Er is geen map met regio-bestanden bekend (start de bot met --kb MAP)."
 
 
-async def reload_files(state: BotState) -> str:
-    """Reload, and the report for the coordinator (in Dutch)."""
-    result = await state.knowledge_service.reload_files()
+async def reload_files(state: BotState, *, drop: bool = False) -> str:
+    """Reload, and the report for the coordinator (in Dutch). drop: confirm losing services."""
+    result = await state.knowledge_service.reload_files(drop=drop)
     return NO_FOLDER if result is None else report(result)
 
 
@@ -70,4 +70,5 @@ async def on_herlaad(update: Update, context: BotContext) -> None:
     if r is None or not r.is_coordinator:
         await send(context, reply_chat_id(update), admin_view.reload_refused_role())
         return
-    await send(context, reply_chat_id(update), admin_view.reload_report(await reload_files(state)))
+    drop = [a.casefold() for a in context.args or []] == ["zeker"]   # /herlaad zeker: services may go
+    await send(context, reply_chat_id(update), admin_view.reload_report(await reload_files(state, drop=drop)))

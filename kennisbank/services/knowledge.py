@@ -123,13 +123,20 @@ class KnowledgeService:
             kb, _ = await rv.load_effective(self.store, self.baseline)
             self.current = await asyncio.to_thread(_prepared, kb)
 
-    async def reload_files(self) -> ReloadResult | None:
-        """Read the region files again; with errors the last good knowledge stays. None: no folder."""
+    async def reload_files(self, *, drop: bool = False) -> ReloadResult | None:
+        """Read the region files again; with errors the last good knowledge stays. None: no folder.
+
+        New files that lose services (a file cut off, emptied or deleted) are held back unless
+        `drop` confirms it: the result lists them and the running knowledge stays.
+        """
         if self.kb_dir is None:
             return None
         async with self._rebuild:
             revisions = await rv.load_revisions(self.store)
             result = await asyncio.to_thread(reload_directory, self.kb_dir, revisions)
+            if result.kb is not None:
+                result.dropped = tuple(sorted(set(self.current.kb.services) - set(result.kb.services)))
+                result.held_back = bool(result.dropped) and not drop
             if result.ok and result.kb is not None and result.baseline is not None:
                 knowledge = await asyncio.to_thread(_prepared, result.kb)
                 self.baseline, self.current = result.baseline, knowledge
