@@ -52,6 +52,17 @@ class Draft:
     ref: str                       # how the source names this record, for messages
     region_id: str
     raw: dict[str, Any]            # a service mapping as in a region file
+    # contract field ("contact.phone") -> where the source holds it ("contacts[0].phones[0].number"),
+    # so that a problem the loader finds is reported in the source's own terms
+    paths: dict[str, str] = field(default_factory=dict)
+
+    def label(self, name: str, fallback: Callable[[str], str]) -> str:
+        parts = name.split(".")
+        for n in range(len(parts), 0, -1):
+            found = self.paths.get(".".join(parts[:n]))
+            if found:
+                return found
+        return fallback(name)
 
 
 @dataclass
@@ -197,17 +208,18 @@ def build(parsed: Parsed, *, field_label: Callable[[str], str] = str, today: dat
             if draft is None:
                 issues.append(Issue(_region_ref(p), p.message, p.field))
                 return None, issues
-            issues.append(Issue(draft.ref, p.message, field_label(p.field) if p.field else None, True))
+            issues.append(Issue(draft.ref, p.message, draft.label(p.field, field_label) if p.field else None, True))
             bad[id(draft)] = draft
         drafts = [d for d in drafts if id(d) not in bad]
     else:  # pragma: no cover - the loader reports every problem in one pass
         return None, issues
     assert kb is not None
+    kept = {str(d.raw.get("id")): d for d in reversed(drafts)}  # the first draft of an id, as before
     for p in problems:
         if p.warning:
-            draft = next((d for d in drafts if str(d.raw.get("id")) == p.service), None)
-            issues.append(Issue(draft.ref if draft else _region_ref(p), p.message,
-                                field_label(p.field) if p.field else None))
+            owner = kept.get(p.service) if p.service else None
+            label = (owner.label(p.field, field_label) if owner else field_label(p.field)) if p.field else None
+            issues.append(Issue(owner.ref if owner else _region_ref(p), p.message, label))
     return kb, issues
 
 
