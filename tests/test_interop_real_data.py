@@ -352,6 +352,46 @@ def test_a_multilingual_description_gives_the_dutch_text_and_translations(capsys
     assert service.i18n == {"fr": {"summary": "Aide budgétaire."}, "en": {"name": "Budget help"}}
 
 
+def _one(tmp_path: Path, service: dict[str, Any]) -> tuple[Any, list[str]]:
+    source = tmp_path / "services.json"
+    source.write_text(json.dumps([service]), encoding="utf-8")
+    parsed = hsds.read(source, "beekveld")
+    kb, issues = build(parsed, field_label=hsds.field_label)
+    return (kb.services.get(service["id"]) if kb else None), [str(i) for i in issues]
+
+
+@pytest.mark.parametrize("change, expected, imported", [
+    # the two places where the old importer raised a traceback
+    ({"description": 42}, None, True),
+    ({"description": ["Hulp bij je budget."]}, "description: let op: verwacht tekst, niet een lijst", False),
+    ({"description": {"opmerking": "x"}}, "description: let op: verwacht tekst of per taal een tekst; niet "
+                                         "overgenomen: opmerking", False),
+    ({"service_at_locations": [{"location": {"addresses": [{"address_1": 12, "postal_code": 9830,
+                                                            "city": "Beekveld"}]}}]}, None, True),
+    ({"service_at_locations": [{"location": {"addresses": [{"address_1": {"straat": "Dorp"}, "postal_code": "9830",
+                                                            "city": "Beekveld"}]}}]},
+     "service_at_locations[0].location.addresses[0].address_1: let op: verwacht tekst of per taal", True),
+    # its only phone unreadable, the service has no way to be reached: refused, with both reasons
+    ({"phones": "09 999 60 00"}, "phones: let op: verwacht een lijst van objecten, niet \"09 999 60 00\"", False),
+    ({"assured_date": "30/06/2026"}, "assured_date: let op: '30/06/2026' is geen datum (verwacht JJJJ-MM-DD); "
+                                     "niet overgenomen", True),
+    ({"languages": [{"code": "klingon"}]}, "languages[0].code: let op: taalcode 'klingon' heeft geen ISO 639-1-code",
+     True),
+])
+def test_values_of_the_wrong_type_are_named_by_their_hsds_path(tmp_path, change, expected, imported):
+    service, lines = _one(tmp_path, _foreign(**change))
+    assert (service is not None) == imported, lines
+    if expected:
+        assert any(f"dienst 7d7c1a3e-8f1d-4c55-9c1e-2f7d3a1b9e01 · {expected}" in line for line in lines), lines
+    if not imported and "description" in change:  # refused with the reason, in HSDS terms
+        assert "dienst 7d7c1a3e-8f1d-4c55-9c1e-2f7d3a1b9e01 · description: niet geïmporteerd: verplicht veld " \
+               "ontbreekt of is leeg" in lines
+    if not imported and "phones" in change:
+        assert any("geen manier om de dienst te bereiken" in line for line in lines)
+    if "address_1" in json.dumps(change) and service is not None:
+        assert service.location.address.endswith("9830 Beekveld")
+
+
 @pytest.mark.parametrize("code, expected", [("nl", "nl"), ("nld", "nl"), ("dut", "nl"), ("NL-be", "nl"),
                                             ("fra", "fr"), ("fr_BE", "fr"), ("ara", "ar"), ("tzm", None),
                                             ("zz", None), ("", None)])

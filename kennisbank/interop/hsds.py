@@ -13,8 +13,15 @@ attributes with a taxonomy_term (taxonomies welzijnsbot-thema / -doelgroep / -tr
 keyword in the attribute's `value`), how -> application_process, cost -> cost_options,
 bring -> required_documents, hours -> schedules[].description, last_verified -> assured_date.
 What HSDS cannot say sits in the extension object `x_welzijnsbot` on each service:
-region_id, area (as written), summary and i18n. HSDS `description` holds the summary followed
-by a blank line and the longer description, so any HSDS reader shows the full text.
+id (the project's), region_id, area (as written), summary and i18n. HSDS `description` holds the
+summary followed by a blank line and the longer description, so any HSDS reader shows the full text.
+Every HSDS id is a UUID, uuid5 of the project's id (hsds_id), so exports are stable; addresses carry
+the province of their Belgian postcode; the export validates against the official HSDS 3 schemas
+(tests/test_interop_real_data.py).
+
+Import reads that folder, any HSDS 3 JSON (a list, an API page with `contents`, a single service,
+an organization_full with its services) and HSDS tabular data (CSV files + datapackage.json, see
+hsds_tabular); hsds_reader maps one service and reports every field it leaves, by its HSDS path.
 """
 from __future__ import annotations
 
@@ -320,7 +327,8 @@ def _services(records: list[tuple[str, Any]], issues: list[Issue]) -> list[tuple
 
 def record_ref(svc: dict[str, Any], where: str) -> str:
     """How the report names a record: by its id when it has one, else by its place in the source."""
-    given = svc.get("id")
+    ext = svc.get(EXTENSION)
+    given = ext.get("id") if isinstance(ext, dict) and ext.get("id") else svc.get("id")  # ours: the project id
     if isinstance(given, (str, int)) and not isinstance(given, bool) and str(given).strip():
         return f"dienst {str(given).strip()[:60]}"
     return where
