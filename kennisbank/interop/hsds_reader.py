@@ -332,7 +332,6 @@ class ServiceReader:
             if name:
                 self.note(f"werkingsgebied '{name[:60]}' niet overgenomen: het gebied komt uit de adressen "
                           "(of vul 'area' aan)", path)
-            self.take(item, "description")
 
     def _contacts(self) -> None:
         svc = self.svc
@@ -379,7 +378,6 @@ class ServiceReader:
         for i, (phone, path) in enumerate(phones):
             number_ = self.text(phone, "number", path)
             kind = (self.text(phone, "type", path) or "").lower()
-            self.take(phone, "description")
             if not number_:
                 continue
             ranked.append((_PHONE_RANK.get(kind, 2) if kind not in _NO_VOICE else 9, i, number_,
@@ -389,9 +387,9 @@ class ServiceReader:
             for _r, _i, number_, path, phone in ranked:
                 self.note(f"{phone.get('type')}nummer {number_} van {whose} niet overgenomen (geen spraaklijn)", path)
             return None
-        _rank, _i, chosen, path, phone = ranked[0]
-        extension = self.take(phone, "extension")
-        if extension not in (None, ""):
+        _rank, index, chosen, path, phone = ranked[0]
+        extension = self.text(phone, "extension", phones[index][1])
+        if extension:
             self.how_extra.append(f"Telefoon {chosen}: vraag naar toestel {extension}.")
         seen = {chosen}
         for _r, _i, number_, epath, extra in ranked[1:]:
@@ -424,7 +422,6 @@ class ServiceReader:
         extra_lines: list[tuple[str, str]] = []
         sals = self.objects(svc, "service_at_locations", "")
         for sal, spath in sals:
-            self.take(sal, "description")
             found = self.obj(sal, "location", spath)
             if not found:
                 continue
@@ -464,7 +461,8 @@ class ServiceReader:
             try:
                 la, lo = coordinates(lat, lon)
             except ValueError as exc:
-                self.note(f"{exc}; coördinaten niet overgenomen", sub(loc, lpath, "latitude"))
+                wrong = "longitude" if str(exc).startswith("lengtegraad") else "latitude"
+                self.note(f"{exc}; coördinaten niet overgenomen", sub(loc, lpath, wrong))
                 continue
             found_coords.setdefault(id(loc), (la, lo, sub(loc, lpath, "latitude")))
         for text, apath in extra_lines:

@@ -125,7 +125,15 @@ def number(value: object) -> float:
 
 
 def coordinates(lat: object, lon: object) -> tuple[float, float]:
-    la, lo = number(lat), number(lon)
+    """(latitude, longitude) in range; the message names which of the two is wrong."""
+    try:
+        la = number(lat)
+    except ValueError as exc:
+        raise ValueError(f"breedtegraad: {exc}") from None
+    try:
+        lo = number(lon)
+    except ValueError as exc:
+        raise ValueError(f"lengtegraad: {exc}") from None
     if not -90 <= la <= 90:
         raise ValueError(f"breedtegraad {lat} ligt niet tussen -90 en 90")
     if not -180 <= lo <= 180:
