@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -25,22 +25,24 @@ from kennisbank.interop.importing import Issue, build
 from kennisbank.interop.rubrics import RubricMap
 from kennisbank.interop.values import html_to_text, iso639_1, province
 from kennisbank.loader import load_knowledge_base
+from kennisbank.schema import KnowledgeBase
 
 DATA = Path(__file__).parent / "data"
 HSDS3 = DATA / "hsds3"
 REGIONS = Path(__file__).resolve().parent.parent / "regions"
+Capsys = pytest.CaptureFixture[str]
 
 
 @pytest.fixture(autouse=True)
-def _no_cache(monkeypatch):
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", "off")
 
 
-def run(capsys, *argv: object) -> tuple[int, str, str]:
+def run(capsys: Capsys, *argv: object) -> tuple[int, str, str]:
     try:
         code = main([str(a) for a in argv])
     except SystemExit as exc:
-        code = exc.code
+        code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -71,7 +73,7 @@ def _schema_errors(out_dir: Path) -> list[str]:
     return errors
 
 
-def test_the_validator_checks_formats_and_required_fields():
+def test_the_validator_checks_formats_and_required_fields() -> None:
     """A check that passes everything proves nothing: the same validator refuses what the issue found."""
     validator = _validator("service.json")
     bad = {"id": "caw-onthaal", "name": "Onthaal", "status": "active", "url": "geen url",
@@ -85,7 +87,7 @@ def test_the_validator_checks_formats_and_required_fields():
 
 
 @pytest.mark.parametrize("which", ["regions", "benchmark"])
-def test_hsds_export_validates_against_the_official_schemas(tmp_path, bench_kb_dir, which):
+def test_hsds_export_validates_against_the_official_schemas(tmp_path: Path, bench_kb_dir: Path, which: str) -> None:
     kb = load_knowledge_base(REGIONS if which == "regions" else bench_kb_dir)
     export_knowledge_base(kb, "hsds", tmp_path)
     assert _schema_errors(tmp_path) == []
@@ -102,7 +104,8 @@ def test_hsds_export_validates_against_the_official_schemas(tmp_path, bench_kb_d
                 assert address["state_province"] == province(address["postal_code"]) != ""
 
 
-def test_hsds_export_is_stable_and_its_province_comes_from_the_postcode(tmp_path, bench_kb):
+def test_hsds_export_is_stable_and_its_province_comes_from_the_postcode(tmp_path: Path,
+                                                                        bench_kb: KnowledgeBase) -> None:
     export_knowledge_base(bench_kb, "hsds", tmp_path / "a")
     export_knowledge_base(bench_kb, "hsds", tmp_path / "b")
     for name in ("services.json", "taxonomy_terms.json"):
@@ -150,7 +153,7 @@ def _repaired(example: dict[str, Any]) -> dict[str, Any]:
     return fixed
 
 
-def _import_spec(capsys, tmp_path: Path, data: dict[str, Any], name: str) -> tuple[int, list[str]]:
+def _import_spec(capsys: Capsys, tmp_path: Path, data: dict[str, Any], name: str) -> tuple[int, list[str]]:
     source = tmp_path / f"{name}.json"
     source.write_text(json.dumps(data), encoding="utf-8")
     rubrics = tmp_path / "rubrieken.yaml"  # the example's taxonomy term is a placeholder called 'name'
@@ -182,7 +185,7 @@ SPEC_NOT_TAKEN = (
     "attributes[0].taxonomy_term.language, attributes[0].taxonomy_term.term_uri")
 
 
-def test_spec_service_full_repaired_imports_with_nothing_dropped_silently(capsys, tmp_path):
+def test_spec_service_full_repaired_imports_with_nothing_dropped_silently(capsys: Capsys, tmp_path: Path) -> None:
     example = json.loads(SERVICE_FULL.read_text(encoding="utf-8"))
     code, lines = _import_spec(capsys, tmp_path, _repaired(example), "hersteld")
     assert code == 0, lines
@@ -204,21 +207,26 @@ def test_spec_service_full_repaired_imports_with_nothing_dropped_silently(capsys
     assert service.url == "http://example.com/counselling"
     assert (service.contact.name, service.contact.role, service.contact.phone, service.contact.email) == \
         ("Ann Persona", "Reception Manager, Reception", "+441234234567", "email@example.com")
+    assert service.location is not None
     assert service.location.address == "1-30 Main Street, MyVillage, ABC 1234 MyCity, Verenigde Staten"
+    assert service.location is not None
     assert (service.location.lat, service.location.lon) == (51.05, 101.0)
     assert service.hours == ("The service is available from 10 am to 6pm weekdays. The service is not available on "
                              "public holidays. (do, vr 10:00-18:00) Some of our staff will be unavailable during "
                              "their lunch break which may be any 30 minute period between 1200 and 1400")
     assert service.languages == ("ur",)
+    assert service.cost is not None
     assert service.cost.startswith("Non-NHS patients are expected to pay") and service.cost.endswith(
         "; fees_description; Under 18s and Over 60s: 35 GBP per 1 hour session (van 2020-01-01 tot 2022-12-31)")
     assert service.bring[0].startswith("Any official identification document")
+    assert service.how is not None
     assert service.how.endswith("\nTelefoon +44 1234 234567: vraag naar toestel 100.")
+    assert service.last_verified is not None
     assert service.last_verified.isoformat() == "2005-01-01" and service.status == "active"
     assert service.postcodes is None  # a foreign address is no municipality of the region
 
 
-def test_spec_service_full_reports_exactly_its_three_defects(capsys, tmp_path):
+def test_spec_service_full_reports_exactly_its_three_defects(capsys: Capsys, tmp_path: Path) -> None:
     example = json.loads(SERVICE_FULL.read_text(encoding="utf-8"))
     _code, repaired = _import_spec(capsys, tmp_path, _repaired(example), "hersteld")
     code, original = _import_spec(capsys, tmp_path, example, "origineel")
@@ -247,7 +255,7 @@ def test_spec_service_full_reports_exactly_its_three_defects(capsys, tmp_path):
         f"{e} · assured_date: let op: laatst bevestigd op 2005-01-01, meer dan 12 maanden geleden"]
 
 
-def test_organization_full_imports_its_nested_services(capsys, tmp_path):
+def test_organization_full_imports_its_nested_services(capsys: Capsys, tmp_path: Path) -> None:
     example = _repaired(json.loads((HSDS3 / "examples" / "organization_full.json").read_text(encoding="utf-8")))
     code, lines = _import_spec(capsys, tmp_path, example, "organisatie")
     assert code == 0, lines
@@ -257,7 +265,7 @@ def test_organization_full_imports_its_nested_services(capsys, tmp_path):
     assert "organization.website" in left and "organization.funding" in left  # the parent's own fields
 
 
-def test_objects_that_are_no_service_are_named_not_imported(capsys, tmp_path):
+def test_objects_that_are_no_service_are_named_not_imported(capsys: Capsys, tmp_path: Path) -> None:
     source = tmp_path / "gemengd.json"
     source.write_text(json.dumps([
         {"id": "org-1", "name": "Vzw Proef", "description": "Een organisatie", "website": "https://proef.example"},
@@ -277,6 +285,7 @@ def test_objects_that_are_no_service_are_named_not_imported(capsys, tmp_path):
         "record 2: niet geïmporteerd: een locatie (location), geen dienst (service); overgeslagen",
         "record 3: niet geïmporteerd: een taxonomieterm (taxonomy_term), geen dienst (service); overgeslagen"]
     service = load_knowledge_base(tmp_path / "out").services["dienst-1"]  # from the service_at_location
+    assert service.location is not None
     assert service.location.address == "Dorp 1, 9870 Proef" and service.area == ("Proef",)
 
 
@@ -311,7 +320,7 @@ def _foreign(**changes: Any) -> dict[str, Any]:
     return service
 
 
-def test_values_other_publishers_write_are_mapped(capsys, tmp_path):
+def test_values_other_publishers_write_are_mapped(capsys: Capsys, tmp_path: Path) -> None:
     source = tmp_path / "services.json"
     source.write_text(json.dumps([_foreign()]), encoding="utf-8")
     code, out, err = run(capsys, "import", "--format", "hsds", source, "--out", tmp_path / "out",
@@ -333,8 +342,11 @@ def test_values_other_publishers_write_are_mapped(capsys, tmp_path):
     assert service.description == "Samen met een budgetbegeleider maak je een plan.\n\n- gratis\n- op afspraak"
     assert service.phone == "+3299996000" and service.how == "Telefoon 09 999 60 00: vraag naar toestel 12."
     assert service.languages == ("nl", "fr", "en")
+    assert service.last_verified is not None
     assert service.last_verified.isoformat() == "2026-06-30"
+    assert service.location is not None
     assert service.location.address == "Dorpsplein 1, 9830 Beekveld"
+    assert service.location is not None
     assert (service.location.lat, service.location.lon) == (51.01, 3.61)
     assert service.cost == "0 EUR per gesprek" and service.hours == "ma, wo 09:00-12:00"
     assert service.themes == ("schulden", "inkomen")
@@ -342,7 +354,7 @@ def test_values_other_publishers_write_are_mapped(capsys, tmp_path):
     assert [m.name for m in kb.regions["beekveld"].municipalities] == ["Beekveld"]
 
 
-def test_a_multilingual_description_gives_the_dutch_text_and_translations(capsys, tmp_path):
+def test_a_multilingual_description_gives_the_dutch_text_and_translations(capsys: Capsys, tmp_path: Path) -> None:
     source = tmp_path / "services.json"
     source.write_text(json.dumps([_foreign(description={"nl": "Hulp bij je budget.", "fr-BE": "Aide budgétaire.",
                                                         "xx-1": 5}, name={"nl": "Budget", "en": "Budget help"})]),
@@ -381,7 +393,8 @@ def _one(tmp_path: Path, service: dict[str, Any]) -> tuple[Any, list[str]]:
     ({"languages": [{"code": "klingon"}]}, "languages[0].code: let op: taalcode 'klingon' heeft geen ISO 639-1-code",
      True),
 ])
-def test_values_of_the_wrong_type_are_named_by_their_hsds_path(tmp_path, change, expected, imported):
+def test_values_of_the_wrong_type_are_named_by_their_hsds_path(tmp_path: Path, change: dict[str, Any], expected: Any,
+                                                               imported: bool) -> None:
     service, lines = _one(tmp_path, _foreign(**change))
     assert (service is not None) == imported, lines
     if expected:
@@ -398,7 +411,7 @@ def test_values_of_the_wrong_type_are_named_by_their_hsds_path(tmp_path, change,
 @pytest.mark.parametrize("code, expected", [("nl", "nl"), ("nld", "nl"), ("dut", "nl"), ("NL-be", "nl"),
                                             ("fra", "fr"), ("fr_BE", "fr"), ("ara", "ar"), ("tzm", None),
                                             ("zz", None), ("", None)])
-def test_language_codes_become_iso_639_1(code, expected):
+def test_language_codes_become_iso_639_1(code: str, expected: Any) -> None:
     if expected is None:
         with pytest.raises(ValueError, match="geen ISO 639-1-code"):
             iso639_1(code)
@@ -406,7 +419,7 @@ def test_language_codes_become_iso_639_1(code, expected):
         assert iso639_1(code) == expected
 
 
-def test_html_becomes_plain_text():
+def test_html_becomes_plain_text() -> None:
     assert html_to_text("<h2>Titel</h2><p>Een &amp; twee<br>drie</p><script>x()</script>") == \
         "Titel\n\nEen & twee\ndrie"
 
@@ -419,7 +432,7 @@ def _write_tables(folder: Path, tables: dict[str, str]) -> None:
         (folder / name).write_text(text, encoding="utf-8")
 
 
-def test_hsds_tabular_data_package_is_imported(capsys, tmp_path):
+def test_hsds_tabular_data_package_is_imported(capsys: Capsys, tmp_path: Path) -> None:
     package = tmp_path / "pakket"
     _write_tables(package, {
         "datapackage.json": json.dumps({"name": "proef", "resources": [
@@ -452,10 +465,11 @@ def test_hsds_tabular_data_package_is_imported(capsys, tmp_path):
     service = load_knowledge_base(tmp_path / "out").services["s1"]
     assert (service.organisation, service.name, service.phone) == ("Vzw Proef", "Inloop", "+3299997001")
     assert service.themes == ("administratie",) and service.hours == "di 13:00-16:00"
+    assert service.location is not None
     assert service.location.address == "Dorp 1, 9870 Proef" and service.location.lat == 51.05
 
 
-def test_the_specifications_tabular_example_is_reported_by_file_row_and_column(capsys, tmp_path):
+def test_the_specifications_tabular_example_is_reported_by_file_row_and_column(capsys: Capsys, tmp_path: Path) -> None:
     code, out, err = run(capsys, "import", "--format", "hsds", HSDS3 / "examples" / "csv", "--out", tmp_path,
                          "--region", "vlaanderen")
     assert code == 1 and "Traceback" not in err
@@ -472,7 +486,7 @@ def test_the_specifications_tabular_example_is_reported_by_file_row_and_column(c
 
 # ── De Sociale Kaart in the API's real shape ─────────────────────────────────────────────
 
-def test_sociale_kaart_hal_shape_imports_name_address_contact_and_themes(capsys, tmp_path):
+def test_sociale_kaart_hal_shape_imports_name_address_contact_and_themes(capsys: Capsys, tmp_path: Path) -> None:
     data = json.loads((DATA / "sociale_kaart_voorbeeld.json").read_text(encoding="utf-8"))
     hal = {"_embedded": {"healthOffers": data["content"]}, "page": data["page"]}
     source = tmp_path / "hal.json"
@@ -483,6 +497,7 @@ def test_sociale_kaart_hal_shape_imports_name_address_contact_and_themes(capsys,
     kb = load_knowledge_base(tmp_path / "out")
     s = kb.services["sk-900001"]
     assert (s.organisation, s.name) == ("Sociaal Huis Beekveld", "Sociaal Huis Beekveld")
+    assert s.location is not None
     assert s.location.address == "Dorpsplein 1, 9830 Beekveld" and (s.location.lat, s.location.lon) == (51.01, 3.61)
     assert s.postcodes == frozenset({9830})
     assert (s.phone, s.email, s.url) == ("+3299994001", "schulden@beekveld.example",
@@ -492,7 +507,7 @@ def test_sociale_kaart_hal_shape_imports_name_address_contact_and_themes(capsys,
            "samenvatting; vul ze aan" in out
 
 
-def test_sociale_kaart_rubric_codes_map_through_the_mapping_file(tmp_path):
+def test_sociale_kaart_rubric_codes_map_through_the_mapping_file(tmp_path: Path) -> None:
     rubrics_file = tmp_path / "r.yaml"
     rubrics_file.write_text("rubrieken:\n  '10.07': [kinderopvang]\n", encoding="utf-8")
     rubrics = RubricMap.load(rubrics_file)
@@ -603,7 +618,7 @@ def _silently_dropped(variants: list[Any], refs: list[str], drafts: list[Any], i
     return silent
 
 
-def test_fuzz_hsds_service_variants_never_crash_and_every_record_is_accounted_for(tmp_path):
+def test_fuzz_hsds_service_variants_never_crash_and_every_record_is_accounted_for(tmp_path: Path) -> None:
     rng = random.Random(17)
     counter = iter(range(10**6))
 
@@ -631,7 +646,7 @@ def test_fuzz_hsds_service_variants_never_crash_and_every_record_is_accounted_fo
             assert issue.field.replace("[", ".").split(".")[0] in allowed, issue
 
 
-def test_fuzz_sociale_kaart_offer_variants_never_crash_and_every_record_is_accounted_for(tmp_path):
+def test_fuzz_sociale_kaart_offer_variants_never_crash_and_every_record_is_accounted_for(tmp_path: Path) -> None:
     rng = random.Random(17)
     counter = iter(range(10**6))
 
