@@ -188,7 +188,7 @@ def test_export_function_takes_any_knowledge_base(tmp_path, bench_kb):
     files = export_knowledge_base(bench_kb, "hsds", tmp_path)
     services = json.loads((tmp_path / "services.json").read_text(encoding="utf-8"))
     assert {p.name for p in files} == {"services.json", "taxonomy_terms.json", "x_welzijnsbot_regions.json"}
-    first = next(s for s in services if s["id"] == "ocmw-lindegem-onthaal-leefloon")
+    first = next(s for s in services if s["x_welzijnsbot"]["id"] == "ocmw-lindegem-onthaal-leefloon")
     assert first["assured_date"] == "2026-09-14"
     assert first["organization"]["name"] == "Sociaal Huis Lindegem (OCMW)"
     assert first["contacts"][0]["name"] == "Griet Lindekens"
@@ -374,11 +374,12 @@ def test_foreign_hsds_file_is_mapped_and_every_loss_reported(capsys, tmp_path):
     uid = "0b6c1a3e-8f1d-4c55-9c1e-2f7d3a1b9e0"  # ids of the file, kept: they are valid slugs
     e = f"dienst {uid}"
     assert f"{e}2 · name: niet geïmporteerd: verplicht veld ontbreekt" in out
-    assert f"{e}3 · phones.number: niet geïmporteerd: '12' is geen geldig telefoonnummer" in out
-    assert f"{e}4 · attributes: let op: taxonomieterm 'Sportclubs' hoort bij geen thema" in out
-    assert f"{e}1 · contacts: let op: extra contactpersoon 'Nina Reserve' niet overgenomen" in out
-    assert f"{e}1: let op: velden zonder plaats in de kennisbank niet overgenomen: alert" in out
-    assert f"{e}1 · languages: let op: taal 'Pools' zonder code niet overgenomen" in out
+    assert f"{e}3 · phones[0].number: niet geïmporteerd: '12' is geen geldig telefoonnummer" in out
+    assert f"{e}4 · attributes[0].taxonomy_term: let op: taxonomieterm 'Sportclubs' hoort bij geen thema" in out
+    assert f"{e}1 · contacts[1]: let op: extra contactpersoon 'Nina Reserve' niet overgenomen" in out
+    assert f"{e}1: let op: velden zonder plaats in de kennisbank niet overgenomen: alert, organization.description\n" \
+        in out
+    assert f"{e}1 · languages[1]: let op: taal 'Pools' zonder code niet overgenomen" in out
     assert f"{e}5 · description: let op: samenvatting gemaakt uit de beschrijving" in out
     assert "3 record(s) niet geïmporteerd" in out
     assert f"vul contact.name aan: {uid}5" in out
@@ -444,28 +445,39 @@ def test_hsds_without_region_asks_for_one(capsys, tmp_path):
 # ── De Sociale Kaart ──────────────────────────────────────────────────────────────────────
 
 def test_sociale_kaart_offers_map_to_themes_and_unmapped_ones_are_listed(capsys, tmp_path):
+    """The fixture has the API's real shape (content + page, legalName, contactInfo, activities with codes)."""
     code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
                          "--out", tmp_path, "--region", "Regio Beekveld", "--voorbeeld")
     assert code == 3, out + err
-    assert "aanbod 900005 · rubrics: niet geïmporteerd: geen enkele rubriek hoort bij een thema: Sportclubs" in out
-    assert "aanbod 900006 · phones: niet geïmporteerd: '09 999' is geen geldig telefoonnummer" in out
-    assert "aanbod 900007 · phones/emails/websites: niet geïmporteerd: geen manier om de dienst te bereiken" in out
-    assert "aanbod 900003 · rubrics: let op: rubriek 'Vrijwilligerswerk' hoort bij geen thema" in out
-    assert "aanbod 900002 · phones: let op: extra telefoonnummer '+32 9 999 40 11' niet overgenomen" in out
+    assert "aanbod 900005 · activities: niet geïmporteerd: geen enkele rubriek hoort bij een thema: Sportclubs" in out
+    assert "aanbod 900006 · contactInfo.phones[0].value: niet geïmporteerd: '09 999' is geen geldig telefoonnummer" \
+        in out
+    assert "aanbod 900007 · contactInfo: niet geïmporteerd: geen manier om de dienst te bereiken" in out
+    assert "aanbod 900003 · activities[1].name: let op: rubriek '99.03.02. Vrijwilligerswerk' hoort bij geen " \
+           "thema" in out
+    # the primary number is the one taken, whatever its place in the list
+    assert "aanbod 900002 · contactInfo.phones[0].value: let op: extra telefoonnummer '+32 9 999 40 11' niet " \
+           "overgenomen" in out
     assert "aanbod 900003: let op: velden zonder plaats in de kennisbank niet overgenomen: accessibility" in out
     kb = load_knowledge_base(tmp_path)
-    assert set(kb.services) == {"sk-900001", "sk-900002", "sk-900003", "sk-900004", "sk-900008"}
+    assert set(kb.services) == {"sk-900001", "sk-900002", "sk-900003", "sk-900004", "sk-900008", "sk-900009"}
     assert kb.services["sk-900001"].themes == ("schulden", "inkomen")
+    assert kb.services["sk-900002"].phone == "+3299994010"
     assert kb.services["sk-900003"].themes == ("voeding",)
-    assert kb.services["sk-900004"].themes == ("kinderopvang",)
-    assert kb.services["sk-900004"].area == ("Beekveld", "Rozendries")  # both addresses serve
+    nestje = kb.services["sk-900004"]
+    assert nestje.themes == ("kinderopvang",)  # "10.07.02. Groepsopvang voor kinderen": the label, not the code
+    assert nestje.location is not None
+    assert nestje.location.address == "Schoolstraat 3, 9830 Beekveld"  # the primary address, listed second
+    assert nestje.area == ("Beekveld", "Rozendries")  # both addresses serve
+    assert kb.services["sk-900008"].url == "https://dekast.example"  # the directory writes websites without scheme
+    assert kb.services["sk-900009"].status == "inactive"  # state INACTIVE
     region = kb.regions["beekveld"]
     assert region.name == "Regio Beekveld" and region.example is True
     assert [(m.name, m.postcodes) for m in region.municipalities] == [("Beekveld", (9830,)),
                                                                       ("Rozendries", (9831, 9832))]
     # nothing invented: no contact person, no confirmation date; the bot can see what is missing
     assert all(needs_named_contact(s) and s.last_verified is None for s in kb.services.values())
-    assert "5 dienst(en) hebben nog geen contactpersoon met naam" in out
+    assert "6 dienst(en) hebben nog geen contactpersoon met naam" in out
     assert SearchEngine(kb).search("papa heeft schulden bij een deurwaarder", 9830).matches[0].service.id == \
            "sk-900001"
 

@@ -52,6 +52,17 @@ class Draft:
     ref: str                       # how the source names this record, for messages
     region_id: str
     raw: dict[str, Any]            # a service mapping as in a region file
+    # contract field ("contact.phone") -> where the source holds it ("contacts[0].phones[0].number"),
+    # so that a problem the loader finds is reported in the source's own terms
+    paths: dict[str, str] = field(default_factory=dict)
+
+    def label(self, name: str, fallback: Callable[[str], str]) -> str:
+        parts = name.split(".")
+        for n in range(len(parts), 0, -1):
+            found = self.paths.get(".".join(parts[:n]))
+            if found:
+                return found
+        return fallback(name)
 
 
 @dataclass
@@ -156,7 +167,7 @@ def _doc_text(region: dict[str, Any], services: list[dict[str, Any]]) -> str:
                      Dumper=_FAST_DUMPER, allow_unicode=True, sort_keys=False)
 
 
-def _check(parsed_regions: dict[str, dict], drafts: list[Draft], today: date | None
+def _check(parsed_regions: dict[str, dict[str, Any]], drafts: list[Draft], today: date | None
            ) -> tuple[KnowledgeBase | None, list[Problem]]:
     with tempfile.TemporaryDirectory(prefix="welzijnsbot-import-") as tmp:
         for rid, region in parsed_regions.items():
@@ -193,21 +204,22 @@ def build(parsed: Parsed, *, field_label: Callable[[str], str] = str, today: dat
         by_id = {str(d.raw.get("id", "")).strip(): d for d in drafts}
         bad: dict[int, Draft] = {}
         for p in errors:
-            draft = by_id.get(p.service) if p.service else None
-            if draft is None:
+            found = by_id.get(p.service) if p.service else None
+            if found is None:
                 issues.append(Issue(_region_ref(p), p.message, p.field))
                 return None, issues
-            issues.append(Issue(draft.ref, p.message, field_label(p.field) if p.field else None, True))
-            bad[id(draft)] = draft
+            issues.append(Issue(found.ref, p.message, found.label(p.field, field_label) if p.field else None, True))
+            bad[id(found)] = found
         drafts = [d for d in drafts if id(d) not in bad]
     else:  # pragma: no cover - the loader reports every problem in one pass
         return None, issues
     assert kb is not None
+    kept = {str(d.raw.get("id")): d for d in reversed(drafts)}  # the first draft of an id, as before
     for p in problems:
         if p.warning:
-            draft = next((d for d in drafts if str(d.raw.get("id")) == p.service), None)
-            issues.append(Issue(draft.ref if draft else _region_ref(p), p.message,
-                                field_label(p.field) if p.field else None))
+            owner = kept.get(p.service) if p.service else None
+            label = (owner.label(p.field, field_label) if owner else field_label(p.field)) if p.field else None
+            issues.append(Issue(owner.ref if owner else _region_ref(p), p.message, label))
     return kb, issues
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from kennisbank import fields
 from kennisbank.fields import FieldError
@@ -35,7 +36,7 @@ def join_address(street: str | None, postcode: str | int | None, city: str | Non
     return ", ".join(p for p in ((street or "").strip(), place) if p)
 
 
-def municipalities_from(places: Iterable[tuple[object, str]]) -> tuple[list[dict], list[str]]:
+def municipalities_from(places: Iterable[tuple[object, str]]) -> tuple[list[dict[str, Any]], list[str]]:
     """Region municipalities from (postcode, city) pairs, in first-seen order; bad postcodes listed."""
     found: dict[str, list[int]] = {}
     names: dict[str, str] = {}

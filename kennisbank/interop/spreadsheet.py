@@ -106,7 +106,7 @@ def service_row(s: Service, i18n_columns: list[tuple[str, str, str]]) -> list[st
         "summary": s.summary, "description": s.description or "",
         "themes": _join(s.themes, s.id, "themas"), "keywords": _join(s.keywords, s.id, "trefwoorden"),
         "audience": _join(s.audience, s.id, "doelgroep"),
-        "area": "all" if s.area == "all" else _join(s.area, s.id, "gebied", word_list=True),
+        "area": "all" if isinstance(s.area, str) else _join(s.area, s.id, "gebied", word_list=True),
         "contact.name": s.contact.name or "", "contact.role": s.contact.role or "",
         "contact.phone": _phone(s.contact.phone), "contact.email": s.contact.email or "",
         "phone": _phone(s.phone), "email": s.email or "", "url": s.url or "",
@@ -315,7 +315,7 @@ def read(source: Path, region: str | None = None) -> Parsed:
         raise SourceError(f"{services_path.name}: geen kolommen 'naam' en 'organisatie' gevonden in de "
                            f"eerste rij ({', '.join(header)[:120]}); is dit de juiste kopregel?")
     forced = region_from_name(region) if region else None
-    built: list[tuple[Draft, list]] = []
+    built: list[tuple[Draft, list[Any]]] = []
     taken: set[str] = set()
     for number, row in body:
         ref = f"rij {number}"
@@ -362,7 +362,7 @@ def field_label(name: str) -> str:
     if name.startswith("i18n."):
         parts = name.split(".")
         if len(parts) == 3:
-            col = dict((k, c) for c, k in I18N_COLUMNS).get(parts[2], parts[2])
+            col = {k: c for c, k in I18N_COLUMNS}.get(parts[2], parts[2])
             return f"kolom {col}_{parts[1]}"
         return "kolommen *_" + (parts[1] if len(parts) > 1 else "xx")
     if name == "contact":

@@ -18,15 +18,19 @@ HEADER = ("# Regio-bestand van Welzijnsbot (kennisbank schema 1), geschreven doo
           "# Controleer met: welzijnsbot check --kb <map>\n")
 
 
-class _FlowList(list):
+class _FlowList(list[Any]):
     """A short list of words, written on one line: themes: [schulden, inkomen]."""
 
 
-class _FlowMap(dict):
+class _FlowMap(dict[str, Any]):
     """A small mapping written on one line, as in the contract: {name: Lindegem, postcodes: [9801]}."""
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+# The C dumper when libyaml is there (much faster), else the pure-Python one: the same output.
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[valid-type,misc]  # chosen at import time, see above
     pass
 
 
@@ -38,12 +42,12 @@ class _Quoted(str):
     """A phone number, quoted as in the contract so no reader ever takes it for a number."""
 
 
-def _str(dumper: yaml.SafeDumper, value: str):
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-def _long(dumper: yaml.SafeDumper, value: str):
+def _long(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     plain = str(value)
     # Folding cannot keep leading/trailing or double spaces exactly; those stay on one line.
     foldable = "\n" not in plain and "  " not in plain and plain == plain.strip() and len(plain) > 90
@@ -153,7 +157,7 @@ def _with_folded_descriptions(text: str, descriptions: list[str]) -> str:
     The block is dumped by PyYAML on its own (so its quoting and folding are the library's)
     and only indented as a whole, which keeps a block scalar's meaning.
     """
-    out = []
+    out: list[str] = []
     for line in text.splitlines(keepends=True):
         key, _, value = line.strip().partition(": ")
         if key == "description" and value.startswith("WELZIJNSBOT-DESCRIPTION-"):
@@ -170,12 +174,13 @@ def region_text(region: Region, services: list[Service]) -> str:
     head = _dump({"schema": SCHEMA_VERSION, "region": region_mapping(region)})
     if not services:
         return HEADER + head + "services: []\n"
-    mappings, descriptions = [], []
+    mappings: list[dict[str, Any]] = []
+    descriptions: list[str] = []
     for service in services:
         mapping = service_mapping(service)
         if "description" in mapping:
             mapping["description"] = _placeholder(len(descriptions))
-            descriptions.append(service.description)
+            descriptions.append(service.description or "")
         mappings.append(mapping)
     body = _with_folded_descriptions(_dump(mappings), descriptions)
     lines = []
