@@ -2,11 +2,15 @@
 
 Shared by the Telegram handlers (bot/handlers/ask.py) and the terminal chat (bot/terminal.py).
 The question's words are only passed through to the search; for "Meer resultaten" the caller
-keeps the result *ids* (memory only, see stash_results), never the text.
+keeps the result *ids* (memory only, see stash_results), never the text. The one exception is
+a question asked before the school's place is known: keep_question holds it in the chat's
+memory (chat_data, never written to disk or a log) until take_question answers it once the
+place is given, or for PENDING_FOR seconds at most.
 """
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +24,8 @@ from . import callback_data as cd
 from . import render
 from .privacy import looks_personal
 
+PENDING_KEY = "pending_question"   # chat_data: (monotonic time, text) of the question awaiting a place
+PENDING_FOR = 600.0          # seconds a question waits for the place before it is forgotten
 SEARCH_LIMIT = 12            # results fetched per question; the first PAGE_SIZE are shown
 STASH_SIZE = 20              # result lists kept per chat for "Meer resultaten"
 _keys = itertools.count(1)
@@ -33,6 +39,27 @@ def stash_results(chat_data: MutableMapping[str, Any], ids: Sequence[str]) -> st
     while len(stash) > STASH_SIZE:
         stash.pop(next(iter(stash)))
     return key
+
+
+def keep_question(chat_data: MutableMapping[str, Any], text: str, now: float | None = None) -> None:
+    """Hold the question until the place is known (memory only; the latest question wins)."""
+    chat_data[PENDING_KEY] = (time.monotonic() if now is None else now, text)
+
+
+def take_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> str | None:
+    """The kept question, forgotten by taking it; None when there is none or it waited too long."""
+    kept = chat_data.pop(PENDING_KEY, None)
+    if kept is None:
+        return None
+    at, text = kept
+    return text if (time.monotonic() if now is None else now) - at <= PENDING_FOR else None
+
+
+def drop_stale_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> None:
+    """Forget a kept question that waited PENDING_FOR or longer (a newer one stays)."""
+    kept = chat_data.get(PENDING_KEY)
+    if kept is not None and (time.monotonic() if now is None else now) - kept[0] >= PENDING_FOR:
+        chat_data.pop(PENDING_KEY, None)
 
 
 def page_of(knowledge: Knowledge, ids: Sequence[str], page: int) -> tuple[list[Service], bool]:

@@ -2,10 +2,13 @@
 
 It uses the bot's own composition and rendering (bot/answering.py, bot/render.py) and shows each reply
 as plain text; buttons are numbered, and typing the number presses the button. Nothing is
-written to disk: the postcode lives only as long as the session.
+written to disk: the postcode lives only as long as the session. A question asked before the
+place is known waits in memory (bot/answering.keep_question) and is answered once it is given.
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
 from typing import IO
 
@@ -15,15 +18,16 @@ from kennisbank.schema import KnowledgeBase
 
 from . import callback_data as cd
 from . import render
-from .answering import compose, compose_more, compose_theme, stash_results
+from .answering import compose, compose_more, compose_theme, keep_question, stash_results, take_question
 from .places import location_reply, parse_location
 from .state import Knowledge
 
 
 class TerminalChat:
     def __init__(self, kb: KnowledgeBase, out: IO[str], postcode: int | None = None,
-                 today: date | None = None):
+                 today: date | None = None, clock: Callable[[], float] = time.monotonic):
         self.knowledge = Knowledge.build(kb)
+        self.clock = clock
         self.out = out
         self.postcode = postcode
         self.today = today
@@ -42,7 +46,7 @@ class TerminalChat:
     # ── input ──
     def start(self) -> None:
         if self.postcode is None:
-            self.show(render.welcome())
+            self.show(render.welcome(example=self.knowledge.example_place))
         else:
             self.show(location_reply(self.knowledge, self.postcode))
 
@@ -61,14 +65,16 @@ class TerminalChat:
         name, _, arg = text[1:].partition(" ")
         name = name.split("@")[0].lower()
         if name == "start":
-            self.show(render.welcome(self.knowledge.place_name(self.postcode), self.postcode))
+            self.show(render.welcome(self.knowledge.place_name(self.postcode), self.postcode,
+                                     self.knowledge.example_place))
         elif name in ("postcode", "gemeente"):
             if not arg.strip():
-                self.show(render.ask_location())
+                self.show(render.ask_location(self.knowledge.example_place))
                 return
             self.set_place(parse_location(self.knowledge, arg))
         elif name == "help":
-            self.show(render.help_text(self.knowledge.place_name(self.postcode), self.postcode))
+            self.show(render.help_text(self.knowledge.place_name(self.postcode), self.postcode,
+                                       self.knowledge.example_place))
         elif name == "privacy":
             self.show(render.Reply(render.privacy_text().html
                                    + "\n<i>Hier in de terminal wordt niets bewaard.</i>"))
@@ -80,21 +86,28 @@ class TerminalChat:
 
     def set_place(self, postcode: int | None) -> None:
         if postcode is None:
-            self.show(render.location_unknown())
+            self.show(render.location_unknown(self.knowledge.example_place))
             return
         self.postcode = postcode
-        self.show(location_reply(self.knowledge, postcode))
+        question = take_question(self.chat_data, self.clock())
+        self.show(location_reply(self.knowledge, postcode, answering=question is not None))
+        if question is not None:
+            self.answer(question)
 
     def message(self, text: str) -> None:
         place = parse_location(self.knowledge, text, strict=self.postcode is not None)
         if place is not None:
             self.set_place(place)
         elif self.postcode is None:
-            self.show(render.need_location())
+            keep_question(self.chat_data, text, self.clock())
+            self.show(render.need_location(self.knowledge.example_place))
         else:
-            outcome = compose(self.knowledge, text, self.postcode,
-                              lambda ids: stash_results(self.chat_data, ids), self.today)
-            self.show(outcome.reply)
+            self.answer(text)
+
+    def answer(self, text: str) -> None:
+        outcome = compose(self.knowledge, text, self.postcode,
+                          lambda ids: stash_results(self.chat_data, ids), self.today)
+        self.show(outcome.reply)
 
     def press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
