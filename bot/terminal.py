@@ -19,8 +19,14 @@ from kennisbank.schema import KnowledgeBase
 from . import callback_data as cd
 from . import render
 from .answering import compose, compose_more, compose_theme, keep_question, stash_results, take_question
+from .i18n import PARENT_LANGUAGES
+from .parent_card import parent_card_text
 from .places import location_reply, parse_location
+from .share_view import language_choice, ready_for_copy
 from .state import Knowledge
+
+# The buttons the terminal chat can press; show() leaves out every other one.
+TERMINAL_ACTIONS = (cd.ShowCard, cd.MorePage, cd.ThemePage, cd.ShareCard, cd.ShareIn)
 
 
 class TerminalChat:
@@ -37,7 +43,9 @@ class TerminalChat:
     # ── output ──
     def show(self, reply: render.Reply) -> None:
         self.out.write(reply.plain().rstrip() + "\n")
-        self.buttons = [b for row in reply.buttons for b in row]
+        # Only buttons this chat can press (feedback and inline mode need Telegram): none that expire.
+        self.buttons = [b for row in reply.buttons for b in row
+                        if b.url is None and isinstance(cd.decode(b.data), TERMINAL_ACTIONS)]
         for n, button in enumerate(self.buttons, 1):
             self.out.write(f"  [{n}] {button.label}\n")
         self.out.write("\n")
@@ -114,14 +122,19 @@ class TerminalChat:
             self.show(render.Reply("Kies een nummer uit de lijst hierboven."))
             return
         match cd.decode(self.buttons[number - 1].data):
-            case cd.ShowCard(service):
-                self.card(service)
+            case cd.ShowCard(card_ref):
+                self.card(card_ref)
             case cd.MorePage(key, page):
                 ids = self.chat_data.get("more", {}).get(key)
                 self.show(compose_more(self.knowledge, key, ids, page, self.postcode, self.today))
             case cd.ThemePage(theme, page):
                 self.show(compose_theme(self.knowledge, theme, page, self.postcode, self.today))
-            case _:   # sharing and feedback need Telegram
+            case cd.ShareCard(ref) if (service := self.knowledge.resolve(ref)) is not None:
+                self.show(language_choice(service))
+            case cd.ShareIn(lang, ref) if (service := self.knowledge.resolve(ref)) is not None \
+                    and lang in PARENT_LANGUAGES:
+                self.show(render.Reply(ready_for_copy(lang) + "\n\n" + render.esc(parent_card_text(service, lang))))
+            case _:   # a service gone after a reload
                 self.show(render.expired())
 
     def card(self, value: str) -> None:

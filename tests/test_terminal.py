@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot import callback_data as cd
 from bot import render
 from bot.answering import (
     PENDING_FOR,
@@ -14,10 +15,14 @@ from bot.answering import (
     compose,
     drop_stale_question,
     keep_question,
+    stash_results,
     take_question,
 )
 from bot.cli import main as cli_main
+from bot.i18n import PARENT_LANGUAGES
+from bot.parent_card import parent_card_text
 from bot.places import location_reply, parse_location
+from bot.share_view import language_choice
 from bot.state import Knowledge
 from bot.terminal import TerminalChat, run
 from kennisbank.fields import phone_national
@@ -146,3 +151,59 @@ def test_no_example_without_local_municipalities(regions_kb):
     assert Knowledge.build(flemish_only).example_place is None
     assert "/postcode of /gemeente:" in render.help_text(None, None, None).html
     assert "bv." not in render.ask_location(None).html
+
+
+@pytest.mark.parametrize("question", [QUESTION, EVICTION, "geld", "xyzzy qwerty plop"])
+def test_every_button_the_terminal_shows_works(bench_kb, question):
+    """Two levels deep: no shown button answers 'verlopen' (sharing included)."""
+    expired = render.expired().plain()
+    terminal = TerminalChat(bench_kb, io.StringIO(), postcode=9801)   # one search engine for all paths
+    answer = compose(terminal.knowledge, question, 9801, lambda ids: stash_results(terminal.chat_data, ids)).reply
+
+    def fresh() -> tuple[TerminalChat, io.StringIO]:
+        """Back to the answer (shown again, not searched again)."""
+        terminal.out = io.StringIO()
+        terminal.show(answer)
+        return terminal, terminal.out
+
+    first, _ = fresh()
+    assert first.buttons
+    labels = [b.label for b in first.buttons]
+    if any(isinstance(cd.decode(b.data), cd.ShowCard) for b in first.buttons):
+        assert any(isinstance(cd.decode(b.data), cd.ShareCard) for b in first.buttons), labels
+    for n in range(1, len(first.buttons) + 1):
+        _, out = fresh()
+        terminal.press(n)
+        assert expired not in out.getvalue(), n
+        for m in range(1, len(terminal.buttons) + 1):
+            _, out = fresh()
+            terminal.press(n)
+            terminal.press(m)
+            assert expired not in out.getvalue(), (n, m)
+
+
+def test_terminal_share_gives_the_parent_card(bench_kb):
+    out = io.StringIO()
+    terminal = TerminalChat(bench_kb, out, postcode=9801)
+    terminal.handle(QUESTION)
+    share = next(n for n, b in enumerate(terminal.buttons, 1) if isinstance(cd.decode(b.data), cd.ShareCard))
+    action = cd.decode(terminal.buttons[share - 1].data)
+    assert isinstance(action, cd.ShareCard)
+    service = terminal.knowledge.resolve(action.service)
+    assert service is not None
+    terminal.press(share)
+    assert out.getvalue().rstrip().endswith("\n".join(
+        [language_choice(service).plain()] + [f"  [{n}] {b.label}" for n, b in
+                                              enumerate((b for row in language_choice(service).buttons
+                                                         for b in row), 1)]))
+    terminal.press(PARENT_LANGUAGES.index("fr") + 1)
+    assert out.getvalue().rstrip().endswith(parent_card_text(service, "fr").rstrip())
+
+
+def test_terminal_leaves_out_buttons_it_cannot_press(bench_kb):
+    out = io.StringIO()
+    terminal = TerminalChat(bench_kb, out)
+    terminal.show(render.Reply("x", ((render.Button("👍", cd.RateAnswer(1, True).encode()),
+                                      render.Button("kaart", cd.ShowCard("a").encode())),)))
+    assert [b.label for b in terminal.buttons] == ["kaart"]
+    assert "👍" not in out.getvalue()
