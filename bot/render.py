@@ -383,8 +383,13 @@ def ask_back(result: Answer, privacy_hint: bool = False) -> Reply:
     return Reply(text, tuple(theme_buttons(result.themes, per_row=1)))
 
 
+OTHER_NEEDS_LABEL = "Andere nood…"
+
+
 def not_found(entry_points: Sequence[Service], place: str | None, example: bool = False,
-              privacy_hint: bool = False, today: date | None = None) -> Reply:
+              privacy_hint: bool = False, today: date | None = None, needs: Sequence[str] = ()) -> Reply:
+    """Nothing fits: the front doors, the likely needs (answering.likely_needs, at most a few for a
+    phone screen) and "Andere nood…", which opens the full list (all_needs)."""
     def build(cap: int) -> str:
         parts = ["Ik vind geen dienst die goed past bij je vraag."]
         if entry_points:
@@ -397,8 +402,14 @@ def not_found(entry_points: Sequence[Service], place: str | None, example: bool 
         if privacy_hint:
             parts.append(PRIVACY_HINT)
         return "\n\n".join(parts)
-    buttons = card_buttons(entry_points) + theme_buttons(load_themes())
+    buttons = (card_buttons(entry_points) + theme_buttons(needs)
+               + [(Button(OTHER_NEEDS_LABEL, cd.AllNeeds().encode()),)])
     return Reply(fit(build), tuple(buttons))
+
+
+def all_needs() -> Reply:
+    """Every need as a button (after "Andere nood…")."""
+    return Reply("Over welke nood gaat het? Kies hieronder.", tuple(theme_buttons(load_themes())))
 
 
 def card(service: Service, today: date | None = None) -> Reply:

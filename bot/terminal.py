@@ -26,7 +26,7 @@ from .share_view import language_choice, ready_for_copy
 from .state import Knowledge
 
 # The buttons the terminal chat can press; show() leaves out every other one.
-TERMINAL_ACTIONS = (cd.ShowCard, cd.MorePage, cd.ThemePage, cd.ShareCard, cd.ShareIn)
+TERMINAL_ACTIONS = (cd.ShowCard, cd.MorePage, cd.ThemePage, cd.AllNeeds, cd.ShareCard, cd.ShareIn)
 
 
 class TerminalChat:
@@ -129,6 +129,8 @@ class TerminalChat:
                 self.show(compose_more(self.knowledge, key, ids, page, self.postcode, self.today))
             case cd.ThemePage(theme, page):
                 self.show(compose_theme(self.knowledge, theme, page, self.postcode, self.today))
+            case cd.AllNeeds():
+                self.show(render.all_needs())
             case cd.ShareCard(ref) if (service := self.knowledge.resolve(ref)) is not None:
                 self.show(language_choice(service))
             case cd.ShareIn(lang, ref) if (service := self.knowledge.resolve(ref)) is not None \

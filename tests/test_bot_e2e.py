@@ -15,7 +15,7 @@ from telegram.ext import CommandHandler
 
 from bot import callback_data as cd
 from bot import render
-from bot.answering import PENDING_KEY, SEARCH_LIMIT, compose
+from bot.answering import LIKELY_NEEDS, PENDING_KEY, SEARCH_LIMIT, compose, likely_needs
 from bot.places import location_reply
 from kennisbank.search import SearchEngine
 from kennisbank.themes import load_themes
@@ -259,7 +259,12 @@ async def test_reply_follows_what_the_engine_found(bot, chat, bench_kb, question
         assert "geen dienst" in reply.text
         entry = engine.entry_points(9801)
         assert data[:len(entry)] == [cd.ShowCard(s.id).encode() for s in entry]
-        assert data[len(entry):] == [cd.ThemePage(t).encode() for t in load_themes()]
+        needs = likely_needs(bot.state.knowledge, answer.themes, 9801)
+        assert 0 < len(needs) <= LIKELY_NEEDS
+        assert data[len(entry):] == [cd.ThemePage(t).encode() for t in needs] + [cd.AllNeeds().encode()]
+        assert len(reply.buttons) <= 2 * len(entry) + LIKELY_NEEDS + 1 + 3   # doors (card, share), needs, 👍👎⚠️
+        [full] = await user.tap(cd.AllNeeds().encode())
+        assert [b["callback_data"] for b in full.buttons] == [cd.ThemePage(t).encode() for t in load_themes()]
     else:
         assert data[0] == cd.ShowCard(answer.matches[0].id).encode()
         assert html.escape(answer.matches[0].service.organisation) in reply.text

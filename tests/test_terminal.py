@@ -9,12 +9,14 @@ import pytest
 from bot import callback_data as cd
 from bot import render
 from bot.answering import (
+    LIKELY_NEEDS,
     PENDING_FOR,
     PENDING_KEY,
     SEARCH_LIMIT,
     compose,
     drop_stale_question,
     keep_question,
+    likely_needs,
     stash_results,
     take_question,
 )
@@ -28,6 +30,7 @@ from bot.terminal import TerminalChat, run
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
 from kennisbank.search import SearchEngine
+from kennisbank.themes import load_themes
 from paths import ROOT
 
 QUESTION = "papa krijgt steeds brieven van nen deurwaarder"
@@ -207,3 +210,35 @@ def test_terminal_leaves_out_buttons_it_cannot_press(bench_kb):
                                       render.Button("kaart", cd.ShowCard("a").encode())),)))
     assert [b.label for b in terminal.buttons] == ["kaart"]
     assert "👍" not in out.getvalue()
+
+
+@pytest.mark.parametrize("kb_name", ["bench_kb", "regions_kb"])
+def test_nothing_fits_offers_few_needs_and_the_full_list(request, kb_name):
+    kb = request.getfixturevalue(kb_name)
+    knowledge = Knowledge.build(kb)
+    assert knowledge.example_place is not None
+    postcode = knowledge.example_place[1]
+    outcome = compose(knowledge, "xyzzy qwerty plop", postcode, lambda ids: "k")
+    assert outcome.kind == "not-found"
+    entry = knowledge.engine.entry_points(postcode)
+    actions = [cd.decode(b.data) for row in outcome.reply.buttons for b in row]
+    needs = [a.theme for a in actions if isinstance(a, cd.ThemePage)]
+    assert 0 < len(needs) <= LIKELY_NEEDS and len(set(needs)) == len(needs)
+    assert actions[-1] == cd.AllNeeds()
+    assert len(actions) == 2 * len(entry) + len(needs) + 1          # each door: card and share
+    # every need offered has services here; "Andere nood…" opens all of them
+    for theme in needs:
+        assert knowledge.engine.by_theme(theme, postcode).matches
+    output = io.StringIO()
+    terminal = TerminalChat(kb, output, postcode=postcode)
+    terminal.show(outcome.reply)
+    terminal.press(len(terminal.buttons))
+    assert [cd.decode(b.data) for b in terminal.buttons] == [cd.ThemePage(t) for t in load_themes()]
+
+
+def test_likely_needs_put_the_recognised_need_first(bench_kb):
+    knowledge = Knowledge.build(bench_kb)
+    unrecognised = likely_needs(knowledge, (), 9801)
+    last = unrecognised[-1]
+    assert likely_needs(knowledge, (last,), 9801)[0] == last
+    assert last not in likely_needs(knowledge, (), 9801, leave_out=(last,))

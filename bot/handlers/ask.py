@@ -121,6 +121,12 @@ async def on_theme(update: Update, context: BotContext) -> None:
         await send(context, chat_id, outcome.reply)
 
 
+async def on_all_needs(update: Update, context: BotContext) -> None:
+    """"Andere nood…" under "nothing fits": every need as a button."""
+    await answer_button(update)
+    await send(context, reply_chat_id(update), render.all_needs())
+
+
 async def on_unknown_button(update: Update, context: BotContext) -> None:
     """A button no handler claimed (forged, or from an older version): say it expired."""
     await answer_button(update)
