@@ -2,11 +2,16 @@
 
 Shared by the Telegram handlers (bot/handlers/ask.py) and the terminal chat (bot/terminal.py).
 The question's words are only passed through to the search; for "Meer resultaten" the caller
-keeps the result *ids* (memory only, see stash_results), never the text.
+keeps the result *ids* (memory only, see stash_results), never the text. The one exception is
+a question asked before the school's place is known: keep_question holds it in the chat's
+memory (chat_data, never written to disk or a log) until take_question answers it once the
+place is given, or for PENDING_FOR seconds at most.
 """
 from __future__ import annotations
 
 import itertools
+import time
+from collections import Counter
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +25,10 @@ from . import callback_data as cd
 from . import render
 from .privacy import looks_personal
 
+PENDING_KEY = "pending_question"   # chat_data: (monotonic time, text) of the question awaiting a place
+PENDING_FOR = 600.0          # seconds a question waits for the place before it is forgotten
 SEARCH_LIMIT = 12            # results fetched per question; the first PAGE_SIZE are shown
+LIKELY_NEEDS = 6             # need buttons under "nothing fits" (then "Andere nood…")
 STASH_SIZE = 20              # result lists kept per chat for "Meer resultaten"
 _keys = itertools.count(1)
 
@@ -35,11 +43,49 @@ def stash_results(chat_data: MutableMapping[str, Any], ids: Sequence[str]) -> st
     return key
 
 
+def keep_question(chat_data: MutableMapping[str, Any], text: str, now: float | None = None) -> None:
+    """Hold the question until the place is known (memory only; the latest question wins)."""
+    chat_data[PENDING_KEY] = (time.monotonic() if now is None else now, text)
+
+
+def take_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> str | None:
+    """The kept question, forgotten by taking it; None when there is none or it waited too long."""
+    kept = chat_data.pop(PENDING_KEY, None)
+    if kept is None:
+        return None
+    at, text = kept
+    return text if (time.monotonic() if now is None else now) - at <= PENDING_FOR else None
+
+
+def drop_stale_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> None:
+    """Forget a kept question that waited PENDING_FOR or longer (a newer one stays)."""
+    kept = chat_data.get(PENDING_KEY)
+    if kept is not None and (time.monotonic() if now is None else now) - kept[0] >= PENDING_FOR:
+        chat_data.pop(PENDING_KEY, None)
+
+
 def page_of(knowledge: Knowledge, ids: Sequence[str], page: int) -> tuple[list[Service], bool]:
     """The services of one page (skipping any gone after a reload) and whether more follow."""
     start, end = page * render.PAGE_SIZE, (page + 1) * render.PAGE_SIZE
     services = [s for s in (knowledge.service(i) for i in ids[start:end]) if s is not None]
     return services, len(ids) > end
+
+
+def likely_needs(knowledge: Knowledge, recognised: Sequence[str], postcode: int | None,
+                 leave_out: Sequence[str] = (), limit: int = LIKELY_NEEDS) -> tuple[str, ...]:
+    """The needs to offer when nothing fits: those recognised in the question first, then the
+    needs with the most local services for this postcode, then the most Flemish ones (ties: the
+    fixed theme order). Needs without any service here are not offered."""
+    order = list(render.load_themes())
+    local: Counter[str] = Counter()
+    flemish: Counter[str] = Counter()
+    for service in knowledge.kb.active_services():
+        if service.serves(postcode):
+            counts = flemish if knowledge.kb.region_of(service).is_flemish_layer else local
+            counts.update(set(service.themes))
+    offered = [t for t in order if (local[t] or flemish[t]) and t not in leave_out]
+    offered.sort(key=lambda t: (t not in recognised, -local[t], -flemish[t], order.index(t)))
+    return tuple(offered[:limit])
 
 
 @dataclass(frozen=True)
@@ -65,7 +111,8 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
         return Outcome(render.ask_back(result, privacy_hint=hint), "ask-back")
     if not result.found:
         entry = knowledge.engine.entry_points(postcode)
-        return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today),
+        needs = likely_needs(knowledge, result.themes, postcode)
+        return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today, needs),
                        "not-found", tuple(result.themes), tuple(s.id for s in entry))
     ids = [m.id for m in result.matches]
     more = cd.MorePage(stash(ids), 1).encode() if len(ids) > render.PAGE_SIZE else None
@@ -101,8 +148,9 @@ def theme_outcome(knowledge: Knowledge, theme_id: str, page: int, postcode: int 
     services, has_more = page_of(knowledge, ids, page)
     if not services:
         entry = knowledge.engine.entry_points(postcode)
+        needs = likely_needs(knowledge, (), postcode, leave_out=(theme_id,))
         return Outcome(render.not_found(entry, knowledge.place_name(postcode), knowledge.is_example(postcode),
-                                        today=today), "not-found", (theme_id,), tuple(s.id for s in entry))
+                                        today=today, needs=needs), "not-found", (theme_id,), tuple(s.id for s in entry))
     return Outcome(render.answer(
         result, page_services=services, first=page * render.PAGE_SIZE + 1,
         more_data=cd.ThemePage(theme_id, page + 1).encode() if has_more else None,

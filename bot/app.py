@@ -239,6 +239,7 @@ def register_handlers(application: Application) -> None:
     add(CallbackQueryHandler(feedback.on_feedback, pattern=cd.matches(*feedback.FeedbackAction)))
     add(CallbackQueryHandler(ask.on_more, pattern=cd.matches(cd.MorePage)))
     add(CallbackQueryHandler(ask.on_theme, pattern=cd.matches(cd.ThemePage)))
+    add(CallbackQueryHandler(ask.on_all_needs, pattern=cd.matches(cd.AllNeeds)))
     add(CallbackQueryHandler(ask.on_unknown_button))   # after every button handler of this group
     add(InlineQueryHandler(share.on_inline_query))
     add(ChosenInlineResultHandler(share.on_chosen))

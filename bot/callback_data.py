@@ -9,6 +9,7 @@ buttons in old messages keep working after an upgrade:
   k:<id> k#<hash>                 ShowCard         the full card of a service
   m:<key>:<page>                  MorePage         next page of a result list kept in chat_data
   t:<theme>:<page>                ThemePage        services for a need (ask-back, nothing found)
+  n                               AllNeeds         every need as a button ("Andere nood…" under nothing found)
   s:<id> s#<hash>                 ShareCard        choose the parent's language for a service
   s<lang>:<id> s<lang>#<hash>     ShareIn          send the parent card in that language
   s=<lang>                        DefaultLanguage  remember the parent language for inline mode
@@ -94,6 +95,11 @@ class MorePage(_Action):
 class ThemePage(_Action):
     theme: str
     page: int = 0
+
+
+@dataclass(frozen=True)
+class AllNeeds(_Action):
+    """The full list of needs (no fields)."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +190,7 @@ class BeheerService(_Action):
         return cls(action, short_hash(service_id), field)
 
 
-Action = (ShowCard | MorePage | ThemePage | ShareCard | ShareIn | DefaultLanguage | RateAnswer | ReportAnswer
+Action = (ShowCard | MorePage | ThemePage | AllNeeds | ShareCard | ShareIn | DefaultLanguage | RateAnswer | ReportAnswer
           | RateCard | ReportCard | ReportReason | SendReport | CancelReport | ReportStillRight | StillRight
           | EditHint | Beheer | BeheerService)
 
@@ -198,6 +204,8 @@ def encode(action: Action) -> str:
             data = f"m:{key}:{page}"
         case ThemePage(theme, page):
             data = f"t:{theme}:{page}"
+        case AllNeeds():
+            data = "n"
         case ShareCard(service):
             data = ref(service, "s")
         case ShareIn(lang, service):
@@ -293,6 +301,8 @@ def decode(data: object) -> Action | None:
             return None
         page = int(match["page"])
         return MorePage(match["value"], page) if match["kind"] == "m" else ThemePage(match["value"], page)
+    if head == "n":
+        return AllNeeds() if data == "n" else None
     if head == "s":
         match = _SHARE.match(data)
         if not match:

@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from .commands.dutch_argparse import DutchArgumentParser
+
 # Each module (or class, "module:Class") has NAME, HELP, configure(parser) and main(args).
 COMMANDS = ("bot.commands.check", "bot.commands.zoek", "bot.commands.kaart", "bot.commands.run",
             "bot.commands.chat", "bot.commands.signalen", "bot.commands.versheid", "bot.commands.export",
@@ -18,7 +20,7 @@ COMMANDS = ("bot.commands.check", "bot.commands.zoek", "bot.commands.kaart", "bo
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = DutchArgumentParser(
         prog="welzijnsbot",
         description="Welzijnsbot: de weg in het welzijnsaanbod voor basisscholen.",
     )

@@ -34,5 +34,7 @@ def parse_location(knowledge: Knowledge, text: str, *, strict: bool = False) -> 
     return municipality.postcodes[0] if municipality else None
 
 
-def location_reply(knowledge: Knowledge, postcode: int) -> render.Reply:
-    return render.location_set(postcode, knowledge.place_name(postcode), knowledge.is_example(postcode))
+def location_reply(knowledge: Knowledge, postcode: int, answering: bool = False) -> render.Reply:
+    """answering: a question kept from before the place was known is answered right after."""
+    return render.location_set(postcode, knowledge.place_name(postcode), knowledge.is_example(postcode),
+                               answering)

@@ -202,10 +202,23 @@ def theme_buttons(theme_ids: Iterable[str], per_row: int = 2) -> list[tuple[Butt
 
 # ── conversation texts ───────────────────────────────────────────────────────────────────
 
-def welcome(place: str | None = None, postcode: int | None = None) -> Reply:
+# A municipality and postcode of the loaded knowledge base, for examples (Knowledge.example_place);
+# None when there is none: the texts then give no example rather than one that does not work.
+ExamplePlace = tuple[str, int] | None
+
+
+def _for_example(example: ExamplePlace) -> str:
+    """' (bv. <code>9803</code> of <code>Beekdonk</code>)', or '' without an example."""
+    if example is None:
+        return ""
+    name, postcode = example
+    return f" (bv. <code>{postcode}</code> of <code>{esc(name)}</code>)"
+
+
+def welcome(place: str | None = None, postcode: int | None = None, example: ExamplePlace = None) -> Reply:
     """Three lines on what the bot does; then the location question, unless one is known."""
     if postcode is None:
-        follow = ask_location().html
+        follow = ask_location(example).html
     else:
         follow = (f"📍 Je school: <b>{esc(place or str(postcode))}</b>. Stel je vraag, of kies "
                   "een andere gemeente met /postcode.")
@@ -215,32 +228,36 @@ def welcome(place: str | None = None, postcode: int | None = None) -> Reply:
         "<b>Noem geen namen: ik bewaar je vraag niet.</b>\n\n" + follow)
 
 
-def ask_location() -> Reply:
-    return Reply("In welke gemeente ligt je school? Stuur de gemeente of de postcode, bv. <code>9801</code>.")
+def ask_location(example: ExamplePlace = None) -> Reply:
+    return Reply(f"In welke gemeente ligt je school? Stuur de gemeente of de postcode{_for_example(example)}.")
 
 
-def location_unknown() -> Reply:
+def location_unknown(example: ExamplePlace = None) -> Reply:
     return Reply("Die gemeente of postcode ken ik niet. Stuur een postcode van vier cijfers "
-                 "(bv. <code>9801</code>) of de naam van de gemeente.")
+                 f"of de naam van de gemeente{_for_example(example)}.")
 
 
-def location_set(postcode: int, place: str | None, example: bool) -> Reply:
+def location_set(postcode: int, place: str | None, example: bool, answering: bool = False) -> Reply:
+    """answering: the question asked before the place was known follows right after this."""
+    ask = "Hieronder het antwoord op je vraag." if answering else "Stel nu je vraag in gewone woorden."
     if place:
-        text = f"📍 Ingesteld: <b>{esc(place)}</b> ({postcode}). Stel nu je vraag in gewone woorden."
+        text = f"📍 Ingesteld: <b>{esc(place)}</b> ({postcode}). {ask}"
     else:
         text = (f"📍 Ingesteld: postcode <b>{postcode}</b>. Voor die gemeente heb ik nog geen lokale "
-                "diensten; je krijgt de diensten voor heel Vlaanderen. Stel nu je vraag.")
+                f"diensten; je krijgt de diensten voor heel Vlaanderen. {ask}")
     if example:
         text += "\n" + example_line()
     return Reply(text)
 
 
-def need_location() -> Reply:
+def need_location(example: ExamplePlace = None) -> Reply:
+    """A question before the place is known: it is kept (memory only) and answered once the place is given."""
     return Reply("Eerst nog één ding: in welke gemeente ligt je school? Stuur de gemeente of de "
-                 "postcode (bv. <code>9801</code>) en stel daarna je vraag opnieuw.")
+                 f"postcode{_for_example(example)}. Dan beantwoord ik meteen je vraag; tot dan "
+                 "onthoud ik ze even, niet langer dan 10 minuten.")
 
 
-def help_text(place: str | None, postcode: int | None) -> Reply:
+def help_text(place: str | None, postcode: int | None, example: ExamplePlace = None) -> Reply:
     where = (f"Je school: <b>{esc(place or str(postcode))}</b>." if postcode
              else "Je hebt nog geen gemeente gekozen.")
     return Reply(
@@ -248,9 +265,17 @@ def help_text(place: str | None, postcode: int | None) -> Reply:
         "of <i>papa krijgt brieven van een deurwaarder</i>. Je krijgt de diensten van je gemeente "
         "met een contactpersoon; tik op een dienst voor alle gegevens.\n\n"
         f"{where}\n"
-        "/postcode 9801 of /gemeente Lindegem: gemeente van je school kiezen\n"
+        f"{place_commands(example)}: gemeente van je school kiezen\n"
         "/privacy: wat ik bewaar\n"
         "/vergeet: alles wissen wat ik over deze chat bewaar")
+
+
+def place_commands(example: ExamplePlace) -> str:
+    """'/postcode 9803 of /gemeente Beekdonk', or the bare commands without an example."""
+    if example is None:
+        return "/postcode of /gemeente"
+    name, postcode = example
+    return f"/postcode {postcode} of /gemeente {esc(name)}"
 
 
 def privacy_text() -> Reply:
@@ -358,8 +383,13 @@ def ask_back(result: Answer, privacy_hint: bool = False) -> Reply:
     return Reply(text, tuple(theme_buttons(result.themes, per_row=1)))
 
 
+OTHER_NEEDS_LABEL = "Andere nood…"
+
+
 def not_found(entry_points: Sequence[Service], place: str | None, example: bool = False,
-              privacy_hint: bool = False, today: date | None = None) -> Reply:
+              privacy_hint: bool = False, today: date | None = None, needs: Sequence[str] = ()) -> Reply:
+    """Nothing fits: the front doors, the likely needs (answering.likely_needs, at most a few for a
+    phone screen) and "Andere nood…", which opens the full list (all_needs)."""
     def build(cap: int) -> str:
         parts = ["Ik vind geen dienst die goed past bij je vraag."]
         if entry_points:
@@ -372,8 +402,14 @@ def not_found(entry_points: Sequence[Service], place: str | None, example: bool 
         if privacy_hint:
             parts.append(PRIVACY_HINT)
         return "\n\n".join(parts)
-    buttons = card_buttons(entry_points) + theme_buttons(load_themes())
+    buttons = (card_buttons(entry_points) + theme_buttons(needs)
+               + [(Button(OTHER_NEEDS_LABEL, cd.AllNeeds().encode()),)])
     return Reply(fit(build), tuple(buttons))
+
+
+def all_needs() -> Reply:
+    """Every need as a button (after "Andere nood…")."""
+    return Reply("Over welke nood gaat het? Kies hieronder.", tuple(theme_buttons(load_themes())))
 
 
 def card(service: Service, today: date | None = None) -> Reply:

@@ -2,10 +2,13 @@
 
 It uses the bot's own composition and rendering (bot/answering.py, bot/render.py) and shows each reply
 as plain text; buttons are numbered, and typing the number presses the button. Nothing is
-written to disk: the postcode lives only as long as the session.
+written to disk: the postcode lives only as long as the session. A question asked before the
+place is known waits in memory (bot/answering.keep_question) and is answered once it is given.
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
 from typing import IO
 
@@ -15,15 +18,22 @@ from kennisbank.schema import KnowledgeBase
 
 from . import callback_data as cd
 from . import render
-from .answering import compose, compose_more, compose_theme, stash_results
+from .answering import compose, compose_more, compose_theme, keep_question, stash_results, take_question
+from .i18n import PARENT_LANGUAGES
+from .parent_card import parent_card_text
 from .places import location_reply, parse_location
+from .share_view import language_choice, ready_for_copy
 from .state import Knowledge
+
+# The buttons the terminal chat can press; show() leaves out every other one.
+TERMINAL_ACTIONS = (cd.ShowCard, cd.MorePage, cd.ThemePage, cd.AllNeeds, cd.ShareCard, cd.ShareIn)
 
 
 class TerminalChat:
     def __init__(self, kb: KnowledgeBase, out: IO[str], postcode: int | None = None,
-                 today: date | None = None):
+                 today: date | None = None, clock: Callable[[], float] = time.monotonic):
         self.knowledge = Knowledge.build(kb)
+        self.clock = clock
         self.out = out
         self.postcode = postcode
         self.today = today
@@ -33,7 +43,9 @@ class TerminalChat:
     # ── output ──
     def show(self, reply: render.Reply) -> None:
         self.out.write(reply.plain().rstrip() + "\n")
-        self.buttons = [b for row in reply.buttons for b in row]
+        # Only buttons this chat can press (feedback and inline mode need Telegram): none that expire.
+        self.buttons = [b for row in reply.buttons for b in row
+                        if b.url is None and isinstance(cd.decode(b.data), TERMINAL_ACTIONS)]
         for n, button in enumerate(self.buttons, 1):
             self.out.write(f"  [{n}] {button.label}\n")
         self.out.write("\n")
@@ -42,7 +54,7 @@ class TerminalChat:
     # ── input ──
     def start(self) -> None:
         if self.postcode is None:
-            self.show(render.welcome())
+            self.show(render.welcome(example=self.knowledge.example_place))
         else:
             self.show(location_reply(self.knowledge, self.postcode))
 
@@ -61,14 +73,16 @@ class TerminalChat:
         name, _, arg = text[1:].partition(" ")
         name = name.split("@")[0].lower()
         if name == "start":
-            self.show(render.welcome(self.knowledge.place_name(self.postcode), self.postcode))
+            self.show(render.welcome(self.knowledge.place_name(self.postcode), self.postcode,
+                                     self.knowledge.example_place))
         elif name in ("postcode", "gemeente"):
             if not arg.strip():
-                self.show(render.ask_location())
+                self.show(render.ask_location(self.knowledge.example_place))
                 return
             self.set_place(parse_location(self.knowledge, arg))
         elif name == "help":
-            self.show(render.help_text(self.knowledge.place_name(self.postcode), self.postcode))
+            self.show(render.help_text(self.knowledge.place_name(self.postcode), self.postcode,
+                                       self.knowledge.example_place))
         elif name == "privacy":
             self.show(render.Reply(render.privacy_text().html
                                    + "\n<i>Hier in de terminal wordt niets bewaard.</i>"))
@@ -80,35 +94,49 @@ class TerminalChat:
 
     def set_place(self, postcode: int | None) -> None:
         if postcode is None:
-            self.show(render.location_unknown())
+            self.show(render.location_unknown(self.knowledge.example_place))
             return
         self.postcode = postcode
-        self.show(location_reply(self.knowledge, postcode))
+        question = take_question(self.chat_data, self.clock())
+        self.show(location_reply(self.knowledge, postcode, answering=question is not None))
+        if question is not None:
+            self.answer(question)
 
     def message(self, text: str) -> None:
         place = parse_location(self.knowledge, text, strict=self.postcode is not None)
         if place is not None:
             self.set_place(place)
         elif self.postcode is None:
-            self.show(render.need_location())
+            keep_question(self.chat_data, text, self.clock())
+            self.show(render.need_location(self.knowledge.example_place))
         else:
-            outcome = compose(self.knowledge, text, self.postcode,
-                              lambda ids: stash_results(self.chat_data, ids), self.today)
-            self.show(outcome.reply)
+            self.answer(text)
+
+    def answer(self, text: str) -> None:
+        outcome = compose(self.knowledge, text, self.postcode,
+                          lambda ids: stash_results(self.chat_data, ids), self.today)
+        self.show(outcome.reply)
 
     def press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
             self.show(render.Reply("Kies een nummer uit de lijst hierboven."))
             return
         match cd.decode(self.buttons[number - 1].data):
-            case cd.ShowCard(service):
-                self.card(service)
+            case cd.ShowCard(card_ref):
+                self.card(card_ref)
             case cd.MorePage(key, page):
                 ids = self.chat_data.get("more", {}).get(key)
                 self.show(compose_more(self.knowledge, key, ids, page, self.postcode, self.today))
             case cd.ThemePage(theme, page):
                 self.show(compose_theme(self.knowledge, theme, page, self.postcode, self.today))
-            case _:   # sharing and feedback need Telegram
+            case cd.AllNeeds():
+                self.show(render.all_needs())
+            case cd.ShareCard(ref) if (service := self.knowledge.resolve(ref)) is not None:
+                self.show(language_choice(service))
+            case cd.ShareIn(lang, ref) if (service := self.knowledge.resolve(ref)) is not None \
+                    and lang in PARENT_LANGUAGES:
+                self.show(render.Reply(ready_for_copy(lang) + "\n\n" + render.esc(parent_card_text(service, lang))))
+            case _:   # a service gone after a reload
                 self.show(render.expired())
 
     def card(self, value: str) -> None:

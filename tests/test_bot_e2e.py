@@ -14,7 +14,9 @@ import pytest
 from telegram.ext import CommandHandler
 
 from bot import callback_data as cd
-from bot.answering import SEARCH_LIMIT
+from bot import render
+from bot.answering import LIKELY_NEEDS, PENDING_KEY, SEARCH_LIMIT, compose, likely_needs
+from bot.places import location_reply
 from kennisbank.search import SearchEngine
 from kennisbank.themes import load_themes
 
@@ -31,14 +33,13 @@ async def test_start_postcode_question_names_contact(bot, chat, bench_kb, standi
     assert "Noem geen namen: ik bewaar je vraag niet." in welcome.text
     assert "postcode" in welcome.text
 
-    [asked] = await user.send(QUESTION)          # no postcode yet: asks for it, answers nothing
-    assert "gemeente" in asked.text and "opnieuw" in asked.text
+    [asked] = await user.send(QUESTION)          # no postcode yet: asks for it, keeps the question
+    assert asked.text == render.need_location(bot.state.knowledge.example_place).html
 
-    [placed] = await user.send("lindegm")         # typo in the municipality
+    placed, answer = await user.send("lindegm")   # typo in the municipality; then the answer
     assert "Lindegem" in placed.text and "9801" in placed.text
     assert await bot.state.store.get_postcode(101) == 9801
 
-    [answer] = await user.send(QUESTION)
     top = top_services(bench_kb, QUESTION, 9801)
     assert top, "the benchmark KB should answer this question"
     assert html.escape(top[0].contact.name) in answer.text
@@ -202,6 +203,41 @@ async def test_question_text_never_in_database(start_bot, chat, db_path):
     assert "Vandersteenhoven" not in str(bot.application.user_data)
 
 
+async def test_first_question_is_answered_right_after_the_place(bot, chat):
+    """Asked before the municipality is known, the question is kept and answered once it is given."""
+    user = chat(130)
+    knowledge = bot.state.knowledge
+    [asked] = await user.send(QUESTION)
+    assert asked.text == render.need_location(knowledge.example_place).html
+    replies = await user.send("Lindegem")
+    expected = compose(knowledge, QUESTION, 9801, lambda ids: "k").reply
+    assert [c.text for c in replies] == [location_reply(knowledge, 9801, answering=True).html, expected.html]
+    assert replies[1].buttons[0]["callback_data"] == expected.buttons[0][0].data
+    # answered, so forgotten: another place is only a place now
+    [again] = await user.send("/postcode 9810")
+    assert again.text == location_reply(knowledge, 9810).html
+    assert PENDING_KEY not in bot.application.chat_data[130]
+
+
+async def test_kept_question_never_reaches_disk_or_log(start_bot, chat, db_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    bot = await start_bot()
+    user = chat(131)
+    secret = "mevrouw Yasmina Vandersteenhoven heeft schulden bij de deurwaarder"
+    await user.send(secret)                               # kept in memory until the place is known
+    assert bot.application.chat_data[131][PENDING_KEY][1] == secret
+    await bot.application.update_persistence()            # what the persistence would write now
+    stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    assert b"Vandersteenhoven" not in stored and b"deurwaarder" not in stored
+    replies = await user.send("9801")
+    assert len(replies) == 2                              # the place, then the answer
+    assert PENDING_KEY not in bot.application.chat_data[131]
+    await bot.stop()
+    stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    assert b"Vandersteenhoven" not in stored and b"deurwaarder" not in stored
+    assert "Vandersteenhoven" not in caplog.text and "deurwaarder" not in caplog.text
+
+
 @pytest.mark.parametrize("question", [
     QUESTION, "geld", "het gaat niet goed met een leerling", "xyzzy qwerty plop"])
 async def test_reply_follows_what_the_engine_found(bot, chat, bench_kb, question):
@@ -223,7 +259,12 @@ async def test_reply_follows_what_the_engine_found(bot, chat, bench_kb, question
         assert "geen dienst" in reply.text
         entry = engine.entry_points(9801)
         assert data[:len(entry)] == [cd.ShowCard(s.id).encode() for s in entry]
-        assert data[len(entry):] == [cd.ThemePage(t).encode() for t in load_themes()]
+        needs = likely_needs(bot.state.knowledge, answer.themes, 9801)
+        assert 0 < len(needs) <= LIKELY_NEEDS
+        assert data[len(entry):] == [cd.ThemePage(t).encode() for t in needs] + [cd.AllNeeds().encode()]
+        assert len(reply.buttons) <= 2 * len(entry) + LIKELY_NEEDS + 1 + 3   # doors (card, share), needs, 👍👎⚠️
+        [full] = await user.tap(cd.AllNeeds().encode())
+        assert [b["callback_data"] for b in full.buttons] == [cd.ThemePage(t).encode() for t in load_themes()]
     else:
         assert data[0] == cd.ShowCard(answer.matches[0].id).encode()
         assert html.escape(answer.matches[0].service.organisation) in reply.text

@@ -12,7 +12,7 @@ SHORT = "ocmw-lindegem-onthaal"
 LONG = "een-heel-lange-dienst-id-" * 4          # 100 bytes: only its hash fits
 
 ACTIONS = [
-    cd.ShowCard(SHORT), cd.MorePage("1f", 2), cd.ThemePage("voeding"), cd.ThemePage("voeding", 3),
+    cd.ShowCard(SHORT), cd.MorePage("1f", 2), cd.ThemePage("voeding"), cd.ThemePage("voeding", 3), cd.AllNeeds(),
     cd.ShareCard(SHORT), cd.ShareIn("ar", SHORT), cd.DefaultLanguage("uk"),
     cd.RateAnswer(12, True, "a1b2c3d4e5"), cd.RateAnswer(12, False, "a1b2c3d4e5"), cd.ReportAnswer(12, "0f"),
     cd.RateAnswer(12, True), cd.ReportAnswer(12), cd.RateCard(SHORT, True),
@@ -55,9 +55,15 @@ def test_buttons_sent_before_the_codec_still_decode():
 @pytest.mark.parametrize("data", [None, "", "zz", "k", "k:", "m:abc:x", "m:a", "t::1", "s:", "sar=fa", "s=f",
                                   "fa+:x", "fa+:12.XYZ", "fa!:12.",
                                   "frq:abc", "fn:", "fo:x", "fz:1", "b", "bq", "bO", "bm1", "bc",
-                                  "bs123", "bfnothex0000000000:1", "x" * 65, 42])
+                                  "bs123", "bfnothex0000000000:1", "x" * 65, 42, "n:", "nn", "n0"])
 def test_malformed_or_forged_data_decodes_to_nothing(data):
     assert cd.decode(data) is None
+
+
+def test_all_needs_wire_format():
+    """'Andere nood…' under nothing found: one letter, no fields."""
+    assert cd.AllNeeds().encode() == "n" and cd.decode("n") == cd.AllNeeds()
+    assert cd.matches(cd.AllNeeds)("n") and not cd.matches(cd.AllNeeds)("t:voeding:0")
 
 
 def test_data_that_would_not_fit_is_a_programming_error():

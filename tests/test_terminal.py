@@ -2,12 +2,36 @@
 from __future__ import annotations
 
 import io
+import re
 
-from bot.answering import SEARCH_LIMIT
+import pytest
+
+from bot import callback_data as cd
+from bot import render
+from bot.answering import (
+    LIKELY_NEEDS,
+    PENDING_FOR,
+    PENDING_KEY,
+    SEARCH_LIMIT,
+    compose,
+    drop_stale_question,
+    keep_question,
+    likely_needs,
+    stash_results,
+    take_question,
+)
 from bot.cli import main as cli_main
-from bot.terminal import run
+from bot.i18n import PARENT_LANGUAGES
+from bot.parent_card import parent_card_text
+from bot.places import location_reply, parse_location
+from bot.share_view import language_choice
+from bot.state import Knowledge
+from bot.terminal import TerminalChat, run
 from kennisbank.fields import phone_national
+from kennisbank.loader import load_knowledge_base
 from kennisbank.search import SearchEngine
+from kennisbank.themes import load_themes
+from paths import ROOT
 
 QUESTION = "papa krijgt steeds brieven van nen deurwaarder"
 
@@ -29,8 +53,8 @@ def test_terminal_conversation_matches_the_bot(bench_kb):
     # "1" pressed the first button: the full card with the contact
     assert f"Contactkaart: {top.contact.name}, {phone_national(top.contact.phone)}" in output
     assert "Wat ik bewaar" in output and "Gewist" in output
-    # after /vergeet the postcode is gone: it asks again instead of answering
-    assert output.rstrip().endswith("stel daarna je vraag opnieuw.")
+    # after /vergeet the postcode is gone: it asks for the place and keeps the question
+    assert output.rstrip().endswith(render.need_location(Knowledge.build(bench_kb).example_place).plain())
     assert "<b>" not in output and "&amp;" not in output
 
 
@@ -46,3 +70,175 @@ def test_run_without_token_explains_botfather(monkeypatch, capsys):
     assert cli_main(["run"]) == 2
     err = capsys.readouterr().err
     assert "@BotFather" in err and "TELEGRAM_BOT_TOKEN" in err and "/newbot" in err
+
+
+EVICTION = "een mama wordt uit haar huis gezet"
+
+
+@pytest.fixture(scope="module")
+def regions_kb():
+    """The default knowledge base of `welzijnsbot chat` and `make run`: regions/."""
+    return load_knowledge_base(ROOT / "regions")
+
+
+@pytest.mark.parametrize("kb_name", ["bench_kb", "regions_kb"])
+def test_first_question_is_answered_after_the_place(request, kb_name):
+    kb = request.getfixturevalue(kb_name)
+    knowledge = Knowledge.build(kb)
+    assert knowledge.example_place is not None
+    name, postcode = knowledge.example_place
+    output = chat(kb, [EVICTION, name])
+    expected = compose(knowledge, EVICTION, postcode, lambda ids: "k").reply
+    assert expected.buttons, "the example place should have services for this question"
+    assert render.need_location(knowledge.example_place).plain() in output
+    assert location_reply(knowledge, postcode, answering=True).plain() in output
+    assert output.rstrip().endswith("\n".join(
+        [expected.plain().rstrip()] + [f"  [{n}] {b.label}" for n, b in
+                                       enumerate((b for row in expected.buttons for b in row), 1)]))
+
+
+def test_kept_question_is_forgotten_after_pending_for(bench_kb):
+    now = [0.0]
+    out = io.StringIO()
+    terminal = TerminalChat(bench_kb, out, clock=lambda: now[0])
+    terminal.handle(EVICTION)
+    assert terminal.chat_data[PENDING_KEY][1] == EVICTION
+    now[0] = PENDING_FOR + 1
+    terminal.handle("Lindegem")
+    assert out.getvalue().rstrip().endswith(location_reply(terminal.knowledge, 9801).plain())
+    assert PENDING_KEY not in terminal.chat_data
+
+
+def test_keep_take_and_drop_a_question():
+    data: dict = {}
+    keep_question(data, "eerste", now=0)
+    keep_question(data, "tweede", now=5)                 # the latest question wins
+    assert take_question(data, now=5 + PENDING_FOR) == "tweede"
+    assert take_question(data, now=6) is None            # taken is forgotten
+    keep_question(data, "derde", now=0)
+    drop_stale_question(data, now=PENDING_FOR - 1)
+    assert PENDING_KEY in data
+    drop_stale_question(data, now=PENDING_FOR)
+    assert data == {}
+
+
+@pytest.mark.parametrize("kb_name", ["bench_kb", "regions_kb"])
+def test_every_example_place_works_on_the_loaded_data(request, kb_name):
+    """Welcome, /help and the hints name a municipality and postcode of the loaded data."""
+    kb = request.getfixturevalue(kb_name)
+    knowledge = Knowledge.build(kb)
+    example = knowledge.example_place
+    assert example is not None
+    name, postcode = example
+    assert parse_location(knowledge, name) == postcode and knowledge.place_name(postcode) == name
+    assert any(s.serves(postcode) for s in kb.active_services() if not kb.region_of(s).is_flemish_layer)
+    texts = [render.welcome(example=example), render.ask_location(example), render.location_unknown(example),
+             render.need_location(example), render.help_text(None, None, example)]
+    for reply in texts:
+        assert f"{postcode}" in reply.html and name in reply.html
+    # the commands /help suggests, typed as they are, set that place
+    commands = re.findall(r"/(?:postcode|gemeente) [^\s:]+", render.help_text(None, None, example).plain())
+    assert len(commands) == 2
+    for command in commands:
+        output = chat(kb, [command])
+        assert location_reply(knowledge, postcode).plain() in output
+    other = {"bench_kb": "regions_kb", "regions_kb": "bench_kb"}[kb_name]
+    other_example = Knowledge.build(request.getfixturevalue(other)).example_place
+    assert other_example is not None and other_example != example
+
+
+def test_no_example_without_local_municipalities(regions_kb):
+    flemish_only = type(regions_kb)({k: r for k, r in regions_kb.regions.items() if r.is_flemish_layer},
+                                    {k: s for k, s in regions_kb.services.items()
+                                     if regions_kb.region_of(s).is_flemish_layer})
+    assert Knowledge.build(flemish_only).example_place is None
+    assert "/postcode of /gemeente:" in render.help_text(None, None, None).html
+    assert "bv." not in render.ask_location(None).html
+
+
+@pytest.mark.parametrize("question", [QUESTION, EVICTION, "geld", "xyzzy qwerty plop"])
+def test_every_button_the_terminal_shows_works(bench_kb, question):
+    """Two levels deep: no shown button answers 'verlopen' (sharing included)."""
+    expired = render.expired().plain()
+    terminal = TerminalChat(bench_kb, io.StringIO(), postcode=9801)   # one search engine for all paths
+    answer = compose(terminal.knowledge, question, 9801, lambda ids: stash_results(terminal.chat_data, ids)).reply
+
+    def fresh() -> tuple[TerminalChat, io.StringIO]:
+        """Back to the answer (shown again, not searched again)."""
+        terminal.out = io.StringIO()
+        terminal.show(answer)
+        return terminal, terminal.out
+
+    first, _ = fresh()
+    assert first.buttons
+    labels = [b.label for b in first.buttons]
+    if any(isinstance(cd.decode(b.data), cd.ShowCard) for b in first.buttons):
+        assert any(isinstance(cd.decode(b.data), cd.ShareCard) for b in first.buttons), labels
+    for n in range(1, len(first.buttons) + 1):
+        _, out = fresh()
+        terminal.press(n)
+        assert expired not in out.getvalue(), n
+        for m in range(1, len(terminal.buttons) + 1):
+            _, out = fresh()
+            terminal.press(n)
+            terminal.press(m)
+            assert expired not in out.getvalue(), (n, m)
+
+
+def test_terminal_share_gives_the_parent_card(bench_kb):
+    out = io.StringIO()
+    terminal = TerminalChat(bench_kb, out, postcode=9801)
+    terminal.handle(QUESTION)
+    share = next(n for n, b in enumerate(terminal.buttons, 1) if isinstance(cd.decode(b.data), cd.ShareCard))
+    action = cd.decode(terminal.buttons[share - 1].data)
+    assert isinstance(action, cd.ShareCard)
+    service = terminal.knowledge.resolve(action.service)
+    assert service is not None
+    terminal.press(share)
+    assert out.getvalue().rstrip().endswith("\n".join(
+        [language_choice(service).plain()] + [f"  [{n}] {b.label}" for n, b in
+                                              enumerate((b for row in language_choice(service).buttons
+                                                         for b in row), 1)]))
+    terminal.press(PARENT_LANGUAGES.index("fr") + 1)
+    assert out.getvalue().rstrip().endswith(parent_card_text(service, "fr").rstrip())
+
+
+def test_terminal_leaves_out_buttons_it_cannot_press(bench_kb):
+    out = io.StringIO()
+    terminal = TerminalChat(bench_kb, out)
+    terminal.show(render.Reply("x", ((render.Button("👍", cd.RateAnswer(1, True).encode()),
+                                      render.Button("kaart", cd.ShowCard("a").encode())),)))
+    assert [b.label for b in terminal.buttons] == ["kaart"]
+    assert "👍" not in out.getvalue()
+
+
+@pytest.mark.parametrize("kb_name", ["bench_kb", "regions_kb"])
+def test_nothing_fits_offers_few_needs_and_the_full_list(request, kb_name):
+    kb = request.getfixturevalue(kb_name)
+    knowledge = Knowledge.build(kb)
+    assert knowledge.example_place is not None
+    postcode = knowledge.example_place[1]
+    outcome = compose(knowledge, "xyzzy qwerty plop", postcode, lambda ids: "k")
+    assert outcome.kind == "not-found"
+    entry = knowledge.engine.entry_points(postcode)
+    actions = [cd.decode(b.data) for row in outcome.reply.buttons for b in row]
+    needs = [a.theme for a in actions if isinstance(a, cd.ThemePage)]
+    assert 0 < len(needs) <= LIKELY_NEEDS and len(set(needs)) == len(needs)
+    assert actions[-1] == cd.AllNeeds()
+    assert len(actions) == 2 * len(entry) + len(needs) + 1          # each door: card and share
+    # every need offered has services here; "Andere nood…" opens all of them
+    for theme in needs:
+        assert knowledge.engine.by_theme(theme, postcode).matches
+    output = io.StringIO()
+    terminal = TerminalChat(kb, output, postcode=postcode)
+    terminal.show(outcome.reply)
+    terminal.press(len(terminal.buttons))
+    assert [cd.decode(b.data) for b in terminal.buttons] == [cd.ThemePage(t) for t in load_themes()]
+
+
+def test_likely_needs_put_the_recognised_need_first(bench_kb):
+    knowledge = Knowledge.build(bench_kb)
+    unrecognised = likely_needs(knowledge, (), 9801)
+    last = unrecognised[-1]
+    assert likely_needs(knowledge, (last,), 9801)[0] == last
+    assert last not in likely_needs(knowledge, (), 9801, leave_out=(last,))

@@ -2,21 +2,34 @@
 
 The question's words live only in this handler's local variables: the search gets them, the
 reply is built, and they are gone. For "Meer resultaten" the chat keeps the result *ids* in
-chat_data (memory only), never the text.
+chat_data (memory only), never the text. A question asked before the school's place is known
+is the exception: it waits in chat_data (memory only, never persisted or logged) until the place
+is given, then it is answered and forgotten; unanswered, a job forgets it after PENDING_FOR.
 """
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
+from telegram.ext import JobQueue
 
 from .. import callback_data as cd
 from .. import render
-from ..answering import compose, compose_more, stash_results, theme_outcome
+from ..answering import (
+    PENDING_FOR,
+    compose,
+    compose_more,
+    drop_stale_question,
+    keep_question,
+    stash_results,
+    take_question,
+    theme_outcome,
+)
 from ..context import BotContext
-from ..places import parse_location
+from ..places import location_reply, parse_location
+from ..state import Knowledge
 from . import answer_button, callback_data, feedback, message_text, reply_chat_id, send
-from .start import save_location
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +45,50 @@ async def on_text(update: Update, context: BotContext) -> None:
         await save_location(update, context, place)
         return
     if postcode is None:
-        await send(context, chat_id, render.need_location())
+        if context.chat_data is not None:
+            keep_question(context.chat_data, text)
+            _forget_later(context, chat_id)
+        await send(context, chat_id, render.need_location(knowledge.example_place))
         return
+    await answer(update, context, knowledge, text, postcode)
+
+
+async def answer(update: Update, context: BotContext, knowledge: Knowledge, text: str, postcode: int) -> None:
+    """Search, record the anonymous signal, send the answer with its buttons."""
     chat_data = context.chat_data if context.chat_data is not None else {}
     outcome = compose(knowledge, text, postcode, lambda ids: stash_results(chat_data, ids))
-    await send(context, chat_id, await feedback.signal_and_buttons(state, knowledge, postcode, outcome, chat_id))
+    chat_id = reply_chat_id(update)
+    reply = await feedback.signal_and_buttons(context.state, knowledge, postcode, outcome, chat_id)
+    await send(context, chat_id, reply)
     log.info("update %s: %s", update.update_id, outcome.kind)
+
+
+async def save_location(update: Update, context: BotContext, postcode: int) -> None:
+    """Remember the school's place; then answer the question kept from before, if any."""
+    state = context.state
+    knowledge = state.knowledge
+    chat_id = reply_chat_id(update)
+    await state.set_postcode(chat_id, postcode)
+    question = take_question(context.chat_data) if context.chat_data is not None else None
+    await send(context, chat_id, location_reply(knowledge, postcode, answering=question is not None))
+    if question is not None:
+        await answer(update, context, knowledge, question, postcode)
+
+
+def _forget_later(context: BotContext, chat_id: int) -> None:
+    """A job that forgets the kept question if no place came in time (the job holds no text)."""
+    queue: JobQueue[Any] | None = context.application.job_queue
+    if queue is None:   # without the job-queue extra, take_question still refuses it
+        return
+    name = f"pending-question-{chat_id}"
+    for job in queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    queue.run_once(_forget_question, PENDING_FOR + 1, chat_id=chat_id, name=name)
+
+
+async def _forget_question(context: BotContext) -> None:
+    if context.chat_data is not None:
+        drop_stale_question(context.chat_data)
 
 
 async def _page_button(update: Update, context: BotContext) -> tuple[cd.Action | None, int]:
@@ -70,6 +121,12 @@ async def on_theme(update: Update, context: BotContext) -> None:
         await send(context, chat_id, reply)
     else:
         await send(context, chat_id, outcome.reply)
+
+
+async def on_all_needs(update: Update, context: BotContext) -> None:
+    """"Andere nood…" under "nothing fits": every need as a button."""
+    await answer_button(update)
+    await send(context, reply_chat_id(update), render.all_needs())
 
 
 async def on_unknown_button(update: Update, context: BotContext) -> None:

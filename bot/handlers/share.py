@@ -35,8 +35,15 @@ from kennisbank.schema import Service
 from .. import callback_data as cd
 from .. import render
 from ..context import BotContext
-from ..i18n import PARENT_LANGUAGES, SOURCE_LANGUAGE, autonym, language_name
+from ..i18n import PARENT_LANGUAGES, SOURCE_LANGUAGE, language_name
 from ..parent_card import parent_card
+from ..share_view import (
+    default_language_choice,
+    default_language_set,
+    language_choice,
+    ready_to_forward,
+    share_prompt,
+)
 from ..vcard import service_vcard
 from . import NO_PREVIEW, answer_button, callback_data, markup, reply_chat_id, send
 from .card import send_card
@@ -46,54 +53,8 @@ log = logging.getLogger(__name__)
 LANG_KEY = "parent_lang"        # user_data key: the parent language picked last (memory only)
 INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 30       # results depend on the user's postcode: is_personal
-LANGUAGES_PER_ROW = 3
 START_LANGUAGE = "taal"         # /start taal: choose the default parent language
 START_PLACE = "gemeente"        # /start gemeente: from inline mode without a postcode
-
-
-# ── what the brugfiguur sees (Dutch) ───────────────────────────────────────────────────────
-
-def share_button(service: Service) -> render.Button:
-    """For any message that shows a service: the first step of sharing it."""
-    return render.Button("📤 Deel met ouder", cd.ShareCard(service.id).encode())
-
-
-def share_prompt(service: Service) -> render.Reply:
-    return render.Reply(
-        f"📤 <b>{render.esc(render.clip(service.name, 80))}</b> doorsturen naar een ouder? "
-        "Je krijgt een korte kaart in de taal van de ouder.",
-        ((share_button(service),),))
-
-
-def _language_rows(data_for) -> tuple[tuple[render.Button, ...], ...]:
-    buttons = [render.Button(autonym(code), data_for(code)) for code in PARENT_LANGUAGES]
-    return tuple(tuple(buttons[i:i + LANGUAGES_PER_ROW]) for i in range(0, len(buttons), LANGUAGES_PER_ROW))
-
-
-def language_choice(service: Service) -> render.Reply:
-    return render.Reply(
-        f"🌍 In welke taal leest de ouder het best? (<b>{render.esc(render.clip(service.name, 80))}</b>)",
-        _language_rows(lambda code: cd.ShareIn(code, service.id).encode()))
-
-
-def default_language_choice() -> render.Reply:
-    return render.Reply("🌍 In welke taal wil je kaarten voor ouders standaard delen (ook via "
-                        "<code>@bot</code> in andere chats)?",
-                        _language_rows(lambda code: cd.DefaultLanguage(code).encode()))
-
-
-def ready_to_forward(lang: str) -> render.Reply:
-    return render.Reply(
-        f"✅ Hieronder de kaart in het <b>{render.esc(language_name(lang, SOURCE_LANGUAGE))}</b>. "
-        "Houd het bericht ingedrukt en kies <i>Doorsturen</i>; het contact kan de ouder meteen "
-        "opslaan. Er staat niets over het gezin in.")
-
-
-def default_language_set(lang: str) -> render.Reply:
-    return render.Reply(
-        f"✅ Kaarten voor ouders deel je nu in het <b>{render.esc(language_name(lang, SOURCE_LANGUAGE))}"
-        "</b>. Typ in eender welke chat <code>@</code> + de naam van de bot en een nood, bv. "
-        "<i>schulden</i>.")
 
 
 # ── handlers ───────────────────────────────────────────────────────────────────────────────

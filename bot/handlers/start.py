@@ -10,25 +10,20 @@ from telegram import Update
 
 from .. import render
 from ..context import BotContext
-from ..places import location_reply, parse_location
+from ..places import parse_location
 from . import reply_chat_id, send
+from .ask import save_location
 
 log = logging.getLogger(__name__)
 
 # The menu (setMyCommands), in the order shown.
 COMMANDS: list[tuple[str, str]] = [
     ("start", "uitleg en gemeente van je school kiezen"),
-    ("postcode", "postcode van je school instellen, bv. /postcode 9801"),
+    ("postcode", "postcode of gemeente van je school instellen"),
     ("help", "hoe stel ik een vraag?"),
     ("privacy", "wat de bot bewaart"),
     ("vergeet", "alles wissen wat de bot over deze chat bewaart"),
 ]
-
-async def save_location(update: Update, context: BotContext, postcode: int) -> None:
-    state = context.state
-    await state.set_postcode(reply_chat_id(update), postcode)
-    await send(context, reply_chat_id(update), location_reply(state.knowledge, postcode))
-
 
 async def _place(update: Update, context: BotContext) -> tuple[int, str | None, int | None]:
     """The chat, and its place name and postcode (None when not set yet)."""
@@ -39,26 +34,26 @@ async def _place(update: Update, context: BotContext) -> tuple[int, str | None, 
 
 async def start(update: Update, context: BotContext) -> None:
     chat_id, place, postcode = await _place(update, context)
-    await send(context, chat_id, render.welcome(place, postcode))
+    await send(context, chat_id, render.welcome(place, postcode, context.state.knowledge.example_place))
 
 
 async def set_place(update: Update, context: BotContext) -> None:
-    """/postcode 9801 and /gemeente Lindegem (either accepts both)."""
+    """/postcode 9803 and /gemeente Beekdonk (either accepts both)."""
     state = context.state
     text = " ".join(context.args or [])
     if not text:
-        await send(context, reply_chat_id(update), render.ask_location())
+        await send(context, reply_chat_id(update), render.ask_location(state.knowledge.example_place))
         return
     postcode = parse_location(state.knowledge, text)
     if postcode is None:
-        await send(context, reply_chat_id(update), render.location_unknown())
+        await send(context, reply_chat_id(update), render.location_unknown(state.knowledge.example_place))
         return
     await save_location(update, context, postcode)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     chat_id, place, postcode = await _place(update, context)
-    await send(context, chat_id, render.help_text(place, postcode))
+    await send(context, chat_id, render.help_text(place, postcode, context.state.knowledge.example_place))
 
 
 async def privacy(update: Update, context: BotContext) -> None:

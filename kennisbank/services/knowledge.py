@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -83,6 +84,23 @@ class Knowledge:
             return None
         municipality = self.kb.municipality_for_postcode(postcode)
         return municipality.name if municipality else None
+
+    @cached_property
+    def example_place(self) -> tuple[str, int] | None:
+        """A municipality and postcode that work, for the examples the bot gives (`/postcode 9803`).
+
+        The municipality with the most local services (ties: the first in the files); None
+        when only the Flemish layer is loaded.
+        """
+        local = [s for s in self.kb.active_services() if not self.kb.region_of(s).is_flemish_layer]
+        best: tuple[str, int] | None = None
+        most = 0
+        for _, municipality in self.kb.municipalities():
+            postcode = municipality.postcodes[0]
+            count = sum(1 for s in local if s.serves(postcode))
+            if count > most:
+                best, most = (municipality.name, postcode), count
+        return best
 
     def is_example(self, postcode: int | None) -> bool:
         region = self.kb.region_for_postcode(postcode) if postcode is not None else None
