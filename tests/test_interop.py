@@ -444,7 +444,7 @@ def test_hsds_without_region_asks_for_one(capsys, tmp_path):
 
 # ── De Sociale Kaart ──────────────────────────────────────────────────────────────────────
 
-def test_sociale_kaart_offers_map_to_themes_and_unmapped_ones_are_listed(capsys, tmp_path):
+def test_sociale_kaart_offers_map_to_themes_and_unmapped_ones_are_listed(capsys, tmp_path, monkeypatch):
     """The fixture has the API's real shape (content + page, legalName, contactInfo, activities with codes)."""
     code, out, err = run(capsys, "import", "--format", "sociale-kaart", DATA / "sociale_kaart_voorbeeld.json",
                          "--out", tmp_path, "--region", "Regio Beekveld", "--voorbeeld")
@@ -478,6 +478,7 @@ def test_sociale_kaart_offers_map_to_themes_and_unmapped_ones_are_listed(capsys,
     # nothing invented: no contact person, no confirmation date; the bot can see what is missing
     assert all(needs_named_contact(s) and s.last_verified is None for s in kb.services.values())
     assert "6 dienst(en) hebben nog geen contactpersoon met naam" in out
+    monkeypatch.delenv("WELZIJNSBOT_CACHE_DIR")   # the search models from the usual cache, not fitted anew
     assert SearchEngine(kb).search("papa heeft schulden bij een deurwaarder", 9830).matches[0].service.id == \
            "sk-900001"
 
