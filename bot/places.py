@@ -6,6 +6,7 @@ import re
 from kennisbank.fields import FieldError
 from kennisbank.fields import postcode as parse_postcode
 from kennisbank.services.knowledge import Knowledge
+from kennisbank.text import clean
 
 from . import render
 
@@ -19,7 +20,7 @@ def parse_location(knowledge: Knowledge, text: str, *, strict: bool = False) -> 
     strict: only a message that is nothing but a postcode or a municipality name counts
     (used once a postcode is set, so that a question is never mistaken for a place).
     """
-    text = (text or "").strip()
+    text = clean(text or "").strip()   # Arabic-Indic or full-width digits, a zero-width space
     if not text or len(text) > 60:
         return None
     if len(text.split()) > 3:
