@@ -49,7 +49,7 @@ async def set_place(update: Update, context: BotContext) -> None:
     if not text:
         await send(context, reply_chat_id(update), render.ask_location())
         return
-    postcode = parse_location(state.knowledge, text)
+    postcode = parse_location(state.knowledge, text, explicit=True)
     if postcode is None:
         await send(context, reply_chat_id(update), render.location_unknown())
         return
