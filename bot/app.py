@@ -15,12 +15,13 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, Message, MessageEntity, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     ChosenInlineResultHandler,
@@ -57,6 +58,7 @@ COMMANDS = start.COMMANDS
 
 # Handler groups, run in this order for every update; within a group the first matching handler
 # wins, and a callback that raises ApplicationHandlerStop ends the update there.
+GROUP_GATE = -4       # updates the bot does not answer (channel posts, edits, group chatter): stop
 GROUP_BEHEER = -3     # /beheer: text while a step waits for it is a value, not a question
 GROUP_REMARK = -2     # the remark after "klopt niet meer": only a reply to its prompt
 GROUP_DEEP_LINK = -1  # /start <payload> opens a card and stops; plain /start goes on to group 0
@@ -217,11 +219,42 @@ class TimedApplication(Application):
                 log.debug("update %s handled in %.1f ms", update.update_id, elapsed * 1000)
 
 
+# ── which updates are answered ───────────────────────────────────────────────────────────
+
+class AddressedToBot(filters.MessageFilter):
+    """A message meant for this bot: it mentions @the_bot (in its text or caption) or replies
+    to one of the bot's own messages. Checked when the update arrives, so the username comes
+    from getMe and no configuration is needed."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        reply = message.reply_to_message
+        if reply is not None and reply.from_user is not None and reply.from_user.id == bot.id:
+            return True
+        username = (bot.username or "").casefold()
+        mentions = [*message.parse_entities([MessageEntity.MENTION]).values(),
+                    *message.parse_caption_entities([MessageEntity.MENTION]).values()]
+        return bool(username) and any(m.lstrip("@").casefold() == username for m in mentions)
+
+
+# The policy, in one filter: a channel is read by many and asks nothing, so the bot never posts
+# there; an edited message was answered (and counted as a signal) when it was sent; in a group
+# the bot answers commands and what is addressed to it, not the chatter between colleagues.
+NOT_ANSWERED = (filters.UpdateType.CHANNEL_POSTS | filters.UpdateType.EDITED
+                | (filters.ChatType.GROUPS & ~filters.COMMAND & ~AddressedToBot()))
+
+
+async def ignore(update: Update, context: BotContext) -> None:
+    """No reply, no state, no signal: the update ends here."""
+    raise ApplicationHandlerStop
+
+
 # ── building ─────────────────────────────────────────────────────────────────────────────
 
 def register_handlers(application: Application) -> None:
     """Every handler of the bot, in its group, in order."""
     add = application.add_handler
+    add(MessageHandler(NOT_ANSWERED, ignore), group=GROUP_GATE)
     add(beheer.conversation(), group=GROUP_BEHEER)
     add(remark.conversation(), group=GROUP_REMARK)
     add(CommandHandler("start", share.on_start_parameter, has_args=1), group=GROUP_DEEP_LINK)
@@ -241,8 +274,9 @@ def register_handlers(application: Application) -> None:
     add(CallbackQueryHandler(ask.on_unknown_button))   # after every button handler of this group
     add(InlineQueryHandler(share.on_inline_query))
     add(ChosenInlineResultHandler(share.on_chosen))
-    # Last of the main group: plain text is a question; anything else gets a short pointer.
-    add(MessageHandler(filters.TEXT & ~filters.COMMAND, ask.on_text))
+    # Last of the main group: plain text (or a photo's or document's caption) is a question;
+    # anything else gets a short pointer.
+    add(MessageHandler((filters.TEXT | filters.CAPTION) & ~filters.COMMAND, ask.on_text))
     add(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, ask.on_other))
 
     add(CallbackQueryHandler(share.after_card, pattern=cd.matches(cd.ShowCard)), group=GROUP_AFTER)
