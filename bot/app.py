@@ -12,15 +12,17 @@ import time
 import traceback
 from collections import defaultdict
 from collections.abc import Awaitable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, Message, MessageEntity, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     ChosenInlineResultHandler,
@@ -45,9 +47,13 @@ from .state import STATE_KEY, BotState
 log = logging.getLogger(__name__)
 
 COMMANDS = start.COMMANDS
+# A flow's stored state comes back after a restart and its own deadline ends it there (with a
+# message); rows older than this are only garbage from a bot that was down for a long time.
+FLOW_ROWS_KEPT = timedelta(days=7)
 
 # Handler groups, run in this order for every update; within a group the first matching handler
 # wins, and a callback that raises ApplicationHandlerStop ends the update there.
+GROUP_GATE = -4       # updates the bot does not answer (channel posts, edits, group chatter): stop
 GROUP_REMARK = -3     # the remark after "klopt niet meer": only a reply to its prompt (first:
                       # with a /beheer step open too, that reply is still the remark)
 GROUP_BEHEER = -2     # /beheer: text while a step waits for it is a value, not a question
@@ -217,11 +223,42 @@ class TimedApplication(Application):
                 log.debug("update %s handled in %.1f ms", update.update_id, elapsed * 1000)
 
 
+# ── which updates are answered ───────────────────────────────────────────────────────────
+
+class AddressedToBot(filters.MessageFilter):
+    """A message meant for this bot: it mentions @the_bot (in its text or caption) or replies
+    to one of the bot's own messages. Checked when the update arrives, so the username comes
+    from getMe and no configuration is needed."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        reply = message.reply_to_message
+        if reply is not None and reply.from_user is not None and reply.from_user.id == bot.id:
+            return True
+        username = (bot.username or "").casefold()
+        mentions = [*message.parse_entities([MessageEntity.MENTION]).values(),
+                    *message.parse_caption_entities([MessageEntity.MENTION]).values()]
+        return bool(username) and any(m.lstrip("@").casefold() == username for m in mentions)
+
+
+# The policy, in one filter: a channel is read by many and asks nothing, so the bot never posts
+# there; an edited message was answered (and counted as a signal) when it was sent; in a group
+# the bot answers commands and what is addressed to it, not the chatter between colleagues.
+NOT_ANSWERED = (filters.UpdateType.CHANNEL_POSTS | filters.UpdateType.EDITED
+                | (filters.ChatType.GROUPS & ~filters.COMMAND & ~AddressedToBot()))
+
+
+async def ignore(update: Update, context: BotContext) -> None:
+    """No reply, no state, no signal: the update ends here."""
+    raise ApplicationHandlerStop
+
+
 # ── building ─────────────────────────────────────────────────────────────────────────────
 
 def register_handlers(application: Application) -> None:
     """Every handler of the bot, in its group, in order."""
     add = application.add_handler
+    add(MessageHandler(NOT_ANSWERED, ignore), group=GROUP_GATE)
     add(remark.conversation(), group=GROUP_REMARK)
     add(beheer.conversation(), group=GROUP_BEHEER)
     add(CommandHandler("start", share.on_start_parameter, has_args=1), group=GROUP_DEEP_LINK)
@@ -243,8 +280,9 @@ def register_handlers(application: Application) -> None:
     add(CallbackQueryHandler(ask.on_unknown_button))   # after every button handler of this group
     add(InlineQueryHandler(share.on_inline_query))
     add(ChosenInlineResultHandler(share.on_chosen))
-    # Last of the main group: plain text is a question; anything else gets a short pointer.
-    add(MessageHandler(filters.TEXT & ~filters.COMMAND, ask.on_text))
+    # Last of the main group: plain text (or a photo's or document's caption) is a question;
+    # anything else gets a short pointer.
+    add(MessageHandler((filters.TEXT | filters.CAPTION) & ~filters.COMMAND, ask.on_text))
     add(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, ask.on_other))
 
     add(CallbackQueryHandler(share.after_card, pattern=cd.matches(cd.ShowCard)), group=GROUP_AFTER)
@@ -300,7 +338,7 @@ def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
         .get_updates_connect_timeout(5).get_updates_pool_timeout(5)
         .persistence(ConversationPersistence(
             db_path, flows=frozenset({beheer.NAME, remark.NAME}),
-            max_age={beheer.NAME: beheer.TIMEOUT, remark.NAME: feedback.REMARK_WAIT}))
+            max_age={beheer.NAME: FLOW_ROWS_KEPT, remark.NAME: FLOW_ROWS_KEPT}))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from kennisbank.text import clean
+
 from .commands.dutch_argparse import DutchArgumentParser
 
 # Each module (or class, "module:Class") has NAME, HELP, configure(parser) and main(args).
@@ -36,8 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def clean_arguments(args: argparse.Namespace) -> argparse.Namespace:
+    """Every text argument (a municipality, a service id, an organisation, a question) as
+    kennisbank.text.clean reads it: a name pasted with a soft hyphen or in NFD is the same name."""
+    for key, value in vars(args).items():
+        if isinstance(value, str):
+            setattr(args, key, clean(value))
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            setattr(args, key, [clean(v) for v in value])
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = clean_arguments(build_parser().parse_args(argv))
     try:
         return int(args._main(args) or 0)
     except KeyboardInterrupt:

@@ -12,11 +12,13 @@ from collections.abc import Iterable
 import phonenumbers
 
 from kennisbank.schema import Service
+from kennisbank.text import clean, identity
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Belgian national register number: YY.MM.DD-XXX.CC with optional separators.
 _NRN = re.compile(r"(?<!\d)(\d{2})[.\s]?(\d{2})[.\s]?(\d{2})[-\s]?(\d{3})[.\s]?(\d{2})(?!\d)")
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+|[.!?:;\n]")
+# Letters of every script (after NFC: "Ayşe", "Łukasz", "Олена", "محمد"), not only Latin-1.
+_WORD = re.compile(r"(?:[^\W\d_]|['’-])+|[.!?:;\n]")
 # Particles inside surnames: Van den Broeck, El Amrani, De Smet.
 _PARTICLES = {"van", "de", "den", "der", "ter", "ten", "te", "vande", "vanden", "vander", "el", "al",
               "le", "la", "du", "da", "di", "von", "ben", "bin", "ibn", "'t"}
@@ -66,10 +68,21 @@ def _is_capitalised(word: str) -> bool:
     return len(word) > 1 and word[0].isupper() and not word.isupper() and word[1:] != word[1:].upper()
 
 
+def _caseless(word: str) -> bool:
+    """A word in a script without capitals (Arabic, Hebrew, Georgian ...): a name cannot be
+    recognised by its capital, so in a sentence written in a cased script it counts as one."""
+    letters = [c for c in word if c.isalpha()]
+    return bool(letters) and not any(c.isupper() or c.islower() for c in letters)
+
+
 def _person_name(text: str, extra_not_names: Iterable[str] = ()) -> bool:
     """Two or more capitalised words in a row (particles allowed between), none a known non-name."""
-    not_names = _NOT_NAMES | {w.casefold() for w in extra_not_names}
-    tokens = _WORD.findall(text)
+    not_names = _NOT_NAMES | {identity(w) for w in extra_not_names}
+    tokens = _WORD.findall(clean(text))
+    wordlike = [t for t in tokens if t not in ".!?:;\n"]
+    # Words without capitals are names only in a sentence written mostly in a cased script,
+    # so a question typed in Arabic is not taken for a list of names.
+    caseless_names = sum(map(_caseless, wordlike)) * 2 < len(wordlike)
     run: list[str] = []
     sentence_start = True
 
@@ -83,7 +96,8 @@ def _person_name(text: str, extra_not_names: Iterable[str] = ()) -> bool:
                 return True
             run, sentence_start = [], True
             continue
-        starts_name = _is_capitalised(token) and not (sentence_start and token.casefold() in not_names)
+        name_like = _is_capitalised(token) or (caseless_names and _caseless(token))
+        starts_name = name_like and not (sentence_start and token.casefold() in not_names)
         if starts_name or (run and token.casefold() in _PARTICLES):
             run.append(token)
         else:
@@ -102,6 +116,7 @@ def looks_personal(text: str, extra_not_names: Iterable[str] = ()) -> bool:
     """
     if not text:
         return False
+    text = clean(text)   # NFC: a decomposed "Céline" is one word
     return bool(_EMAIL.search(text) or _national_register(text) or _phone(text)
                 or _person_name(text, extra_not_names))
 
@@ -115,6 +130,7 @@ def _own_phones(service: Service) -> set[str]:
 def remark_is_personal(text: str, service: Service, proper_nouns: frozenset[str]) -> bool:
     """Personal data check for a remark; the service's own numbers, address and names are fine."""
     own_emails = {e.casefold() for e in (service.contact.email, service.email) if e}
+    text = clean(text)
     cleaned = text
     for match in phonenumbers.PhoneNumberMatcher(text, "BE", leniency=phonenumbers.Leniency.POSSIBLE):
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)

@@ -79,7 +79,7 @@ class TerminalChat:
             if not arg.strip():
                 self.show(render.ask_location(self.knowledge.example_place))
                 return
-            self.set_place(parse_location(self.knowledge, arg))
+            self.set_place(parse_location(self.knowledge, arg, explicit=True))
         elif name == "help":
             self.show(render.help_text(self.knowledge.place_name(self.postcode), self.postcode,
                                        self.knowledge.example_place))

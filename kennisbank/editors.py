@@ -27,6 +27,7 @@ from .fields import FieldError
 from .revisions import immediate
 from .schema import KnowledgeBase, Service
 from .store import Store
+from .text import identity
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford: no I, L, O, U
 CODE_LENGTH = 20
@@ -60,11 +61,11 @@ class Roles:
         return ALL_REGIONS in self.coordinator_regions or region_id in self.coordinator_regions
 
     def may_edit(self, service: Service) -> bool:
-        """Coordinators: their region. Editors: their organisation (name compared without case)."""
+        """Coordinators: their region. Editors: their organisation (names compared on kennisbank.text.identity)."""
         if self.coordinates(service.region_id):
             return True
-        own = {o.casefold() for o in self.organisations}
-        return service.organisation.casefold() in own
+        own = {identity(o) for o in self.organisations}
+        return identity(service.organisation) in own
 
     def services(self, kb: KnowledgeBase) -> list[Service]:
         """What this user may change (inactive ones included: they can be switched back on)."""
@@ -139,15 +140,19 @@ async def remove_editor(store: Store, user_id: int, organisation: str | None = N
 # ── organisations ──────────────────────────────────────────────────────────────────────
 
 def organisations(kb: KnowledgeBase) -> list[str]:
-    return sorted({s.organisation for s in kb.services.values()}, key=str.casefold)
+    """Each organisation once, however its name was typed (NFC/NFD, case): the first spelling."""
+    seen: dict[str, str] = {}
+    for service in kb.services.values():
+        seen.setdefault(identity(service.organisation), service.organisation)
+    return sorted(seen.values(), key=identity)
 
 
 def find_organisation(kb: KnowledgeBase, name: str) -> str:
     """The organisation as written in the knowledge base; FieldError naming close matches."""
     known = organisations(kb)
-    wanted = name.strip().casefold()
+    wanted = identity(name)
     for org in known:
-        if org.casefold() == wanted:
+        if identity(org) == wanted:
             return org
     close = [m[0] for m in process.extract(name, known, scorer=fuzz.WRatio, processor=utils.default_process,
                                           limit=5, score_cutoff=60)]

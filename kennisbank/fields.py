@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
+from .text import bidi_controls, clean, describe
+
 
 class FieldError(ValueError):
     """A value that does not fit its field; the message is for the person who typed it."""
@@ -23,6 +25,20 @@ _LANG = re.compile(r"^[a-z]{2}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHOWN_MAX = 60
+
+
+def _cleaned(value: object) -> object:
+    """A string value with its invisible characters, odd spaces and foreign digits normalised
+    (kennisbank.text.clean); other values as they are, for the validator to refuse or accept."""
+    return clean(value) if isinstance(value, str) else value
+
+
+def refuse_bidi(value: str, what: str = "tekst") -> None:
+    """Bidi controls make the text after them display reversed (a phone number read backwards)."""
+    found = bidi_controls(value)
+    if found:
+        raise FieldError(f"{what} bevat een onzichtbaar teken dat de leesrichting omkeert: "
+                         f"{', '.join(describe(c) for c in found)}; typ de tekst opnieuw zonder dat teken")
 
 
 def shown(value: object) -> str:
@@ -40,7 +56,7 @@ def phone(value: object) -> str:
     if not isinstance(value, str):
         raise FieldError(f"'{shown(value)}' wordt als getal gelezen; zet het telefoonnummer tussen "
                          "aanhalingstekens, bv. \"+32 9 999 10 10\"")
-    text = value.strip()
+    text = clean(value).strip()
     try:
         # Letters would be read as a vanity number (09 999 AB CD): never what a coordinator meant.
         number = None if re.search(r"[^\d\s+()./-]", text) else phonenumbers.parse(text, "BE")
@@ -72,14 +88,14 @@ def phone_national(e164: str) -> str:
 
 
 def email(value: object) -> str:
-    text = str(value).strip()
+    text = str(_cleaned(value)).strip()
     if not isinstance(value, str) or not _EMAIL.match(text):
         raise FieldError(f"'{shown(value)}' is geen geldig e-mailadres; verwacht bv. onthaal@organisatie.be")
     return text
 
 
 def url(value: object) -> str:
-    text = str(value).strip()
+    text = str(_cleaned(value)).strip()
     parsed = urlparse(text)
     if not isinstance(value, str) or parsed.scheme not in ("http", "https") or "." not in parsed.netloc \
             or any(c.isspace() for c in text):
@@ -91,7 +107,7 @@ def iso_date(value: object) -> date:
     # A datetime is a date too, but then the time would silently be dropped: ask for the date alone.
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    text = str(value).strip()
+    text = str(_cleaned(value)).strip()
     try:
         if not _ISO_DATE.match(text):
             raise ValueError(text)
@@ -101,7 +117,7 @@ def iso_date(value: object) -> date:
 
 
 def language(value: object) -> str:
-    text = str(value).strip().lower()
+    text = str(_cleaned(value)).strip().lower()
     if not _LANG.match(text):
         raise FieldError(f"'{shown(value)}' is geen taalcode; verwacht twee letters (ISO 639-1), bv. nl, fr, ar")
     if text not in _known_languages():
@@ -118,7 +134,7 @@ def _known_languages() -> frozenset[str]:
 
 
 def slug(value: object) -> str:
-    text = str(value).strip()
+    text = str(_cleaned(value)).strip()
     if not _SLUG.match(text):
         raise FieldError(f"'{shown(value)}' is geen geldige id; verwacht kleine letters, cijfers en streepjes")
     return text
@@ -131,7 +147,10 @@ def text(value: object, *, max_len: int | None = None, what: str = "tekst") -> s
     if isinstance(value, (bool, int, float)):
         raise FieldError(f"{what} '{shown(value)}' wordt als getal of ja/nee gelezen; zet het tussen "
                          "aanhalingstekens")
-    result = str(value).strip()
+    raw = str(value)
+    refuse_bidi(raw, what)
+    # A translation keeps its own digits and the joiners its script needs.
+    result = clean(raw, digits=False, keep_joiners=True).strip()
     if not result:
         raise FieldError(f"{what} mag niet leeg zijn")
     if max_len is not None and len(result) > max_len:
@@ -140,7 +159,8 @@ def text(value: object, *, max_len: int | None = None, what: str = "tekst") -> s
 
 
 def postcode(value: object) -> int:
+    value = _cleaned(value)
     text_ = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not re.fullmatch(r"[1-9]\d{3}", text_):
+    if not re.fullmatch(r"[1-9][0-9]{3}", text_):
         raise FieldError(f"'{shown(value)}' is geen postcode; verwacht vier cijfers, bv. 9000")
     return int(text_)

@@ -45,6 +45,7 @@ from .schema import (
     Service,
 )
 from .schema import Problem as Problem  # re-exported: where most callers look for it
+from .text import clean, identity
 
 _T = TypeVar("_T")
 
@@ -250,7 +251,13 @@ class _FileChecker:
                 self.error("lijst bevat een leeg of samengesteld element", _item_line(value, index, _line(obj, key)),
                            service, key)
                 continue
-            out.append(str(item).strip())
+            if not isinstance(item, str):   # YAML typing of list items: unchanged here
+                out.append(str(item).strip())
+                continue
+            try:
+                out.append(fields.text(item, what=key))
+            except FieldError as exc:
+                self.error(str(exc), _item_line(value, index, _line(obj, key)), service, key)
         return tuple(out)
 
     def check_region(self, doc: Any, expected_id: str) -> Region | None:
@@ -305,7 +312,10 @@ class _FileChecker:
                            None, "region.municipalities")
                 continue
             self.unknown_keys(m, MUNICIPALITY_KEYS, None, "region.municipalities.")
-            mname = str(m.get("name", "")).strip()
+            mname = str(m.get("name", "") or "").strip()
+            if mname:
+                mname = self.value(partial(fields.text, what="gemeente"), m, "name", None,
+                                   "region.municipalities.name") or ""
             if not mname:
                 self.error("gemeente zonder naam", _line(m), None, "region.municipalities.name")
             codes = m.get("postcodes")
@@ -319,7 +329,7 @@ class _FileChecker:
                         pcs.append(fields.postcode(c))
                     except FieldError as exc:
                         self.error(str(exc), _line(m, "postcodes"), None, "region.municipalities.postcodes")
-            if mname and any(other.name.lower() == mname.lower() for other in municipalities):
+            if mname and any(identity(other.name) == identity(mname) for other in municipalities):
                 self.error(f"gemeente '{fields.shown(mname)}' staat twee keer in de lijst", _line(m, "name"), None,
                            "region.municipalities.name")
             seen = {pc: other.name for other in municipalities for pc in other.postcodes}
@@ -441,14 +451,14 @@ class _FileChecker:
         if not isinstance(area, list) or not area:
             self.error("verwacht 'all' of een lijst van gemeenten of postcodes", _line(raw, "area"), sid, "area")
             return frozenset(), ()
-        by_name = {m.name.lower(): m for m in region.municipalities}
+        by_name = {identity(m.name): m for m in region.municipalities}
         codes: set[int] = set()
         for index, entry in enumerate(area):
-            text = fields.shown(entry)
-            if text.isdigit() and int(text) in region.postcodes:
+            text = fields.shown(clean(entry) if isinstance(entry, str) else entry)
+            if text.isascii() and text.isdigit() and int(text) in region.postcodes:
                 codes.add(int(text))
-            elif text.lower() in by_name:
-                codes.update(by_name[text.lower()].postcodes)
+            elif identity(text) in by_name:
+                codes.update(by_name[identity(text)].postcodes)
             else:
                 if text.lower() == "all":
                     self.error("schrijf 'area: all' zonder haakjes, niet als lijstelement",
@@ -497,7 +507,8 @@ class _FileChecker:
         if ("lat" in coords) != ("lon" in coords):
             self.error("geef lat en lon samen", _line(loc), sid, "location")
             coords = {}
-        address = str(loc["address"]).strip() if loc.get("address") else None
+        address = self.value(partial(fields.text, what="adres"), loc, "address", sid, "location.address") \
+            if loc.get("address") else None
         return Location(address, coords.get("lat"), coords.get("lon"))
 
     def _i18n(self, raw: dict[Any, Any], sid: str | None) -> dict[str, dict[str, str]]:

@@ -27,6 +27,7 @@ from . import fields
 from .fields import FieldError
 from .schema import STATUSES, SUMMARY_MAX, THEME_IDS, KnowledgeBase, Location, Problem, Region, Service
 from .store import Store
+from .text import clean, identity
 
 Json = Any  # str | list[str] | None: what a field holds in a revision
 
@@ -114,7 +115,7 @@ def _choice(allowed: Iterable[str], what: str) -> Callable[[Json], str]:
     allowed = tuple(allowed)
 
     def check(value: Json) -> str:
-        text = str(value).strip()
+        text = clean(str(value)).strip()
         if text not in allowed:
             raise FieldError(f"'{fields.shown(value)}' is geen geldige {what}; kies uit: {', '.join(allowed)}")
         return text
@@ -156,35 +157,36 @@ def area_postcodes(value: Json, region: Region) -> tuple[frozenset[int] | None, 
     """The loader's reading of `area`: 'all' or municipality names / postcodes of the region."""
     if value == "all":
         return (None if region.is_flemish_layer else region.postcodes), "all"
-    by_name = {m.name.lower(): m for m in region.municipalities}
+    by_name = {identity(m.name): m for m in region.municipalities}
     codes: set[int] = set()
     for entry in value:
-        text = str(entry).strip()
-        if text.isdigit() and int(text) in region.postcodes:
+        text = clean(str(entry)).strip()
+        if text.isascii() and text.isdigit() and int(text) in region.postcodes:
             codes.add(int(text))
-        elif text.lower() in by_name:
-            codes.update(by_name[text.lower()].postcodes)
+        elif identity(text) in by_name:
+            codes.update(by_name[identity(text)].postcodes)
         else:
             raise FieldError(f"'{fields.shown(text)}' is geen gemeente van {region.name}")
     return frozenset(codes), tuple(str(e) for e in value)
 
 
 def _check_area(value: Json, region: Region | None) -> Json:
-    if isinstance(value, str) and value.strip().lower() == "all":
+    if isinstance(value, str) and identity(value) == "all":
         return "all"
     if not isinstance(value, list):
         raise FieldError("Gebied: verwacht 'all' of een lijst van gemeenten")
     if region is not None:
-        known = {m.name.lower(): m.name for m in region.municipalities}
+        known = {identity(m.name): m.name for m in region.municipalities}
         out = []
         for entry in value:
-            text = str(entry).strip()
-            if not (text.isdigit() and int(text) in region.postcodes) and text.lower() not in known:
+            text = clean(str(entry)).strip()
+            if not (text.isascii() and text.isdigit() and int(text) in region.postcodes) \
+                    and identity(text) not in known:
                 names = ", ".join(m.name for m in region.municipalities) or "geen (gebruik heel de regio)"
                 raise FieldError(f"'{fields.shown(text)}' is geen gemeente van {region.name}; kies uit: {names}")
-            out.append(known.get(text.lower(), text))
+            out.append(known.get(identity(text), text))
         return out
-    return [str(e).strip() for e in value]
+    return [clean(str(e)).strip() for e in value]
 
 
 def _list(service: Service, attr: str) -> list[str]:

@@ -147,6 +147,11 @@ class Chat:
         await self.bot.wait_processed(update["update_id"])
         return self.standin.calls_to(chat_id=self.chat_id, since=since)
 
+    async def run(self, update: dict) -> list[Call]:
+        """Any update injected into the stand-in (a group message, an edit, a channel post, a
+        caption): processed by the bot; what it sent to this chat meanwhile."""
+        return await self._run(update)
+
     async def send(self, text: str, reply_to: Call | None = None) -> list[Call]:
         """reply_to: a call of the bot (e.g. a ForceReply prompt) that this text answers."""
         message = reply_to.result if reply_to is not None else None

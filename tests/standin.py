@@ -79,6 +79,17 @@ class _Failure:
     status: int
     retry_after: int
     methods: frozenset[str] | None
+    description: str | None = None
+
+
+def _words_at(text: str) -> list[tuple[int, str]]:
+    """(offset, word) for each whitespace-separated word (offsets in UTF-16 units, as Telegram)."""
+    out, i = [], 0
+    for word in text.split():
+        i = text.index(word, i)
+        out.append((len(text[:i].encode("utf-16-le")) // 2, word.rstrip(",.:;!?")))
+        i += len(word)
+    return out
 
 
 class StandIn:
@@ -149,20 +160,60 @@ class StandIn:
         return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "nl"}
 
     def message(self, chat_id: int, text: str, user_id: int | None = None,
-                reply_to: dict | None = None) -> dict:
-        """A private-chat text message; a leading /command gets its bot_command entity.
+                reply_to: dict | None = None, chat_type: str = "private", media: str | None = None) -> dict:
+        """A text message (private by default); a leading /command gets its bot_command entity,
+        every @name a mention entity.
 
-        reply_to: a message the bot sent (e.g. a ForceReply prompt) that this one answers."""
-        msg: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Zorgco"},
-            "from": self.user(user_id or chat_id), "text": text,
-        }
+        reply_to: a message the bot sent (e.g. a ForceReply prompt) that this one answers.
+        chat_type: "private", "group" or "supergroup" (a channel post: `channel_post`).
+        media: "photo", "document" or "video": the text is that message's caption."""
+        msg = self._user_message(chat_id, text, user_id, chat_type, media)
         if reply_to is not None:
             msg["reply_to_message"] = reply_to
-        if text.startswith("/"):
-            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self.inject({"message": msg})
+
+    def channel_post(self, chat_id: int, text: str, media: str | None = None) -> dict:
+        """A post in a channel the bot administers (no sender)."""
+        msg = self._user_message(chat_id, text, None, "channel", media)
+        del msg["from"]
+        return self.inject({"channel_post": msg})
+
+    def edit(self, update: dict, text: str) -> dict:
+        """The message of an injected update, edited by its sender to `text`."""
+        kind = "channel_post" if "channel_post" in update else "message"
+        original = update[kind]
+        msg = self._user_message(original["chat"]["id"], text, original.get("from", {}).get("id"),
+                                 original["chat"]["type"], None)
+        msg.update(message_id=original["message_id"], date=original["date"], edit_date=int(time.time()))
+        if "from" not in original:
+            msg.pop("from", None)
+        return self.inject({f"edited_{kind}": msg})
+
+    def _user_message(self, chat_id: int, text: str, user_id: int | None, chat_type: str,
+                      media: str | None) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        chat.update({"first_name": "Zorgco"} if chat_type == "private" else {"title": "Leerkrachtenkamer"})
+        msg: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+                               "from": self.user(user_id or abs(chat_id))}
+        entities = [{"type": "mention", "offset": i, "length": len(word)}
+                    for i, word in _words_at(text) if word.startswith("@") and len(word) > 1]
+        if text.startswith("/"):
+            entities.insert(0, {"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+        if media is None:
+            msg["text"] = text
+            if entities:
+                msg["entities"] = entities
+            return msg
+        number = msg["message_id"]
+        msg[media] = ([{"file_id": f"photo{number}", "file_unique_id": f"p{number}", "width": 640, "height": 480}]
+                      if media == "photo" else
+                      {"file_id": f"{media}{number}", "file_unique_id": f"{media[0]}{number}",
+                       **({"duration": 3, "width": 640, "height": 480} if media == "video" else {})})
+        if text:
+            msg["caption"] = text
+            if entities:
+                msg["caption_entities"] = entities
+        return msg
 
     def callback(self, chat_id: int, data: str, message: dict | None = None,
                  user_id: int | None = None) -> dict:
@@ -181,9 +232,11 @@ class StandIn:
             "offset": offset, "chat_type": "sender"}})
 
     def fail_next(self, n: int, status: int = 429, retry_after: int = 1,
-                  methods: set[str] | None = None) -> None:
-        """The next n matching calls fail: 429 with retry_after, or any other HTTP status."""
-        self.failures.append(_Failure(n, status, retry_after, frozenset(methods) if methods else None))
+                  methods: set[str] | None = None, description: str | None = None) -> None:
+        """The next n matching calls fail: 429 with retry_after, or any other HTTP status
+        (description: Telegram's text, e.g. "Bad Request: query is too old ...")."""
+        self.failures.append(_Failure(n, status, retry_after, frozenset(methods) if methods else None,
+                                      description))
 
     # ── inspecting calls ───────────────────────────────────────────────────────────────
 
@@ -339,7 +392,7 @@ class StandIn:
             self.calls.append(call)
             self._notify()
             error = {"ok": False, "error_code": failure.status,
-                     "description": HTTPStatus(failure.status).phrase}
+                     "description": failure.description or HTTPStatus(failure.status).phrase}
             if failure.status == 429:
                 error["description"] = f"Too Many Requests: retry after {failure.retry_after}"
                 error["parameters"] = {"retry_after": failure.retry_after}

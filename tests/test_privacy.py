@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import logging
+import unicodedata
 
 import pytest
 
 from bot.app import RedactFilter
-from bot.privacy import looks_personal
+from bot.privacy import looks_personal, remark_is_personal
+from kennisbank.schema import Contact, Service
 
 PERSONAL = [
     "Yasmina El Amrani uit het 3de leerjaar heeft geen jas",
@@ -72,3 +74,46 @@ def test_redact_filter_removes_token_everywhere():
     assert "getMe" in output and "ValueError" in output
     assert token not in output and "SECRET" not in output
     assert output.count("<TOKEN>") >= 2
+
+
+# ── names in other scripts (issue 13): letters of every script, after NFC ────────────────
+
+OTHER_SCRIPT_NAMES = [
+    "Ayşe Çelik",                 # Turkish
+    "Şükrü Yılmaz",
+    "Łukasz Wójcik",              # Polish
+    "Małgorzata Żyła",
+    "Ștefan Mărgărit",            # Romanian
+    "Ioana Țăranu",
+    "Олена Коваленко",            # Ukrainian (Cyrillic)
+    "Дмитрий Соколов",            # Russian
+    "محمد العلي",                 # Arabic
+    "فاطمة الزهراء",
+    "Céline Dubois",              # decomposed (NFD) below
+]
+
+
+@pytest.mark.parametrize("name", [*OTHER_SCRIPT_NAMES, unicodedata.normalize("NFD", "Céline Dubois"),
+                                  unicodedata.normalize("NFD", "Ayşe Çelik")])
+def test_names_in_other_scripts_are_noticed_in_a_question(name):
+    assert looks_personal(f"de mama van {name} wordt uit haar huis gezet")
+
+
+@pytest.mark.parametrize("name", OTHER_SCRIPT_NAMES)
+def test_names_in_other_scripts_make_a_remark_personal(name):
+    service = Service(id="onthaal", organisation="Sociaal Huis Beekdonk", name="Onthaal", summary="s",
+                      themes=("inkomen",), region_id="beekland", postcodes=frozenset({9803}),
+                      contact=Contact(name="Lotte Voorbeeld", phone="+3299992011"))
+    assert remark_is_personal(f"{name} belde al, het nummer klopt niet meer", service, frozenset())
+    assert remark_is_personal(f"het nummer klopt niet, vraag het aan {name}", service, frozenset())
+    assert not remark_is_personal("het nummer klopt niet meer, Lotte Voorbeeld is weg", service, frozenset())
+
+
+@pytest.mark.parametrize("question", [
+    "أبي يتلقى رسائل من محضر قضائي",                 # a whole question in Arabic is no list of names
+    "ما عندنا فلوس للإيجار",
+    "Мама не може платити за оренду",                 # Ukrainian sentence: one capital only
+    "Babam icra memurundan mektup alıyor",            # Turkish sentence
+])
+def test_ordinary_questions_in_other_languages_are_not_flagged(question):
+    assert not looks_personal(question)

@@ -440,3 +440,16 @@ def test_cli_explain_shows_needs_nearest_situation_and_feature_shares():
     assert "Noden (kans): Schulden" in run.stdout
     assert "Dichtstbijzijnde trainingssituatie" in run.stdout
     assert "Score: need_max" in run.stdout or "Score: " in run.stdout
+
+
+@pytest.mark.parametrize("question, hidden", [
+    ("we vrezen een uithuiszetting", "we vrezen een uithuis\u00adzetting"),
+    ("we vrezen een uithuiszetting", "we vrezen een uithuis\u200bzetting"),
+    ("papa krijgt brieven van een deurwaarder", "papa krijgt brieven van een deur\u200bwaarder"),
+    ("papa krijgt brieven van een deurwaarder", "papa krijgt brieven van een deur\u00adwaarder\u2060"),
+    ("mama zoekt een schuldbemiddelaar", "mama\u00a0zoekt een schuld\u200cbemiddelaar"),
+])
+def test_invisible_characters_inside_a_word_give_the_same_answer(engine, question, hidden):
+    plain, seen = engine.search(question, 9801), engine.search(hidden, 9801)
+    assert plain.found and ids(seen) == ids(plain)
+    assert seen.themes[:2] == plain.themes[:2]

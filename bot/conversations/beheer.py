@@ -53,7 +53,7 @@ from kennisbank.services.knowledge import Knowledge
 from .. import admin_view
 from .. import callback_data as cd
 from ..context import BotContext
-from ..handlers import reply_chat_id, send
+from ..handlers import answer_button, reply_chat_id, send
 from ..privacy import remark_is_personal
 from ..render import Reply
 from ..state import BotState
@@ -353,7 +353,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await answer_button(update)
     action = cd.decode(query.data)
     state = context.state
     r = await roles(state, _user_id(update))

@@ -37,7 +37,7 @@ from .. import callback_data as cd
 from .. import feedback_view as views
 from .. import render
 from ..context import BotContext
-from ..handlers import feedback, reply_chat_id, send
+from ..handlers import answer_button, feedback, reply_chat_id, send
 from ..privacy import remark_is_personal
 from . import flow_handler
 
@@ -90,7 +90,7 @@ async def on_reason(update: Update, context: BotContext) -> object:
     query = update.callback_query
     if query is None:
         return ConversationHandler.END
-    await query.answer()
+    await answer_button(update)
     chat_id = reply_chat_id(update)
     action = cd.decode(query.data)
     state = context.state
@@ -159,7 +159,7 @@ async def on_send_without(update: Update, context: BotContext) -> object:
     query = update.callback_query
     action = cd.decode(query.data if query else None)
     if query is not None:
-        await query.answer()
+        await answer_button(update)
     _forget(context)
     chat_id = reply_chat_id(update)
     if isinstance(action, cd.SendReport):
@@ -171,7 +171,7 @@ async def on_send_without(update: Update, context: BotContext) -> object:
 
 async def on_cancel(update: Update, context: BotContext) -> object:
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_button(update)
     pending = _pending(context)
     _forget(context)
     withdrawn = pending is None or await reports.withdraw(context.state.store.conn, pending["report"])

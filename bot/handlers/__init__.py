@@ -4,6 +4,9 @@ Helpers here turn a render.Reply into a Telegram message, so no handler builds m
 """
 from __future__ import annotations
 
+import logging
+import re
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -11,10 +14,13 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
 
 from ..context import BotContext
 from ..render import Reply
+
+log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -59,9 +65,16 @@ async def private_only(update: Update, context: BotContext) -> None:
 
 
 def message_text(update: Update) -> str:
-    """The text of the update's message ('' for none)."""
+    """The text of the update's message, or the caption of a photo, document or video ('' for
+    none); in a group without the '@bot' that addressed the message to this bot."""
     message = update.effective_message
-    return (message.text or "") if message is not None else ""
+    if message is None:
+        return ""
+    text = message.text or message.caption or ""
+    username = message.get_bot().username if message.chat.type != ChatType.PRIVATE else None
+    if username:
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+    return text
 
 
 def callback_data(update: Update) -> str | None:
@@ -71,9 +84,15 @@ def callback_data(update: Update) -> str | None:
 
 
 async def answer_button(update: Update, text: str | None = None) -> None:
-    """Stop the button's spinner (with an optional short notice)."""
-    if update.callback_query is not None:
+    """Stop the button's spinner (with an optional short notice). Best effort: after downtime
+    Telegram refuses queries older than a few seconds ("query is too old"), and the button's
+    action (the card, the next page) matters more than the spinner."""
+    if update.callback_query is None:
+        return
+    try:
         await update.callback_query.answer(text)
+    except TelegramError as exc:
+        log.info("update %s: button not acknowledged (%s)", update.update_id, type(exc).__name__)
 
 
 async def send(context: BotContext, chat_id: int, reply: Reply) -> Message:

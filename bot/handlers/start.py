@@ -44,7 +44,7 @@ async def set_place(update: Update, context: BotContext) -> None:
     if not text:
         await send(context, reply_chat_id(update), render.ask_location(state.knowledge.example_place))
         return
-    postcode = parse_location(state.knowledge, text)
+    postcode = parse_location(state.knowledge, text, explicit=True)
     if postcode is None:
         await send(context, reply_chat_id(update), render.location_unknown(state.knowledge.example_place))
         return

@@ -18,6 +18,8 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from ..text import clean
+
 SYNONYMS_FILE = Path(__file__).resolve().parents[1] / "synonyms.yaml"
 ORGANISATION_GROUP = "organisaties"
 
@@ -70,8 +72,9 @@ _LINKS = ("", "s", "e", "en")
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: phone typing rarely has them."""
-    text = unicodedata.normalize("NFKD", (text or "").lower())
+    """Lower case without accents: phone typing rarely has them. Invisible characters (a soft
+    hyphen, a zero-width space), odd spaces and foreign digits are normalised first."""
+    text = unicodedata.normalize("NFKD", clean(text or "").lower())
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
