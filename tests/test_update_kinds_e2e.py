@@ -131,7 +131,7 @@ async def test_a_photo_without_caption_still_gets_a_pointer(bot, chat, standin):
 async def test_four_digits_in_a_question_are_not_taken_as_the_postcode(bot, chat, text):
     user = chat(4400)
     [reply] = await user.send(text)
-    assert reply.text == render.need_location().html
+    assert reply.text == render.need_location(bot.state.knowledge.example_place).html
     assert await bot.state.store.get_postcode(user.chat_id) is None
 
 
