@@ -400,17 +400,22 @@ class ServiceReader:
             self.note(f"extra {kind}nummer {number_} van {whose} niet overgenomen (één nummer)", epath)
         return chosen, path
 
+    def _at_locations(self, key: str) -> list[tuple[dict[str, Any], str]]:
+        """The `key` objects of the service's locations (service_at_locations and their location),
+        for a service that has none of its own."""
+        found: list[tuple[dict[str, Any], str]] = []
+        for sal, spath in self.objects(self.svc, "service_at_locations", ""):
+            found += self.objects(sal, key, spath)
+            loc = self.obj(sal, "location", spath)
+            if loc:
+                found += self.objects(loc[0], key, loc[1])
+        return found
+
     def _phone(self) -> None:
-        svc = self.svc
-        phones = self.objects(svc, "phones", "")
+        phones = self.objects(self.svc, "phones", "")
         whose = "de dienst"
         if not phones:
-            for sal, spath in self.objects(svc, "service_at_locations", ""):
-                phones += self.objects(sal, "phones", spath)
-                loc = self.obj(sal, "location", spath)
-                if loc:
-                    phones += self.objects(loc[0], "phones", loc[1])
-            whose = "de locatie"
+            phones, whose = self._at_locations("phones"), "de locatie"
         picked = self._pick_phone(phones, whose)
         if picked:
             self.set("phone", picked[0], picked[1])
@@ -505,14 +510,7 @@ class ServiceReader:
         return text, ((postcode, city or "") if postcode else None), None
 
     def _schedules(self) -> None:
-        svc = self.svc
-        schedules = self.objects(svc, "schedules", "")
-        if not schedules:
-            for sal, spath in self.objects(svc, "service_at_locations", ""):
-                schedules += self.objects(sal, "schedules", spath)
-                loc = self.obj(sal, "location", spath)
-                if loc:
-                    schedules += self.objects(loc[0], "schedules", loc[1])
+        schedules = self.objects(self.svc, "schedules", "") or self._at_locations("schedules")
         pieces: list[str] = []
         for schedule, path in schedules:
             description = self.text(schedule, "description", path)
@@ -521,7 +519,7 @@ class ServiceReader:
             piece = " ".join(t for t in (description, f"({rule})" if description and rule else rule, notes) if t)
             if piece and piece not in pieces:
                 pieces.append(piece)
-        self.set("hours", "; ".join(pieces), sub(svc, "", "schedules"))
+        self.set("hours", "; ".join(pieces), sub(self.svc, "", "schedules"))
 
     def _rule(self, schedule: Obj, path: str) -> str | None:
         """'do, vr 10:00-18:00' from byday, opens_at and closes_at."""

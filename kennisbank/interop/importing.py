@@ -72,6 +72,14 @@ class Parsed:
     issues: list[Issue] = field(default_factory=list)
 
 
+def read_text(path: Path, what: str = "") -> str:
+    """A source file's text (UTF-8, a BOM allowed); SourceError naming the file when unreadable."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"kan {what}{path} niet lezen: {exc}") from None
+
+
 def slugify(text: str) -> str:
     """A readable id from a name: 'Sociaal Huis Lindegem' -> 'sociaal-huis-lindegem'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -13,7 +13,7 @@ import yaml
 
 from kennisbank.schema import THEME_IDS
 
-from .importing import SourceError
+from .importing import SourceError, read_text
 
 RUBRICS_FILE = Path(__file__).with_name("sociale_kaart_rubrieken.yaml")
 
@@ -40,10 +40,9 @@ class RubricMap:
 
 
 def _read(path: Path) -> dict[str, tuple[str, ...]]:
+    text = read_text(path, "rubriekenbestand ")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"kan rubriekenbestand {path} niet lezen: {exc}") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SourceError(f"rubriekenbestand {path} is geen geldige YAML: {exc}") from None
     block = data.get("rubrieken") if isinstance(data, dict) else None

@@ -39,6 +39,7 @@ from .importing import (
     Parsed,
     SourceError,
     add_built_region,
+    read_text,
     region_from_name,
     service_id,
     slugify,
@@ -310,10 +311,9 @@ def read(source: Path, region: str | None, rubrics: RubricMap | None = None) -> 
         path = found[0]
     if not path.exists():
         raise SourceError(f"{path} bestaat niet")
+    text = read_text(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"kan {path} niet lezen: {exc}") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(f"{path} is geen geldige JSON (regel {exc.lineno}): {exc.msg}") from None
     rubrics = rubrics or RubricMap.load()
