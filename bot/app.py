@@ -37,7 +37,7 @@ from kennisbank.schema import KnowledgeBase
 from kennisbank.store import Store
 
 from . import callback_data as cd
-from . import jobs, render
+from . import conversations, jobs, render
 from .context import BotContext
 from .conversations import beheer, remark
 from .handlers import ask, card, coordinator_signals, feedback, private_only, reload, send, share, start
@@ -348,5 +348,6 @@ def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
     jobs.schedule(application)
     if application.job_queue is not None:   # flows restored after a restart time out here
         for flow in (beheer, remark):
-            application.job_queue.run_repeating(flow.sweep_expired, beheer.SWEEP_EVERY, name=f"{flow.NAME}-sweep")
+            application.job_queue.run_repeating(flow.sweep_expired, conversations.SWEEP_EVERY,
+                                                name=f"{flow.NAME}-sweep")
     return application

@@ -23,7 +23,6 @@ from telegram.ext import Application
 
 from kennisbank import editors, freshness, reports
 from kennisbank import revisions as rv
-from kennisbank.fields import FieldError
 from kennisbank.schema import Service
 
 from . import callback_data as cd
@@ -88,10 +87,7 @@ async def _deliver(bot, chat_id: int, reply: render.Reply) -> bool:
 async def send_reminders(bot, state: BotState, today: date) -> freshness.ReminderPlan:
     """Pick, record, then send: a crash halfway never makes anyone get the same reminder twice."""
     conn = state.store.conn
-    try:
-        configured = editors.configured_coordinators()
-    except FieldError:   # a broken configuration: `check` and the start-up report it
-        configured = {}
+    configured = editors.configured_coordinators(lenient=True)
     plan = freshness.plan_reminders(
         state.knowledge.kb, today,
         editors=await freshness.editors_by_organisation(conn),

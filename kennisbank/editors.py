@@ -92,8 +92,15 @@ def parse_coordinators(value: str | None) -> dict[int, frozenset[str]]:
     return {uid: frozenset(regions) for uid, regions in out.items()}
 
 
-def configured_coordinators() -> dict[int, frozenset[str]]:
-    return parse_coordinators(os.environ.get(ENV_COORDINATORS))
+def configured_coordinators(*, lenient: bool = False) -> dict[int, frozenset[str]]:
+    """WELZIJNSBOT_COORDINATORS; FieldError when malformed, or none at all when `lenient` (for
+    jobs that run on: `check` and the bot's start-up report the broken setting)."""
+    try:
+        return parse_coordinators(os.environ.get(ENV_COORDINATORS))
+    except FieldError:
+        if lenient:
+            return {}
+        raise
 
 
 async def roles_of(store: Store, user_id: int, configured: dict[int, frozenset[str]] | None = None) -> Roles:

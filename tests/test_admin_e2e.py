@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import admin_view
+from bot import admin_view, conversations
 from bot import callback_data as cd
 from bot.conversations import beheer
 from bot.handlers import PRIVATE_ONLY
@@ -411,15 +411,21 @@ async def test_a_question_typed_while_the_code_is_asked_still_reaches_the_search
     assert "ken ik niet" in (await user.send("ABCD EFGH JKMN PQRS TVWX"))[0].text   # code-shaped: a try
 
 
-async def test_a_step_restored_after_a_restart_times_out_and_says_so(start_bot, chat, standin, db_path, bench_kb,
-                                                                     monkeypatch):
-    """PTB does not re-arm conversation_timeout for a restored state: the step's own deadline does."""
+async def _summary_step_left_open_over_a_stop(start_bot, chat, bench_kb, monkeypatch, user_id: int):
+    """A /beheer value step opened with a one-second time-out, then the bot stopped: (user, stop index)."""
     monkeypatch.setattr(beheer, "TIMEOUT", timedelta(seconds=1))
     first = await start_bot()
-    user = chat(2461)
+    user = chat(user_id)
     menu = await bind(user, first.state.store)
     await open_field(user, menu, bench_kb.services[CAW].name, "Samenvatting")
     await first.stop()
+    return user, len(user.standin.calls)
+
+
+async def test_a_step_restored_after_a_restart_times_out_and_says_so(start_bot, chat, standin, db_path, bench_kb,
+                                                                     monkeypatch):
+    """PTB does not re-arm conversation_timeout for a restored state: the step's own deadline does."""
+    user, _ = await _summary_step_left_open_over_a_stop(start_bot, chat, bench_kb, monkeypatch, 2461)
     second = await start_bot()
     await asyncio.sleep(1.5)                                   # past the deadline, nobody wrote
     replies = await user.send("papa krijgt brieven van een deurwaarder")
@@ -435,18 +441,12 @@ async def test_a_step_restored_after_a_restart_times_out_and_says_so(start_bot, 
 
 async def test_a_restored_step_is_timed_out_even_if_the_user_never_writes(start_bot, chat, standin, bench_kb,
                                                                           monkeypatch):
-    monkeypatch.setattr(beheer, "TIMEOUT", timedelta(seconds=1))
-    monkeypatch.setattr(beheer, "SWEEP_EVERY", timedelta(seconds=0.5))
-    first = await start_bot()
-    user = chat(2462)
-    menu = await bind(user, first.state.store)
-    await open_field(user, menu, bench_kb.services[CAW].name, "Samenvatting")
-    await first.stop()
-    since = len(standin.calls)
+    monkeypatch.setattr(conversations, "SWEEP_EVERY", timedelta(seconds=0.5))
+    _user, since = await _summary_step_left_open_over_a_stop(start_bot, chat, bench_kb, monkeypatch, 2462)
     second = await start_bot()
     await standin.wait_for("sendMessage", chat_id=2462, since=since,
                            predicate=lambda c: c.text == admin_view.timed_out().html, timeout=10)
-    assert beheer.Session(**second.application.user_data[2462][beheer.NAME]).step == beheer.IDLE
+    assert beheer.Session.from_data(second.application.user_data[2462][beheer.NAME]).step == beheer.IDLE
 
 
 async def test_a_value_or_a_code_sent_as_a_reply_to_the_bots_question_is_taken(bot, chat, bench_kb):

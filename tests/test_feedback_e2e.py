@@ -397,17 +397,22 @@ async def test_vergeet_during_a_remark_and_a_beheer_step_leaves_nothing_behind(b
     assert await load_revisions(bot.state.store) == []
 
 
-async def test_a_remark_wait_restored_after_a_restart_ends_and_the_late_reply_is_not_stored(
-        start_bot, chat, standin, roles, monkeypatch):
+async def _remark_wait_left_open_over_a_stop(start_bot, chat, standin, monkeypatch):
+    """A remark asked for with a one-second wait, then the bot stopped: (the ask, stop index)."""
     monkeypatch.setattr(feedback, "REMARK_WAIT", timedelta(seconds=1))
     first = await start_bot()
     await bind_editor(first)
-    user = chat(SCHOOL)
-    _prompt, ask = await _ask_for_remark(user)
+    _prompt, ask = await _ask_for_remark(chat(SCHOOL))
     await first.stop()
+    return ask, len(standin.calls)
+
+
+async def test_a_remark_wait_restored_after_a_restart_ends_and_the_late_reply_is_not_stored(
+        start_bot, chat, standin, roles, monkeypatch):
+    ask, _ = await _remark_wait_left_open_over_a_stop(start_bot, chat, standin, monkeypatch)
     second = await start_bot()
     await asyncio.sleep(1.5)
-    replies = await user.send("Nummer is veranderd", reply_to=ask)
+    replies = await chat(SCHOOL).send("Nummer is veranderd", reply_to=ask)
     assert views.sent_without_remark().html in [r.text for r in replies]
     [report] = await reports.fetch(second.state.store.conn)
     assert report.remark is None and report.notified_at is not None
@@ -415,14 +420,9 @@ async def test_a_remark_wait_restored_after_a_restart_ends_and_the_late_reply_is
 
 async def test_a_restored_remark_wait_ends_even_if_the_school_never_writes(start_bot, chat, standin, roles,
                                                                            monkeypatch):
-    from bot.conversations import beheer
-    monkeypatch.setattr(feedback, "REMARK_WAIT", timedelta(seconds=1))
-    monkeypatch.setattr(beheer, "SWEEP_EVERY", timedelta(seconds=0.5))
-    first = await start_bot()
-    await bind_editor(first)
-    await _ask_for_remark(chat(SCHOOL))
-    await first.stop()
-    since = len(standin.calls)
+    from bot import conversations
+    monkeypatch.setattr(conversations, "SWEEP_EVERY", timedelta(seconds=0.5))
+    _ask, since = await _remark_wait_left_open_over_a_stop(start_bot, chat, standin, monkeypatch)
     second = await start_bot()
     await standin.wait_for("sendMessage", chat_id=SCHOOL, since=since,
                            predicate=lambda c: c.text == views.sent_without_remark().html, timeout=10)

@@ -26,11 +26,10 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import Message, Update
-from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -57,7 +56,8 @@ from ..handlers import answer_button, reply_chat_id, send
 from ..privacy import remark_is_personal
 from ..render import Reply
 from ..state import BotState
-from . import flow_handler
+from . import deadline, flow_handler, past
+from . import sweep_expired as sweep_flows
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,6 @@ IDLE = "idle"                   # no step open: the conversation has ended
 STATES = ("code", "value", "choose", "confirm", "new", "new-preview")
 UNFINISHED = frozenset(STATES)  # a time-out in one of these is told to the user
 TEXT_STEPS = frozenset({"code", "value", "new"})
-SWEEP_EVERY = timedelta(minutes=1)
 
 
 @dataclass
@@ -94,8 +93,8 @@ class Session:
     until: str = ""               # ISO UTC time an open step times out ("" when none is open)
 
     @classmethod
-    def of(cls, context: BotContext) -> Session:
-        data = (context.user_data or {}).get(NAME)
+    def from_data(cls, data: object) -> Session:
+        """The session kept in user_data[NAME]; a fresh one for none or an unreadable one."""
         if not isinstance(data, dict):
             return cls()
         try:
@@ -103,21 +102,19 @@ class Session:
         except TypeError:   # written by another version: start over rather than crash
             return cls()
 
+    @classmethod
+    def of(cls, context: BotContext) -> Session:
+        return cls.from_data((context.user_data or {}).get(NAME))
+
     def keep(self, context: BotContext, now: datetime | None = None) -> None:
         """Store in user_data; an open step gets its deadline TIMEOUT from now."""
-        self.until = ((now or _now()) + TIMEOUT).isoformat() if self.step in STATES else ""
+        self.until = deadline(TIMEOUT, now) if self.step in STATES else ""
         if context.user_data is not None:
             context.user_data[NAME] = asdict(self)
 
     def expired(self, now: datetime | None = None) -> bool:
-        """An open step past its deadline. PTB's conversation_timeout covers a running bot; this
-        also covers a step restored after a restart, whose timeout PTB does not re-arm."""
-        if self.step not in STATES or not self.until:
-            return False
-        try:
-            return (now or _now()) >= datetime.fromisoformat(self.until)
-        except ValueError:
-            return True
+        """An open step past its deadline (see bot/conversations.past)."""
+        return self.step in STATES and bool(self.until) and past(self.until, now)
 
     def reset(self) -> Session:
         """Back to the menu, keeping only the chosen organisation."""
@@ -126,10 +123,6 @@ class Session:
 
 def _state(session: Session) -> object:
     return session.step if session.step in STATES else ConversationHandler.END
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
@@ -288,25 +281,14 @@ async def on_timeout(update: Update, context: BotContext) -> None:
 
 
 async def sweep_expired(context: BotContext) -> None:
-    """JobQueue, every SWEEP_EVERY: steps past their deadline that PTB will not time out (restored
-    after a restart) end and their user is told. /beheer runs in private chats: chat = user."""
-    application = context.application
-    for user_id, data in list(application.user_data.items()):
-        raw = data.get(NAME)
-        if not isinstance(raw, dict):
-            continue
-        try:
-            session = Session(**{k: v for k, v in raw.items() if k in Session.__dataclass_fields__})
-        except TypeError:   # written by another version
-            continue
-        if not session.expired():
-            continue
-        data[NAME] = asdict(session.reset())
-        application.mark_data_for_update_persistence(user_ids=user_id)
-        try:
-            await send(context, user_id, admin_view.timed_out())
-        except TelegramError as exc:   # blocked the bot meanwhile: the step ended all the same
-            log.info("time-out of a /beheer step not delivered: %s", type(exc).__name__)
+    """JobQueue: steps past their deadline that PTB will not time out (restored after a restart)
+    end, keeping the chosen organisation, and their user is told. /beheer runs in private chats:
+    chat = user."""
+    async def tell(user_id: int, _data: Any) -> None:
+        await send(context, user_id, admin_view.timed_out())
+
+    await sweep_flows(context, NAME, lambda data: Session.from_data(data).expired(),
+                      lambda data: asdict(Session.from_data(data).reset()), tell)
 
 
 async def _typed_value(update: Update, context: BotContext, session: Session, text: str) -> None:

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -39,7 +37,8 @@ from .. import render
 from ..context import BotContext
 from ..handlers import answer_button, feedback, reply_chat_id, send
 from ..privacy import remark_is_personal
-from . import flow_handler
+from . import deadline, flow_handler, past
+from . import sweep_expired as sweep_flows
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +56,13 @@ def _valid(data: object) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("report"), int) else None
 
 
-def _deadline(now: datetime | None = None) -> str:
-    return ((now or datetime.now(UTC)) + feedback.REMARK_WAIT).isoformat()
+def _deadline() -> str:
+    return deadline(feedback.REMARK_WAIT)
 
 
-def _expired(pending: dict[str, Any], now: datetime | None = None) -> bool:
-    """Past the wait. PTB's conversation_timeout covers a running bot; this also covers a wait
-    restored after a restart, whose timeout PTB does not re-arm."""
-    try:
-        return (now or datetime.now(UTC)) >= datetime.fromisoformat(str(pending.get("until")))
-    except ValueError:
-        return True
+def _expired(pending: dict[str, Any]) -> bool:
+    """Past the wait (see bot/conversations.past)."""
+    return past(pending.get("until"))
 
 
 async def _send_without_remark(context: BotContext, report_id: int, chat_id: int) -> None:
@@ -189,18 +184,13 @@ async def on_timeout(update: Update, context: BotContext) -> None:
 
 
 async def sweep_expired(context: BotContext) -> None:
-    """JobQueue: waits past their deadline that PTB will not time out (restored after a restart)."""
-    application = context.application
-    for user_id, data in list(application.user_data.items()):
-        pending = _valid(data.get(NAME))
-        if pending is None or not _expired(pending):
-            continue
-        data.pop(NAME, None)
-        application.mark_data_for_update_persistence(user_ids=user_id)
-        try:
-            await _send_without_remark(context, pending["report"], int(pending.get("chat", user_id)))
-        except TelegramError as exc:
-            log.info("end of a remark wait not delivered: %s", type(exc).__name__)
+    """JobQueue: waits past their deadline that PTB will not time out (restored after a restart)
+    end; the report goes without a remark and the school hears so."""
+    async def tell(user_id: int, pending: dict[str, Any]) -> None:
+        await _send_without_remark(context, pending["report"], int(pending.get("chat", user_id)))
+
+    await sweep_flows(context, NAME, lambda data: (pending := _valid(data)) is not None and _expired(pending),
+                      lambda _data: None, tell)
 
 
 async def on_command(update: Update, context: BotContext) -> object:

@@ -189,9 +189,7 @@ async def _confirm(update: Update, context: BotContext, action: cd.ReportStillRi
         service = state.knowledge.kb.services.get(report.service_id) if report else None
         report_id = report.id if report else None
     else:
-        ref = action.service
-        service = state.knowledge.kb.services.get(state.knowledge.by_hash.get(ref[1:], "") if ref.startswith("#")
-                                                  else ref)
+        service = state.knowledge.lookup(action.service)   # also a switched-off entry can be confirmed
     if service is None or user is None:
         await send(context, chat_id, render.expired())
         return

@@ -63,11 +63,16 @@ class Knowledge:
         service = self.kb.services.get(service_id)
         return service if service is not None and service.is_active else None
 
-    def resolve(self, ref: str) -> Service | None:
-        """An active service by id, or by "#<short hash>" for ids too long for a button."""
+    def lookup(self, ref: str) -> Service | None:
+        """A service, active or not, by id or by "#<short hash>" for ids too long for a button."""
         if ref.startswith("#"):
             ref = self.by_hash.get(ref[1:], "")
-        return self.service(ref) if ref else None
+        return self.kb.services.get(ref) if ref else None
+
+    def resolve(self, ref: str) -> Service | None:
+        """An active service by id or "#<short hash>" (what schools may be shown)."""
+        service = self.lookup(ref)
+        return service if service is not None and service.is_active else None
 
     def find_municipality(self, text: str, cutoff: float = 80) -> Municipality | None:
         """'Lindegem', 'lindegem', 'lindegm' -> Lindegem; None when nothing is close enough."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 from .. import editors, freshness, reports
-from ..fields import FieldError
 from ..schema import Service
 from ..store import Store
 from .knowledge import KnowledgeService
@@ -22,10 +21,7 @@ async def recipients(store: Store, service: Service) -> list[int]:
     """
     conn = store.conn
     own = (await freshness.editors_by_organisation(conn)).get(service.organisation.casefold(), set())
-    try:
-        configured = editors.configured_coordinators()
-    except FieldError:
-        configured = {}
+    configured = editors.configured_coordinators(lenient=True)
     coordinators = freshness.coordinators_of(service, await freshness.all_coordinators(conn, configured))
     return sorted(set(own) | set(coordinators))
 
