@@ -81,18 +81,57 @@ class _Action:
 
 
 @dataclass(frozen=True)
-class ShowCard(_Action):
+class _OnService(_Action):
+    """An action on one service; the subclasses differ only in their wire prefix."""
     service: str                     # id, or "#<hash>"
 
 
 @dataclass(frozen=True)
+class _OnReport(_Action):
+    """An action on one stored "klopt niet meer" report."""
+    report: int
+
+
+class ShowCard(_OnService):
+    """The full card of a service."""
+
+
+class ShareCard(_OnService):
+    """Choose the parent's language for a service's card."""
+
+
+class ReportCard(_OnService):
+    """"Klopt niet meer" on a card: ask what is wrong."""
+
+
+class StillRight(_OnService):
+    """Editor: everything in the entry is still right (reminder)."""
+
+
+class EditHint(_OnService):
+    """Editor: how to change the entry (buttons in old messages)."""
+
+
+class SendReport(_OnReport):
+    """Send the report without a remark."""
+
+
+class ReportStillRight(_OnReport):
+    """Editor: everything in the reported entry is right."""
+
+
+@dataclass(frozen=True)
 class MorePage(_Action):
+    """The next page of a result list kept in chat_data under `key`."""
+
     key: str
     page: int
 
 
 @dataclass(frozen=True)
 class ThemePage(_Action):
+    """Services for a need (ask-back, nothing found), from `page`."""
+
     theme: str
     page: int = 0
 
@@ -103,23 +142,24 @@ class AllNeeds(_Action):
 
 
 @dataclass(frozen=True)
-class ShareCard(_Action):
-    service: str
-
-
-@dataclass(frozen=True)
 class ShareIn(_Action):
+    """Send the parent card of a service in language `lang`."""
+
     lang: str                        # two letters
     service: str
 
 
 @dataclass(frozen=True)
 class DefaultLanguage(_Action):
+    """Remember the parent language for inline mode."""
+
     lang: str
 
 
 @dataclass(frozen=True)
 class RateAnswer(_Action):
+    """👍/👎 on an answer; `signal` is the anonymous signal row id."""
+
     signal: int
     useful: bool
     tag: str = ""                    # bot/signing.py: only the chat that got the answer can press it
@@ -127,30 +167,26 @@ class RateAnswer(_Action):
 
 @dataclass(frozen=True)
 class ReportAnswer(_Action):
+    """"Klopt niet meer" on an answer."""
+
     signal: int
     tag: str = ""
 
 
 @dataclass(frozen=True)
 class RateCard(_Action):
+    """👍/👎 on a service's card."""
+
     service: str
     useful: bool
 
 
 @dataclass(frozen=True)
-class ReportCard(_Action):
-    service: str
-
-
-@dataclass(frozen=True)
 class ReportReason(_Action):
+    """What is wrong with a reported service."""
+
     reason: str                      # a key of REASONS
     service: str
-
-
-@dataclass(frozen=True)
-class SendReport(_Action):
-    report: int
 
 
 @dataclass(frozen=True)
@@ -159,22 +195,9 @@ class CancelReport(_Action):
 
 
 @dataclass(frozen=True)
-class ReportStillRight(_Action):
-    report: int
-
-
-@dataclass(frozen=True)
-class StillRight(_Action):
-    service: str
-
-
-@dataclass(frozen=True)
-class EditHint(_Action):
-    service: str
-
-
-@dataclass(frozen=True)
 class Beheer(_Action):
+    """A /beheer menu action without a service."""
+
     action: str                      # a key of BEHEER_ACTIONS
     number: int | None = None        # page or index, for the actions in BEHEER_WITH_NUMBER
 
