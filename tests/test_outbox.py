@@ -9,7 +9,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.app import repeatable
 from bot.outbox import Verdict, decode_buttons, encode_buttons, retry_after, verdict
-from bot.render import Button, Reply
+from bot.render import Button, Reply, privacy_text
 from kennisbank import outbox as rows
 from kennisbank.store import Store
 
@@ -131,3 +131,9 @@ async def test_vergeet_deletes_the_replies_owed_to_the_chat(store):
     await rows.add(conn, 8, "voor 8", "[]")
     await store.forget_chat(7)
     assert await rows.count(conn, 7) == 0 and await rows.count(conn, 8) == 1
+
+
+def test_privacy_says_what_an_owed_reply_keeps_and_for_how_long():
+    text = privacy_text().plain()
+    assert "antwoord dat nog onderweg is" in text and "nooit je vraag" in text
+    assert f"ten laatste na {int(rows.MAX_AGE.total_seconds() // 60)} minuten" in text
