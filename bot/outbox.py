@@ -293,6 +293,7 @@ class Outbox:
                 else:
                     log.warning("outbox: reply %d refused by Telegram (%s); dropped", owed.id, name)
                 return result, 0.0
+            self._release_waiters(owed.chat_id, owed.id)   # the handler goes on while the row is deleted
             await rows.remove(conn, owed.id)
             self.tally["sent"] += 1
             return Verdict.SENT, 0.0
