@@ -38,6 +38,7 @@ from kennisbank.store import Store
 
 from . import callback_data as cd
 from . import conversations, jobs, render
+from . import outbox as outbox_sender
 from .context import BotContext
 from .conversations import beheer, remark
 from .handlers import ask, card, coordinator_signals, feedback, private_only, reload, send, share, start
@@ -63,6 +64,8 @@ GROUP_AFTER = 1       # the same update one step further: the share offer after 
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 NETWORK_RETRIES = 3          # for 5xx answers and time-outs, on top of 429 handling
+MESSAGE_CREATING = ("send", "forward", "copy")   # Bot API methods that put a new message in a chat
+READ_TIMEOUT = 10.0          # seconds; a slower answer is a possibly delivered request (bot/outbox.py)
 CONCURRENT_UPDATES = 64      # different chats in parallel; one chat's updates stay in order
 
 
@@ -158,9 +161,20 @@ async def on_error(update: object, context: BotContext) -> None:
 
 # ── networking: survive 429, 5xx and time-outs ──────────────────────────────────────────────
 
+def repeatable(endpoint: str, error: BaseException) -> bool:
+    """May this failed request be sent again? Yes when Telegram certainly did not get it (5xx,
+    no connection). After an ambiguous failure (time-out or dropped connection once the request
+    was written) only a request that creates no message: a second sendMessage could be a second
+    visible message (bot/outbox.py explains the choice). BadRequest, Forbidden etc.: never."""
+    if outbox_sender.not_delivered(error):
+        return True
+    return type(error) in (NetworkError, TimedOut) and not endpoint.startswith(MESSAGE_CREATING)
+
+
 class RetryingRateLimiter(AIORateLimiter):
-    """AIORateLimiter waits out 429 (retry_after); this also retries plain network errors and
-    time-outs a few times with a short back-off. BadRequest, Forbidden etc. are not retried."""
+    """AIORateLimiter waits out 429 (retry_after); this also retries 5xx answers, failed
+    connections and (for requests that create no message) time-outs a few times with a short
+    back-off. BadRequest, Forbidden etc. are not retried."""
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         delay = 0.2
@@ -169,7 +183,7 @@ class RetryingRateLimiter(AIORateLimiter):
                 return await super().process_request(callback, args, kwargs, endpoint, data,
                                                      rate_limit_args)
             except (NetworkError, TimedOut) as exc:
-                if type(exc) not in (NetworkError, TimedOut) or attempt == NETWORK_RETRIES:
+                if not repeatable(endpoint, exc) or attempt == NETWORK_RETRIES:
                     raise
                 log.warning("%s failed (%s), retry %d", endpoint, type(exc).__name__, attempt + 1)
                 await asyncio.sleep(delay)
@@ -294,19 +308,32 @@ async def _post_init(application: Application) -> None:
     if state.store.db is None:
         await state.store.open()
     await reload.post_init(application)   # baseline + stored revisions; SIGHUP reloads the files
+    # Replies still owed from before a restart go out now (bot/outbox.py).
+    await application.bot_data[outbox_sender.OUTBOX_KEY].start(application.bot)
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+
+
+async def _post_stop(application: Application) -> None:
+    """After the last update was handled: a reply in flight may finish, owed ones wait in the
+    database for the next start."""
+    await application.bot_data[outbox_sender.OUTBOX_KEY].stop()
 
 
 async def stop_application(application: Application) -> None:
     """Stop a bot started by hand (tests, benchmarks) in run_polling's order: polling, the
-    application (jobs), shutdown (which writes the persistence a last time), then our own
-    post_shutdown (closes the store)."""
+    application (jobs), our post_stop (the outbox), shutdown (which writes the persistence a
+    last time), then our own post_shutdown (closes the store)."""
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
         await application.stop()
+        await _post_stop(application)
     await application.shutdown()
     await _post_shutdown(application)
+
+
+async def sweep_outbox(context: BotContext) -> None:
+    await context.outbox.sweep()
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -316,11 +343,13 @@ async def _post_shutdown(application: Application) -> None:
 def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
                       base_url: str | None = None, kb_dir: Path | None = None,
                       overall_max_rate: float = 30, max_retries: int = 3,
-                      concurrent_updates: int = CONCURRENT_UPDATES) -> Application:
+                      concurrent_updates: int = CONCURRENT_UPDATES,
+                      read_timeout: float = READ_TIMEOUT) -> Application:
     """The complete bot; run it with run_polling/run_webhook, or start it by hand in tests.
 
     base_url: another Bot API server (e.g. http://127.0.0.1:8081/bot), from TELEGRAM_BASE_URL.
     overall_max_rate: messages per second over all chats (Telegram allows about 30); 0 = no cap.
+    read_timeout: seconds to wait for an answer; a slower one counts as possibly delivered.
     """
     quiet_loggers()
     base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -334,20 +363,23 @@ def build_application(token: str, kb: KnowledgeBase, db_path: Path | str, *,
         .base_file_url(file_url)
         .rate_limiter(RetryingRateLimiter(overall_max_rate=overall_max_rate, max_retries=max_retries))
         .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
-        .connect_timeout(5).read_timeout(10).write_timeout(10).pool_timeout(5)
+        .connect_timeout(5).read_timeout(read_timeout).write_timeout(10).pool_timeout(5)
         .get_updates_connect_timeout(5).get_updates_pool_timeout(5)
         .persistence(ConversationPersistence(
             db_path, flows=frozenset({beheer.NAME, remark.NAME}),
             max_age={beheer.NAME: FLOW_ROWS_KEPT, remark.NAME: FLOW_ROWS_KEPT}))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     application = builder.build()
-    application.bot_data[STATE_KEY] = BotState.create(kb, Store(db_path), kb_dir, secret=token)
+    state = application.bot_data[STATE_KEY] = BotState.create(kb, Store(db_path), kb_dir, secret=token)
+    application.bot_data[outbox_sender.OUTBOX_KEY] = outbox_sender.Outbox(state.store)
     register_handlers(application)
     jobs.schedule(application)
     if application.job_queue is not None:   # flows restored after a restart time out here
         for flow in (beheer, remark):
             application.job_queue.run_repeating(flow.sweep_expired, conversations.SWEEP_EVERY,
                                                 name=f"{flow.NAME}-sweep")
+        application.job_queue.run_repeating(sweep_outbox, outbox_sender.SWEEP_EVERY, name="outbox-sweep")
     return application

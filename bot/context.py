@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from .outbox import OUTBOX_KEY, Outbox
 from .state import STATE_KEY, BotState
 
 UserData = dict[str, Any]
@@ -21,3 +22,9 @@ class BotContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
     def state(self) -> BotState:
         state: BotState = self.application.bot_data[STATE_KEY]
         return state
+
+    @property
+    def outbox(self) -> Outbox:
+        """Where every reply goes (bot/outbox.py): handlers post, the outbox sends."""
+        outbox: Outbox = self.application.bot_data[OUTBOX_KEY]
+        return outbox

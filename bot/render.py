@@ -18,6 +18,7 @@ from babel.dates import format_date
 
 from kennisbank.fields import phone_national
 from kennisbank.loader import STALE_AFTER
+from kennisbank.outbox import MAX_AGE as OUTBOX_MAX_AGE
 from kennisbank.safety import ACUTE_LINE, kind_label
 from kennisbank.schema import Service
 from kennisbank.search import Answer, Match
@@ -290,6 +291,10 @@ def privacy_text() -> Reply:
         "de dienst (zonder je chat-id). Die gaat naar de organisatie en de regiocoördinator.\n"
         "• voor wie het aanbod van een organisatie beheert: je Telegram-id bij die organisatie, "
         "je wijzigingen, en wanneer ik je een herinnering stuurde om je gegevens na te kijken.\n"
+        "• een antwoord dat nog onderweg is: je chat-id en mijn eigen antwoord (tekst en knoppen, "
+        "dus ook welke diensten ik toon), nooit je vraag. Zo komt het toch aan als Telegram even "
+        "niet bereikbaar is. Ik wis het zodra Telegram het aanvaardt, en ten laatste na "
+        f"{int(OUTBOX_MAX_AGE.total_seconds() // 60)} minuten.\n"
         "Je vragen en de namen die erin staan, schrijf ik nergens weg, ook niet in een logboek. "
         "Lijkt een vraag over gevaar voor een leven of een kind te gaan, dan toon ik eerst de "
         "dringende hulp; ook dat bewaar ik niet (het signaal kent enkel de thema's).\n\n"

@@ -154,6 +154,23 @@ MIGRATIONS: list[tuple[int, str]] = [
             updated_at  TEXT NOT NULL
         );
     """),
+    # 8: replies the bot owes a chat, written before they are sent (kennisbank/outbox.py, sent by
+    #    bot/outbox.py). Only what the reply needs: the chat, the bot's own text and buttons, when
+    #    it was written and how far delivery got; never the question. A row is deleted once
+    #    Telegram accepted it (or it was given up) and swept after outbox.MAX_AGE at the latest.
+    (8, """
+        CREATE TABLE outbox (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id     INTEGER NOT NULL,
+            html        TEXT NOT NULL,
+            buttons     TEXT NOT NULL DEFAULT '[]',
+            created_at  TEXT NOT NULL,
+            state       TEXT NOT NULL DEFAULT 'owed',
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            last_error  TEXT
+        );
+        CREATE INDEX outbox_chat ON outbox(chat_id, state, id);
+    """),
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")
@@ -208,13 +225,16 @@ class Store:
         await self.db.execute("PRAGMA foreign_keys=ON")
         await self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         await self._migrate()
-        # Anonymous counts (signals) need no fsync per question: a second connection with
-        # synchronous=NORMAL keeps them off the answer's critical path. In WAL mode a power cut
-        # can lose the last few signals, never a confirmed edit (those go through `conn`).
+        # Anonymous counts (signals) and the outbox need no fsync per question: a second
+        # connection with synchronous=NORMAL keeps them off the answer's critical path. In WAL
+        # mode a commit survives a crash of the bot; a power cut can lose the last few signals or
+        # owed replies, never a confirmed edit (those go through `conn`). secure_delete: a
+        # delivered reply's text is overwritten in the file when its row is deleted.
         if str(self.path) == ":memory:":
             return self  # a second connection would open another, empty database
         self.counts_db = await aiosqlite.connect(self.path, isolation_level=None)
         await self.counts_db.execute("PRAGMA synchronous=NORMAL")
+        await self.counts_db.execute("PRAGMA secure_delete=ON")
         await self.counts_db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return self
 
@@ -242,6 +262,12 @@ class Store:
     def counts(self) -> aiosqlite.Connection:
         """For anonymous signal rows only; everything else uses `conn`."""
         return self.counts_db if self.counts_db is not None else self.conn
+
+    @property
+    def relaxed(self) -> aiosqlite.Connection:
+        """For rows that need no fsync of their own: anonymous signals and the outbox
+        (kennisbank/outbox.py). The same connection as `counts`."""
+        return self.counts
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -318,3 +344,4 @@ class Store:
             await conn.execute("DELETE FROM conversation WHERE chat_id = ? OR user_id = ?", (chat_id, chat_id))
             await conn.execute("DELETE FROM flow_data WHERE user_id = ?", (chat_id,))
             await conn.execute("DELETE FROM editor WHERE user_id = ?", (chat_id,))
+            await conn.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))

@@ -5,7 +5,11 @@ local Bot API server. It speaks HTTP/1.1 (keep-alive) over asyncio streams, reco
 serves injected updates through long-polling getUpdates (timeout and offset as Telegram does),
 answers the usual methods with plausible objects, returns `true` for any method it does not know
 (so later features can use it before it learns them), and can fail the next N calls with 429
-(retry_after) or 5xx.
+(retry_after) or 5xx, or every call during a time window (`fail_for`). Like a flaky network it
+can also carry out a call and then lose the answer: `drop_next` delivers (records) the message
+and closes the connection without a response, `delay_next` delivers it and answers only after
+a delay (longer than the bot's read timeout, say). Such calls count as delivered (status 200)
+and carry `fault` "dropped" or "delayed".
 
 In a test (same event loop):
     standin = await StandIn().start()
@@ -15,6 +19,7 @@ As a separate process (benchmarks, trying the bot by hand):
     python -m tests.standin --port 8081    # then TELEGRAM_BASE_URL=http://127.0.0.1:8081/bot
     control over HTTP: POST /_standin/inject (an update or {"chat_id":..,"text":..}),
     GET /_standin/calls?since=N, POST /_standin/fail {"n":2,"status":429,"retry_after":1}
+    (also {"seconds": 6, "status": 500}, {"n": 3, "drop": true}, {"n": 1, "delay": 12})
 """
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ _JSON_KEYS = {"reply_markup", "commands", "results", "entities", "caption_entiti
 _INT_KEYS = {"chat_id", "message_id", "user_id", "offset", "limit", "timeout", "cache_time",
              "from_chat_id", "reply_to_message_id", "message_thread_id"}
 _FLOAT_KEYS = {"latitude", "longitude"}
+_DROP = 0   # _dispatch's status for "close the connection without an answer"
 _MESSAGE_METHODS = {"sendMessage", "sendContact", "sendVenue", "sendDocument", "sendPhoto",
                     "sendLocation", "sendVideo", "sendAudio", "sendVoice", "sendSticker",
                     "sendAnimation", "forwardMessage", "editMessageText", "editMessageReplyMarkup",
@@ -57,6 +63,7 @@ class Call:
     result: Any = None
     files: dict[str, bytes] = field(default_factory=dict)        # form field -> uploaded bytes
     filenames: dict[str, str] = field(default_factory=dict)     # form field -> file name
+    fault: str | None = None    # "dropped" / "delayed": carried out, but the answer was lost or late
 
     @property
     def chat_id(self) -> int | None:
@@ -80,6 +87,23 @@ class _Failure:
     retry_after: int
     methods: frozenset[str] | None
     description: str | None = None
+    window: tuple[float, float] | None = None   # (from, until) monotonic: every call in it fails
+    drop: bool = False                          # carry the call out, then close without answering
+    delay: float = 0.0                          # carry the call out, answer after this many seconds
+
+    def applies(self, method: str, now: float) -> bool:
+        if self.methods is not None and method not in self.methods:
+            return False
+        if self.executes and method == "getUpdates":   # no message to deliver; long polling goes on
+            return False
+        if self.window is not None:
+            return self.window[0] <= now < self.window[1]
+        return self.remaining > 0
+
+    @property
+    def executes(self) -> bool:
+        """The call is carried out (a message delivered) and only its answer goes wrong."""
+        return self.drop or self.delay > 0
 
 
 def _words_at(text: str) -> list[tuple[int, str]]:
@@ -238,6 +262,23 @@ class StandIn:
         self.failures.append(_Failure(n, status, retry_after, frozenset(methods) if methods else None,
                                       description))
 
+    def fail_for(self, seconds: float, status: int = 500, retry_after: int = 1,
+                 methods: set[str] | None = None, after: float = 0.0) -> None:
+        """Every matching call fails with `status` during `seconds`, starting `after` seconds from
+        now (windows added earlier win where they overlap)."""
+        start = time.monotonic() + after
+        self.failures.append(_Failure(0, status, retry_after, frozenset(methods) if methods else None,
+                                      window=(start, start + seconds)))
+
+    def drop_next(self, n: int, methods: set[str] | None = None) -> None:
+        """The next n matching calls are carried out (the message is delivered and recorded), then
+        the connection is closed without an answer: the bot cannot know the message arrived."""
+        self.failures.append(_Failure(n, 200, 0, frozenset(methods) if methods else None, drop=True))
+
+    def delay_next(self, n: int, seconds: float, methods: set[str] | None = None) -> None:
+        """The next n matching calls are carried out at once but answered only after `seconds`."""
+        self.failures.append(_Failure(n, 200, 0, frozenset(methods) if methods else None, delay=seconds))
+
     # ── inspecting calls ───────────────────────────────────────────────────────────────
 
     def calls_to(self, method: str | None = None, chat_id: int | None = None, since: int = 0,
@@ -307,6 +348,8 @@ class StandIn:
                     headers[key.strip().lower()] = value.strip()
                 body = await self._read_body(reader, headers)
                 status, payload = await self._dispatch(verb, target, headers, body)
+                if status == _DROP:   # the call was carried out; its answer is lost with the connection
+                    break
                 data = json.dumps(payload, ensure_ascii=False).encode()
                 writer.write(
                     f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
@@ -384,10 +427,20 @@ class StandIn:
         method = url.path[len(prefix):]
         params, files, filenames = self._parse_params(headers, body, url.query)
         call = Call(method, params, files=files, filenames=filenames)
-        failure = next((f for f in self.failures if f.remaining > 0
-                        and (f.methods is None or method in f.methods)), None)
-        if failure is not None:
+        now = time.monotonic()
+        failure = next((f for f in self.failures if f.applies(method, now)), None)
+        if failure is not None and failure.window is None:
             failure.remaining -= 1
+        if failure is not None and failure.executes:
+            call.result = self._result(method, params, call)
+            call.fault = "dropped" if failure.drop else "delayed"
+            self.calls.append(call)
+            self._notify()
+            if failure.drop:
+                return _DROP, None
+            await asyncio.sleep(failure.delay)
+            return 200, {"ok": True, "result": call.result}
+        if failure is not None:
             call.status = failure.status
             self.calls.append(call)
             self._notify()
@@ -497,8 +550,17 @@ class StandIn:
             return 200, [{"method": c.method, "params": c.params, "status": c.status, "at": c.at}
                          for c in self.calls[since:]]
         if action == "fail":
-            self.fail_next(int(data.get("n", 1)), int(data.get("status", 429)),
-                           int(data.get("retry_after", 1)), set(data["methods"]) if data.get("methods") else None)
+            methods = set(data["methods"]) if data.get("methods") else None
+            if data.get("drop"):
+                self.drop_next(int(data.get("n", 1)), methods)
+            elif data.get("delay"):
+                self.delay_next(int(data.get("n", 1)), float(data["delay"]), methods)
+            elif data.get("seconds"):
+                self.fail_for(float(data["seconds"]), int(data.get("status", 500)), int(data.get("retry_after", 1)),
+                              methods)
+            else:
+                self.fail_next(int(data.get("n", 1)), int(data.get("status", 429)),
+                               int(data.get("retry_after", 1)), methods)
             return 200, True
         return 404, {"ok": False, "description": "unknown control action"}
 

@@ -1,10 +1,13 @@
 """The Bot API stand-in itself: what later features rely on when they test against it."""
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from telegram import Bot, InlineQueryResultArticle, InputTextMessageContent
-from telegram.error import NetworkError, RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
 
 
 @pytest.fixture
@@ -53,6 +56,31 @@ async def test_failures_on_request(tg, standin):
         await tg.send_message(1, "x")
     assert (await tg.send_message(1, "y")).text == "y"
     assert [c.status for c in standin.calls_to("sendMessage", ok_only=False)] == [429, 500, 200]
+
+
+async def test_time_windows_dropped_and_late_answers(standin):
+    # A bot with a short read timeout, like the outbox tests use.
+    request = HTTPXRequest(read_timeout=0.5)
+    async with Bot(standin.token, base_url=standin.base_url, request=request) as tg:
+        standin.fail_for(0.3, status=502, methods={"sendMessage"})
+        with pytest.raises(NetworkError):
+            await tg.send_message(1, "in het venster")
+        await asyncio.sleep(0.35)
+        assert (await tg.send_message(1, "erna")).text == "erna"
+
+        standin.drop_next(1, methods={"sendMessage"})
+        with pytest.raises(NetworkError) as dropped:
+            await tg.send_message(1, "afgeleverd, antwoord kwijt")
+        assert isinstance(dropped.value.__cause__, httpx.RemoteProtocolError)
+        standin.delay_next(1, 1.0, methods={"sendMessage"})
+        with pytest.raises(TimedOut) as late:
+            await tg.send_message(1, "afgeleverd, antwoord te laat")
+        assert isinstance(late.value.__cause__, httpx.ReadTimeout)
+        await tg.get_me()                                  # the connection pool recovers
+    calls = standin.calls_to("sendMessage", ok_only=False)
+    assert [(c.text, c.status, c.fault) for c in calls] == [
+        ("in het venster", 502, None), ("erna", 200, None),
+        ("afgeleverd, antwoord kwijt", 200, "dropped"), ("afgeleverd, antwoord te laat", 200, "delayed")]
 
 
 async def test_wrong_token_and_control_api(standin):

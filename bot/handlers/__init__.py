@@ -7,31 +7,20 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    Update,
-)
-from telegram.constants import ChatType, ParseMode
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from ..context import BotContext
+from ..outbox import NO_PREVIEW as NO_PREVIEW  # re-exported: the handlers send with it too
+from ..outbox import reply_markup
 from ..render import Reply
 
 log = logging.getLogger(__name__)
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
-        for row in reply.buttons
-    ])
+    return reply_markup(reply.buttons)
 
 
 def reply_chat_id(update: Update) -> int:
@@ -95,8 +84,7 @@ async def answer_button(update: Update, text: str | None = None) -> None:
         log.info("update %s: button not acknowledged (%s)", update.update_id, type(exc).__name__)
 
 
-async def send(context: BotContext, chat_id: int, reply: Reply) -> Message:
-    return await context.bot.send_message(
-        chat_id, reply.html, parse_mode=ParseMode.HTML, reply_markup=markup(reply),
-        link_preview_options=NO_PREVIEW,
-    )
+async def send(context: BotContext, chat_id: int, reply: Reply) -> None:
+    """Owe the chat this reply: the outbox (bot/outbox.py) writes it down and sends it, in order,
+    across an outage, never twice. Returns after the first attempt (at once during an outage)."""
+    await context.outbox.post(chat_id, reply)
