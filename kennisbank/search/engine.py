@@ -43,6 +43,7 @@ from .params import (
     RESULT_RELATIVE,
     SAFETY_DOORS,
     SAFETY_SURE,
+    SPREAD_NEEDS,
     THEME_POSITION,
     UNCOVERED_MIN,
 )
@@ -292,8 +293,11 @@ class SearchEngine:
         # Fit is an order, not a weight: among the services good enough to show, what the question
         # rules out (other ages, an organisation to avoid, temporarily closed) comes after what fits.
         # A service answers a need it covers; without covering one it must be a likely fit on its own words.
-        covers = (self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in ranked]].max(axis=1) > 0) \
-            if ranked and len(candidates) else np.zeros(len(candidates), dtype=bool)
+        # A story whose needs are spread (no need reaches NEED_SHOWN, and it was not "no need") is
+        # answered by the services of its few likeliest needs, not with "nothing fits".
+        answered = ranked or needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]
+        covers = (self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in answered]].max(axis=1) > 0) \
+            if answered and len(candidates) else np.zeros(len(candidates), dtype=bool)
         relevant = covers | (scores >= UNCOVERED_MIN)
         top = float(scores[relevant].max()) if relevant.any() else 0.0
         shown = relevant & (scores >= RESULT_RELATIVE * top)
@@ -343,20 +347,26 @@ class SearchEngine:
         """
         candidates = self._candidates(postcode)
         bm25: dict[int, float] = {}
+        held: dict[int, float] = {}
         matched: dict[int, list[str]] = {}
         query = lexical.query_terms(terms)
+        mass = 0.0
         for part in self._partitions(postcode):
             assert part.postings is not None
             lexical.score(part.postings, query, bm25, matched)
+            mass = lexical.coverage(part.postings, query, self.bm25.idf, held)
         asked_ages = constraints.ages(question)
         avoid = constraints.avoided(question, named.organisations, named.typed) if named else frozenset()
         inputs = Candidates(
             theme_weights=self._theme_weights[candidates],
             first_theme=self._first_theme[candidates],
             bm25=np.array([bm25.get(int(i), 0.0) for i in candidates], dtype=np.float32),
+            bm25_cover=(np.array([held.get(int(i), 0.0) for i in candidates], dtype=np.float32) / mass
+                        if mass > 0 else np.zeros(len(candidates), dtype=np.float32)),
             dense=(self._vectors[candidates] @ vector) if (self._vectors is not None and vector is not None) else None,
             locality=self._locality[candidates],
             n_themes=self._n_themes[candidates],
+            urgent=self._urgent[candidates],
         )
         unfit = self._closed[candidates].copy()
         if asked_ages is not None:

@@ -103,3 +103,21 @@ def score(postings: dict[str, list[tuple[int, float]]], query: dict[str, tuple[f
             words = matched.setdefault(idx, [])
             if typed not in words:
                 words.append(typed)
+
+
+def coverage(postings: dict[str, list[tuple[int, float]]], query: dict[str, tuple[float, str]],
+             idf: dict[str, float], into: dict[int, float]) -> float:
+    """Add, per service, the idf mass of the query terms it contains into `into`; return the query's
+    total idf mass over the terms the index knows (0 when it knows none).
+
+    BM25F rewards a service for one rare word it shares with the question ("nachts" in a night
+    shelter's text for a question about gaming at night); the share of the question's informative
+    words a service holds tells one incidental word from a service that answers what was asked.
+    """
+    total = 0.0
+    for key, (weight, _) in query.items():
+        mass = weight * idf.get(key, 0.0)
+        total += mass
+        for idx, _w in postings.get(key, ()):
+            into[idx] = into.get(idx, 0.0) + mass
+    return total

@@ -40,6 +40,9 @@ ASK_MAX_WORDS = 6
 # A need this probable is shown as recognised; a need this much weaker than the first is dropped.
 NEED_SHOWN = 0.15
 NEED_RELATIVE = 0.3
+# A long story in which no need reaches NEED_SHOWN (its needs are spread over several themes) is
+# answered with the services of this many of its likeliest needs.
+SPREAD_NEEDS = 3
 # Results within this share of the best fused score are shown (up to the limit).
 RESULT_RELATIVE = 0.35
 # A service that covers none of the recognised needs is shown only when the fitted model gives it

@@ -6,11 +6,16 @@ Features (all computed for every candidate at once, as numpy columns):
   need_first   probability of the service's first (core) theme
   bm25_rel     BM25F score relative to the best candidate of this question (0..1)
   bm25_sat     BM25F score saturated, s / (s + 5): the absolute strength of the words
+  bm25_cover   share of the question's idf mass in the service's words (0..1): many of the
+               question's words, not one incidental rare word
   dense        cosine of question and service embeddings (0 without an encoder)
   dense_rel    that cosine minus the best candidate's (<= 0)
   local        1 for a service of some municipalities (not the whole region), else 0
   flemish      1 for the Flemish layer
   specialised  1 / number of the service's themes
+  urgent_off   1 for an urgent door (crisis line, night shelter) times the probability that the
+               question is NOT about a crisis or violence: an acute door is no referral for an
+               ordinary need (the life-safety detector brings it where a danger is)
 
 What the question says about fit is not a weighted feature but an order (engine.py): a service
 for other ages, of an organisation the family will not or cannot go to, or temporarily closed
@@ -30,12 +35,16 @@ from typing import Any
 
 import numpy as np
 
+from ..schema import THEME_IDS
 from . import params
 
-FEATURES: tuple[str, ...] = ("need_max", "need_sum", "need_first", "bm25_rel", "bm25_sat", "dense", "dense_rel",
-                             "local", "flemish", "specialised")
+FEATURES: tuple[str, ...] = ("need_max", "need_sum", "need_first", "bm25_rel", "bm25_sat", "bm25_cover", "dense",
+                             "dense_rel", "local", "flemish", "specialised", "urgent_off")
+# The themes of an acute need: an urgent door fits a question about these.
+ACUTE_THEMES: tuple[str, ...] = ("crisis", "geweld")
 RANKING_FILE = Path(__file__).with_name("ranking.json")
 BM25_HALF = 5.0  # BM25F score at which bm25_sat is 0.5
+_ACUTE_INDEX = [THEME_IDS.index(t) for t in ACUTE_THEMES]
 
 
 @dataclass(frozen=True)
@@ -44,9 +53,11 @@ class Candidates:
     theme_weights: np.ndarray   # (C, T) position weight of each theme in the service's themes, 0 if absent
     first_theme: np.ndarray     # (C,) index of the service's first theme
     bm25: np.ndarray            # (C,)
+    bm25_cover: np.ndarray      # (C,) share of the question's idf mass the service holds, 0..1
     dense: np.ndarray | None    # (C,) cosine, None without an encoder
     locality: np.ndarray        # (C,) 1 municipality-specific, 0 whole region, -1 Flemish layer
     n_themes: np.ndarray        # (C,)
+    urgent: np.ndarray          # (C,) bool: an urgent door
 
 
 def features(needs: np.ndarray, c: Candidates) -> np.ndarray:
@@ -62,11 +73,13 @@ def features(needs: np.ndarray, c: Candidates) -> np.ndarray:
         needs[c.first_theme],
         c.bm25 / best_bm25 if best_bm25 > 0 else np.zeros(n),
         c.bm25 / (c.bm25 + BM25_HALF),
+        c.bm25_cover,
         dense,
         (dense - best_dense) if c.dense is not None else np.zeros(n),
         (c.locality == 1).astype(np.float32),
         (c.locality == -1).astype(np.float32),
         1.0 / np.maximum(c.n_themes, 1),
+        c.urgent.astype(np.float32) * (1.0 - float(max(needs[_ACUTE_INDEX]))) if n else np.zeros(0),
     ]
     return np.column_stack(cols).astype(np.float32) if n else np.zeros((0, len(FEATURES)), dtype=np.float32)
 
@@ -103,7 +116,8 @@ class RankingModel:
 
 # Before any fit: needs first, then words and meaning; the fitted file replaces these.
 _DEFAULT_WEIGHTS = {"need_max": 6.0, "need_sum": 1.0, "need_first": 1.0, "bm25_rel": 1.5, "bm25_sat": 1.5,
-                    "dense": 0.0, "dense_rel": 20.0, "local": 0.3, "flemish": -0.3, "specialised": 0.5}
+                    "bm25_cover": 1.0, "dense": 0.0, "dense_rel": 20.0, "local": 0.3, "flemish": -0.3,
+                    "specialised": 0.5, "urgent_off": -1.0}
 
 
 def load_ranking(path: Path = RANKING_FILE, dense: bool = True) -> RankingModel:

@@ -14,7 +14,8 @@ the blind sets in benchmarks/blind-*):
     * the labelled questions of kennisbank/search/training-questions/ (benchmark region), and
     * every corpus situation asked in the project's example regions and the benchmark region at a
       random postcode of each, acceptable = a service of that postcode whose first two themes
-      hold the situation's theme; needs probabilities are out-of-fold here too.
+      hold the situation's theme (an urgent door only for crisis and violence situations); needs
+      probabilities are out-of-fold here too.
 Both an engine with the dense encoder and one without it (lexical only) get their own block.
 """
 from __future__ import annotations
@@ -41,7 +42,7 @@ from .corpus import HARMLESS, NO_NEED, SAFETY_KINDS, Corpus, needs_corpus, safet
 from .dense import Encoder, embedding_cache, load_encoder
 from .needs import Needs
 from .params import NEEDS_C, SAFETY_C
-from .ranking import FEATURES, RANKING_FILE, RankingModel
+from .ranking import ACUTE_THEMES, FEATURES, RANKING_FILE, RankingModel
 from .safety import split_sentences
 
 if TYPE_CHECKING:
@@ -218,7 +219,11 @@ def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_ve
         for theme, rows in by_theme.items():
             for i in rng.sample(rows, min(per_theme, len(rows))):
                 pc = rng.choice(postcodes)
-                expect = {s.id for s in kb.services.values() if s.is_active and s.serves(pc) and theme in s.themes[:2]}
+                # An urgent door (night shelter, crisis line) is no referral for an ordinary need that
+                # it lists as a side theme; the life-safety detector brings it where a danger is.
+                expect = {s.id for s in kb.services.values()
+                          if s.is_active and s.serves(pc) and theme in s.themes[:2]
+                          and (theme in ACUTE_THEMES or not engine._is_urgent_door(s))}
                 if not expect:
                     continue
                 vector = corpus_vecs[i] if (dense and corpus_vecs is not None) else None
