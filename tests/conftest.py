@@ -173,8 +173,8 @@ def chat(standin, start_bot, running_bots) -> Callable[[int], Chat]:
 # ── markers: `pytest -m "not e2e and not models"` runs the fast unit tests in seconds ────────
 
 E2E_FIXTURES = {"standin", "bot", "chat", "start_bot"}
-E2E_MODULES = {"test_crash_safety", "test_check_cli"}          # the real CLI in subprocesses
-MODEL_MODULES = {"test_search", "test_safety", "test_terminal"}  # need the fitted search models
+E2E_MODULES = {"test_crash_safety", "test_check_cli", "test_readme"}  # the real CLI in subprocesses
+MODEL_MODULES = {"test_search", "test_safety", "test_terminal", "test_readme"}  # need the fitted models
 # Single tests elsewhere that search through the CLI (answers compared before and after a round trip).
 MODEL_TESTS = {"test_export_then_import_gives_the_same_knowledge_base",
                "test_export_with_revisions_then_check_then_reload_gives_the_same_answers"}
