@@ -301,7 +301,7 @@ def parse_hours(text: str) -> tuple[Schedule, list[str]]:
     warns about it. 'ma-vr 9u-12u, wo 13u-16u', 'elke woensdag 13u30-16u', 'op afspraak',
     'ma, di en do 9-12u', 'dag en nacht', '24/7', 'om de twee weken op donderdag 14u-16u' ...
     """
-    original = " ".join(clean(text).split())
+    original = clean(text).strip()
     norm = _normalised(text)
     season: str | None = None
     interval = 1
@@ -363,6 +363,8 @@ def parse_hours(text: str) -> tuple[Schedule, list[str]]:
                                                   opening.part, opening.interval)
             else:
                 unread.append(piece)
+        if listed:   # 'ma, di': days without hours are still days it is open
+            openings.append(Opening(listed, None, None, pending_kind, None, interval))
     note = "; ".join(unread) if unread else None
     if note is not None:
         note = _original_piece(original, note)
