@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
+from decimal import Decimal
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
@@ -224,7 +225,7 @@ def hours(service: Service, lang: str) -> Said | None:
     return _joined(parts)
 
 
-def amount_text(value: object, lang: str) -> str:
+def amount_text(value: Decimal, lang: str) -> str:
     return _ltr(format_currency(value, "EUR", locale=babel_locale(lang)), lang)
 
 
