@@ -173,8 +173,13 @@ def _note(service: Service, key: str, dutch: str | None, lang: str) -> Said | No
     return Said(f"{dutch} {translator(lang)(IN_DUTCH)}", dutch=True)
 
 
-def _joined(parts: list[Said], sep: str = "; ") -> Said:
-    return Said(sep.join(p.text for p in parts if p.text), any(p.dutch for p in parts))
+def _separator(lang: str) -> str:
+    """Between the parts of one field: the Arabic semicolon in Arabic and Persian."""
+    return "\u061b " if is_rtl(lang) else "; "
+
+
+def _joined(parts: list[Said], lang: str) -> Said:
+    return Said(_separator(lang).join(p.text for p in parts if p.text), any(p.dutch for p in parts))
 
 
 def opening_text(opening: practical.Opening, lang: str) -> str:
@@ -222,7 +227,7 @@ def hours(service: Service, lang: str) -> Said | None:
     note = _note(service, "hours_note", schedule.note, lang)
     if note:
         parts.append(note)
-    return _joined(parts)
+    return _joined(parts, lang)
 
 
 def amount_text(value: Decimal, lang: str) -> str:
@@ -250,7 +255,7 @@ def cost(service: Service, lang: str) -> Said | None:
     note = _note(service, "cost_note", price.note, lang)
     if note:
         parts.append(note)
-    return _joined(parts) if parts else None
+    return _joined(parts, lang) if parts else None
 
 
 def bring(service: Service, lang: str) -> Said | None:
@@ -261,10 +266,11 @@ def bring(service: Service, lang: str) -> Said | None:
     keys = [practical.bring_key(item) for item in service.bring]
     free = [item for item, key in zip(service.bring, keys, strict=True) if key is None]
     translated = service.i18n.get(lang, {}).get("bring_note") if lang != SOURCE_LANGUAGE else None
+    names = [_(BRING_ITEMS[key]) if key else item for item, key in zip(service.bring, keys, strict=True)]
     if free and translated:
-        return Said(", ".join([_(BRING_ITEMS[k]) for k in keys if k] + [translated]))
-    text = ", ".join(_(BRING_ITEMS[key]) if key else item for item, key in zip(service.bring, keys, strict=True))
-    if free and lang != SOURCE_LANGUAGE:
+        names = [_(BRING_ITEMS[k]) for k in keys if k] + [translated]
+    text = format_list(names, locale=babel_locale(lang))
+    if free and not translated and lang != SOURCE_LANGUAGE:
         return Said(f"{text} {_(IN_DUTCH)}", dutch=True)
     return Said(text)
 

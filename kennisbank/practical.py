@@ -196,8 +196,8 @@ _KIND_RE = {
 _DAY_ALTERNATION = "|".join(sorted((re.escape(w) for w in _DAY_WORDS), key=len, reverse=True))
 _PIECES_RE = re.compile(r",|\bmaar\b|(?<=[\du])\s+(?:en|of)\s+(?:ook\s+)?(?=(?:op\s+|elke\s+)?(?:"
                         + _DAY_ALTERNATION + r")\b)")
-_FILLER = frozenset("en of ook elke iedere alle telkens op de het open geopend enkel alleen, : . ( ) + & "
-                    "(en) in".split())
+_FILLER = frozenset("en of ook elke iedere alle telkens op de het open geopend enkel alleen , : . ( ) + & "
+                    "in".split())
 
 
 def _clock(hour: str, minute: str | None) -> time | None:
@@ -553,3 +553,62 @@ def euro(value: object) -> Decimal:
     if found is None or found < 0 or not found.is_finite():
         raise FieldError(f"'{shown(value)}' is geen bedrag; verwacht een getal in euro, bv. 5 of 1.20")
     return found.quantize(Decimal("0.01")) if found != found.to_integral_value() else found.quantize(Decimal(1))
+
+
+# ── the block forms, as written in a region file (for the YAML writer and the HSDS extension) ──
+
+def clock_iso(moment: time) -> str:
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def hours_block(schedule: Schedule) -> str | dict[str, object]:
+    """What `hours:` says in a region file: the free text it was read from, or the block."""
+    if schedule.text is not None:
+        return schedule.text
+    block: dict[str, object] = {}
+    rows = []
+    for o in schedule.openings:
+        row: dict[str, object] = {}
+        if o.days:
+            row["days"] = days_text(o.days)
+        if o.opens:
+            row["opens"] = clock_iso(o.opens)
+        if o.closes:
+            row["closes"] = clock_iso(o.closes)
+        for key, value in (("kind", o.kind), ("part", o.part)):
+            if value:
+                row[key] = value
+        if o.interval != 1:
+            row["every"] = o.interval
+        rows.append(row)
+    if rows:
+        block["open"] = rows
+    if schedule.by_appointment:
+        block["by_appointment"] = True
+    if schedule.always:
+        block["always"] = True
+    if schedule.season:
+        block["season"] = schedule.season
+    if schedule.closed:
+        block["closed"] = [{"from": _month_day_text(p.start, p.year), "to": _month_day_text(p.end, p.year)}
+                           for p in schedule.closed]
+    if schedule.note:
+        block["note"] = schedule.note
+    return block
+
+
+def _month_day_text(month_day: tuple[int, int], year: int | None) -> str:
+    return (f"{year:04d}-" if year else "") + f"{month_day[0]:02d}-{month_day[1]:02d}"
+
+
+def cost_block(cost: Cost) -> str | dict[str, object]:
+    if cost.text is not None:
+        return cost.text
+    block: dict[str, object] = {"kind": cost.kind}
+    if cost.amount is not None:
+        block["amount"] = int(cost.amount) if cost.amount == cost.amount.to_integral_value() else float(cost.amount)
+    if cost.per:
+        block["per"] = cost.per
+    if cost.note:
+        block["note"] = cost.note
+    return block
