@@ -38,7 +38,8 @@ MESSAGE_LIMIT = 4096   # Telegram text message
 VALUE_MAX = 300        # one free-text field never takes over the card
 
 # Lines left out, in this order, when the card would not fit in a photo caption.
-OPTIONAL = ("url", "how", "bring", "languages", "general_phone")
+# What a parent needs to act on (hours, cost, what to bring, how to get in) goes last of all.
+OPTIONAL = ("url", "general_phone", "languages", "map", "bring", "how")
 
 
 @dataclass(frozen=True)

@@ -453,6 +453,7 @@ class _FileChecker:
                           "of gebruik het blok met open/closed/note (docs/kennisbank-format.md)",
                           _line(raw, "hours"), sid, "hours")
             return schedule
+        problems_before = len(self.problems)
         self.unknown_keys(value, HOURS_KEYS, sid, "hours.")
         openings: list[practical.Opening] = []
         rows = value.get("open") or []
@@ -504,7 +505,7 @@ class _FileChecker:
             if value.get("note") not in (None, "") else None
         schedule = practical.Schedule(tuple(openings), flags["by_appointment"], flags["always"], season,
                                       tuple(closed), note)
-        if schedule.is_empty:
+        if schedule.is_empty and len(self.problems) == problems_before:
             self.error("het blok hours zegt niets: geef open, by_appointment, always of note", _line(raw, "hours"),
                        sid, "hours")
             return None

@@ -372,12 +372,19 @@ def parse_hours(text: str) -> tuple[Schedule, list[str]]:
 
 
 def _original_piece(original: str, note: str) -> str:
-    """The note as the coordinator wrote it (capitals, dashes), where it can be found again."""
+    """The note as the coordinator wrote it (capitals, dashes, spacing), where it can be found again."""
     low = original.lower()
+    letters = [(i, ch) for i, ch in enumerate(low) if not ch.isspace()]
+    squeezed = "".join(ch for _i, ch in letters)
     pieces = []
     for piece in note.split("; "):
-        at = low.find(piece)
-        pieces.append(original[at: at + len(piece)] if at >= 0 else piece)
+        wanted = "".join(piece.split()).replace("\u2013", "-")
+        at = squeezed.replace("\u2013", "-").find(wanted)
+        if at >= 0 and wanted:
+            start, end = letters[at][0], letters[at + len(wanted) - 1][0] + 1
+            pieces.append(original[start:end])
+        else:
+            pieces.append(piece)
     return "; ".join(pieces)
 
 
