@@ -20,8 +20,8 @@ from babel.lists import format_list
 from kennisbank.fields import phone_national
 from kennisbank.schema import Service
 
+from . import practical_view
 from .i18n import (
-    N_,
     RLM,
     SOURCE_LANGUAGE,
     check_language,
@@ -37,13 +37,9 @@ CAPTION_LIMIT = 1024   # Telegram photo caption, counted after entity parsing
 MESSAGE_LIMIT = 4096   # Telegram text message
 VALUE_MAX = 300        # one free-text field never takes over the card
 
-# Costs written exactly like this are so common that a parent gets them in their own language.
-COMMON_COSTS = {
-    "gratis": N_("Gratis"),
-    "gratis en anoniem": N_("Gratis en anoniem"),
-}
 # Lines left out, in this order, when the card would not fit in a photo caption.
-OPTIONAL = ("url", "how", "bring", "languages", "general_phone")
+# What a parent needs to act on (hours, cost, what to bring, how to get in) goes last of all.
+OPTIONAL = ("url", "general_phone", "languages", "map", "bring", "how")
 
 
 @dataclass(frozen=True)
@@ -55,6 +51,7 @@ class Line:
     ltr: bool = False      # phones, e-mail, links: always left-to-right
     link: str | None = None  # URL the value points to (HTML) or that follows it (plain text)
     style: str = ""        # "b", "i" or "" for the HTML rendering
+    dutch: bool = False    # the value (or part of it) is Dutch free text without a translation
 
 
 def _short(text: str) -> str:
@@ -82,7 +79,8 @@ def card_lines(service: Service, lang: str) -> list[Line]:
     if service.is_closed:
         lines.append(Line("closed", "⚠️", None, _("Nu tijdelijk gesloten"), style="b"))
     summary = texts.get("summary")
-    lines.append(Line("summary", "💬", label(_("Wat ze voor je doen")), _short(summary or service.summary)))
+    lines.append(Line("summary", "💬", label(_("Wat ze voor je doen")), _short(summary or service.summary),
+                      dutch=not summary and lang != SOURCE_LANGUAGE))
     if not summary and lang != SOURCE_LANGUAGE:
         lines.append(Line("in_dutch", "ℹ️", None, _("Deze uitleg is in het Nederlands."), style="i"))
     contact = service.contact
@@ -107,20 +105,19 @@ def card_lines(service: Service, lang: str) -> list[Line]:
         lines.append(Line("address", "📍", label(_("Adres")), _short(loc.address)))
     if link:
         lines.append(Line("map", "🗺", None, _("Toon op de kaart"), link=link))
-    if service.hours:
-        lines.append(Line("hours", "🕘", label(_("Openingsuren")), _short(service.hours)))
+    said = practical_view.hours(service, lang)
+    if said:
+        lines.append(Line("hours", "🕘", label(_("Openingsuren")), _short(said.text), dutch=said.dutch))
     if service.languages:
         spoken = sorted(service.languages, key=lambda code: code != lang)  # theirs first
         names = format_list([language_name(code, lang) for code in spoken], locale=lang)
         lines.append(Line("languages", "🗣", label(_("Ze spreken")), names))
-    if service.cost:
-        common = COMMON_COSTS.get(service.cost.strip().lower())
-        lines.append(Line("cost", "💶", label(_("Kost")), _(common) if common else _short(service.cost)))
-    if service.bring:
-        lines.append(Line("bring", "🎒", label(_("Neem mee")), _short(", ".join(service.bring))))
-    how = texts.get("how") or (service.how if lang == SOURCE_LANGUAGE else None)
-    if how:
-        lines.append(Line("how", "👉", label(_("Goed om te weten")), _short(how)))
+    for key, icon, title, said in (
+            ("cost", "💶", _("Kost"), practical_view.cost(service, lang)),
+            ("bring", "🎒", _("Neem mee"), practical_view.bring(service, lang)),
+            ("how", "👉", _("Goed om te weten"), practical_view.access(service, lang))):
+        if said:
+            lines.append(Line(key, icon, label(title), _short(said.text), dutch=said.dutch))
     if service.example:
         lines.append(Line("example", "🧪", None, _("Voorbeeld: deze dienst bestaat niet echt."),
                           style="i"))

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from babel.dates import format_date
 
+from kennisbank import practical
 from kennisbank.fields import phone_national
 from kennisbank.loader import STALE_AFTER
 from kennisbank.outbox import MAX_AGE as OUTBOX_MAX_AGE
@@ -457,7 +458,8 @@ def card(service: Service, today: date | None = None) -> Reply:
         if service.cost:
             lines.append(f"💶 <b>Kost:</b> {esc(clip(service.cost, small))}")
         if service.bring:
-            lines.append(f"🎒 <b>Meebrengen:</b> {esc(clip(', '.join(service.bring), cap))}")
+            items = ", ".join(practical.BRING_ITEMS.get(item, item) for item in service.bring)
+            lines.append(f"🎒 <b>Meebrengen:</b> {esc(clip(items, cap))}")
         if service.how:
             lines.append(f"🚶 <b>Hoe:</b> {esc(clip_block(service.how, cap))}")
         if service.last_verified:

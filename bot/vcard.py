@@ -18,6 +18,7 @@ from vobject.vcard import Address, Name
 
 from kennisbank.schema import Service
 
+from . import practical_view
 from .i18n import SOURCE_LANGUAGE, check_language, translator
 
 TELEGRAM_VCARD_MAX = 2048  # bytes, Bot API sendContact.vcard
@@ -49,8 +50,9 @@ def _note(service: Service, lang: str, with_hours: bool) -> str:
     _ = translator(lang)
     texts = service.i18n.get(lang, {}) if lang != SOURCE_LANGUAGE else {}
     parts = [texts.get("summary") or service.summary]
-    if with_hours and service.hours:
-        parts.append(f"{_('Openingsuren')}: {service.hours}")
+    said = practical_view.hours(service, lang) if with_hours else None
+    if said:   # the structured hours in the card's language (day names, times: Babel)
+        parts.append(f"{_('Openingsuren')}: {said.text}")
     if service.example:
         parts.append(_("Voorbeeld: deze dienst bestaat niet echt."))
     return "\n".join(parts)

@@ -19,7 +19,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-_CODE_FILES = ("schema.py", "fields.py", "text.py", "loader.py", "themes.yaml", "themes.py")
+_CODE_FILES = ("schema.py", "fields.py", "text.py", "loader.py", "practical.py", "themes.yaml", "themes.py")
 # What reading a truncated, corrupt or older-release pickle raises (the pickle module documents the
 # last four beside UnpicklingError; a changed class or array layout adds the others).
 _UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,

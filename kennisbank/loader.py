@@ -21,14 +21,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
-from . import fields
+from . import fields, practical
 from .fields import FieldError
 from .schema import (
     AUDIENCES,
+    CLOSED_KEYS,
     CONTACT_KEYS,
+    COST_KEYS,
+    HOURS_KEYS,
     I18N_KEYS,
     LOCATION_KEYS,
     MUNICIPALITY_KEYS,
+    OPENING_KEYS,
     REGION_KEYS,
     SCHEMA_VERSION,
     SERVICE_KEYS,
@@ -356,7 +360,7 @@ class _FileChecker:
         if sid is not None:
             sid = self.value(fields.slug, raw, "id", sid)
         v: dict[str, Any] = {}
-        for key in ("organisation", "name", "description", "hours", "cost", "how"):
+        for key in ("organisation", "name", "description", "how"):
             if raw.get(key) not in (None, ""):
                 v[key] = self.value(partial(fields.text, what=key), raw, key, sid)
         if raw.get("summary") not in (None, ""):
@@ -411,6 +415,9 @@ class _FileChecker:
             self.error("verwacht true of false", _line(raw, "urgent"), sid, "urgent")
             urgent = False
         i18n = self._i18n(raw, sid)
+        schedule = self._hours(raw, sid)
+        price = self._cost(raw, sid)
+        access = self._access(raw, sid)
         self._fiction_rule(raw, region, sid, (contact.phone, v.get("phone")),
                            (contact.email, v.get("email"), v.get("url")))
         if sid is None or any(v.get(k) is None for k in ("organisation", "name", "summary")) or not themes:
@@ -420,11 +427,156 @@ class _FileChecker:
             themes=themes, region_id=region.id, postcodes=postcodes, area=area,
             description=v.get("description"), keywords=self.str_list(raw, "keywords", sid),
             audience=audience, contact=contact, phone=v.get("phone"), email=v.get("email"),
-            url=v.get("url"), location=location, hours=v.get("hours"), languages=tuple(languages),
-            cost=v.get("cost"), bring=self.str_list(raw, "bring", sid), how=v.get("how"), i18n=i18n,
+            url=v.get("url"), location=location, languages=tuple(languages),
+            hours=practical.dutch_hours(schedule) if schedule else None,
+            cost=practical.dutch_cost(price) if price else None, schedule=schedule, price=price, access=access,
+            bring=self.str_list(raw, "bring", sid), how=v.get("how"), i18n=i18n,
             status=status, last_verified=last_verified, urgent=urgent, example=region.example, file=self.file,
             line=_line(raw),
         )
+
+    # ── the actionable fields: hours, cost, access (kennisbank/practical.py) ──
+
+    def _hours(self, raw: dict[Any, Any], sid: str | None) -> practical.Schedule | None:
+        """`hours` as free text (read where possible, the rest kept as a note and warned about) or as a block."""
+        value = raw.get("hours")
+        if value in (None, ""):
+            return None
+        if not isinstance(value, dict):
+            text = self.value(partial(fields.text, what="hours"), raw, "hours", sid)
+            if text is None:
+                return None
+            schedule, unread = practical.parse_hours(text)
+            if unread:
+                self.warn(f"openingsuren niet (helemaal) gelezen: '{fields.shown(schedule.note or '')}'; een ouder "
+                          "ziet dat deel in het Nederlands. Schrijf bv. 'ma-vr 9u-12u, wo 13u-16u' of 'op afspraak', "
+                          "of gebruik het blok met open/closed/note (docs/kennisbank-format.md)",
+                          _line(raw, "hours"), sid, "hours")
+            return schedule
+        problems_before = len(self.problems)
+        self.unknown_keys(value, HOURS_KEYS, sid, "hours.")
+        openings: list[practical.Opening] = []
+        rows = value.get("open") or []
+        if not isinstance(rows, list):
+            self.error("verwacht een lijst, bv. - {days: ma-vr, opens: 9u, closes: 12u}", _line(value, "open"),
+                       sid, "hours.open")
+            rows = []
+        for index, row in enumerate(rows):
+            row_line = _item_line(rows, index, _line(value, "open"))
+            if not isinstance(row, dict):
+                self.error("verwacht een blok, bv. {days: ma-vr, opens: 9u, closes: 12u}", row_line, sid,
+                           "hours.open")
+                continue
+            opening = self._opening(row, sid)
+            if opening is not None:
+                openings.append(opening)
+        flags = {}
+        for key in ("by_appointment", "always"):
+            flag = value.get(key, False)
+            if not isinstance(flag, bool):
+                self.error("verwacht true of false", _line(value, key), sid, f"hours.{key}")
+                flag = False
+            flags[key] = flag
+        season = value.get("season")
+        if season is not None and season not in practical.SEASONS:
+            self.error(f"onbekende periode '{fields.shown(season)}' (toegelaten: {', '.join(practical.SEASONS)})",
+                       _line(value, "season"), sid, "hours.season")
+            season = None
+        closed: list[practical.ClosedPeriod] = []
+        periods = value.get("closed") or []
+        if not isinstance(periods, list):
+            self.error("verwacht een lijst, bv. - {from: 07-15, to: 08-15}", _line(value, "closed"), sid,
+                       "hours.closed")
+            periods = []
+        for index, period in enumerate(periods):
+            if not isinstance(period, dict) or "from" not in period or "to" not in period:
+                self.error("verwacht {from: MM-DD, to: MM-DD} (elk jaar) of met jaartal JJJJ-MM-DD (één keer)",
+                           _item_line(periods, index, _line(value, "closed")), sid, "hours.closed")
+                continue
+            self.unknown_keys(period, CLOSED_KEYS, sid, "hours.closed.")
+            start = self.value(practical.month_day, period, "from", sid, "hours.closed.from")
+            end = self.value(practical.month_day, period, "to", sid, "hours.closed.to")
+            if start is not None and end is not None:
+                if start[2] != end[2]:
+                    self.error("geef beide datums met jaartal of beide zonder", _line(period), sid, "hours.closed")
+                    continue
+                closed.append(practical.ClosedPeriod(start[:2], end[:2], start[2]))
+        note = self.value(partial(fields.text, what="note"), value, "note", sid, "hours.note") \
+            if value.get("note") not in (None, "") else None
+        schedule = practical.Schedule(tuple(openings), flags["by_appointment"], flags["always"], season,
+                                      tuple(closed), note)
+        if schedule.is_empty and len(self.problems) == problems_before:
+            self.error("het blok hours zegt niets: geef open, by_appointment, always of note", _line(raw, "hours"),
+                       sid, "hours")
+            return None
+        return schedule
+
+    def _opening(self, row: dict[Any, Any], sid: str | None) -> practical.Opening | None:
+        self.unknown_keys(row, OPENING_KEYS, sid, "hours.open.")
+        days: tuple[int, ...] = ()
+        if row.get("days") not in (None, "", []):
+            days = self.value(practical.days, row, "days", sid, "hours.open.days") or ()
+        times = {}
+        for key in ("opens", "closes"):
+            if row.get(key) not in (None, ""):
+                times[key] = self.value(practical.clock, row, key, sid, f"hours.open.{key}")
+        kind = row.get("kind")
+        if kind is not None and kind not in practical.OPENING_KINDS:
+            self.error(f"onbekende soort '{fields.shown(kind)}' (toegelaten: {', '.join(practical.OPENING_KINDS)})",
+                       _line(row, "kind"), sid, "hours.open.kind")
+            kind = None
+        part = row.get("part")
+        if part is not None and part not in practical.DAY_PARTS:
+            self.error(f"onbekend dagdeel '{fields.shown(part)}' (toegelaten: {', '.join(practical.DAY_PARTS)})",
+                       _line(row, "part"), sid, "hours.open.part")
+            part = None
+        every = row.get("every", 1)
+        if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= 4:
+            self.error("verwacht het aantal weken tussen twee keren: 1 (elke week) tot 4", _line(row, "every"), sid,
+                       "hours.open.every")
+            every = 1
+        if not days and not times and part is None:
+            self.error("geef minstens days, opens/closes of part", _line(row), sid, "hours.open")
+            return None
+        return practical.Opening(days, times.get("opens"), times.get("closes"), kind, part, every)
+
+    def _cost(self, raw: dict[Any, Any], sid: str | None) -> practical.Cost | None:
+        value = raw.get("cost")
+        if value in (None, ""):
+            return None
+        if not isinstance(value, dict):
+            text = self.value(partial(fields.text, what="cost"), raw, "cost", sid)
+            return practical.parse_cost(text) if text is not None else None
+        self.unknown_keys(value, COST_KEYS, sid, "cost.")
+        kind = value.get("kind")
+        if kind not in practical.COST_KINDS:
+            self.error(f"verwacht kind: {', '.join(practical.COST_KINDS)}" +
+                       (f", niet '{fields.shown(kind)}'" if kind is not None else ""), _line(value, "kind"), sid,
+                       "cost.kind")
+            return None
+        amount = None
+        if value.get("amount") is not None:
+            amount = self.value(practical.euro, value, "amount", sid, "cost.amount")
+        if kind == "vast-bedrag" and amount is None and "amount" not in value:
+            self.error("een vast bedrag heeft een amount (in euro), bv. amount: 5", _line(value), sid, "cost.amount")
+        per = value.get("per")
+        if per is not None and per not in practical.COST_UNITS:
+            self.error(f"onbekende eenheid '{fields.shown(per)}' (toegelaten: {', '.join(practical.COST_UNITS)})",
+                       _line(value, "per"), sid, "cost.per")
+            per = None
+        note = self.value(partial(fields.text, what="note"), value, "note", sid, "cost.note") \
+            if value.get("note") not in (None, "") else None
+        return practical.Cost(kind, amount, per, note)
+
+    def _access(self, raw: dict[Any, Any], sid: str | None) -> tuple[str, ...]:
+        kinds = self.str_list(raw, "access", sid)
+        for kind in kinds:
+            if kind not in practical.ACCESS_KINDS:
+                close = difflib.get_close_matches(kind, list(practical.ACCESS_KINDS), n=1, cutoff=0.6)
+                hint = f"bedoel je '{close[0]}'?" if close else "toegelaten: " + ", ".join(practical.ACCESS_KINDS)
+                self.error(f"onbekende toegang '{fields.shown(kind)}' ({hint}); een eigen uitleg gaat in 'how'",
+                           _entry_line(raw, "access", kind), sid, "access")
+        return tuple(k for k in kinds if k in practical.ACCESS_KINDS)
 
     def _fiction_rule(self, raw: dict[Any, Any], region: Region, sid: str | None,
                       phones: tuple[str | None, ...], addresses: tuple[str | None, ...]) -> None:

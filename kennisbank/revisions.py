@@ -23,7 +23,7 @@ from typing import Any
 
 import aiosqlite
 
-from . import fields
+from . import fields, practical
 from .fields import FieldError
 from .schema import STATUSES, SUMMARY_MAX, THEME_IDS, KnowledgeBase, Location, Problem, Region, Service
 from .store import Store
@@ -137,6 +137,12 @@ def _put(attr: str, as_tuple: bool = False) -> Callable[[Service, Json, Region],
     return put
 
 
+def _put_hours(service: Service, value: Json, region: Region) -> Service:
+    """Edited hours are read like the file's free text, so the card keeps saying them in every language."""
+    schedule = practical.parse_hours(value)[0] if isinstance(value, str) and value else None
+    return dataclasses.replace(service, hours=value, schedule=schedule)
+
+
 def _put_address(service: Service, value: Json, region: Region) -> Service:
     if value is None and (service.location is None or service.location.lat is None):
         return dataclasses.replace(service, location=None)
@@ -204,7 +210,7 @@ FIELDS: dict[str, EditableField] = {f.key: f for f in (
                   "het e-mailadres van de contactpersoon, bv. onthaal@organisatie.be",
                   lambda s: s.contact.email, _contact("email"), fields.email),
     EditableField("hours", "Openingsuren", "text", False, "bv. ma-vr 9u-12u, wo 13u-16u",
-                  lambda s: s.hours, _put("hours"), _text("openingsuren")),
+                  lambda s: s.hours, _put_hours, _text("openingsuren")),
     EditableField("summary", "Samenvatting", "text", True,
                   f"één zin in klare taal, maximaal {SUMMARY_MAX} tekens",
                   lambda s: s.summary, _put("summary"), _text("samenvatting", SUMMARY_MAX)),

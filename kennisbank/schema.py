@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import fields
+from .practical import Cost, Schedule
 
 SCHEMA_VERSION = 1
 
@@ -29,12 +30,18 @@ MUNICIPALITY_KEYS = frozenset({"name", "postcodes"})
 SERVICE_KEYS = frozenset({
     "id", "organisation", "name", "summary", "description", "themes", "keywords", "audience",
     "area", "contact", "phone", "email", "url", "location", "hours", "languages", "cost",
-    "bring", "how", "i18n", "status", "last_verified", "urgent",
+    "bring", "how", "access", "i18n", "status", "last_verified", "urgent",
 })
 SERVICE_REQUIRED = ("id", "organisation", "name", "summary", "themes", "area")
 CONTACT_KEYS = frozenset({"name", "role", "phone", "email"})
 LOCATION_KEYS = frozenset({"address", "lat", "lon"})
-I18N_KEYS = frozenset({"summary", "name", "description", "how"})
+# Parent-facing free text in other languages; the *_note keys translate the free-text parts of the
+# structured fields (hours.note, cost.note, the bring items that are not in the controlled list).
+I18N_KEYS = frozenset({"summary", "name", "description", "how", "hours_note", "cost_note", "bring_note"})
+HOURS_KEYS = frozenset({"open", "by_appointment", "always", "season", "closed", "note"})
+OPENING_KEYS = frozenset({"days", "opens", "closes", "kind", "part", "every"})
+CLOSED_KEYS = frozenset({"from", "to"})
+COST_KEYS = frozenset({"kind", "amount", "per", "note"})
 TOP_KEYS = frozenset({"schema", "region", "services"})
 SUMMARY_MAX = 200
 
@@ -117,17 +124,21 @@ class Service:
     email: str | None = None
     url: str | None = None
     location: Location | None = None
-    hours: str | None = None
+    hours: str | None = None          # Dutch text: as written, or the short form of `schedule`
     languages: tuple[str, ...] = ()
-    cost: str | None = None
-    bring: tuple[str, ...] = ()
-    how: str | None = None
+    cost: str | None = None           # Dutch text: as written, or the short form of `price`
+    bring: tuple[str, ...] = ()       # keys of practical.BRING_ITEMS or free text, as written
+    how: str | None = None            # free-text note on access (how to get in)
     i18n: dict[str, dict[str, str]] = field(default_factory=dict, hash=False, compare=True)
     status: str = "active"
     last_verified: date | None = None
     # For acute situations: reachable at once (a 24/7 line, a crisis team, a report line). The
     # life-safety check leads with these; regions that do not mark them are still served.
     urgent: bool = False
+    # The actionable fields as data (kennisbank/practical.py), so a card can say them in any language.
+    schedule: Schedule | None = None  # `hours` as data (read from the free text where possible)
+    price: Cost | None = None         # `cost` as data
+    access: tuple[str, ...] = ()      # keys of practical.ACCESS_KINDS
     example: bool = False
     file: str = ""
     line: int | None = None

@@ -24,7 +24,7 @@ from bot.i18n import (
 from paths import ROOT
 
 # Modules whose `_()` / `N_()` texts reach parents.
-PARENT_MODULES = ["bot/parent_card.py", "bot/vcard.py"]
+PARENT_MODULES = ["bot/parent_card.py", "bot/vcard.py", "bot/practical_view.py"]
 
 
 def source_messages() -> set[str]:

@@ -571,3 +571,69 @@ def test_export_of_a_broken_knowledge_base_stops_with_the_errors(capsys, tmp_pat
                                          encoding="utf-8")
     code, _out, err = run(capsys, "export", "--kb", tmp_path, "--format", "hsds", "--out", tmp_path / "out")
     assert code == 1 and "verplicht veld ontbreekt" in err and "welzijnsbot check" in err
+
+
+# ── the actionable fields as data survive a round trip (issue 16) ──────────────────────────────
+
+REGIONS_DIR = Path(__file__).resolve().parents[1] / "regions"
+
+
+def test_hsds_round_trip_keeps_schedule_cost_access_and_notes(capsys, tmp_path):
+    original = load_knowledge_base(REGIONS_DIR)
+    exported, imported = tmp_path / "export", tmp_path / "regions"
+    assert run(capsys, "export", "--kb", REGIONS_DIR, "--format", "hsds", "--out", exported)[0] == 0
+    code, out, err = run(capsys, "import", "--format", "hsds", exported, "--out", imported)
+    assert code == 0, out + err
+    assert "niet (helemaal) gelezen" not in out          # nothing of the hours became prose on the way
+    copy = load_knowledge_base(imported)
+    for sid, service in original.services.items():
+        back = copy.services[sid]
+        assert back.schedule == service.schedule, sid
+        assert (back.price, back.access, back.bring, back.how) == \
+            (service.price, service.access, service.bring, service.how), sid
+        assert back.i18n == service.i18n, sid                     # notes in every language
+    # and other HSDS readers see the openings as HSDS schedules: byday, opens_at, closes_at, attending_type
+    items = {i["x_welzijnsbot"]["id"]: i for i in json.loads((exported / "services.json").read_text("utf-8"))}
+    rows = items["caw-beekland-onthaal"]["schedules"]
+    assert [(r["byday"], r["opens_at"], r["closes_at"], r.get("attending_type")) for r in rows] == [
+        ("MO,TU,WE,TH,FR", "09:00", "12:00", "in person"), ("WE", "13:00", "16:00", "in person"),
+        ("MO,TU,WE,TH,FR", "09:00", "17:00", "phone")]
+    assert rows[0]["description"].startswith("ma-vr 9u-12u vrije inloop")
+    assert items["voedselbank-beekland"]["schedules"][0]["interval"] == 2
+    cost = items["cgg-meersdal-ouders"]["cost_options"][0]
+    assert (cost["option"], cost["amount"], cost["currency"]) == ("vast-bedrag", 11.0, "EUR")
+
+
+def test_hsds_schedules_of_another_publisher_become_schedule_data(capsys, tmp_path):
+    """Without our extension and without descriptions, as another HSDS publisher writes them: the
+    rows (byday, opens_at, closes_at) still give the openings."""
+    original = load_knowledge_base(REGIONS_DIR)
+    exported = tmp_path / "export"
+    assert run(capsys, "export", "--kb", REGIONS_DIR, "--format", "hsds", "--out", exported)[0] == 0
+    services = json.loads((exported / "services.json").read_text("utf-8"))
+    for item in services:
+        for key in ("hours", "cost", "access"):
+            item["x_welzijnsbot"].pop(key, None)
+        for row in item["schedules"]:
+            row.pop("description", None)
+    (exported / "services.json").write_text(json.dumps(services), encoding="utf-8")
+    code, out, err = run(capsys, "import", "--format", "hsds", exported, "--out", tmp_path / "regions")
+    assert code == 0, out + err
+    copy = load_knowledge_base(tmp_path / "regions")
+    for sid in ("caw-beekland-onthaal", "woonmaatschappij-beekland", "kinderlijn-zeg-het", "clb-meersdal"):
+        want = original.services[sid].schedule
+        got = copy.services[sid].schedule
+        assert want is not None and got is not None
+        assert [(o.days, o.opens, o.closes) for o in got.openings] == \
+            [(o.days, o.opens, o.closes) for o in want.openings], sid
+
+
+def test_yaml_export_writes_the_blocks_check_accepts(capsys, tmp_path):
+    original = load_knowledge_base(REGIONS_DIR)
+    assert run(capsys, "export", "--kb", REGIONS_DIR, "--format", "yaml", "--out", tmp_path)[0] == 0
+    copy = load_knowledge_base(tmp_path)
+    assert all(copy.services[s.id].schedule == s.schedule and copy.services[s.id].price == s.price
+               and copy.services[s.id].access == s.access for s in original.services.values())
+    written = (tmp_path / "beekland.yaml").read_text("utf-8")
+    assert "      - {days: ma-vr, opens: '08:30', closes: '12:00', kind: vrije-inloop}\n" \
+           "      - {days: di en do, kind: op-afspraak, part: namiddag}\n" in written

@@ -163,6 +163,9 @@ def _import_spec(capsys: Capsys, tmp_path: Path, data: dict[str, Any], name: str
     return code, report_lines(out)
 
 
+# The example's opening hours are English prose: kept as the note, and the import says a parent reads it as is.
+HOURS_UNREAD = "The service is available from 10 am to 6pm weekdays. The se…"  # shortened as reported
+
 # What the knowledge base has no place for in service_full.json: every one is named in the report.
 SPEC_NOT_TAKEN = (
     "interpretation_services, wait_time, accreditations, eligibility_description, minimum_age, maximum_age, "
@@ -198,6 +201,9 @@ def test_spec_service_full_repaired_imports_with_nothing_dropped_silently(capsys
         "overgenomen, niet als gemeente van de regio",
         f"{e}: let op: velden zonder plaats in de kennisbank niet overgenomen: {SPEC_NOT_TAKEN}",
         f"{e} · assured_date: let op: laatst bevestigd op 2005-01-01, meer dan 12 maanden geleden",
+        f"{e} · schedules: let op: openingsuren niet (helemaal) gelezen: {HOURS_UNREAD!r}; een ouder ziet dat deel "
+        "in het Nederlands. Schrijf bv. 'ma-vr 9u-12u, wo 13u-16u' of 'op afspraak', of gebruik het blok met "
+        "open/closed/note (docs/kennisbank-format.md)",
     ]
     service = load_knowledge_base(tmp_path / "hersteld").services[SPEC_ID]
     assert (service.organisation, service.name) == ("Example Organization Inc.", "Community Counselling")
@@ -252,7 +258,10 @@ def test_spec_service_full_reports_exactly_its_three_defects(capsys: Capsys, tmp
     assert [line for line in repaired if line not in original] == [
         f"{e} · service_at_locations[0].location.addresses[0]: let op: adres in Verenigde Staten: als bezoekadres "
         "overgenomen, niet als gemeente van de regio",
-        f"{e} · assured_date: let op: laatst bevestigd op 2005-01-01, meer dan 12 maanden geleden"]
+        f"{e} · assured_date: let op: laatst bevestigd op 2005-01-01, meer dan 12 maanden geleden",
+        f"{e} · schedules: let op: openingsuren niet (helemaal) gelezen: {HOURS_UNREAD!r}; een ouder ziet dat deel "
+        "in het Nederlands. Schrijf bv. 'ma-vr 9u-12u, wo 13u-16u' of 'op afspraak', of gebruik het blok met "
+        "open/closed/note (docs/kennisbank-format.md)"]
 
 
 def test_organization_full_imports_its_nested_services(capsys: Capsys, tmp_path: Path) -> None:

@@ -7,17 +7,18 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 from bidi import get_display
 
 from bot.cli import main as cli_main
-from bot.i18n import FSI, LRI, PARENT_LANGUAGES, PDI, RLM, language_name, translator
+from bot.i18n import FSI, LRI, PARENT_LANGUAGES, PDI, RLM, catalogue_path, language_name, translator
 from bot.parent_card import parent_card, parent_card_text, utf16_length, visible_length
 from bot.render import map_url as map_link
 from bot.vcard import service_vcard
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import Contact, Location, Service
-from paths import BENCHMARK_KB
+from paths import BENCHMARK_KB, ROOT
 
 BIDI_CONTROLS = re.compile("[\u2066-\u2069\u200e\u200f]")
 
@@ -262,3 +263,111 @@ def test_cli_unknown_language_lists_valid_ones(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "Onbekende taal 'xx'" in err and "ar (Arabisch)" in err and "uk (Oekraïens)" in err
+
+
+# --- the bar of issue 16: a parent who reads no Dutch can act on every example card -------------
+
+ACTIONABLE = {"summary": "💬", "hours": "🕘", "cost": "💶", "bring": "🎒", "how": "👉"}
+OTHER_LANGUAGES = [code for code in PARENT_LANGUAGES if code != "nl"]
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _fields(card_text: str) -> dict[str, str]:
+    """The actionable fields of a plain-text card (what `welzijnsbot kaart ID --lang L` prints), by icon."""
+    found = {}
+    for line in card_text.splitlines():
+        line = BIDI_CONTROLS.sub("", line)
+        for key, icon in ACTIONABLE.items():
+            if line.startswith(icon + " "):
+                found[key] = line[len(icon) + 1:].split(": ", 1)[-1]   # after the label and its colon
+    return found
+
+
+def _same_in(lang: str) -> set[str]:
+    """Texts of the catalogue that are the same word in that language ('Gratis' in Spanish)."""
+    with catalogue_path(lang).open("rb") as fp:
+        catalog = read_po(fp, locale=lang)
+    return {str(m.string) for m in catalog if m.id and m.string == m.id}
+
+
+def _in_language(value: str, dutch_value: str, lang: str) -> bool:
+    """A field is in the parent's language when it is not marked as Dutch text and says something other
+    than the Dutch card, unless it is a catalogue text that is the same word in both languages or has no
+    letters at all (a time, an amount)."""
+    if translator(lang)("(in het Nederlands)") in value:
+        return False
+    return value != dutch_value or not _LETTER.search(value) or value in _same_in(lang)
+
+
+@pytest.fixture(scope="module")
+def example_kb():
+    return load_knowledge_base(ROOT / "regions")
+
+
+def measure(example_kb, lang: str) -> tuple[int, int, list[str]]:
+    """(fields in the language, fields on the Dutch cards, what is missing or Dutch) over every example card."""
+    good = total = 0
+    problems = []
+    for service in example_kb.services.values():
+        dutch = _fields(parent_card_text(service, "nl"))
+        theirs = _fields(parent_card_text(service, lang))
+        for key, value in dutch.items():
+            total += 1
+            if key not in theirs:
+                problems.append(f"{service.id}: {key} ontbreekt")
+            elif _in_language(theirs[key], value, lang):
+                good += 1
+            else:
+                problems.append(f"{service.id}: {key} in het Nederlands: {theirs[key][:60]}")
+        if "in het Nederlands" not in "".join(problems) and translator(lang)("Deze uitleg is in het Nederlands.") \
+                in parent_card_text(service, lang):
+            problems.append(f"{service.id}: samenvatting in het Nederlands")
+    return good, total, problems
+
+
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_example_cards_are_actionable_in_the_parents_language(example_kb, lang, capsys):
+    good, total, problems = measure(example_kb, lang)
+    with capsys.disabled():
+        print(f"\n{lang}: {good}/{total} actionable fields in the language ({100 * good / total:.1f}%)")
+    assert not [p for p in problems if p.endswith("ontbreekt")]   # nothing on the Dutch card is dropped
+    assert good / total >= 0.95, problems
+
+
+def test_every_field_of_the_dutch_card_is_measured(example_kb):
+    """The measure sees all five kinds of field, so a field that disappears cannot go unnoticed."""
+    seen = {key for s in example_kb.services.values() for key in _fields(parent_card_text(s, "nl"))}
+    assert seen == set(ACTIONABLE)
+
+
+@pytest.mark.parametrize("lang", ["ar", "uk"])
+def test_cli_prints_the_same_card_the_measure_reads(example_kb, lang, capsys):
+    service = example_kb.services["sociaalhuis-beekdonk-onthaal"]
+    assert cli_main(["kaart", service.id, "--kb", str(ROOT / "regions"), "--lang", lang]) == 0
+    assert capsys.readouterr().out.strip() == parent_card_text(service, lang).strip()
+
+
+def test_how_to_get_in_is_never_dropped_from_a_translated_card():
+    service = hostile_service(how="Bel eerst naar het onthaal.", access=("eerst-bellen",))
+    tr = parent_card_text(service, "tr")
+    assert "👉 " in tr and "Önce arayın" in tr                        # the controlled value, in Turkish
+    assert "Bel eerst naar het onthaal. (Hollandaca)" in tr           # the note, in Dutch and said so
+
+
+def test_hours_cost_and_bring_in_the_parents_language(example_kb):
+    service = example_kb.services["ibo-beekdonk"]
+    fr = parent_card_text(service, "fr")
+    assert "Heures d’ouverture\u00a0: Du lundi au vendredi 07:00 \u2013 08:30" in fr.replace("'", "’")
+    assert "mercredi 12:00 \u2013 18:30" in fr
+    assert "pendant l’année scolaire" in fr.replace("'", "’")
+    assert "1,20 € par demi-heure" in fr.replace("\u202f", " ").replace("\u00a0", " ")   # Babel's spacing
+    bring = parent_card_text(example_kb.services["sociaalhuis-beekdonk-onthaal"], "uk")
+    assert "посвідчення особи (ID-картка)" in bring and "договір оренди житла" in bring
+
+
+def test_numbers_and_times_stay_left_to_right_in_arabic(example_kb):
+    card = parent_card_text(example_kb.services["caw-beekland-onthaal"], "ar")
+    hours = next(line for line in card.splitlines() if "🕘" in line)
+    assert f"{LRI}09:00\u201312:00{PDI}" in hours                   # isolated: never read backwards
+    assert "الاثنين" in hours and "الجمعة" in hours                  # Monday, Friday from CLDR
+    assert get_display(hours).count("09:00\u201312:00") == 1

@@ -10,7 +10,7 @@ from bot.i18n import PARENT_LANGUAGES, translator
 from bot.vcard import TELEGRAM_VCARD_MAX, service_vcard
 from kennisbank.loader import load_knowledge_base
 from kennisbank.schema import Contact, Location, Service
-from paths import BENCHMARK_KB
+from paths import BENCHMARK_KB, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +139,31 @@ def test_too_long_for_telegram_drops_the_note_first():
     assert "Openingsuren" not in card.note.value
     assert card.note.value.startswith("Hulp bij alles.")
     assert card.tel.value == "+3299991010"
+
+
+# --- structured hours in the card's language (issue 16) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def example_kb():
+    return load_knowledge_base(ROOT / "regions")
+
+
+@pytest.mark.parametrize("lang, label, days", [
+    ("fr", "Heures d'ouverture", "Du lundi au vendredi"),
+    ("uk", "Години роботи", "Понеділок\u2013п\u02bcятниця"),
+    ("ar", "أوقات العمل", "من الاثنين إلى الجمعة"),
+])
+def test_vcard_note_carries_the_structured_hours_in_the_cards_language(example_kb, lang, label, days):
+    service = example_kb.services["caw-beekland-onthaal"]
+    card = vobject.readOne(service_vcard(service, lang))
+    note = card.note.value
+    assert f"{translator(lang)('Openingsuren')}: " in note
+    assert label in note and days in note
+    assert "09:00" in note and "17:00" in note and "ma-vr" not in note   # CLDR times, no Dutch shorthand
+    assert service.i18n[lang]["summary"] in note
+
+
+def test_vcard_note_in_dutch_keeps_the_hours_as_the_region_file_says_them(example_kb):
+    service = example_kb.services["clb-beekland"]
+    note = vobject.readOne(service_vcard(service, "nl")).note.value
+    assert "Openingsuren: Maandag tot vrijdag 08:30\u201316:30; gesloten van 15 juli tot 15 augustus" in note

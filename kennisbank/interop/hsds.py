@@ -11,7 +11,8 @@ Export writes a folder with
 Where HSDS has a home for a project field it is used: themes, audience and keywords are
 attributes with a taxonomy_term (taxonomies welzijnsbot-thema / -doelgroep / -trefwoord, a
 keyword in the attribute's `value`), how -> application_process, cost -> cost_options,
-bring -> required_documents, hours -> schedules[].description, last_verified -> assured_date.
+bring -> required_documents, hours -> schedules (one per opening: byday, opens_at, closes_at, interval,
+attending_type; the Dutch text as the first one's description), last_verified -> assured_date.
 What HSDS cannot say sits in the extension object `x_welzijnsbot` on each service:
 id (the project's), region_id, area (as written), summary and i18n. HSDS `description` holds the
 summary followed by a blank line and the longer description, so any HSDS reader shows the full text.
@@ -33,6 +34,7 @@ from typing import Any
 
 from babel import Locale
 
+from kennisbank import practical
 from kennisbank.schema import AUDIENCES, THEME_IDS, KnowledgeBase, Region, Service
 from kennisbank.themes import theme_label
 
@@ -143,8 +145,7 @@ def service_to_hsds(s: Service, region: Region, org_description: str = "") -> di
                              ] if c.phone else []
         out["contacts"] = [contact]
     out["phones"] = [_phone(hsds_id("service", sid, "phone"), s.phone, service_id=uid)] if s.phone else []
-    out["schedules"] = [{"id": hsds_id("service", sid, "schedule"), "service_id": uid, "description": s.hours}
-                        ] if s.hours else []
+    out["schedules"] = _schedules(s, uid)
     if s.area == "all":
         out["service_areas"] = [{"id": hsds_id("service", sid, "area", "1"), "service_id": uid, "name": region.name,
                                  "description": "heel de regio" if region.municipalities else "heel Vlaanderen"}]
@@ -163,8 +164,7 @@ def service_to_hsds(s: Service, region: Region, org_description: str = "") -> di
         out["service_at_locations"] = []
     out["languages"] = [{"id": hsds_id("service", sid, "language", code), "service_id": uid, "code": code,
                          **({"name": n} if (n := _language_name(code)) else {})} for code in s.languages]
-    out["cost_options"] = [{"id": hsds_id("service", sid, "cost"), "service_id": uid, "amount_description": s.cost}
-                           ] if s.cost else []
+    out["cost_options"] = [_cost_option(s, uid)] if s.cost else []
     out["required_documents"] = [{"id": hsds_id("service", sid, "document", str(i)), "service_id": uid,
                                   "document": doc} for i, doc in enumerate(s.bring, 1)]
     attributes = []
@@ -186,8 +186,59 @@ def service_to_hsds(s: Service, region: Region, org_description: str = "") -> di
         extension["i18n"] = s.i18n
     if s.urgent:
         extension["urgent"] = True
+    # The structured fields as the region file writes them, so an import gets back exactly what was
+    # exported (closed periods, season and notes have no HSDS field of their own).
+    if s.schedule is not None:
+        extension["hours"] = practical.hours_block(s.schedule)
+    if s.price is not None:
+        extension["cost"] = practical.cost_block(s.price)
+    if s.access:
+        extension["access"] = list(s.access)
     out[EXTENSION] = extension
     return out
+
+
+def _schedules(s: Service, uid: str) -> list[dict[str, Any]]:
+    """One HSDS schedule per opening (byday, opens_at, closes_at, interval, attending_type); the whole
+    Dutch text as the first one's description, for readers that only show text."""
+    if not s.hours:
+        return []
+    rows: list[dict[str, Any]] = []
+    schedule = s.schedule
+    openings = schedule.openings if schedule is not None else ()
+    for index, o in enumerate(openings, 1):
+        row: dict[str, Any] = {"id": hsds_id("service", s.id, "schedule", str(index)), "service_id": uid,
+                               "freq": "WEEKLY"}
+        if o.interval != 1:
+            row["interval"] = o.interval
+        if o.days:
+            row["byday"] = ",".join(practical.HSDS_DAYS[d] for d in o.days)
+        if o.opens:
+            row["opens_at"] = practical.clock_iso(o.opens)
+        if o.closes:
+            row["closes_at"] = practical.clock_iso(o.closes)
+        if o.kind:
+            row["attending_type"] = practical.OPENING_KINDS[o.kind]
+        if o.part:
+            row["notes"] = o.part
+        rows.append(row)
+    if not rows:
+        rows.append({"id": hsds_id("service", s.id, "schedule"), "service_id": uid})
+    rows[0]["description"] = s.hours
+    return rows
+
+
+def _cost_option(s: Service, uid: str) -> dict[str, Any]:
+    option: dict[str, Any] = {"id": hsds_id("service", s.id, "cost"), "service_id": uid}
+    price = s.price
+    if price is not None and price.kind:
+        option["option"] = price.kind
+    if price is not None and price.amount is not None:
+        option["amount"], option["currency"] = float(price.amount), "EUR"
+    elif price is not None and price.kind == "gratis":
+        option["amount"], option["currency"] = 0, "EUR"
+    option["amount_description"] = s.cost
+    return option
 
 
 def regions_extension(kb: KnowledgeBase) -> dict[str, Any]:
@@ -398,9 +449,9 @@ HSDS_FIELD_LABELS = {
     "contact": "contacts", "contact.name": "contacts.name", "contact.role": "contacts.title",
     "contact.phone": "contacts.phones.number", "contact.email": "contacts.email", "phone": "phones.number",
     "location": "service_at_locations.location", "location.lat": "location.latitude",
-    "location.lon": "location.longitude", "hours": "schedules.description", "languages": "languages.code",
+    "location.lon": "location.longitude", "hours": "schedules", "languages": "languages.code",
     "cost": "cost_options", "bring": "required_documents", "how": "application_process",
-    "i18n": "description", "last_verified": "assured_date", "status": "status",
+    "access": EXTENSION + ".access", "i18n": "description", "last_verified": "assured_date", "status": "status",
 }
 
 

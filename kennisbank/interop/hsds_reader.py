@@ -225,6 +225,9 @@ class ServiceReader:
                 self.paths["i18n"] = f"{EXTENSION}.i18n"
             if self.take(ext, "urgent"):
                 self.raw["urgent"] = True
+            access = self.take(ext, "access")
+            if isinstance(access, list) and access:
+                self.set("access", access, f"{EXTENSION}.access")
         self._status()
         assured = self.take(svc, "assured_date")
         if assured not in (None, ""):
@@ -509,7 +512,23 @@ class ServiceReader:
             return (f"{text}, {name}" if text else None), None, name
         return text, ((postcode, city or "") if postcode else None), None
 
+    def _own_block(self, ext_key: str, hsds_key: str, raw_key: str) -> bool:
+        """Our own export carries the structured field in the extension: take it whole, and the HSDS
+        objects that repeat it (for other readers) are read as done."""
+        if not self.own or ext_key not in self.ext:
+            return False
+        value = self.take(self.ext, ext_key)
+        for obj, _path in self.objects(self.svc, hsds_key, ""):
+            for key in obj:
+                self.take(obj, key)
+        if value not in (None, "", [], {}):
+            self.raw[raw_key] = value
+            self.paths[raw_key] = f"{EXTENSION}.{ext_key}"
+        return True
+
     def _schedules(self) -> None:
+        if self._own_block("hours", "schedules", "hours"):
+            return
         schedules = self.objects(self.svc, "schedules", "") or self._at_locations("schedules")
         pieces: list[str] = []
         for schedule, path in schedules:
@@ -548,6 +567,8 @@ class ServiceReader:
         self.set("languages", codes, sub(self.svc, "", "languages"))
 
     def _cost(self) -> None:
+        if self._own_block("cost", "cost_options", "cost"):
+            return
         svc = self.svc
         parts: list[str] = []
         for key in ("fees_description", "fees"):

@@ -38,14 +38,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("contact_telefoon", "contact.phone"), ("contact_email", "contact.email"),
     ("telefoon", "phone"), ("email", "email"), ("website", "url"), ("adres", "location.address"),
     ("lat", "location.lat"), ("lon", "location.lon"), ("uren", "hours"), ("talen", "languages"),
-    ("kosten", "cost"), ("meebrengen", "bring"), ("toegang", "how"), ("status", "status"),
+    ("kosten", "cost"), ("meebrengen", "bring"), ("toegangswijze", "access"), ("toegang", "how"),
+    ("status", "status"),
     ("laatst_bevestigd", "last_verified"),
 )
 I18N_COLUMNS = (("naam", "name"), ("samenvatting", "summary"), ("beschrijving", "description"),
-                ("toegang", "how"))
+                ("toegang", "how"), ("uren_noot", "hours_note"), ("kosten_noot", "cost_note"),
+                ("meebrengen_noot", "bring_note"))
 MUNICIPALITY_COLUMNS = ("regio", "regio_naam", "voorbeeld", "gemeente", "postcodes")
-LIST_FIELDS = {"themes", "keywords", "audience", "languages", "bring"}
-_WORD_LISTS = {"themes", "audience", "languages", "area"}  # items never contain a comma
+LIST_FIELDS = {"themes", "keywords", "audience", "languages", "bring", "access"}
+_WORD_LISTS = {"themes", "audience", "languages", "area", "access"}  # items never contain a comma
 _STATUS = {"active": "active", "actief": "active", "temporarily-closed": "temporarily-closed",
            "tijdelijk gesloten": "temporarily-closed", "tijdelijk-gesloten": "temporarily-closed",
            "inactive": "inactive", "inactief": "inactive", "stopgezet": "inactive"}
@@ -113,7 +115,8 @@ def service_row(s: Service, i18n_columns: list[tuple[str, str, str]]) -> list[st
         "location.address": (loc.address or "") if loc else "",
         "location.lat": _num(loc.lat) if loc else "", "location.lon": _num(loc.lon) if loc else "",
         "hours": s.hours or "", "languages": _join(s.languages, s.id, "talen"), "cost": s.cost or "",
-        "bring": _join(s.bring, s.id, "meebrengen"), "how": s.how or "",
+        "bring": _join(s.bring, s.id, "meebrengen"), "access": _join(s.access, s.id, "toegangswijze", word_list=True),
+        "how": s.how or "",
         "status": s.status, "last_verified": s.last_verified.isoformat() if s.last_verified else "",
     }
     row = [values[f] for _c, f in COLUMNS]

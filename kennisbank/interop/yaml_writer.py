@@ -12,6 +12,7 @@ from typing import Any
 import phonenumbers
 import yaml
 
+from kennisbank import practical
 from kennisbank.schema import SCHEMA_VERSION, KnowledgeBase, Region, Service
 
 HEADER = ("# Regio-bestand van Welzijnsbot (kennisbank schema 1), geschreven door welzijnsbot.\n"
@@ -108,14 +109,24 @@ def service_mapping(service: Service) -> dict[str, Any]:
     if s.location is not None:
         out["location"] = {k: v for k, v in (("address", s.location.address), ("lat", s.location.lat),
                                              ("lon", s.location.lon)) if v is not None}
-    if s.hours:
+    if s.schedule is not None:
+        hours = practical.hours_block(s.schedule)
+        out["hours"] = hours if isinstance(hours, str) else {
+            k: [_FlowMap(r) for r in v] if k in ("open", "closed") and isinstance(v, list) else v
+            for k, v in hours.items()}
+    elif s.hours:
         out["hours"] = s.hours
     if s.languages:
         out["languages"] = _FlowList(s.languages)
-    if s.cost:
+    if s.price is not None:
+        cost = practical.cost_block(s.price)
+        out["cost"] = cost if isinstance(cost, str) else _FlowMap(cost)
+    elif s.cost:
         out["cost"] = s.cost
     if s.bring:
         out["bring"] = _FlowList(s.bring)
+    if s.access:
+        out["access"] = _FlowList(s.access)
     if s.how:
         out["how"] = s.how
     if s.i18n:
