@@ -226,12 +226,13 @@ async def test_forged_feedback_buttons_expire(bot, chat):
 
 async def test_signalen_only_for_coordinators_with_small_counts_suppressed(bot, chat, standin, roles):
     conn = bot.state.store.conn
+    day = signals.last_complete_month().first      # /signalen shows the last complete month
     for _ in range(7):
-        await signals.record(conn, "Lindegem", ["huisvesting"], ["caw-lindeland-onthaal"], True)
+        await signals.record(conn, "Lindegem", ["huisvesting"], ["caw-lindeland-onthaal"], True, day)
     for _ in range(2):
-        await signals.record(conn, "Lindegem", ["voeding"], [], False)
+        await signals.record(conn, "Lindegem", ["voeding"], [], False, day)
     for _ in range(9):
-        await signals.record(conn, "Elders", ["energie"], [], False)
+        await signals.record(conn, "Elders", ["energie"], [], False, day)
     [refusal] = await chat(SCHOOL).send("/signalen")
     assert "alleen voor regiocoördinatoren" in refusal.text
     assert not standin.calls_to("sendPhoto")
@@ -246,9 +247,10 @@ async def test_signalen_only_for_coordinators_with_small_counts_suppressed(bot, 
     rows = {line.split()[-3]: line for line in plain.splitlines() if line.startswith("Lindegem")}
     assert rows["Voeding"].split()[-2:] == ["<5", "<5"]
     assert rows["huisvesting"].split()[-2:] == ["7", "0"]
+    assert rows["samen)"].split()[-2:] == ["x", "x"]     # Lindegem's total would give away the 2
     assert "Elders" not in plain and "2" not in rows["Voeding"]
     [bad] = await chat(COORDINATOR).send("/signalen veel")
-    assert "aantal dagen" in bad.text
+    assert "volledige kalendermaand" in bad.text
 
 
 def test_signal_table_on_disk_has_no_text_column(db_path):
