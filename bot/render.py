@@ -314,6 +314,12 @@ def expired() -> Reply:
     return Reply("Die knop is verlopen. Stel je vraag gerust opnieuw.")
 
 
+def database_damaged() -> Reply:
+    """For a user whose action needed the (damaged) database: nothing was saved."""
+    return Reply("⚠️ Er is een probleem met de databank: wat je net deed, is niet bewaard. De "
+                 "coördinator is verwittigd. Vragen over hulp beantwoord ik intussen gewoon verder.")
+
+
 def apology() -> Reply:
     return Reply("😕 Sorry, er ging iets mis aan mijn kant. Probeer het zo meteen nog eens.")
 

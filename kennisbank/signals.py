@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -68,12 +68,16 @@ async def record(conn: aiosqlite.Connection, municipality: str | None, themes: I
 
 
 async def record_or_none(conn: aiosqlite.Connection, municipality: str | None, themes: Iterable[str],
-                         services: Iterable[str], fitted: bool) -> int | None:
-    """record(), but a database failure only costs the signal (logged by type), never the answer."""
+                         services: Iterable[str], fitted: bool,
+                         on_error: Callable[[BaseException], Awaitable[object]] | None = None) -> int | None:
+    """record(), but a database failure only costs the signal (logged by type, and handed to
+    `on_error`, e.g. Store.note_error), never the answer."""
     try:
         return await record(conn, municipality, themes, services, fitted)
     except sqlite3.Error as exc:
         log.error("signal not recorded: %s", type(exc).__name__)
+        if on_error is not None:
+            await on_error(exc)
         return None
 
 

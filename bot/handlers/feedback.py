@@ -47,7 +47,7 @@ async def record_signal(state: BotState, knowledge: Knowledge, postcode: int | N
                         themes: Iterable[str], service_ids: Sequence[str], fitted: bool) -> int | None:
     """One anonymous row per answered question; None (and only a log line) if the database fails."""
     return await signals.record_or_none(state.store.counts, knowledge.place_name(postcode), themes,
-                                        service_ids, fitted)
+                                        service_ids, fitted, on_error=state.store.note_error)
 
 
 async def signal_and_buttons(state: BotState, knowledge: Knowledge, postcode: int | None, outcome: Outcome,
