@@ -302,3 +302,16 @@ def reload_report(text: str) -> Reply:
 
 def reload_refused_role() -> Reply:
     return Reply("🔒 Enkel een regiocoördinator kan de regio-bestanden opnieuw laden.")
+
+
+# ── the database turned out damaged while running ──────────────────────────────────────────
+
+def database_damaged(error_name: str) -> Reply:
+    return Reply(
+        "🚨 <b>De databank van de bot is beschadigd</b> "
+        f"(<code>{esc(error_name)}</code>, net vastgesteld terwijl de bot draait).\n"
+        "Ik bewaar niets meer tot ze hersteld is: wijzigingen, meldingen, postcodes en /vergeet "
+        "worden geweigerd met die uitleg. Vragen over hulp beantwoord ik gewoon verder.\n"
+        "<b>Wat nu</b> (voor wie de bot beheert): stop de bot, zet een reservekopie van het "
+        "databankbestand terug (of red wat kan met <code>sqlite3 bestand .recover</code>) en start "
+        "opnieuw. Deze melding komt één keer.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 import traceback
 from collections import defaultdict
@@ -34,14 +35,25 @@ from telegram.ext import (
 )
 
 from kennisbank.schema import KnowledgeBase
-from kennisbank.store import Store
+from kennisbank.store import Store, StoreError
 
 from . import callback_data as cd
 from . import conversations, jobs, render
 from . import outbox as outbox_sender
 from .context import BotContext
 from .conversations import beheer, remark
-from .handlers import ask, card, coordinator_signals, feedback, private_only, reload, send, share, start
+from .handlers import (
+    ask,
+    card,
+    coordinator_signals,
+    db_health,
+    feedback,
+    private_only,
+    reload,
+    send,
+    share,
+    start,
+)
 from .persistence import ConversationPersistence
 from .state import STATE_KEY, BotState
 
@@ -146,6 +158,8 @@ async def on_error(update: object, context: BotContext) -> None:
     if context.error is not None:
         log.error("update %s failed: %s", update_id, error_summary(context.error))
     if not isinstance(update, Update) or update.effective_chat is None:
+        if isinstance(context.error, sqlite3.Error):   # a job: damage found there counts too
+            await context.state.store.note_error(context.error)
         return
     chat = update.effective_chat
     try:
@@ -153,8 +167,11 @@ async def on_error(update: object, context: BotContext) -> None:
             await update.callback_query.answer()
     except TelegramError:  # the query may be too old; the apology below still matters
         pass
+    reply = render.apology()
+    if isinstance(context.error, sqlite3.Error | StoreError) and await context.state.store.note_error(context.error):
+        reply = render.database_damaged()   # nothing was saved; the coordinators know (db_health)
     try:
-        await send(context, chat.id, render.apology())
+        await send(context, chat.id, reply)
     except TelegramError as exc:
         log.error("apology for update %s failed: %s", update_id, type(exc).__name__)
 
@@ -308,6 +325,7 @@ async def _post_init(application: Application) -> None:
     if state.store.db is None:
         await state.store.open()
     await reload.post_init(application)   # baseline + stored revisions; SIGHUP reloads the files
+    db_health.post_init(application)      # a file found damaged while running: alert, refuse writes
     # Replies still owed from before a restart go out now (bot/outbox.py).
     await application.bot_data[outbox_sender.OUTBOX_KEY].start(application.bot)
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])

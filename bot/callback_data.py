@@ -19,8 +19,14 @@ buttons in old messages keep working after an upgrade:
   fk+<ref> fk-<ref>               RateCard         👍/👎 on a service's card
   f!<ref>                         ReportCard       "klopt niet meer" on a card: what is wrong?
   fr<reason><ref>                 ReportReason     what is wrong (REASONS)
-  fn:<report>                     SendReport       send the report without a remark
-  fx:0                            CancelReport     cancel the report
+  fn:<report>.<tag>               SendReport       send the report without a remark
+                                  <tag>: bound to the chat that made the report (signing.REPORT);
+                                  fn:<report> (before the tag) is refused as expired: the report
+                                  still goes, without a remark, with the pending-reports job
+  fx:<report>.<tag>               CancelReport     withdraw that report (bound like SendReport)
+  fx:0                            CancelReport     "Annuleren" in the "what is wrong?" menu (no report
+                                  yet): withdraws only the report the presser's own remark flow
+                                  waits on (user_data), so never another chat's
   fo:<report>                     ReportStillRight editor: all in the reported entry is right
   fv<ref>                         StillRight       editor: all is still right (reminder)
   fe<ref>                         EditHint         editor: how to change the entry (old buttons)
@@ -112,8 +118,11 @@ class EditHint(_OnService):
     """Editor: how to change the entry (buttons in old messages)."""
 
 
+@dataclass(frozen=True)
 class SendReport(_OnReport):
-    """Send the report without a remark."""
+    """Send the report without a remark; only from the chat that made it (`tag`)."""
+
+    tag: str = ""
 
 
 class ReportStillRight(_OnReport):
@@ -191,7 +200,10 @@ class ReportReason(_Action):
 
 @dataclass(frozen=True)
 class CancelReport(_Action):
-    """Cancel the report (no fields)."""
+    """Withdraw `report` (only from the chat that made it, `tag`); report 0: nothing made yet."""
+
+    report: int = 0
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,10 +257,10 @@ def encode(action: Action) -> str:
             data = ref(service, "f!")
         case ReportReason(reason, service):
             data = ref(service, f"fr{reason}")
-        case SendReport(report):
-            data = f"fn:{report}"
-        case CancelReport():
-            data = "fx:0"
+        case SendReport(report, tag):
+            data = f"fn:{report}" + (f".{tag}" if tag else "")
+        case CancelReport(report, tag):
+            data = f"fx:{report}" + (f".{tag}" if tag and report else "")
         case ReportStillRight(report):
             data = f"fo:{report}"
         case StillRight(service):
@@ -280,13 +292,15 @@ def _feedback(kind: str, sep: str, value: str) -> Action | None:
         if not _NUMBER.fullmatch(signal) or (dot and not _TAG.fullmatch(tag)):
             return None
         return ReportAnswer(int(signal), tag) if kind == "a!" else RateAnswer(int(signal), kind == "a+", tag)
-    if kind in ("n", "o", "x"):
-        if sep != ":" or not _NUMBER.fullmatch(value):
+    if kind in ("n", "x") and sep == ":":
+        report, dot, tag = value.partition(".")
+        if not _NUMBER.fullmatch(report) or (dot and not _TAG.fullmatch(tag)):
             return None
-        number = int(value)
-        by_number: dict[str, Action] = {
-            "n": SendReport(number), "o": ReportStillRight(number), "x": CancelReport()}
-        return by_number[kind]
+        if kind == "n":
+            return SendReport(int(report), tag)
+        return CancelReport(int(report), tag) if int(report) else CancelReport()
+    if kind == "o":
+        return ReportStillRight(int(value)) if sep == ":" and _NUMBER.fullmatch(value) else None
     service = _ref_value(sep, value)
     if kind.startswith("r"):
         return ReportReason(kind[1], service) if kind[1] in REASONS else None

@@ -64,24 +64,30 @@ def what_is_wrong(service: Service) -> render.Reply:
         f"{render.esc(render.clip(service.name, 80))}</b>?", (*rows, (cancel_button(),)))
 
 
-def ask_remark(service: Service, report_id: int) -> render.Reply:
+def report_buttons(report_id: int, tag: str) -> tuple[tuple[render.Button, ...], ...]:
+    """Send without a remark, or withdraw; `tag` binds both to the chat that made the report."""
+    return ((render.Button("➡️ Versturen zonder opmerking", cd.SendReport(report_id, tag).encode()),),
+            (render.Button("Annuleren", cd.CancelReport(report_id, tag).encode()),))
+
+
+def ask_remark(service: Service, report_id: int, tag: str) -> render.Reply:
     return render.Reply(
         "Dank je! Wil je er één korte opmerking bij zetten <b>over de dienst</b>, bv. "
         "<i>het nummer werkt niet meer</i>? Antwoord dan op het volgende bericht.\n"
         "🔒 Noem geen gezin, leerling of andere persoon.",
-        ((render.Button("➡️ Versturen zonder opmerking", cd.SendReport(report_id).encode()),),))
+        report_buttons(report_id, tag))
 
 
 REMARK_PROMPT = "✍️ Je opmerking over de dienst (antwoord op dit bericht):"
 REMARK_PLACEHOLDER = "Opmerking over de dienst, geen namen"
 
 
-def remark_refused(report_id: int) -> render.Reply:
+def remark_refused(report_id: int, tag: str) -> render.Reply:
     return render.Reply(
         "🔒 Je opmerking lijkt een naam, een telefoonnummer of een e-mailadres te bevatten. Die "
         "bewaar ik niet. Stuur de opmerking opnieuw, alleen over de dienst (bv. <i>verhuisd naar "
         "een ander adres</i>), of verstuur zonder opmerking.",
-        ((render.Button("➡️ Versturen zonder opmerking", cd.SendReport(report_id).encode()),),))
+        report_buttons(report_id, tag))
 
 
 def report_sent(recipients: int) -> render.Reply:

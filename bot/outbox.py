@@ -197,6 +197,7 @@ class Outbox:
             row_id = await rows.add(self.store.relaxed, chat_id, reply.html, encode_buttons(reply))
         except (sqlite3.Error, RuntimeError) as exc:   # the database failed, or is not open
             log.error("outbox: reply not written (%s); sent without the outbox", type(exc).__name__)
+            await self.store.note_error(exc)
             await self._send(chat_id, reply.html, reply.buttons)
             return
         if not self.running:
@@ -246,6 +247,8 @@ class Outbox:
                     result, wait = await self._deliver(conn, owed)
                 except sqlite3.Error as exc:
                     log.error("outbox: database error while sending (%s)", type(exc).__name__)
+                    if await self.store.note_error(exc):
+                        return   # damaged: the rows cannot be read or cleared; replies go direct
                     result, wait = Verdict.RETRY, 0.0
                 if result is not Verdict.RETRY:
                     backoff = BACKOFF_FIRST

@@ -286,7 +286,10 @@ def privacy_text() -> Reply:
         "• je chat-id en de postcode van je school, zodat je die niet elke keer moet geven.\n"
         "• per beantwoorde vraag een anoniem signaal: de dag, de gemeente, de herkende noden "
         "(thema's), welke diensten ik toonde, of er iets paste en je 👍/👎. Zonder je vraag, "
-        "zonder chat-id of naam: het kan niet naar jou of een gezin terugwijzen.\n"
+        "zonder chat-id of naam: het kan niet naar jou of een gezin terugwijzen. "
+        "Regiocoördinatoren zien ze enkel geteld per volledige kalendermaand, gemeente en nood; "
+        "minder dan 5 toon ik als \"&lt;5\", en een totaal dat zo'n klein aantal zou verraden, "
+        "verberg ik.\n"
         "• 👍/👎 op een dienstkaart, per dienst geteld, zonder chat-id.\n"
         "• een melding \"klopt niet meer\": de dienst, wat niet klopt en je korte opmerking over "
         "de dienst (zonder je chat-id). Die gaat naar de organisatie en de regiocoördinator.\n"
@@ -310,6 +313,12 @@ def forgotten() -> Reply:
 
 def expired() -> Reply:
     return Reply("Die knop is verlopen. Stel je vraag gerust opnieuw.")
+
+
+def database_damaged() -> Reply:
+    """For a user whose action needed the (damaged) database: nothing was saved."""
+    return Reply("⚠️ Er is een probleem met de databank: wat je net deed, is niet bewaard. De "
+                 "coördinator is verwittigd. Vragen over hulp beantwoord ik intussen gewoon verder.")
 
 
 def apology() -> Reply:

@@ -6,6 +6,7 @@ reload (kennisbank/services/knowledge.py) swaps the whole snapshot in one assign
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from kennisbank.schema import KnowledgeBase
 from kennisbank.services.knowledge import Knowledge, KnowledgeService, fold, short_hash
-from kennisbank.store import Store
+from kennisbank.store import DatabaseCorrupt, Store
 
 from .signing import Signer
 
@@ -48,21 +49,38 @@ class BotState:
 
     # Per-chat postcode, read on every question: cached in memory, written through to the store.
     # Always go through these three (not state.store directly) so the cache never goes stale.
+    # While the database is damaged (Store.note_error) the cache keeps the school answered: a
+    # postcode that cannot be read is unknown (the bot asks for it), and one set then is kept
+    # in memory only while the user is told it was not saved.
     async def get_postcode(self, chat_id: int) -> int | None:
         if chat_id not in self._postcodes:
             if len(self._postcodes) > 100_000:
                 self._postcodes.clear()
-            self._postcodes[chat_id] = await self.store.get_postcode(chat_id)
+            try:
+                self._postcodes[chat_id] = await self.store.get_postcode(chat_id)
+            except sqlite3.Error as exc:
+                if not await self.store.note_error(exc):
+                    raise
+                return None
         return self._postcodes[chat_id]
 
     async def set_postcode(self, chat_id: int, postcode: int) -> None:
-        await self.store.set_postcode(chat_id, postcode)
+        try:
+            await self.store.set_postcode(chat_id, postcode)
+        except DatabaseCorrupt:
+            self._postcodes[chat_id] = postcode   # answers go on; the user hears it was not saved
+            raise
         self._postcodes[chat_id] = postcode
 
     async def forget_chat(self, chat_id: int) -> None:
         """/vergeet: everything the store keeps for this chat, and this cache."""
-        self._postcodes.pop(chat_id, None)
-        await self.store.forget_chat(chat_id)
+        known = self._postcodes.pop(chat_id, None)
+        try:
+            await self.store.forget_chat(chat_id)
+        except DatabaseCorrupt:   # nothing was forgotten: the cache stays what the file holds
+            if known is not None:
+                self._postcodes[chat_id] = known
+            raise
         self._postcodes.pop(chat_id, None)
 
     def swap_knowledge(self, kb: KnowledgeBase) -> None:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +30,8 @@ from .revisions import immediate
 from .schema import KnowledgeBase, Service
 from .store import Store
 from .text import identity
+
+log = logging.getLogger(__name__)
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford: no I, L, O, U
 CODE_LENGTH = 20
@@ -132,6 +136,17 @@ async def remove_coordinator(store: Store, user_id: int, region: str | None = No
 async def list_coordinators(store: Store) -> list[tuple[int, str]]:
     async with store.conn.execute("SELECT user_id, region FROM coordinator ORDER BY user_id, region") as cur:
         return [(row[0], row[1]) for row in await cur.fetchall()]
+
+
+async def all_coordinator_ids(store: Store) -> list[int]:
+    """Every coordinator (configured or stored) to alert, as far as the database can still be
+    read: for telling them the database is damaged, so a failing read only costs those stored."""
+    ids = set(configured_coordinators(lenient=True))
+    try:
+        ids.update(uid for uid, _region in await list_coordinators(store))
+    except sqlite3.Error as exc:
+        log.error("coordinators in the database not read: %s", type(exc).__name__)
+    return sorted(ids)
 
 
 async def remove_editor(store: Store, user_id: int, organisation: str | None = None) -> int:

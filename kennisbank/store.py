@@ -11,11 +11,15 @@ Feature modules keep their own queries but add their tables here, as a new migra
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
+
+log = logging.getLogger(__name__)
 
 # Each entry: (version, SQL script). Versions are consecutive from 1.
 MIGRATIONS: list[tuple[int, str]] = [
@@ -185,6 +189,33 @@ class StoreError(Exception):
     """The database file cannot be used; the message (Dutch) says which file, why and what to do."""
 
 
+# SQLite's result codes for a damaged file (also its extended codes, e.g. SQLITE_CORRUPT_INDEX).
+# "database is locked" (SQLITE_BUSY/LOCKED) or a full disk is no damage: those are not in here.
+CORRUPTION_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+CORRUPTION_WORDS = ("malformed", "file is not a database")
+
+
+def is_corruption(exc: BaseException | None) -> bool:
+    """Is this error (or what caused it) SQLite saying the file is damaged?"""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DatabaseCorrupt):
+            return True
+        if isinstance(exc, sqlite3.DatabaseError):
+            name = getattr(exc, "sqlite_errorname", "") or ""
+            if name.startswith(CORRUPTION_CODES) or any(w in str(exc).lower() for w in CORRUPTION_WORDS):
+                return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+class DatabaseCorrupt(StoreError):
+    """The file turned out damaged while the bot runs: nothing is written until it is restored."""
+
+    def __init__(self, path: Path | str):
+        super().__init__(f"De databank {path} is beschadigd; er wordt niets meer in bewaard. " + RESTORE_HINT)
+
+
 def check_existing(path: Path) -> None:
     """A database is only created where none exists: an existing file that is empty (truncated,
     say) or is no SQLite database is refused instead of silently starting afresh."""
@@ -212,6 +243,12 @@ class Store:
         # One write transaction at a time in this process: concurrent handlers (three /vergeet at
         # once, several editors confirming) queue here instead of failing on SQLite's lock.
         self._write_lock = asyncio.Lock()
+        # Set when SQLite reports the file damaged while running (note_error): from then on the
+        # connections are query_only, so no write can make it worse or be half-kept, and reads
+        # (the answers) go on as far as the file allows. Listeners hear it once (the bot alerts
+        # the coordinators).
+        self.corrupt: str | None = None
+        self._corruption_listeners: list[Callable[[str], Awaitable[object]]] = []
 
     async def open(self) -> Store:
         if str(self.path) != ":memory:":
@@ -258,6 +295,35 @@ class Store:
         assert row is not None  # a PRAGMA that reads a value always returns its row
         return int(row[0])
 
+    # ── damage found while running ─────────────────────────────────────────────────────
+
+    def on_corruption(self, listener: Callable[[str], Awaitable[object]]) -> None:
+        """Call `listener(error name)` the first time the file turns out to be damaged."""
+        self._corruption_listeners.append(listener)
+
+    async def note_error(self, exc: BaseException | None) -> bool:
+        """Look at a database error someone caught: if it says the file is damaged, stop all
+        writes and tell the listeners (once). True when the store is (now or already) corrupt."""
+        if self.corrupt is not None:
+            return True
+        if not is_corruption(exc):
+            return False
+        self.corrupt = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+        log.critical("database %s is damaged (%s): writes refused until it is restored", self.path, self.corrupt)
+        for conn in (self.db, self.counts_db):
+            if conn is not None:
+                try:
+                    await conn.execute("PRAGMA query_only=ON")
+                except sqlite3.Error as err:   # it is broken; the flag still refuses transactions
+                    log.error("query_only not set: %s", type(err).__name__)
+        for listener in self._corruption_listeners:   # they return at once (the bot starts a task)
+            await listener(self.corrupt)
+        return True
+
+    def refuse_if_corrupt(self) -> None:
+        if self.corrupt is not None:
+            raise DatabaseCorrupt(self.path)
+
     @property
     def counts(self) -> aiosqlite.Connection:
         """For anonymous signal rows only; everything else uses `conn`."""
@@ -296,6 +362,7 @@ class Store:
         return row["postcode"] if row else None
 
     async def set_postcode(self, chat_id: int, postcode: int) -> None:
+        self.refuse_if_corrupt()
         await self.conn.execute(
             "INSERT INTO chat (chat_id, postcode) VALUES (?, ?) "
             "ON CONFLICT(chat_id) DO UPDATE SET postcode = excluded.postcode, updated_at = datetime('now')",
@@ -310,7 +377,9 @@ class Store:
         shared connection slips into (or is rolled back with) it; one at a time in this process,
         and across processes (the command line and the bot) on SQLite's write lock.
         """
+        self.refuse_if_corrupt()
         async with self._write_lock:
+            self.refuse_if_corrupt()
             if str(self.path) == ":memory:":   # one database per connection: use the shared one
                 conn, own = self.conn, False
             else:
@@ -324,9 +393,14 @@ class Store:
                 try:
                     yield conn
                 except BaseException:
-                    await conn.execute("ROLLBACK")
+                    if conn.in_transaction:
+                        await conn.execute("ROLLBACK")
                     raise
                 await conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                if await self.note_error(exc):
+                    raise DatabaseCorrupt(self.path) from exc
+                raise
             finally:
                 if own:
                     await conn.close()

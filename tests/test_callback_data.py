@@ -17,7 +17,8 @@ ACTIONS = [
     cd.RateAnswer(12, True, "a1b2c3d4e5"), cd.RateAnswer(12, False, "a1b2c3d4e5"), cd.ReportAnswer(12, "0f"),
     cd.RateAnswer(12, True), cd.ReportAnswer(12), cd.RateCard(SHORT, True),
     cd.RateCard(SHORT, False), cd.ReportCard(SHORT), *(cd.ReportReason(code, SHORT) for code in cd.REASONS),
-    cd.SendReport(7), cd.CancelReport(), cd.ReportStillRight(7), cd.StillRight(SHORT), cd.EditHint(SHORT),
+    cd.SendReport(7), cd.SendReport(7, "a1b2c3d4e5"), cd.CancelReport(), cd.CancelReport(7, "a1b2c3d4e5"),
+    cd.CancelReport(7), cd.ReportStillRight(7), cd.StillRight(SHORT), cd.EditHint(SHORT),
     *(cd.Beheer(a, 3 if a in cd.BEHEER_WITH_NUMBER else None) for a in cd.BEHEER_ACTIONS),
     cd.BeheerService.of("s", SHORT), cd.BeheerService.of("v", LONG), cd.BeheerService.of("f", LONG, 12),
 ]
@@ -47,6 +48,9 @@ def test_buttons_sent_before_the_codec_still_decode():
     # (unsigned answer buttons decode, and the feedback handler refuses them: bot/signing.py)
     assert cd.decode("fa+:12") == cd.RateAnswer(12, True) and cd.decode("fx:0") == cd.CancelReport()
     assert cd.decode(f"frw:{SHORT}") == cd.ReportReason("w", SHORT)
+    # report buttons from before the tag still decode (and are refused: bot/handlers/feedback.py)
+    assert cd.decode("fn:7") == cd.SendReport(7) and cd.decode("fn:7.0a") == cd.SendReport(7, "0a")
+    assert cd.decode("fx:7.0a") == cd.CancelReport(7, "0a") and cd.decode("fx:0.0a") == cd.CancelReport()
     assert cd.decode("bO0") == cd.Beheer("O", 0) and cd.decode("by") == cd.Beheer("y")
     hashed = short_hash(SHORT)
     assert cd.decode(f"bf{hashed}:3") == cd.BeheerService("f", hashed, 3)
@@ -54,7 +58,8 @@ def test_buttons_sent_before_the_codec_still_decode():
 
 @pytest.mark.parametrize("data", [None, "", "zz", "k", "k:", "m:abc:x", "m:a", "t::1", "s:", "sar=fa", "s=f",
                                   "fa+:x", "fa+:12.XYZ", "fa!:12.",
-                                  "frq:abc", "fn:", "fo:x", "fz:1", "b", "bq", "bO", "bm1", "bc",
+                                  "frq:abc", "fn:", "fn:7.", "fn:7.XYZ", "fx:", "fx:7.", "fx:x", "fo:x", "fo:7.0a",
+                                  "fz:1", "b", "bq", "bO", "bm1", "bc",
                                   "bs123", "bfnothex0000000000:1", "x" * 65, 42, "n:", "nn", "n0"])
 def test_malformed_or_forged_data_decodes_to_nothing(data):
     assert cd.decode(data) is None
@@ -82,3 +87,13 @@ def test_a_tag_binds_a_value_to_one_chat_and_one_key():
     assert signer.verify(42, 7, tag)
     assert not signer.verify(43, 7, tag) and not signer.verify(42, 8, tag) and not signer.verify(42, 7, "")
     assert not Signer("456:other").verify(42, 7, tag)
+
+
+def test_report_tags_are_bound_to_the_chat_and_never_pass_for_a_signal():
+    from bot.signing import REPORT, Signer
+    signer = Signer("token")
+    tag = signer.tag(4242, 7, REPORT)
+    assert signer.verify(4242, 7, tag, REPORT)
+    assert not signer.verify(4243, 7, tag, REPORT) and not signer.verify(4242, 8, tag, REPORT)
+    assert not signer.verify(4242, 7, tag) and signer.tag(4242, 7) != tag     # a signal's tag is another
+    assert not signer.verify(4242, 7, "", REPORT)

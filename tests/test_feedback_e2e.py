@@ -226,12 +226,13 @@ async def test_forged_feedback_buttons_expire(bot, chat):
 
 async def test_signalen_only_for_coordinators_with_small_counts_suppressed(bot, chat, standin, roles):
     conn = bot.state.store.conn
+    day = signals.last_complete_month().first      # /signalen shows the last complete month
     for _ in range(7):
-        await signals.record(conn, "Lindegem", ["huisvesting"], ["caw-lindeland-onthaal"], True)
+        await signals.record(conn, "Lindegem", ["huisvesting"], ["caw-lindeland-onthaal"], True, day)
     for _ in range(2):
-        await signals.record(conn, "Lindegem", ["voeding"], [], False)
+        await signals.record(conn, "Lindegem", ["voeding"], [], False, day)
     for _ in range(9):
-        await signals.record(conn, "Elders", ["energie"], [], False)
+        await signals.record(conn, "Elders", ["energie"], [], False, day)
     [refusal] = await chat(SCHOOL).send("/signalen")
     assert "alleen voor regiocoördinatoren" in refusal.text
     assert not standin.calls_to("sendPhoto")
@@ -246,9 +247,10 @@ async def test_signalen_only_for_coordinators_with_small_counts_suppressed(bot, 
     rows = {line.split()[-3]: line for line in plain.splitlines() if line.startswith("Lindegem")}
     assert rows["Voeding"].split()[-2:] == ["<5", "<5"]
     assert rows["huisvesting"].split()[-2:] == ["7", "0"]
+    assert rows["samen)"].split()[-2:] == ["x", "x"]     # Lindegem's total would give away the 2
     assert "Elders" not in plain and "2" not in rows["Voeding"]
     [bad] = await chat(COORDINATOR).send("/signalen veel")
-    assert "aantal dagen" in bad.text
+    assert "volledige kalendermaand" in bad.text
 
 
 def test_signal_table_on_disk_has_no_text_column(db_path):
@@ -463,3 +465,53 @@ async def test_report_spam_is_limited_per_chat_and_bundled_per_service(bot, chat
     [thanks] = await chat(SCHOOL + 12).tap(data_of(prompt, "fn:")[0])
     assert thanks.text == views.report_sent(0).html
     assert len([c for c in standin.calls_to("sendMessage", chat_id=EDITOR, since=since) if "Melding #" in c.text]) == 1
+
+
+async def test_report_buttons_only_work_in_the_chat_that_made_the_report(bot, chat, standin, roles):
+    """Issue 14: "Versturen zonder opmerking" (fn:) and "Annuleren" of a report are bound to the
+    chat that made it; another chat's press, an unsigned old button or a walked id does nothing."""
+    await bind_editor(bot)
+    school, stranger = chat(SCHOOL), chat(SCHOOL + 20)
+    await stranger.send("/postcode 9801")
+    prompt, _ask = await _ask_for_remark(school)
+    [send_without] = data_of(prompt, "fn:")
+    [cancel] = data_of(prompt, "fx:")
+    [report] = await reports.fetch(bot.state.store.conn)
+    assert cd.decode(send_without) == cd.SendReport(report.id, feedback.report_tag(bot.state, SCHOOL, report.id))
+    since = len(standin.calls)
+    forged = [send_without, cancel, f"fn:{report.id}", f"fx:{report.id}",
+              *(f"fn:{report.id}.{t}" for t in ("0", "00000000ff", "a" * 10)),
+              *(f"fn:{n}.{feedback.report_tag(bot.state, SCHOOL + 20, n)}" for n in (report.id + 1, report.id - 1))]
+    for data in forged:
+        [reply] = await stranger.tap(data)
+        assert reply.text == render.expired().html, data
+    assert not standin.calls_to("sendMessage", chat_id=EDITOR, since=since)
+    still = await reports.get(bot.state.store.conn, report.id)
+    assert still is not None and still.notified_at is None          # not sent early, not withdrawn
+    # the school's own old-style button (no tag) is refused too; the report itself waits on
+    [old] = await school.tap(f"fn:{report.id}")
+    assert old.text == render.expired().html
+    # the school's own button sends it, once
+    [thanks] = await school.tap(send_without)
+    assert "Bedankt" in thanks.text
+    assert await standin.wait_for("sendMessage", chat_id=EDITOR, since=since)
+    [again] = await school.tap(send_without)
+    assert again.text == views.already_sent().html
+
+
+async def test_a_reports_own_cancel_withdraws_that_report_only(bot, chat, standin, roles):
+    await bind_editor(bot)
+    school = chat(SCHOOL)
+    first, _ask = await _ask_for_remark(school, "Telefoon")
+    [first_cancel] = data_of(first, "fx:")
+    [first_send] = data_of(first, "fn:")
+    await school.tap(first_send)                                      # the first one went
+    second, _ask = await _ask_for_remark(school, "Adres")
+    [second_report] = [r for r in await reports.fetch(bot.state.store.conn) if r.reason == "adres"]
+    # the first report's cancel cannot withdraw the second one waiting for its remark
+    [late] = await school.tap(first_cancel)
+    assert late.text == views.already_sent().html
+    assert await reports.get(bot.state.store.conn, second_report.id) is not None
+    [done] = await school.tap(data_of(second, "fx:")[0])
+    assert done.text == views.cancelled().html
+    assert await reports.get(bot.state.store.conn, second_report.id) is None

@@ -8,6 +8,7 @@ from datetime import date
 import matplotlib.image
 import pytest
 
+from bot.commands.signalen import month_name
 from kennisbank import signals
 from kennisbank.signals_chart import make_figure, png_bytes
 from kennisbank.store import Store
@@ -87,19 +88,101 @@ def test_chart_is_a_valid_png(tmp_path):
     assert image.shape[0] > 100 and image.shape[1] > 100
 
 
-def test_signalen_cli_prints_table_and_writes_png(tmp_path):
+def test_signalen_cli_prints_one_complete_month_and_writes_png(tmp_path):
     import asyncio
 
     db = tmp_path / "bot.sqlite3"
     asyncio.run(_fill(db))
+    last = signals.last_complete_month()
+
+    async def add_last_month():
+        async with Store(db) as store:
+            for _ in range(7):
+                await signals.record(store.conn, "Lindegem", ["huisvesting"], [], True, last.first)
+            for _ in range(2):
+                await signals.record(store.conn, "Oosterveld", ["voeding"], [], False, last.first)
+    asyncio.run(add_last_month())
     png = tmp_path / "out.png"
     run = subprocess.run([sys.executable, "-m", "bot.cli", "signalen", "--db", str(db), "--kb",
-                          str(BENCHMARK_KB), "--region", "lindeland", "--since", "2026-01-01",
-                          "--png", str(png)], capture_output=True, text=True)
+                          str(BENCHMARK_KB), "--region", "lindeland", "--png", str(png)],
+                         capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+    assert month_name(last) in run.stdout
     assert "Lindegem" in run.stdout and "Wonen" in run.stdout
     assert "<5" in run.stdout  # Oosterveld's two voeding questions
     assert png.read_bytes().startswith(PNG_SIGNATURE)
-    bad = subprocess.run([sys.executable, "-m", "bot.cli", "signalen", "--db", str(db), "--since", "gisteren"],
-                         capture_output=True, text=True)
-    assert bad.returncode == 2 and "JJJJ-MM-DD" in bad.stderr
+    older = subprocess.run([sys.executable, "-m", "bot.cli", "signalen", "--db", str(db), "--maand", "2025-1"],
+                           capture_output=True, text=True)
+    assert older.returncode == 0 and "Lindegem" not in older.stdout and "<5" in older.stdout
+    for argv, expected in ((["--since", "2026-01-01"], "--maand JJJJ-MM"), (["--maand", "gisteren"], "JJJJ-MM"),
+                           (["--maand", str(signals.Month.of(date.today()))], "nog niet voorbij")):
+        bad = subprocess.run([sys.executable, "-m", "bot.cli", "signalen", "--db", str(db), *argv],
+                             capture_output=True, text=True)
+        assert bad.returncode == 2 and expected in bad.stderr, argv
+
+
+# ── what may be published: fixed months, suppression, totals ─────────────────────────────
+
+def test_months_are_fixed_calendar_months():
+    oct26 = signals.Month.parse("2026-10")
+    assert (oct26.first, oct26.end) == (date(2026, 10, 1), date(2026, 11, 1))
+    assert signals.Month.parse("2026-12").end == date(2027, 1, 1)
+    assert signals.Month.parse("2026-1").previous() == signals.Month(2025, 12)
+    assert str(signals.Month(2026, 3)) == "2026-03"
+    assert signals.Month.parse("\uff12\uff10\uff12\uff16-10 ") == oct26       # full-width digits, as typed
+    for text in ("2026", "2026-13", "2026-00", "26-10", "2026-10-01", "oktober", "-10", "1999-12"):
+        with pytest.raises(ValueError):
+            signals.Month.parse(text)
+    assert not oct26.is_complete(date(2026, 10, 31)) and oct26.is_complete(date(2026, 11, 1))
+    assert signals.last_complete_month(date(2026, 1, 1)) == signals.Month(2025, 12)
+    assert signals.last_complete_month(date(2026, 11, 30)) == oct26
+
+
+async def test_fetch_month_only_gives_complete_months(tmp_path):
+    db = tmp_path / "bot.sqlite3"
+    await _fill(db)
+    async with Store(db) as store:
+        november = await signals.fetch_month(store.conn, signals.Month(2026, 11), today=date(2026, 12, 1))
+        assert len(november) == 16 and {s.day.month for s in november} == {11}
+        with pytest.raises(signals.IncompleteMonth):
+            await signals.fetch_month(store.conn, signals.Month(2026, 11), today=date(2026, 11, 30))
+        with pytest.raises(signals.IncompleteMonth):
+            await signals.fetch_month(store.conn, signals.Month(2027, 1), today=date(2026, 12, 1))
+
+
+def published(cells):
+    return {(p.municipality, p.theme): (p.asked, p.unmatched) for p in signals.publish(cells)}
+
+
+def test_a_total_is_published_only_when_no_cell_of_its_row_is_hidden():
+    C = signals.Cell
+    out = published([C("A", "huisvesting", 9, 6), C("A", "schulden", 5, 0),      # nothing hidden
+                     C("B", "huisvesting", 9, 6), C("B", "voeding", 3, 0),       # one hidden: total - 9 = 3
+                     C("C", "voeding", 1, 1), C("C", "energie", 1, 1),           # two hidden: 1 + 1 = 2
+                     C("D", "energie", 2, 2)])                                   # one cell: no total row
+    assert out["A", signals.TOTAL] == ("14", "6")
+    assert out["B", "voeding"] == ("<5", "0") and out["B", signals.TOTAL] == ("x", "6")
+    assert out["C", signals.TOTAL] == ("x", "x")
+    assert ("D", signals.TOTAL) not in out and out["D", "energie"] == ("<5", "<5")
+
+
+def test_a_hidden_gap_hides_only_the_gap_total():
+    out = published([signals.Cell("A", "huisvesting", 9, 2), signals.Cell("A", "schulden", 7, 5)])
+    assert out["A", "huisvesting"] == ("9", "<5")
+    assert out["A", signals.TOTAL] == ("16", "x")    # 16 - 9 - 7 = 0 hides nothing; 7 - 5 would give 2
+
+
+def test_the_decision_to_hide_a_total_depends_only_on_which_cells_are_hidden():
+    """Else a hidden total would itself say something (e.g. "the hidden cells are all 1")."""
+    C = signals.Cell
+    for small in ((1, 1), (4, 4), (2, 3), (1, 4)):
+        out = published([C("A", "huisvesting", 8, 0), C("A", "voeding", small[0], 0), C("A", "energie", small[1], 0)])
+        assert out["A", signals.TOTAL][0] == "x", small
+
+
+def test_published_rows_have_no_number_below_5_except_0():
+    C = signals.Cell
+    cells = [C(m, t, a, u) for m in "ABC" for t, a, u in (("huisvesting", 7, 3), ("voeding", 4, 4), ("energie", 12, 0))]
+    for p in signals.publish(cells):
+        for value in (p.asked, p.unmatched):
+            assert value in ("<5", "x", "0") or int(value) >= 5

@@ -1,16 +1,21 @@
 """Welke noden kwamen aan bod, per gemeente en thema, en waar vond de bot niets (een gat in het aanbod)?
 
-Aantallen kleiner dan 5 worden getoond als "<5", zodat geen gezin herkenbaar is.
+Enkel per volledige kalendermaand (nooit een periode die vandaag eindigt: twee zulke periodes
+van elkaar aftrekken zou een verborgen aantal tonen). Aantallen kleiner dan 5 worden getoond als
+"<5", zodat geen gezin herkenbaar is, en het totaal van een gemeente als "x" als het er een zou
+verraden (kennisbank/signals.py).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from datetime import date
 from pathlib import Path
 
-from kennisbank import fields, signals
-from kennisbank.fields import FieldError
+from babel.dates import format_date
+
+from kennisbank import signals
 from kennisbank.store import DEFAULT_DB, Store
 from kennisbank.themes import load_themes
 
@@ -24,16 +29,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_kb_option(parser)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="het databasebestand van de bot")
     parser.add_argument("--region", metavar="R", help="enkel de gemeenten van deze regio (id)")
-    parser.add_argument("--since", metavar="DATUM", help="vanaf deze dag (JJJJ-MM-DD)")
+    parser.add_argument("--maand", metavar="JJJJ-MM",
+                        help="deze volledige kalendermaand (standaard: de laatste volledige maand)")
+    parser.add_argument("--since", help=argparse.SUPPRESS)   # removed: explained when given
     parser.add_argument("--png", type=Path, metavar="BESTAND", help="schrijf ook een grafiek (PNG)")
 
 
+NO_SINCE = ("--since bestaat niet meer: signalen tonen enkel volledige kalendermaanden, zodat je "
+            "verborgen kleine aantallen niet kan terugrekenen uit twee periodes. Gebruik --maand JJJJ-MM.")
+LEGEND = ("<5: minder dan 5 vragen. x: het totaal is verborgen omdat er een <5 in de rij staat. "
+          "Een vraag met meer noden telt bij elke nood.")
+
+
+def month_name(month: signals.Month) -> str:
+    """'oktober 2026'."""
+    return format_date(month.first, format="MMMM y", locale="nl_BE")
+
+
 def table(cells: list[signals.Cell]) -> str:
+    """The published table (kennisbank.signals.publish): suppressed cells and safe totals."""
     themes = load_themes()
     rows = [("Gemeente", "Thema", "Vragen", "Niets gevonden")]
-    for c in cells:
+    for c in signals.publish(cells):
         label = themes[c.theme].label if c.theme in themes else c.theme
-        rows.append((c.municipality, label, signals.shown(c.asked), signals.shown(c.unmatched)))
+        rows.append((c.municipality, label, c.asked, c.unmatched))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join(
         "  ".join(value.ljust(w) if i < 2 else value.rjust(w)
@@ -42,18 +61,25 @@ def table(cells: list[signals.Cell]) -> str:
     )
 
 
-async def collect(db: Path, since, municipalities) -> list[signals.Cell]:
+async def collect(db: Path, month: signals.Month, municipalities) -> list[signals.Cell]:
     async with Store(db) as store:
-        return signals.tabulate(await signals.fetch(store.conn, since, municipalities))
+        return signals.tabulate(await signals.fetch_month(store.conn, month, municipalities))
 
 
 def main(args: argparse.Namespace) -> int:
-    since = None
-    if args.since:
+    if args.since is not None:
+        print(NO_SINCE, file=sys.stderr)
+        return 2
+    month = signals.last_complete_month()
+    if args.maand:
         try:
-            since = fields.iso_date(args.since)
-        except FieldError as exc:
-            print(f"--since: {exc}", file=sys.stderr)
+            month = signals.Month.parse(args.maand)
+        except ValueError:
+            print(f"--maand: geef een maand als JJJJ-MM, bv. {month}.", file=sys.stderr)
+            return 2
+        if not month.is_complete(date.today()):
+            print(f"--maand: {month} is nog niet voorbij; enkel volledige maanden (de laatste is "
+                  f"{signals.last_complete_month()}).", file=sys.stderr)
             return 2
     municipalities = None
     if args.region:
@@ -66,11 +92,13 @@ def main(args: argparse.Namespace) -> int:
     if not args.db.exists():
         print(f"Database {args.db} bestaat niet (nog). Start de bot eerst of geef --db.", file=sys.stderr)
         return 2
-    cells = asyncio.run(collect(args.db, since, municipalities))
+    cells = asyncio.run(collect(args.db, month, municipalities))
+    print(f"Signalen van {month_name(month)}")
     if cells:
         print(table(cells))
+        print(LEGEND)
     else:
-        print("Nog geen signalen in deze periode.")
+        print("Geen signalen in deze maand.")
     if args.png:
         from kennisbank.signals_chart import png_bytes
 

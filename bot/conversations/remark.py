@@ -97,7 +97,7 @@ async def on_reason(update: Update, context: BotContext) -> object:
         await send(context, chat_id, views.too_many_reports())
         raise ApplicationHandlerStop(ConversationHandler.END)
     report = await reports.create(state.store.conn, service, cd.REASONS[action.reason])
-    await send(context, chat_id, views.ask_remark(service, report.id))
+    await send(context, chat_id, views.ask_remark(service, report.id, feedback.report_tag(state, chat_id, report.id)))
     prompt_id = await feedback.send_remark_prompt(context, chat_id)
     if context.user_data is not None:
         context.user_data[NAME] = {"report": report.id, "prompt": prompt_id, "chat": chat_id,
@@ -140,7 +140,7 @@ async def on_text(update: Update, context: BotContext) -> object:
         return ConversationHandler.END     # too late for a remark: the text is a question
     text = message.text or ""
     if remark_is_personal(text, service, state.knowledge.proper_nouns):
-        await send(context, chat_id, views.remark_refused(report.id))
+        await send(context, chat_id, views.remark_refused(report.id, feedback.report_tag(state, chat_id, report.id)))
         pending["prompt"] = await feedback.send_remark_prompt(context, chat_id)
         pending["until"] = _deadline()
         raise ApplicationHandlerStop(REMARK)
@@ -150,28 +150,53 @@ async def on_text(update: Update, context: BotContext) -> object:
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 
+def _still(pending: dict[str, Any] | None) -> object:
+    """The state to stay in after a button that did not touch the pending report."""
+    return REMARK if pending is not None else ConversationHandler.END
+
+
 async def on_send_without(update: Update, context: BotContext) -> object:
+    """Send the report of the button (bound to this chat: bot/signing.py) without a remark."""
     query = update.callback_query
     action = cd.decode(query.data if query else None)
     if query is not None:
         await answer_button(update)
-    _forget(context)
     chat_id = reply_chat_id(update)
-    if isinstance(action, cd.SendReport):
-        await feedback.finish_report(context, chat_id, action.report)
-    else:
-        await send(context, chat_id, render.expired())
+    pending = _pending(context)
+    if not isinstance(action, cd.SendReport) or not feedback.from_reporter(context.state, chat_id, action):
+        await send(context, chat_id, render.expired())    # forged, or from before the tag: nothing sent
+        raise ApplicationHandlerStop(_still(pending))
+    if pending is not None and pending["report"] != action.report:
+        await feedback.finish_report(context, chat_id, action.report)   # an earlier one of this chat
+        raise ApplicationHandlerStop(REMARK)
+    _forget(context)
+    await feedback.finish_report(context, chat_id, action.report)
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 
 async def on_cancel(update: Update, context: BotContext) -> object:
-    if update.callback_query is not None:
+    """Withdraw the report of the button (bound to this chat: a forged one withdraws nothing).
+    The menu's "Annuleren" (report 0, made before the report) withdraws the report this chat's
+    flow waits on: it is in this user's own flow data, so never another chat's."""
+    query = update.callback_query
+    action = cd.decode(query.data if query else None)
+    if query is not None:
         await answer_button(update)
+    chat_id = reply_chat_id(update)
     pending = _pending(context)
-    _forget(context)
-    withdrawn = pending is None or await reports.withdraw(context.state.store.conn, pending["report"])
+    if not isinstance(action, cd.CancelReport):
+        await send(context, chat_id, render.expired())
+        raise ApplicationHandlerStop(_still(pending))
+    report = action.report or (pending["report"] if pending is not None else 0)
+    if action.report and not feedback.from_reporter(context.state, chat_id, action):
+        await send(context, chat_id, render.expired())
+        raise ApplicationHandlerStop(_still(pending))
+    withdrawn = not report or await reports.withdraw(context.state.store.conn, report)
     # Too late to cancel once it was sent (the sweep after a restart, say): say so, not "cancelled".
-    await send(context, reply_chat_id(update), views.cancelled() if withdrawn else views.already_sent())
+    await send(context, chat_id, views.cancelled() if withdrawn else views.already_sent())
+    if pending is not None and pending["report"] != report:
+        raise ApplicationHandlerStop(REMARK)
+    _forget(context)
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 

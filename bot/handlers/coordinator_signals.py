@@ -2,12 +2,14 @@
 
 Only region coordinators (kennisbank/editors.py) see them, and only for the municipalities of
 their region(s). Counts below 5 are shown as "<5" in the table and drawn as 0 in the chart, so
-that no family can be recognised in a small municipality. `/signalen 365` widens the period.
+that no family can be recognised in a small municipality. Only complete calendar months:
+`/signalen` is the last complete month, `/signalen 2026-10` a given one; no other period exists,
+so two answers can never be subtracted to find a hidden count (kennisbank/signals.py).
 """
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import Update
 
@@ -15,31 +17,39 @@ from kennisbank import editors, signals
 from kennisbank.signals_chart import png_bytes
 
 from .. import render
-from ..commands.signalen import table
+from ..commands.signalen import LEGEND, month_name, table
 from ..context import BotContext
 from . import refuse_outside_private, reply_chat_id, send
 
 log = logging.getLogger(__name__)
-
-DEFAULT_DAYS = 90
-MAX_DAYS = 3660
-
 
 def refused() -> render.Reply:
     return render.Reply("🔒 De signalen zijn er alleen voor regiocoördinatoren. Ben je coördinator? "
                         "Vraag de beheerder van de bot je toe te voegen.")
 
 
-def bad_period() -> render.Reply:
-    return render.Reply(f"Geef het aantal dagen als getal, bv. <code>/signalen 365</code> "
-                        f"(standaard {DEFAULT_DAYS}).")
+def bad_period(today: date | None = None) -> render.Reply:
+    last = signals.last_complete_month(today)
+    return render.Reply(
+        "De signalen gaan per volledige kalendermaand: <code>/signalen</code> toont de laatste "
+        f"({render.esc(month_name(last))}), <code>/signalen {last}</code> een gekozen maand. "
+        "Andere periodes kan je niet vragen: twee periodes van elkaar aftrekken zou kleine "
+        "aantallen verraden.")
 
 
-def table_reply(cells: list[signals.Cell], since: date, where: str) -> render.Reply:
-    head = (f"📊 <b>Signalen {render.esc(where)}</b> sinds {render.esc(render.nice_date(since))}\n"
-            "Aantallen kleiner dan 5 tonen als &lt;5. Er staat geen vraag, naam of chat in.\n")
+def incomplete_month(month: signals.Month, today: date | None = None) -> render.Reply:
+    last = signals.last_complete_month(today)
+    return render.Reply(
+        f"{render.esc(month_name(month).capitalize())} is nog niet voorbij. Ik toon enkel volledige "
+        "maanden, want een lopende maand verandert elke dag en dat verschil zou tonen wie er "
+        f"net vroeg. De laatste volledige maand: <code>/signalen {last}</code>.")
+
+
+def table_reply(cells: list[signals.Cell], month: signals.Month, where: str) -> render.Reply:
+    head = (f"📊 <b>Signalen {render.esc(where)}</b>, {render.esc(month_name(month))}\n"
+            f"{render.esc(LEGEND)} Er staat geen vraag, naam of chat in.\n")
     if not cells:
-        return render.Reply(head + "\nNog geen signalen in deze periode.")
+        return render.Reply(head + "\nGeen signalen in deze maand.")
     rows = table(cells).split("\n")
     for n in range(len(rows), 1, -1):   # the header row and as many rows as fit one message
         tail = "" if n == len(rows) else (
@@ -59,13 +69,19 @@ async def signalen(update: Update, context: BotContext) -> None:
     if not roles.is_coordinator:
         await send(context, chat_id, refused())
         return
-    days = DEFAULT_DAYS
+    today = date.today()
+    month = signals.last_complete_month(today)
     if context.args:
-        if not context.args[0].isdigit() or not 1 <= int(context.args[0]) <= MAX_DAYS:
-            await send(context, chat_id, bad_period())
+        try:
+            if len(context.args) != 1:
+                raise ValueError("one month")
+            month = signals.Month.parse(context.args[0])
+        except ValueError:
+            await send(context, chat_id, bad_period(today))
             return
-        days = int(context.args[0])
-    since = date.today() - timedelta(days=days)
+        if not month.is_complete(today):
+            await send(context, chat_id, incomplete_month(month, today))
+            return
     kb = state.knowledge.kb
     if editors.ALL_REGIONS in roles.coordinator_regions:
         municipalities, where = None, "alle regio’s"
@@ -73,8 +89,9 @@ async def signalen(update: Update, context: BotContext) -> None:
         regions = [kb.regions[r] for r in sorted(roles.coordinator_regions) if r in kb.regions]
         municipalities = [m.name for r in regions for m in r.municipalities]
         where = ", ".join(r.name for r in regions) or "je regio"
-    cells = signals.tabulate(await signals.fetch(state.store.conn, since, municipalities))
+    found = await signals.fetch_month(state.store.conn, month, municipalities, today)
+    cells = signals.tabulate(found)
     await context.bot.send_photo(chat_id, png_bytes(cells, f"Welke noden kwamen aan bod? ({where})"),
-                                 caption=f"Signalen sinds {render.nice_date(since)} ({where})")
-    await send(context, chat_id, table_reply(cells, since, where))
+                                 caption=f"Signalen van {month_name(month)} ({where})")
+    await send(context, chat_id, table_reply(cells, month, where))
     log.info("signals shown to a coordinator: %d cells", len(cells))

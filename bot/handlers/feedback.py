@@ -27,7 +27,7 @@ from kennisbank.services import reporting
 
 from .. import callback_data as cd
 from .. import feedback_view as views
-from .. import render
+from .. import render, signing
 from ..answering import Outcome
 from ..context import BotContext
 from ..state import BotState, Knowledge
@@ -47,7 +47,7 @@ async def record_signal(state: BotState, knowledge: Knowledge, postcode: int | N
                         themes: Iterable[str], service_ids: Sequence[str], fitted: bool) -> int | None:
     """One anonymous row per answered question; None (and only a log line) if the database fails."""
     return await signals.record_or_none(state.store.counts, knowledge.place_name(postcode), themes,
-                                        service_ids, fitted)
+                                        service_ids, fitted, on_error=state.store.note_error)
 
 
 async def signal_and_buttons(state: BotState, knowledge: Knowledge, postcode: int | None, outcome: Outcome,
@@ -64,6 +64,16 @@ async def signal_and_buttons(state: BotState, knowledge: Knowledge, postcode: in
         return outcome.reply
     tag = state.signer.tag(chat_id, signal_id)   # only this chat can press the buttons
     return views.with_row(outcome.reply, views.answer_row(signal_id, bool(outcome.services), tag))
+
+
+def report_tag(state: BotState, chat_id: int, report_id: int) -> str:
+    """Binds a report's buttons to the chat that made it (the report row keeps no chat id)."""
+    return state.signer.tag(chat_id, report_id, signing.REPORT)
+
+
+def from_reporter(state: BotState, chat_id: int, action: cd.SendReport | cd.CancelReport) -> bool:
+    """Was this report button sent to this chat? (A forged or pre-tag button is not.)"""
+    return state.signer.verify(chat_id, action.report, action.tag, signing.REPORT)
 
 
 async def send_remark_prompt(context: BotContext, chat_id: int) -> int:
@@ -152,8 +162,14 @@ async def on_feedback(update: Update, context: BotContext) -> None:
         case cd.ReportCard(ref):
             service = knowledge.resolve(ref)
             await send(context, chat_id, views.what_is_wrong(service) if service else render.expired())
+        case cd.SendReport() | cd.CancelReport() if (isinstance(action, cd.SendReport) or action.report) \
+                and not from_reporter(state, chat_id, action):
+            await send(context, chat_id, render.expired())   # another chat's report, or an old button
         case cd.SendReport(report):   # outside the remark conversation (it ended): still sent once
             await finish_report(context, chat_id, report)
+        case cd.CancelReport(report) if report:
+            withdrawn = await reports.withdraw(state.store.conn, report)
+            await send(context, chat_id, views.cancelled() if withdrawn else views.already_sent())
         case cd.CancelReport():
             await send(context, chat_id, views.cancelled())
         case cd.ReportStillRight() | cd.StillRight():
