@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.paths import ROOT
+from paths import ROOT
 
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
