@@ -49,7 +49,7 @@ from .schema import (
     Service,
 )
 from .schema import Problem as Problem  # re-exported: where most callers look for it
-from .text import clean, identity
+from .text import clean, count, identity
 
 _T = TypeVar("_T")
 
@@ -70,7 +70,7 @@ class KnowledgeBaseError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         errors = [p for p in problems if not p.warning]
-        super().__init__(f"{len(errors)} fout(en) in de kennisbank:\n" + "\n".join(map(str, errors)))
+        super().__init__(f"{count(len(errors), 'fout', 'fouten')} in de kennisbank:\n" + "\n".join(map(str, errors)))
 
 
 # ── YAML with line numbers ────────────────────────────────────────────────────────────────

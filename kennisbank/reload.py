@@ -23,6 +23,7 @@ from .fields import shown
 from .loader import check_directory, errors_only
 from .revisions import FIELDS, NEW_SERVICE, Json, Revision, active_revisions, apply_revisions
 from .schema import KnowledgeBase, Problem
+from .text import count
 
 NOT_CONFLICTING = ("last_verified",)   # a later confirmation date is never worth a warning
 
@@ -96,7 +97,8 @@ def reload_directory(directory: Path | str, revisions: Iterable[Revision], today
 def report(result: ReloadResult, limit: int = 20) -> str:
     """What the coordinator reads after a reload (plain text; the bot escapes it)."""
     if result.held_back and result.kb is not None:
-        lines = [f"De nieuwe regio-bestanden zijn NIET geladen: ze hebben {len(result.dropped)} dienst(en) "
+        fewer = count(len(result.dropped), "dienst", "diensten")
+        lines = [f"De nieuwe regio-bestanden zijn NIET geladen: ze hebben {fewer} "
                  f"minder ({len(result.kb.services)} in plaats van {len(result.kb.services) + len(result.dropped)}). "
                  "Is een bestand afgekapt, leeg of weg? De bot werkt verder met de vorige kennisbank.",
                  "Verdwijnen deze diensten echt, laad dan opnieuw met /herlaad zeker:"]
@@ -106,21 +108,24 @@ def report(result: ReloadResult, limit: int = 20) -> str:
         return "\n".join(lines)
     if not result.ok:
         errors = errors_only(result.problems)
-        lines = [f"De nieuwe regio-bestanden zijn NIET geladen: {len(errors)} fout(en). "
+        lines = [f"De nieuwe regio-bestanden zijn NIET geladen: {count(len(errors), 'fout', 'fouten')}. "
                  "De bot werkt verder met de vorige kennisbank."]
         lines += [f"• {p}" for p in errors[:limit]]
         if len(errors) > limit:
             lines.append(f"… en nog {len(errors) - limit}. Alles zien: welzijnsbot check")
         return "\n".join(lines)
     assert result.kb is not None
-    lines = [f"Kennisbank geladen: {len(result.kb.services)} diensten."]
+    lines = [f"Kennisbank geladen: {count(len(result.kb.services), 'dienst', 'diensten')}."]
     if result.dropped:
-        lines.append(f"Bevestigd: {len(result.dropped)} dienst(en) verdwenen: {', '.join(result.dropped[:limit])}.")
+        gone = count(len(result.dropped), "dienst", "diensten")
+        lines.append(f"Bevestigd: {gone} verdwenen: {', '.join(result.dropped[:limit])}.")
     if result.conflicts:
-        lines.append(f"{len(result.conflicts)} veld(en) veranderden zowel in het bestand als via de bot:")
+        both = count(len(result.conflicts), "veld veranderde", "velden veranderden")
+        lines.append(f"{both} zowel in het bestand als via de bot:")
         lines += [f"• {c}" for c in result.conflicts[:limit]]
     if result.skipped:
-        lines.append(f"{len(result.skipped)} wijziging(en) via de bot passen niet meer:")
+        stale = count(len(result.skipped), "wijziging via de bot past", "wijzigingen via de bot passen")
+        lines.append(f"{stale} niet meer:")
         lines += [f"• {p.message} (dienst {p.service})" for p in result.skipped[:limit]]
     if not result.conflicts and not result.skipped:
         lines.append("Geen conflicten met wijzigingen via de bot.")

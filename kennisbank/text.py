@@ -24,6 +24,11 @@ _DIGITS = {
 _TABLE = {**_SPACES, **_DIGITS}
 
 
+def count(n: int, one: str, many: str) -> str:
+    """A number with its noun in Flemish Dutch: count(1, "dienst", "diensten") -> "1 dienst"."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def clean(value: str, *, digits: bool = True, keep_joiners: bool = False) -> str:
     """NFC, odd spaces as a space, invisible format characters (Unicode Cf) removed.
 

@@ -521,7 +521,7 @@ async def test_herlaad_holds_back_files_that_lose_services_until_confirmed(start
     region.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     before = set(bot.state.knowledge.kb.services)
     [held] = await chat(2851).send("/herlaad")
-    assert "NIET geladen" in held.text and "3 dienst(en) minder" in held.text
+    assert "NIET geladen" in held.text and "3 diensten minder" in held.text
     assert all(html.escape(sid) in held.text for sid in gone)
     assert set(bot.state.knowledge.kb.services) == before     # still answering from the old data
     [done] = await chat(2851).send("/herlaad zeker")

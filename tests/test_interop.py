@@ -80,7 +80,7 @@ def test_export_then_import_gives_the_same_knowledge_base(capsys, tmp_path, benc
     assert f"{len(bench_kb.services)} diensten" in out
     code, out, err = run(capsys, "import", "--format", fmt, exported, "--out", imported)
     assert code == 0, out + err
-    assert "0 record(s) niet geïmporteerd" in out
+    assert "0 records niet geïmporteerd" in out
     assert sorted(p.name for p in imported.iterdir()) == ["lindeland.yaml", "vlaanderen.yaml"]
     copy = load_knowledge_base(imported)
     assert_same_knowledge_base(bench_kb, copy)
@@ -260,7 +260,7 @@ def test_coordinator_csv_with_bom_semicolons_crlf_and_mistakes(capsys, tmp_path)
     assert "rij 9" in out  # a list typed without quotes shifts the row: reported, not guessed
     assert "kolom 'opmerking' hoort bij geen veld" in out
     assert "rij 3" not in out and "rij 8" not in out  # empty rows are just empty
-    assert "4 record(s) niet geïmporteerd" in out
+    assert "4 records niet geïmporteerd" in out
     kb, problems = check_directory(tmp_path)
     assert kb is not None, problems
     region = kb.regions["beekveld"]
@@ -381,7 +381,7 @@ def test_foreign_hsds_file_is_mapped_and_every_loss_reported(capsys, tmp_path):
         in out
     assert f"{e}1 · languages[1]: let op: taal 'Pools' zonder code niet overgenomen" in out
     assert f"{e}5 · description: let op: samenvatting gemaakt uit de beschrijving" in out
-    assert "3 record(s) niet geïmporteerd" in out
+    assert "3 records niet geïmporteerd" in out
     assert f"vul contact.name aan: {uid}5" in out
     kb = load_knowledge_base(tmp_path)
     budget = kb.services[f"{uid}1"]
@@ -427,7 +427,7 @@ def test_hsds_of_the_wrong_shape_is_reported_not_skipped_over(capsys, tmp_path):
     code, out, err = run(capsys, "import", "--format", "hsds", source, "--out", tmp_path / "out", "--region", "proef")
     assert code == 0, out + err
     assert "dienst Dienst_B · id: let op: id 'Dienst_B' is omgezet naar 'dienst-b'" in out
-    assert "dienst Dienst_B · languages: let op: 1 element(en) zijn geen object (bv. \"nl\")" in out
+    assert "dienst Dienst_B · languages: let op: 1 element is geen object (bv. \"nl\")" in out
     assert "dienst Dienst_B · schedules: let op: verwacht een lijst van objecten, niet \"ma-vr\"" in out
     service = load_knowledge_base(tmp_path / "out").services["dienst-b"]
     assert service.contact.name == "Ann"  # one object where a list belongs still counts
@@ -477,7 +477,7 @@ def test_sociale_kaart_offers_map_to_themes_and_unmapped_ones_are_listed(capsys,
                                                                       ("Rozendries", (9831, 9832))]
     # nothing invented: no contact person, no confirmation date; the bot can see what is missing
     assert all(needs_named_contact(s) and s.last_verified is None for s in kb.services.values())
-    assert "6 dienst(en) hebben nog geen contactpersoon met naam" in out
+    assert "6 diensten hebben nog geen contactpersoon met naam" in out
     monkeypatch.delenv("WELZIJNSBOT_CACHE_DIR")   # the search models from the usual cache, not fitted anew
     assert SearchEngine(kb).search("papa heeft schulden bij een deurwaarder", 9830).matches[0].service.id == \
            "sk-900001"

@@ -244,3 +244,33 @@ def test_invisible_characters_do_not_change_the_analysis_of_a_question(question)
     plain = plain.replace("\u00a0", " ")
     assert words(question) == words(plain)
     assert analyse(question, None, None) == analyse(plain, None, None)
+
+
+def test_count_says_one_or_many_in_dutch():
+    from kennisbank.text import count
+
+    assert count(1, "dienst", "diensten") == "1 dienst"
+    assert count(0, "fout", "fouten") == "0 fouten"
+    assert count(2, "regio", "regio's") == "2 regio's"
+
+
+def test_check_and_versheid_count_services_the_same_way(tmp_path):
+    """`check` counts every service in the files and names the inactive ones; `versheid` counts the
+    others and says that it leaves the inactive ones out: both figures add up (issue 15)."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from kennisbank.loader import DEFAULT_KB, load_knowledge_base
+
+    kb = load_knowledge_base(DEFAULT_KB)
+    inactive = sum(not s.is_active for s in kb.services.values())
+    assert inactive >= 1  # the example data keeps one, as a real region would
+    bin_dir = Path(sys.executable).parent
+    check = subprocess.run([bin_dir / "welzijnsbot", "check"], capture_output=True, text=True, check=True).stdout
+    fresh = subprocess.run([bin_dir / "welzijnsbot", "versheid", "--db", str(tmp_path / "db.sqlite3")],
+                           capture_output=True, text=True, check=True).stdout
+    total = int(re.search(r"OK: (\d+) diensten \((\d+) niet meer actief\)", check).group(1))
+    shown = int(re.search(r"van (\d+) diensten \(de (\d+) niet meer actieve", fresh).group(1))
+    assert total == len(kb.services) and shown == total - inactive

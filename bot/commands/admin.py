@@ -15,6 +15,7 @@ from kennisbank import revisions as rv
 from kennisbank.fields import FieldError, iso_date
 from kennisbank.schema import KnowledgeBase
 from kennisbank.store import DEFAULT_DB, Store
+from kennisbank.text import count
 
 from .common import Subcommand, add_kb_option, load_kb_or_exit
 from .versheid import print_reports
@@ -143,7 +144,7 @@ class Audit(Subcommand, name="audit", help="wie wijzigde wat via de bot"):
         else:
             for revision in shown:
                 print(describe(revision, reverted_by))
-            print(f"{len(shown)} wijziging(en). Terugdraaien: welzijnsbot revert NUMMER")
+            print(f"{count(len(shown), 'wijziging', 'wijzigingen')}. Terugdraaien: welzijnsbot revert NUMMER")
         print_reports(args.db, args.organisation, since)   # "klopt niet meer" (bot/commands/versheid.py)
         return 0
 

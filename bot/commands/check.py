@@ -6,8 +6,9 @@ import sys
 
 from kennisbank.loader import check_directory
 from kennisbank.search.dense import configured_encoder, encoder_problem, load_encoder
+from kennisbank.text import count
 
-from .common import add_kb_option
+from .common import add_kb_option, services_line
 
 NAME = "check"
 HELP = "controleer de kennisbank (YAML) en toon elke fout"
@@ -26,7 +27,8 @@ def main(args: argparse.Namespace) -> int:
     for p in errors + warnings:
         print(p, file=sys.stderr if not p.warning else sys.stdout)
     if errors:
-        print(f"{len(errors)} fout(en), {len(warnings)} waarschuwing(en) in {args.kb}", file=sys.stderr)
+        print(f"{count(len(errors), 'fout', 'fouten')}, {count(len(warnings), 'waarschuwing', 'waarschuwingen')} "
+              f"in {args.kb}", file=sys.stderr)
         return 1
     assert kb is not None
     regions = [r for r in kb.regions.values() if not r.is_flemish_layer]
@@ -34,8 +36,8 @@ def main(args: argparse.Namespace) -> int:
     problem = search_problem()
     if problem:
         print(problem)
-    print(f"OK: {len(kb.services)} diensten in {len(regions)} regio('s){layer}, "
-          f"{len(warnings)} waarschuwing(en).")
+    where = count(len(regions), "regio", "regio's")
+    print(f"OK: {services_line(kb)} in {where}{layer}, {count(len(warnings), 'waarschuwing', 'waarschuwingen')}.")
     return 0
 
 

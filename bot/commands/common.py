@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kennisbank.loader import DEFAULT_KB, KnowledgeBaseError, load_knowledge_base_cached
 from kennisbank.schema import KnowledgeBase
+from kennisbank.text import count
 
 
 class Subcommand:
@@ -19,6 +20,16 @@ class Subcommand:
     def __init_subclass__(cls, *, name: str, help: str) -> None:
         super().__init_subclass__()
         cls.NAME, cls.HELP = name, help
+
+
+def services_line(kb: KnowledgeBase) -> str:
+    """"69 diensten (1 niet meer actief)": the one way `check` and `versheid` count services.
+
+    An inactive service stays in its file (an id is never reused) but no school sees it, so
+    freshness counts only the others; saying so keeps both figures explainable."""
+    inactive = sum(not s.is_active for s in kb.services.values())
+    line = count(len(kb.services), "dienst", "diensten")
+    return line + (f" ({inactive} niet meer actief)" if inactive else "")
 
 
 def cannot_write(where: Path, exc: OSError) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kennisbank.interop.exporting import WRITERS, ExportError, export_knowledge_base
 from kennisbank.schema import KnowledgeBase
+from kennisbank.text import count
 
 from .admin import load_effective_or_exit
 from .common import add_kb_option, cannot_write
@@ -44,7 +45,8 @@ def main(args: argparse.Namespace) -> int:
         return 1
     except OSError as exc:
         return cannot_write(args.out, exc)
-    print(f"{len(kb.services)} diensten uit {len(kb.regions)} regio('s) geschreven als {args.format}:")
+    regions = count(len(kb.regions), "regio", "regio's")
+    print(f"{count(len(kb.services), 'dienst', 'diensten')} uit {regions} geschreven als {args.format}:")
     for path in files:
         print(f"  {path}")
     return 0

@@ -21,6 +21,7 @@ from kennisbank.interop.importing import (
     write_region_files,
 )
 from kennisbank.interop.rubrics import RubricMap
+from kennisbank.text import count
 
 from .common import cannot_write
 
@@ -99,12 +100,12 @@ def main(args: argparse.Namespace) -> int:
               "(zie hierboven).", file=sys.stderr)
         return 1
     regions = "regio " + ", ".join(kb.regions) if len(kb.regions) == 1 else "regio's " + ", ".join(kb.regions)
-    print(f"Geïmporteerd: {len(kb.services)} dienst(en) in {regions}, gecontroleerd zoals "
-          f"`welzijnsbot check`; {len(skipped)} record(s) niet geïmporteerd.")
+    print(f"Geïmporteerd: {count(len(kb.services), 'dienst', 'diensten')} in {regions}, gecontroleerd zoals "
+          f"`welzijnsbot check`; {count(len(skipped), 'record', 'records')} niet geïmporteerd.")
     for path in files:
         print(f"  {path}")
     missing = [s.id for s in kb.services.values() if needs_named_contact(s)]
     if missing:
-        print(f"{len(missing)} dienst(en) hebben nog geen contactpersoon met naam; vul contact.name aan: "
-              + ", ".join(missing))
+        without = count(len(missing), "dienst heeft", "diensten hebben")
+        print(f"{without} nog geen contactpersoon met naam; vul contact.name aan: " + ", ".join(missing))
     return PARTIAL if skipped else 0

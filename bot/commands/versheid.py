@@ -17,6 +17,7 @@ from kennisbank import revisions as rv
 from kennisbank.fields import FieldError, iso_date
 from kennisbank.schema import KnowledgeBase
 from kennisbank.store import DEFAULT_DB, Store
+from kennisbank.text import count
 
 from .common import add_kb_option, load_kb_or_exit
 
@@ -63,8 +64,13 @@ def render_report(kb: KnowledgeBase, today: date, open_reports: list[reports.Rep
     if not rows:
         return "Geen diensten gevonden."
     total = sum(r.total for r in rows)
-    lines = [f"Versheid op {today.isoformat()}: {sum(r.within_6 for r in rows)} van {total} diensten "
-             f"bevestigd in de laatste 6 maanden, {sum(r.within_12 for r in rows)} in de laatste 12.", "",
+    inactive = sum(not s.is_active for s in kb.services.values()
+                   if organisation is None or s.organisation.casefold() == organisation.casefold())
+    aside = (f" (de {inactive} niet meer actieve {'dienst telt' if inactive == 1 else 'diensten tellen'} niet mee)"
+             if inactive else "")
+    lines = [f"Versheid op {today.isoformat()}: {sum(r.within_6 for r in rows)} van "
+             f"{count(total, 'dienst', 'diensten')}{aside} bevestigd in de laatste 6 maanden, "
+             f"{sum(r.within_12 for r in rows)} in de laatste 12.", "",
              render_table(rows, votes)]
     oldest = [r for r in rows if r.oldest]
     if oldest:

@@ -13,6 +13,7 @@ from typing import Any
 
 from kennisbank.schema import AUDIENCES, THEME_IDS
 
+from ..text import count
 from .importing import Issue, summarize
 from .places import join_address
 from .rubrics import RubricMap
@@ -164,7 +165,8 @@ class ServiceReader:
                 bad += 1
         if bad:
             first = next(i for i in items if not isinstance(i, dict) and i not in (None, ""))
-            self.note(f"{bad} element(en) zijn geen object (bv. {_shown(first)[:40]}); niet overgenomen", path)
+            what = count(bad, "element is", "elementen zijn")
+            self.note(f"{what} geen object (bv. {_shown(first)[:40]}); niet overgenomen", path)
         return out
 
     def obj(self, parent: Obj, key: str, base: str) -> tuple[Obj, str] | None:
