@@ -271,6 +271,8 @@ def test_check_and_versheid_count_services_the_same_way(tmp_path):
     check = subprocess.run([bin_dir / "welzijnsbot", "check"], capture_output=True, text=True, check=True).stdout
     fresh = subprocess.run([bin_dir / "welzijnsbot", "versheid", "--db", str(tmp_path / "db.sqlite3")],
                            capture_output=True, text=True, check=True).stdout
-    total = int(re.search(r"OK: (\d+) diensten \((\d+) niet meer actief\)", check).group(1))
-    shown = int(re.search(r"van (\d+) diensten \(de (\d+) niet meer actieve", fresh).group(1))
+    in_check = re.search(r"OK: (\d+) diensten \((\d+) niet meer actief\)", check)
+    in_versheid = re.search(r"van (\d+) diensten \(de (\d+) niet meer actieve", fresh)
+    assert in_check and in_versheid, (check, fresh)
+    total, shown = int(in_check.group(1)), int(in_versheid.group(1))
     assert total == len(kb.services) and shown == total - inactive
