@@ -37,7 +37,8 @@ OPENING_KINDS = {
 }
 DAY_PARTS = {"voormiddag": N_("voormiddag"), "namiddag": N_("namiddag"), "avond": N_("avond")}
 SEASONS = {"schooljaar": N_("tijdens het schooljaar"), "schoolvakanties": N_("tijdens de schoolvakanties")}
-COST_KINDS = {"gratis": N_("Gratis"), "naar-inkomen": N_("Bijdrage volgens je inkomen")}
+COST_KINDS = {"gratis": N_("Gratis"), "naar-inkomen": N_("Bijdrage volgens je inkomen"),
+              "lage-prijs": N_("Lage prijzen")}
 # Free-text costs so common that a parent gets them in their own language, also in old files.
 COMMON_COSTS = {"gratis en anoniem": N_("Gratis en anoniem")}
 COST_PER = {
@@ -223,7 +224,7 @@ def hours(service: Service, lang: str) -> Said | None:
         parts.append(Said(_(SEASONS[schedule.season])))
     parts += [Said(closed_text(p, lang)) for p in schedule.closed]
     if parts:
-        parts[0] = _capital(parts[0])   # generated text; a note keeps the case it was written in
+        parts[0] = _capital(parts[0], lang)   # generated text; a note keeps the case it was written in
     note = _note(service, "hours_note", schedule.note, lang)
     if note:
         parts.append(note)
@@ -284,9 +285,20 @@ def access(service: Service, lang: str) -> Said | None:
         parts.append(note)
     if not parts:
         return None
-    return Said(" ".join(p.text if p.text.endswith((".", "!", "?", "。", "؟", ")")) else p.text + "."
-                         for p in parts), any(p.dutch for p in parts))
+    return Said(" ".join(_sentence(p.text) for p in parts), any(p.dutch for p in parts))
 
 
-def _capital(said: Said) -> Said:
-    return Said(said.text[:1].upper() + said.text[1:], said.dutch)
+# What ends a sentence in the card languages; a closing bracket or quote does not ("… (doorverwijzing)"
+# ran into the next sentence), but one after a sentence end keeps it ("(bv. dit.)").
+_SENTENCE_ENDS = (".", "!", "?", "…", "。", "؟", "\u06d4")
+
+
+def _sentence(text: str) -> str:
+    return text if text.rstrip(")»\"'”’").endswith(_SENTENCE_ENDS) else text + "."
+
+
+def _capital(said: Said, lang: str) -> Said:
+    """The first letter in upper case, as the language writes it (Turkish and Azeri: i -> İ)."""
+    first = said.text[:1]
+    upper = "İ" if first == "i" and lang in ("tr", "az") else first.upper()
+    return Said(upper + said.text[1:], said.dutch)

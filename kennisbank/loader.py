@@ -576,6 +576,11 @@ class _FileChecker:
                 hint = f"bedoel je '{close[0]}'?" if close else "toegelaten: " + ", ".join(practical.ACCESS_KINDS)
                 self.error(f"onbekende toegang '{fields.shown(kind)}' ({hint}); een eigen uitleg gaat in 'how'",
                            _entry_line(raw, "access", kind), sid, "access")
+        if "vrije-inloop" in kinds and "op-afspraak" in kinds:
+            # A parent reads "Kom gewoon langs, zonder afspraak. Maak eerst een afspraak." and does neither.
+            self.warn("'vrije-inloop' en 'op-afspraak' spreken elkaar tegen op de ouderkaart; kies er één "
+                      "(kan een afspraak ook, zet dan 'ook op afspraak' bij de openingsuren)",
+                      _line(raw, "access"), sid, "access")
         return tuple(k for k in kinds if k in practical.ACCESS_KINDS)
 
     def _fiction_rule(self, raw: dict[Any, Any], region: Region, sid: str | None,

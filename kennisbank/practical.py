@@ -37,7 +37,7 @@ OPENING_KINDS: dict[str, str] = {
 DAY_PARTS: tuple[str, ...] = ("voormiddag", "namiddag", "avond")
 SEASONS: tuple[str, ...] = ("schooljaar", "schoolvakanties")
 
-COST_KINDS: tuple[str, ...] = ("gratis", "naar-inkomen", "vast-bedrag")
+COST_KINDS: tuple[str, ...] = ("gratis", "naar-inkomen", "lage-prijs", "vast-bedrag")
 COST_UNITS: tuple[str, ...] = ("dag", "week", "maand", "jaar", "keer", "gesprek", "uur", "half-uur")
 
 ACCESS_KINDS: dict[str, str] = {
@@ -470,6 +470,10 @@ def parse_cost(text: str) -> Cost:
     rest = tail.strip() or None
     if low == "gratis":
         return Cost("gratis", note=rest, text=original)
+    if low in ("lage prijs", "lage prijzen", "goedkoop"):
+        # A second-hand shop or social grocery: you pay, but little. Not "gratis" with a price note,
+        # which a parent reads as "Free; low prices".
+        return Cost("lage-prijs", note=rest, text=original)
     income = re.match(r"^(?:een )?(?:bijdrage|prijs|tarief|kostprijs) (?:naar|volgens) (?:het )?inkomen[,]?\s*(.*)$",
                       low)
     if income:
@@ -492,7 +496,8 @@ def dutch_amount(value: Decimal) -> str:
 def dutch_cost(cost: Cost) -> str:
     if cost.text is not None:
         return cost.text
-    head = {"gratis": "gratis", "naar-inkomen": "bijdrage volgens inkomen"}.get(cost.kind or "", "")
+    head = {"gratis": "gratis", "naar-inkomen": "bijdrage volgens inkomen", "lage-prijs": "lage prijzen"}.get(
+        cost.kind or "", "")
     if cost.kind == "vast-bedrag" and cost.amount is not None:
         head = f"{dutch_amount(cost.amount)} euro" + (f" per {cost.per.replace('-', ' ')}" if cost.per else "")
     return "; ".join(t for t in (head, cost.note or "") if t)

@@ -371,3 +371,23 @@ def test_numbers_and_times_stay_left_to_right_in_arabic(example_kb):
     assert f"{LRI}09:00\u201312:00{PDI}" in hours                   # isolated: never read backwards
     assert "الاثنين" in hours and "الجمعة" in hours                  # Monday, Friday from CLDR
     assert get_display(hours).count("09:00\u201312:00") == 1
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Een brief van een andere dienst (doorverwijzing)", "Een brief van een andere dienst (doorverwijzing)."),
+    ("Bel eerst.", "Bel eerst."),
+    ("(Bel eerst.)", "(Bel eerst.)"),
+    ("هل لديك موعد؟", "هل لديك موعد؟"),
+])
+def test_every_part_of_how_to_get_in_ends_as_a_sentence(text, expected):
+    """A note ending in a bracket ran into the next sentence on every card ("(doorverwijzing) Bij nood...")."""
+    from bot.practical_view import _sentence
+
+    assert _sentence(text) == expected
+
+
+def test_generated_hours_start_with_the_capital_of_the_language():
+    from bot.practical_view import Said, _capital
+
+    assert _capital(Said("iki haftada bir"), "tr").text == "İki haftada bir"
+    assert _capital(Said("iedere week"), "nl").text == "Iedere week"

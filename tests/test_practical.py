@@ -95,7 +95,8 @@ def test_what_is_not_understood_is_kept_as_the_note_never_dropped():
     ("5 euro per dag", "vast-bedrag", Decimal("5"), "dag", None),
     ("1,20 euro per half uur; 50% korting met sociaal tarief", "vast-bedrag", Decimal("1.20"), "half-uur",
      "50% korting met sociaal tarief"),
-    ("lage prijzen", None, None, None, "lage prijzen"),
+    ("lage prijzen", "lage-prijs", None, None, None),
+    ("lage prijzen; 20% korting met de kortingskaart", "lage-prijs", None, None, "20% korting met de kortingskaart"),
 ])
 def test_free_text_cost_is_read_as_a_kind(text, kind, amount, per, note):
     cost = parse_cost(text)
@@ -206,3 +207,23 @@ def test_example_regions_hours_are_all_data():
     assert with_hours and all(s.schedule is not None and s.schedule.text is None for s in with_hours)
     assert all(s.price is not None and s.price.kind for s in kb.services.values() if s.cost)
     assert all(practical.bring_key(item) for s in kb.services.values() for item in s.bring)
+
+
+def test_check_warns_when_walk_in_and_appointment_contradict(tmp_path: Path):
+    """A parent read "Kom gewoon langs, zonder afspraak. Maak eerst een afspraak." (native review)."""
+    text = region() + service(**{"    url:": "    access: [vrije-inloop, op-afspraak]\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, warnings = check(tmp_path)
+    assert errors == [] and kb is not None
+    assert [(w.field, w.line) for w in warnings] == [("access", line_of(text, "access:"))]
+
+
+def test_example_cards_never_say_free_next_to_a_price():
+    """"Gratis; je betaalt lage prijzen" on a second-hand shop: a price note goes without kind gratis."""
+    from kennisbank.loader import DEFAULT_KB, load_knowledge_base
+
+    kb = load_knowledge_base(DEFAULT_KB)
+    for s in kb.services.values():
+        if s.price is not None and s.price.kind == "gratis" and s.price.note:
+            assert not any(w in s.price.note for w in ("prijzen", "goedkoop", "goedkoper", "kosten tot")), s.id
+        assert not {"vrije-inloop", "op-afspraak"} <= set(s.access), s.id
