@@ -133,10 +133,18 @@ def _known_languages() -> frozenset[str]:
     return frozenset(code for code in Locale("nl").languages if isinstance(code, str) and len(code) == 2)
 
 
+# An id travels in Telegram fields of at most 64 bytes (a deep link's start parameter, an inline
+# result id, a button's data with its prefix): 60 leaves room for the prefix. Ids are ASCII.
+ID_MAX = 60
+
+
 def slug(value: object) -> str:
     text = str(_cleaned(value)).strip()
     if not _SLUG.match(text):
         raise FieldError(f"'{shown(value)}' is geen geldige id; verwacht kleine letters, cijfers en streepjes")
+    if len(text) > ID_MAX:
+        raise FieldError(f"id is {len(text)} tekens lang; maximaal {ID_MAX} (links en knoppen in Telegram "
+                         "hebben 64 bytes); kort ze in")
     return text
 
 

@@ -10,6 +10,7 @@ import difflib
 import gc
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -49,7 +50,7 @@ from .schema import (
     Service,
 )
 from .schema import Problem as Problem  # re-exported: where most callers look for it
-from .text import clean, count, identity
+from .text import clean, count, describe, identity
 
 _T = TypeVar("_T")
 
@@ -136,7 +137,7 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def _line(obj: Any, key: str | None = None) -> int | None:
+def _line(obj: Any, key: str | bool | None = None) -> int | None:
     if isinstance(obj, _LineDict):
         if key is not None and key in obj.key_lines:
             return obj.key_lines[key]
@@ -175,12 +176,22 @@ _YAML_HINTS = (
 )
 
 
+# Spaces that look like a space but that YAML does not take for indentation (pasted from a word
+# processor or a web page): the parser then complains about a colon somewhere else.
+_ODD_INDENT = "\u00a0\u2007\u202f\u3000"
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     problems: list[Problem] = []
     for number, raw in enumerate(text.splitlines(), 1):
-        indent = raw[: len(raw) - len(raw.lstrip(" \t"))]
+        indent = raw[: len(raw) - len(raw.lstrip(" \t" + _ODD_INDENT))]
         if "\t" in indent:
             problems.append(Problem(file, "tab gebruikt om in te springen; gebruik spaties", number))
+        odd = [c for c in dict.fromkeys(indent) if c in _ODD_INDENT]
+        if odd:
+            problems.append(Problem(file, f"ingesprongen met een ander spatieteken dan een gewone spatie: "
+                                          f"{', '.join(describe(c) for c in odd)}; vervang het door gewone spaties",
+                                    number))
     if problems:
         return None, problems
     try:
@@ -204,6 +215,59 @@ def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(file, message, line)]
 
 
+_BLOCK_SCALAR = re.compile(r"(?:^|[:\-]\s)\s*[|>][-+0-9]*\s*$")
+
+
+def comment_warnings(text: str, file: str) -> list[Problem]:
+    """Warnings where ' #' probably cut a value short: YAML reads the rest of the line as a comment.
+
+    "how: Bel eerst. #geen afspraak op woensdag" loads as "Bel eerst.". A comment written on
+    purpose usually stands apart ("value   # why"); one right after a single space, or glued to
+    its text ("#geen"), is more likely part of the value. Quoted values and block text (| or >)
+    keep their '#' and are skipped.
+    """
+    found: list[Problem] = []
+    block_indent: int | None = None   # inside a block scalar: deeper lines are text
+    quote: str | None = None          # a quoted value that goes on over the next line
+    for number, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.lstrip(" ")
+        indent = len(raw) - len(stripped)
+        if block_indent is not None:
+            if not stripped or indent > block_indent:
+                continue
+            block_indent = None
+        prev, i, code = "", 0, raw
+        while i < len(raw):
+            c = raw[i]
+            if quote:
+                if c == quote and quote == "'" and raw[i + 1:i + 2] == "'":
+                    i += 1
+                elif c == quote:
+                    quote = None
+                elif c == "\\" and quote == '"':
+                    i += 1
+            elif c in "\"'" and prev in ("", "[", "{", ",", ":", "-", "?"):
+                quote = c
+            elif c == "#" and (i == 0 or raw[i - 1] in " \t"):
+                code = raw[:i]
+                value = code.strip()
+                if value and not value.endswith(":") and value != "-":
+                    one_space = code.endswith(" ") and not code.endswith("  ")
+                    glued = raw[i + 1:i + 2] not in ("", " ", "#", "\t")
+                    if one_space or glued:
+                        comment = " ".join(raw[i:].split())
+                        found.append(Problem(file, f"'{fields.shown(comment)[:60]}' is niet ingelezen: na ' #' is de "
+                                                   "rest van de regel commentaar; hoort het bij de waarde, zet de "
+                                                   "waarde dan tussen aanhalingstekens", number, warning=True))
+                break
+            if not c.isspace():
+                prev = c
+            i += 1
+        if quote is None and _BLOCK_SCALAR.search(code.rstrip()):
+            block_indent = indent
+    return found
+
+
 # ── validation ────────────────────────────────────────────────────────────────────────────
 
 class _FileChecker:
@@ -225,6 +289,11 @@ class _FileChecker:
     def unknown_keys(self, obj: dict[Any, Any], allowed: frozenset[str], service: str | None,
                      prefix: str = "") -> None:
         for key in obj:
+            if isinstance(key, bool):
+                self.error("een veldnaam werd als ja/nee gelezen (yes, no, on, off, true of false zonder "
+                           "aanhalingstekens); zet ze tussen aanhalingstekens", _line(obj, key), service,
+                           prefix + str(key))
+                continue
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
                 hint = f"bedoel je '{close[0]}'?" if close else "toegelaten: " + ", ".join(sorted(allowed))
@@ -255,7 +324,13 @@ class _FileChecker:
                 self.error("lijst bevat een leeg of samengesteld element", _item_line(value, index, _line(obj, key)),
                            service, key)
                 continue
-            if not isinstance(item, str):   # YAML typing of list items: unchanged here
+            if isinstance(item, bool):
+                # YAML 1.1 reads yes/no/on/off/true/false as a truth value: "languages: [nl, no]".
+                self.error("een element werd als ja/nee gelezen (yes, no, on, off, true of false zonder "
+                           "aanhalingstekens); zet het tussen aanhalingstekens, bv. [nl, \"no\"]",
+                           _item_line(value, index, _line(obj, key)), service, key)
+                continue
+            if not isinstance(item, str):   # a number in a list ("1712") is its text
                 out.append(str(item).strip())
                 continue
             try:
@@ -677,6 +752,10 @@ class _FileChecker:
             return {}
         out: dict[str, dict[str, str]] = {}
         for lang, texts in block.items():
+            if isinstance(lang, bool):   # "no:" (Norwegian) read by YAML 1.1 as false
+                self.error("een taalcode werd als ja/nee gelezen (no, yes, on of off zonder aanhalingstekens); "
+                           "zet ze tussen aanhalingstekens, bv. \"no\":", _line(block, lang), sid, "i18n")
+                continue
             try:
                 code = fields.language(lang)
             except FieldError as exc:
@@ -736,6 +815,7 @@ def _check_file(path: Path, today: date) -> _FileResult:
     if yaml_problems:
         result.problems.extend(yaml_problems)
         return result
+    result.problems.extend(comment_warnings(text, name))
     checker = _FileChecker(name, today)
     region = checker.check_region(doc, path.stem)
     result.region = region

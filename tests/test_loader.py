@@ -578,3 +578,81 @@ def test_all_written_as_a_list_entry(tmp_path):
     write(tmp_path, "beekland.yaml", region() + service(**{"area: [Beekdonk]": "area: [all]"}))
     problem = only_error(tmp_path)
     assert problem.field == "area" and "zonder haakjes" in problem.message
+
+
+# ── YAML pitfalls of region files (issue 13) ────────────────────────────────────────────────
+
+@pytest.mark.parametrize("line", [
+    "    description: Bel eerst. #geen afspraak nodig op woensdag",
+    "    description: Vrije inloop # ook op zaterdag",
+    "    description: l'accueil #ouvert le mercredi",
+    "    keywords:\n      - huur #deurwaarder",
+])
+def test_check_warns_where_a_hash_cut_a_value_short(tmp_path, line):
+    text = region() + service(**{"    url:": line + "\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, warnings = check(tmp_path)
+    assert errors == [] and kb is not None
+    cut = [w for w in warnings if "niet ingelezen" in w.message]
+    assert [w.line for w in cut] == [line_of(text, line.splitlines()[-1].strip())]
+    assert "#" in cut[0].message and "aanhalingstekens" in cut[0].message
+
+
+@pytest.mark.parametrize("line", [
+    '    description: "Bel eerst. #geen afspraak nodig"',
+    "    description: Vrije inloop   # a comment that stands apart",
+    "    description: |\n      Bel eerst. #geen afspraak nodig\n      Tweede regel #ook",
+    "    # a comment on its own line",
+    "    keywords: [huur, \"schulden #deurwaarder\"]",
+])
+def test_quoted_block_and_deliberate_comments_give_no_warning(tmp_path, line):
+    text = region() + service(**{"    url:": line + "\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, warnings = check(tmp_path)
+    assert errors == [] and kb is not None
+    assert not [w for w in warnings if "niet ingelezen" in w.message]
+
+
+@pytest.mark.parametrize("items", ["[nl, no]", "[nl, yes]", "[nl, off]", "[nl, On]", "[nl, true]"])
+def test_yes_no_on_off_in_a_list_is_refused_with_the_fix(tmp_path, items):
+    text = region() + service(**{"    url:": f"    languages: {items}\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    error = only_error(tmp_path)
+    assert error.field == "languages" and error.line == line_of(text, "languages:")
+    assert "aanhalingstekens" in error.message and "ja/nee" in error.message
+
+
+def test_yes_no_as_a_key_is_refused(tmp_path):
+    text = region() + service(**{"    url:": "    i18n:\n      no: {summary: Tekst}\n    url:"})
+    write(tmp_path, "beekland.yaml", text)
+    error = only_error(tmp_path)
+    assert "ja/nee" in error.message and error.line == line_of(text, "no: {summary")
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2007", "\u202f", "\u3000"])
+def test_indentation_with_an_odd_space_names_the_character_and_line(tmp_path, space):
+    text = region() + service(**{"    name: Onthaal": space + "   name: Onthaal"})
+    write(tmp_path, "beekland.yaml", text)
+    error = only_error(tmp_path)
+    assert error.line == line_of(text, "name: Onthaal")
+    assert f"U+{ord(space):04X}" in error.message and "gewone spaties" in error.message
+
+
+def test_an_id_longer_than_telegram_fields_allow_is_refused(tmp_path):
+    long_id = "onthaal-" + "-".join(["sociaal-huis-beekdonk"] * 3)   # 71 characters
+    text = region() + service(sid=long_id)
+    write(tmp_path, "beekland.yaml", text)
+    error = only_error(tmp_path)
+    assert error.field == "id" and "maximaal 60" in error.message
+
+
+def test_importers_make_ids_that_fit():
+    from kennisbank.fields import ID_MAX
+    from kennisbank.interop.importing import service_id, slugify
+
+    name = "Centrum voor Algemeen Welzijnswerk Regio Beekland Onthaal en Vrije Inloop voor Gezinnen met Kinderen"
+    made = slugify(name)
+    assert len(made) <= ID_MAX - 4 and not made.endswith("-") and name.lower().startswith(made.split("-")[0])
+    taken: set[str] = set()
+    ids = [service_id(None, "rij 2", name, taken, []) for _ in range(3)]
+    assert len(set(ids)) == 3 and all(i is not None and len(i) <= ID_MAX for i in ids)

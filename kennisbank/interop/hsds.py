@@ -116,7 +116,7 @@ def organisation_descriptions(kb: KnowledgeBase) -> dict[str, str]:
 def service_to_hsds(s: Service, region: Region, org_description: str = "") -> dict[str, Any]:
     sid = s.id
     uid = hsds_id("service", sid)
-    org_id = hsds_id("organization", slugify(s.organisation))
+    org_id = hsds_id("organization", slugify(s.organisation, limit=1_000))  # stable uuids, whatever the length
     out: dict[str, Any] = {
         "id": uid, "organization_id": org_id, "name": s.name,
         "description": s.summary + (f"\n\n{s.description}" if s.description else ""),

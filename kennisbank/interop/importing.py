@@ -80,10 +80,17 @@ def read_text(path: Path, what: str = "") -> str:
         raise SourceError(f"kan {what}{path} niet lezen: {exc}") from None
 
 
-def slugify(text: str) -> str:
-    """A readable id from a name: 'Sociaal Huis Lindegem' -> 'sociaal-huis-lindegem'."""
+def slugify(text: str, limit: int = fields.ID_MAX - 4) -> str:
+    """A readable id from a name: 'Sociaal Huis Lindegem' -> 'sociaal-huis-lindegem'.
+
+    At most `limit` characters, cut at a word, so that unique_id's "-2" still fits fields.ID_MAX.
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    made = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(made) > limit:
+        made = made[:limit]
+        made = made[: made.rindex("-")] if "-" in made else made
+    return made
 
 
 def region_from_name(value: str) -> tuple[str, str]:
