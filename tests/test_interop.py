@@ -5,6 +5,8 @@ and every written knowledge base is loaded again with the project's own loader.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 from dataclasses import fields, replace
@@ -637,3 +639,39 @@ def test_yaml_export_writes_the_blocks_check_accepts(capsys, tmp_path):
     written = (tmp_path / "beekland.yaml").read_text("utf-8")
     assert "      - {days: ma-vr, opens: '08:30', closes: '12:00', kind: vrije-inloop}\n" \
            "      - {days: di en do, kind: op-afspraak, part: namiddag}\n" in written
+
+
+# ── spreadsheets as Excel and Numbers save them (issue 13) ───────────────────────────────────
+
+_EXCEL_ROWS = [["organisatie", "naam", "samenvatting", "themas", "gebied", "email", "adres"],
+               ["Vzw Proef", "Café Inloop", "Koffie, babbel en hulp bij brieven: één plek.", "administratie",
+                "all", "een@proef.example", "Dorpsstraat 1, 9870 Proef"],
+               ["Vzw Proef", "Crèche Zonneke", "Opvang voor baby's en peuters.", "kinderopvang",
+                "all", "twee@proef.example", "Dorpsstraat 2, 9870 Proef"]]
+
+
+@pytest.mark.parametrize("variant, encoding, delimiter, sep_line, named", [
+    ("Unicode-tekst", "utf-16", "\t", False, "UTF-16"),
+    ("Unicode-tekst zonder BOM", "utf-16-le", "\t", False, "UTF-16"),
+    ("CSV met sep=;", "utf-8", ";", True, None),
+    ("CSV (Windows) met sep=,", "cp1252", ",", True, "Windows-1252"),
+    ("Mac Roman", "mac_roman", ";", False, "Mac Roman"),
+])
+def test_every_spreadsheet_variant_imports_with_its_accents(capsys, tmp_path, variant, encoding, delimiter, sep_line,
+                                                             named):
+    buffer = io.StringIO(newline="")
+    if sep_line:
+        buffer.write(f"sep={delimiter}\r\n")
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(_EXCEL_ROWS)
+    source = tmp_path / "diensten.csv"
+    source.write_bytes(buffer.getvalue().encode(encoding))
+    code, out, err = run(capsys, "import", "--format", "csv", source, "--out", tmp_path / "out", "--region", "proef")
+    assert code == 0, variant + out + err
+    kb = load_knowledge_base(tmp_path / "out")
+    names = sorted(s.name for s in kb.services.values())
+    assert names == ["Café Inloop", "Crèche Zonneke"], variant
+    assert kb.services["vzw-proef-cafe-inloop"].summary == "Koffie, babbel en hulp bij brieven: één plek."
+    if named:
+        assert named in out, out
+    else:
+        assert "UTF-16" not in out and "Windows-1252" not in out and "Mac Roman" not in out

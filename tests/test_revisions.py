@@ -279,7 +279,7 @@ def test_reload_reports_changes_whose_service_left_the_file(tmp_path):
                               [rev(1, "schuld-proefland", "hours", None, "ma 9u", organisation="Schuldhulp")])
     assert result.ok and result.kb is not None and "schuld-proefland" not in result.kb.services
     assert [p.service for p in result.skipped] == ["schuld-proefland"]
-    assert "passen niet meer" in report(result)
+    assert "1 wijziging via de bot past niet meer:" in report(result)
 
 
 def test_a_file_with_errors_is_refused_with_every_problem(tmp_path):

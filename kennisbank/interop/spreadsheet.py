@@ -168,22 +168,61 @@ def read_table(path: Path, issues: list[Issue]) -> tuple[list[str], list[tuple[i
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"kan {path} niet lezen: {exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-        issues.append(Issue(path.name, "bestand is geen UTF-8; gelezen als Windows-1252 (Excel 'CSV'). "
-                                       "Kijk accenten na, of bewaar als 'CSV UTF-8'"))
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    text, encoding = decode_spreadsheet(data)
+    if encoding is not None:
+        issues.append(Issue(path.name, encoding))
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
     if not first:
         raise SourceError(f"{path} is leeg")
-    delimiter = max((";", ",", "\t"), key=first.count)
+    hint = _SEP_LINE.match(first)
+    if hint:
+        # Excel's own delimiter line ("sep=;"): it is no row for whoever opens the file in Excel.
+        delimiter = hint[1]
+        text = text[text.index(first) + len(first):].lstrip("\r\n")
+    else:
+        delimiter = max((";", ",", "\t"), key=first.count)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    header_index = next(i for i, r in enumerate(rows) if any(c.strip() for c in r))
+    header_index = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+    if header_index is None:
+        raise SourceError(f"{path} is leeg")
     header = [c.strip() for c in rows[header_index]]
     body = [(i + 1, [c.replace("\r\n", "\n").replace("\r", "\n") for c in r])
             for i, r in enumerate(rows) if i > header_index]
     return header, body
+
+
+_SEP_LINE = re.compile(r"^\ufeff?sep=(.)\s*$")
+# Letters of Dutch and French words that a wrong 8-bit guess turns into something else.
+_ACCENTED = frozenset("éèëêïîíöôóüûúäâàçñÉÈËÊÏÎÖÔÜÛÄÂÀÇ")
+
+
+def decode_spreadsheet(data: bytes) -> tuple[str, str | None]:
+    """The text of a CSV as spreadsheets save it, and a sentence naming the encoding when it is not
+    UTF-8 (None for UTF-8, with or without BOM).
+
+    Excel writes "CSV UTF-8", "CSV" (Windows-1252), "Unicode-tekst" (UTF-16 with BOM, tab-separated);
+    Numbers and old Mac Excel write Mac Roman, which Windows-1252 turns into mojibake ("Caf\u017d"
+    for "Café"): of the two 8-bit readings, the one that gives accented letters inside words wins.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "bestand is UTF-16 (Excel 'Unicode-tekst'); zo gelezen"
+    if len(data) >= 4 and data[1::2][:32].count(0) > 12 and data[0::2][:32].count(0) == 0:
+        return data.decode("utf-16-le", errors="replace"), "bestand is UTF-16 zonder BOM; zo gelezen"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    readings = {name: data.decode(name, errors="replace") for name in ("cp1252", "mac_roman")}
+
+    def score(text: str) -> int:
+        inside = sum(1 for a, b, c in zip(text, text[1:], text[2:], strict=False)
+                     if b in _ACCENTED and a.isalpha() and (c.isalpha() or c in " .,;\n"))
+        return inside - 3 * text.count("\ufffd")
+    best = max(readings, key=lambda name: score(readings[name]))
+    label = {"cp1252": "Windows-1252 (Excel 'CSV')", "mac_roman": "Mac Roman (Numbers of oudere Excel op een Mac)"}
+    return readings[best], (f"bestand is geen UTF-8; gelezen als {label[best]}. Kijk accenten na, of bewaar "
+                            "als 'CSV UTF-8'")
 
 
 def _split(value: str, key: str) -> list[str]:
