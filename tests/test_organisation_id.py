@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,14 @@ async def test_adding_an_organisation_id_moves_the_editors_so_a_rename_keeps_the
         await editors.reconcile(store, renamed)
         roles = await editors.roles_of(store, 51, {})
         assert roles.may_edit(renamed.services[NORTH]) and not roles.may_edit(renamed.services[SOUTH])
+
+
+def test_reminders_go_to_the_editors_of_that_namesake_only(tmp_path):
+    kb = load_knowledge_base(write_kb(tmp_path / "kb"))
+    plan = freshness.plan_reminders(kb, date(2026, 11, 30), editors={kb.services[NORTH].org_key: {71}},
+                                    coordinators={72: frozenset({"zuidveld"})}, last_sent={})
+    assert {uid: [s.id for s in services] for uid, services in plan.to_editors.items()} == {71: [NORTH]}
+    assert {uid: [s.id for s in services] for uid, services in plan.to_coordinators.items()} == {72: [SOUTH]}
 
 
 # ── invite ────────────────────────────────────────────────────────────────────────────────
