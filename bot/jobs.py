@@ -62,10 +62,11 @@ def coordinator_list(services: list[Service]) -> render.Reply:
     lines = ["🕓 <b>Aanbod zonder beheerder, al lang niet bevestigd</b>",
              "Deze organisaties hebben nog niemand die hun aanbod in de bot bijhoudt. Vraag hen de "
              "gegevens na te kijken, of maak een uitnodiging: "
-             "<code>welzijnsbot invite --organisation \"…\"</code>."]
+             "<code>welzijnsbot invite --organisation \"…\" --region …</code> (de regio tussen haakjes)."]
     for service in services[:LIST_MAX]:
         lines.append(f"• {render.esc(render.clip(service.organisation, 60))} · "
-                     f"{render.esc(render.clip(service.name, 60))} (<code>{render.esc(service.id)}</code>): "
+                     f"{render.esc(render.clip(service.name, 60))} (<code>{render.esc(service.id)}</code>, "
+                     f"{render.esc(service.region_id)}): "
                      f"{feedback_view.verified_text(service)}")
     if len(services) > LIST_MAX:
         lines.append(f"… en nog {len(services) - LIST_MAX}. Alles zien: <code>welzijnsbot versheid</code>")

@@ -5,6 +5,12 @@ from the database (`welzijnsbot coordinator add`); they may change everything in
 (or everywhere without a region). An organisation editor is a Telegram user bound to one
 organisation by a one-time invite code and sees and changes only that organisation's services.
 
+An organisation is its stable key (kennisbank.schema.organisation_key): its explicit
+`organisation_id`, else region + name. Two organisations of the same name in two regions are two
+organisations; a rename keeps the editors only with an explicit organisation_id. Bindings made
+before the key existed (schema 9) carry no key and grant nothing until `reconcile` matches their
+name to exactly one organisation of the knowledge base.
+
 Invite codes are 100 random bits (20 characters, Crockford base 32, no look-alike letters).
 Only a salted SHA-256 of the code is stored: a slow hash such as scrypt protects guessable
 secrets like passwords; a code this random cannot be guessed from its hash anyway. A code is
@@ -27,7 +33,7 @@ from rapidfuzz import fuzz, process, utils
 
 from .fields import FieldError
 from .revisions import immediate
-from .schema import KnowledgeBase, Service
+from .schema import KnowledgeBase, Service, organisation_key
 from .store import Store
 from .text import identity
 
@@ -51,7 +57,7 @@ class InviteError(Exception):
 class Roles:
     user_id: int
     coordinator_regions: frozenset[str] = frozenset()   # ALL_REGIONS in it: every region
-    organisations: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()   # organisation keys (schema.organisation_key)
 
     @property
     def is_coordinator(self) -> bool:
@@ -65,11 +71,11 @@ class Roles:
         return ALL_REGIONS in self.coordinator_regions or region_id in self.coordinator_regions
 
     def may_edit(self, service: Service) -> bool:
-        """Coordinators: their region. Editors: their organisation (names compared on kennisbank.text.identity)."""
+        """Coordinators: their region. Editors: their organisation, by its key (never by name alone:
+        a namesake in another region is another organisation)."""
         if self.coordinates(service.region_id):
             return True
-        own = {identity(o) for o in self.organisations}
-        return identity(service.organisation) in own
+        return service.org_key in self.organisations
 
     def services(self, kb: KnowledgeBase) -> list[Service]:
         """What this user may change (inactive ones included: they can be switched back on)."""
@@ -112,8 +118,8 @@ async def roles_of(store: Store, user_id: int, configured: dict[int, frozenset[s
     regions = set(configured.get(user_id, ()))
     async with store.conn.execute("SELECT region FROM coordinator WHERE user_id = ?", (user_id,)) as cur:
         regions.update(row[0] for row in await cur.fetchall())
-    async with store.conn.execute("SELECT organisation FROM editor WHERE user_id = ? ORDER BY bound_at",
-                                  (user_id,)) as cur:
+    async with store.conn.execute("SELECT org_key FROM editor WHERE user_id = ? AND org_key IS NOT NULL "
+                                  "ORDER BY bound_at", (user_id,)) as cur:
         organisations = tuple(row[0] for row in await cur.fetchall())
     return Roles(user_id, frozenset(regions), organisations)
 
@@ -149,38 +155,116 @@ async def all_coordinator_ids(store: Store) -> list[int]:
     return sorted(ids)
 
 
-async def remove_editor(store: Store, user_id: int, organisation: str | None = None) -> int:
+async def remove_editor(store: Store, user_id: int, organisation: Organisation | None = None) -> int:
     async with immediate(store) as conn:
         if organisation is None:
             cur = await conn.execute("DELETE FROM editor WHERE user_id = ?", (user_id,))
         else:
-            cur = await conn.execute("DELETE FROM editor WHERE user_id = ? AND organisation = ? COLLATE NOCASE",
-                                     (user_id, organisation))
+            cur = await conn.execute("DELETE FROM editor WHERE user_id = ? AND org_key = ?",
+                                     (user_id, organisation.key))
         return cur.rowcount
 
 
 # ── organisations ──────────────────────────────────────────────────────────────────────
 
+@dataclass(frozen=True)
+class Organisation:
+    """One organisation: its key (what editors are bound to), its name, the regions it serves."""
+    key: str
+    name: str
+    regions: tuple[str, ...]
+    organisation_id: str | None = None   # the explicit id from the region files (then it is the key)
+
+    @property
+    def label(self) -> str:
+        """The name, with its region(s) when the name alone does not say which one."""
+        return f"{self.name} ({', '.join(self.regions)})"
+
+
+def organisations_by_key(kb: KnowledgeBase) -> dict[str, Organisation]:
+    """Each organisation once, by key; its name as first spelled, its regions sorted."""
+    names: dict[str, str] = {}
+    regions: dict[str, set[str]] = {}
+    for service in kb.services.values():
+        names.setdefault(service.org_key, service.organisation)
+        regions.setdefault(service.org_key, set()).add(service.region_id)
+    explicit = {s.org_key: s.organisation_id for s in kb.services.values() if s.organisation_id}
+    return {key: Organisation(key, names[key], tuple(sorted(regions[key])), explicit.get(key)) for key in names}
+
+
 def organisations(kb: KnowledgeBase) -> list[str]:
-    """Each organisation once, however its name was typed (NFC/NFD, case): the first spelling."""
+    """Each organisation name once, however it was typed (NFC/NFD, case): the first spelling."""
     seen: dict[str, str] = {}
     for service in kb.services.values():
         seen.setdefault(identity(service.organisation), service.organisation)
     return sorted(seen.values(), key=identity)
 
 
-def find_organisation(kb: KnowledgeBase, name: str) -> str:
-    """The organisation as written in the knowledge base; FieldError naming close matches."""
-    known = organisations(kb)
+def find_organisation(kb: KnowledgeBase, name: str, region: str | None = None) -> Organisation:
+    """The organisation of that name (in that region); FieldError in Dutch naming close matches,
+    or, when the name is used in several regions and no region was given, those regions."""
     wanted = identity(name)
-    for org in known:
-        if identity(org) == wanted:
-            return org
+    found = [o for o in organisations_by_key(kb).values() if identity(o.name) == wanted]
+    if found and region is not None:
+        in_region = [o for o in found if region in o.regions]
+        if not in_region:
+            raise FieldError(f"organisatie '{found[0].name}' staat niet in regio '{region}', wel in: "
+                             + ", ".join(sorted({r for o in found for r in o.regions})) + ".")
+        found = in_region
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        regions = sorted({r for o in found for r in o.regions})
+        raise FieldError(f"er zijn {len(found)} organisaties met de naam '{found[0].name}', in de regio's "
+                         f"{', '.join(regions)}. Zeg welke met --region (bv. --region {regions[0]}).")
+    known = organisations(kb)
     close = [m[0] for m in process.extract(name, known, scorer=fuzz.WRatio, processor=utils.default_process,
                                           limit=5, score_cutoff=60)]
     hint = ("Bedoel je: " + "; ".join(f'"{c}"' for c in close) + "?") if close else \
         "Geen organisatie lijkt erop; kijk de schrijfwijze na in de regio-bestanden."
     raise FieldError(f"organisatie '{name}' staat niet in de kennisbank. {hint}")
+
+
+async def reconcile(store: Store, kb: KnowledgeBase) -> int:
+    """Bring editor bindings and unused invites in line with the knowledge base; how many changed.
+
+    - Rows from before schema 9 have no key: a name that is exactly one organisation in `kb`
+      gets its key; a name in several regions (or none) stays without one and grants nothing
+      (the coordinator gives a new code with --region).
+    - A region + name key whose organisation now carries an explicit organisation_id moves to
+      that id, so adding an id to the region file and a later rename keep the editors.
+    Called at start and after every reload (kennisbank/services/knowledge.py).
+    """
+    by_name: dict[str, set[str]] = {}
+    adopted: dict[str, str] = {}   # region + name key -> explicit id
+    for service in kb.services.values():
+        by_name.setdefault(identity(service.organisation), set()).add(service.org_key)
+        if service.organisation_id:
+            adopted[organisation_key(service.region_id, service.organisation)] = service.organisation_id
+    changed = 0
+    async with immediate(store) as conn:
+        for table in ("editor", "invite"):
+            async with conn.execute(f"SELECT rowid, organisation, org_key FROM {table}") as cur:
+                rows = list(await cur.fetchall())
+            for rowid, name, key in rows:
+                new = key
+                if key is None:
+                    keys = by_name.get(identity(name), set())
+                    new = next(iter(keys)) if len(keys) == 1 else None
+                elif key in adopted:
+                    new = adopted[key]
+                if new is not None and new != key:
+                    # OR REPLACE: a user already bound to that key keeps one binding
+                    await conn.execute(f"UPDATE OR REPLACE {table} SET org_key = ? WHERE rowid = ?", (new, rowid))
+                    changed += 1
+            if table == "editor":
+                async with conn.execute("SELECT COUNT(*) FROM editor WHERE org_key IS NULL") as cur:
+                    left = await cur.fetchone()
+                if left and left[0]:
+                    log.warning("%d editor bindings match no single organisation and grant nothing "
+                                "(same name in several regions, or renamed): give a new code with --region",
+                                left[0])
+    return changed
 
 
 # ── invite codes ───────────────────────────────────────────────────────────────────────
@@ -219,12 +303,13 @@ def _hash(salt: bytes, code: str) -> bytes:
 @dataclass(frozen=True)
 class Invite:
     id: int
-    organisation: str
+    organisation: str  # the name (shown)
     code: str          # shown once, never stored
     expires_at: str
+    regions: tuple[str, ...] = ()
 
 
-async def create_invite(store: Store, organisation: str, valid: timedelta = DEFAULT_VALID,
+async def create_invite(store: Store, organisation: Organisation, valid: timedelta = DEFAULT_VALID,
                         now: datetime | None = None) -> Invite:
     now = now or _now()
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
@@ -232,10 +317,11 @@ async def create_invite(store: Store, organisation: str, valid: timedelta = DEFA
     expires = _iso(now + valid)
     async with immediate(store) as conn:
         cur = await conn.execute(
-            "INSERT INTO invite (organisation, salt, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            (organisation, salt, _hash(salt, code), _iso(now), expires))
+            "INSERT INTO invite (organisation, org_key, salt, code_hash, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (organisation.name, organisation.key, salt, _hash(salt, code), _iso(now), expires))
         assert cur.lastrowid is not None  # set by every INSERT
-        return Invite(cur.lastrowid, organisation, format_code(code), expires)
+        return Invite(cur.lastrowid, organisation.name, format_code(code), expires, organisation.regions)
 
 
 async def redeem(store: Store, user_id: int, code: str, now: datetime | None = None) -> str:
@@ -258,7 +344,8 @@ async def redeem(store: Store, user_id: int, code: str, now: datetime | None = N
         wanted = normalise_code(code)
         match = None
         if len(wanted) == CODE_LENGTH:
-            async with conn.execute("SELECT id, organisation, salt, code_hash, expires_at, used_at FROM invite") as cur:
+            async with conn.execute("SELECT id, organisation, org_key, salt, code_hash, expires_at, used_at "
+                                    "FROM invite") as cur:
                 for row in await cur.fetchall():
                     if hmac.compare_digest(_hash(row["salt"], wanted), row["code_hash"]):
                         match = row
@@ -279,9 +366,10 @@ async def redeem(store: Store, user_id: int, code: str, now: datetime | None = N
             await conn.execute("UPDATE invite SET used_at = ?, used_by = ? WHERE id = ?",
                                (_iso(now), user_id, match["id"]))
             await conn.execute(
-                "INSERT INTO editor (user_id, organisation, invite_id, bound_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(user_id, organisation) DO UPDATE SET invite_id = excluded.invite_id",
-                (user_id, match["organisation"], match["id"], _iso(now)))
+                "INSERT INTO editor (user_id, organisation, org_key, invite_id, bound_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(user_id, org_key) DO UPDATE SET invite_id = excluded.invite_id, "
+                "organisation = excluded.organisation",
+                (user_id, match["organisation"], match["org_key"], match["id"], _iso(now)))
             organisation: str = match["organisation"]
             error = None
     if error is not None:

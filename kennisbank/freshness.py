@@ -78,7 +78,7 @@ def plan_reminders(kb: KnowledgeBase, today: date, *,
                    max_per_editor: int = MAX_PER_EDITOR) -> ReminderPlan:
     """Pick the due services not reminded in the last 30 days, oldest first.
 
-    editors: organisation (case-folded) -> editor user ids. coordinators: user id -> region ids
+    editors: organisation key (Service.org_key) -> editor user ids. coordinators: user id -> region ids
     (ALL_REGIONS for every region). last_sent: service id -> day of the last reminder.
     A service is reminded when at least one editor gets it; an editor gets at most
     max_per_editor per run. Without editors it goes, once, on the list of its coordinators.
@@ -89,7 +89,7 @@ def plan_reminders(kb: KnowledgeBase, today: date, *,
         sent = last_sent.get(service.id)
         if sent is not None and today - sent < REMIND_EVERY:
             continue
-        own = sorted(set(editors.get(service.organisation.casefold(), ())))
+        own = sorted(set(editors.get(service.org_key, ())))
         if own:
             for uid in own:
                 queue = plan.to_editors.setdefault(uid, [])
@@ -119,23 +119,24 @@ class OrganisationFreshness:
 def figures(kb: KnowledgeBase, today: date, open_reports: Iterable[Report] = (),
             oldest_shown: int = OLDEST_SHOWN) -> list[OrganisationFreshness]:
     """Per organisation (inactive entries left out): how fresh the offer is, and open reports."""
-    by_org: dict[str, list[Service]] = defaultdict(list)
+    by_org: dict[str, list[Service]] = defaultdict(list)   # organisation key -> its services
     for service in kb.services.values():
         if service.status != "inactive":
-            by_org[service.organisation].append(service)
+            by_org[service.org_key].append(service)
     reports: dict[str, int] = defaultdict(int)
     for report in open_reports:
-        if report.is_open:
-            reports[report.organisation.casefold()] += 1
+        reported = kb.services.get(report.service_id)
+        if report.is_open and reported is not None:
+            reports[reported.org_key] += 1
     out = []
-    for organisation in sorted(by_org, key=str.casefold):
-        services = by_org[organisation]
+    for key in sorted(by_org, key=lambda k: (by_org[k][0].organisation.casefold(), k)):
+        services = by_org[key]
         due = sorted((s for s in services if is_due(s, today)), key=_oldest_first)
         out.append(OrganisationFreshness(
-            organisation, len(services),
+            services[0].organisation, len(services),
             sum(confirmed_within(s, today, 6) for s in services),
             sum(confirmed_within(s, today, 12) for s in services),
-            reports[organisation.casefold()],
+            reports[key],
             tuple(due[:oldest_shown])))
     return out
 
@@ -153,11 +154,12 @@ async def record_reminders(conn: aiosqlite.Connection, reminded: Mapping[str, st
 
 
 async def editors_by_organisation(conn: aiosqlite.Connection) -> dict[str, set[int]]:
-    """Organisation (case-folded) -> the Telegram ids of its editors (= their private chat ids)."""
+    """Organisation key (Service.org_key) -> the Telegram ids of its editors (= their private
+    chat ids). Bindings without a key (see kennisbank.editors.reconcile) reach nobody."""
     out: dict[str, set[int]] = defaultdict(set)
-    async with conn.execute("SELECT user_id, organisation FROM editor") as cur:
-        for uid, organisation in await cur.fetchall():
-            out[organisation.casefold()].add(int(uid))
+    async with conn.execute("SELECT user_id, org_key FROM editor WHERE org_key IS NOT NULL") as cur:
+        for uid, key in await cur.fetchall():
+            out[key].add(int(uid))
     return dict(out)
 
 

@@ -438,6 +438,8 @@ class _FileChecker:
         for key in ("organisation", "name", "description", "how"):
             if raw.get(key) not in (None, ""):
                 v[key] = self.value(partial(fields.text, what=key), raw, key, sid)
+        if raw.get("organisation_id") not in (None, ""):
+            v["organisation_id"] = self.value(fields.slug, raw, "organisation_id", sid)
         if raw.get("summary") not in (None, ""):
             v["summary"] = self.value(lambda x: fields.text(x, max_len=SUMMARY_MAX, what="summary"),
                                       raw, "summary", sid)
@@ -507,7 +509,7 @@ class _FileChecker:
             cost=practical.dutch_cost(price) if price else None, schedule=schedule, price=price, access=access,
             bring=self.str_list(raw, "bring", sid), how=v.get("how"), i18n=i18n,
             status=status, last_verified=last_verified, urgent=urgent, example=region.example, file=self.file,
-            line=_line(raw),
+            line=_line(raw), organisation_id=v.get("organisation_id"),
         )
 
     # ── the actionable fields: hours, cost, access (kennisbank/practical.py) ──
@@ -900,9 +902,44 @@ def _merge(results: list[_FileResult]) -> tuple[KnowledgeBase | None, list[Probl
             if service is not None:
                 services[service.id] = service
         problems.extend(result.problems + cross)
+    problems.extend(_organisation_ids(services.values()))
     if any(not p.warning for p in problems):
         return None, problems
     return KnowledgeBase(regions, services, [p for p in problems if p.warning]), problems
+
+
+def _organisation_ids(services: Iterable[Service]) -> list[Problem]:
+    """The rules of `organisation_id` (docs/kennisbank-format.md), across all files.
+
+    One id is one organisation: every service that carries it has the same organisation name
+    (the same organisation in several regions may share it, and then shares its editors). And in
+    one region one organisation name is one organisation: all its services carry the same
+    organisation_id, or none does (else its editors and reports would split without a word).
+    """
+    problems: list[Problem] = []
+    names: dict[str, tuple[str, Service]] = {}                       # id -> (name identity, first service)
+    ids: dict[tuple[str, str], tuple[str | None, Service]] = {}      # (region, name) -> (id, first service)
+    for s in services:
+        name = identity(s.organisation)
+        if s.organisation_id is not None:
+            first = names.setdefault(s.organisation_id, (name, s))
+            if first[0] != name:
+                problems.append(Problem(
+                    s.file, f"organisation_id '{s.organisation_id}' hoort al bij organisatie "
+                            f"'{first[1].organisation}' ({first[1].file}:{first[1].line}, dienst {first[1].id}), "
+                            f"niet bij '{s.organisation}'; één id is één organisatie (met dezelfde redacteurs). "
+                            "Hernoem je de organisatie, wijzig dan de naam overal waar dit id staat",
+                    s.line, s.id, "organisation_id"))
+        seen = ids.setdefault((s.region_id, name), (s.organisation_id, s))
+        if seen[0] != s.organisation_id:
+            theirs = f"organisation_id '{seen[0]}'" if seen[0] else "geen organisation_id"
+            mine = f"organisation_id '{s.organisation_id}'" if s.organisation_id else "geen organisation_id"
+            problems.append(Problem(
+                s.file, f"organisatie '{s.organisation}' heeft hier {mine}, maar dienst {seen[1].id} "
+                        f"({seen[1].file}:{seen[1].line}) van dezelfde organisatie in regio '{s.region_id}' heeft "
+                        f"{theirs}; geef alle diensten van een organisatie in een regio hetzelfde organisation_id",
+                s.line, s.id, "organisation_id"))
+    return problems
 
 
 def load_knowledge_base(directory: Path | str | None = None, today: date | None = None) -> KnowledgeBase:

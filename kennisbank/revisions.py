@@ -243,7 +243,7 @@ FIELDS: dict[str, EditableField] = {f.key: f for f in (
 MENU_FIELDS: tuple[str, ...] = tuple(k for k in FIELDS if k != "last_verified")
 
 # A new service: these keys first (step by step in the bot), then any of FIELDS.
-NEW_SERVICE_KEYS = ("region", "organisation", "name")
+NEW_SERVICE_KEYS = ("region", "organisation", "organisation_id", "name")
 
 
 def reachable(service: Service) -> bool:
@@ -280,7 +280,7 @@ def build_service(service_id: str, value: Json, regions: dict[str, Region]) -> S
         id=service_id, organisation=fields.text(value.get("organisation") or "", what="organisatie"),
         name=fields.text(value.get("name") or "", max_len=TEXT_MAX, what="naam van het aanbod"),
         summary="", themes=(), region_id=region.id, postcodes=frozenset(), example=region.example,
-        file="(bot)",
+        file="(bot)", organisation_id=fields.slug(value["organisation_id"]) if value.get("organisation_id") else None,
     )
     for key, spec in FIELDS.items():
         if key in value:
@@ -293,6 +293,8 @@ def build_service(service_id: str, value: Json, regions: dict[str, Region]) -> S
 def service_value(service: Service) -> dict[str, Json]:
     """The NEW_SERVICE value that rebuilds this service (for tests and exports of created services)."""
     value: dict[str, Json] = {"region": service.region_id, "organisation": service.organisation, "name": service.name}
+    if service.organisation_id:
+        value["organisation_id"] = service.organisation_id
     for key, spec in FIELDS.items():
         current = spec.get(service)
         if current not in (None, "", []):

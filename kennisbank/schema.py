@@ -10,6 +10,7 @@ from datetime import date
 
 from . import fields
 from .practical import Cost, Schedule
+from .text import identity
 
 SCHEMA_VERSION = 1
 
@@ -30,7 +31,7 @@ MUNICIPALITY_KEYS = frozenset({"name", "postcodes"})
 SERVICE_KEYS = frozenset({
     "id", "organisation", "name", "summary", "description", "themes", "keywords", "audience",
     "area", "contact", "phone", "email", "url", "location", "hours", "languages", "cost",
-    "bring", "how", "access", "i18n", "status", "last_verified", "urgent",
+    "bring", "how", "access", "i18n", "status", "last_verified", "urgent", "organisation_id",
 })
 SERVICE_REQUIRED = ("id", "organisation", "name", "summary", "themes", "area")
 CONTACT_KEYS = frozenset({"name", "role", "phone", "email"})
@@ -105,6 +106,18 @@ class Region:
         return frozenset(pc for m in self.municipalities for pc in m.postcodes)
 
 
+def organisation_key(region_id: str, organisation: str, organisation_id: str | None = None) -> str:
+    """The stable identity of an organisation: who its editors are, whom its reports reach.
+
+    An explicit `organisation_id` (a slug) when the region file gives one: it survives a rename
+    and may be shared by the same organisation in several regions. Otherwise region + name
+    ("lindeland/huis van het kind", the name on kennisbank.text.identity): two organisations
+    of the same name in different regions are two organisations. Slugs have no "/", so the two
+    kinds never collide.
+    """
+    return organisation_id if organisation_id else f"{region_id}/{identity(organisation)}"
+
+
 @dataclass(frozen=True)
 class Service:
     id: str
@@ -142,6 +155,11 @@ class Service:
     example: bool = False
     file: str = ""
     line: int | None = None
+    organisation_id: str | None = None   # optional stable id of the organisation (see organisation_key)
+
+    @property
+    def org_key(self) -> str:
+        return organisation_key(self.region_id, self.organisation, self.organisation_id)
 
     @property
     def is_active(self) -> bool:

@@ -175,6 +175,30 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         CREATE INDEX outbox_chat ON outbox(chat_id, state, id);
     """),
+    # 9: an organisation is its stable key (kennisbank.schema.organisation_key: an explicit
+    #    organisation_id, else "region/name"), not its name: a namesake in another region is
+    #    another organisation. Editors and invites get `org_key` (what grants); `organisation`
+    #    stays as the name shown. A user may be bound to two namesakes, so the editor's key is
+    #    (user_id, org_key). Rows from before carry no region: SQL cannot tell which region's
+    #    namesake was meant, so their key is filled by kennisbank.editors.reconcile against the
+    #    region files (at start and after every reload), and only where the name is one
+    #    organisation; until then they grant nothing.
+    (9, """
+        CREATE TABLE editor_v9 (
+            user_id       INTEGER NOT NULL,
+            organisation  TEXT NOT NULL,
+            org_key       TEXT,
+            invite_id     INTEGER REFERENCES invite(id),
+            bound_at      TEXT NOT NULL
+        );
+        INSERT INTO editor_v9 (user_id, organisation, invite_id, bound_at)
+            SELECT user_id, organisation, invite_id, bound_at FROM editor;
+        DROP TABLE editor;
+        ALTER TABLE editor_v9 RENAME TO editor;
+        CREATE UNIQUE INDEX editor_user_org ON editor(user_id, org_key);
+        CREATE INDEX editor_org ON editor(org_key);
+        ALTER TABLE invite ADD COLUMN org_key TEXT;
+    """),
 ]
 
 DEFAULT_DB = Path("welzijnsbot.sqlite3")

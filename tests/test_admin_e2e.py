@@ -21,6 +21,7 @@ from kennisbank import editors
 from kennisbank import revisions as rv
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
+from kennisbank.schema import organisation_key
 from kennisbank.search import SearchEngine
 from kennisbank.themes import theme_label
 
@@ -50,8 +51,13 @@ def labels(call) -> list[str]:
     return [b["text"] for b in call.buttons]
 
 
-async def bind(user, store, organisation: str = "CAW Lindeland"):
-    invite = await editors.create_invite(store, organisation)
+def org(name: str = "CAW Lindeland", region: str = "lindeland") -> editors.Organisation:
+    """An organisation by its default key (region + name), as `find_organisation` gives it."""
+    return editors.Organisation(organisation_key(region, name), name, (region,))
+
+
+async def bind(user, store, organisation: str = "CAW Lindeland", region: str = "lindeland"):
+    invite = await editors.create_invite(store, org(organisation, region))
     [ask] = await user.send("/beheer")
     assert "code" in ask.text
     replies = await user.send(invite.code)
@@ -111,11 +117,11 @@ async def test_another_organisations_service_is_refused_and_nothing_changes(bot,
 
 async def test_wrong_used_and_expired_codes_and_the_rate_limit(bot, chat):
     store = bot.state.store
-    used = await editors.create_invite(store, "CAW Lindeland")
+    used = await editors.create_invite(store, org())
     await editors.redeem(store, 2201, used.code)
-    expired = await editors.create_invite(store, "CAW Lindeland", timedelta(hours=1),
+    expired = await editors.create_invite(store, org(), timedelta(hours=1),
                                           now=datetime.now(UTC) - timedelta(hours=2))
-    good = await editors.create_invite(store, "CAW Lindeland")
+    good = await editors.create_invite(store, org())
     user = chat(2202)
     await user.send("/beheer")
     assert "al gebruikt" in (await user.send(used.code))[0].text
@@ -459,7 +465,7 @@ async def test_a_restored_step_is_timed_out_even_if_the_user_never_writes(start_
 
 async def test_a_value_or_a_code_sent_as_a_reply_to_the_bots_question_is_taken(bot, chat, bench_kb):
     user = chat(2491)
-    invite = await editors.create_invite(bot.state.store, "CAW Lindeland")
+    invite = await editors.create_invite(bot.state.store, org())
     [ask] = await user.send("/beheer")
     [menu] = await user.send(invite.code, reply_to=ask)
     assert "Gelukt" in menu.text

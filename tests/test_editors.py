@@ -16,12 +16,18 @@ from kennisbank import revisions as rv
 from kennisbank.fields import FieldError
 from kennisbank.loader import check_directory, load_knowledge_base
 from kennisbank.reload import reload_directory
+from kennisbank.schema import organisation_key
 from kennisbank.search import SearchEngine
 from kennisbank.store import Store
 from paths import BENCHMARK
 
 BENCH = BENCHMARK
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def org(name: str, region: str = "lindeland") -> editors.Organisation:
+    """An organisation by its default key (region + name), as `find_organisation` gives it."""
+    return editors.Organisation(organisation_key(region, name), name, (region,))
 
 
 @pytest.fixture(autouse=True)
@@ -57,13 +63,14 @@ async def test_roles_decide_who_may_change_which_service(tmp_path, bench_kb):
 async def test_a_code_binds_once_and_gives_only_that_organisations_services(tmp_path, bench_kb):
     db = tmp_path / "bot.sqlite3"
     async with Store(db) as store:
-        invite = await editors.create_invite(store, "CAW Lindeland", timedelta(days=14), now=NOW)
+        invite = await editors.create_invite(store, editors.find_organisation(bench_kb, "CAW Lindeland"),
+                                             timedelta(days=14), now=NOW)
         assert len(invite.code) == 24 and invite.code.count("-") == 4
         organisation = await editors.redeem(store, 501, invite.code.lower().replace("-", " "), now=NOW)
         roles = await editors.roles_of(store, 501, {})
         with pytest.raises(editors.InviteError, match="al gebruikt"):
             await editors.redeem(store, 502, invite.code, now=NOW)
-    assert organisation == "CAW Lindeland" and roles.organisations == ("CAW Lindeland",)
+    assert organisation == "CAW Lindeland" and roles.organisations == ("lindeland/caw lindeland",)
     mine = roles.services(bench_kb)
     assert mine and {s.organisation for s in mine} == {"CAW Lindeland"}
     assert not roles.may_edit(bench_kb.services["bjb-lindeland-pro-deo"])
@@ -77,7 +84,7 @@ async def test_a_code_binds_once_and_gives_only_that_organisations_services(tmp_
 
 async def test_expired_and_unknown_codes_are_refused(tmp_path):
     async with Store(tmp_path / "bot.sqlite3") as store:
-        invite = await editors.create_invite(store, "CAW Lindeland", timedelta(hours=1), now=NOW)
+        invite = await editors.create_invite(store, org("CAW Lindeland"), timedelta(hours=1), now=NOW)
         with pytest.raises(editors.InviteError, match="verlopen"):
             await editors.redeem(store, 601, invite.code, now=NOW + timedelta(hours=2))
         with pytest.raises(editors.InviteError, match="ken ik niet"):
@@ -87,14 +94,14 @@ async def test_expired_and_unknown_codes_are_refused(tmp_path):
 
 async def test_wrong_tries_are_limited_per_user_per_hour(tmp_path):
     async with Store(tmp_path / "bot.sqlite3") as store:
-        invite = await editors.create_invite(store, "CAW Lindeland", now=NOW)
+        invite = await editors.create_invite(store, org("CAW Lindeland"), now=NOW)
         for _ in range(editors.MAX_FAILED_PER_HOUR):
             with pytest.raises(editors.InviteError, match="ken ik niet"):
                 await editors.redeem(store, 701, "0000-0000-0000-0000-0000", now=NOW)
         with pytest.raises(editors.InviteError, match="te vaak"):   # even the right code, for now
             await editors.redeem(store, 701, invite.code, now=NOW + timedelta(minutes=30))
         # Another user is not affected; and an hour later this user may try again.
-        other = await editors.create_invite(store, "CLB Lindeland", now=NOW)
+        other = await editors.create_invite(store, org("CLB Lindeland"), now=NOW)
         assert await editors.redeem(store, 702, other.code, now=NOW) == "CLB Lindeland"
         assert await editors.redeem(store, 701, invite.code, now=NOW + timedelta(hours=1, minutes=1)) == "CAW Lindeland"
 

@@ -18,6 +18,7 @@ from bot.privacy import remark_is_personal
 from bot.render import html_to_plain, nice_date
 from kennisbank import reports, signals
 from kennisbank.revisions import load_revisions
+from kennisbank.schema import organisation_key
 
 SERVICE = "ocmw-lindegem-schuldbemiddeling"      # organisation: Sociaal Huis Lindegem (OCMW)
 ORGANISATION = "Sociaal Huis Lindegem (OCMW)"
@@ -37,8 +38,9 @@ def roles(monkeypatch):
 
 async def bind_editor(bot, user_id: int = EDITOR, organisation: str = ORGANISATION) -> None:
     await bot.state.store.conn.execute(
-        "INSERT INTO editor (user_id, organisation, bound_at) VALUES (?, ?, '2026-01-01T00:00:00+00:00')",
-        (user_id, organisation))
+        "INSERT INTO editor (user_id, organisation, org_key, bound_at) "
+        "VALUES (?, ?, ?, '2026-01-01T00:00:00+00:00')",
+        (user_id, organisation, organisation_key("lindeland", organisation)))
 
 
 async def test_answer_feedback_attaches_to_the_signal_row(bot, chat):

@@ -33,7 +33,7 @@ KB = kb(
     service("ocmw-old", "Sociaal Huis Lindegem", date(2025, 3, 1)),  # no editor: coordinator
     service("helpline", "Vlaamse Lijn", date(2025, 1, 1), region="vlaanderen"),
 )
-EDITORS = {"caw lindeland": {101, 102}}
+EDITORS = {"lindeland/caw lindeland": {101, 102}}   # by organisation key (region + name)
 COORDINATORS = {900: frozenset({"lindeland"}), 901: frozenset({""})}
 
 
@@ -87,12 +87,15 @@ def test_figures_per_organisation():
 async def test_reminder_log_and_role_tables(tmp_path):
     async with Store(tmp_path / "bot.sqlite3") as store:
         await store.conn.execute(
-            "INSERT INTO editor (user_id, organisation, bound_at) VALUES (101, 'CAW Lindeland', 'x')")
+            "INSERT INTO editor (user_id, organisation, org_key, bound_at) "
+            "VALUES (101, 'CAW Lindeland', 'lindeland/caw lindeland', 'x')")
+        await store.conn.execute(   # bound before organisation keys and not reconciled: reaches nobody
+            "INSERT INTO editor (user_id, organisation, bound_at) VALUES (102, 'CAW Lindeland', 'x')")
         await store.conn.execute("INSERT INTO coordinator (user_id, region, added_at) VALUES (900, 'lindeland', 'x')")
         await freshness.record_reminders(store.conn, {"caw-due": "editor"}, date(2026, 10, 1))
         await freshness.record_reminders(store.conn, {"caw-due": "editor"}, date(2026, 11, 1))
         assert await freshness.last_reminders(store.conn) == {"caw-due": date(2026, 11, 1)}
-        assert await freshness.editors_by_organisation(store.conn) == {"caw lindeland": {101}}
+        assert await freshness.editors_by_organisation(store.conn) == {"lindeland/caw lindeland": {101}}
         assert await freshness.all_coordinators(store.conn, {7: frozenset({""})}) == {
             7: frozenset({""}), 900: frozenset({"lindeland"})}
 

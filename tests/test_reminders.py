@@ -8,7 +8,7 @@ import pytest
 
 from bot import jobs
 from kennisbank import reports
-from kennisbank.schema import KnowledgeBase
+from kennisbank.schema import KnowledgeBase, organisation_key
 
 TODAY = date.today()   # the clock handed to the job; "alles klopt nog" itself stamps the real date
 EDITOR, COORDINATOR = 501, 900
@@ -36,8 +36,9 @@ async def running(start_bot, reminder_kb, monkeypatch):
     monkeypatch.setenv("WELZIJNSBOT_COORDINATORS", f"{COORDINATOR}:lindeland")
     bot = await start_bot(kb=reminder_kb)
     await bot.state.store.conn.execute(
-        "INSERT INTO editor (user_id, organisation, bound_at) VALUES (?, ?, '2026-01-01T00:00:00+00:00')",
-        (EDITOR, ORGANISATION))
+        "INSERT INTO editor (user_id, organisation, org_key, bound_at) "
+        "VALUES (?, ?, ?, '2026-01-01T00:00:00+00:00')",
+        (EDITOR, ORGANISATION, organisation_key("lindeland", ORGANISATION)))
     return bot
 
 

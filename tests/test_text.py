@@ -203,9 +203,10 @@ def test_bidi_control_in_a_contact_name_is_refused(tmp_path, char):
 def test_an_organisation_written_in_nfc_and_nfd_is_one_organisation_for_its_editor(tmp_path):
     kb = load_knowledge_base(write(tmp_path, org="Sociaal Huis Sint-Géry", org2=nfd("Sociaal Huis Sint-Géry")))
     assert editors.organisations(kb) == ["Sociaal Huis Sint-Géry"]
-    editor = editors.Roles(7, frozenset(), (nfd("sociaal huis sint-géry"),))
+    found = editors.find_organisation(kb, nfd("SOCIAAL HUIS SINT-GÉRY"))
+    assert found.name == "Sociaal Huis Sint-Géry"
+    editor = editors.Roles(7, frozenset(), (found.key,))
     assert {s.id for s in kb.services.values() if editor.may_edit(s)} == {"onthaal", "budget"}
-    assert editors.find_organisation(kb, nfd("SOCIAAL HUIS SINT-GÉRY")) == "Sociaal Huis Sint-Géry"
 
 
 # ── /beheer (the same validators through the revision fields) ────────────────────────────

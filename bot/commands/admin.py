@@ -74,6 +74,9 @@ class Invite(Subcommand, name="invite",
     def configure(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--organisation", "--organisatie", required=True, metavar="NAAM",
                             help="de organisatie zoals in de regio-bestanden, bv. \"CAW Lindeland\"")
+        parser.add_argument("--region", "--regio", metavar="REGIO",
+                            help="de regio (id) van de organisatie; nodig als dezelfde naam in meerdere "
+                                 "regio's voorkomt")
         add_kb_option(parser)
         add_db_option(parser)
         parser.add_argument("--valid", "--geldig", default="14d", metavar="DUUR",
@@ -92,7 +95,8 @@ class Invite(Subcommand, name="invite",
         async def go() -> editors.Invite:
             async with Store(args.db) as store:
                 kb = rv.apply_revisions(baseline, await rv.load_revisions(store))
-                organisation = editors.find_organisation(kb, args.organisation)
+                organisation = editors.find_organisation(kb, args.organisation, args.region)
+                await editors.reconcile(store, kb)
                 return await editors.create_invite(store, organisation, valid)
 
         try:
@@ -102,7 +106,8 @@ class Invite(Subcommand, name="invite",
             return 1
         if new_db:
             print(f"Let op: {args.db} bestond nog niet en is nu aangemaakt; start de bot met --db {args.db}.")
-        print(f"Uitnodiging #{invite.id} voor {invite.organisation}, eenmalig, geldig tot "
+        print(f"Uitnodiging #{invite.id} voor {invite.organisation} (regio {', '.join(invite.regions)}), "
+              "eenmalig, geldig tot "
               f"{invite.expires_at[:16].replace('T', ' ')} UTC.")
         print("Geef de code aan één medewerker; die stuurt /beheer naar de bot en daarna de code.")
         print(invite.code)

@@ -159,9 +159,17 @@ async def roles(state: BotState, user_id: int) -> editors.Roles:
     return await editors.roles_of(state.store, user_id)
 
 
-def my_organisations(r: editors.Roles, kb: KnowledgeBase) -> list[str]:
-    orgs = {s.organisation for s in r.services(kb)} | set(r.organisations)
-    return sorted(orgs, key=str.casefold)
+def my_organisations(r: editors.Roles, kb: KnowledgeBase) -> list[editors.Organisation]:
+    """The organisations this user may change, by key (session.org holds the key)."""
+    known = editors.organisations_by_key(kb)
+    keys = {s.org_key for s in r.services(kb)}
+    return sorted((known[k] for k in keys), key=lambda o: (o.name.casefold(), o.regions, o.key))
+
+
+def _labels(orgs: list[editors.Organisation]) -> list[str]:
+    """A name, with its regions when another organisation in the list has the same name."""
+    names = Counter(o.name.casefold() for o in orgs)
+    return [o.label if names[o.name.casefold()] > 1 else o.name for o in orgs]
 
 
 def find_mine(r: editors.Roles, knowledge: Knowledge, service_hash: str) -> Service | None:
@@ -203,16 +211,17 @@ async def show_menu(update: Update, context: BotContext, session: Session, prefi
     r = await roles(state, _user_id(update))
     kb = state.knowledge.kb
     orgs = my_organisations(r, kb)
+    keys = [o.key for o in orgs]
     if session.org is None and len(orgs) == 1:
-        session.org = orgs[0]
-    if session.org is None or session.org not in orgs:
+        session.org = keys[0]
+    if session.org is None or session.org not in keys:
         session.org = None
         session.keep(context)
-        await _send(context, update, admin_view.organisations(orgs, page, r.is_coordinator, prefix))
+        await _send(context, update, admin_view.organisations(_labels(orgs), page, r.is_coordinator, prefix))
         return
     session.keep(context)
-    items = sorted((s for s in r.services(kb) if s.organisation == session.org), key=lambda s: s.name.casefold())
-    await _send(context, update, admin_view.services(session.org, items, page, prefix,
+    items = sorted((s for s in r.services(kb) if s.org_key == session.org), key=lambda s: s.name.casefold())
+    await _send(context, update, admin_view.services(_labels(orgs)[keys.index(session.org)], items, page, prefix,
                                                      more_orgs=len(orgs) > 1 or r.is_coordinator))
 
 
@@ -249,7 +258,7 @@ async def _redeem(update: Update, context: BotContext, session: Session, code: s
         session.keep(context)
         await _send(context, update, admin_view.code_refused(str(exc)))
         return
-    await show_menu(update, context, Session(org=organisation), prefix=admin_view.bound(organisation))
+    await show_menu(update, context, Session(), prefix=admin_view.bound(organisation))
 
 
 async def on_text(update: Update, context: BotContext) -> object:
@@ -362,7 +371,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             if index >= len(orgs):
                 await _send(context, update, admin_view.expired())
                 return
-            await show_menu(update, context, Session(org=orgs[index]))
+            await show_menu(update, context, Session(org=orgs[index].key))
         case cd.Beheer("n"):
             await _cancel(update, context, session)
         case cd.Beheer("a") if r.is_coordinator:
@@ -394,7 +403,7 @@ async def _service_button(update: Update, context: BotContext, r: editors.Roles,
         return
     if kind == "s":
         session = session.reset()
-        session.org, session.service = service.organisation, service.id
+        session.org, session.service = service.org_key, service.id
         session.keep(context)
         await show_service(update, context, service.id)
     elif kind == "v":
@@ -412,7 +421,7 @@ async def _service_button(update: Update, context: BotContext, r: editors.Roles,
         if fresh is None:
             await _send(context, update, admin_view.expired())
             return
-        session = Session(org=service.organisation, service=service.id, field=key)
+        session = Session(org=service.org_key, service=service.id, field=key)
         value = rv.current_value(fresh, key)
         if key in CHOICE_FIELDS:
             session.step = "choose"
@@ -556,8 +565,9 @@ async def _audit(update: Update, context: BotContext, r: editors.Roles, limit: i
 # ── a new service, step by step ────────────────────────────────────────────────────────────
 
 def _region_for_new(r: editors.Roles, kb: KnowledgeBase, organisation: str | None) -> str | None:
+    """organisation: its key (session.org)."""
     if organisation:
-        regions = Counter(s.region_id for s in kb.services.values() if s.organisation == organisation)
+        regions = Counter(s.region_id for s in kb.services.values() if s.org_key == organisation)
         if regions:
             return regions.most_common(1)[0][0]
     own = [rid for rid in r.coordinator_regions if rid and rid in kb.regions]
@@ -574,7 +584,13 @@ async def _start_new(update: Update, context: BotContext, r: editors.Roles, sess
         return
     draft: dict[str, Any] = {}
     if organisation:
-        draft["organisation"] = organisation
+        known = editors.organisations_by_key(context.state.knowledge.kb).get(organisation)
+        if known is None:
+            await _send(context, update, admin_view.expired())
+            return
+        draft["organisation"] = known.name
+        if known.organisation_id:
+            draft["organisation_id"] = known.organisation_id   # the new service carries it too
     region = _region_for_new(r, context.state.knowledge.kb, organisation)
     if region:
         draft["region"] = region
@@ -663,7 +679,8 @@ async def _create(update: Update, context: BotContext, r: editors.Roles, session
         session.keep(context)
         await _send(context, update, admin_view.problem(str(exc)))
         return
-    Session(org=draft.get("organisation"), service=service_id).keep(context)
+    created, _ = await state.knowledge_service.service_now(service_id)
+    Session(org=created.org_key if created else None, service=service_id).keep(context)
     await show_service(update, context, service_id, prefix=admin_view.created(draft.get("name", "")))
 
 

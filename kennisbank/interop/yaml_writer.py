@@ -86,7 +86,10 @@ def _area_entry(entry: str) -> int | str:
 def service_mapping(service: Service) -> dict[str, Any]:
     """The service as the contract writes it: contract order, optional fields only when set."""
     s = service
-    out: dict[str, Any] = {"id": s.id, "organisation": s.organisation, "name": s.name, "summary": s.summary}
+    out: dict[str, Any] = {"id": s.id, "organisation": s.organisation}
+    if s.organisation_id:
+        out["organisation_id"] = s.organisation_id
+    out.update({"name": s.name, "summary": s.summary})
     if s.description:
         out["description"] = _Long(s.description)
     out["themes"] = _FlowList(s.themes)

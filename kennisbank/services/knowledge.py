@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from .. import editors
 from .. import revisions as rv
 from ..reload import ReloadResult, reload_directory
 from ..schema import KnowledgeBase, Municipality, Service
@@ -136,9 +137,11 @@ class KnowledgeService:
         self.current = Knowledge.build(kb)
 
     async def start(self) -> None:
-        """At start: answer from baseline + the revisions stored in the database."""
+        """At start: answer from baseline + the revisions stored in the database, and editors
+        bound to the organisations as they are now (kennisbank.editors.reconcile)."""
         if await rv.load_revisions(self.store):
             await self.refresh()
+        await editors.reconcile(self.store, self.current.kb)
 
     async def refresh(self) -> None:
         """Baseline + every revision, as a new snapshot; one rebuild at a time, the last one wins."""
@@ -163,6 +166,8 @@ class KnowledgeService:
             if result.ok and result.kb is not None and result.baseline is not None:
                 knowledge = await asyncio.to_thread(_prepared, result.kb)
                 self.baseline, self.current = result.baseline, knowledge
+        if result.ok:
+            await editors.reconcile(self.store, self.current.kb)   # an organisation_id added, say
         log.info("region files reloaded: %s, %d conflicts", "ok" if result.ok else "refused",
                  len(result.conflicts))
         return result

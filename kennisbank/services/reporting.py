@@ -14,13 +14,14 @@ from .knowledge import KnowledgeService
 
 
 async def recipients(store: Store, service: Service) -> list[int]:
-    """The organisation's editors and the region's coordinators (user ids = their private chats).
+    """The editors of THIS organisation (by its key: a namesake in another region is another
+    organisation) and the region's coordinators (user ids = their private chats).
 
     A broken WELZIJNSBOT_COORDINATORS configuration counts as none configured here; `check`
     and the bot's start-up report it.
     """
     conn = store.conn
-    own = (await freshness.editors_by_organisation(conn)).get(service.organisation.casefold(), set())
+    own = (await freshness.editors_by_organisation(conn)).get(service.org_key, set())
     configured = editors.configured_coordinators(lenient=True)
     coordinators = freshness.coordinators_of(service, await freshness.all_coordinators(conn, configured))
     return sorted(set(own) | set(coordinators))
