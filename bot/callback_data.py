@@ -183,10 +183,9 @@ class ReportAnswer(_Action):
 
 
 @dataclass(frozen=True)
-class RateCard(_Action):
+class RateCard(_OnService):
     """👍/👎 on a service's card."""
 
-    service: str
     useful: bool
 
 

@@ -514,13 +514,20 @@ class _FileChecker:
 
     # ── the actionable fields: hours, cost, access (kennisbank/practical.py) ──
 
+    def _text_or_block(self, raw: dict[Any, Any], key: str,
+                       sid: str | None) -> tuple[dict[Any, Any] | None, str | None]:
+        """A field written as free text or as a block: (block, None), (None, validated text), or (None, None)."""
+        value = raw.get(key)
+        if value in (None, ""):
+            return None, None
+        if isinstance(value, dict):
+            return value, None
+        return None, self.value(partial(fields.text, what=key), raw, key, sid)
+
     def _hours(self, raw: dict[Any, Any], sid: str | None) -> practical.Schedule | None:
         """`hours` as free text (read where possible, the rest kept as a note and warned about) or as a block."""
-        value = raw.get("hours")
-        if value in (None, ""):
-            return None
-        if not isinstance(value, dict):
-            text = self.value(partial(fields.text, what="hours"), raw, "hours", sid)
+        value, text = self._text_or_block(raw, "hours", sid)
+        if value is None:
             if text is None:
                 return None
             schedule, unread = practical.parse_hours(text)
@@ -618,11 +625,8 @@ class _FileChecker:
         return practical.Opening(days, times.get("opens"), times.get("closes"), kind, part, every)
 
     def _cost(self, raw: dict[Any, Any], sid: str | None) -> practical.Cost | None:
-        value = raw.get("cost")
-        if value in (None, ""):
-            return None
-        if not isinstance(value, dict):
-            text = self.value(partial(fields.text, what="cost"), raw, "cost", sid)
+        value, text = self._text_or_block(raw, "cost", sid)
+        if value is None:
             return practical.parse_cost(text) if text is not None else None
         self.unknown_keys(value, COST_KEYS, sid, "cost.")
         kind = value.get("kind")

@@ -155,14 +155,18 @@ def _still(pending: dict[str, Any] | None) -> object:
     return REMARK if pending is not None else ConversationHandler.END
 
 
-async def on_send_without(update: Update, context: BotContext) -> object:
-    """Send the report of the button (bound to this chat: bot/signing.py) without a remark."""
+async def _pressed(update: Update, context: BotContext) -> tuple[cd.Action | None, int, dict[str, Any] | None]:
+    """The button's action (acknowledged), the chat it was pressed in, and the report this chat waits on."""
     query = update.callback_query
     action = cd.decode(query.data if query else None)
     if query is not None:
         await answer_button(update)
-    chat_id = reply_chat_id(update)
-    pending = _pending(context)
+    return action, reply_chat_id(update), _pending(context)
+
+
+async def on_send_without(update: Update, context: BotContext) -> object:
+    """Send the report of the button (bound to this chat: bot/signing.py) without a remark."""
+    action, chat_id, pending = await _pressed(update, context)
     if not isinstance(action, cd.SendReport) or not feedback.from_reporter(context.state, chat_id, action):
         await send(context, chat_id, render.expired())    # forged, or from before the tag: nothing sent
         raise ApplicationHandlerStop(_still(pending))
@@ -178,12 +182,7 @@ async def on_cancel(update: Update, context: BotContext) -> object:
     """Withdraw the report of the button (bound to this chat: a forged one withdraws nothing).
     The menu's "Annuleren" (report 0, made before the report) withdraws the report this chat's
     flow waits on: it is in this user's own flow data, so never another chat's."""
-    query = update.callback_query
-    action = cd.decode(query.data if query else None)
-    if query is not None:
-        await answer_button(update)
-    chat_id = reply_chat_id(update)
-    pending = _pending(context)
+    action, chat_id, pending = await _pressed(update, context)
     if not isinstance(action, cd.CancelReport):
         await send(context, chat_id, render.expired())
         raise ApplicationHandlerStop(_still(pending))
