@@ -582,35 +582,29 @@ def test_all_written_as_a_list_entry(tmp_path):
 
 # ── YAML pitfalls of region files (issue 13) ────────────────────────────────────────────────
 
-@pytest.mark.parametrize("line", [
-    "    description: Bel eerst. #geen afspraak nodig op woensdag",
-    "    description: Vrije inloop # ook op zaterdag",
-    "    description: l'accueil #ouvert le mercredi",
-    "    keywords:\n      - huur #deurwaarder",
+@pytest.mark.parametrize("line, cut_short", [
+    ("    description: Bel eerst. #geen afspraak nodig op woensdag", True),
+    ("    description: Vrije inloop # ook op zaterdag", True),
+    ("    description: l'accueil #ouvert le mercredi", True),
+    ("    keywords:\n      - huur #deurwaarder", True),
+    ('    description: "Bel eerst. #geen afspraak nodig"', False),
+    ("    description: Vrije inloop   # a comment that stands apart", False),
+    ("    description: |\n      Bel eerst. #geen afspraak nodig\n      Tweede regel #ook", False),
+    ("    # a comment on its own line", False),
+    ("    keywords: [huur, \"schulden #deurwaarder\"]", False),
 ])
-def test_check_warns_where_a_hash_cut_a_value_short(tmp_path, line):
+def test_check_warns_where_a_hash_cut_a_value_short(tmp_path, line, cut_short):
+    """Quoted values, block text and comments that stand apart keep quiet; the rest is named."""
     text = region() + service(**{"    url:": line + "\n    url:"})
     write(tmp_path, "beekland.yaml", text)
     kb, errors, warnings = check(tmp_path)
     assert errors == [] and kb is not None
     cut = [w for w in warnings if "niet ingelezen" in w.message]
+    if not cut_short:
+        assert cut == []
+        return
     assert [w.line for w in cut] == [line_of(text, line.splitlines()[-1].strip())]
     assert "#" in cut[0].message and "aanhalingstekens" in cut[0].message
-
-
-@pytest.mark.parametrize("line", [
-    '    description: "Bel eerst. #geen afspraak nodig"',
-    "    description: Vrije inloop   # a comment that stands apart",
-    "    description: |\n      Bel eerst. #geen afspraak nodig\n      Tweede regel #ook",
-    "    # a comment on its own line",
-    "    keywords: [huur, \"schulden #deurwaarder\"]",
-])
-def test_quoted_block_and_deliberate_comments_give_no_warning(tmp_path, line):
-    text = region() + service(**{"    url:": line + "\n    url:"})
-    write(tmp_path, "beekland.yaml", text)
-    kb, errors, warnings = check(tmp_path)
-    assert errors == [] and kb is not None
-    assert not [w for w in warnings if "niet ingelezen" in w.message]
 
 
 @pytest.mark.parametrize("items", ["[nl, no]", "[nl, yes]", "[nl, off]", "[nl, On]", "[nl, true]"])

@@ -180,11 +180,17 @@ def test_block_mistakes_name_file_line_and_field(tmp_path: Path, block, field, m
     assert errors[0].line >= line_of(text, block.split(":")[0].strip())
 
 
-def test_check_warns_where_free_text_hours_stay_prose(tmp_path: Path):
-    text = region() + service(**{"    url:": "    hours: ma-vr 9u-12u; zitdag in het gemeentehuis\n    url:"})
+def _warnings_with(tmp_path: Path, line: str) -> tuple[str, list]:
+    """The region text with `line` added to its service, and the warnings check gives (no errors)."""
+    text = region() + service(**{"    url:": line + "\n    url:"})
     write(tmp_path, "beekland.yaml", text)
     kb, errors, warnings = check(tmp_path)
     assert errors == [] and kb is not None
+    return text, warnings
+
+
+def test_check_warns_where_free_text_hours_stay_prose(tmp_path: Path):
+    text, warnings = _warnings_with(tmp_path, "    hours: ma-vr 9u-12u; zitdag in het gemeentehuis")
     assert [(w.field, w.line) for w in warnings] == [("hours", line_of(text, "hours:"))]
     assert "zitdag in het gemeentehuis" in warnings[0].message
     assert "in het Nederlands" in warnings[0].message
@@ -211,10 +217,7 @@ def test_example_regions_hours_are_all_data():
 
 def test_check_warns_when_walk_in_and_appointment_contradict(tmp_path: Path):
     """A parent read "Kom gewoon langs, zonder afspraak. Maak eerst een afspraak." (native review)."""
-    text = region() + service(**{"    url:": "    access: [vrije-inloop, op-afspraak]\n    url:"})
-    write(tmp_path, "beekland.yaml", text)
-    kb, errors, warnings = check(tmp_path)
-    assert errors == [] and kb is not None
+    text, warnings = _warnings_with(tmp_path, "    access: [vrije-inloop, op-afspraak]")
     assert [(w.field, w.line) for w in warnings] == [("access", line_of(text, "access:"))]
 
 
