@@ -6,6 +6,7 @@ a sentence, an acronym (OCMW, CAW) or an organisation word (Sociaal Huis, Kind e
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -127,6 +128,26 @@ def _own_phones(service: Service) -> set[str]:
     return {p for p in (service.contact.phone, service.phone) if p}
 
 
+# In a remark, one capitalised word that tells something is a person: "Yasmine zegt dat het nummer
+# niet meer werkt" names a child. Only verbs of saying: "Telefoon is kapot" is no name. Words for
+# roles, relatives and the places a notice is read are no names either.
+_SPEAKS = frozenset({"zegt", "zei", "zegde", "vertelt", "vertelde", "vraagt", "vroeg", "belde", "schreef",
+                     "meldt", "meldde", "zeggen", "vertellen"})
+_ROLES = frozenset({"mama", "papa", "moeder", "vader", "oma", "opa", "tante", "nonkel", "juf", "meester",
+                    "directeur", "directrice", "zorgcoördinator", "zoco", "leerkracht", "collega", "iemand",
+                    "niemand", "men", "onthaal", "secretariaat", "brugfiguur", "ouder", "ouders", "kind",
+                    "leerling", "buurman", "buurvrouw", "zus", "broer", "dokter", "huisarts", "website",
+                    "site", "brief", "folder", "affiche", "bord", "bericht", "mail", "facebook", "google",
+                    "antwoordapparaat", "telefoon", "voicemail", "bandje"})
+
+
+def _first_name_speaks(text: str, not_names: Iterable[str]) -> bool:
+    known = _NOT_NAMES | _ROLES | {identity(w) for w in not_names}
+    words = _WORD.findall(clean(text))
+    return any(_is_capitalised(w) and w.casefold() not in known and nxt.casefold() in _SPEAKS
+               for w, nxt in itertools.pairwise(words))
+
+
 def remark_is_personal(text: str, service: Service, proper_nouns: frozenset[str]) -> bool:
     """Personal data check for a remark; the service's own numbers, address and names are fine."""
     own_emails = {e.casefold() for e in (service.contact.email, service.email) if e}
@@ -142,4 +163,5 @@ def remark_is_personal(text: str, service: Service, proper_nouns: frozenset[str]
     for own in filter(None, (service.contact.name, service.name,
                              service.location.address if service.location else None)):
         cleaned = re.sub(re.escape(own), " ", cleaned, flags=re.IGNORECASE)   # the whole name only
-    return looks_personal(cleaned, proper_nouns)
+    own_names = [w for w in (service.contact.name or "").split() if w]   # "Koen zei ..." about the contact
+    return looks_personal(cleaned, proper_nouns) or _first_name_speaks(cleaned, [*proper_nouns, *own_names])

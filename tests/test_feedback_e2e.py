@@ -290,6 +290,25 @@ def test_remark_check_allows_only_the_service_own_details(bench_kb):
     assert remark_is_personal("mail jan@gezin.example", service, knowledge.proper_nouns)
 
 
+@pytest.mark.parametrize("remark, personal", [
+    ("Yasmine zegt dat het nummer niet meer werkt", True),
+    ("Ayşe vertelde dat ze verhuisd zijn", True),
+    ("Het nummer klopt niet, Łukasz belde al twee keer", True),
+    ("Mama zegt dat ze er niemand bereikt", False),
+    ("De website zegt dat ze op woensdag dicht zijn", False),
+    ("Koen zei dat hij met pensioen gaat", False),            # the service's own contact
+    ("Telefoon is kapot sinds maandag", False),
+    ("Lindegem zegt dat het kantoor verhuisd is", False),      # a place of the knowledge base
+])
+def test_a_remark_with_a_first_name_that_tells_something_is_personal(bench_kb, remark, personal):
+    """"<voornaam> zegt dat ..." names a child or a parent: the remark is refused, never stored (issue 13)."""
+    from bot.state import Knowledge
+
+    knowledge = Knowledge.build(bench_kb)
+    service = bench_kb.services[SERVICE]          # contact Koen Vandeveldeke
+    assert remark_is_personal(remark, service, knowledge.proper_nouns) is personal
+
+
 async def test_a_question_typed_instead_of_a_remark_stays_a_question_and_is_not_stored(bot, chat, roles):
     """Only a reply to the remark prompt is a remark: a new question is never stored as one."""
     await bind_editor(bot)
