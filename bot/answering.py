@@ -13,7 +13,7 @@ import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -119,6 +119,29 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
     shown = [m.service for m in result.matches[: render.PAGE_SIZE]]
     return Outcome(render.answer(result, page_services=shown, more_data=more, example=example,
                                  privacy_hint=hint, today=today), "answer",
+                   tuple(result.themes), tuple(s.id for s in shown))
+
+
+def compose_urgent_first(knowledge: Knowledge, question: str, today: date | None = None) -> Outcome | None:
+    """Before the school's place is known: the reply a possible danger needs at once, or None.
+
+    Asking "in welke gemeente?" first would keep 112 and a helpline from a school that wrote that a
+    parent wants to end her life. The Flemish layer serves every place, so its urgent doors and
+    "Bij acuut gevaar: bel 112" come right away; the question stays kept, and once the place is
+    given the full local answer follows. Services of a region are left out: they may be elsewhere.
+    """
+    result = knowledge.engine.search(question, None, SEARCH_LIMIT)
+    if result.safety is None or not result.safety.leads:
+        # A possible danger that is no likely one ("uit haar huis gezet") waits for the place like
+        # any question: its answer, with an urgent door in it, follows one message later.
+        return None
+    flemish = tuple(m for m in result.matches if m.service.postcodes is None)
+    result = replace(result, matches=flemish)
+    example = any(r.example for r in knowledge.kb.regions.values() if r.is_flemish_layer)
+    if not flemish:
+        return Outcome(render.safety_without_doors(result, (), None, example, today), "answer", tuple(result.themes))
+    shown = [m.service for m in flemish[: render.PAGE_SIZE]]
+    return Outcome(render.answer(result, page_services=shown, example=example, today=today), "answer",
                    tuple(result.themes), tuple(s.id for s in shown))
 
 

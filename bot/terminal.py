@@ -18,7 +18,15 @@ from kennisbank.schema import KnowledgeBase
 
 from . import callback_data as cd
 from . import render
-from .answering import compose, compose_more, compose_theme, keep_question, stash_results, take_question
+from .answering import (
+    compose,
+    compose_more,
+    compose_theme,
+    compose_urgent_first,
+    keep_question,
+    stash_results,
+    take_question,
+)
 from .i18n import PARENT_LANGUAGES
 from .parent_card import parent_card_text
 from .places import location_reply, parse_location
@@ -108,6 +116,9 @@ class TerminalChat:
             self.set_place(place)
         elif self.postcode is None:
             keep_question(self.chat_data, text, self.clock())
+            urgent = compose_urgent_first(self.knowledge, text, self.today)
+            if urgent is not None:   # life safety first: 112 and the Flemish doors before the place
+                self.show(urgent.reply)
             self.show(render.need_location(self.knowledge.example_place))
         else:
             self.answer(text)

@@ -384,3 +384,28 @@ async def test_run_with_a_refused_token_says_so(standin, bench_kb_dir, tmp_path)
     assert proc.returncode == 2
     assert "@BotFather" in err and "Traceback" not in err
     assert wrong not in err and "WRONG-token" not in err
+
+
+async def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(bot, chat):
+    """Life safety first: "in welke gemeente?" must not stand between a school and 112 (issue 11).
+    The Flemish layer's urgent doors come at once, the place is asked next, and once it is given
+    the full local answer follows."""
+    user = chat(132)
+    knowledge = bot.state.knowledge
+    danger = "de mama zegt dat ze er een einde aan wil maken"
+    urgent, asked = await user.send(danger)
+    assert "112" in urgent.text
+    shown = [b["callback_data"] for b in urgent.buttons if "callback_data" in b]
+    doors = [knowledge.resolve(d.service) for d in map(cd.decode, shown) if isinstance(d, cd.ShowCard)]
+    assert doors and all(d is not None and d.postcodes is None for d in doors)   # the Flemish layer only
+    assert asked.text == render.need_location(knowledge.example_place).html
+    replies = await user.send("Lindegem")
+    assert replies[0].text == location_reply(knowledge, 9801, answering=True).html
+    assert replies[1].text == compose(knowledge, danger, 9801, lambda ids: "k").reply.html
+    assert PENDING_KEY not in bot.application.chat_data[132]
+
+
+async def test_an_ordinary_question_before_the_place_only_asks_the_place(bot, chat):
+    user = chat(133)
+    [asked] = await user.send(QUESTION)
+    assert asked.text == render.need_location(bot.state.knowledge.example_place).html

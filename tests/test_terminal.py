@@ -242,3 +242,21 @@ def test_likely_needs_put_the_recognised_need_first(bench_kb):
     last = unrecognised[-1]
     assert likely_needs(knowledge, (last,), 9801)[0] == last
     assert last not in likely_needs(knowledge, (), 9801, leave_out=(last,))
+
+
+def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(bench_kb):
+    """The terminal does what the bot does (tests/test_bot_e2e.py): 112 and the Flemish urgent doors
+    before the place is asked, then the full local answer once it is given (issue 11)."""
+    from bot.answering import compose_urgent_first
+
+    knowledge = Knowledge.build(bench_kb)
+    danger = "mijn papa zegt dat hij niet meer wil leven"
+    urgent = compose_urgent_first(knowledge, danger)
+    assert urgent is not None and "112" in urgent.reply.plain()
+    assert urgent.services and all(bench_kb.services[i].postcodes is None for i in urgent.services)
+    output = chat(bench_kb, [danger, "Lindegem"])
+    asked = render.need_location(knowledge.example_place).plain()
+    assert output.index(urgent.reply.plain().splitlines()[0]) < output.index(asked)
+    local = compose(knowledge, danger, 9801, lambda ids: "k").reply.plain()
+    assert output.index(asked) < output.rindex(local.splitlines()[0])
+    assert compose_urgent_first(knowledge, EVICTION) is None

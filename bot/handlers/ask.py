@@ -20,6 +20,7 @@ from ..answering import (
     PENDING_FOR,
     compose,
     compose_more,
+    compose_urgent_first,
     drop_stale_question,
     keep_question,
     stash_results,
@@ -48,6 +49,9 @@ async def on_text(update: Update, context: BotContext) -> None:
         if context.chat_data is not None:
             keep_question(context.chat_data, text)
             _forget_later(context, chat_id)
+        urgent = compose_urgent_first(knowledge, text)
+        if urgent is not None:   # life safety first: 112 and the Flemish doors before the place
+            await send(context, chat_id, urgent.reply)
         await send(context, chat_id, render.need_location(knowledge.example_place))
         return
     await answer(update, context, knowledge, text, postcode)
