@@ -15,7 +15,7 @@ from kennisbank.schema import SUMMARY_MAX, Service
 from kennisbank.themes import theme_label
 
 from . import callback_data as cd
-from .render import BUTTON_LABEL_MAX, Button, Reply, clip, esc, fit, nice_date
+from .render import Button, Reply, button_label, clip, esc, fit, nice_date
 
 PAGE = 8                     # organisations per page of buttons
 SERVICE_PAGE = 24            # services per page: an organisation's whole offer at once
@@ -35,7 +35,7 @@ def language_name(code: str) -> str:
 
 
 def label(text: str) -> str:
-    return clip(text, BUTTON_LABEL_MAX)
+    return button_label(text)
 
 
 def _rows(buttons: Sequence[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:

@@ -56,6 +56,52 @@ def tg_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+# ── Telegram's length-limited fields ──────────────────────────────────────────────────────
+#
+# Every value taken from the data (a name, a summary, a vCard) that lands in a Telegram field
+# with a limit goes through `tg_field` (cut to fit) or `fits` (may it be sent as it is?), so the
+# limit and its unit are written once. Telegram refuses a request with a field over its limit:
+# the user then gets nothing. Units: "utf16" (UTF-16 code units, Telegram's characters) or
+# "bytes" (UTF-8). Limits Telegram does not document are what a phone shows.
+FIELD_LIMITS: dict[str, tuple[int, str]] = {
+    "message": (MESSAGE_LIMIT, "utf16"),        # sendMessage.text, after entity parsing
+    "caption": (1024, "utf16"),                 # sendPhoto.caption
+    "button": (BUTTON_LABEL_MAX, "utf16"),      # an inline button's label (a phone cuts it anyway)
+    "callback_data": (64, "bytes"),             # bot/callback_data.py checks its own
+    "contact_name": (64, "utf16"),              # sendContact.first_name / last_name
+    "vcard": (2048, "bytes"),                   # sendContact.vcard
+    "venue_title": (120, "utf16"),              # sendVenue.title
+    "venue_address": (200, "utf16"),            # sendVenue.address
+    "inline_title": (100, "utf16"),             # InlineQueryResultArticle.title
+    "inline_description": (200, "utf16"),       # InlineQueryResultArticle.description
+}
+
+
+def tg_size(kind: str, text: str) -> int:
+    """The size of a value as Telegram measures the field `kind` (FIELD_LIMITS)."""
+    unit = FIELD_LIMITS[kind][1]
+    return len(text.encode("utf-8")) if unit == "bytes" else tg_len(text)
+
+
+def fits(kind: str, text: str) -> bool:
+    """May this value go into the Telegram field `kind` as it is?"""
+    return tg_size(kind, text) <= FIELD_LIMITS[kind][0]
+
+
+def tg_field(kind: str, text: str | None) -> str:
+    """A one-line value cut (with an ellipsis) to fit the Telegram field `kind`, in its own unit."""
+    text = " ".join((text or "").split())
+    if fits(kind, text):
+        return text
+    limit = FIELD_LIMITS[kind][0]
+    cut = text
+    while cut and tg_size(kind, cut.rstrip() + "…") > limit:
+        # shrink by the overshoot at once (at least one character), then exactly
+        over = tg_size(kind, cut + "…") - limit
+        cut = cut[: len(cut) - max(1, over // 4)]
+    return cut.rstrip() + "…"
+
+
 def clip(text: str | None, limit: int) -> str:
     """Shorten plain text (before escaping) to `limit` characters with an ellipsis."""
     text = " ".join((text or "").split())
@@ -92,7 +138,7 @@ def html_to_plain(text: str) -> str:
 
 
 def button_label(text: str) -> str:
-    return clip(text, BUTTON_LABEL_MAX)
+    return tg_field("button", text)
 
 
 # ── small pieces ─────────────────────────────────────────────────────────────────────────
@@ -489,8 +535,8 @@ def contact_fields(service: Service) -> dict | None:
         first, _, last = c.name.strip().partition(" ")
     else:
         first, last = service.organisation, service.name
-    return {"phone_number": phone, "first_name": clip(first, 64) or "Contact",
-            "last_name": clip(last, 64) or None}
+    return {"phone_number": phone, "first_name": tg_field("contact_name", first) or "Contact",
+            "last_name": tg_field("contact_name", last) or None}
 
 
 def venue_fields(service: Service) -> dict | None:
@@ -499,5 +545,5 @@ def venue_fields(service: Service) -> dict | None:
     if loc is None or loc.lat is None or loc.lon is None:
         return None
     return {"latitude": loc.lat, "longitude": loc.lon,
-            "title": clip(f"{service.organisation} · {service.name}", 120),
-            "address": clip(loc.address or service.organisation, 200)}
+            "title": tg_field("venue_title", f"{service.organisation} · {service.name}"),
+            "address": tg_field("venue_address", loc.address or service.organisation)}
