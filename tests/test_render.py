@@ -235,7 +235,7 @@ def test_a_tag_open_over_the_split_is_closed_and_reopened():
 
 def test_the_limit_is_in_utf16_units_after_entity_parsing():
     emoji = "😀" * 100                         # 200 UTF-16 units, 100 code points
-    text = "\n".join(f"<b>{emoji}</b>" for _ in range(41))   # 41 × 200 + 40 > 4,096 units
+    text = "\n".join(f"<b>{emoji}</b>" for _ in range(41))   # 41 times 200, plus 40 newlines, > 4,096 units
     parts = render.split_html(text)
     assert len(parts) == 3 and all(render.visible_len(p) <= 4096 for p in parts)
     assert render.visible_len("<b>&amp;</b>") == 1
