@@ -90,6 +90,8 @@ def phone_national(e164: str) -> str:
 
 # ── maxima: how long each free-text, web and mail field may be ────────────────────────────
 #
+# Notes people write (hours, cost, how) allow 500: real HSDS data has ~300-character ones; a
+# parent card shows at most 300 characters of a value (bot/parent_card.VALUE_MAX).
 # A service travels whole into Telegram fields with hard limits: the full card and the parent
 # card are one message each (4,096 UTF-16 units), the contact card's vCard is at most 2,048
 # bytes (sendContact). One value without a bound (a 4,500-character tracking link) made every
@@ -106,12 +108,12 @@ MAXIMA: dict[str, int] = {
     "keywords": 60,            # each item
     "contact.name": 80,
     "contact.role": 80,
-    "hours": 300,              # free text
-    "hours.note": 300,
-    "cost": 200,               # free text
-    "cost.note": 200,
-    "how": 300,
-    "bring": 80,               # each item
+    "hours": 500,              # free text
+    "hours.note": 500,
+    "cost": 500,               # free text
+    "cost.note": 500,
+    "how": 500,
+    "bring": 300,              # each item (real HSDS required_document texts are long)
     "url": 300,
     "email": 100,              # also contact.email
     "location.address": 150,
@@ -122,7 +124,7 @@ MAXIMA: dict[str, int] = {
 I18N_MAXIMA: dict[str, int] = {
     "summary": MAXIMA["summary"], "name": MAXIMA["name"], "description": MAXIMA["description"],
     "how": MAXIMA["how"], "hours_note": MAXIMA["hours.note"], "cost_note": MAXIMA["cost.note"],
-    "bring_note": 300,
+    "bring_note": 500,
 }
 _WHY_MAX = "zodat de kaart van de dienst in een Telegram-bericht past"
 

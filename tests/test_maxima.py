@@ -35,13 +35,13 @@ LONG_URL = "https://www.beekdonk.example/aanbod?" + "utm_source=nieuwsbrief&id="
     ("name: Onthaal", "name: " + "Onthaal " * 20, "name"),
     ("      name: Lotte Voorbeeld", "      name: " + "Lotte " * 15, "contact.name"),
     ("      email: lotte@beekdonk.example", f"      email: {'l' * 95}@beekdonk.example", "contact.email"),
-    ("    last_verified:", "    how: " + "Bel eerst. " * 30 + "\n    last_verified:", "how"),
+    ("    last_verified:", "    how: " + "Bel eerst. " * 50 + "\n    last_verified:", "how"),
     ("    last_verified:", "    keywords: [kort, " + "lang" * 20 + "]\n    last_verified:", "keywords"),
-    ("    last_verified:", "    bring: [" + "identiteitskaart " * 6 + "]\n    last_verified:", "bring"),
+    ("    last_verified:", "    bring: [" + "identiteitskaart " * 20 + "]\n    last_verified:", "bring"),
     ("    last_verified:", "    location: {address: \"" + "Stationsstraat 12 " * 9 + "9803 Beekdonk\"}\n"
                          "    last_verified:", "location.address"),
-    ("    last_verified:", "    hours: {note: " + "op afspraak " * 30 + "}\n    last_verified:", "hours.note"),
-    ("    last_verified:", "    i18n:\n      fr: {how: " + "Appelez. " * 40 + "}\n    last_verified:",
+    ("    last_verified:", "    hours: {note: " + "op afspraak " * 45 + "}\n    last_verified:", "hours.note"),
+    ("    last_verified:", "    i18n:\n      fr: {how: " + "Appelez. " * 60 + "}\n    last_verified:",
      "i18n.fr.how"),
 ])
 def test_a_value_over_its_maximum_is_an_error_with_file_line_and_field(tmp_path, old, new, field):
