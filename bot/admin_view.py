@@ -15,10 +15,11 @@ from kennisbank.schema import SUMMARY_MAX, Service
 from kennisbank.themes import theme_label
 
 from . import callback_data as cd
-from .render import BUTTON_LABEL_MAX, Button, Reply, clip, esc, fit, nice_date
+from .render import Button, Reply, button_label, clip, esc, fit, nice_date
 
 PAGE = 8                     # organisations per page of buttons
 SERVICE_PAGE = 24            # services per page: an organisation's whole offer at once
+AUDIT_CHANGE_MAX = 300      # one change in the audit (a description is up to 2,000 characters)
 SERVICE_LABEL_MAX = 64       # the service's name on its button; longer ones are cut
 LANGUAGES = ("nl", "fr", "en", "de", "ar", "tr", "uk", "ru", "ro", "pl", "bg", "es", "it", "pt",
              "fa", "ps", "ti", "so", "am", "ku")
@@ -35,7 +36,7 @@ def language_name(code: str) -> str:
 
 
 def label(text: str) -> str:
-    return clip(text, BUTTON_LABEL_MAX)
+    return button_label(text)
 
 
 def _rows(buttons: Sequence[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
@@ -245,7 +246,7 @@ def problem(message: str) -> Reply:
 
 def audit(revisions: Sequence[rv.Revision], switched_off: set[int], total: int) -> Reply:
     """The latest changes in the coordinator's regions, newest first; reverting is on the command line."""
-    def build(cap: int) -> str:
+    def build() -> str:
         lines = ["📜 <b>Laatste wijzigingen via de bot</b>"]
         if not revisions:
             lines.append("Nog geen wijzigingen.")
@@ -254,12 +255,13 @@ def audit(revisions: Sequence[rv.Revision], switched_off: set[int], total: int) 
             what = rv.describe_change(r)
             mark = " (teruggedraaid)" if r.id in switched_off else ""
             lines.append(f"#{r.id} {esc(r.at[:10])} · {esc(who)} · {esc(clip(r.service_id, 40))}\n"
-                         f"    {esc(clip(what, cap))}{mark}")
+                         f"    {esc(clip(what, AUDIT_CHANGE_MAX))}{mark}")
         if total > len(revisions):
             lines.append(f"… en {total - len(revisions)} oudere. Alles: <code>welzijnsbot audit</code>")
         lines.append("Terugdraaien: <code>welzijnsbot revert NUMMER</code>")
         return "\n".join(lines)
-    return Reply(fit(build, start=120), ((BACK,),))
+    # A long audit goes over several messages (the outbox splits it between lines).
+    return Reply(build(), ((BACK,),))
 
 
 # ── a new service, step by step ────────────────────────────────────────────────────────────

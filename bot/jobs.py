@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DAILY_AT = time(9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 FIRST_RUN_AFTER = 120          # seconds after start-up
 SWEEP_EVERY = 300              # seconds between sweeps of waiting reports
-LIST_MAX = 40                  # services named in one coordinator message
+LIST_MAX = 300                 # services named in one coordinator list (over several messages)
 
 
 # ── texts ──────────────────────────────────────────────────────────────────────────────────
@@ -70,15 +70,18 @@ def coordinator_list(services: list[Service]) -> render.Reply:
                      f"{feedback_view.verified_text(service)}")
     if len(services) > LIST_MAX:
         lines.append(f"… en nog {len(services) - LIST_MAX}. Alles zien: <code>welzijnsbot versheid</code>")
-    return render.Reply(render.fit(lambda cap: "\n".join(lines)))
+    # As long as it is: sent over several messages, split between lines (render.split_reply).
+    return render.Reply("\n".join(lines))
 
 
 # ── the work ───────────────────────────────────────────────────────────────────────────────
 
 async def _deliver(bot, chat_id: int, reply: render.Reply) -> bool:
+    """Send a reply, as several messages when it is longer than one (render.split_reply)."""
     try:
-        await bot.send_message(chat_id, reply.html, parse_mode=ParseMode.HTML, reply_markup=markup(reply),
-                               link_preview_options=NO_PREVIEW)
+        for part in render.split_reply(reply):
+            await bot.send_message(chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=markup(part),
+                                   link_preview_options=NO_PREVIEW)
         return True
     except TelegramError as exc:  # blocked the bot or never started it: the others still get theirs
         log.warning("reminder not delivered: %s", type(exc).__name__)

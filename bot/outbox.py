@@ -56,7 +56,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from kennisbank import outbox as rows
 from kennisbank.store import Store
 
-from .render import Button, Reply
+from .render import Button, Reply, split_reply
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,14 @@ class Outbox:
     # ── posting (handlers.send) ─────────────────────────────────────────────────────────
 
     async def post(self, chat_id: int, reply: Reply) -> None:
-        """Owe `reply` to the chat; return after its first attempt (or at once during an outage)."""
+        """Owe `reply` to the chat; return after its first attempt (or at once during an outage).
+
+        A reply longer than one Telegram message (a long list) is owed as several, split between
+        lines with its formatting kept (render.split_reply), in order; the buttons go with the last."""
+        for part in split_reply(reply):
+            await self._post_one(chat_id, part)
+
+    async def _post_one(self, chat_id: int, reply: Reply) -> None:
         try:
             row_id = await rows.add(self.store.relaxed, chat_id, reply.html, encode_buttons(reply))
         except (sqlite3.Error, RuntimeError) as exc:   # the database failed, or is not open

@@ -11,7 +11,6 @@ text for the terminal or to paste elsewhere.
 from __future__ import annotations
 
 import html
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -31,7 +30,7 @@ from .i18n import (
     language_name,
     translator,
 )
-from .render import map_url
+from .render import map_url, tg_len, visible_len
 
 CAPTION_LIMIT = 1024   # Telegram photo caption, counted after entity parsing
 MESSAGE_LIMIT = 4096   # Telegram text message
@@ -158,14 +157,9 @@ def _render_text(line: Line, rtl: bool) -> str:
     return (RLM + text) if rtl else text
 
 
-def utf16_length(text: str) -> int:
-    """Telegram counts its limits in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def visible_length(text_html: str) -> int:
-    """Length of an HTML message as Telegram counts it: the text without tags, unescaped."""
-    return utf16_length(html.unescape(re.sub(r"<[^>]+>", "", text_html)))
+# How Telegram measures (UTF-16 units; an HTML message after entity parsing): one helper, in render.
+utf16_length = tg_len
+visible_length = visible_len
 
 
 def _fit(lines: list[Line], render, measure) -> str:

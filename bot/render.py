@@ -56,6 +56,52 @@ def tg_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+# ── Telegram's length-limited fields ──────────────────────────────────────────────────────
+#
+# Every value taken from the data (a name, a summary, a vCard) that lands in a Telegram field
+# with a limit goes through `tg_field` (cut to fit) or `fits` (may it be sent as it is?), so the
+# limit and its unit are written once. Telegram refuses a request with a field over its limit:
+# the user then gets nothing. Units: "utf16" (UTF-16 code units, Telegram's characters) or
+# "bytes" (UTF-8). Limits Telegram does not document are what a phone shows.
+FIELD_LIMITS: dict[str, tuple[int, str]] = {
+    "message": (MESSAGE_LIMIT, "utf16"),        # sendMessage.text, after entity parsing
+    "caption": (1024, "utf16"),                 # sendPhoto.caption
+    "button": (BUTTON_LABEL_MAX, "utf16"),      # an inline button's label (a phone cuts it anyway)
+    "callback_data": (64, "bytes"),             # bot/callback_data.py checks its own
+    "contact_name": (64, "utf16"),              # sendContact.first_name / last_name
+    "vcard": (2048, "bytes"),                   # sendContact.vcard
+    "venue_title": (120, "utf16"),              # sendVenue.title
+    "venue_address": (200, "utf16"),            # sendVenue.address
+    "inline_title": (100, "utf16"),             # InlineQueryResultArticle.title
+    "inline_description": (200, "utf16"),       # InlineQueryResultArticle.description
+}
+
+
+def tg_size(kind: str, text: str) -> int:
+    """The size of a value as Telegram measures the field `kind` (FIELD_LIMITS)."""
+    unit = FIELD_LIMITS[kind][1]
+    return len(text.encode("utf-8")) if unit == "bytes" else tg_len(text)
+
+
+def fits(kind: str, text: str) -> bool:
+    """May this value go into the Telegram field `kind` as it is?"""
+    return tg_size(kind, text) <= FIELD_LIMITS[kind][0]
+
+
+def tg_field(kind: str, text: str | None) -> str:
+    """A one-line value cut (with an ellipsis) to fit the Telegram field `kind`, in its own unit."""
+    text = " ".join((text or "").split())
+    if fits(kind, text):
+        return text
+    limit = FIELD_LIMITS[kind][0]
+    cut = text
+    while cut and tg_size(kind, cut.rstrip() + "…") > limit:
+        # shrink by the overshoot at once (at least one character), then exactly
+        over = tg_size(kind, cut + "…") - limit
+        cut = cut[: len(cut) - max(1, over // 4)]
+    return cut.rstrip() + "…"
+
+
 def clip(text: str | None, limit: int) -> str:
     """Shorten plain text (before escaping) to `limit` characters with an ellipsis."""
     text = " ".join((text or "").split())
@@ -81,6 +127,102 @@ def fit(build: Callable[[int], str], start: int = 1200, floor: int = 12) -> str:
     return text
 
 
+def visible_len(text_html: str) -> int:
+    """Length of an HTML message as Telegram counts it: after entity parsing (tags out, entities
+    decoded), in UTF-16 code units."""
+    return tg_len(html.unescape(re.sub(r"<[^>]+>", "", text_html)))
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z-]*)[^>]*>")
+
+
+def _tags_after(line: str, open_tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (name, opening tag) still open after `line`, given those open before it."""
+    stack = list(open_tags)
+    for m in _TAG.finditer(line):
+        if m.group(1):
+            if stack and stack[-1][0] == m.group(2).lower():
+                stack.pop()
+        else:
+            stack.append((m.group(2).lower(), m.group(0)))
+    return stack
+
+
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Telegram HTML over as many messages as it needs, each at most `limit` UTF-16 units after
+    entity parsing (visible_len), split only between lines.
+
+    A tag open across a split (a <pre> table, a <b> over several lines) is closed at the end of
+    one part and opened again, attributes and all, at the start of the next, so every part is
+    valid HTML with its formatting; a split never falls inside a tag. Only a single line longer
+    than a message on its own is cut, as text, at spaces. Empty lines at a split are dropped.
+    """
+    if visible_len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    lines: list[str] = []
+    opened: list[tuple[str, str]] = []      # open at the start of the current part
+    current: list[tuple[str, str]] = []     # open after the last line of the current part
+    used = 0
+
+    def flush() -> None:
+        nonlocal lines, opened, used
+        while lines and not lines[-1].strip():
+            lines.pop()
+        body = "\n".join(lines)
+        if body.strip():
+            parts.append("".join(tag for _name, tag in opened) + body
+                         + "".join(f"</{name}>" for name, _tag in reversed(current)))
+        lines, opened, used = [], list(current), 0
+
+    for line in text.split("\n"):
+        size = visible_len(line) + (1 if lines else 0)
+        if lines and used + size > limit:
+            flush()
+            if not line.strip():
+                continue                      # no part starts with an empty line
+            size = visible_len(line)
+        if size > limit:                      # one line longer than a message: cut it as text
+            if lines:
+                flush()
+            plain = html.unescape(re.sub(r"<[^>]+>", "", line))
+            for piece in _cut_plain(plain, limit):
+                lines, used = [esc(piece, quote=False)], tg_len(piece)
+                flush()
+            current = _tags_after(line, current)
+            opened = list(current)
+            continue
+        lines.append(line)
+        used += size
+        current = _tags_after(line, current)
+    if lines:
+        flush()
+    return parts
+
+
+def _cut_plain(text: str, limit: int) -> list[str]:
+    """Plain text in pieces of at most `limit` UTF-16 units, at a space where there is one."""
+    pieces = []
+    while tg_len(text) > limit:
+        cut = len(text)
+        while tg_len(text[:cut]) > limit:
+            cut = max(1, cut - max(1, (tg_len(text[:cut]) - limit) // 2))
+        space = text.rfind(" ", 0, cut)
+        cut = space if space > cut // 2 else cut
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def split_reply(reply: Reply, limit: int = MESSAGE_LIMIT) -> list[Reply]:
+    """A reply as one or more messages (split_html); the buttons go with the last part, under
+    the end of the list they belong to."""
+    parts = split_html(reply.html, limit)
+    return [Reply(part, reply.buttons if i == len(parts) - 1 else ()) for i, part in enumerate(parts)]
+
+
 def html_to_plain(text: str) -> str:
     """For the terminal: links as 'text (url)', tags dropped, entities decoded."""
     def link(m: re.Match) -> str:
@@ -92,7 +234,7 @@ def html_to_plain(text: str) -> str:
 
 
 def button_label(text: str) -> str:
-    return clip(text, BUTTON_LABEL_MAX)
+    return tg_field("button", text)
 
 
 # ── small pieces ─────────────────────────────────────────────────────────────────────────
@@ -489,8 +631,8 @@ def contact_fields(service: Service) -> dict | None:
         first, _, last = c.name.strip().partition(" ")
     else:
         first, last = service.organisation, service.name
-    return {"phone_number": phone, "first_name": clip(first, 64) or "Contact",
-            "last_name": clip(last, 64) or None}
+    return {"phone_number": phone, "first_name": tg_field("contact_name", first) or "Contact",
+            "last_name": tg_field("contact_name", last) or None}
 
 
 def venue_fields(service: Service) -> dict | None:
@@ -499,5 +641,5 @@ def venue_fields(service: Service) -> dict | None:
     if loc is None or loc.lat is None or loc.lon is None:
         return None
     return {"latitude": loc.lat, "longitude": loc.lon,
-            "title": clip(f"{service.organisation} · {service.name}", 120),
-            "address": clip(loc.address or service.organisation, 200)}
+            "title": tg_field("venue_title", f"{service.organisation} · {service.name}"),
+            "address": tg_field("venue_address", loc.address or service.organisation)}

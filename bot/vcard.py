@@ -20,8 +20,9 @@ from kennisbank.schema import Service
 
 from . import practical_view
 from .i18n import SOURCE_LANGUAGE, check_language, translator
+from .render import FIELD_LIMITS, fits
 
-TELEGRAM_VCARD_MAX = 2048  # bytes, Bot API sendContact.vcard
+TELEGRAM_VCARD_MAX = FIELD_LIMITS["vcard"][0]  # bytes, Bot API sendContact.vcard
 _POSTCODE_CITY = re.compile(r"^(?P<code>[1-9]\d{3})\s+(?P<city>.+)$")
 
 
@@ -58,7 +59,13 @@ def _note(service: Service, lang: str, with_hours: bool) -> str:
     return "\n".join(parts)
 
 
-def _build(service: Service, lang: str, note: str | None) -> str:
+# What gives way, in this order, when a card would not fit Telegram's 2,048 bytes (only with
+# scripts of 3 or 4 bytes a character at the fields' maxima, kennisbank/fields.MAXIMA): first the
+# note, then what a parent can also find on the parent card, never the phone or the name.
+_GIVES_WAY = ("url", "adr", "title", "second_email", "org_name")
+
+
+def _build(service: Service, lang: str, note: str | None, without: frozenset[str] = frozenset()) -> str:
     card = vobject.vCard()
     person = _one_line(service.contact.name) if service.contact.name else None
     organisation = _one_line(service.organisation)
@@ -66,8 +73,8 @@ def _build(service: Service, lang: str, note: str | None) -> str:
     card.add("n").value = _name(person) if person else Name()
     if not person:
         card.add("x-abshowas").value = "COMPANY"  # Apple: file it under the organisation
-    card.add("org").value = [organisation, _one_line(service.name)]
-    if service.contact.role:
+    card.add("org").value = [organisation] if "org_name" in without else [organisation, _one_line(service.name)]
+    if service.contact.role and "title" not in without:
         card.add("title").value = _one_line(service.contact.role)
     phones = [(service.contact.phone, ["work", "voice", "pref"]), (service.phone, ["work", "voice"])]
     seen: set[str] = set()
@@ -77,29 +84,41 @@ def _build(service: Service, lang: str, note: str | None) -> str:
             tel = card.add("tel")
             tel.value = number
             tel.type_paramlist = types
-    for address in dict.fromkeys(a for a in (service.contact.email, service.email) if a):
+    mails = list(dict.fromkeys(a for a in (service.contact.email, service.email) if a))
+    for address in mails[:1] if "second_email" in without else mails:
         mail = card.add("email")
         mail.value = address
         mail.type_paramlist = ["internet", "work"]
-    if service.location is not None and service.location.address:
+    if service.location is not None and service.location.address and "adr" not in without:
         adr = card.add("adr")
         adr.value = _address(service.location.address)
         adr.type_paramlist = ["work"]
-    if service.url:
+    if service.url and "url" not in without:
         card.add("url").value = service.url
     if note:
         card.add("note").value = note
     return card.serialize()
 
 
-def service_vcard(service: Service, lang: str = SOURCE_LANGUAGE) -> str:
-    """The service's contact as vCard 3.0 text; the note (summary, hours) in the parent's language.
+def full_vcard(service: Service, lang: str = SOURCE_LANGUAGE) -> str:
+    """Everything, however long: for a .vcf file (welzijnsbot kaart --vcard), not for Telegram."""
+    lang = check_language(lang)
+    return _build(service, lang, _note(service, lang, True))
 
-    The note is shortened, then dropped, when the card would not fit Telegram's 2,048 bytes.
+
+def service_vcard(service: Service, lang: str = SOURCE_LANGUAGE) -> str | None:
+    """The service's contact as vCard 3.0 text that fits Telegram's sendContact (render.fits), or
+    None when not even the name and phones fit (send the contact without a vCard then).
+
+    The note (summary, hours; in the parent's language) is shortened, then dropped; then the
+    fields of _GIVES_WAY one by one. The card view and the share flow both send this.
     """
     lang = check_language(lang)
-    for note in (_note(service, lang, True), _note(service, lang, False), None):
-        text = _build(service, lang, note)
-        if len(text.encode("utf-8")) <= TELEGRAM_VCARD_MAX:
+    attempts: list[tuple[str | None, frozenset[str]]] = [
+        (_note(service, lang, True), frozenset()), (_note(service, lang, False), frozenset())]
+    attempts += [(None, frozenset(_GIVES_WAY[:n])) for n in range(len(_GIVES_WAY) + 1)]
+    for note, without in attempts:
+        text = _build(service, lang, note, without)
+        if fits("vcard", text):
             return text
-    return text
+    return None

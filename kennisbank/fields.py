@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from urllib.parse import urlparse
 
@@ -87,10 +88,72 @@ def phone_national(e164: str) -> str:
     return phonenumbers.format_number(number, fmt)
 
 
+# ── maxima: how long each free-text, web and mail field may be ────────────────────────────
+#
+# Notes people write (hours, cost, how) allow 500: real HSDS data has ~300-character ones; a
+# parent card shows at most 300 characters of a value (bot/parent_card.VALUE_MAX).
+# A service travels whole into Telegram fields with hard limits: the full card and the parent
+# card are one message each (4,096 UTF-16 units), the contact card's vCard is at most 2,048
+# bytes (sendContact). One value without a bound (a 4,500-character tracking link) made every
+# card of its service undeliverable. These maxima, in characters, are chosen so that a service
+# with *every* field at its maximum still fits: the parent card under 4,096 and the vCard under
+# 2,048 bytes (Latin text, accents included; bot/vcard.py gives way field by field for scripts
+# that take more bytes). The table in docs/kennisbank-format.md is this one; the loader (`check`
+# and every importer, which go through it) and /beheer (kennisbank/revisions.py) read it here.
+MAXIMA: dict[str, int] = {
+    "organisation": 100,
+    "name": 120,
+    "summary": 200,
+    "description": 2000,
+    "keywords": 60,            # each item
+    "contact.name": 80,
+    "contact.role": 80,
+    "hours": 500,              # free text
+    "hours.note": 500,
+    "cost": 500,               # free text
+    "cost.note": 500,
+    "how": 500,
+    "bring": 300,              # each item (real HSDS required_document texts are long)
+    "url": 300,
+    "email": 100,              # also contact.email
+    "location.address": 150,
+    "region.name": 100,
+    "region.municipalities.name": 60,
+}
+# The same texts in another language (i18n.<taal>.<key>): as long as the Dutch they translate.
+I18N_MAXIMA: dict[str, int] = {
+    "summary": MAXIMA["summary"], "name": MAXIMA["name"], "description": MAXIMA["description"],
+    "how": MAXIMA["how"], "hours_note": MAXIMA["hours.note"], "cost_note": MAXIMA["cost.note"],
+    "bring_note": 500,
+}
+_WHY_MAX = "zodat de kaart van de dienst in een Telegram-bericht past"
+
+
+def maximum(field: str) -> int:
+    """The longest value of a field as the loader names it: 'url', 'contact.email', 'i18n.fr.how'."""
+    if field.startswith("i18n."):
+        return I18N_MAXIMA[field.rsplit(".", 1)[-1]]
+    if field == "contact.email":
+        field = "email"
+    return MAXIMA[field]
+
+
+def _too_long(what: str, length: int, limit: int, hint: str = "") -> FieldError:
+    return FieldError(f"{what} is {length} tekens lang; maximaal {limit} ({_WHY_MAX}){hint}")
+
+
+def bounded(field: str, what: str | None = None) -> Callable[[object], str]:
+    """The validator of a free-text field with its maximum (MAXIMA), for the loader and /beheer."""
+    limit = maximum(field)
+    return lambda value: text(value, max_len=limit, what=what or field)
+
+
 def email(value: object) -> str:
     text = str(_cleaned(value)).strip()
     if not isinstance(value, str) or not _EMAIL.match(text):
         raise FieldError(f"'{shown(value)}' is geen geldig e-mailadres; verwacht bv. onthaal@organisatie.be")
+    if len(text) > MAXIMA["email"]:
+        raise _too_long("het e-mailadres", len(text), MAXIMA["email"])
     return text
 
 
@@ -100,6 +163,9 @@ def url(value: object) -> str:
     if not isinstance(value, str) or parsed.scheme not in ("http", "https") or "." not in parsed.netloc \
             or any(c.isspace() for c in text):
         raise FieldError(f"'{shown(value)}' is geen geldige webpagina; verwacht bv. https://www.organisatie.be")
+    if len(text) > MAXIMA["url"]:
+        raise _too_long("de webpagina", len(text), MAXIMA["url"],
+                        "; geef een kortere link, bv. de pagina zonder het deel na '?' of de startpagina")
     return text
 
 
@@ -162,7 +228,7 @@ def text(value: object, *, max_len: int | None = None, what: str = "tekst") -> s
     if not result:
         raise FieldError(f"{what} mag niet leeg zijn")
     if max_len is not None and len(result) > max_len:
-        raise FieldError(f"{what} is {len(result)} tekens lang; maximaal {max_len}")
+        raise _too_long(what, len(result), max_len)
     return result
 
 

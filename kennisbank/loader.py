@@ -16,7 +16,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,7 +38,6 @@ from .schema import (
     SERVICE_KEYS,
     SERVICE_REQUIRED,
     STATUSES,
-    SUMMARY_MAX,
     THEME_IDS,
     TOP_KEYS,
     Contact,
@@ -334,7 +332,7 @@ class _FileChecker:
                 out.append(str(item).strip())
                 continue
             try:
-                out.append(fields.text(item, what=key))
+                out.append(fields.bounded(key)(item) if key in fields.MAXIMA else fields.text(item, what=key))
             except FieldError as exc:
                 self.error(str(exc), _item_line(value, index, _line(obj, key)), service, key)
         return tuple(out)
@@ -362,7 +360,7 @@ class _FileChecker:
                            + (f"; hernoem het bestand naar '{rid}.yaml'" if rid == expected_id.lower().replace(" ", "-")
                               else ""),
                            _line(region, "id"), None, "region.id")
-        name = self.value(lambda v: fields.text(v, what="naam"), region, "name", None, "region.name") \
+        name = self.value(fields.bounded("region.name", "naam"), region, "name", None, "region.name") \
             if "name" in region else None
         if "name" not in region:
             self.error("verplicht veld ontbreekt", _line(region), None, "region.name")
@@ -393,7 +391,7 @@ class _FileChecker:
             self.unknown_keys(m, MUNICIPALITY_KEYS, None, "region.municipalities.")
             mname = str(m.get("name", "") or "").strip()
             if mname:
-                mname = self.value(partial(fields.text, what="gemeente"), m, "name", None,
+                mname = self.value(fields.bounded("region.municipalities.name", "gemeente"), m, "name", None,
                                    "region.municipalities.name") or ""
             if not mname:
                 self.error("gemeente zonder naam", _line(m), None, "region.municipalities.name")
@@ -437,12 +435,11 @@ class _FileChecker:
         v: dict[str, Any] = {}
         for key in ("organisation", "name", "description", "how"):
             if raw.get(key) not in (None, ""):
-                v[key] = self.value(partial(fields.text, what=key), raw, key, sid)
+                v[key] = self.value(fields.bounded(key), raw, key, sid)
         if raw.get("organisation_id") not in (None, ""):
             v["organisation_id"] = self.value(fields.slug, raw, "organisation_id", sid)
         if raw.get("summary") not in (None, ""):
-            v["summary"] = self.value(lambda x: fields.text(x, max_len=SUMMARY_MAX, what="summary"),
-                                      raw, "summary", sid)
+            v["summary"] = self.value(fields.bounded("summary"), raw, "summary", sid)
         themes = self.str_list(raw, "themes", sid)
         for t in themes:
             if t not in THEME_IDS:
@@ -522,7 +519,7 @@ class _FileChecker:
             return None, None
         if isinstance(value, dict):
             return value, None
-        return None, self.value(partial(fields.text, what=key), raw, key, sid)
+        return None, self.value(fields.bounded(key), raw, key, sid)
 
     def _hours(self, raw: dict[Any, Any], sid: str | None) -> practical.Schedule | None:
         """`hours` as free text (read where possible, the rest kept as a note and warned about) or as a block."""
@@ -585,7 +582,7 @@ class _FileChecker:
                     self.error("geef beide datums met jaartal of beide zonder", _line(period), sid, "hours.closed")
                     continue
                 closed.append(practical.ClosedPeriod(start[:2], end[:2], start[2]))
-        note = self.value(partial(fields.text, what="note"), value, "note", sid, "hours.note") \
+        note = self.value(fields.bounded("hours.note", "note"), value, "note", sid, "hours.note") \
             if value.get("note") not in (None, "") else None
         schedule = practical.Schedule(tuple(openings), flags["by_appointment"], flags["always"], season,
                                       tuple(closed), note)
@@ -645,7 +642,7 @@ class _FileChecker:
             self.error(f"onbekende eenheid '{fields.shown(per)}' (toegelaten: {', '.join(practical.COST_UNITS)})",
                        _line(value, "per"), sid, "cost.per")
             per = None
-        note = self.value(partial(fields.text, what="note"), value, "note", sid, "cost.note") \
+        note = self.value(fields.bounded("cost.note", "note"), value, "note", sid, "cost.note") \
             if value.get("note") not in (None, "") else None
         return practical.Cost(kind, amount, per, note)
 
@@ -718,7 +715,7 @@ class _FileChecker:
         out: dict[str, Any] = {}
         for key in ("name", "role"):
             if c.get(key) not in (None, ""):
-                out[key] = self.value(partial(fields.text, what=key), c, key, sid, f"contact.{key}")
+                out[key] = self.value(fields.bounded(f"contact.{key}", key), c, key, sid, f"contact.{key}")
         if c.get("phone") not in (None, ""):
             out["phone"] = self.value(fields.phone, c, "phone", sid, "contact.phone")
         if c.get("email") not in (None, ""):
@@ -745,7 +742,7 @@ class _FileChecker:
         if ("lat" in coords) != ("lon" in coords):
             self.error("geef lat en lon samen", _line(loc), sid, "location")
             coords = {}
-        address = self.value(partial(fields.text, what="adres"), loc, "address", sid, "location.address") \
+        address = self.value(fields.bounded("location.address", "adres"), loc, "address", sid, "location.address") \
             if loc.get("address") else None
         return Location(address, coords.get("lat"), coords.get("lon"))
 
@@ -773,8 +770,7 @@ class _FileChecker:
             self.unknown_keys(texts, I18N_KEYS, sid, f"i18n.{code}.")
             out[code] = {}
             for key in I18N_KEYS & texts.keys():
-                limit = SUMMARY_MAX if key == "summary" else None
-                value = self.value(partial(fields.text, max_len=limit, what=key), texts, key, sid,
+                value = self.value(fields.bounded(f"i18n.{code}.{key}", key), texts, key, sid,
                                    f"i18n.{code}.{key}")
                 if value is not None:
                     out[code][key] = value

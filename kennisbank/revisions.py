@@ -32,8 +32,10 @@ from .text import clean, identity
 Json = Any  # str | list[str] | None: what a field holds in a revision
 
 NEW_SERVICE = "+dienst"   # the field of a revision that creates a service
-TEXT_MAX = 120            # names, hours, an address: one line
-DESCRIPTION_MAX = 2000
+# The maxima of the free-text fields are those of the region files (kennisbank/fields.MAXIMA):
+# one table, so that a value /beheer accepts is one `check` accepts, and the reverse.
+TEXT_MAX = fields.MAXIMA["name"]
+DESCRIPTION_MAX = fields.MAXIMA["description"]
 STATUS_LABELS = {"active": "actief", "temporarily-closed": "tijdelijk gesloten",
                  "inactive": "niet actief (verborgen)"}
 CLEAR = "-"               # typed instead of a value: empty an optional field
@@ -107,8 +109,9 @@ class EditableField:
         return str(value)
 
 
-def _text(what: str, max_len: int = TEXT_MAX) -> Callable[[Json], str]:
-    return lambda v: fields.text(v, max_len=max_len, what=what)
+def _text(what: str, field: str) -> Callable[[Json], str]:
+    """A free-text field with its maximum from the one table (fields.MAXIMA)."""
+    return fields.bounded(field, what)
 
 
 def _choice(allowed: Iterable[str], what: str) -> Callable[[Json], str]:
@@ -202,7 +205,7 @@ def _list(service: Service, attr: str) -> list[str]:
 FIELDS: dict[str, EditableField] = {f.key: f for f in (
     EditableField("contact.name", "Contactpersoon", "text", False,
                   "de naam van de persoon die scholen kunnen bellen, bv. Sara Voorbeeld",
-                  lambda s: s.contact.name, _contact("name"), _text("naam contactpersoon")),
+                  lambda s: s.contact.name, _contact("name"), _text("naam contactpersoon", "contact.name")),
     EditableField("contact.phone", "Telefoon", "text", False,
                   "het telefoonnummer van de contactpersoon, bv. 09 999 10 10",
                   lambda s: s.contact.phone, _contact("phone"), fields.phone),
@@ -210,16 +213,16 @@ FIELDS: dict[str, EditableField] = {f.key: f for f in (
                   "het e-mailadres van de contactpersoon, bv. onthaal@organisatie.be",
                   lambda s: s.contact.email, _contact("email"), fields.email),
     EditableField("hours", "Openingsuren", "text", False, "bv. ma-vr 9u-12u, wo 13u-16u",
-                  lambda s: s.hours, _put_hours, _text("openingsuren")),
+                  lambda s: s.hours, _put_hours, _text("openingsuren", "hours")),
     EditableField("summary", "Samenvatting", "text", True,
                   f"één zin in klare taal, maximaal {SUMMARY_MAX} tekens",
-                  lambda s: s.summary, _put("summary"), _text("samenvatting", SUMMARY_MAX)),
+                  lambda s: s.summary, _put("summary"), _text("samenvatting", "summary")),
     EditableField("description", "Omschrijving", "text", False,
                   f"een langere uitleg, maximaal {DESCRIPTION_MAX} tekens",
-                  lambda s: s.description, _put("description"), _text("omschrijving", DESCRIPTION_MAX)),
+                  lambda s: s.description, _put("description"), _text("omschrijving", "description")),
     EditableField("keywords", "Trefwoorden", "list", False,
                   "woorden gescheiden door komma's, bv. huurachterstand, uithuiszetting",
-                  lambda s: _list(s, "keywords"), _put("keywords", True), _text("trefwoord", 60)),
+                  lambda s: _list(s, "keywords"), _put("keywords", True), _text("trefwoord", "keywords")),
     EditableField("themes", "Thema's", "choices", True, "minstens één thema",
                   lambda s: _list(s, "themes"), _put("themes", True), _choice(THEME_IDS, "thema"),
                   THEME_IDS),
@@ -228,10 +231,11 @@ FIELDS: dict[str, EditableField] = {f.key: f for f in (
                   lambda s: _list(s, "languages"), _put("languages", True), fields.language),
     EditableField("location.address", "Adres", "text", False,
                   "straat, nummer, postcode en gemeente, bv. Stationsstraat 12, 9801 Lindegem",
-                  lambda s: s.location.address if s.location else None, _put_address, _text("adres")),
+                  lambda s: s.location.address if s.location else None, _put_address,
+                  _text("adres", "location.address")),
     EditableField("bring", "Meebrengen", "list", False,
                   "wat een gezin meebrengt, gescheiden door komma's, bv. identiteitskaart, huurcontract",
-                  lambda s: _list(s, "bring"), _put("bring", True), _text("meebrengen", 80)),
+                  lambda s: _list(s, "bring"), _put("bring", True), _text("meebrengen", "bring")),
     EditableField("area", "Gebied", "area", True, "heel de regio of een of meer gemeenten",
                   lambda s: "all" if s.area == "all" else list(s.area), _put_area, str),
     EditableField("status", "Status", "choice", True, "actief, tijdelijk gesloten of niet actief",
@@ -277,8 +281,8 @@ def build_service(service_id: str, value: Json, regions: dict[str, Region]) -> S
         if value.get(key) in (None, "", []):
             raise FieldError(f"{FIELDS[key].label} ontbreekt; {FIELDS[key].hint}")
     service = Service(
-        id=service_id, organisation=fields.text(value.get("organisation") or "", what="organisatie"),
-        name=fields.text(value.get("name") or "", max_len=TEXT_MAX, what="naam van het aanbod"),
+        id=service_id, organisation=fields.bounded("organisation", "organisatie")(value.get("organisation") or ""),
+        name=fields.bounded("name", "naam van het aanbod")(value.get("name") or ""),
         summary="", themes=(), region_id=region.id, postcodes=frozenset(), example=region.example,
         file="(bot)", organisation_id=fields.slug(value["organisation_id"]) if value.get("organisation_id") else None,
     )

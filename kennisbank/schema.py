@@ -44,7 +44,7 @@ OPENING_KEYS = frozenset({"days", "opens", "closes", "kind", "part", "every"})
 CLOSED_KEYS = frozenset({"from", "to"})
 COST_KEYS = frozenset({"kind", "amount", "per", "note"})
 TOP_KEYS = frozenset({"schema", "region", "services"})
-SUMMARY_MAX = 200
+SUMMARY_MAX = fields.MAXIMA["summary"]  # the table of maxima is kennisbank/fields.py
 
 
 @dataclass(frozen=True)

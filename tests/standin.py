@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import email.parser
 import email.policy
+import html.parser
 import itertools
 import json
 import time
@@ -106,6 +107,73 @@ class _Failure:
         return self.drop or self.delay > 0
 
 
+# Telegram's limits, as the Bot API enforces them (a request over one is refused with 400 and
+# the user gets nothing): text after entity parsing in UTF-16 units, the vCard in bytes.
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+VCARD_LIMIT = 2048
+_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+              "tg-spoiler", "span", "blockquote", "tg-emoji"}
+
+
+class _EntityParser(html.parser.HTMLParser):
+    """Telegram's HTML parse mode: only its tags, each closed in order; collects the visible text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.text: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _HTML_TAGS:
+            self.error = self.error or f"unsupported start tag \"{tag}\""
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.error = self.error or f"can't find end tag corresponding to start tag \"{tag}\""
+        else:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parsed_length(text: str, parse_mode: str | None) -> tuple[int, str | None]:
+    """(visible length in UTF-16 units, parse error or None), as Telegram measures a message."""
+    if parse_mode != "HTML":
+        return len(text.encode("utf-16-le")) // 2, None
+    parser = _EntityParser()
+    parser.feed(text)
+    parser.close()
+    error = parser.error or (f"can't find end tag corresponding to start tag \"{parser.open[-1]}\""
+                             if parser.open else None)
+    return len("".join(parser.text).encode("utf-16-le")) // 2, error
+
+
+def refusal(method: str, params: dict) -> str | None:
+    """Why the real Bot API would refuse this call for its size or markup ("Bad Request: ..."), or None."""
+    if method in ("sendMessage", "editMessageText") and isinstance(params.get("text"), str):
+        length, error = _parsed_length(params["text"], params.get("parse_mode"))
+        if error:
+            return f"Bad Request: can't parse entities: {error}"
+        if length > TEXT_LIMIT:
+            return "Bad Request: message is too long"
+        if length == 0:
+            return "Bad Request: message text is empty"
+    if isinstance(params.get("caption"), str):
+        length, error = _parsed_length(params["caption"], params.get("parse_mode"))
+        if error:
+            return f"Bad Request: can't parse entities: {error}"
+        if length > CAPTION_LIMIT:
+            return "Bad Request: message caption is too long"
+    if method == "sendContact" and isinstance(params.get("vcard"), str) \
+            and len(params["vcard"].encode("utf-8")) > VCARD_LIMIT:
+        return "Bad Request: VCARD_INVALID"
+    return None
+
+
 def _words_at(text: str) -> list[tuple[int, str]]:
     """(offset, word) for each whitespace-separated word (offsets in UTF-16 units, as Telegram)."""
     out, i = [], 0
@@ -127,6 +195,7 @@ class StandIn:
         self.delivered_at: dict[int, float] = {}  # update_id -> monotonic time first served
         self.commands: list[dict] = []
         self.failures: list[_Failure] = []
+        self.enforce_limits = True                # refuse what Telegram refuses (refusal())
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._query_ids = itertools.count(1)
@@ -450,6 +519,12 @@ class StandIn:
                 error["description"] = f"Too Many Requests: retry after {failure.retry_after}"
                 error["parameters"] = {"retry_after": failure.retry_after}
             return failure.status, error
+        refused = refusal(method, params) if self.enforce_limits else None
+        if refused is not None:
+            call.status = 400
+            self.calls.append(call)
+            self._notify()
+            return 400, {"ok": False, "error_code": 400, "description": refused}
         if method == "getUpdates":
             result = await self._get_updates(params)
         else:

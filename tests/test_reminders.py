@@ -133,3 +133,46 @@ async def test_the_job_queue_runs_the_reminders(running, standin):
     listing = await standin.wait_for("sendMessage", chat_id=COORDINATOR, since=since)
     assert "Nachtopvang" in listing.text
     assert len(standin.calls_to("sendMessage", chat_id=EDITOR, since=since)) == 2
+
+
+# ── a long coordinator list: several messages, none cut, none refused (issue 13) ─────────────
+
+STALE = 45
+
+
+@pytest.fixture
+async def many_stale(start_bot, bench_kb, monkeypatch):
+    """45 entries of organisations without an editor, long names with emoji, none confirmed in a year."""
+    monkeypatch.setenv("WELZIJNSBOT_COORDINATORS", f"{COORDINATOR}:lindeland")
+    base = next(s for s in bench_kb.services.values() if s.region_id == "lindeland")
+    services = {sid: dataclasses.replace(s, last_verified=TODAY - timedelta(days=10))
+                for sid, s in bench_kb.services.items()}
+    for n in range(STALE):
+        sid = f"oud-aanbod-{n:02d}-" + "x" * 40
+        services[sid] = dataclasses.replace(
+            base, id=sid, organisation=f"🏠 Organisatie {n} " + "🧒 & <samen> " * 8,
+            name=f"👪 Aanbod {n} " + "🌍 ééé " * 16, last_verified=TODAY - timedelta(days=400 + n))
+    return await start_bot(kb=KnowledgeBase(bench_kb.regions, services))
+
+
+async def test_a_list_of_45_stale_services_arrives_as_several_valid_messages(many_stale, standin):
+    from bot.render import MESSAGE_LIMIT, visible_len
+    since = len(standin.calls)
+    plan = await jobs.send_reminders(many_stale.application.bot, many_stale.state, TODAY)
+    assert len(plan.to_coordinators[COORDINATOR]) >= STALE
+    calls = standin.calls_to("sendMessage", chat_id=COORDINATOR, since=since, ok_only=False)
+    assert len(calls) >= 2                                             # split, not cut
+    assert all(c.status == 200 for c in calls), [c.result for c in calls]   # Telegram accepted each
+    assert all(visible_len(c.text) <= MESSAGE_LIMIT for c in calls)
+    text = "\n".join(c.text for c in calls)
+    for n in range(STALE):                                             # every entry, none dropped
+        assert f"oud-aanbod-{n:02d}-" in text
+    assert "… en nog" not in text
+    assert all(c.text.count("<code>") == c.text.count("</code>") for c in calls)   # formatting kept
+    assert all("<b>" in c.text or "<code>" in c.text for c in calls)
+    assert "&lt;samen&gt;" in text                                     # data stays escaped
+    # lines are never broken: each entry is whole in one message
+    for c in calls:
+        for line in c.text.split("\n"):
+            if line.startswith("• "):
+                assert "<code>oud-aanbod-" in line and "</code>" in line and line.count(" · ") == 1

@@ -183,3 +183,86 @@ def test_an_entry_without_a_named_person_says_so():
     service = make_service(contact=Contact(phone="+3299991011"))
     text = render.answer(answer_of(service)).html
     assert "nog geen vaste contactpersoon" in text and "09 999 10 11" in text
+
+
+# ── long lists over several messages (render.split_html, issue 13) ───────────────────────────
+
+class _Balance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.ok = True
+
+    def handle_starttag(self, tag, attrs):
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        self.ok = self.ok and bool(self.stack) and self.stack.pop() == tag
+
+
+def _balanced(text: str) -> bool:
+    parser = _Balance()
+    parser.feed(text)
+    return parser.ok and not parser.stack
+
+
+def test_short_html_is_one_message_unchanged():
+    assert render.split_html("<b>a</b>\nb") == ["<b>a</b>\nb"]
+
+
+@pytest.mark.parametrize("item", ["• 😀 <i>dienst {n}</i> &amp; co", "• 👨‍👩‍👧 <b>Gezin {n}</b> ✨✨✨",
+                                  "• <a href=\"https://x.example/{n}\">link {n}</a> éé", "• ascii {n}"])
+def test_a_long_list_splits_between_lines_each_part_valid_and_under_the_limit(item):
+    lines = [item.format(n=n) for n in range(700)]
+    text = "<b>Lijst</b>\n" + "\n".join(lines)
+    parts = render.split_html(text)
+    assert len(parts) >= 2
+    assert all(render.visible_len(p) <= render.MESSAGE_LIMIT for p in parts)
+    assert all(_balanced(p) for p in parts)
+    assert "\n".join(parts).split("\n") == text.split("\n")      # no line cut, lost or changed
+
+
+def test_a_tag_open_over_the_split_is_closed_and_reopened():
+    rows = [f"rij {n:03d}  Lindegem  huisvesting  12" for n in range(400)]
+    text = "<b>Signalen</b>\n<pre>" + "\n".join(rows) + "</pre>\nEinde"
+    parts = render.split_html(text)
+    assert len(parts) >= 2
+    assert all(_balanced(p) for p in parts)
+    assert parts[0].endswith("</pre>") and parts[1].startswith("<pre>")
+    assert all(render.visible_len(p) <= render.MESSAGE_LIMIT for p in parts)
+    assert parts[-1].endswith("</pre>\nEinde")
+
+
+def test_the_limit_is_in_utf16_units_after_entity_parsing():
+    emoji = "😀" * 100                         # 200 UTF-16 units, 100 code points
+    text = "\n".join(f"<b>{emoji}</b>" for _ in range(41))   # 41 times 200, plus 40 newlines, > 4,096 units
+    parts = render.split_html(text)
+    assert len(parts) == 3 and all(render.visible_len(p) <= 4096 for p in parts)
+    assert render.visible_len("<b>&amp;</b>") == 1
+
+
+def test_a_single_line_longer_than_a_message_is_cut_as_text_at_spaces():
+    line = " ".join(["woord"] * 1500)          # ~9,000 characters on one line
+    parts = render.split_html(f"<pre>kop\n{line}\nvoet</pre>")
+    assert len(parts) == 5 and parts[0] == "<pre>kop</pre>" and parts[-1] == "<pre>voet</pre>"
+    assert all(p.startswith("<pre>") and p.endswith("</pre>") and _balanced(p) for p in parts)
+    assert all(render.visible_len(p) <= render.MESSAGE_LIMIT for p in parts)
+    assert " ".join(render.html_to_plain(p) for p in parts[1:-1]).split() == line.split()
+
+
+def test_split_reply_keeps_the_buttons_under_the_last_part():
+    button = render.Button("Terug", "m")
+    reply = render.Reply("\n".join(f"• regel {n} " + "x" * 80 for n in range(200)), ((button,),))
+    parts = render.split_reply(reply)
+    assert len(parts) >= 2
+    assert [p.buttons for p in parts] == [()] * (len(parts) - 1) + [((button,),)]
+
+
+@pytest.mark.parametrize(("kind", "value"), [
+    ("contact_name", "Ş" * 100), ("venue_title", "🏠" * 100), ("inline_title", "x" * 300),
+    ("vcard", "é" * 2000), ("button", "👪" * 30),
+])
+def test_tg_field_cuts_in_the_fields_own_unit(kind, value):
+    cut = render.tg_field(kind, value)
+    assert render.fits(kind, cut) and cut.endswith("…")
+    assert render.tg_field(kind, "kort") == "kort"

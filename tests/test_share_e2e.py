@@ -160,3 +160,68 @@ async def test_share_straight_from_an_answer(bot, chat, bench_kb):
     _, card, contact = await user.tap(french["callback_data"])
     assert card.text == parent_card(shown[0].service, "fr")
     assert contact.method == "sendContact"
+
+
+# ── a vCard over Telegram's 2,048 bytes (issue 13, "Unbounded lengths") ─────────────────────
+
+WIDE = "\U00020B9F"   # a CJK character of 4 bytes in UTF-8: at the maxima the vCard no longer fits
+
+
+def _with_service(kb, service):
+    from kennisbank.schema import KnowledgeBase
+    return KnowledgeBase(kb.regions, {**kb.services, service.id: service}, kb.warnings)
+
+
+def _wide(bench_kb, **contact):
+    import dataclasses
+
+    from kennisbank import fields
+    from kennisbank.schema import Contact, Location
+    base = bench_kb.services[SERVICE]
+    person = {"name": WIDE * fields.MAXIMA["contact.name"], "role": WIDE * fields.MAXIMA["contact.role"],
+              "phone": base.contact.phone, "email": "an@lindegem.example", **contact}
+    return dataclasses.replace(
+        base, id="breed-aanbod", organisation=WIDE * fields.MAXIMA["organisation"], name=WIDE * fields.MAXIMA["name"],
+        contact=Contact(**person), url="https://lindegem.example/" + "u" * 270,
+        location=Location(WIDE * fields.MAXIMA["location.address"], base.location.lat if base.location else None,
+                          base.location.lon if base.location else None))
+
+
+async def test_share_sends_a_vcard_that_fits_without_the_overflowing_fields(start_bot, chat, standin, bench_kb):
+    wide = _wide(bench_kb)
+    from bot.vcard import full_vcard
+    assert len(full_vcard(wide, "fr").encode()) > 2048       # what was sent before, and refused
+    await start_bot(kb=_with_service(bench_kb, wide))
+    _note, card, contact = await chat(501).tap(cd.ShareIn("fr", wide.id).encode())
+    assert card.status == 200 and contact.status == 200
+    assert contact.method == "sendContact" and contact.params["phone_number"] == wide.contact.phone
+    vcard_text = contact.params["vcard"]
+    assert len(vcard_text.encode("utf-8")) <= 2048
+    parsed = vobject.readOne(vcard_text)
+    assert "url" not in parsed.contents and "note" not in parsed.contents   # these gave way
+    assert parsed.tel.value == wide.contact.phone                            # never the phone
+    # the card view sends the very same checked vCard (one helper for both)
+    replies = await chat(502).tap(cd.ShowCard(wide.id).encode())
+    [card_contact] = [c for c in replies if c.method == "sendContact"]
+    assert card_contact.status == 200 and len(card_contact.params["vcard"].encode("utf-8")) <= 2048
+
+
+async def test_a_contact_whose_vcard_cannot_fit_is_sent_without_one(start_bot, chat, standin, bench_kb):
+    """Data from before the maxima (or beyond them): the contact still arrives, refused by nobody."""
+    huge = _wide(bench_kb, name=WIDE * 700)
+    running = await start_bot(kb=_with_service(bench_kb, huge))
+    _note, _card, contact = await chat(503).tap(cd.ShareIn("nl", huge.id).encode())
+    assert contact.method == "sendContact" and contact.status == 200
+    assert "vcard" not in contact.params
+    assert running.state.shares[huge.id] == 1
+    assert all(c.status == 200 for c in standin.calls if c.method != "getUpdates")
+
+
+def test_the_standin_refuses_what_telegram_refuses():
+    from standin import refusal
+    assert refusal("sendContact", {"vcard": "x" * 2049}) == "Bad Request: VCARD_INVALID"
+    assert refusal("sendContact", {"vcard": "x" * 2048}) is None
+    assert refusal("sendMessage", {"text": "😀" * 2049}) == "Bad Request: message is too long"
+    assert refusal("sendMessage", {"text": "<b>" + "a" * 4096 + "</b>", "parse_mode": "HTML"}) is None
+    assert "can't parse entities" in (refusal("sendMessage", {"text": "<b>a", "parse_mode": "HTML"}) or "")
+    assert "can't parse entities" in (refusal("sendMessage", {"text": "<b><i>a</b></i>", "parse_mode": "HTML"}) or "")

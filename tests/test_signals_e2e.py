@@ -173,3 +173,31 @@ async def test_no_combination_of_signalen_reveals_a_count_below_5(bot, chat, sta
         rest = value - sum(shown_exact[i] for i in coefficients if i in shown_exact)
         if hidden:
             assert rest not in (len(hidden), 4 * len(hidden)), "hidden cells pinned by a total"
+
+
+async def test_a_long_signals_table_arrives_whole_over_several_valid_messages(bot, chat, standin, roles):
+    """Issue 13: a table longer than one message was cut to the rows that fit; now every row is
+    sent, over several messages, each a valid <pre> block Telegram accepts."""
+    from bot.render import MESSAGE_LIMIT, visible_len
+    from kennisbank.schema import THEME_IDS
+    last = signals.last_complete_month(date.today())
+    day = date(last.year, last.month, 10)
+    places = [f"Sint-{name}-ten-Velde" for name in ("Jan", "Pieter", "Maria", "Amands", "Baafs")]
+    async with bot.state.store.transaction() as conn:
+        for place in places:
+            for theme in THEME_IDS:
+                for _ in range(5):
+                    await signals.record(conn, place, [theme], [], True, day)
+    since = len(standin.calls)
+    await chat(ALL_COORDINATOR).send("/signalen")
+    sent = standin.calls_to("sendMessage", chat_id=ALL_COORDINATOR, since=since, ok_only=False)
+    assert len(sent) >= 2
+    assert all(c.status == 200 for c in sent)                       # Telegram accepted every part
+    assert all(visible_len(c.text) <= MESSAGE_LIMIT for c in sent)
+    assert all(c.text.count("<pre>") == c.text.count("</pre>") == 1 for c in sent)
+    text = html_to_plain("\n".join(c.text for c in sent))
+    labels = load_themes()
+    for place in places:                                            # every row, none cut off
+        for theme in THEME_IDS:
+            assert re.search(rf"{place}\s+{re.escape(labels[theme].label)}\s+5\b", text), (place, theme)
+    assert "… en nog" not in text

@@ -13,6 +13,13 @@ from kennisbank.schema import Contact, Location, Service
 from paths import BENCHMARK_KB, ROOT
 
 
+def vcard_text(service: Service, lang: str = "nl") -> str:
+    """service_vcard for a service whose contact fits Telegram (every test here but the last ones)."""
+    text = service_vcard(service, lang)
+    assert text is not None
+    return text
+
+
 @pytest.fixture(scope="module")
 def kb():
     return load_knowledge_base(BENCHMARK_KB)
@@ -51,7 +58,7 @@ def read(text: str):
 @pytest.mark.parametrize("lang", ["nl", "ar"])
 def test_every_benchmark_service_round_trips(kb, lang):
     for s in kb.services.values():
-        text = service_vcard(s, lang)
+        text = vcard_text(s, lang)
         assert text.startswith("BEGIN:VCARD\r\nVERSION:3.0\r\n") and text.endswith("END:VCARD\r\n")
         assert len(text.encode("utf-8")) <= TELEGRAM_VCARD_MAX, s.id
         card = read(text)
@@ -70,7 +77,7 @@ def test_every_benchmark_service_round_trips(kb, lang):
 
 
 def test_named_contact_with_phones_and_address(kb):
-    card = read(service_vcard(kb.services["ocmw-lindegem-onthaal-leefloon"]))
+    card = read(vcard_text(kb.services["ocmw-lindegem-onthaal-leefloon"]))
     assert card.n.value.given == "Griet" and card.n.value.family == "Lindekens"
     tels = card.contents["tel"]
     assert tels[0].value == "+3299991011" and tels[0].type_paramlist == ["work", "voice", "pref"]
@@ -83,20 +90,20 @@ def test_named_contact_with_phones_and_address(kb):
 def test_secret_address_never_in_the_vcard(kb):
     shelter = kb.services["caw-lindeland-vluchthuis"]
     for lang in PARENT_LANGUAGES:
-        text = service_vcard(shelter, lang)
+        text = vcard_text(shelter, lang)
         assert "ADR" not in text and "LABEL" not in text and "GEO" not in text
         assert read(text).tel.value == shelter.contact.phone
 
 
 def test_organisation_card_when_no_person():
-    card = read(service_vcard(service(contact=Contact())))
+    card = read(vcard_text(service(contact=Contact())))
     assert card.fn.value == "Wonen, Werk & Zorg; vzw \\ Lindegem"
     assert card.x_abshowas.value == "COMPANY"
     assert [t.value for t in card.contents["tel"]] == ["+3299991000"]
 
 
 def test_hostile_text_is_escaped_and_reads_back_unchanged():
-    text = service_vcard(service())
+    text = vcard_text(service())
     assert raw_line(text, "FN") == r"FN:An-Sofie Van\, den Berghe\; jr."
     assert raw_line(text, "ORG") == r"ORG:Wonen\, Werk & Zorg\; vzw \\ Lindegem;Hulp\; dringend\, met nieuwe regel"
     assert raw_line(text, "TITLE") == r"TITLE:coördinator\; onthaal\, wonen"
@@ -117,7 +124,7 @@ def test_arabic_names_and_note_survive():
     arabic = service(contact=Contact(name="فاطمة الزهراء", role="مرشدة", phone="+3299991010"),
                      organisation="جمعية الأمل، لينديخم",
                      i18n={"ar": {"summary": "مساعدة في السكن، بدون موعد؛ مجاناً."}})
-    text = service_vcard(arabic, "ar")
+    text = vcard_text(arabic, "ar")
     card = read(text)
     assert card.fn.value == "فاطمة الزهراء"
     assert card.n.value.given == "فاطمة" and card.n.value.family == "الزهراء"
@@ -127,13 +134,13 @@ def test_arabic_names_and_note_survive():
 
 
 def test_address_without_postcode_stays_whole():
-    card = read(service_vcard(service(location=Location(address="Achter de kerk"))))
+    card = read(vcard_text(service(location=Location(address="Achter de kerk"))))
     assert card.adr.value.street == "Achter de kerk" and card.adr.value.code == ""
 
 
 def test_too_long_for_telegram_drops_the_note_first():
     long = service(hours="ma-vr 9u-12u; " * 120, summary="Hulp bij alles. " * 12)
-    text = service_vcard(long)
+    text = vcard_text(long)
     assert len(text.encode("utf-8")) <= TELEGRAM_VCARD_MAX
     card = read(text)
     assert "Openingsuren" not in card.note.value
@@ -155,7 +162,7 @@ def example_kb():
 ])
 def test_vcard_note_carries_the_structured_hours_in_the_cards_language(example_kb, lang, label, days):
     service = example_kb.services["caw-beekland-onthaal"]
-    card = vobject.readOne(service_vcard(service, lang))
+    card = vobject.readOne(vcard_text(service, lang))
     note = card.note.value
     assert f"{translator(lang)('Openingsuren')}: " in note
     assert label in note and days in note
@@ -165,5 +172,46 @@ def test_vcard_note_carries_the_structured_hours_in_the_cards_language(example_k
 
 def test_vcard_note_in_dutch_keeps_the_hours_as_the_region_file_says_them(example_kb):
     service = example_kb.services["clb-beekland"]
-    note = vobject.readOne(service_vcard(service, "nl")).note.value
+    note = vobject.readOne(vcard_text(service, "nl")).note.value
     assert "Openingsuren: Maandag tot vrijdag 08:30\u201316:30; gesloten van 15 juli tot 15 augustus" in note
+
+
+# --- what gives way when a card would not fit Telegram (issue 13, "Unbounded lengths") -----------
+
+WIDE = "\U00020B9F"   # a CJK character of 4 bytes in UTF-8: at the maxima the vCard no longer fits
+
+
+def wide_service(**changes) -> Service:
+    from kennisbank import fields as f
+    values: dict[str, Any] = dict(
+        id="wide", organisation=WIDE * f.MAXIMA["organisation"], name=WIDE * f.MAXIMA["name"],
+        summary="Hulp.", themes=("huisvesting",), region_id="lindeland", postcodes=None,
+        contact=Contact(name=WIDE * f.MAXIMA["contact.name"], role=WIDE * f.MAXIMA["contact.role"],
+                        phone="+3299991010", email="an@wonen.example"),
+        phone="+3299991000", email="info@wonen.example", url="https://wonen.example/" + "u" * 270,
+        location=Location(address=WIDE * f.MAXIMA["location.address"]))
+    values.update(changes)
+    return Service(**values)
+
+
+def test_fields_give_way_in_order_and_the_phones_and_name_stay():
+    text = service_vcard(wide_service())
+    assert text is not None and len(text.encode("utf-8")) <= TELEGRAM_VCARD_MAX
+    card = read(text)
+    assert "note" not in card.contents and "url" not in card.contents and "adr" not in card.contents
+    assert [t.value for t in card.contents["tel"]] == ["+3299991010", "+3299991000"]
+    assert card.fn.value == WIDE * 80
+
+
+def test_a_card_that_gives_way_only_as_far_as_needed():
+    text = service_vcard(wide_service(location=Location(address="Kerkstraat 1, 9801 Lindegem"),
+                                      contact=Contact(name=WIDE * 80, role="onthaal", phone="+3299991010")))
+    assert text is not None
+    card = read(text)
+    assert "url" not in card.contents and card.adr.value.street == "Kerkstraat 1"
+
+
+def test_a_contact_that_cannot_fit_has_no_vcard():
+    """Only possible beyond the maxima (data from before them): then None, and the contact goes without."""
+    huge = wide_service(contact=Contact(name=WIDE * 600, phone="+3299991010"))
+    assert service_vcard(huge) is None

@@ -8,7 +8,7 @@ from rapidfuzz import process
 
 from bot.i18n import SOURCE_LANGUAGE, UnknownLanguage, check_language
 from bot.parent_card import parent_card_text
-from bot.vcard import service_vcard
+from bot.vcard import full_vcard
 
 from .common import add_kb_option, load_kb_or_exit
 
@@ -47,7 +47,7 @@ def main(args: argparse.Namespace) -> int:
         print(_unknown_service(args.dienst, sorted(kb.services)), file=sys.stderr)
         return 2
     if args.vcard:
-        sys.stdout.write(service_vcard(service, lang))  # CRLF as RFC 2426 wants: save as .vcf
+        sys.stdout.write(full_vcard(service, lang))  # CRLF as RFC 2426 wants: save as .vcf
     else:
         print(parent_card_text(service, lang))
     return 0

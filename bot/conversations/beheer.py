@@ -646,7 +646,7 @@ async def _typed_new(update: Update, context: BotContext, session: Session, text
                 chosen: Any = "all" if key == "area" and session.selected == ["all"] else list(session.selected)
                 value = rv.FIELDS[key].check(chosen, region)
         elif key in ("organisation", "name"):
-            value = fieldcheck.text(text or "", max_len=rv.TEXT_MAX, what="naam")
+            value = fieldcheck.bounded(key, "naam")(text or "")
         elif key in rv.FIELDS:
             value = rv.FIELDS[key].parse(text or "", region)
         else:

@@ -15,21 +15,37 @@ from kennisbank.schema import Service
 from .. import callback_data as cd
 from .. import feedback_view, render
 from ..context import BotContext
+from ..i18n import SOURCE_LANGUAGE
 from ..vcard import service_vcard
 from . import answer_button, callback_data, reply_chat_id, send
 
 log = logging.getLogger(__name__)
 
+async def send_contact(context: BotContext, chat_id: int, service: Service, lang: str = SOURCE_LANGUAGE) -> bool:
+    """The native contact with its vCard, for the full card and for the share flow alike.
+
+    The vCard is the one that fits Telegram's sendContact (bot/vcard.service_vcard gives way field
+    by field, render.fits measures); when not even the name and phones fit, or the vCard cannot be
+    built, the contact goes without one: a contact without vCard beats no contact at all (a
+    request with a vCard over 2,048 bytes is refused, and the parent would get nothing).
+    False when the service has no phone (no contact to send)."""
+    contact = render.contact_fields(service)
+    if not contact:
+        return False
+    vcard: str | None = None
+    try:
+        vcard = service_vcard(service, lang)
+    except (ValueError, VObjectError) as exc:
+        log.warning("vcard for %s failed: %s", service.id, type(exc).__name__)
+    if vcard is None:
+        log.warning("vcard for %s sent without its vCard: it does not fit Telegram", service.id)
+    await context.bot.send_contact(chat_id, vcard=vcard, **contact)
+    return True
+
+
 async def send_card(context: BotContext, chat_id: int, service: Service) -> None:
     await send(context, chat_id, feedback_view.card_with_feedback(render.card(service), service))
-    contact = render.contact_fields(service)
-    if contact:
-        vcard: str | None = None
-        try:
-            vcard = service_vcard(service)   # fits Telegram's 2,048 bytes (the note gives way)
-        except (ValueError, VObjectError) as exc:   # a card without vCard beats no contact at all
-            log.warning("vcard for %s failed: %s", service.id, type(exc).__name__)
-        await context.bot.send_contact(chat_id, vcard=vcard, **contact)
+    await send_contact(context, chat_id, service)
     venue = render.venue_fields(service)
     if venue:
         await context.bot.send_venue(chat_id, **venue)

@@ -50,14 +50,9 @@ def table_reply(cells: list[signals.Cell], month: signals.Month, where: str) -> 
             f"{render.esc(LEGEND)} Er staat geen vraag, naam of chat in.\n")
     if not cells:
         return render.Reply(head + "\nGeen signalen in deze maand.")
-    rows = table(cells).split("\n")
-    for n in range(len(rows), 1, -1):   # the header row and as many rows as fit one message
-        tail = "" if n == len(rows) else (
-            f"\n… en nog {len(rows) - n} rijen; alles: <code>welzijnsbot signalen</code>")
-        text = head + "<pre>" + render.esc("\n".join(rows[:n])) + "</pre>" + tail
-        if render.tg_len(text) <= render.MESSAGE_LIMIT:
-            break
-    return render.Reply(text)
+    # Every row: a long table is sent over several messages, each a valid <pre> block
+    # (render.split_reply reopens the tag), instead of cutting rows off.
+    return render.Reply(head + "<pre>" + render.esc(table(cells)) + "</pre>")
 
 
 async def signalen(update: Update, context: BotContext) -> None:

@@ -44,9 +44,8 @@ from ..share_view import (
     ready_to_forward,
     share_prompt,
 )
-from ..vcard import service_vcard
 from . import NO_PREVIEW, answer_button, callback_data, markup, reply_chat_id, send
-from .card import send_card
+from .card import send_card, send_contact
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +80,7 @@ async def send_parent_card(context: BotContext, chat_id: int, service: Service,
     """The card as its own message (so forwarding takes nothing else along), then the contact."""
     await context.bot.send_message(chat_id, parent_card(service, lang), parse_mode=ParseMode.HTML,
                                    link_preview_options=NO_PREVIEW)
-    contact = render.contact_fields(service)
-    if contact:
-        await context.bot.send_contact(chat_id, vcard=service_vcard(service, lang), **contact)
+    await send_contact(context, chat_id, service, lang)   # the vCard checked as in the card view
     _count_share(context, service.id)
 
 
@@ -141,8 +138,8 @@ def inline_result(service: Service, lang: str) -> InlineQueryResultArticle:
     where = language_name(lang, SOURCE_LANGUAGE)
     return InlineQueryResultArticle(
         id=service.id,  # a slug of at most 64 characters, as Telegram requires
-        title=render.clip(f"{service.organisation} · {service.name}", 100),
-        description=render.clip(f"Kaart in het {where}: {service.summary}", 200),
+        title=render.tg_field("inline_title", f"{service.organisation} · {service.name}"),
+        description=render.tg_field("inline_description", f"Kaart in het {where}: {service.summary}"),
         input_message_content=InputTextMessageContent(
             parent_card(service, lang), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
     )
