@@ -48,6 +48,12 @@ def keep_question(chat_data: MutableMapping[str, Any], text: str, now: float | N
     chat_data[PENDING_KEY] = (time.monotonic() if now is None else now, text)
 
 
+def has_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> bool:
+    """A kept question is waiting (and has not waited too long)."""
+    kept = chat_data.get(PENDING_KEY)
+    return kept is not None and (time.monotonic() if now is None else now) - kept[0] < PENDING_FOR
+
+
 def take_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> str | None:
     """The kept question, forgotten by taking it; None when there is none or it waited too long."""
     kept = chat_data.pop(PENDING_KEY, None)

@@ -47,6 +47,16 @@ def parse_location(knowledge: Knowledge, text: str, *, strict: bool = False, exp
     return municipality.postcodes[0] if municipality else None
 
 
+def looks_like_a_place(text: str) -> bool:
+    """One to three capitalised words ("Gent", "Sint-Niklaas") or four digits: what a school types
+    when asked for its place. parse_location did not know it; a question is no such thing."""
+    words = clean(text).strip().rstrip(".!").split()
+    if len(words) == 1 and re.fullmatch(r"\d{4}", words[0]):
+        return True
+    return 1 <= len(words) <= 3 and all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha()
+                                        for w in words)
+
+
 def location_reply(knowledge: Knowledge, postcode: int, answering: bool = False) -> render.Reply:
     """answering: a question kept from before the place was known is answered right after."""
     return render.location_set(postcode, knowledge.place_name(postcode), knowledge.is_example(postcode),

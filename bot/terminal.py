@@ -23,13 +23,14 @@ from .answering import (
     compose_more,
     compose_theme,
     compose_urgent_first,
+    has_question,
     keep_question,
     stash_results,
     take_question,
 )
 from .i18n import PARENT_LANGUAGES
 from .parent_card import parent_card_text
-from .places import location_reply, parse_location
+from .places import location_reply, looks_like_a_place, parse_location
 from .share_view import language_choice, ready_for_copy
 from .state import Knowledge
 
@@ -114,6 +115,8 @@ class TerminalChat:
         place = parse_location(self.knowledge, text, strict=self.postcode is not None)
         if place is not None:
             self.set_place(place)
+        elif self.postcode is None and has_question(self.chat_data, self.clock()) and looks_like_a_place(text):
+            self.show(render.location_unknown(self.knowledge.example_place))   # keep the first question
         elif self.postcode is None:
             keep_question(self.chat_data, text, self.clock())
             urgent = compose_urgent_first(self.knowledge, text, self.today)

@@ -409,3 +409,14 @@ async def test_an_ordinary_question_before_the_place_only_asks_the_place(bot, ch
     user = chat(133)
     [asked] = await user.send(QUESTION)
     assert asked.text == render.need_location(bot.state.knowledge.example_place).html
+
+
+async def test_an_unknown_place_keeps_the_first_question(bot, chat):
+    user = chat(134)
+    knowledge = bot.state.knowledge
+    await user.send(QUESTION)
+    [unknown] = await user.send("Gent")
+    assert unknown.text == render.location_unknown(knowledge.example_place).html
+    assert bot.application.chat_data[134][PENDING_KEY][1] == QUESTION    # the first question is still kept
+    replies = await user.send("Lindegem")
+    assert replies[1].text == compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.html

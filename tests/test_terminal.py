@@ -260,3 +260,23 @@ def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(bench_
     local = compose(knowledge, danger, 9801, lambda ids: "k").reply.plain()
     assert output.index(asked) < output.rindex(local.splitlines()[0])
     assert compose_urgent_first(knowledge, EVICTION) is None
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Gent", True), ("Sint-Niklaas", True), ("Sint Amands", True), ("9000", True),
+    ("schulden", False), ("een mama wordt uit haar huis gezet", False), ("Papa slaat mama en de kinderen", False),
+])
+def test_what_looks_like_a_place(text, place):
+    from bot.places import looks_like_a_place
+
+    assert looks_like_a_place(text) is place
+
+
+def test_an_unknown_place_keeps_the_first_question(bench_kb):
+    """'Gent' after a kept question is a place the bot does not know, not a new question: the first
+    question is answered once a known place follows (newcomer review)."""
+    knowledge = Knowledge.build(bench_kb)
+    output = chat(bench_kb, [EVICTION, "Gent", "Lindegem"])
+    assert render.location_unknown(knowledge.example_place).plain() in output
+    local = compose(knowledge, EVICTION, 9801, lambda ids: "k").reply.plain()
+    assert local.splitlines()[0] in output.split(render.location_unknown(knowledge.example_place).plain())[1]

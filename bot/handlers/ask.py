@@ -22,13 +22,14 @@ from ..answering import (
     compose_more,
     compose_urgent_first,
     drop_stale_question,
+    has_question,
     keep_question,
     stash_results,
     take_question,
     theme_outcome,
 )
 from ..context import BotContext
-from ..places import location_reply, parse_location
+from ..places import location_reply, looks_like_a_place, parse_location
 from ..state import Knowledge
 from . import answer_button, callback_data, feedback, message_text, reply_chat_id, send
 
@@ -46,6 +47,10 @@ async def on_text(update: Update, context: BotContext) -> None:
         await save_location(update, context, place)
         return
     if postcode is None:
+        if context.chat_data is not None and has_question(context.chat_data) and looks_like_a_place(text):
+            # "Gent" after a kept question is a place we do not know, not a new question: keep the first.
+            await send(context, chat_id, render.location_unknown(knowledge.example_place))
+            return
         if context.chat_data is not None:
             keep_question(context.chat_data, text)
             _forget_later(context, chat_id)
