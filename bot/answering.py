@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from kennisbank.safety import ACUTE_LINE
 from kennisbank.schema import Service
 from kennisbank.search import Answer
+from kennisbank.search.ranking import ACUTE_THEMES
 from kennisbank.services.knowledge import Knowledge
 
 from . import callback_data as cd
@@ -184,5 +186,6 @@ def theme_outcome(knowledge: Knowledge, theme_id: str, page: int, postcode: int 
         result, page_services=services, first=page * render.PAGE_SIZE + 1,
         more_data=cd.ThemePage(theme_id, page + 1).encode() if has_more else None,
         example=knowledge.is_example(postcode),
-        heading="🔎 <b>" + render.esc(render.theme_title(theme_id)) + "</b>", today=today),
+        heading="🔎 <b>" + render.esc(render.theme_title(theme_id)) + "</b>"
+        + (f"\n🚨 {render.esc(ACUTE_LINE)}" if theme_id in ACUTE_THEMES else ""), today=today),
         "answer", (theme_id,), tuple(s.id for s in services))

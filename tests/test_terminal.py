@@ -280,3 +280,14 @@ def test_an_unknown_place_keeps_the_first_question(bench_kb):
     assert render.location_unknown(knowledge.example_place).plain() in output
     local = compose(knowledge, EVICTION, 9801, lambda ids: "k").reply.plain()
     assert local.splitlines()[0] in output.split(render.location_unknown(knowledge.example_place).plain())[1]
+
+
+@pytest.mark.parametrize("theme", ["crisis", "geweld"])
+def test_an_acute_need_chosen_with_a_button_says_112(bench_kb, theme):
+    """Choosing "Crisis, nu meteen" showed its services without "Bij acuut gevaar: bel 112" (newcomer review)."""
+    from bot.answering import theme_outcome
+    from kennisbank.safety import ACUTE_LINE
+
+    knowledge = Knowledge.build(bench_kb)
+    assert ACUTE_LINE in theme_outcome(knowledge, theme, 0, 9801).reply.plain()
+    assert ACUTE_LINE not in theme_outcome(knowledge, "schulden", 0, 9801).reply.plain()
