@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
-from . import fields, practical
+from . import fields, practical, yaml_syntax
 from .fields import FieldError
 from .schema import (
     AUDIENCES,
@@ -78,6 +78,7 @@ class _LineDict(dict[Any, Any]):
     """A mapping that remembers the line of each key, for messages that point at the spot."""
     line: int = 0
     key_lines: dict[Any, int]
+    key_columns: dict[Any, int]
     duplicate_keys: list[tuple[Any, int]]
 
 
@@ -109,6 +110,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[_LineDic
     data = _LineDict()
     data.line = node.start_mark.line + 1
     data.key_lines = {}
+    data.key_columns = {}
     data.duplicate_keys = []
     yield data
     loader.flatten_mapping(node)
@@ -120,6 +122,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[_LineDic
             data.duplicate_keys.append((key, key_node.start_mark.line + 1))
         data[key] = loader.construct_object(value_node, deep=True)
         data.key_lines[key] = key_node.start_mark.line + 1
+        data.key_columns[key] = key_node.start_mark.column
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> date | datetime | str:
@@ -158,28 +161,19 @@ def _entry_line(obj: Any, key: str, entry: str) -> int | None:
     return _line(obj, key)
 
 
-# The parser's most common complaints, said in words a coordinator can act on.
-_YAML_HINTS = (
-    ("mapping values are not allowed", "een dubbele punt op een onverwachte plaats; zet tekst met "
-                                       "': ' erin tussen aanhalingstekens"),
-    ("could not find expected ':'", "verwacht 'veld: waarde'; controleer het inspringen en de dubbele punt"),
-    ("did not find expected key", "verwacht een volgend veld op dezelfde inspringing; controleer het inspringen"),
-    ("did not find expected '-' indicator", "verwacht een lijstelement ('- ...') op dezelfde inspringing"),
-    ("found unexpected end of stream", "het bestand stopt te vroeg; sluit elk aanhalingsteken en haakje"),
-    ("found undefined alias", "verwijzing (*naam) naar iets dat niet bestaat"),
-    ("found character that cannot start any token", "een teken dat zo niet mag beginnen (bv. @ of `); "
-                                                    "zet de tekst tussen aanhalingstekens"),
-    ("expected ',' or ']'", "lijst tussen [ ] niet goed gesloten; zet tekst met komma's tussen aanhalingstekens"),
-    ("expected ',' or '}'", "blok tussen { } niet goed gesloten"),
-)
-
-
 # Spaces that look like a space but that YAML does not take for indentation (pasted from a word
 # processor or a web page): the parser then complains about a colon somewhere else.
 _ODD_INDENT = "\u00a0\u2007\u202f\u3000"
+_MAX_RECOVERIES = 20  # broken services skipped in one file before the check gives up on it
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
+def parse_yaml(text: str, file: str, recover: bool = False) -> tuple[Any, list[Problem]]:
+    """The document and its syntax problems, in Dutch with the line and a fix.
+
+    With `recover`, a syntax error inside a service does not end the check: that service's lines
+    are blanked and the rest is parsed again, so the document (without the broken services) comes
+    back beside the problems and the other services are still checked (kennisbank/yaml_syntax.py).
+    """
     problems: list[Problem] = []
     for number, raw in enumerate(text.splitlines(), 1):
         indent = raw[: len(raw) - len(raw.lstrip(" \t" + _ODD_INDENT))]
@@ -192,25 +186,31 @@ def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
                                     number))
     if problems:
         return None, problems
-    try:
-        return yaml.load(text, Loader=_Loader), []  # _Loader is a SafeLoader
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
-        return None, [Problem(file, f"onleesbaar teken #x{exc.character:04x} (stuurteken); verwijder het",
-                              line)]
-    except (ValueError, RecursionError) as exc:
-        # e.g. an integer of thousands of digits or nesting too deep for Python: never a traceback.
-        return None, [Problem(file, "YAML-waarde te groot of te diep genest (bv. een getal met duizenden "
-                                    f"cijfers): {type(exc).__name__}")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        hint = next((h for key, h in _YAML_HINTS if key in reason), None)
-        message = f"YAML-syntaxfout: {hint or reason}" + (f" ({reason})" if hint else "") + (
-            f" ({context})" if context and not hint else "")
-        return None, [Problem(file, message, line)]
+    lines: list[str] | None = None
+    for _attempt in range(_MAX_RECOVERIES + 1):
+        source = text if lines is None else "\n".join(lines) + "\n"
+        try:
+            return yaml.load(source, Loader=_Loader), problems  # _Loader is a SafeLoader
+        except yaml.reader.ReaderError as exc:
+            line = source.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+            return None, [*problems, Problem(file, f"onleesbaar teken #x{exc.character:04x} (stuurteken); "
+                                                   "verwijder het", line)]
+        except (ValueError, RecursionError) as exc:
+            # e.g. an integer of thousands of digits or nesting too deep for Python: never a traceback.
+            return None, [*problems, Problem(file, "YAML-waarde te groot of te diep genest (bv. een getal met "
+                                                   f"duizenden cijfers): {type(exc).__name__}")]
+        except yaml.YAMLError as exc:
+            current = source.splitlines()
+            line, message = yaml_syntax.describe(source, exc)
+            broken = yaml_syntax.broken_items(current, exc) if recover else None
+            if broken is None:
+                problems.append(Problem(file, f"{message}; {yaml_syntax.NOT_CHECKED}", line))
+                return None, problems
+            skipped = yaml_syntax.Skipped(broken[0] + 1, broken[1] + 1)
+            problems.append(Problem(file, f"{message}; {skipped.sentence()}", line))
+            lines = yaml_syntax.blank(current, *broken)
+    problems.append(Problem(file, f"nog meer YAML-syntaxfouten; {yaml_syntax.NOT_CHECKED}"))
+    return None, problems
 
 
 _BLOCK_SCALAR = re.compile(r"(?:^|[:\-]\s)\s*[|>][-+0-9]*\s*$")
@@ -266,6 +266,36 @@ def comment_warnings(text: str, file: str) -> list[Problem]:
     return found
 
 
+# Blocks whose fields, dedented by mistake, land beside the block: "contact:" left empty above them.
+_BLOCK_FIELDS: dict[str, frozenset[str]] = {"contact": CONTACT_KEYS, "location": LOCATION_KEYS,
+                                            "hours": HOURS_KEYS, "cost": COST_KEYS}
+
+
+def _dedent_hint(obj: Any, key: Any, line: int | None) -> str | None:
+    """'controleer het inspringen: ...' when `key` (on `line`) probably belongs in the empty block above it.
+
+    "contact:" with its fields on the same depth leaves contact empty and makes 'name' a second
+    service name: the message "staat twee keer" alone sends the coordinator looking for a copy.
+    """
+    if not isinstance(obj, _LineDict) or line is None:
+        return None
+    above = sorted((k for k, at in obj.key_lines.items() if at < line and k != key),
+                   key=lambda k: -obj.key_lines[k])
+    between: list[str] = []   # the keys from here up to the empty block must all be fields of that block
+    for block in above:
+        fields_of_block = _BLOCK_FIELDS.get(str(block))
+        if fields_of_block is not None and obj.get(block) is None:
+            if str(key) in fields_of_block and all(k in fields_of_block for k in between):
+                break
+            return None
+        between.append(str(block))
+    else:
+        return None
+    col = obj.key_columns.get(key, 0)
+    return (f"controleer het inspringen: hoort '{key}' bij '{block}'? Het staat op {col} spaties, net als "
+            f"'{block}' zelf; zet de velden van '{block}' dieper, bv. op {col + 2} spaties")
+
+
 # ── validation ────────────────────────────────────────────────────────────────────────────
 
 class _FileChecker:
@@ -293,12 +323,15 @@ class _FileChecker:
                            prefix + str(key))
                 continue
             if key not in allowed:
+                dedented = _dedent_hint(obj, key, _line(obj, key))
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
                 hint = f"bedoel je '{close[0]}'?" if close else "toegelaten: " + ", ".join(sorted(allowed))
-                self.error(f"onbekend veld '{fields.shown(key)}' ({hint})", _line(obj, key), service,
+                self.error(f"onbekend veld '{fields.shown(key)}' ({dedented or hint})", _line(obj, key), service,
                            prefix + str(key))
         for key, line in getattr(obj, "duplicate_keys", []):
-            self.error(f"veld '{key}' staat twee keer", line, service, prefix + str(key))
+            dedented = _dedent_hint(obj, key, line)
+            self.error(f"veld '{key}' staat twee keer" + (f"; {dedented}" if dedented else ""), line, service,
+                       prefix + str(key))
 
     def value(self, validator: Callable[[Any], _T], obj: dict[Any, Any], key: str, service: str | None,
               field: str | None = None) -> _T | None:
@@ -443,8 +476,8 @@ class _FileChecker:
         themes = self.str_list(raw, "themes", sid)
         for t in themes:
             if t not in THEME_IDS:
-                close = difflib.get_close_matches(t, THEME_IDS, n=1, cutoff=0.6)
-                hint = f"bedoel je '{close[0]}'?" if close else "zie de 24 thema's in docs/kennisbank-format.md"
+                close = nearest_theme(t)
+                hint = f"bedoel je '{close}'?" if close else "zie de 24 thema's in docs/kennisbank-format.md"
                 self.error(f"onbekend thema '{fields.shown(t)}' ({hint})",
                            _entry_line(raw, "themes", t), sid, "themes")
         audience = self.str_list(raw, "audience", sid)
@@ -777,6 +810,34 @@ class _FileChecker:
         return out
 
 
+_LABEL_FILLER = frozenset({"voor", "zelf", "meteen", "hulp", "sociale", "vrije", "tijd", "digitale", "school"})
+
+
+def nearest_theme(written: str) -> str | None:
+    """The theme id a coordinator probably meant: by id, by Dutch label, or by an everyday word.
+
+    'schuld' -> schulden, 'Wonen en huisvesting' -> huisvesting, 'honger' -> voeding (one of that
+    theme's phrases); None when nothing is close, rather than a wild guess.
+    """
+    from .themes import load_themes
+
+    wanted = identity(written)
+    names: dict[str, str] = {}
+    for theme in load_themes().values():
+        names.setdefault(identity(theme.id), theme.id)
+        names.setdefault(identity(theme.label), theme.id)
+        for word in re.split(r"[\s,()]+", theme.label):
+            if len(word) > 3 and identity(word) not in _LABEL_FILLER:
+                names.setdefault(identity(word), theme.id)
+    if wanted in names:
+        return names[wanted]
+    for theme in load_themes().values():   # an everyday phrase of exactly one theme
+        if wanted in (identity(p) for p in theme.phrases):
+            return theme.id
+    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.75)
+    return names[close[0]] if close else None
+
+
 def _yaml_files(directory: Path) -> list[Path]:
     if directory.is_file():
         return [directory]
@@ -813,9 +874,9 @@ def _check_file(path: Path, today: date) -> _FileResult:
     except OSError as exc:
         result.problems.append(Problem(name, f"kan het bestand niet lezen: {exc.strerror or exc}"))
         return result
-    doc, yaml_problems = parse_yaml(text, name)
-    if yaml_problems:
-        result.problems.extend(yaml_problems)
+    doc, yaml_problems = parse_yaml(text, name, recover=True)
+    result.problems.extend(yaml_problems)
+    if doc is None and yaml_problems:
         return result
     result.problems.extend(comment_warnings(text, name))
     checker = _FileChecker(name, today)

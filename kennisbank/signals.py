@@ -254,3 +254,44 @@ def shown(count: int) -> str:
 def publishable(count: int) -> int:
     """The value drawn in a chart: suppressed counts are drawn as 0 and labelled '<5'."""
     return count if count >= SUPPRESS_BELOW else 0
+
+
+# ── the level a month is published at: municipality where counts allow, else the region ─
+
+def pooled_label(region_name: str, all_pooled: bool) -> str:
+    return f"{region_name} (alle gemeenten)" if all_pooled else f"{region_name} (andere gemeenten)"
+
+
+def by_level(cells: Iterable[Cell], regions: Iterable[tuple[str, Iterable[str]]]) -> list[Cell]:
+    """The cells at the level most of them reach SUPPRESS_BELOW: a municipality keeps its own row
+    only when at least half of its needs were asked 5 times or more; the other municipalities of
+    its region are added up into one row ("Regio X (andere gemeenten)", or "(alle gemeenten)").
+
+    Still safe to publish with `publish`: the rows are a partition of the municipalities (a
+    municipality is in exactly one row, never also in a sum), so no published number is the
+    difference of two others; the partition is decided per region from that region's month only,
+    so every view (one region, all regions, the command line) shows the same rows. A municipality
+    in no region keeps its own row.
+    """
+    cells = list(cells)
+    rows: dict[str, list[Cell]] = {}
+    for cell in cells:
+        rows.setdefault(cell.municipality, []).append(cell)
+    region_of: dict[str, str] = {}
+    for name, municipalities in regions:
+        for m in municipalities:
+            region_of.setdefault(m, name)
+    own = {m for m, row in rows.items()
+           if m not in region_of or 2 * sum(c.asked >= SUPPRESS_BELOW for c in row) >= len(row)}
+    pooled_regions = {region_of[m] for m in rows if m not in own}
+    all_pooled = {name: not any(region_of.get(m) == name for m in own) for name in pooled_regions}
+    out = [c for c in cells if c.municipality in own]
+    sums: dict[tuple[str, str], list[int]] = {}
+    for c in cells:
+        if c.municipality not in own:
+            name = region_of[c.municipality]
+            total = sums.setdefault((pooled_label(name, all_pooled[name]), c.theme), [0, 0])
+            total[0] += c.asked
+            total[1] += c.unmatched
+    out += [Cell(place, theme, a, u) for (place, theme), (a, u) in sums.items()]
+    return sorted(out, key=lambda c: (c.municipality, -publishable(c.asked), c.theme))

@@ -112,3 +112,20 @@ def test_the_readme_example_region_is_valid(tmp_path):
     result = run_check("--kb", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "ziet eruit als voorbeelddata" in result.stdout  # the placeholders are flagged, as the README says
+
+
+def test_a_syntax_error_hides_neither_other_files_nor_the_other_services_and_speaks_dutch(tmp_path):
+    broken = region() + service("a", **{"      name: Lotte": "    name: Lotte"}) \
+        + service("b", **{"themes: [inkomen]": "themes: [schuld]"})
+    write(tmp_path, "beekland.yaml", broken)
+    write(tmp_path, "meersdal.yaml", region("meersdal", (9813, 9814, 9815))
+          + service("c", **{"themes: [inkomen]": "themes: [Wonen en huisvesting]"}))
+    result = run_check("--kb", str(tmp_path))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 4, lines
+    assert "beekland.yaml:" in lines[0] and "controleer het inspringen: 'name' staat op 4 spaties" in lines[0]
+    assert "dienst b" in lines[1] and "bedoel je 'schulden'?" in lines[1]
+    assert "dienst c" in lines[2] and "bedoel je 'huisvesting'?" in lines[2]
+    assert lines[3].startswith("3 fouten")
+    assert "(mapping" not in result.stderr and "found" not in result.stderr

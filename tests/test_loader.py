@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kennisbank.loader import (
     DEFAULT_KB,
@@ -650,3 +651,118 @@ def test_importers_make_ids_that_fit():
     taken: set[str] = set()
     ids = [service_id(None, "rij 2", name, taken, []) for _ in range(3)]
     assert len(set(ids)) == 3 and all(i is not None and len(i) <= ID_MAX for i in ids)
+
+
+# ── YAML syntax errors in Dutch, indentation named, recovery past a broken service (issue 15) ──
+
+ENGLISH = ("found", "expected", "mapping", "while", "scanning", "parsing", "token", "allowed")
+
+
+def syntax_errors(errors):
+    return [e for e in errors if "YAML-syntaxfout" in e.message]
+
+
+@pytest.mark.parametrize("old, new, at, fix", [
+    ("    name: Onthaal\n", "    name: Onthaal: vrije inloop\n", "Onthaal: vrije", "tussen aanhalingstekens"),
+    ("name: Onthaal", "name: @Onthaal", "@Onthaal", "tussen aanhalingstekens"),
+    ("name: Onthaal", "name: `Onthaal`", "`Onthaal`", "tussen aanhalingstekens"),
+    ("name: Onthaal", 'name: "Onthaal', '"Onthaal', "aanhalingsteken op deze regel wordt niet gesloten"),
+    ("name: Onthaal", "name: 'Onthaal", "'Onthaal", "aanhalingsteken op deze regel wordt niet gesloten"),
+    ("themes: [inkomen]", "themes: [inkomen, schulden", "themes:", "niet goed gesloten"),
+    ("area: [Beekdonk]", "area: {Beekdonk", "area:", "niet goed gesloten"),
+    ("name: Onthaal", "name: *Onthaal", "*Onthaal", "verwijst naar iets dat niet bestaat"),
+    ("    summary:", "      summary:", "      summary:", "controleer het inspringen: 'summary' staat op 6 spaties"),
+])
+def test_common_syntax_errors_are_one_dutch_sentence_with_the_line_and_a_fix(tmp_path, old, new, at, fix):
+    text = region() + service(**{old: new})
+    write(tmp_path, "beekland.yaml", text)
+    _, errors, _ = check(tmp_path)
+    (problem,) = syntax_errors(errors)
+    assert problem.line == line_of(text, at), str(problem)
+    assert fix in problem.message, str(problem)
+    assert "(" not in problem.message.split("YAML-syntaxfout:")[1] or "regel" in problem.message
+    assert not any(word in problem.message.lower().split() for word in ENGLISH), str(problem)
+
+
+def test_an_unknown_parser_complaint_gets_a_generic_dutch_sentence_with_line_and_column():
+    from kennisbank import yaml_syntax
+    mark = yaml.Mark("x", 0, 3, 7, "a\nb\nc\nd\n", 0)
+    error = yaml.MarkedYAMLError(problem="something new", problem_mark=mark)
+    line, message = yaml_syntax.describe("a\nb\nc\nd\n", error)
+    assert line == 4 and "kolom 8" in message and "something" not in message
+
+
+def test_a_dedented_name_under_contact_is_named_as_indentation_not_a_colon(tmp_path):
+    text = region() + service(**{"      name: Lotte": "    name: Lotte"})
+    write(tmp_path, "beekland.yaml", text)
+    _, errors, _ = check(tmp_path)
+    (problem,) = errors
+    assert problem.line == line_of(text, "    name: Lotte")
+    assert "controleer het inspringen: 'name' staat op 4 spaties, de velden van 'contact' op 6" in problem.message
+    assert "dubbele punt" not in problem.message
+
+
+def test_a_colon_inside_wrapped_text_still_gets_the_quoting_advice(tmp_path):
+    text = region() + service(**{"    summary: Eerste aanspreekpunt voor wie":
+                                 "    summary: Eerste aanspreekpunt\n      opgelet: voor wie"})
+    write(tmp_path, "beekland.yaml", text)
+    (problem,) = syntax_errors(check(tmp_path)[1])
+    assert "aanhalingstekens" in problem.message and "inspringen" not in problem.message
+
+
+@pytest.mark.parametrize("dedented, field, expected", [
+    (("name", "phone", "email"), "name", "veld 'name' staat twee keer; controleer het inspringen: hoort 'name' "
+                                         "bij 'contact'? Het staat op 4 spaties"),
+    (("name", "role", "phone", "email"), "role", "onbekend veld 'role' (controleer het inspringen: hoort 'role' "
+                                                 "bij 'contact'?"),
+])
+def test_a_dedented_block_is_named_as_indentation(tmp_path, dedented, field, expected):
+    body = service(**{"      name: Lotte": "      name: Lotte\n      role: onthaal"})
+    if "role" not in dedented:
+        body = service()
+    for key in dedented:
+        body = body.replace(f"      {key}:", f"    {key}:")
+    write(tmp_path, "beekland.yaml", region() + body)
+    _, errors, _ = check(tmp_path)
+    assert any(e.field == field and expected in e.message for e in errors), [str(e) for e in errors]
+
+
+def test_after_a_syntax_error_the_other_services_of_the_file_are_still_checked(tmp_path):
+    text = (region() + service("a", **{"    name: Onthaal\n": "    name: Onthaal: vrije inloop\n"})
+            + service("b", **{"themes: [inkomen]": "themes: [wonen]"})
+            + service("c", **{"name: Onthaal": 'name: "Onthaal'})
+            + service("d", **{"url: https://www.beekdonk.example": "url: ftp://x"}))
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, _ = check(tmp_path)
+    assert kb is None
+    syntax = syntax_errors(errors)
+    assert [e.line for e in syntax] == [line_of(text, "Onthaal: vrije"), line_of(text, '"Onthaal')]
+    assert all("de rest van deze dienst (regels" in e.message for e in syntax)
+    others = [(e.service, e.field) for e in errors if e not in syntax]
+    assert others == [("b", "themes"), ("d", "url")]   # nothing invented for a or c, nothing twice
+
+
+def test_a_syntax_error_in_the_region_block_stops_that_file_only_and_says_so(tmp_path):
+    write(tmp_path, "beekland.yaml", region().replace("  name: Regio beekland", "  name: Regio: Beekland")
+          + service("a", **{"themes: [inkomen]": "themes: [wonen]"}))
+    write(tmp_path, "meersdal.yaml", region("meersdal", (9813, 9814, 9815))
+          + service("c", **{"themes: [inkomen]": "themes: [schuld]"}))
+    _, errors, _ = check(tmp_path)
+    assert [Path(e.file).name for e in errors] == ["beekland.yaml", "meersdal.yaml"]
+    assert "de rest van het bestand is niet gecontroleerd tot deze fout opgelost is" in errors[0].message
+    assert "onbekend thema 'schuld' (bedoel je 'schulden'?)" in errors[1].message
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("schuld", "schulden"), ("Wonen en huisvesting", "huisvesting"), ("wonen", "huisvesting"),
+    ("honger", "voeding"), ("Kinderopvang", "kinderopvang"), ("psychisch", "psychisch-welzijn"),
+])
+def test_an_unknown_theme_suggests_the_nearest_one_by_id_label_or_word(tmp_path, written, meant):
+    write(tmp_path, "beekland.yaml", region() + service(**{"themes: [inkomen]": f"themes: [{written}]"}))
+    problem = only_error(tmp_path)
+    assert f"onbekend thema '{written}' (bedoel je '{meant}'?)" in problem.message
+
+
+def test_an_unknown_theme_far_from_any_gets_the_list_not_a_guess(tmp_path):
+    write(tmp_path, "beekland.yaml", region() + service(**{"themes: [inkomen]": "themes: [xyzzy]"}))
+    assert "zie de 24 thema's" in only_error(tmp_path).message

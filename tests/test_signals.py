@@ -6,12 +6,14 @@ import sys
 from datetime import date
 
 import matplotlib.image
+import matplotlib.pyplot as plt
 import pytest
 
 from bot.commands.signalen import month_name
 from kennisbank import signals
-from kennisbank.signals_chart import make_figure, png_bytes
+from kennisbank.signals_chart import make_figure, make_figures, png_bytes
 from kennisbank.store import Store
+from kennisbank.themes import load_themes
 from paths import BENCHMARK_KB
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -186,3 +188,92 @@ def test_published_rows_have_no_number_below_5_except_0():
     for p in signals.publish(cells):
         for value in (p.asked, p.unmatched):
             assert value in ("<5", "x", "0") or int(value) >= 5
+
+
+# ── the chart for a report (issue 15): level, period, series, rows ───────────────────────
+
+REGIONS = [("Regio Beekland", ["Beekdonk", "Wilgenbroek", "Hazelveld"]), ("Regio Meersdal", ["Meerskerke", "Rietbeke"])]
+
+
+def test_by_level_keeps_a_municipality_only_where_its_counts_allow():
+    cells = [signals.Cell("Beekdonk", "huisvesting", 9, 2), signals.Cell("Beekdonk", "schulden", 6, 0),
+             signals.Cell("Beekdonk", "voeding", 1, 1),
+             signals.Cell("Wilgenbroek", "huisvesting", 3, 1), signals.Cell("Hazelveld", "huisvesting", 2, 0),
+             signals.Cell("Hazelveld", "voeding", 4, 4),
+             signals.Cell("Meerskerke", "schulden", 2, 1), signals.Cell("Rietbeke", "schulden", 3, 0),
+             signals.Cell("Elders", "energie", 1, 0)]
+    rows = {(c.municipality, c.theme): (c.asked, c.unmatched) for c in signals.by_level(cells, REGIONS)}
+    assert rows == {
+        ("Beekdonk", "huisvesting"): (9, 2), ("Beekdonk", "schulden"): (6, 0), ("Beekdonk", "voeding"): (1, 1),
+        ("Regio Beekland (andere gemeenten)", "huisvesting"): (5, 1),
+        ("Regio Beekland (andere gemeenten)", "voeding"): (4, 4),
+        ("Regio Meersdal (alle gemeenten)", "schulden"): (5, 1),
+        ("Elders", "energie"): (1, 0),   # in no region: its own row, as before
+    }
+    # a partition: every question counted once, so no published number is a difference of two others
+    assert sum(a for a, _ in rows.values()) == sum(c.asked for c in cells)
+
+
+def test_rows_with_the_same_drawn_count_keep_a_fixed_order():
+    """Sorting by the true count would rank hidden cells (a 4 above a 1)."""
+    cells = [signals.Cell("Elders", t, n, 0) for t, n in (("voeding", 4), ("energie", 1), ("schulden", 7))]
+    assert [c.theme for c in signals.by_level(cells, [])] == ["schulden", "energie", "voeding"]
+
+
+def chart_texts(fig):
+    return [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_the_chart_names_the_period_and_shows_both_series_with_a_legend():
+    from bot.commands.signalen import chart_title
+    month = signals.Month(2026, 10)
+    cells = [signals.Cell("Regio Beekland (alle gemeenten)", "huisvesting", 9, 5),
+             signals.Cell("Regio Beekland (alle gemeenten)", "voeding", 6, 0)]
+    (fig,) = make_figures(cells, chart_title(month, "Regio Beekland"))
+    assert "oktober 2026" in fig.get_suptitle() and "Regio Beekland" in fig.get_suptitle()
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == ["vragen", "niets gevonden (gat in het aanbod)"]
+    assert [p.get_width() for p in ax.containers[1]] == [5, 0]   # the gap is a bar of its own
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Wonen en huisvesting", "Voeding"]
+
+
+def test_a_busy_month_gives_charts_of_at_most_15_rows_and_names_the_small_needs_once():
+    themes = list(load_themes())
+    cells = [signals.Cell(place, theme, 5 + (i * 7 + j) % 9, 0) for i, place in enumerate(("A", "B"))
+             for j, theme in enumerate(themes[:12])]
+    cells += [signals.Cell("A", theme, 2, 1) for theme in themes[12:20]]
+    figures = make_figures(cells, "Welke noden? oktober 2026")
+    rows = [len(fig.axes[0].get_yticklabels()) for fig in figures]
+    assert rows == [15, 9]   # 24 rows of 5 or more; the 8 small ones are named, not drawn
+    titles = [f.get_suptitle().split("\n")[0] for f in figures]
+    assert titles == ["Welke noden? oktober 2026 (1/2)", "Welke noden? oktober 2026 (2/2)"]
+    (note,) = [t for t in chart_texts(figures[-1]) if t.startswith("Minder dan")]
+    assert "Minder dan 5 keer gevraagd (<5): A:" in note
+    assert all(load_themes()[t].label.split()[0] in note for t in themes[12:20])
+    assert not any(ch.isdigit() for ch in note.split("(<5):")[1])   # names only, never a count
+    for fig in figures:
+        plt.close(fig)
+
+
+async def test_72_questions_over_6_municipalities_make_one_readable_region_chart(tmp_path):
+    import random
+    rng = random.Random(15)
+    places = ["Beekdonk"] * 22 + ["Wilgenbroek"] * 9 + ["Hazelveld"] * 7 + ["Meerskerke"] * 18 + ["Rietbeke"] * 10 \
+        + ["Zilverhoek"] * 6
+    needs = ["huisvesting"] * 8 + ["schulden"] * 6 + ["voeding"] * 5 + ["inkomen"] * 4 + ["opvoeding"] * 3 \
+        + ["schoolkosten", "energie", "geweld", "kinderopvang", "taal-inburgering", "verblijf", "gezondheid"]
+    found = [signals.Signal(date(2026, 10, 1 + i % 28), place, (rng.choice(needs),), (), rng.random() > 0.3)
+             for i, place in enumerate(places)]
+    regions = [("Regio Beekland", ["Beekdonk", "Wilgenbroek", "Hazelveld"]),
+               ("Regio Meersdal", ["Meerskerke", "Rietbeke", "Zilverhoek"])]
+    cells = signals.by_level(signals.tabulate(found), regions)
+    assert {c.municipality for c in cells} <= {"Beekdonk", "Meerskerke", "Regio Beekland (andere gemeenten)",
+                                                "Regio Beekland (alle gemeenten)", "Regio Meersdal (andere gemeenten)",
+                                                "Regio Meersdal (alle gemeenten)"}
+    figures = make_figures(cells, "Welke noden kwamen aan bod? alle regio's, oktober 2026")
+    assert len(figures) == 1 and len(figures[0].axes[0].get_yticklabels()) <= 15
+    drawn = [p.get_width() for p in figures[0].axes[0].containers[0]]
+    assert drawn and all(w >= signals.SUPPRESS_BELOW for w in drawn)   # no empty "<5" bars when rows are many
+    plt.close(figures[0])

@@ -16,6 +16,7 @@ from pathlib import Path
 from babel.dates import format_date
 
 from kennisbank import signals
+from kennisbank.schema import KnowledgeBase
 from kennisbank.store import DEFAULT_DB, Store
 from kennisbank.themes import load_themes
 
@@ -38,12 +39,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 NO_SINCE = ("--since bestaat niet meer: signalen tonen enkel volledige kalendermaanden, zodat je "
             "verborgen kleine aantallen niet kan terugrekenen uit twee periodes. Gebruik --maand JJJJ-MM.")
 LEGEND = ("<5: minder dan 5 vragen. x: het totaal is verborgen omdat er een <5 in de rij staat. "
-          "Een vraag met meer noden telt bij elke nood.")
+          "Een vraag met meer noden telt bij elke nood. Een gemeente met weinig vragen telt mee in "
+          "'andere gemeenten' of 'alle gemeenten' van haar regio.")
 
 
 def month_name(month: signals.Month) -> str:
     """'oktober 2026'."""
     return format_date(month.first, format="MMMM y", locale="nl_BE")
+
+
+def chart_title(month: signals.Month, where: str) -> str:
+    """'Welke noden kwamen aan bod? Regio Lindeland, oktober 2026': the period on every chart."""
+    return f"Welke noden kwamen aan bod? {where}, {month_name(month)}"
+
+
+def region_municipalities(kb: KnowledgeBase) -> list[tuple[str, list[str]]]:
+    """(region name, its municipalities): the groups `signals.by_level` may add up."""
+    return [(r.name, [m.name for m in r.municipalities]) for r in kb.regions.values()]
 
 
 def table(cells: list[signals.Cell]) -> str:
@@ -82,8 +94,8 @@ def main(args: argparse.Namespace) -> int:
                   f"{signals.last_complete_month()}).", file=sys.stderr)
             return 2
     municipalities = None
+    kb = load_kb_or_exit(args.kb)
     if args.region:
-        kb = load_kb_or_exit(args.kb)
         region = kb.regions.get(args.region)
         if region is None:
             print(f"Onbekende regio '{args.region}'. Gekend: {', '.join(sorted(kb.regions))}", file=sys.stderr)
@@ -92,7 +104,7 @@ def main(args: argparse.Namespace) -> int:
     if not args.db.exists():
         print(f"Database {args.db} bestaat niet (nog). Start de bot eerst of geef --db.", file=sys.stderr)
         return 2
-    cells = asyncio.run(collect(args.db, month, municipalities))
+    cells = signals.by_level(asyncio.run(collect(args.db, month, municipalities)), region_municipalities(kb))
     print(f"Signalen van {month_name(month)}")
     if cells:
         print(table(cells))
@@ -100,8 +112,12 @@ def main(args: argparse.Namespace) -> int:
     else:
         print("Geen signalen in deze maand.")
     if args.png:
-        from kennisbank.signals_chart import png_bytes
+        from kennisbank.signals_chart import pngs
 
-        args.png.write_bytes(png_bytes(cells))
-        print(f"Grafiek geschreven naar {args.png}")
+        where = kb.regions[args.region].name if args.region else "alle regio's"
+        charts = pngs(cells, chart_title(month, where))
+        for n, data in enumerate(charts, 1):
+            path = args.png if n == 1 else args.png.with_name(f"{args.png.stem}-{n}{args.png.suffix}")
+            path.write_bytes(data)
+            print(f"Grafiek geschreven naar {path}")
     return 0

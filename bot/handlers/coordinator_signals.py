@@ -14,10 +14,10 @@ from datetime import date
 from telegram import Update
 
 from kennisbank import editors, signals
-from kennisbank.signals_chart import png_bytes
+from kennisbank.signals_chart import pngs
 
 from .. import render
-from ..commands.signalen import LEGEND, month_name, table
+from ..commands.signalen import LEGEND, chart_title, month_name, region_municipalities, table
 from ..context import BotContext
 from . import refuse_outside_private, reply_chat_id, send
 
@@ -85,8 +85,8 @@ async def signalen(update: Update, context: BotContext) -> None:
         municipalities = [m.name for r in regions for m in r.municipalities]
         where = ", ".join(r.name for r in regions) or "je regio"
     found = await signals.fetch_month(state.store.conn, month, municipalities, today)
-    cells = signals.tabulate(found)
-    await context.bot.send_photo(chat_id, png_bytes(cells, f"Welke noden kwamen aan bod? ({where})"),
-                                 caption=f"Signalen van {month_name(month)} ({where})")
+    cells = signals.by_level(signals.tabulate(found), region_municipalities(kb))
+    for data in pngs(cells, chart_title(month, where)):
+        await context.bot.send_photo(chat_id, data, caption=f"Signalen van {month_name(month)} ({where})")
     await send(context, chat_id, table_reply(cells, month, where))
     log.info("signals shown to a coordinator: %d cells", len(cells))
