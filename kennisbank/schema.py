@@ -44,6 +44,9 @@ OPENING_KEYS = frozenset({"days", "opens", "closes", "kind", "part", "every"})
 CLOSED_KEYS = frozenset({"from", "to"})
 COST_KEYS = frozenset({"kind", "amount", "per", "note"})
 TOP_KEYS = frozenset({"schema", "region", "services"})
+# Every field name the format knows, at any level: a key outside it is no field (yaml_syntax's hints).
+FIELD_NAMES = frozenset().union(TOP_KEYS, REGION_KEYS, MUNICIPALITY_KEYS, SERVICE_KEYS, CONTACT_KEYS,
+                                LOCATION_KEYS, I18N_KEYS, HOURS_KEYS, OPENING_KEYS, CLOSED_KEYS, COST_KEYS)
 SUMMARY_MAX = fields.MAXIMA["summary"]  # the table of maxima is kennisbank/fields.py
 
 

@@ -18,22 +18,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from .schema import (
-    CLOSED_KEYS,
-    CONTACT_KEYS,
-    COST_KEYS,
-    HOURS_KEYS,
-    I18N_KEYS,
-    LOCATION_KEYS,
-    MUNICIPALITY_KEYS,
-    OPENING_KEYS,
-    REGION_KEYS,
-    SERVICE_KEYS,
-    TOP_KEYS,
-)
-
-FIELD_NAMES = frozenset().union(TOP_KEYS, REGION_KEYS, MUNICIPALITY_KEYS, SERVICE_KEYS, CONTACT_KEYS,
-                                LOCATION_KEYS, I18N_KEYS, HOURS_KEYS, OPENING_KEYS, CLOSED_KEYS, COST_KEYS)
+from .schema import FIELD_NAMES
 
 NOT_CHECKED = "de rest van het bestand is niet gecontroleerd tot deze fout opgelost is"
 
