@@ -133,6 +133,17 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> date | datet
         return loader.construct_scalar(node)
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
+    # A number typed with a leading zero is a phone number ("phone: 025551234"), not YAML 1.1's
+    # octal 5690012: keep what was typed, so it is validated as written (and quoted back as written).
+    raw = str(node.value)
+    if len(raw) > 1 and raw.startswith("0") and raw.replace("_", "").isdigit():
+        return raw
+    value: int = yaml.SafeLoader.construct_yaml_int(loader, node)
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)

@@ -766,3 +766,13 @@ def test_an_unknown_theme_suggests_the_nearest_one_by_id_label_or_word(tmp_path,
 def test_an_unknown_theme_far_from_any_gets_the_list_not_a_guess(tmp_path):
     write(tmp_path, "beekland.yaml", region() + service(**{"themes: [inkomen]": "themes: [xyzzy]"}))
     assert "zie de 24 thema's" in only_error(tmp_path).message
+
+
+@pytest.mark.parametrize("typed, e164", [("025551234", "+3225551234"), ("0470123456", "+32470123456")])
+def test_a_phone_typed_without_quotes_and_a_leading_zero_is_read_as_typed(tmp_path, typed, e164):
+    """YAML 1.1 reads 025551234 as the octal number 5690012; the loader keeps what was typed (review)."""
+    text = region() + service(**{'phone: "+32 9 999 20 11"': f"phone: {typed}"})
+    write(tmp_path, "beekland.yaml", text)
+    kb, errors, _warnings = check(tmp_path)
+    assert errors == [] and kb is not None
+    assert kb.services["onthaal"].contact.phone == e164

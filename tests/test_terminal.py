@@ -291,3 +291,10 @@ def test_an_acute_need_chosen_with_a_button_says_112(bench_kb, theme):
     knowledge = Knowledge.build(bench_kb)
     assert ACUTE_LINE in theme_outcome(knowledge, theme, 0, 9801).reply.plain()
     assert ACUTE_LINE not in theme_outcome(knowledge, "schulden", 0, 9801).reply.plain()
+
+
+@pytest.mark.parametrize("command", ["/signalen", "/beheer", "/herlaad"])
+def test_telegram_only_commands_say_where_they_work(bench_kb, command):
+    """The README points coordinators to these; the terminal said 'Die opdracht ken ik niet' (review)."""
+    output = chat(bench_kb, [command])
+    assert "werkt enkel in Telegram" in output and "ken ik niet" not in output
