@@ -350,11 +350,10 @@ class SearchEngine:
         held: dict[int, float] = {}
         matched: dict[int, list[str]] = {}
         query = lexical.query_terms(terms)
-        mass = 0.0
+        mass = lexical.query_mass(query, self.bm25.idf)
         for part in self._partitions(postcode):
             assert part.postings is not None
-            lexical.score(part.postings, query, bm25, matched)
-            mass = lexical.coverage(part.postings, query, self.bm25.idf, held)
+            lexical.score(part.postings, query, bm25, matched, self.bm25.idf, held)
         asked_ages = constraints.ages(question)
         avoid = constraints.avoided(question, named.organisations, named.typed) if named else frozenset()
         inputs = Candidates(

@@ -95,29 +95,29 @@ def query_terms(terms: list[Term]) -> dict[str, tuple[float, str]]:
 
 
 def score(postings: dict[str, list[tuple[int, float]]], query: dict[str, tuple[float, str]],
-          into: dict[int, float], matched: dict[int, list[str]]) -> None:
-    """Add the BM25F score of every posting of the query's terms into `into`; record matched words."""
+          into: dict[int, float], matched: dict[int, list[str]],
+          idf: dict[str, float] | None = None, held: dict[int, float] | None = None) -> None:
+    """Add the BM25F score of every posting of the query's terms into `into`; record matched words.
+
+    With `idf` and `held`, the same pass also adds per service the idf mass of the query terms it
+    contains into `held` (divided by query_mass, the share of the question a service holds).
+    """
     for key, (weight, typed) in query.items():
+        mass = weight * idf.get(key, 0.0) if idf is not None else 0.0
         for idx, w in postings.get(key, ()):
             into[idx] = into.get(idx, 0.0) + weight * w
             words = matched.setdefault(idx, [])
             if typed not in words:
                 words.append(typed)
+            if held is not None:
+                held[idx] = held.get(idx, 0.0) + mass
 
 
-def coverage(postings: dict[str, list[tuple[int, float]]], query: dict[str, tuple[float, str]],
-             idf: dict[str, float], into: dict[int, float]) -> float:
-    """Add, per service, the idf mass of the query terms it contains into `into`; return the query's
-    total idf mass over the terms the index knows (0 when it knows none).
+def query_mass(query: dict[str, tuple[float, str]], idf: dict[str, float]) -> float:
+    """The query's total idf mass over the terms the index knows (0 when it knows none).
 
     BM25F rewards a service for one rare word it shares with the question ("nachts" in a night
     shelter's text for a question about gaming at night); the share of the question's informative
     words a service holds tells one incidental word from a service that answers what was asked.
     """
-    total = 0.0
-    for key, (weight, _) in query.items():
-        mass = weight * idf.get(key, 0.0)
-        total += mass
-        for idx, _w in postings.get(key, ()):
-            into[idx] = into.get(idx, 0.0) + mass
-    return total
+    return sum(weight * idf.get(key, 0.0) for key, (weight, _) in query.items())
