@@ -17,10 +17,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from kennisbank.safety import ACUTE_LINE
+from kennisbank.safety import ACUTE_LINE, ACUTE_THEMES
 from kennisbank.schema import Service
 from kennisbank.search import Answer
-from kennisbank.search.ranking import ACUTE_THEMES
 from kennisbank.services.knowledge import Knowledge
 
 from . import callback_data as cd
@@ -50,10 +49,15 @@ def keep_question(chat_data: MutableMapping[str, Any], text: str, now: float | N
     chat_data[PENDING_KEY] = (time.monotonic() if now is None else now, text)
 
 
+def _waited(kept: tuple[float, str], now: float | None) -> float:
+    """Seconds a kept (time, text) question has waited."""
+    return (time.monotonic() if now is None else now) - kept[0]
+
+
 def has_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> bool:
     """A kept question is waiting (and has not waited too long)."""
     kept = chat_data.get(PENDING_KEY)
-    return kept is not None and (time.monotonic() if now is None else now) - kept[0] < PENDING_FOR
+    return kept is not None and _waited(kept, now) <= PENDING_FOR
 
 
 def take_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> str | None:
@@ -61,14 +65,13 @@ def take_question(chat_data: MutableMapping[str, Any], now: float | None = None)
     kept = chat_data.pop(PENDING_KEY, None)
     if kept is None:
         return None
-    at, text = kept
-    return text if (time.monotonic() if now is None else now) - at <= PENDING_FOR else None
+    return kept[1] if _waited(kept, now) <= PENDING_FOR else None
 
 
 def drop_stale_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> None:
     """Forget a kept question that waited PENDING_FOR or longer (a newer one stays)."""
     kept = chat_data.get(PENDING_KEY)
-    if kept is not None and (time.monotonic() if now is None else now) - kept[0] >= PENDING_FOR:
+    if kept is not None and _waited(kept, now) >= PENDING_FOR:
         chat_data.pop(PENDING_KEY, None)
 
 

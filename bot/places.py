@@ -50,9 +50,10 @@ def parse_location(knowledge: Knowledge, text: str, *, strict: bool = False, exp
 def looks_like_a_place(text: str) -> bool:
     """One to three capitalised words ("Gent", "Sint-Niklaas") or four digits: what a school types
     when asked for its place. parse_location did not know it; a question is no such thing."""
-    words = clean(text).strip().rstrip(".!").split()
-    if len(words) == 1 and re.fullmatch(r"\d{4}", words[0]):
+    text = clean(text).strip().rstrip(".!")
+    if _POSTCODE_ONLY.match(text):
         return True
+    words = text.split()
     return 1 <= len(words) <= 3 and all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha()
                                         for w in words)
 

@@ -376,6 +376,17 @@ def ask_location(example: ExamplePlace = None) -> Reply:
     return Reply(f"In welke gemeente ligt je school? Stuur de gemeente of de postcode{_for_example(example)}.")
 
 
+# The bot's commands for coordinators and organisations: they need a Telegram user (roles, invites).
+TELEGRAM_ONLY = {"beheer": "(je eigen aanbod bijwerken)", "signalen": "(anonieme signalen voor coördinatoren)",
+                 "herlaad": "(de regio-bestanden opnieuw laden)"}
+
+
+def telegram_only(name: str) -> Reply:
+    """A command of TELEGRAM_ONLY typed in the terminal chat: where it works, and what works here."""
+    return Reply(f"/{esc(name)} {TELEGRAM_ONLY[name]} werkt enkel in Telegram, in je privégesprek met de bot. "
+                 "Hier in de terminal: de opdrachtregel, zie <code>welzijnsbot --help</code>.")
+
+
 def location_unknown(example: ExamplePlace = None) -> Reply:
     return Reply("Die gemeente of postcode ken ik niet. Stuur een postcode van vier cijfers "
                  f"of de naam van de gemeente{_for_example(example)}.")

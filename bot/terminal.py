@@ -38,11 +38,6 @@ from .state import Knowledge
 TERMINAL_ACTIONS = (cd.ShowCard, cd.MorePage, cd.ThemePage, cd.AllNeeds, cd.ShareCard, cd.ShareIn)
 
 
-# The bot's commands for coordinators and organisations: they need a Telegram user (roles, invites).
-TELEGRAM_ONLY = {"beheer": "(je eigen aanbod bijwerken)", "signalen": "(anonieme signalen voor coördinatoren)",
-                 "herlaad": "(de regio-bestanden opnieuw laden)"}
-
-
 class TerminalChat:
     def __init__(self, kb: KnowledgeBase, out: IO[str], postcode: int | None = None,
                  today: date | None = None, clock: Callable[[], float] = time.monotonic):
@@ -103,10 +98,8 @@ class TerminalChat:
         elif name == "vergeet":
             self.postcode, self.chat_data = None, {}
             self.show(render.forgotten())
-        elif name in TELEGRAM_ONLY:
-            self.show(render.Reply(f"/{render.esc(name)} {TELEGRAM_ONLY[name]} werkt enkel in Telegram, in je "
-                                   "privégesprek met de bot. Hier in de terminal: de opdrachtregel, zie "
-                                   "<code>welzijnsbot --help</code>."))
+        elif name in render.TELEGRAM_ONLY:
+            self.show(render.telegram_only(name))
         else:
             self.show(render.Reply("Die opdracht ken ik niet. Typ /help."))
 

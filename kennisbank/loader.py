@@ -48,7 +48,7 @@ from .schema import (
     Service,
 )
 from .schema import Problem as Problem  # re-exported: where most callers look for it
-from .text import clean, count, describe, identity
+from .text import ODD_SPACES, clean, count, describe, identity
 
 _T = TypeVar("_T")
 
@@ -172,9 +172,6 @@ def _entry_line(obj: Any, key: str, entry: str) -> int | None:
     return _line(obj, key)
 
 
-# Spaces that look like a space but that YAML does not take for indentation (pasted from a word
-# processor or a web page): the parser then complains about a colon somewhere else.
-_ODD_INDENT = "\u00a0\u2007\u202f\u3000"
 _MAX_RECOVERIES = 20  # broken services skipped in one file before the check gives up on it
 
 
@@ -187,10 +184,12 @@ def parse_yaml(text: str, file: str, recover: bool = False) -> tuple[Any, list[P
     """
     problems: list[Problem] = []
     for number, raw in enumerate(text.splitlines(), 1):
-        indent = raw[: len(raw) - len(raw.lstrip(" \t" + _ODD_INDENT))]
+        # Spaces YAML does not take for indentation (pasted from a word processor or a web page):
+        # the parser would complain about a colon somewhere else.
+        indent = raw[: len(raw) - len(raw.lstrip(" \t" + ODD_SPACES))]
         if "\t" in indent:
             problems.append(Problem(file, "tab gebruikt om in te springen; gebruik spaties", number))
-        odd = [c for c in dict.fromkeys(indent) if c in _ODD_INDENT]
+        odd = [c for c in dict.fromkeys(indent) if c in ODD_SPACES]
         if odd:
             problems.append(Problem(file, f"ingesprongen met een ander spatieteken dan een gewone spatie: "
                                           f"{', '.join(describe(c) for c in odd)}; vervang het door gewone spaties",

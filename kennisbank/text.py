@@ -15,7 +15,9 @@ import unicodedata
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Joiners shape Arabic and Persian script and emoji sequences: free text keeps them.
 JOINERS = frozenset("\u200c\u200d")
-_SPACES = {ord(c): " " for c in "\u00a0\u2007\u202f\u3000"}
+# Spaces that look like a space but are another character (no-break, figure, narrow no-break, ideographic).
+ODD_SPACES = "\u00a0\u2007\u202f\u3000"
+_SPACES = {ord(c): " " for c in ODD_SPACES}
 _DIGITS = {
     **{0x0660 + i: str(i) for i in range(10)},   # Arabic-Indic (U+0660..U+0669)
     **{0x06F0 + i: str(i) for i in range(10)},   # Extended Arabic-Indic, Persian and Urdu (U+06F0..U+06F9)

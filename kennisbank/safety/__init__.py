@@ -6,6 +6,6 @@ leads with the region's and the Flemish layer's urgent services for that kind (p
 the answer says "Bij acuut gevaar: bel 112"; it never says "nothing fits". Nothing of the
 detection is stored (the anonymous signal keeps only the theme, as for any question).
 """
-from .profiles import ACUTE_LINE, PROFILES, URGENT_WORDS, SafetyProfile, kind_label
+from .profiles import ACUTE_LINE, ACUTE_THEMES, PROFILES, URGENT_WORDS, SafetyProfile, kind_label
 
-__all__ = ["ACUTE_LINE", "PROFILES", "URGENT_WORDS", "SafetyProfile", "kind_label"]
+__all__ = ["ACUTE_LINE", "ACUTE_THEMES", "PROFILES", "URGENT_WORDS", "SafetyProfile", "kind_label"]

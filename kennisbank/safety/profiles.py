@@ -17,6 +17,9 @@ from ..schema import THEME_IDS
 
 PROFILES_FILE = Path(__file__).with_name("profiles.yaml")
 ACUTE_LINE = "Bij acuut gevaar: bel 112."
+# The themes of an acute need: an urgent door fits a question about these, and choosing one of them
+# as a need shows ACUTE_LINE too.
+ACUTE_THEMES: tuple[str, ...] = ("crisis", "geweld")
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,13 @@ from typing import Any
 
 import numpy as np
 
+from ..safety import ACUTE_THEMES
 from ..schema import THEME_IDS
 from . import params
 
 FEATURES: tuple[str, ...] = ("need_max", "need_sum", "need_first", "bm25_rel", "bm25_sat", "bm25_cover", "dense",
                              "dense_rel", "local", "flemish", "specialised", "urgent_off")
-# The themes of an acute need: an urgent door fits a question about these.
-ACUTE_THEMES: tuple[str, ...] = ("crisis", "geweld")
+
 RANKING_FILE = Path(__file__).with_name("ranking.json")
 BM25_HALF = 5.0  # BM25F score at which bm25_sat is 0.5
 _ACUTE_INDEX = [THEME_IDS.index(t) for t in ACUTE_THEMES]

@@ -36,13 +36,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from ..loader import load_knowledge_base
+from ..safety import ACUTE_THEMES
 from ..schema import THEME_IDS, KnowledgeBase
 from .classifier import TextClassifier, corpus_vectors
 from .corpus import HARMLESS, NO_NEED, SAFETY_KINDS, Corpus, needs_corpus, safety_corpus
 from .dense import Encoder, embedding_cache, load_encoder
 from .needs import Needs
 from .params import NEEDS_C, SAFETY_C
-from .ranking import ACUTE_THEMES, FEATURES, RANKING_FILE, RankingModel
+from .ranking import FEATURES, RANKING_FILE, RankingModel
 from .safety import split_sentences
 
 if TYPE_CHECKING:
