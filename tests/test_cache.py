@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from kennisbank import cache
+from kennisbank import cache, loader
 from kennisbank.loader import (
     KnowledgeBaseError,
     load_knowledge_base,
@@ -25,12 +25,39 @@ def kb_dir(tmp_path, monkeypatch):
     return target
 
 
-def test_cached_load_equals_fresh_load_and_writes_one_file(kb_dir, tmp_path):
+def test_cached_load_equals_fresh_load_and_writes_one_entry_per_file(kb_dir, tmp_path):
     first = load_knowledge_base_cached(kb_dir)
-    files = list((tmp_path / "cache").glob("kb-*.pickle"))
-    assert len(files) == 1
+    files = list((tmp_path / "cache").glob("region-*.pickle"))
+    assert len(files) == len(list(kb_dir.glob("*.yaml")))
     second = load_knowledge_base_cached(kb_dir)
     assert second.services == load_knowledge_base(kb_dir).services == first.services
+    assert second.regions == first.regions
+
+
+def test_only_the_changed_file_is_read_again(kb_dir, monkeypatch):
+    """300 region files and one changed: the start-up parses and validates that one file."""
+    load_knowledge_base_cached(kb_dir)
+    path = kb_dir / "lindeland.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: Schuldbemiddeling", "name: Schuldhulp", 1),
+                    encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    read = []
+    original = loader._check_file
+    monkeypatch.setattr(loader, "_check_file", lambda p, today: read.append(p.name) or original(p, today))
+    kb = load_knowledge_base_cached(kb_dir)
+    assert read == ["lindeland.yaml"]
+    assert kb.services["ocmw-lindegem-schuldbemiddeling"].name == "Schuldhulp"
+    assert kb.services == load_knowledge_base(kb_dir).services
+
+
+def test_checks_across_files_still_run_on_cached_files(kb_dir):
+    """A new file that reuses an id of a cached file is refused, though the cached file was not read."""
+    load_knowledge_base_cached(kb_dir)
+    text = (kb_dir / "lindeland.yaml").read_text(encoding="utf-8")
+    (kb_dir / "kopie.yaml").write_text(text.replace("id: lindeland", "id: kopie", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_knowledge_base_cached(kb_dir)
+    assert any("bestaat al in" in p.message for p in raised.value.problems)
 
 
 def test_an_edited_file_is_read_again(kb_dir):
@@ -53,7 +80,7 @@ def test_a_broken_file_is_never_hidden_by_the_cache(kb_dir):
 
 def test_a_corrupt_cache_file_falls_back_to_the_files(kb_dir, tmp_path):
     load_knowledge_base_cached(kb_dir)
-    for f in (tmp_path / "cache").glob("kb-*.pickle"):
+    for f in (tmp_path / "cache").glob("region-*.pickle"):
         f.write_bytes(b"not a pickle")
     assert len(load_knowledge_base_cached(kb_dir).services) == len(load_knowledge_base(kb_dir).services)
 
