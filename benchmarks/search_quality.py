@@ -215,8 +215,6 @@ def main() -> int:
         t0 = time.perf_counter()
         engine = SearchEngine(kb)
         lexical_engine = SearchEngine(kb, encoder=False)
-        engine.prepare()
-        lexical_engine.prepare()
         methods = {
             "ours": Ours(engine),
             "ours-lexical": Ours(lexical_engine),

@@ -46,7 +46,6 @@ from kennisbank.search import SearchEngine
 kb = load_knowledge_base_cached(sys.argv[1])
 t1 = time.perf_counter()
 engine = SearchEngine(kb)
-engine.prepare()
 t2 = time.perf_counter()
 print(f"{t1 - t0:.3f} {t2 - t1:.3f} {len(kb.services)}")
 """
@@ -96,7 +95,6 @@ def main() -> int:
 
     kb = load_knowledge_base_cached(kb_dir)
     engine = SearchEngine(kb)
-    engine.prepare()
     settle()
     questions = yaml.safe_load((SHARED / "questions-dev.yaml").read_text(encoding="utf-8"))[: a.questions]
     rng = random.Random(2)

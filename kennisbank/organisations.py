@@ -13,8 +13,10 @@ dienst ...) or names the organisation among its keywords; otherwise the first on
 """
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .schema import KnowledgeBase, Service
@@ -39,22 +41,51 @@ class Organisations:
     def __init__(self, kb: KnowledgeBase, services: list[Service], synonyms: Synonyms):
         places = {w for r in kb.regions.values() for w in words(r.name)}
         places |= {w for r in kb.regions.values() for m in r.municipalities for w in words(m.name)}
+        self._places = places
+        self._synonyms = synonyms
         self._by_name: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        self._members: dict[str, list[int]] = defaultdict(list)
+        self._members: dict[str, list[Service]] = defaultdict(list)
         self._own_words: dict[str, set[str]] = {}
-        for idx, s in enumerate(services):
+        for s in services:
             if s.organisation not in self._members:
-                names = self._names(s.organisation, places)
-                for name in names:
-                    self._by_name[name].add(s.organisation)
-                self._own_words[s.organisation] = {n[0] for n in names if len(n) == 1}
-            self._members[s.organisation].append(idx)
+                self._learn(s.organisation)
+            self._members[s.organisation].append(s)
         # Other names: only when what they stand for is a name we know from the data.
         for alias, canonical in synonyms.organisations.items():
             if canonical in self._by_name:
                 self._by_name[alias] |= self._by_name[canonical]
         self._longest = max((len(n) for n in self._by_name), default=0)
-        self._services = services
+
+    def _learn(self, organisation: str) -> None:
+        names = self._names(organisation, self._places)
+        for name in names:
+            self._by_name[name].add(organisation)
+        self._own_words[organisation] = {n[0] for n in names if len(n) == 1}
+
+    def with_changes(self, removed: Iterable[Service], added: Iterable[Service]) -> Organisations:
+        """A copy after an edit: `removed` services (old versions) out, `added` (new versions) in.
+
+        Only the organisations involved are touched; a name no service carries any more finds no
+        front door and is forgotten at the next full build.
+        """
+        out = copy.copy(self)
+        out._members = defaultdict(list, self._members)
+        out._by_name = defaultdict(set, self._by_name)
+        out._own_words = dict(self._own_words)
+        for s in removed:
+            out._members[s.organisation] = [m for m in out._members[s.organisation] if m.id != s.id]
+        for s in added:
+            if s.organisation not in out._own_words:
+                names = self._names(s.organisation, self._places)
+                for name in names:
+                    out._by_name[name] = out._by_name[name] | {s.organisation}
+                out._own_words[s.organisation] = {n[0] for n in names if len(n) == 1}
+                for alias, canonical in self._synonyms.organisations.items():
+                    if canonical in names:
+                        out._by_name[alias] = out._by_name[alias] | {s.organisation}
+            out._members[s.organisation] = [*out._members[s.organisation], s]
+        out._longest = max((len(n) for n in out._by_name), default=0)
+        return out
 
     @staticmethod
     def _names(organisation: str, places: set[str]) -> set[tuple[str, ...]]:
@@ -100,8 +131,7 @@ class Organisations:
         doors: list[tuple[tuple[tuple[int, int], bool, int, str], Service]] = []
         for organisation in sorted(hit.organisations):
             best = None
-            for order, idx in enumerate(self._members[organisation]):
-                s = self._services[idx]
+            for order, s in enumerate(self._members.get(organisation, ())):
                 if not s.serves(postcode):
                     continue
                 name = fold(s.name)

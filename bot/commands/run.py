@@ -56,7 +56,6 @@ def main(args: argparse.Namespace) -> int:
         build_application,
         setup_logging,
     )
-    from ..state import STATE_KEY
 
     try:
         check_existing(args.db)
@@ -68,8 +67,7 @@ def main(args: argparse.Namespace) -> int:
     kb = load_kb_or_exit(args.kb)
     application = build_application(
         token, kb, args.db, base_url=os.environ.get("TELEGRAM_BASE_URL") or None, kb_dir=args.kb)
-    # Every region's search index now, then freeze what is loaded: no question pays for either.
-    application.bot_data[STATE_KEY].knowledge.engine.prepare()
+    # Freeze what is loaded (the search index is built with the knowledge): no question pays for it.
     settle()
     log = logging.getLogger("welzijnsbot")
     try:

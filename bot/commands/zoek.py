@@ -108,8 +108,7 @@ def main(args: argparse.Namespace) -> int:
     kb = load_kb_or_exit(args.kb)
     engine = SearchEngine(kb)
     if args.batch:
-        engine.prepare()  # a long batch: build the index and freeze the heap once, before the first question
-        settle()
+        settle()  # a long batch: freeze the loaded heap once, before the first question
         for number, line in enumerate(sys.stdin, 1):
             if not line.strip():
                 continue

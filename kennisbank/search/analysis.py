@@ -7,8 +7,10 @@ a Snowball stemmer: no model download, fully explainable.
 from __future__ import annotations
 
 import bisect
+import copy
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -223,6 +225,25 @@ class Vocabulary:
         self._sorted = sorted(self.words)
         self._split_cache: dict[str, tuple[str, ...]] = {}
         self._typo_cache: dict[str, str | None] = {}
+
+    def extended(self, words: Iterable[str]) -> Vocabulary:
+        """This vocabulary with more words (an edit's new words), without sorting everything again."""
+        new = {w for w in words if len(w) >= 3 and not w.isdigit()} - self.words
+        if not new:
+            return self
+        out = copy.copy(self)
+        out.words = self.words | new
+        out.stems = self.stems | {stem(w) for w in new}
+        out._by_initial = dict(self._by_initial)
+        out._sorted = list(self._sorted)
+        for w in sorted(new):
+            bisect.insort(out._sorted, w)
+            if len(w) >= 4:
+                group = out._by_initial[w[0]] = list(out._by_initial.get(w[0], ()))
+                bisect.insort(group, w)
+        out._split_cache = {}
+        out._typo_cache = {}
+        return out
 
     def known(self, word: str) -> bool:
         return word in self.words or stem(word) in self.stems

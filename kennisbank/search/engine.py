@@ -20,21 +20,23 @@ Every match says why: the recognised needs it covers, the words it shares with t
 """
 from __future__ import annotations
 
+import copy
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..organisations import OrganisationHit, Organisations
-from ..safety import ACUTE_LINE, PROFILES, URGENT_WORDS
+from ..safety import ACUTE_LINE, PROFILES
 from ..schema import THEME_IDS, KnowledgeBase, Service
 from ..themes import load_themes
 from . import constraints, lexical
 from .analysis import STOPWORDS, Synonyms, Term, Vocabulary, analyse, fold, words
 from .dense import Encoder, configured_encoder, embedding_cache, encoder_problem, load_encoder
+from .index import FLANDERS, Partition, ServiceIndex, is_urgent_door
 from .needs import Needs, NeedsModel
 from .params import (
     ASK_MAX_WORDS,
@@ -44,7 +46,6 @@ from .params import (
     SAFETY_DOORS,
     SAFETY_SURE,
     SPREAD_NEEDS,
-    THEME_POSITION,
     UNCOVERED_MIN,
 )
 from .ranking import FEATURES, Candidates, RankingModel, features, load_ranking
@@ -52,7 +53,6 @@ from .safety import SafetyAlert, SafetyDetector, split_sentences
 
 log = logging.getLogger(__name__)
 
-FLANDERS = ""  # partition key of the Flemish layer (services without postcodes)
 SHOWN_FIRST = 3  # results a phone shows before "more" (bot.render.PAGE_SIZE): an urgent door stands among them
 _THEME_INDEX = {t: i for i, t in enumerate(THEME_IDS)}
 # Words that, next to an organisation's name, ask for its door ("nummer van het ocmw").
@@ -93,20 +93,13 @@ class Answer:
         return ACUTE_LINE if self.safety is not None else None
 
 
-@dataclass
-class _Partition:
-    """Services of one region (or the Flemish layer): a question only touches the partitions it may answer from."""
-    members: np.ndarray                                  # indices into SearchEngine._services
-    postings: dict[str, list[tuple[int, float]]] | None = None
-    by_theme: dict[str, list[int]] = field(default_factory=dict)
-
-
 class SearchEngine:
     """Builds its index once; each question scores every service that may answer it (numpy, vectorised).
 
     `encoder` overrides the configured dense encoder (WELZIJNSBOT_ENCODER); pass `encoder=False`
     for a lexical-only engine. `progress(done, total)` is called while service texts are embedded
-    for the first time.
+    for the first time. After an edit, `with_changes(kb)` gives the engine of the new knowledge
+    base at the cost of the changed services only (index.py).
     """
 
     def __init__(self, kb: KnowledgeBase, encoder: Encoder | bool | None = None,
@@ -123,42 +116,54 @@ class SearchEngine:
                                           self.ranking.safety_lead_threshold)
         self.themes = load_themes()
         self.synonyms = Synonyms.load()
-        self._services: list[Service] = [s for s in kb.services.values() if s.is_active]
-        self._index = {s.id: i for i, s in enumerate(self._services)}
-        self.vocab = Vocabulary(self._known_words())
-        self.bm25 = lexical.BM25F(self._services, self.vocab)
-        self.organisations = Organisations(kb, self._services, self.synonyms)
-        n = len(self._services)
-        self._theme_weights = np.zeros((n, len(THEME_IDS)), dtype=np.float32)
-        self._first_theme = np.zeros(n, dtype=np.int64)
-        for i, s in enumerate(self._services):
-            for rank, t in enumerate(s.themes):
-                self._theme_weights[i, _THEME_INDEX[t]] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
-            self._first_theme[i] = _THEME_INDEX[s.themes[0]]
-        whole_region = {r.id: r.postcodes for r in kb.regions.values()}
-        self._locality = np.array([-1 if s.postcodes is None
-                                   else (0 if s.postcodes == whole_region.get(s.region_id) else 1)
-                                   for s in self._services], dtype=np.int8)
-        self._closed = np.array([s.is_closed for s in self._services], dtype=bool)
-        self._n_themes = np.array([len(s.themes) for s in self._services], dtype=np.float32)
-        self._ages = [constraints.service_ages(s) for s in self._services]
-        self._urgent = np.array([self._is_urgent_door(s) for s in self._services], dtype=bool)
-        self._vectors = self._embed_services(progress) if self.encoder else None
+        active = [s for s in kb.services.values() if s.is_active]
+        self.vocab = Vocabulary(self._known_words(active))
+        self.index = ServiceIndex.build(kb, self.vocab)
+        self.organisations = Organisations(kb, list(self.index.columns.services), self.synonyms)
+        self._vectors = self._embed(self.index.columns.services, progress) if self.encoder else None
+        self._delta_vectors = self._vectors[:0] if self._vectors is not None else None
         self._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
-        groups: dict[str, list[int]] = {}
-        for i, s in enumerate(self._services):
-            groups.setdefault(FLANDERS if s.postcodes is None else s.region_id, []).append(i)
-        self._parts = {k: _Partition(np.array(v, dtype=np.int64)) for k, v in groups.items()}
-        for part in self._parts.values():
-            for i in part.members:
-                for t in self._services[i].themes:
-                    part.by_theme.setdefault(t, []).append(int(i))
         self._profile_vectors: dict[str, np.ndarray] = {}   # per safety kind, built on its first alert
         self._profile_terms: dict[str, frozenset[str]] = {}
         self.build_seconds = time.monotonic() - started
 
+    def with_changes(self, kb: KnowledgeBase) -> SearchEngine:
+        """The engine of `kb`, a knowledge base that differs from this engine's by a few edits.
+
+        Shares the models, the main index rows and their embeddings with this engine (which keeps
+        answering from the old data); re-indexes and re-embeds only the changed services. Regions
+        that changed (postcodes, new files) build everything again.
+        """
+        if set(self._region_of_postcode.items()) != {(pc, r.id) for r in kb.regions.values() for pc in r.postcodes}:
+            return SearchEngine(kb, self.encoder or False)
+        old = self.index
+        now = {s.id: s for s in kb.services.values() if s.is_active}
+        gone = [old.columns.services[row] for sid, row in old.row_of.items()
+                if (new := now.get(sid)) is not old.columns.services[row] and new != old.columns.services[row]]
+        fresh = [now[s.id] for s in gone if s.id in now] + [s for sid, s in now.items() if sid not in old.row_of]
+        vocab = self.vocab.extended(w for s in fresh for w in self._service_words(s))
+        index = old.with_changes(kb, vocab)
+        if index is old:
+            return self
+        engine = copy.copy(self)
+        engine.kb, engine.vocab, engine.index = kb, vocab, index
+        engine._profile_terms = {}
+        if index.n_main != old.n_main or index.main is not old.main:   # rebuilt from scratch
+            engine.organisations = Organisations(kb, list(index.columns.services), self.synonyms)
+            engine._vectors = self._embed(index.columns.services, None) if self.encoder else None
+            engine._delta_vectors = engine._vectors[:0] if engine._vectors is not None else None
+            return engine
+        engine.organisations = self.organisations.with_changes(gone, fresh)
+        if self.encoder is not None:
+            engine._delta_vectors = self._embed(index.columns.services[index.n_main:], None)
+        return engine
+
     # ── building ────────────────────────────────────────────────────────────
-    def _known_words(self) -> set[str]:
+    @property
+    def _services(self) -> tuple[Service, ...]:
+        return self.index.columns.services
+
+    def _known_words(self, services: Iterable[Service]) -> set[str]:
         known: set[str] = set()
         for theme in self.themes.values():
             for phrase in (*theme.phrases, *theme.signals, *theme.weak):
@@ -166,7 +171,7 @@ class SearchEngine:
         for target in (*self.synonyms.single.values(), *self.synonyms.multi.values()):
             known.update(target)
         seen: set[str] = set()
-        for s in self._services:
+        for s in services:
             for text in (s.organisation, s.name, s.summary, s.description or "", " ".join(s.keywords)):
                 if text not in seen:  # shared boilerplate is read once
                     seen.add(text)
@@ -174,12 +179,17 @@ class SearchEngine:
         return known - STOPWORDS
 
     @staticmethod
+    def _service_words(s: Service) -> set[str]:
+        return {w for text in (s.organisation, s.name, s.summary, s.description or "", " ".join(s.keywords))
+                for w in words(text)} - STOPWORDS
+
+    @staticmethod
     def passage(s: Service) -> str:
         """The text of a service that is embedded: what it is, for whom, in its own words."""
         parts = [s.name, s.organisation, s.summary, ", ".join(s.keywords), (s.description or "")[:600]]
         return ". ".join(p.strip() for p in parts if p and p.strip())
 
-    def _embed_services(self, progress: Callable[[int, int], None] | None) -> np.ndarray:
+    def _embed(self, services: Sequence[Service], progress: Callable[[int, int], None] | None) -> np.ndarray:
         """Service embeddings from the cache; texts never seen are embedded now (~15 ms each), with progress."""
         assert self.encoder is not None
         store = embedding_cache(self.encoder)
@@ -193,46 +203,29 @@ class SearchEngine:
                 shown["at"] = done
                 log.info("Diensten inbedden voor de zoekfunctie: %d/%d", done, total)
 
-        vectors = store.vectors([self.passage(s) for s in self._services], query=False, progress=report)
+        vectors = store.vectors([self.passage(s) for s in services], query=False, progress=report)
         if shown["at"]:
             log.info("Zoekindex: %d diensten ingebed in %.1f s (eerste start; daarna uit de cache in %s)",
                      shown["at"], time.monotonic() - started, store.path.parent if store.path else "geheugen")
         store.flush()
         return vectors
 
-    @staticmethod
-    def _is_urgent_door(s: Service) -> bool:
-        """Marked `urgent: true`, or its own text says it answers at once (see safety/profiles.py)."""
-        if s.urgent:
-            return True
-        text = " " + " ".join(words(" ".join((s.name, s.summary, " ".join(s.keywords), s.organisation)))) + " "
-        return any(f" {' '.join(words(w)) or w} " in text or (w == "24/7" and "24 7" in text) for w in URGENT_WORDS)
+    _is_urgent_door = staticmethod(is_urgent_door)
 
-    def _partitions_of(self, postcode: int | None) -> list[_Partition]:
-        if postcode is None:
-            return list(self._parts.values())
-        keys = [FLANDERS, self._region_of_postcode.get(postcode)]
-        return [self._parts[k] for k in keys if k in self._parts]
-
-    def _partitions(self, postcode: int | None) -> list[_Partition]:
-        parts = self._partitions_of(postcode)
-        for part in parts:
-            if part.postings is None:
-                part.postings = self.bm25.postings(int(i) for i in part.members)
-        return parts
-
-    def prepare(self, postcodes: Iterable[int] | None = None) -> int:
-        """Build the postings now instead of on a region's first question; returns how many were built.
-
-        Without postcodes every region is built: a long-running bot does this once at start-up and
-        then calls settle(), so no question later pays for building.
-        """
-        parts = list(self._parts.values()) if postcodes is None else [
-            p for pc in postcodes for p in self._partitions_of(pc)]
-        todo = [p for p in parts if p.postings is None]
-        for part in todo:
-            part.postings = self.bm25.postings(int(i) for i in part.members)
-        return len(todo)
+    def _dense(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray | None:
+        """Cosine of the question with each row's service (main rows and edited rows apart)."""
+        if self._vectors is None or self._delta_vectors is None:
+            return None
+        n_main = self.index.n_main
+        split = int(np.searchsorted(rows, n_main))
+        main: np.ndarray
+        if split == len(self._vectors) and split == len(rows):
+            main = self._vectors @ vector                # all of Flanders: no gather
+        else:
+            main = self._vectors[rows[:split]] @ vector
+        if split == len(rows):
+            return main
+        return np.concatenate((main, self._delta_vectors[rows[split:] - n_main] @ vector))
 
     # ── answering ───────────────────────────────────────────────────────────
     def embed_question(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -288,21 +281,22 @@ class SearchEngine:
                 # needs are spread over several themes, and the services of each answer it better.
                 return Answer((), ranked[:4], ambiguous=bool(ranked), probabilities=probabilities, nearest=nearest)
 
-        candidates, x, matched, unfit = self._score_inputs(question, terms, needs, vector, postcode, named)
+        candidates, x, query, unfit = self._score_inputs(question, terms, needs, vector, postcode, named)
         scores = self.ranking.scores(x) if len(candidates) else np.zeros(0)
+        columns = self.index.columns
         # Fit is an order, not a weight: among the services good enough to show, what the question
         # rules out (other ages, an organisation to avoid, temporarily closed) comes after what fits.
         # A service answers a need it covers; without covering one it must be a likely fit on its own words.
         # A story whose needs are spread (no need reaches NEED_SHOWN, and it was not "no need") is
         # answered by the services of its few likeliest needs, not with "nothing fits".
         answered = ranked or needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]
-        covers = (self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in answered]].max(axis=1) > 0) \
+        covers = (columns.theme_weights[candidates][:, [_THEME_INDEX[t] for t in answered]].max(axis=1) > 0) \
             if answered and len(candidates) else np.zeros(len(candidates), dtype=bool)
         relevant = covers | (scores >= UNCOVERED_MIN)
         top = float(scores[relevant].max()) if relevant.any() else 0.0
         shown = relevant & (scores >= RESULT_RELATIVE * top)
         tier = np.where(shown, unfit.astype(np.int8), 2)
-        order = (np.lexsort((-self._n_themes[candidates], -scores, tier)) if len(candidates)
+        order = (np.lexsort((-columns.n_themes[candidates], -scores, tier)) if len(candidates)
                  else np.zeros(0, dtype=np.int64))
         matches: list[Match] = []
         for pos in order[: max(limit, SAFETY_DOORS + limit)]:
@@ -311,7 +305,7 @@ class SearchEngine:
             if not shown[pos]:
                 break  # with or without an alert: a service that does not fit is no answer
             covered = tuple(t for t in ranked if t in s.themes)
-            reasons = tuple(matched.get(idx, ()))
+            reasons = self.index.matched(idx, query)
             matches.append(Match(s, round(float(scores[pos]), 4), covered, reasons,
                                  explanation=tuple(self.ranking.contributions(x[pos])) if explain else ()))
         if alert is not None:
@@ -329,51 +323,43 @@ class SearchEngine:
                 matches = [*rest[:SHOWN_FIRST - 1], first, *rest[SHOWN_FIRST - 1:]]
         return Answer(tuple(matches[:limit]), ranked, safety=alert, probabilities=probabilities, nearest=nearest)
 
-    def _candidates(self, postcode: int | None) -> np.ndarray:
-        parts = self._partitions(postcode)
-        members = np.concatenate([p.members for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-        if postcode is None:
-            return members
-        keep = [i for i in members if self._services[int(i)].serves(postcode)]
-        return np.array(keep, dtype=np.int64)
-
     def _score_inputs(self, question: str, terms: list[Term], needs: Needs, vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None,
-                      ) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]], np.ndarray]:
-        """Candidate indices, their feature matrix, the question words each matched, and which do not fit.
+                      ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[float, str]], np.ndarray]:
+        """Candidate rows, their feature matrix, the lexical query, and which candidates do not fit.
 
         A candidate does not fit when it is for other ages than the question names, belongs to an
         organisation the question says to avoid, or is temporarily closed.
         """
-        candidates = self._candidates(postcode)
-        bm25: dict[int, float] = {}
-        held: dict[int, float] = {}
-        matched: dict[int, list[str]] = {}
+        candidates, spans = self.index.rows_for(postcode, self._region_of_postcode.get(postcode) if postcode else None)
         query = lexical.query_terms(terms)
-        mass = lexical.query_mass(query, self.bm25.idf)
-        for part in self._partitions(postcode):
-            assert part.postings is not None
-            lexical.score(part.postings, query, bm25, matched, self.bm25.idf, held)
-        asked_ages = constraints.ages(question)
-        avoid = constraints.avoided(question, named.organisations, named.typed) if named else frozenset()
+        bm25, held, idf = self.index.lexical(query, candidates, spans)
+        mass = lexical.query_mass(query, idf)
+        columns = self.index.columns
+        everything = len(candidates) == len(columns) and self.index.n_main == len(columns)
+
+        def take(values: np.ndarray) -> np.ndarray:
+            return values if everything else values[candidates]   # all of Flanders: no copy
+
         inputs = Candidates(
-            theme_weights=self._theme_weights[candidates],
-            first_theme=self._first_theme[candidates],
-            bm25=np.array([bm25.get(int(i), 0.0) for i in candidates], dtype=np.float32),
-            bm25_cover=(np.array([held.get(int(i), 0.0) for i in candidates], dtype=np.float32) / mass
-                        if mass > 0 else np.zeros(len(candidates), dtype=np.float32)),
-            dense=(self._vectors[candidates] @ vector) if (self._vectors is not None and vector is not None) else None,
-            locality=self._locality[candidates],
-            n_themes=self._n_themes[candidates],
-            urgent=self._urgent[candidates],
+            theme_weights=take(columns.theme_weights),
+            first_theme=take(columns.first_theme),
+            bm25=bm25,
+            bm25_cover=held / mass if mass > 0 else np.zeros(len(candidates), dtype=np.float32),
+            dense=self._dense(candidates, vector) if vector is not None else None,
+            locality=take(columns.locality),
+            n_themes=take(columns.n_themes),
+            urgent=take(columns.urgent),
         )
-        unfit = self._closed[candidates].copy()
+        unfit = take(columns.closed).copy()
+        asked_ages = constraints.ages(question)
         if asked_ages is not None:
-            unfit |= np.array([constraints.age_mismatch(asked_ages, self._ages[int(i)]) for i in candidates],
-                              dtype=bool)
+            lo, hi = take(columns.age_lo), take(columns.age_hi)
+            unfit |= (lo >= 0) & ((asked_ages[1] < lo) | (asked_ages[0] > hi))
+        avoid = constraints.avoided(question, named.organisations, named.typed) if named else frozenset()
         if avoid:
             unfit |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
-        return candidates, features(needs.themes, inputs), matched, unfit
+        return candidates, features(needs.themes, inputs), query, unfit
 
     def _safety_doors(self, alert: SafetyAlert, question: str, terms: list[Term], vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None) -> list[Match]:
@@ -388,26 +374,29 @@ class SearchEngine:
             kind_vector = self._profile_vector(alert.kind)
             kind_vector = (vector + kind_vector) / np.linalg.norm(vector + kind_vector)
         needs = Needs(kind_needs, 0.0)
-        candidates, x, matched, unfit = self._score_inputs(question + " " + profile.query, kind_terms, needs,
-                                                           kind_vector, postcode, named)
+        candidates, x, query, unfit = self._score_inputs(question + " " + profile.query, kind_terms, needs,
+                                                         kind_vector, postcode, named)
         if not len(candidates):
             return []
         # A door for this kind: it covers the kind's main theme, or another of its themes and shares
         # words with the kind's help ("nachtopvang" for no roof tonight, not the suicide line's "crisis").
-        main = self._theme_weights[candidates][:, _THEME_INDEX[profile.themes[0]]] > 0
-        other = self._theme_weights[candidates][:, [_THEME_INDEX[t] for t in profile.themes[1:]]].max(axis=1) > 0
+        columns = self.index.columns
+        weights = columns.theme_weights[candidates]
+        main = weights[:, _THEME_INDEX[profile.themes[0]]] > 0
+        other = weights[:, [_THEME_INDEX[t] for t in profile.themes[1:]]].max(axis=1) > 0
         profile_words = self._profile_words(alert.kind)
-        eligible = self._urgent[candidates] & ~self._closed[candidates] & (main | other)
+        eligible = columns.urgent[candidates] & ~columns.closed[candidates] & (main | other)
         for side in np.flatnonzero(eligible & ~main):  # few: urgent services of a side theme
-            eligible[side] = bool(profile_words & set(self.bm25.weights(int(candidates[side]))))
+            eligible[side] = bool(profile_words & self.index.terms_of(int(candidates[side])))
         scores = self.ranking.scores(x)
         order = [int(p) for p in np.lexsort((-scores, unfit)) if eligible[p]]
         doors = []
+        folded = fold(question)
         for pos in order[:SAFETY_DOORS]:
             idx = int(candidates[pos])
             s = self._services[idx]
             doors.append(Match(s, round(float(scores[pos]), 4), tuple(t for t in profile.themes if t in s.themes),
-                               tuple(w for w in matched.get(idx, ()) if w in fold(question)), urgent=True))
+                               tuple(w for w in self.index.matched(idx, query) if w in folded), urgent=True))
         return doors
 
     def _profile_vector(self, kind: str) -> np.ndarray:
@@ -428,7 +417,7 @@ class SearchEngine:
         hits = []
         for part in self._partitions(postcode):
             for idx in part.by_theme.get(theme_id, ()):
-                s = self._services[idx]
+                s = self._services[int(idx)]
                 if s.serves(postcode):
                     hits.append(s)
         hits.sort(key=lambda s: (s.themes.index(theme_id), s.postcodes is None, s.is_closed, s.id))
@@ -444,6 +433,13 @@ class SearchEngine:
                     out.append(s)
         out.sort(key=lambda s: (s.postcodes is None, s.id))
         return out[:3]
+
+    def _partitions(self, postcode: int | None) -> list[Partition]:
+        parts = self.index.partitions
+        if postcode is None:
+            return list(parts.values())
+        keys = (FLANDERS, self._region_of_postcode.get(postcode))
+        return [parts[k] for k in keys if k in parts]
 
     def describe(self) -> str:
         """One line on how this engine answers (dense or lexical only, and why), for logs and `check`."""
@@ -462,7 +458,7 @@ def calm(text: str) -> str:
 
 
 def settle() -> None:
-    """After loading and prepare(): hand everything built so far to the collector's permanent generation.
+    """After loading: hand everything built so far to the collector's permanent generation.
 
     A full collection walks every object alive; with 20,000 services loaded that is a ~200 ms
     pause at a random question. gc.freeze() takes the loaded knowledge base and index out of those

@@ -59,6 +59,17 @@ class Knowledge:
         words = frozenset(w.casefold() for n in names for w in re.findall(r"[^\W\d_]+", n))
         return cls(kb, SearchEngine(kb), places, by_hash, words)
 
+    def updated(self, kb: KnowledgeBase) -> Knowledge:
+        """The snapshot of `kb`, which differs from this one by a few edits: the search engine
+        re-indexes only the changed services (SearchEngine.with_changes), the rest is shared."""
+        if kb.regions is not self.kb.regions:
+            return _prepared(kb)
+        new = [s for sid, s in kb.services.items() if self.kb.services.get(sid) is not s]
+        by_hash = dict(self.by_hash)
+        by_hash.update((short_hash(s.id), s.id) for s in new)
+        words = self.proper_nouns | {w.casefold() for s in new for w in re.findall(r"[^\W\d_]+", s.organisation)}
+        return Knowledge(kb, self.engine.with_changes(kb), self.places, by_hash, words)
+
     def service(self, service_id: str) -> Service | None:
         """An active service, or None (unknown id or switched off)."""
         service = self.kb.services.get(service_id)
@@ -114,9 +125,7 @@ class Knowledge:
 
 
 def _prepared(kb: KnowledgeBase) -> Knowledge:
-    knowledge = Knowledge.build(kb)
-    knowledge.engine.prepare()   # the whole index now, in the worker thread, not on a question
-    return knowledge
+    return Knowledge.build(kb)   # the whole index, in the worker thread, not on a question
 
 
 class KnowledgeService:
@@ -147,7 +156,7 @@ class KnowledgeService:
         """Baseline + every revision, as a new snapshot; one rebuild at a time, the last one wins."""
         async with self._rebuild:
             kb, _ = await rv.load_effective(self.store, self.baseline)
-            self.current = await asyncio.to_thread(_prepared, kb)
+            self.current = await asyncio.to_thread(self.current.updated, kb)
 
     async def reload_files(self, *, drop: bool = False) -> ReloadResult | None:
         """Read the region files again; with errors the last good knowledge stays. None: no folder.

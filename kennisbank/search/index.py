@@ -1,0 +1,404 @@
+"""The search index of the active services: one row per service, every column a numpy array.
+
+Rows are grouped by partition (the Flemish layer, then each region), so a question with a
+postcode reads two contiguous row ranges and a question for all of Flanders reads every row,
+both with the same vectorised code.
+
+  ServiceIndex.build(kb, vocab, analyser) -> ServiceIndex          everything, from scratch
+  index.with_changes(kb, vocab) -> ServiceIndex                    after an edit: only what changed
+  index.rows_for(postcode) -> np.ndarray                           candidate rows (active, serving it)
+  index.lexical(query, rows) -> (bm25, held)                       BM25F and the idf mass held, per row
+
+Lexical part: BM25F (lexical.py) as one sparse matrix over (rows x terms), compressed by term
+(CSC): W[i, t] = p / (k1 + p), p the field-weighted, length-normalised frequency of term t in
+service i. The idf is applied per question from document frequencies, so it is always that of
+the services as they are now.
+
+Edits (Lucene's segments and deletions, in small): `with_changes` leaves the main rows as they
+are; a changed or removed service becomes a tombstone there, and its new version is a row of a
+small delta index after the main rows. The document frequencies are corrected for tombstones and
+delta rows, so idf stays exact; the field-length averages stay those of the main rows (one edit
+moves them by less than 1/n). Compound splitting of the main rows keeps the vocabulary of the
+last full build. When the delta reaches DELTA_MAX rows, `with_changes` builds everything again.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy import sparse
+
+from ..safety import URGENT_WORDS
+from ..schema import THEME_IDS, KnowledgeBase, Service
+from . import constraints
+from .analysis import Vocabulary, words
+from .lexical import FIELDS, FieldAnalyser, service_fields
+from .params import BM25_K1, FIELD_B, FIELD_WEIGHT, THEME_POSITION
+
+FLANDERS = ""  # partition key of the Flemish layer (services without postcodes)
+DELTA_MAX = 512  # rows changed since the last full build before the next edit rebuilds everything
+THEME_INDEX = {t: i for i, t in enumerate(THEME_IDS)}
+_FIELD_W = np.array([FIELD_WEIGHT[f] for f in FIELDS], dtype=np.float32)
+_FIELD_B = np.array([FIELD_B[f] for f in FIELDS], dtype=np.float32)
+_URGENT = tuple(f" {' '.join(words(w)) or w} " for w in URGENT_WORDS)
+
+
+def is_urgent_door(s: Service) -> bool:
+    """Marked `urgent: true`, or its own text says it answers at once (see safety/profiles.py)."""
+    if s.urgent:
+        return True
+    text = " " + " ".join(words(" ".join((s.name, s.summary, " ".join(s.keywords), s.organisation)))) + " "
+    return any(w in text for w in _URGENT) or ("24/7" in URGENT_WORDS and " 24 7 " in text)
+
+
+def partition_of(s: Service) -> str:
+    return FLANDERS if s.postcodes is None else s.region_id
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Per-row facts about services, in row order (one array per fact)."""
+    services: tuple[Service, ...]
+    theme_weights: np.ndarray   # (n, 24) float32: THEME_POSITION of each theme a service lists
+    first_theme: np.ndarray     # (n,) int64: index of its main theme
+    locality: np.ndarray        # (n,) int8: -1 Flemish layer, 0 whole region, 1 part of it
+    closed: np.ndarray          # (n,) bool: temporarily closed
+    n_themes: np.ndarray        # (n,) float32
+    age_lo: np.ndarray          # (n,) int16: ages it is for (-1: not stated)
+    age_hi: np.ndarray          # (n,) int16
+    urgent: np.ndarray          # (n,) bool: an urgent door
+
+    @classmethod
+    def of(cls, services: Sequence[Service], kb: KnowledgeBase) -> Columns:
+        n = len(services)
+        weights = np.zeros((n, len(THEME_IDS)), dtype=np.float32)
+        first = np.zeros(n, dtype=np.int64)
+        for i, s in enumerate(services):
+            for rank, t in enumerate(s.themes):
+                weights[i, THEME_INDEX[t]] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
+            first[i] = THEME_INDEX[s.themes[0]]
+        whole = {r.id: r.postcodes for r in kb.regions.values()}
+        ages = [constraints.service_ages(s) or (-1, -1) for s in services]
+        return cls(
+            services=tuple(services),
+            theme_weights=weights,
+            first_theme=first,
+            locality=np.array([-1 if s.postcodes is None else (0 if s.postcodes == whole.get(s.region_id) else 1)
+                               for s in services], dtype=np.int8),
+            closed=np.array([s.is_closed for s in services], dtype=bool),
+            n_themes=np.array([len(s.themes) for s in services], dtype=np.float32),
+            age_lo=np.array([a[0] for a in ages], dtype=np.int16),
+            age_hi=np.array([a[1] for a in ages], dtype=np.int16),
+            urgent=np.array([is_urgent_door(s) for s in services], dtype=bool),
+        )
+
+    def __len__(self) -> int:
+        return len(self.services)
+
+    def joined(self, other: Columns) -> Columns:
+        """These rows followed by `other`'s."""
+        return Columns(self.services + other.services, *(
+            np.concatenate((getattr(self, f), getattr(other, f)))
+            for f in ("theme_weights", "first_theme", "locality", "closed", "n_themes", "age_lo", "age_hi",
+                      "urgent")))
+
+
+@dataclass(frozen=True)
+class Postings:
+    """BM25F weights of some rows as a CSC matrix (rows x terms), without idf."""
+    terms: dict[str, int]       # term -> column
+    indptr: np.ndarray          # (n_terms + 1,) int64: column t holds entries indptr[t]:indptr[t+1]
+    rows: np.ndarray            # (nnz,) int32, ascending within a column
+    weights: np.ndarray         # (nnz,) float32: p / (k1 + p)
+    avg_len: np.ndarray         # (5,) float32: mean length per field (FIELDS order)
+    n: int
+
+    @property
+    def df(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    @classmethod
+    def of(cls, services: Sequence[Service], analyser: FieldAnalyser,
+           avg_len: np.ndarray | None = None) -> Postings:
+        """The postings of `services` (row i = services[i]); `avg_len` given: normalise with it."""
+        terms: dict[str, int] = {}
+        analysed: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}   # text -> (term ids, tf, length)
+        row_parts: list[np.ndarray] = []
+        col_parts: list[np.ndarray] = []
+        val_parts: list[np.ndarray] = []
+        field_parts: list[np.ndarray] = []
+        lengths = np.zeros((len(services), len(FIELDS)), dtype=np.float32)
+        for i, s in enumerate(services):
+            for f, text in enumerate(service_fields(s).values()):
+                got = analysed.get(text)
+                if got is None:
+                    tf, length = analyser(text)
+                    ids = np.array([terms.setdefault(t, len(terms)) for t in tf], dtype=np.int64)
+                    got = analysed[text] = (ids, np.fromiter(tf.values(), dtype=np.float32, count=len(tf)), length)
+                ids, counts, length = got
+                lengths[i, f] = length
+                if len(ids):
+                    row_parts.append(np.full(len(ids), i, dtype=np.int32))
+                    col_parts.append(ids)
+                    val_parts.append(counts)
+                    field_parts.append(np.full(len(ids), f, dtype=np.int8))
+        if avg_len is None:
+            avg_len = np.maximum(lengths.mean(axis=0) if len(services) else np.ones(len(FIELDS)), 1.0)
+        avg_len = avg_len.astype(np.float32)
+        if row_parts:
+            rows = np.concatenate(row_parts)
+            cols = np.concatenate(col_parts)
+            fields = np.concatenate(field_parts)
+            norm = 1.0 - _FIELD_B[fields] + _FIELD_B[fields] * lengths[rows, fields] / avg_len[fields]
+            pseudo = _FIELD_W[fields] * np.concatenate(val_parts) / norm
+        else:
+            rows = np.zeros(0, dtype=np.int32)
+            cols = np.zeros(0, dtype=np.int64)
+            pseudo = np.zeros(0, dtype=np.float32)
+        # Duplicates (one term in several fields) are summed: the BM25F pseudo-frequency.
+        matrix = sparse.csc_matrix((pseudo.astype(np.float32), (rows, cols)), shape=(len(services), len(terms)))
+        matrix.sum_duplicates()
+        matrix.sort_indices()
+        saturated = (matrix.data / (BM25_K1 + matrix.data)).astype(np.float32)
+        return cls(terms, matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32), saturated,
+                   avg_len, len(services))
+
+    def column(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        j = self.terms.get(term)
+        if j is None:
+            return _NO_ROWS, _NO_WEIGHTS
+        lo, hi = self.indptr[j], self.indptr[j + 1]
+        return self.rows[lo:hi], self.weights[lo:hi]
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int32)
+_NO_WEIGHTS = np.zeros(0, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Partition:
+    members: np.ndarray                    # rows (main and delta, not tombstoned), ascending
+    ranges: tuple[tuple[int, int], ...]    # the main rows it spans, as half-open ranges
+    by_theme: dict[str, np.ndarray]        # theme -> its member rows that list it
+
+
+@dataclass(frozen=True)
+class ServiceIndex:
+    """Columns, postings and partitions of the active services (see the module docstring)."""
+    columns: Columns
+    main: Postings                     # rows 0 .. n_main-1
+    delta: Postings                    # rows n_main .. n_main+len(delta)-1 (edited since the full build)
+    dead: np.ndarray                   # (n_main + n_delta,) bool: tombstones
+    partitions: dict[str, Partition]
+    row_of: dict[str, int]             # service id -> its live row
+    live: np.ndarray                   # live rows, ascending
+    regions: dict[str, frozenset[int]]  # region id -> its postcodes, as at the full build
+    dead_df: Counter[str] = field(default_factory=Counter)   # terms of tombstoned main rows
+    analyser: FieldAnalyser | None = None
+
+    @property
+    def n_main(self) -> int:
+        return self.main.n
+
+    @property
+    def size(self) -> int:
+        """Live rows: the number of documents idf counts."""
+        return len(self.row_of)
+
+    # ── building ────────────────────────────────────────────────────────────
+    @classmethod
+    def build(cls, kb: KnowledgeBase, vocab: Vocabulary) -> ServiceIndex:
+        active = [s for s in kb.services.values() if s.is_active]
+        order = _partition_order(kb, active)
+        services = sorted(active, key=lambda s: order[partition_of(s)])   # stable: file order inside
+        analyser = FieldAnalyser(vocab)
+        columns = Columns.of(services, kb)
+        main = Postings.of(services, analyser)
+        empty = Postings.of([], analyser, main.avg_len)
+        dead = np.zeros(len(services), dtype=bool)
+        index = cls(columns, main, empty, dead, {}, {s.id: i for i, s in enumerate(services)},
+                    np.arange(len(services), dtype=np.int64), _regions(kb), Counter(), analyser)
+        return replace(index, partitions=index._partitions_for(set(order)))
+
+    def _partitions_for(self, keys: set[str], keep: dict[str, Partition] | None = None) -> dict[str, Partition]:
+        """Partition `keys` computed afresh from the live rows; the others kept from `keep`."""
+        out = dict(keep or {})
+        services = self.columns.services
+        live_by_part: dict[str, list[int]] = {k: [] for k in keys}
+        for row in self.row_of.values():
+            key = partition_of(services[row])
+            if key in live_by_part:
+                live_by_part[key].append(row)
+        for key, rows in live_by_part.items():
+            if not rows:
+                out.pop(key, None)
+                continue
+            members = np.array(sorted(rows), dtype=np.int64)
+            main_rows = members[members < self.n_main]
+            ranges = _ranges(main_rows)
+            by_theme: dict[str, list[int]] = {}
+            for row in members:
+                for t in services[int(row)].themes:
+                    by_theme.setdefault(t, []).append(int(row))
+            out[key] = Partition(members, ranges, {t: np.array(v, dtype=np.int64) for t, v in by_theme.items()})
+        return out
+
+    def with_changes(self, kb: KnowledgeBase, vocab: Vocabulary) -> ServiceIndex:
+        """The index of `kb`, which differs from this index's services by a few edits.
+
+        Services whose value changed (or that were added, switched off or removed) are re-indexed;
+        every other row, its postings and its partition are shared with this index. Falls back to
+        build() when the delta would reach DELTA_MAX rows or the regions themselves changed.
+        """
+        services = self.columns.services
+        now = {s.id: s for s in kb.services.values() if s.is_active}
+        # Unchanged services are the same objects (revisions.apply_revisions copies the dict); one
+        # that a revision touched is a new object on every refresh, so equality decides for those.
+        changed = [sid for sid, row in self.row_of.items()
+                   if (new := now.get(sid)) is not services[row] and new != services[row]]
+        added = [sid for sid in now if sid not in self.row_of]
+        if not changed and not added:
+            return self
+        delta_rows = len(self.columns) - self.n_main
+        if _regions(kb) != self.regions or delta_rows + len(changed) + len(added) >= DELTA_MAX:
+            return ServiceIndex.build(kb, vocab)
+        analyser = FieldAnalyser(vocab)
+        gone = [self.row_of[sid] for sid in changed]
+        dead = self.dead.copy()
+        dead[gone] = True
+        dead_df = Counter(self.dead_df)
+        for row in gone:
+            if row < self.n_main:   # a delta row leaves the delta postings below (they are rebuilt)
+                dead_df.update(_terms(analyser, services[row]))
+        fresh = [now[sid] for sid in changed if sid in now] + [now[sid] for sid in added]
+        delta_services = [s for i, s in enumerate(services[self.n_main:], start=self.n_main) if not dead[i]]
+        delta_services += fresh
+        columns = Columns(services[:self.n_main], *(getattr(self.columns, f)[:self.n_main] for f in (
+            "theme_weights", "first_theme", "locality", "closed", "n_themes", "age_lo", "age_hi", "urgent")))
+        columns = columns.joined(Columns.of(delta_services, kb))
+        dead = np.concatenate((dead[:self.n_main], np.zeros(len(delta_services), dtype=bool)))
+        row_of = {sid: row for sid, row in self.row_of.items() if row < self.n_main and not dead[row]}
+        row_of.update({s.id: self.n_main + i for i, s in enumerate(delta_services)})
+        delta = Postings.of(delta_services, analyser, self.main.avg_len)
+        keys = {partition_of(services[row]) for row in gone} | {partition_of(s) for s in fresh}
+        live = np.array(sorted(row_of.values()), dtype=np.int64)
+        index = replace(self, columns=columns, delta=delta, dead=dead, row_of=row_of, live=live, dead_df=dead_df,
+                        analyser=analyser)
+        return replace(index, partitions=index._partitions_for(keys, self.partitions))
+
+    # ── reading ─────────────────────────────────────────────────────────────
+    def rows_for(self, postcode: int | None, region_id: str | None
+                 ) -> tuple[np.ndarray, tuple[tuple[int, int], ...]]:
+        """Candidate rows for a school with this postcode (its region and the Flemish layer), ascending,
+        and the stretches of main rows they lie in. Without a postcode: every live row (all of Flanders).
+        """
+        if postcode is None:
+            return self.live, ((0, self.n_main),)
+        services = self.columns.services
+        out: list[int] = []
+        spans: list[tuple[int, int]] = []
+        for key in (FLANDERS, region_id):
+            part = self.partitions.get(key) if key is not None else None
+            if part is not None:
+                out.extend(int(r) for r in part.members if services[int(r)].serves(postcode))
+                spans.extend(part.ranges)
+        return np.array(sorted(out), dtype=np.int64), tuple(spans)
+
+    def idf(self, term: str) -> float:
+        """Okapi idf of a term over the live rows: log(1 + (n - df + 0.5) / (df + 0.5)); 0 when unknown."""
+        df = self._df(term)
+        if df <= 0:
+            return 0.0
+        n = self.size
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _df(self, term: str) -> int:
+        df = 0
+        j = self.main.terms.get(term)
+        if j is not None:
+            df += int(self.main.indptr[j + 1] - self.main.indptr[j]) - self.dead_df.get(term, 0)
+        j = self.delta.terms.get(term)
+        if j is not None:
+            df += int(self.delta.indptr[j + 1] - self.delta.indptr[j])
+        return df
+
+    def lexical(self, query: dict[str, tuple[float, str]], rows: np.ndarray, spans: Sequence[tuple[int, int]]
+                ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+        """BM25F score and held idf mass per row of `rows`, and the idf of each query term.
+
+        query: {stem: (weight, typed word)} from lexical.query_terms; rows and spans from rows_for.
+        """
+        bm25 = np.zeros(len(rows), dtype=np.float32)
+        held = np.zeros(len(rows), dtype=np.float32)
+        idf = {key: self.idf(key) for key in query}
+        if not len(rows):
+            return bm25, held, idf
+        position = np.full(len(self.columns), -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        bounds = np.array(spans, dtype=np.int64).ravel()
+        for key, (weight, _) in query.items():
+            mass = weight * idf[key]
+            if mass <= 0:
+                continue
+            col_rows, col_weights = self.main.column(key)
+            if len(col_rows):
+                cuts = np.searchsorted(col_rows, bounds)
+                for a, b in zip(cuts[::2], cuts[1::2], strict=True):
+                    self._add(position[col_rows[a:b]], col_weights[a:b], mass, bm25, held)
+            col_rows, col_weights = self.delta.column(key)
+            if len(col_rows):
+                self._add(position[col_rows + self.n_main], col_weights, mass, bm25, held)
+        return bm25, held, idf
+
+    @staticmethod
+    def _add(pos: np.ndarray, weights: np.ndarray, mass: float, bm25: np.ndarray, held: np.ndarray) -> None:
+        ok = pos >= 0
+        if ok.any():
+            at = pos[ok]
+            bm25[at] += mass * weights[ok]
+            held[at] += mass
+
+    def matched(self, row: int, query: dict[str, tuple[float, str]]) -> tuple[str, ...]:
+        """The question words (as typed) that occur in the service at `row`."""
+        postings, local = (self.main, row) if row < self.n_main else (self.delta, row - self.n_main)
+        out: list[str] = []
+        for key, (_, typed) in query.items():
+            col_rows, _ = postings.column(key)
+            at = int(np.searchsorted(col_rows, local))
+            if at < len(col_rows) and col_rows[at] == local and typed not in out:
+                out.append(typed)
+        return tuple(out)
+
+    def terms_of(self, row: int) -> frozenset[str]:
+        """The stems the index holds for the service at `row`."""
+        assert self.analyser is not None
+        return frozenset(_terms(self.analyser, self.columns.services[row]))
+
+
+def _terms(analyser: FieldAnalyser, s: Service) -> set[str]:
+    return {t for text in service_fields(s).values() for t in analyser(text)[0]}
+
+
+def _partition_order(kb: KnowledgeBase, services: Iterable[Service]) -> dict[str, int]:
+    order = {FLANDERS: 0}
+    for r in kb.regions.values():
+        order.setdefault(r.id, len(order))
+    for s in services:
+        order.setdefault(partition_of(s), len(order))
+    return order
+
+
+def _regions(kb: KnowledgeBase) -> dict[str, frozenset[int]]:
+    return {r.id: frozenset(r.postcodes) for r in kb.regions.values()}
+
+
+def _ranges(rows: np.ndarray) -> tuple[tuple[int, int], ...]:
+    if not len(rows):
+        return ()
+    breaks = np.flatnonzero(np.diff(rows) != 1)
+    starts = np.concatenate(([rows[0]], rows[breaks + 1]))
+    ends = np.concatenate((rows[breaks], [rows[-1]])) + 1
+    return tuple((int(a), int(b)) for a, b in zip(starts, ends, strict=True))
