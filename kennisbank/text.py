@@ -40,6 +40,8 @@ def clean(value: str, *, digits: bool = True, keep_joiners: bool = False) -> str
     """
     text = unicodedata.normalize("NFC", value)
     text = text.translate(_TABLE if digits else _SPACES)
+    if text.isascii():   # no format character is ASCII: most text stops here (20,000 services at start-up)
+        return text
     return "".join(c for c in text
                    if unicodedata.category(c) != "Cf" or (keep_joiners and c in JOINERS))
 

@@ -453,3 +453,16 @@ def test_invisible_characters_inside_a_word_give_the_same_answer(engine, questio
     plain, seen = engine.search(question, 9801), engine.search(hidden, 9801)
     assert plain.found and ids(seen) == ids(plain)
     assert seen.themes[:2] == plain.themes[:2]
+
+
+def test_one_question_scoring_equals_the_fitted_models_probabilities(engine):
+    """The needs model and the safety detector score a question without scikit-learn's input checks
+    (classifier.TextClassifier.probabilities); the numbers are the fitted model's own."""
+    texts = ["den huisbaas wil ons buiten, vonnis van de vrederechter", "kind wil dood",
+             "Mon fils a faim le matin", "x", "De juf is ziek vandaag!"]
+    vectors = engine.encoder.queries(texts) if engine.encoder else None
+    for classifier in (engine.needs.classifier, engine.safety.classifier):
+        fast = classifier.probabilities(texts, vectors if classifier.dense else None)
+        reference = classifier.model.predict_proba(classifier.features(texts, vectors if classifier.dense else None))
+        assert fast.shape == reference.shape
+        assert abs(fast - reference).max() < 1e-5

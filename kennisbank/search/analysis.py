@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import snowballstemmer
@@ -76,7 +76,10 @@ _LINKS = ("", "s", "e", "en")
 def fold(text: str) -> str:
     """Lower case without accents: phone typing rarely has them. Invisible characters (a soft
     hyphen, a zero-width space), odd spaces and foreign digits are normalised first."""
-    text = unicodedata.normalize("NFKD", clean(text or "").lower())
+    text = clean(text or "").lower()
+    if text.isascii():   # nothing to decompose: most service text and typed questions
+        return text
+    text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
@@ -186,6 +189,8 @@ class Synonyms:
 
     def _expression(self, tokens: list[str], i: int) -> tuple[int, tuple[str, ...], list[str]] | None:
         """The longest several-word expression starting at i: (words used, target, those words)."""
+        if tokens[i] not in self._first_words:   # every match, exact or by content words, starts here
+            return None
         for n in range(self._longest, 1, -1):
             span, content = self._window(tokens, i, n)
             exact = tuple(tokens[i:i + n]) in self.multi
@@ -196,7 +201,11 @@ class Synonyms:
                 return span, target, tokens[i:i + span]
         return None
 
-    @property
+    @cached_property
+    def _first_words(self) -> frozenset[str]:
+        return frozenset(k[0] for k in self.multi)
+
+    @cached_property
     def _longest(self) -> int:
         return max((len(k) for k in self.multi), default=1)
 

@@ -221,6 +221,8 @@ class SearchEngine:
         main: np.ndarray
         if split == len(self._vectors) and split == len(rows):
             main = self._vectors @ vector                # all of Flanders: no gather
+        elif split > len(self._vectors) // 8:
+            main = (self._vectors @ vector)[rows[:split]]   # most rows: one product beats gathering vectors
         else:
             main = self._vectors[rows[:split]] @ vector
         if split == len(rows):
@@ -290,20 +292,21 @@ class SearchEngine:
         # A story whose needs are spread (no need reaches NEED_SHOWN, and it was not "no need") is
         # answered by the services of its few likeliest needs, not with "nothing fits".
         answered = ranked or needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]
-        covers = (columns.theme_weights[candidates][:, [_THEME_INDEX[t] for t in answered]].max(axis=1) > 0) \
-            if answered and len(candidates) else np.zeros(len(candidates), dtype=bool)
+        if answered and len(candidates):
+            answered_columns = columns.theme_weights[:, [_THEME_INDEX[t] for t in answered]]
+            covers = (answered_columns[candidates] > 0).any(axis=1)
+        else:
+            covers = np.zeros(len(candidates), dtype=bool)
         relevant = covers | (scores >= UNCOVERED_MIN)
         top = float(scores[relevant].max()) if relevant.any() else 0.0
-        shown = relevant & (scores >= RESULT_RELATIVE * top)
-        tier = np.where(shown, unfit.astype(np.int8), 2)
-        order = (np.lexsort((-columns.n_themes[candidates], -scores, tier)) if len(candidates)
-                 else np.zeros(0, dtype=np.int64))
+        # Only what is good enough to show is ordered (a few of up to 20,000 candidates); a service
+        # that does not fit is no answer, with or without an alert.
+        shown = np.flatnonzero(relevant & (scores >= RESULT_RELATIVE * top))
+        order = shown[np.lexsort((-columns.n_themes[candidates[shown]], -scores[shown], unfit[shown]))]
         matches: list[Match] = []
         for pos in order[: max(limit, SAFETY_DOORS + limit)]:
             idx = int(candidates[pos])
             s = self._services[idx]
-            if not shown[pos]:
-                break  # with or without an alert: a service that does not fit is no answer
             covered = tuple(t for t in ranked if t in s.themes)
             reasons = self.index.matched(idx, query)
             matches.append(Match(s, round(float(scores[pos]), 4), covered, reasons,
@@ -386,8 +389,9 @@ class SearchEngine:
         other = weights[:, [_THEME_INDEX[t] for t in profile.themes[1:]]].max(axis=1) > 0
         profile_words = self._profile_words(alert.kind)
         eligible = columns.urgent[candidates] & ~columns.closed[candidates] & (main | other)
-        for side in np.flatnonzero(eligible & ~main):  # few: urgent services of a side theme
-            eligible[side] = bool(profile_words & self.index.terms_of(int(candidates[side])))
+        side = np.flatnonzero(eligible & ~main)   # urgent services of a side theme
+        if len(side):
+            eligible[side] = self.index.contains_any(candidates[side], profile_words)
         scores = self.ranking.scores(x)
         order = [int(p) for p in np.lexsort((-scores, unfit)) if eligible[p]]
         doors = []

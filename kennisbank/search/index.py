@@ -372,6 +372,18 @@ class ServiceIndex:
                 out.append(typed)
         return tuple(out)
 
+    def contains_any(self, rows: np.ndarray, terms: Iterable[str]) -> np.ndarray:
+        """(len(rows),) bool: which of `rows` (ascending) hold at least one of `terms` (stems)."""
+        out = np.zeros(len(rows), dtype=bool)
+        split = int(np.searchsorted(rows, self.n_main))
+        for term in terms:
+            for postings, part, offset, shift in ((self.main, rows[:split], 0, 0),
+                                                  (self.delta, rows[split:], split, self.n_main)):
+                col_rows, _ = postings.column(term)
+                if len(col_rows) and len(part):
+                    out[offset:offset + len(part)] |= np.isin(part - shift, col_rows, assume_unique=True)
+        return out
+
     def terms_of(self, row: int) -> frozenset[str]:
         """The stems the index holds for the service at `row`."""
         assert self.analyser is not None

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..schema import THEME_IDS
 from .classifier import TextClassifier, fitted
-from .corpus import NO_NEED, needs_corpus
+from .corpus import NO_NEED, needs_corpus, needs_fingerprint
 from .dense import Encoder
 from .params import NEEDS_C
 
@@ -44,7 +44,7 @@ class NeedsModel:
 
     @classmethod
     def load(cls, encoder: Encoder | None) -> NeedsModel:
-        return cls(fitted("needs", needs_corpus(), encoder, NEEDS_C))
+        return cls(fitted("needs", needs_fingerprint(), needs_corpus, encoder, NEEDS_C))
 
     @property
     def dense(self) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .classifier import TextClassifier, fitted
-from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus
+from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus, safety_fingerprint
 from .dense import Encoder
 from .params import SAFETY_C
 
@@ -55,7 +55,7 @@ class SafetyDetector:
 
     @classmethod
     def load(cls, encoder: Encoder | None, threshold: float, lead: float) -> SafetyDetector:
-        return cls(fitted("safety", safety_corpus(), encoder, SAFETY_C), threshold, lead)
+        return cls(fitted("safety", safety_fingerprint(), safety_corpus, encoder, SAFETY_C), threshold, lead)
 
     @property
     def dense(self) -> bool:
