@@ -1053,6 +1053,8 @@ def load_knowledge_base_cached(directory: Path | str | None = None) -> Knowledge
                 if not any(not p.warning for p in result.problems):
                     cache.save(*keys[i], result)
         kb, problems = _merge([r for r in results if r is not None])
+        if kb is not None:
+            kb.sources = {str(path): key for path, (_, key) in zip(files, keys, strict=True)}
     finally:
         if gc_was_enabled:
             gc.enable()

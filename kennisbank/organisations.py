@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .schema import KnowledgeBase, Service
 from .search.analysis import STOPWORDS, Synonyms, fold, words
@@ -55,6 +56,22 @@ class Organisations:
             if canonical in self._by_name:
                 self._by_name[alias] |= self._by_name[canonical]
         self._longest = max((len(n) for n in self._by_name), default=0)
+
+    def detached(self) -> Organisations:
+        """A copy to pickle: service ids instead of services (the knowledge base has them)."""
+        out = copy.copy(self)
+        ids: dict[str, list[Any]] = {org: [s.id for s in members] for org, members in self._members.items()}
+        out._members = ids
+        return out
+
+    def restored(self, kb: KnowledgeBase, keep: set[str]) -> Organisations:
+        """A detached copy joined to the services of `kb` whose ids are in `keep` (the others are
+        added back with with_changes)."""
+        out = copy.copy(self)
+        stored: dict[str, list[Any]] = self._members   # service ids while detached
+        out._members = defaultdict(list, {org: [kb.services[sid] for sid in ids if sid in keep]
+                                          for org, ids in stored.items()})
+        return out
 
     def _learn(self, organisation: str) -> None:
         names = self._names(organisation, self._places)

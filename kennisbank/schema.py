@@ -182,6 +182,10 @@ class KnowledgeBase:
     regions: dict[str, Region]
     services: dict[str, Service]
     warnings: list[Problem] = field(default_factory=list)
+    # Region file -> a key of its content as read (name, size, mtime, reader code): what a search
+    # index built earlier can reuse. Empty for a knowledge base made any other way (revisions
+    # applied, imports, tests).
+    sources: dict[str, str] = field(default_factory=dict)
 
     def region_of(self, service: Service) -> Region:
         return self.regions[service.region_id]

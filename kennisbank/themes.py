@@ -25,7 +25,7 @@ class Theme:
 @lru_cache(maxsize=1)
 def load_themes() -> dict[str, Theme]:
     """All 24 themes in the fixed order; a missing or extra id is a programming error."""
-    raw = yaml.safe_load(THEMES_FILE.read_text(encoding="utf-8"))
+    raw = yaml.load(THEMES_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if set(raw) != set(THEME_IDS):
         missing, extra = set(THEME_IDS) - set(raw), set(raw) - set(THEME_IDS)
         raise ValueError(f"themes.yaml: ontbrekend {sorted(missing)}, onbekend {sorted(extra)}")

@@ -140,3 +140,86 @@ def test_dense_vectors_follow_the_edit(kb):
     question = "fiets kapot, geen geld voor herstelling"
     assert [m.id for m in updated.search(question, 9801).matches] == \
         [m.id for m in fresh.search(question, 9801).matches]
+
+
+# ── start-up from the index built before ────────────────────────────────────
+@pytest.fixture
+def region_files(tmp_path, monkeypatch, engine):   # `engine` first: the fitted models are in memory
+    import shutil
+
+    monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
+    target = tmp_path / "kb"
+    shutil.copytree(BENCHMARK_KB, target)
+    for f in target.iterdir():
+        f.chmod(0o644)
+    return target
+
+
+def rewrite(path, old: str, new: str) -> None:
+    import os
+
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+
+
+def test_a_restart_reuses_the_index_built_before(region_files, questions):
+    from kennisbank.loader import load_knowledge_base_cached
+
+    first = SearchEngine(load_knowledge_base_cached(region_files), encoder=False)
+    again = SearchEngine(load_knowledge_base_cached(region_files), encoder=False)
+    assert not first.from_cache and again.from_cache
+    assert again.index.delta.n == 0 and not again.index.dead.any()
+    assert answers(again, questions) == answers(first, questions)
+
+
+def test_a_changed_file_reindexes_only_its_services_at_start_up(region_files, questions):
+    from kennisbank.loader import load_knowledge_base_cached
+
+    SearchEngine(load_knowledge_base_cached(region_files), encoder=False)
+    rewrite(region_files / "lindeland.yaml", "name: Schuldbemiddeling", "name: Schuldhulp en afbetalingsplannen")
+    kb = load_knowledge_base_cached(region_files)
+    restarted = SearchEngine(kb, encoder=False)
+    assert restarted.from_cache
+    lindeland = [s for s in kb.services.values() if s.region_id == "lindeland" and s.is_active]
+    assert restarted.index.delta.n == len(lindeland)          # that file's services, not the Flemish layer
+    row = restarted.index.row_of["ocmw-lindegem-schuldbemiddeling"]
+    assert restarted.index.columns.services[row].name == "Schuldhulp en afbetalingsplannen"
+    assert same_answers(answers(restarted, questions), answers(SearchEngine(kb, encoder=False), questions))
+
+
+def test_a_new_region_file_is_added_at_start_up_and_a_removed_one_dropped(region_files):
+    from kennisbank.loader import load_knowledge_base_cached
+
+    SearchEngine(load_knowledge_base_cached(region_files), encoder=False)
+    text = (region_files / "lindeland.yaml").read_text(encoding="utf-8")
+    import re
+    copy_text = re.sub(r"\bid: ([a-z0-9-]+)", r"id: kopie-\1", text)
+    codes = sorted(set(re.findall(r"\b98\d\d\b", copy_text)))
+    for code in codes:
+        copy_text = re.sub(rf"\b{code}\b", str(int(code) - 1000), copy_text)
+    (region_files / "kopie-lindeland.yaml").write_text(copy_text, encoding="utf-8")
+    kb = load_knowledge_base_cached(region_files)
+    restarted = SearchEngine(kb, encoder=False)
+    assert restarted.from_cache
+    copies = [s for s in kb.services.values() if s.region_id == "kopie-lindeland" and s.is_active]
+    assert copies and all(s.id in restarted.index.row_of for s in copies)
+    assert {m.id for m in restarted.by_theme("schulden", int(codes[0]) - 1000, limit=50).matches} <= \
+        {s.id for s in copies} | {s.id for s in kb.services.values() if s.postcodes is None}
+    (region_files / "kopie-lindeland.yaml").unlink()
+    kb = load_knowledge_base_cached(region_files)
+    after = SearchEngine(kb, encoder=False)
+    assert after.from_cache and not any(s.id in after.index.row_of for s in copies)
+
+
+def test_a_region_whose_postcodes_changed_builds_everything(region_files):
+    from kennisbank.loader import load_knowledge_base_cached
+
+    kb = load_knowledge_base_cached(region_files)
+    SearchEngine(kb, encoder=False)
+    region = kb.regions["lindeland"]
+    last = max(region.postcodes)
+    rewrite(region_files / "lindeland.yaml", f"{last}]", f"{last}, 9899]")
+    restarted = SearchEngine(load_knowledge_base_cached(region_files), encoder=False)
+    assert not restarted.from_cache

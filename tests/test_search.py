@@ -455,14 +455,26 @@ def test_invisible_characters_inside_a_word_give_the_same_answer(engine, questio
     assert seen.themes[:2] == plain.themes[:2]
 
 
-def test_one_question_scoring_equals_the_fitted_models_probabilities(engine):
-    """The needs model and the safety detector score a question without scikit-learn's input checks
-    (classifier.TextClassifier.probabilities); the numbers are the fitted model's own."""
-    texts = ["den huisbaas wil ons buiten, vonnis van de vrederechter", "kind wil dood",
-             "Mon fils a faim le matin", "x", "De juf is ziek vandaag!"]
-    vectors = engine.encoder.queries(texts) if engine.encoder else None
-    for classifier in (engine.needs.classifier, engine.safety.classifier):
-        fast = classifier.probabilities(texts, vectors if classifier.dense else None)
-        reference = classifier.model.predict_proba(classifier.features(texts, vectors if classifier.dense else None))
-        assert fast.shape == reference.shape
-        assert abs(fast - reference).max() < 1e-5
+def test_one_question_scoring_equals_scikit_learns_probabilities():
+    """The classifier answers without scikit-learn (classifier.TextClassifier.probabilities); its
+    numbers are those of the fitted LogisticRegression on the TfidfVectorizer features."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from kennisbank.search.classifier import TextClassifier, char_wb_ngrams, normalise
+    from kennisbank.search.corpus import needs_corpus
+    from kennisbank.search.params import CHAR_NGRAMS, NEEDS_C
+
+    corpus = needs_corpus()
+    texts, labels = list(corpus.texts[::7]), list(corpus.labels[::7])
+    chars, stems = TextClassifier.vectorisers()
+    x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts)], format="csr")
+    model = LogisticRegression(C=NEEDS_C, max_iter=3000).fit(x, labels)
+    ours = TextClassifier.from_sklearn(model, chars, stems, None, texts, labels)
+    questions = ["den huisbaas wil ons buiten, vonnis van de vrederechter", "kind wil dood",
+                 "Mon fils a faim le matin", "x", "De juf is ziek vandaag!", "  twee   spaties\tén tab  "]
+    for q in questions:
+        assert char_wb_ngrams(normalise(q), *CHAR_NGRAMS) == chars.build_analyzer()(q)
+    reference = model.predict_proba(sparse.hstack([chars.transform(questions), stems.transform(questions)],
+                                                  format="csr"))
+    assert abs(ours.probabilities(questions, None) - reference).max() < 1e-6

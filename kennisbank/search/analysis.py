@@ -132,7 +132,7 @@ class Synonyms:
 
     @classmethod
     def load(cls, path: Path = SYNONYMS_FILE) -> Synonyms:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         single, multi, organisations = {}, {}, {}
         for name, group in raw.items():
             if name == ORGANISATION_GROUP:  # names, not meanings: matched by the search, never expanded

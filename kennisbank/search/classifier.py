@@ -16,16 +16,14 @@ in the user's cache directory only) keyed by the corpus, the encoder and this co
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from .. import cache
 from .analysis import Synonyms, analyse, fold
@@ -61,43 +59,65 @@ def _synonyms() -> Synonyms:
     return Synonyms.load()
 
 
-class TextClassifier:
-    """fit(corpus, encoder) once; then probabilities(texts, vectors) -> (n, len(labels)) float array."""
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Character n-grams inside word boundaries, padded with a space: scikit-learn's "char_wb"
+    analyser (without its preprocessing), kept here so that answering needs no scikit-learn."""
+    grams: list[str] = []
+    for word in text.split():
+        word = f" {word} "
+        length = len(word)
+        for n in range(low, high + 1):
+            offset = 0
+            grams.append(word[offset:offset + n])
+            while offset + n < length:
+                offset += 1
+                grams.append(word[offset:offset + n])
+            if offset == 0:  # a word shorter than n counts once
+                break
+    return grams
 
-    def __init__(self, labels: Sequence[str], chars: TfidfVectorizer, stems: TfidfVectorizer,
-                 model: LogisticRegression, dense: bool, train_vectors: np.ndarray | None,
-                 train_texts: Sequence[str], train_labels: Sequence[str]):
+
+class TextClassifier:
+    """fit(corpus, vectors, c) once; then probabilities(texts, vectors) -> (n, len(labels)) float array.
+
+    A fitted classifier is plain data (vocabularies, idf, coefficients): scikit-learn fits it, but
+    answering a question, and loading the model at start-up, do not import scikit-learn (~0.7 s).
+    """
+
+    def __init__(self, labels: Sequence[str], char_vocabulary: dict[str, int], char_idf: np.ndarray,
+                 stem_vocabulary: dict[str, int], stem_idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                 dense: bool, train_vectors: np.ndarray | None, train_texts: Sequence[str],
+                 train_labels: Sequence[str]):
         self.labels = tuple(labels)
-        self.chars = chars
-        self.stems = stems
-        self.model = model
+        self.char_vocabulary = char_vocabulary   # char n-gram -> column
+        self.char_idf = char_idf                 # (len(char_vocabulary),)
+        self.stem_vocabulary = stem_vocabulary   # stem -> column, after the char columns
+        self.stem_idf = stem_idf
+        self.coef = coef                         # (labels, chars + stems [+ dim]) float64
+        self.intercept = intercept               # (labels,)
         self.dense = dense
         self.train_vectors = train_vectors   # (n, dim) of the corpus, for the nearest situation
         self.train_texts = tuple(train_texts)
         self.train_labels = tuple(train_labels)
 
-    # ── features ────────────────────────────────────────────────────────────
+    # ── fitting ─────────────────────────────────────────────────────────────
     @staticmethod
-    def _vectorisers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    def vectorisers() -> tuple[Any, Any]:
+        """The two scikit-learn TfidfVectorizers the features are defined by (char n-grams, stems)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, preprocessor=normalise,
                                 sublinear_tf=True, min_df=1, dtype=np.float32)
         stems = TfidfVectorizer(analyzer=StemAnalyser(), sublinear_tf=True, min_df=1, dtype=np.float32)
         return chars, stems
 
-    def features(self, texts: Sequence[str], vectors: np.ndarray | None) -> sparse.csr_matrix:
-        blocks = [self.chars.transform(texts), self.stems.transform(texts)]
-        if self.dense:
-            if vectors is None:
-                raise ValueError("dit model verwacht dense vectoren")
-            blocks.append(sparse.csr_matrix(vectors * DENSE_FEATURE_WEIGHT))
-        stacked: sparse.csr_matrix = sparse.hstack(blocks, format="csr")
-        return stacked
-
-    # ── fitting ─────────────────────────────────────────────────────────────
     @classmethod
     def fit(cls, corpus: Corpus, vectors: np.ndarray | None, c: float) -> TextClassifier:
         """Fit on the whole corpus; with `vectors` (its query embeddings, (n, dim)) the model is dense."""
-        chars, stems = cls._vectorisers()
+        from scipy import sparse
+        from sklearn.linear_model import LogisticRegression
+
+        chars, stems = cls.vectorisers()
         texts = list(corpus.texts)
         blocks = [chars.fit_transform(texts), stems.fit_transform(texts)]
         if vectors is not None:
@@ -105,52 +125,61 @@ class TextClassifier:
         x = sparse.hstack(blocks, format="csr")
         model = LogisticRegression(C=c, max_iter=3000)
         model.fit(x, list(corpus.labels))
-        return cls(list(model.classes_), chars, stems, model, vectors is not None, vectors, texts, corpus.labels)
+        return cls.from_sklearn(model, chars, stems, vectors, texts, corpus.labels)
+
+    @classmethod
+    def from_sklearn(cls, model: Any, chars: Any, stems: Any, vectors: np.ndarray | None, texts: Sequence[str],
+                     labels: Sequence[str]) -> TextClassifier:
+        """The fitted LogisticRegression and vectorisers as plain arrays."""
+        n_chars = len(chars.vocabulary_)
+        return cls(list(model.classes_), {str(k): int(v) for k, v in chars.vocabulary_.items()},
+                   np.asarray(chars.idf_, dtype=np.float64),
+                   {str(k): int(v) + n_chars for k, v in stems.vocabulary_.items()},
+                   np.asarray(stems.idf_, dtype=np.float64),
+                   np.asarray(model.coef_, dtype=np.float64), np.asarray(model.intercept_, dtype=np.float64),
+                   vectors is not None, vectors, texts, labels)
+
+    # ── answering ───────────────────────────────────────────────────────────
+    def _sparse(self, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The TF-IDF blocks of one text: (columns, weights) per block, sublinear tf, L2 per block."""
+        low, high = CHAR_NGRAMS
+        out = []
+        for grams, vocabulary, idf, first in (
+                (char_wb_ngrams(normalise(text), low, high), self.char_vocabulary, self.char_idf, 0),
+                (list(_stems(text)), self.stem_vocabulary, self.stem_idf, len(self.char_vocabulary))):
+            counts: dict[int, int] = {}
+            for gram in grams:
+                col = vocabulary.get(gram)
+                if col is not None:
+                    counts[col] = counts.get(col, 0) + 1
+            if not counts:
+                continue
+            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) \
+                * idf[cols - first]
+            out.append((cols, weights / np.linalg.norm(weights)))
+        return out
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
         """(len(texts), len(labels)) probabilities; `vectors` (len(texts), dim) when the model is dense.
 
-        Equal to the fitted LogisticRegression's predict_proba on features(): the same TF-IDF
-        (sublinear tf, idf, L2 per block) and softmax over coef @ x + intercept, computed here
-        for one question at a time without scikit-learn's input validation, which took ~1 ms of
-        the ~2 ms per question.
+        What the fitted LogisticRegression's predict_proba gives on the TF-IDF features (tested):
+        softmax over coef @ x + intercept, one question at a time.
         """
         if vectors is None and self.dense:
             raise ValueError("dit model verwacht dense vectoren")
-        inference = self._inference
+        dense_from = len(self.char_vocabulary) + len(self.stem_vocabulary)
         out = np.empty((len(texts), len(self.labels)), dtype=np.float64)
         for row, text in enumerate(texts):
-            logits = inference.intercept.copy()
-            for analyser, vocabulary, idf, offset in inference.blocks:
-                counts: dict[int, int] = {}
-                for gram in analyser(text):
-                    col = vocabulary.get(gram)
-                    if col is not None:
-                        counts[col] = counts.get(col, 0) + 1
-                if not counts:
-                    continue
-                cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-                weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[cols]
-                weights /= np.linalg.norm(weights)
-                logits += inference.coef[:, cols + offset] @ weights
+            logits = self.intercept.copy()
+            for cols, weights in self._sparse(text):
+                logits += self.coef[:, cols] @ weights
             if self.dense and vectors is not None:
-                logits += inference.coef[:, inference.dense_from:] @ (vectors[row].astype(np.float64)
-                                                                      * DENSE_FEATURE_WEIGHT)
+                logits += self.coef[:, dense_from:] @ (vectors[row].astype(np.float64) * DENSE_FEATURE_WEIGHT)
             logits -= logits.max()
             exp = np.exp(logits)
             out[row] = exp / exp.sum()
         return out
-
-    @cached_property
-    def _inference(self) -> _Inference:
-        blocks = []
-        offset = 0
-        for vectoriser in (self.chars, self.stems):
-            vocabulary = dict(vectoriser.vocabulary_)
-            blocks.append((vectoriser.build_analyzer(), vocabulary, vectoriser.idf_.astype(np.float64), offset))
-            offset += len(vocabulary)
-        return _Inference(tuple(blocks), np.asarray(self.model.coef_, dtype=np.float64),
-                          np.asarray(self.model.intercept_, dtype=np.float64), offset)
 
     def nearest(self, vector: np.ndarray | None, text: str, label: str) -> tuple[str, float] | None:
         """The training situation of `label` closest to the question (dense cosine, else n-gram cosine)."""
@@ -160,20 +189,19 @@ class TextClassifier:
         if self.train_vectors is not None and vector is not None:
             sims = self.train_vectors[rows] @ vector
         else:
-            near = self.chars.transform([self.train_texts[i] for i in rows])
-            sims = (near @ self.chars.transform([text]).T).toarray()[:, 0]
+            question = self._char_block(text)
+            sims = np.array([sum(w * question.get(c, 0.0) for c, w in self._char_block(self.train_texts[i]).items())
+                             for i in rows])
         best = int(np.argmax(sims))
         return self.train_texts[rows[best]], float(sims[best])
 
-
-@dataclass(frozen=True)
-class _Inference:
-    """The fitted model as plain arrays, for fast scoring of one question."""
-    # per feature block: (analyser, vocabulary, idf, first column)
-    blocks: tuple[tuple[Callable[[str], list[str]], dict[str, int], np.ndarray, int], ...]
-    coef: np.ndarray        # (labels, features)
-    intercept: np.ndarray   # (labels,)
-    dense_from: int         # first column of the dense block
+    def _char_block(self, text: str) -> dict[int, float]:
+        """The character n-gram block of one text: column -> TF-IDF weight."""
+        blocks = self._sparse(text)
+        if not blocks or blocks[0][0][0] >= len(self.char_vocabulary):
+            return {}
+        cols, weights = blocks[0]
+        return dict(zip(cols.tolist(), weights.tolist(), strict=True))
 
 
 def corpus_vectors(corpus: Corpus, encoder: Encoder) -> np.ndarray:
@@ -220,9 +248,13 @@ _MEMO: dict[str, TextClassifier] = {}
 
 
 def _sklearn_version() -> str:
-    import sklearn
-
-    return str(sklearn.__version__)
+    # The installed package's dist-info name: importing scikit-learn (~0.7 s) or importlib.metadata
+    # (~0.2 s) to ask would cost every start-up that.
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        return "-"
+    found = sorted(Path(spec.origin).parents[1].glob("scikit_learn-*.dist-info"))
+    return found[-1].name.removesuffix(".dist-info").split("-")[1] if found else "-"
 
 
 def _code_version() -> str:

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import copy
 import gc
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .. import cache
 from ..organisations import OrganisationHit, Organisations
 from ..safety import ACUTE_LINE, PROFILES
 from ..schema import THEME_IDS, KnowledgeBase, Service
@@ -104,6 +108,16 @@ class SearchEngine:
 
     def __init__(self, kb: KnowledgeBase, encoder: Encoder | bool | None = None,
                  progress: Callable[[int, int], None] | None = None):
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # with 20,000 services loaded, each full collection walks millions of objects
+        try:
+            self._build(kb, encoder, progress)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _build(self, kb: KnowledgeBase, encoder: Encoder | bool | None,
+               progress: Callable[[int, int], None] | None) -> None:
         started = time.monotonic()
         self.kb = kb
         if encoder is None or encoder is True:
@@ -116,26 +130,90 @@ class SearchEngine:
                                           self.ranking.safety_lead_threshold)
         self.themes = load_themes()
         self.synonyms = Synonyms.load()
-        active = [s for s in kb.services.values() if s.is_active]
-        self.vocab = Vocabulary(self._known_words(active))
-        self.index = ServiceIndex.build(kb, self.vocab)
-        self.organisations = Organisations(kb, list(self.index.columns.services), self.synonyms)
-        self._vectors = self._embed(self.index.columns.services, progress) if self.encoder else None
-        self._delta_vectors = self._vectors[:0] if self._vectors is not None else None
-        self._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
         self._profile_vectors: dict[str, np.ndarray] = {}   # per safety kind, built on its first alert
         self._profile_terms: dict[str, frozenset[str]] = {}
+        self._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
+        self.from_cache = self._restore(kb)
+        if not self.from_cache:
+            active = [s for s in kb.services.values() if s.is_active]
+            self.vocab = Vocabulary(self._known_words(active))
+            self.index = ServiceIndex.build(kb, self.vocab)
+            self.organisations = Organisations(kb, list(self.index.columns.services), self.synonyms)
+            self._vectors = self._embed(self.index.columns.services, progress) if self.encoder else None
+            self._delta_vectors = self._vectors[:0] if self._vectors is not None else None
+            self._save_built(kb)
         self.build_seconds = time.monotonic() - started
+
+    # ── the built index on disk ─────────────────────────────────────────────
+    def _built_key(self) -> str:
+        """This code and this encoder: an index built by them can be reused (restored + changes)."""
+        here = Path(__file__).resolve().parent
+        h = hashlib.sha256((self.encoder.name if self.encoder else "-").encode())
+        shared = ("organisations.py", "schema.py", "synonyms.yaml", "themes.yaml", "safety/profiles.yaml")
+        for path in (*sorted(here.glob("*.py")), *(here.parent / name for name in shared)):
+            h.update(path.read_bytes())
+        return h.hexdigest()[:32]
+
+    def _restore(self, kb: KnowledgeBase) -> bool:
+        """Start from the index last built from region files, re-indexing only what changed since.
+
+        The cache holds the vocabulary, index, organisations and embeddings of a full build, with
+        each region file's content key (KnowledgeBase.sources). A service read again from a file
+        with the same key is the same service: its row is kept. The services of a changed or new
+        file are indexed afresh (as after an edit, index.py); a removed file's rows are dropped.
+        """
+        if not kb.sources:
+            return False
+        found = cache.load("engine", self._built_key())
+        if not isinstance(found, dict):
+            return False
+        vocab, index, organisations = found.get("vocab"), found.get("index"), found.get("organisations")
+        vectors, sources, files = found.get("vectors"), found.get("sources"), found.get("files")
+        if not (isinstance(vocab, Vocabulary) and isinstance(index, ServiceIndex)
+                and isinstance(organisations, Organisations) and isinstance(sources, dict)
+                and isinstance(files, tuple) and len(files) == len(index.columns)
+                and (self.encoder is not None) == isinstance(vectors, np.ndarray)):
+            return False
+        if index.regions_moved(kb):
+            return False   # the locality of a region's rows changes: build everything
+        same = {f for f, key in kb.sources.items() if sources.get(f) == key}
+        ids: tuple[Any, ...] = index.columns.services
+        keep = []
+        for sid, file in zip(ids, files, strict=True):
+            s = kb.services.get(sid)
+            keep.append(s is not None and s.is_active and s.file == file and file in same)
+        kept = {sid for sid, k in zip(ids, keep, strict=True) if k}
+        fresh = [s for s in kb.services.values() if s.is_active and s.id not in kept]
+        gone = [row for row, k in enumerate(keep) if not k]
+        self.vocab = vocab.extended(w for s in fresh for w in self._service_words(s))
+        restored = index.restored(kb, self.vocab, keep)
+        self.index = restored.applied(kb, self.vocab, gone, fresh) if (gone or fresh) else restored
+        if self.index.main is not restored.main:   # too much changed: built from scratch after all
+            return False
+        self.organisations = organisations.restored(kb, kept).with_changes([], fresh)
+        self._vectors = vectors.astype(np.float32) if isinstance(vectors, np.ndarray) else None
+        self._delta_vectors = (self._embed(self.index.columns.services[self.index.n_main:], None)
+                               if self._vectors is not None else None)
+        self._profile_vectors = dict(found.get("profiles") or {})
+        return True
+
+    def _save_built(self, kb: KnowledgeBase) -> None:
+        if not kb.sources:
+            return
+        profiles = {kind: self._profile_vector(kind) for kind in PROFILES} if self.encoder else {}
+        cache.save("engine", self._built_key(), {
+            "vocab": self.vocab, "index": self.index.detached(), "organisations": self.organisations.detached(),
+            "vectors": None if self._vectors is None else self._vectors.astype(np.float16),
+            "profiles": profiles, "sources": dict(kb.sources),
+            "files": tuple(s.file for s in self.index.columns.services)})
 
     def with_changes(self, kb: KnowledgeBase) -> SearchEngine:
         """The engine of `kb`, a knowledge base that differs from this engine's by a few edits.
 
         Shares the models, the main index rows and their embeddings with this engine (which keeps
-        answering from the old data); re-indexes and re-embeds only the changed services. Regions
-        that changed (postcodes, new files) build everything again.
+        answering from the old data); re-indexes and re-embeds only the changed services. A region
+        whose postcodes changed builds everything again (ServiceIndex.applied).
         """
-        if set(self._region_of_postcode.items()) != {(pc, r.id) for r in kb.regions.values() for pc in r.postcodes}:
-            return SearchEngine(kb, self.encoder or False)
         old = self.index
         now = {s.id: s for s in kb.services.values() if s.is_active}
         gone = [old.columns.services[row] for sid, row in old.row_of.items()
@@ -148,6 +226,7 @@ class SearchEngine:
         engine = copy.copy(self)
         engine.kb, engine.vocab, engine.index = kb, vocab, index
         engine._profile_terms = {}
+        engine._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
         if index.n_main != old.n_main or index.main is not old.main:   # rebuilt from scratch
             engine.organisations = Organisations(kb, list(index.columns.services), self.synonyms)
             engine._vectors = self._embed(index.columns.services, None) if self.encoder else None
@@ -419,8 +498,9 @@ class SearchEngine:
     def by_theme(self, theme_id: str, postcode: int | None = None, limit: int = 3) -> Answer:
         """Services for a need chosen with a button: main theme first, local before Flemish."""
         hits = []
+        column = self.index.columns.theme_weights[:, _THEME_INDEX[theme_id]]
         for part in self._partitions(postcode):
-            for idx in part.by_theme.get(theme_id, ()):
+            for idx in part.members[column[part.members] > 0]:
                 s = self._services[int(idx)]
                 if s.serves(postcode):
                     hits.append(s)

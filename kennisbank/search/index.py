@@ -27,9 +27,9 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 import numpy as np
-from scipy import sparse
 
 from ..safety import URGENT_WORDS
 from ..schema import THEME_IDS, KnowledgeBase, Service
@@ -70,6 +70,7 @@ class Columns:
     age_lo: np.ndarray          # (n,) int16: ages it is for (-1: not stated)
     age_hi: np.ndarray          # (n,) int16
     urgent: np.ndarray          # (n,) bool: an urgent door
+    partition: tuple[str, ...]  # partition key (FLANDERS or a region id)
 
     @classmethod
     def of(cls, services: Sequence[Service], kb: KnowledgeBase) -> Columns:
@@ -93,6 +94,7 @@ class Columns:
             age_lo=np.array([a[0] for a in ages], dtype=np.int16),
             age_hi=np.array([a[1] for a in ages], dtype=np.int16),
             urgent=np.array([is_urgent_door(s) for s in services], dtype=bool),
+            partition=tuple(partition_of(s) for s in services),
         )
 
     def __len__(self) -> int:
@@ -100,10 +102,20 @@ class Columns:
 
     def joined(self, other: Columns) -> Columns:
         """These rows followed by `other`'s."""
-        return Columns(self.services + other.services, *(
-            np.concatenate((getattr(self, f), getattr(other, f)))
-            for f in ("theme_weights", "first_theme", "locality", "closed", "n_themes", "age_lo", "age_hi",
-                      "urgent")))
+        def cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.concatenate((a, b))
+
+        return Columns(self.services + other.services, cat(self.theme_weights, other.theme_weights),
+                       cat(self.first_theme, other.first_theme), cat(self.locality, other.locality),
+                       cat(self.closed, other.closed), cat(self.n_themes, other.n_themes),
+                       cat(self.age_lo, other.age_lo), cat(self.age_hi, other.age_hi), cat(self.urgent, other.urgent),
+                       self.partition + other.partition)
+
+    def head(self, n: int) -> Columns:
+        """The first n rows."""
+        return Columns(self.services[:n], self.theme_weights[:n], self.first_theme[:n], self.locality[:n],
+                       self.closed[:n], self.n_themes[:n], self.age_lo[:n], self.age_hi[:n], self.urgent[:n],
+                       self.partition[:n])
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,16 @@ class Postings:
     weights: np.ndarray         # (nnz,) float32: p / (k1 + p)
     avg_len: np.ndarray         # (5,) float32: mean length per field (FIELDS order)
     n: int
+    term_list: tuple[str, ...] = ()   # column -> term
+
+    def terms_in_rows(self, rows: Sequence[int]) -> Counter[str]:
+        """How many of `rows` hold each term (the document frequency those rows contribute)."""
+        if not len(rows):
+            return Counter()
+        hit = np.flatnonzero(np.isin(self.rows, np.asarray(rows, dtype=np.int32)))
+        columns = np.searchsorted(self.indptr, hit, side="right") - 1
+        ids, counts = np.unique(columns, return_counts=True)
+        return Counter({self.term_list[int(i)]: int(c) for i, c in zip(ids, counts, strict=True)})
 
     @property
     def df(self) -> np.ndarray:
@@ -158,13 +180,15 @@ class Postings:
             rows = np.zeros(0, dtype=np.int32)
             cols = np.zeros(0, dtype=np.int64)
             pseudo = np.zeros(0, dtype=np.float32)
+        from scipy import sparse  # building only: a start-up from the cache does not import it
+
         # Duplicates (one term in several fields) are summed: the BM25F pseudo-frequency.
         matrix = sparse.csc_matrix((pseudo.astype(np.float32), (rows, cols)), shape=(len(services), len(terms)))
         matrix.sum_duplicates()
         matrix.sort_indices()
         saturated = (matrix.data / (BM25_K1 + matrix.data)).astype(np.float32)
         return cls(terms, matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32), saturated,
-                   avg_len, len(services))
+                   avg_len, len(services), tuple(terms))
 
     def column(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         j = self.terms.get(term)
@@ -182,7 +206,6 @@ _NO_WEIGHTS = np.zeros(0, dtype=np.float32)
 class Partition:
     members: np.ndarray                    # rows (main and delta, not tombstoned), ascending
     ranges: tuple[tuple[int, int], ...]    # the main rows it spans, as half-open ranges
-    by_theme: dict[str, np.ndarray]        # theme -> its member rows that list it
 
 
 @dataclass(frozen=True)
@@ -226,10 +249,10 @@ class ServiceIndex:
     def _partitions_for(self, keys: set[str], keep: dict[str, Partition] | None = None) -> dict[str, Partition]:
         """Partition `keys` computed afresh from the live rows; the others kept from `keep`."""
         out = dict(keep or {})
-        services = self.columns.services
+        partition = self.columns.partition
         live_by_part: dict[str, list[int]] = {k: [] for k in keys}
         for row in self.row_of.values():
-            key = partition_of(services[row])
+            key = partition[row]
             if key in live_by_part:
                 live_by_part[key].append(row)
         for key, rows in live_by_part.items():
@@ -238,12 +261,7 @@ class ServiceIndex:
                 continue
             members = np.array(sorted(rows), dtype=np.int64)
             main_rows = members[members < self.n_main]
-            ranges = _ranges(main_rows)
-            by_theme: dict[str, list[int]] = {}
-            for row in members:
-                for t in services[int(row)].themes:
-                    by_theme.setdefault(t, []).append(int(row))
-            out[key] = Partition(members, ranges, {t: np.array(v, dtype=np.int64) for t, v in by_theme.items()})
+            out[key] = Partition(members, _ranges(main_rows))
         return out
 
     def with_changes(self, kb: KnowledgeBase, vocab: Vocabulary) -> ServiceIndex:
@@ -262,32 +280,57 @@ class ServiceIndex:
         added = [sid for sid in now if sid not in self.row_of]
         if not changed and not added:
             return self
-        delta_rows = len(self.columns) - self.n_main
-        if _regions(kb) != self.regions or delta_rows + len(changed) + len(added) >= DELTA_MAX:
+        gone = [self.row_of[sid] for sid in changed]
+        return self.applied(kb, vocab, gone, [now[sid] for sid in changed if sid in now] + [now[sid] for sid in added])
+
+    def regions_moved(self, kb: KnowledgeBase) -> bool:
+        """A region of this index has other postcodes in `kb` (new and removed regions do not count)."""
+        return any(self.regions.get(rid, postcodes) != postcodes for rid, postcodes in _regions(kb).items())
+
+    def applied(self, kb: KnowledgeBase, vocab: Vocabulary, gone: Sequence[int], fresh: Sequence[Service]
+                ) -> ServiceIndex:
+        """This index with the rows `gone` tombstoned and the `fresh` services indexed in the delta.
+
+        A full build instead when the delta would reach DELTA_MAX rows or a region kept its id but
+        not its postcodes (the locality of its rows changes); new and removed regions are fine.
+        """
+        n_main = self.n_main
+        services = self.columns.services
+        delta_rows = len(self.columns) - n_main
+        if self.regions_moved(kb) or delta_rows + len(gone) + len(fresh) >= DELTA_MAX:
             return ServiceIndex.build(kb, vocab)
         analyser = FieldAnalyser(vocab)
-        gone = [self.row_of[sid] for sid in changed]
         dead = self.dead.copy()
-        dead[gone] = True
+        dead[list(gone)] = True
         dead_df = Counter(self.dead_df)
-        for row in gone:
-            if row < self.n_main:   # a delta row leaves the delta postings below (they are rebuilt)
-                dead_df.update(_terms(analyser, services[row]))
-        fresh = [now[sid] for sid in changed if sid in now] + [now[sid] for sid in added]
-        delta_services = [s for i, s in enumerate(services[self.n_main:], start=self.n_main) if not dead[i]]
+        # A delta row leaves the delta postings below (they are rebuilt); a main row stays and counts.
+        dead_df.update(self.main.terms_in_rows([row for row in gone if row < n_main]))
+        delta_services = [s for i, s in enumerate(services[n_main:], start=n_main) if not dead[i]]
         delta_services += fresh
-        columns = Columns(services[:self.n_main], *(getattr(self.columns, f)[:self.n_main] for f in (
-            "theme_weights", "first_theme", "locality", "closed", "n_themes", "age_lo", "age_hi", "urgent")))
-        columns = columns.joined(Columns.of(delta_services, kb))
-        dead = np.concatenate((dead[:self.n_main], np.zeros(len(delta_services), dtype=bool)))
-        row_of = {sid: row for sid, row in self.row_of.items() if row < self.n_main and not dead[row]}
-        row_of.update({s.id: self.n_main + i for i, s in enumerate(delta_services)})
+        columns = self.columns.head(n_main).joined(Columns.of(delta_services, kb))
+        dead = np.concatenate((dead[:n_main], np.zeros(len(delta_services), dtype=bool)))
+        row_of = {sid: row for sid, row in self.row_of.items() if row < n_main and not dead[row]}
+        row_of.update({s.id: n_main + i for i, s in enumerate(delta_services)})
         delta = Postings.of(delta_services, analyser, self.main.avg_len)
-        keys = {partition_of(services[row]) for row in gone} | {partition_of(s) for s in fresh}
+        keys = {self.columns.partition[row] for row in gone} | {partition_of(s) for s in fresh}
         live = np.array(sorted(row_of.values()), dtype=np.int64)
         index = replace(self, columns=columns, delta=delta, dead=dead, row_of=row_of, live=live, dead_df=dead_df,
-                        analyser=analyser)
+                        regions=_regions(kb), analyser=analyser)
         return replace(index, partitions=index._partitions_for(keys, self.partitions))
+
+    # ── persistence ─────────────────────────────────────────────────────────
+    def detached(self) -> ServiceIndex:
+        """A copy to pickle: service ids instead of services (the knowledge base has them), no analyser memo."""
+        ids: tuple[Any, ...] = tuple(s.id for s in self.columns.services)
+        return replace(self, columns=replace(self.columns, services=ids), analyser=None)
+
+    def restored(self, kb: KnowledgeBase, vocab: Vocabulary, keep: Sequence[bool]) -> ServiceIndex:
+        """A detached index joined to the services of `kb`: row i gets kb's service of its id where
+        keep[i], and must then be tombstoned by the caller (applied) where not."""
+        ids: tuple[Any, ...] = self.columns.services
+        # A row that is not kept is never read before applied() tombstones it (dead rows are skipped).
+        services = tuple(kb.services[sid] if kept else cast(Service, None) for sid, kept in zip(ids, keep, strict=True))
+        return replace(self, columns=replace(self.columns, services=services), analyser=FieldAnalyser(vocab))
 
     # ── reading ─────────────────────────────────────────────────────────────
     def rows_for(self, postcode: int | None, region_id: str | None
