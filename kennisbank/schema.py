@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from . import fields
 from .practical import Cost, Schedule
@@ -104,7 +105,7 @@ class Region:
         """A region without municipalities serves all of Flanders (vlaanderen.yaml)."""
         return not self.municipalities
 
-    @property
+    @cached_property   # asked for every region on every edit and start-up
     def postcodes(self) -> frozenset[int]:
         return frozenset(pc for m in self.municipalities for pc in m.postcodes)
 

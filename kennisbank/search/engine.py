@@ -207,32 +207,39 @@ class SearchEngine:
             "profiles": profiles, "sources": dict(kb.sources),
             "files": tuple(s.file for s in self.index.columns.services)})
 
-    def with_changes(self, kb: KnowledgeBase) -> SearchEngine:
+    def with_changes(self, kb: KnowledgeBase, touched: Iterable[str] | None = None) -> SearchEngine:
         """The engine of `kb`, a knowledge base that differs from this engine's by a few edits.
 
         Shares the models, the main index rows and their embeddings with this engine (which keeps
         answering from the old data); re-indexes and re-embeds only the changed services. A region
-        whose postcodes changed builds everything again (ServiceIndex.applied).
+        whose postcodes changed builds everything again (ServiceIndex.applied). `touched`: the ids
+        that may differ (Knowledge.updated knows them); None: every service is compared.
         """
         old = self.index
-        now = {s.id: s for s in kb.services.values() if s.is_active}
-        gone = [old.columns.services[row] for sid, row in old.row_of.items()
-                if (new := now.get(sid)) is not old.columns.services[row] and new != old.columns.services[row]]
-        fresh = [now[s.id] for s in gone if s.id in now] + [s for sid, s in now.items() if sid not in old.row_of]
-        vocab = self.vocab.extended(w for s in fresh for w in self._service_words(s))
-        index = old.with_changes(kb, vocab)
+        ids = list(touched) if touched is not None else list({*old.row_of, *kb.services})
+        now = [s for sid in ids if (s := kb.services.get(sid)) is not None and s.is_active]
+        vocab = self.vocab.extended(w for s in now for w in self._service_words(s))
+        index = old.with_changes(kb, vocab, ids)
         if index is old:
             return self
         engine = copy.copy(self)
         engine.kb, engine.vocab, engine.index = kb, vocab, index
         engine._profile_terms = {}
         engine._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
-        if index.n_main != old.n_main or index.main is not old.main:   # rebuilt from scratch
+        if index.main is not old.main:   # rebuilt from scratch
             engine.organisations = Organisations(kb, list(index.columns.services), self.synonyms)
             engine._vectors = self._embed(index.columns.services, None) if self.encoder else None
             engine._delta_vectors = engine._vectors[:0] if engine._vectors is not None else None
             return engine
-        engine.organisations = self.organisations.with_changes(gone, fresh)
+
+        def version(idx: ServiceIndex, sid: str) -> Service | None:
+            row = idx.row_of.get(sid)
+            return None if row is None else idx.columns.services[row]
+
+        moved = [sid for sid in ids if version(old, sid) is not version(index, sid)]
+        engine.organisations = self.organisations.with_changes(
+            [s for sid in moved if (s := version(old, sid)) is not None],
+            [s for sid in moved if (s := version(index, sid)) is not None])
         if self.encoder is not None:
             engine._delta_vectors = self._embed(index.columns.services[index.n_main:], None)
         return engine

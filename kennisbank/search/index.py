@@ -180,15 +180,19 @@ class Postings:
             rows = np.zeros(0, dtype=np.int32)
             cols = np.zeros(0, dtype=np.int64)
             pseudo = np.zeros(0, dtype=np.float32)
-        from scipy import sparse  # building only: a start-up from the cache does not import it
-
-        # Duplicates (one term in several fields) are summed: the BM25F pseudo-frequency.
-        matrix = sparse.csc_matrix((pseudo.astype(np.float32), (rows, cols)), shape=(len(services), len(terms)))
-        matrix.sum_duplicates()
-        matrix.sort_indices()
-        saturated = (matrix.data / (BM25_K1 + matrix.data)).astype(np.float32)
-        return cls(terms, matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32), saturated,
-                   avg_len, len(services), tuple(terms))
+        # Compressed by term (CSC), rows ascending in each column; entries of one term in several
+        # fields of a service are summed: the BM25F pseudo-frequency.
+        if len(rows):
+            order = np.lexsort((rows, cols))
+            rows, cols, pseudo = rows[order], cols[order], pseudo[order]
+            starts = np.flatnonzero(np.r_[True, (np.diff(cols) != 0) | (np.diff(rows) != 0)])
+            summed = np.add.reduceat(pseudo, starts)
+            rows, cols = rows[starts], cols[starts]
+        else:
+            summed = pseudo
+        indptr = np.searchsorted(cols, np.arange(len(terms) + 1)).astype(np.int64)
+        saturated = (summed / (BM25_K1 + summed)).astype(np.float32)
+        return cls(terms, indptr, rows.astype(np.int32), saturated, avg_len, len(services), tuple(terms))
 
     def column(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         j = self.terms.get(term)
@@ -264,24 +268,36 @@ class ServiceIndex:
             out[key] = Partition(members, _ranges(main_rows))
         return out
 
-    def with_changes(self, kb: KnowledgeBase, vocab: Vocabulary) -> ServiceIndex:
+    def with_changes(self, kb: KnowledgeBase, vocab: Vocabulary, touched: Iterable[str] | None = None
+                     ) -> ServiceIndex:
         """The index of `kb`, which differs from this index's services by a few edits.
 
+        `touched`: the ids that may differ (changed, added, removed); None: compare every service.
         Services whose value changed (or that were added, switched off or removed) are re-indexed;
         every other row, its postings and its partition are shared with this index. Falls back to
-        build() when the delta would reach DELTA_MAX rows or the regions themselves changed.
+        build() when the delta would reach DELTA_MAX rows or a region's postcodes changed.
         """
         services = self.columns.services
-        now = {s.id: s for s in kb.services.values() if s.is_active}
-        # Unchanged services are the same objects (revisions.apply_revisions copies the dict); one
-        # that a revision touched is a new object on every refresh, so equality decides for those.
-        changed = [sid for sid, row in self.row_of.items()
-                   if (new := now.get(sid)) is not services[row] and new != services[row]]
-        added = [sid for sid in now if sid not in self.row_of]
-        if not changed and not added:
+        if touched is None:
+            touched = {*self.row_of, *kb.services}
+        gone: list[int] = []
+        fresh: list[Service] = []
+        for sid in touched:
+            new = kb.services.get(sid)
+            if new is not None and not new.is_active:
+                new = None
+            row = self.row_of.get(sid)
+            # Unchanged services are the same objects (revisions.apply_revisions copies the dict); one
+            # that a revision touched is a new object on every refresh, so equality decides for those.
+            if row is not None and (new is services[row] or new == services[row]):
+                continue
+            if row is not None:
+                gone.append(row)
+            if new is not None:
+                fresh.append(new)
+        if not gone and not fresh:
             return self
-        gone = [self.row_of[sid] for sid in changed]
-        return self.applied(kb, vocab, gone, [now[sid] for sid in changed if sid in now] + [now[sid] for sid in added])
+        return self.applied(kb, vocab, gone, fresh)
 
     def regions_moved(self, kb: KnowledgeBase) -> bool:
         """A region of this index has other postcodes in `kb` (new and removed regions do not count)."""
@@ -309,14 +325,34 @@ class ServiceIndex:
         delta_services += fresh
         columns = self.columns.head(n_main).joined(Columns.of(delta_services, kb))
         dead = np.concatenate((dead[:n_main], np.zeros(len(delta_services), dtype=bool)))
-        row_of = {sid: row for sid, row in self.row_of.items() if row < n_main and not dead[row]}
+        row_of = dict(self.row_of)
+        for row in gone:
+            if services[row] is not None:
+                row_of.pop(services[row].id, None)
         row_of.update({s.id: n_main + i for i, s in enumerate(delta_services)})
         delta = Postings.of(delta_services, analyser, self.main.avg_len)
         keys = {self.columns.partition[row] for row in gone} | {partition_of(s) for s in fresh}
-        live = np.array(sorted(row_of.values()), dtype=np.int64)
-        index = replace(self, columns=columns, delta=delta, dead=dead, row_of=row_of, live=live, dead_df=dead_df,
-                        regions=_regions(kb), analyser=analyser)
-        return replace(index, partitions=index._partitions_for(keys, self.partitions))
+        index = replace(self, columns=columns, delta=delta, dead=dead, row_of=row_of, live=np.flatnonzero(~dead),
+                        dead_df=dead_df, regions=_regions(kb), analyser=analyser)
+        return replace(index, partitions=index._partitions_after_edit(keys, self.partitions))
+
+    def _partitions_after_edit(self, keys: set[str], before: dict[str, Partition]) -> dict[str, Partition]:
+        """Partitions `keys` from their main rows before (minus tombstones) and the delta rows; the
+        others shared with `before`."""
+        out = dict(before)
+        n_main = self.n_main
+        delta_part = self.columns.partition[n_main:]
+        for key in keys:
+            old = before.get(key)
+            main_rows = old.members[old.members < n_main] if old is not None else np.zeros(0, dtype=np.int64)
+            main_rows = main_rows[~self.dead[main_rows]]
+            delta_rows = np.array([n_main + i for i, p in enumerate(delta_part) if p == key], dtype=np.int64)
+            members = np.concatenate((main_rows, delta_rows))
+            if not len(members):
+                out.pop(key, None)
+            else:
+                out[key] = Partition(members, _ranges(main_rows))
+        return out
 
     # ── persistence ─────────────────────────────────────────────────────────
     def detached(self) -> ServiceIndex:

@@ -64,11 +64,16 @@ class Knowledge:
         re-indexes only the changed services (SearchEngine.with_changes), the rest is shared."""
         if kb.regions is not self.kb.regions:
             return _prepared(kb)
-        new = [s for sid, s in kb.services.items() if self.kb.services.get(sid) is not s]
+        before = self.kb.services
+        touched = [sid for sid, s in kb.services.items() if before.get(sid) is not s]
+        added = sum(1 for sid in touched if sid not in before)
+        if len(kb.services) - added != len(before):   # a service left (a new one's revision undone)
+            touched += [sid for sid in before if sid not in kb.services]
         by_hash = dict(self.by_hash)
-        by_hash.update((short_hash(s.id), s.id) for s in new)
+        by_hash.update((short_hash(sid), sid) for sid in touched)
+        new = [kb.services[sid] for sid in touched if sid in kb.services]
         words = self.proper_nouns | {w.casefold() for s in new for w in re.findall(r"[^\W\d_]+", s.organisation)}
-        return Knowledge(kb, self.engine.with_changes(kb), self.places, by_hash, words)
+        return Knowledge(kb, self.engine.with_changes(kb, touched), self.places, by_hash, words)
 
     def service(self, service_id: str) -> Service | None:
         """An active service, or None (unknown id or switched off)."""
