@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +53,17 @@ def _stems(text: str) -> tuple[str, ...]:
     # The needs model and the safety detector read the same question: analyse it once. Small on
     # purpose: questions stay in memory only as long as they are being answered.
     return tuple(t.key for t in analyse(text, None, _synonyms()) if not t.stop)
+
+
+@lru_cache(maxsize=16)
+def _gram_counts(text: str) -> Counter[str]:
+    # The needs model and the safety detector read the same question: count its n-grams once.
+    return Counter(char_wb_ngrams(normalise(text), *CHAR_NGRAMS))
+
+
+@lru_cache(maxsize=16)
+def _stem_counts(text: str) -> Counter[str]:
+    return Counter(_stems(text))
 
 
 @lru_cache(maxsize=1)
@@ -142,21 +154,16 @@ class TextClassifier:
     # ── answering ───────────────────────────────────────────────────────────
     def _sparse(self, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
         """The TF-IDF blocks of one text: (columns, weights) per block, sublinear tf, L2 per block."""
-        low, high = CHAR_NGRAMS
         out = []
-        for grams, vocabulary, idf, first in (
-                (char_wb_ngrams(normalise(text), low, high), self.char_vocabulary, self.char_idf, 0),
-                (list(_stems(text)), self.stem_vocabulary, self.stem_idf, len(self.char_vocabulary))):
-            counts: dict[int, int] = {}
-            for gram in grams:
-                col = vocabulary.get(gram)
-                if col is not None:
-                    counts[col] = counts.get(col, 0) + 1
-            if not counts:
+        for counts, vocabulary, idf, first in (
+                (_gram_counts(text), self.char_vocabulary, self.char_idf, 0),
+                (_stem_counts(text), self.stem_vocabulary, self.stem_idf, len(self.char_vocabulary))):
+            known = counts.keys() & vocabulary.keys()
+            if not known:
                 continue
-            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) \
-                * idf[cols - first]
+            cols = np.fromiter((vocabulary[g] for g in known), dtype=np.int64, count=len(known))
+            tf = np.fromiter((counts[g] for g in known), dtype=np.float64, count=len(known))
+            weights = (1.0 + np.log(tf)) * idf[cols - first]
             out.append((cols, weights / np.linalg.norm(weights)))
         return out
 

@@ -431,7 +431,8 @@ class SearchEngine:
             return values if everything else values[candidates]   # all of Flanders: no copy
 
         inputs = Candidates(
-            theme_weights=take(columns.theme_weights),
+            theme_slots=take(columns.theme_slots),
+            theme_position=take(columns.theme_position),
             first_theme=take(columns.first_theme),
             bm25=bm25,
             bm25_cover=held / mass if mass > 0 else np.zeros(len(candidates), dtype=np.float32),

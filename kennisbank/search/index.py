@@ -71,6 +71,8 @@ class Columns:
     age_hi: np.ndarray          # (n,) int16
     urgent: np.ndarray          # (n,) bool: an urgent door
     partition: tuple[str, ...]  # partition key (FLANDERS or a region id)
+    theme_slots: np.ndarray     # (n, K) index of its k-th theme, len(THEME_IDS) for none
+    theme_position: np.ndarray  # (n, K) float32: THEME_POSITION of that theme, 0 for none
 
     @classmethod
     def of(cls, services: Sequence[Service], kb: KnowledgeBase) -> Columns:
@@ -81,6 +83,13 @@ class Columns:
             for rank, t in enumerate(s.themes):
                 weights[i, THEME_INDEX[t]] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
             first[i] = THEME_INDEX[s.themes[0]]
+        k = max((len(s.themes) for s in services), default=1)
+        slots = np.full((n, k), len(THEME_IDS), dtype=np.int64)
+        positions = np.zeros((n, k), dtype=np.float32)
+        for i, s in enumerate(services):
+            for rank, t in enumerate(s.themes):
+                slots[i, rank] = THEME_INDEX[t]
+                positions[i, rank] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
         whole = {r.id: r.postcodes for r in kb.regions.values()}
         ages = [constraints.service_ages(s) or (-1, -1) for s in services]
         return cls(
@@ -95,6 +104,8 @@ class Columns:
             age_hi=np.array([a[1] for a in ages], dtype=np.int16),
             urgent=np.array([is_urgent_door(s) for s in services], dtype=bool),
             partition=tuple(partition_of(s) for s in services),
+            theme_slots=slots,
+            theme_position=positions,
         )
 
     def __len__(self) -> int:
@@ -105,17 +116,24 @@ class Columns:
         def cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             return np.concatenate((a, b))
 
+        k = max(self.theme_slots.shape[1], other.theme_slots.shape[1])
+
+        def wide(a: np.ndarray, fill: float) -> np.ndarray:   # theme slots padded to the same K
+            return np.pad(a, ((0, 0), (0, k - a.shape[1])), constant_values=fill)
+
         return Columns(self.services + other.services, cat(self.theme_weights, other.theme_weights),
                        cat(self.first_theme, other.first_theme), cat(self.locality, other.locality),
                        cat(self.closed, other.closed), cat(self.n_themes, other.n_themes),
                        cat(self.age_lo, other.age_lo), cat(self.age_hi, other.age_hi), cat(self.urgent, other.urgent),
-                       self.partition + other.partition)
+                       self.partition + other.partition,
+                       cat(wide(self.theme_slots, len(THEME_IDS)), wide(other.theme_slots, len(THEME_IDS))),
+                       cat(wide(self.theme_position, 0.0), wide(other.theme_position, 0.0)))
 
     def head(self, n: int) -> Columns:
         """The first n rows."""
         return Columns(self.services[:n], self.theme_weights[:n], self.first_theme[:n], self.locality[:n],
                        self.closed[:n], self.n_themes[:n], self.age_lo[:n], self.age_hi[:n], self.urgent[:n],
-                       self.partition[:n])
+                       self.partition[:n], self.theme_slots[:n], self.theme_position[:n])
 
 
 @dataclass(frozen=True)

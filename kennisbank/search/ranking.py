@@ -50,7 +50,8 @@ _ACUTE_INDEX = [THEME_IDS.index(t) for t in ACUTE_THEMES]
 @dataclass(frozen=True)
 class Candidates:
     """Per-candidate inputs, aligned arrays of length C (built by the engine)."""
-    theme_weights: np.ndarray   # (C, T) position weight of each theme in the service's themes, 0 if absent
+    theme_slots: np.ndarray     # (C, K) index of the service's k-th theme (T = none), K = most themes listed
+    theme_position: np.ndarray  # (C, K) THEME_POSITION of that theme, 0 for none
     first_theme: np.ndarray     # (C,) index of the service's first theme
     bm25: np.ndarray            # (C,)
     bm25_cover: np.ndarray      # (C,) share of the question's idf mass the service holds, 0..1
@@ -62,26 +63,29 @@ class Candidates:
 
 def features(needs: np.ndarray, c: Candidates) -> np.ndarray:
     """(C, len(FEATURES)) feature matrix; `needs` is (T,) theme probabilities of the question."""
-    covered = c.theme_weights * needs[None, :]
     n = len(c.bm25)
-    best_bm25 = float(c.bm25.max()) if n else 0.0
-    dense = c.dense if c.dense is not None else np.zeros(n, dtype=np.float32)
-    best_dense = float(dense.max()) if n else 0.0
-    cols = [
-        covered.max(axis=1) if n else np.zeros(0),
-        covered.sum(axis=1),
-        needs[c.first_theme],
-        c.bm25 / best_bm25 if best_bm25 > 0 else np.zeros(n),
-        c.bm25 / (c.bm25 + BM25_HALF),
-        c.bm25_cover,
-        dense,
-        (dense - best_dense) if c.dense is not None else np.zeros(n),
-        (c.locality == 1).astype(np.float32),
-        (c.locality == -1).astype(np.float32),
-        1.0 / np.maximum(c.n_themes, 1),
-        c.urgent.astype(np.float32) * (1.0 - float(max(needs[_ACUTE_INDEX]))) if n else np.zeros(0),
-    ]
-    return np.column_stack(cols).astype(np.float32) if n else np.zeros((0, len(FEATURES)), dtype=np.float32)
+    x = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    if not n:
+        return x
+    # The need a service covers, weighted by where it lists it: over its few themes, not all 24
+    # (a question for all of Flanders has 20,000 candidates).
+    covered = c.theme_position * np.append(needs, np.float32(0.0))[c.theme_slots]
+    best_bm25 = float(c.bm25.max())
+    x[:, 0] = covered.max(axis=1)
+    x[:, 1] = covered.sum(axis=1)
+    x[:, 2] = needs[c.first_theme]
+    if best_bm25 > 0:
+        x[:, 3] = c.bm25 / best_bm25
+    x[:, 4] = c.bm25 / (c.bm25 + BM25_HALF)
+    x[:, 5] = c.bm25_cover
+    if c.dense is not None:
+        x[:, 6] = c.dense
+        x[:, 7] = c.dense - float(c.dense.max())
+    x[:, 8] = c.locality == 1
+    x[:, 9] = c.locality == -1
+    x[:, 10] = 1.0 / np.maximum(c.n_themes, 1)
+    x[:, 11] = c.urgent * (1.0 - float(max(needs[_ACUTE_INDEX])))
+    return x
 
 
 @dataclass(frozen=True)
