@@ -477,4 +477,4 @@ def test_one_question_scoring_equals_scikit_learns_probabilities():
         assert char_wb_ngrams(normalise(q), *CHAR_NGRAMS) == chars.build_analyzer()(q)
     reference = model.predict_proba(sparse.hstack([chars.transform(questions), stems.transform(questions)],
                                                   format="csr"))
-    assert abs(ours.probabilities(questions, None) - reference).max() < 1e-6
+    assert abs(ours.probabilities(questions, None) - reference).max() < 1e-5   # float32 coefficients

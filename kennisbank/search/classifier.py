@@ -105,7 +105,7 @@ class TextClassifier:
         self.char_idf = char_idf                 # (len(char_vocabulary),)
         self.stem_vocabulary = stem_vocabulary   # stem -> column, after the char columns
         self.stem_idf = stem_idf
-        self.coef = coef                         # (labels, chars + stems [+ dim]) float64
+        self.coef = coef                         # (labels, chars + stems [+ dim]) float32: half the memory
         self.intercept = intercept               # (labels,)
         self.dense = dense
         self.train_vectors = train_vectors   # (n, dim) of the corpus, for the nearest situation
@@ -148,7 +148,7 @@ class TextClassifier:
                    np.asarray(chars.idf_, dtype=np.float64),
                    {str(k): int(v) + n_chars for k, v in stems.vocabulary_.items()},
                    np.asarray(stems.idf_, dtype=np.float64),
-                   np.asarray(model.coef_, dtype=np.float64), np.asarray(model.intercept_, dtype=np.float64),
+                   np.asarray(model.coef_, dtype=np.float32), np.asarray(model.intercept_, dtype=np.float64),
                    vectors is not None, vectors, texts, labels)
 
     # ── answering ───────────────────────────────────────────────────────────
