@@ -123,12 +123,10 @@ class LexicalOnly:
 
         e = self.engine
         terms = analyse(question, e.vocab, e.synonyms)
-        scores: dict[int, float] = {}
-        for part in e._partitions(postcode):
-            assert part.postings is not None  # _partitions builds them
-            lexical.score(part.postings, lexical.query_terms(terms), scores, {})
-        ranked = sorted(((v, e._services[i].id) for i, v in scores.items()
-                         if v > 0 and e._services[i].serves(postcode)), key=lambda p: -p[0])
+        rows, spans = e.index.rows_for(postcode, e._region_of_postcode.get(postcode) if postcode else None)
+        bm25, _, _ = e.index.lexical(lexical.query_terms(terms), rows, spans)
+        ranked = sorted(((float(v), e._services[int(i)].id) for i, v in zip(rows, bm25, strict=True) if v > 0),
+                        key=lambda p: -p[0])
         return [sid for _, sid in ranked[:3]]
 
 
@@ -142,9 +140,10 @@ class DenseOnly:
         e = self.engine
         vector, _ = e.embed_question(question)
         assert e._vectors is not None and vector is not None  # only run with the encoder
-        candidates = e._candidates(postcode)
-        sims = e._vectors[candidates] @ vector
-        return [e._services[int(candidates[i])].id for i in np.argsort(-sims)[:3]]
+        candidates, _ = e.index.rows_for(postcode, e._region_of_postcode.get(postcode) if postcode else None)
+        sims = e._dense(candidates, vector)
+        assert sims is not None
+        return [e._services[int(candidates[i])].id for i in np.argsort(-sims, kind="stable")[:3]]
 
 
 def score(method, questions, kb, misses: list | None = None) -> dict:
