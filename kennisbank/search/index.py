@@ -395,14 +395,19 @@ class ServiceIndex:
         if postcode is None:
             return self.live, ((0, self.n_main),)
         services = self.columns.services
-        out: list[int] = []
+        found: list[np.ndarray] = []
         spans: list[tuple[int, int]] = []
         for key in (FLANDERS, region_id):
             part = self.partitions.get(key) if key is not None else None
             if part is not None:
-                out.extend(int(r) for r in part.members if services[int(r)].serves(postcode))
+                # Only a service for part of its region (locality 1) may not serve this postcode.
+                some = self.columns.locality[part.members] == 1
+                found.append(part.members[~some])
+                found.append(np.array([r for r in part.members[some] if services[int(r)].serves(postcode)],
+                                      dtype=np.int64))
                 spans.extend(part.ranges)
-        return np.array(sorted(out), dtype=np.int64), tuple(spans)
+        rows = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        return rows, tuple(spans)
 
     def idf(self, term: str) -> float:
         """Okapi idf of a term over the live rows: log(1 + (n - df + 0.5) / (df + 0.5)); 0 when unknown."""
