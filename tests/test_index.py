@@ -223,3 +223,25 @@ def test_a_region_whose_postcodes_changed_builds_everything(region_files):
     rewrite(region_files / "lindeland.yaml", f"{last}]", f"{last}, 9899]")
     restarted = SearchEngine(load_knowledge_base_cached(region_files), encoder=False)
     assert not restarted.from_cache
+
+
+def test_an_edit_is_live_before_its_new_text_is_embedded(kb):
+    """Knowledge.updated(embed=False): the changed service answers at once with its previous
+    vector; with_embeddings() then gives the vector of its new text, as a fresh build has."""
+    import uuid
+
+    dense = SearchEngine(kb)
+    if dense.encoder is None:
+        pytest.skip("no encoder")
+    debt = kb.services["ocmw-lindegem-schuldbemiddeling"]
+    text = f"Hulp bij schulden en afbetalingsplannen, ook op zaterdag (kenmerk {uuid.uuid4().hex[:8]})."
+    new_kb = edited(kb, replace(debt, summary=text))
+    quick = dense.with_changes(new_kb, embed=False)
+    assert quick.embeddings_pending
+    row = quick.index.row_of[debt.id] - quick.index.n_main
+    assert np.allclose(quick._delta_vectors[row], dense._vectors[dense.index.row_of[debt.id]])
+    assert quick.index.columns.services[quick.index.row_of[debt.id]].summary == text   # words are live
+    done = quick.with_embeddings()
+    assert not done.embeddings_pending
+    fresh = SearchEngine(new_kb)
+    assert np.allclose(done._delta_vectors[row], fresh._vectors[fresh.index.row_of[debt.id]], atol=1e-3)

@@ -190,6 +190,14 @@ class EmbeddingCache:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)
         return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
 
+    def known(self, texts: Sequence[str], query: bool = False) -> list[np.ndarray | None]:
+        """The vectors of texts embedded before (float32), None for a text never seen; embeds nothing."""
+        out: list[np.ndarray | None] = []
+        for t in texts:
+            vec = self._vectors.get(text_key(("query: " if query else "passage: ") + t))
+            out.append(None if vec is None else vec.astype(np.float32))
+        return out
+
     def flush(self) -> None:
         path = self.path
         if path is None or not self._dirty:

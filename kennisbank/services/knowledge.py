@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -59,9 +59,10 @@ class Knowledge:
         words = frozenset(w.casefold() for n in names for w in re.findall(r"[^\W\d_]+", n))
         return cls(kb, SearchEngine(kb), places, by_hash, words)
 
-    def updated(self, kb: KnowledgeBase) -> Knowledge:
+    def updated(self, kb: KnowledgeBase, embed: bool = True) -> Knowledge:
         """The snapshot of `kb`, which differs from this one by a few edits: the search engine
-        re-indexes only the changed services (SearchEngine.with_changes), the rest is shared."""
+        re-indexes only the changed services (SearchEngine.with_changes), the rest is shared.
+        `embed=False`: new texts are embedded afterwards, by with_embeddings()."""
         if kb.regions is not self.kb.regions:
             return _prepared(kb)
         before = self.kb.services
@@ -73,7 +74,12 @@ class Knowledge:
         by_hash.update((short_hash(sid), sid) for sid in touched)
         new = [kb.services[sid] for sid in touched if sid in kb.services]
         words = self.proper_nouns | {w.casefold() for s in new for w in re.findall(r"[^\W\d_]+", s.organisation)}
-        return Knowledge(kb, self.engine.with_changes(kb, touched), self.places, by_hash, words)
+        return Knowledge(kb, self.engine.with_changes(kb, touched, embed), self.places, by_hash, words)
+
+    def with_embeddings(self) -> Knowledge:
+        """This snapshot with the embeddings an edit left pending (updated(embed=False))."""
+        engine = self.engine.with_embeddings()
+        return self if engine is self.engine else replace(self, engine=engine)
 
     def service(self, service_id: str) -> Service | None:
         """An active service, or None (unknown id or switched off)."""
@@ -161,7 +167,10 @@ class KnowledgeService:
         """Baseline + every revision, as a new snapshot; one rebuild at a time, the last one wins."""
         async with self._rebuild:
             kb, _ = await rv.load_effective(self.store, self.baseline)
-            self.current = await asyncio.to_thread(self.current.updated, kb)
+            # Live in milliseconds; the meaning vector of a changed text follows in a second step.
+            self.current = await asyncio.to_thread(self.current.updated, kb, False)
+            if self.current.engine.embeddings_pending:
+                self.current = await asyncio.to_thread(self.current.with_embeddings)
 
     async def reload_files(self, *, drop: bool = False) -> ReloadResult | None:
         """Read the region files again; with errors the last good knowledge stays. None: no folder.
