@@ -245,3 +245,15 @@ def test_an_edit_is_live_before_its_new_text_is_embedded(kb):
     assert not done.embeddings_pending
     fresh = SearchEngine(new_kb)
     assert np.allclose(done._delta_vectors[row], fresh._vectors[fresh.index.row_of[debt.id]], atol=1e-3)
+
+
+def test_all_of_flanders_ranks_only_what_could_be_shown_and_answers_the_same(engine, questions, monkeypatch):
+    """Without a postcode the engine ranks only services that cover a recognised need, share a word
+    or are among the nearest by meaning (params.PRUNE_FROM); the answers are those of ranking all."""
+    import kennisbank.search.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "PRUNE_FROM", 10**9)
+    everything = answers(engine, questions, postcode=False)
+    monkeypatch.setattr(engine_module, "PRUNE_FROM", 10)
+    monkeypatch.setattr(engine_module, "DENSE_KEEP", 5)
+    assert answers(engine, questions, postcode=False) == everything

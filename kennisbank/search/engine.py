@@ -44,8 +44,10 @@ from .index import FLANDERS, Partition, ServiceIndex, is_urgent_door
 from .needs import Needs, NeedsModel
 from .params import (
     ASK_MAX_WORDS,
+    DENSE_KEEP,
     NEED_RELATIVE,
     NEED_SHOWN,
+    PRUNE_FROM,
     RESULT_RELATIVE,
     SAFETY_DOORS,
     SAFETY_SURE,
@@ -459,7 +461,22 @@ class SearchEngine:
         query = lexical.query_terms(terms)
         bm25, held, idf = self.index.lexical(query, candidates, spans)
         mass = lexical.query_mass(query, idf)
+        dense = self._dense(candidates, vector) if vector is not None else None
         columns = self.index.columns
+        if len(candidates) > PRUNE_FROM:
+            # All of Flanders: only services that could be shown are ranked. A service is shown when
+            # it covers a recognised need or the fitted model gives it even odds; one with none of
+            # the question's needs, none of its words and a meaning far from it (outside the
+            # DENSE_KEEP nearest) cannot. Kept services get the same features as without pruning:
+            # the best BM25F and the best cosine, which the features are relative to, are kept.
+            answered = {*needs.ranked(NEED_SHOWN, NEED_RELATIVE), *needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]}
+            keep = bm25 > 0
+            if answered:
+                keep |= (columns.theme_weights[:, [_THEME_INDEX[t] for t in answered]][candidates] > 0).any(axis=1)
+            if dense is not None:
+                keep[np.argpartition(-dense, min(DENSE_KEEP, len(dense) - 1))[:DENSE_KEEP]] = True
+            candidates, bm25, held = candidates[keep], bm25[keep], held[keep]
+            dense = dense[keep] if dense is not None else None
         everything = len(candidates) == len(columns) and self.index.n_main == len(columns)
 
         def take(values: np.ndarray) -> np.ndarray:
@@ -471,7 +488,7 @@ class SearchEngine:
             first_theme=take(columns.first_theme),
             bm25=bm25,
             bm25_cover=held / mass if mass > 0 else np.zeros(len(candidates), dtype=np.float32),
-            dense=self._dense(candidates, vector) if vector is not None else None,
+            dense=dense,
             locality=take(columns.locality),
             n_themes=take(columns.n_themes),
             urgent=take(columns.urgent),

@@ -50,6 +50,12 @@ RESULT_RELATIVE = 0.35
 # need the region has no service for gets "nothing fits" instead of an unrelated service.
 UNCOVERED_MIN = 0.5
 
+# A question for all of Flanders (no postcode) has ~20,000 candidates: from PRUNE_FROM on, only
+# services that cover a recognised need, share a word with the question, or are among the
+# DENSE_KEEP nearest by meaning are ranked; the others cannot be shown (engine._score_inputs).
+PRUNE_FROM = 2000
+DENSE_KEEP = 300
+
 # Life safety: two fitted thresholds (training.py; these are the fallbacks). Above the first the
 # question may concern a danger: one urgent door is in the answer and it is never "nothing fits".
 # Above the second the danger is likely: at most SAFETY_DOORS urgent doors lead, with "bel 112".
