@@ -40,8 +40,7 @@ class Organisations:
     """Name -> organisations, built once from the knowledge base (a dict lookup per question word)."""
 
     def __init__(self, kb: KnowledgeBase, services: list[Service], synonyms: Synonyms):
-        places = {w for r in kb.regions.values() for w in words(r.name)}
-        places |= {w for r in kb.regions.values() for m in r.municipalities for w in words(m.name)}
+        places = _places(kb)
         self._places = places
         self._synonyms = synonyms
         self._by_name: dict[tuple[str, ...], set[str]] = defaultdict(set)
@@ -66,8 +65,9 @@ class Organisations:
 
     def restored(self, kb: KnowledgeBase, keep: set[str]) -> Organisations:
         """A detached copy joined to the services of `kb` whose ids are in `keep` (the others are
-        added back with with_changes)."""
+        added back with with_changes, named with the place names of `kb`'s regions)."""
         out = copy.copy(self)
+        out._places = _places(kb)
         stored: dict[str, list[Any]] = self._members   # service ids while detached
         out._members = defaultdict(list, {org: [kb.services[sid] for sid in ids if sid in keep]
                                           for org, ids in stored.items()})
@@ -89,8 +89,18 @@ class Organisations:
         out._members = defaultdict(list, self._members)
         out._by_name = defaultdict(set, self._by_name)
         out._own_words = dict(self._own_words)
+        added = list(added)
+        replaced = {s.id: s for s in added}
         for s in removed:
-            out._members[s.organisation] = [m for m in out._members[s.organisation] if m.id != s.id]
+            members = out._members[s.organisation]
+            new = replaced.get(s.id)
+            if new is not None and new.organisation == s.organisation:
+                # The same service edited keeps its place: the first listed is the tie-breaker for
+                # the front door, as in a fresh build.
+                out._members[s.organisation] = [new if m.id == s.id else m for m in members]
+                added.remove(new)
+            else:
+                out._members[s.organisation] = [m for m in members if m.id != s.id]
         for s in added:
             if s.organisation not in out._own_words:
                 names = self._names(s.organisation, self._places)
@@ -161,3 +171,9 @@ class Organisations:
                 doors.append(((best[0][:2], s.postcodes is None, len(s.postcodes or ()), s.id), s))
         doors.sort(key=lambda d: d[0])
         return [s for _, s in doors[:limit]]
+
+
+def _places(kb: KnowledgeBase) -> set[str]:
+    """Words of region and municipality names: never part of an organisation's name."""
+    places = {w for r in kb.regions.values() for w in words(r.name)}
+    return places | {w for r in kb.regions.values() for m in r.municipalities for w in words(m.name)}

@@ -179,12 +179,13 @@ class SearchEngine:
             return False
         if index.regions_moved(kb):
             return False   # the locality of a region's rows changes: build everything
-        same = {f for f, key in kb.sources.items() if sources.get(f) == key}
+        same = {f for f, key in _resolved_sources(kb).items() if sources.get(f) == key}
         ids: tuple[Any, ...] = index.columns.services
+        resolved = _PathResolver()
         keep = []
         for sid, file in zip(ids, files, strict=True):
             s = kb.services.get(sid)
-            keep.append(s is not None and s.is_active and s.file == file and file in same)
+            keep.append(s is not None and s.is_active and file in same and resolved(s.file) == file)
         kept = {sid for sid, k in zip(ids, keep, strict=True) if k}
         fresh = [s for s in kb.services.values() if s.is_active and s.id not in kept]
         gone = [row for row, k in enumerate(keep) if not k]
@@ -207,8 +208,8 @@ class SearchEngine:
         cache.save("engine", self._built_key(), {
             "vocab": self.vocab, "index": self.index.detached(), "organisations": self.organisations.detached(),
             "vectors": None if self._vectors is None else self._vectors.astype(np.float16),
-            "profiles": profiles, "sources": dict(kb.sources),
-            "files": tuple(s.file for s in self.index.columns.services)})
+            "profiles": profiles, "sources": _resolved_sources(kb),
+            "files": tuple(map(_PathResolver(), (s.file for s in self.index.columns.services)))})
 
     def with_changes(self, kb: KnowledgeBase, touched: Iterable[str] | None = None, embed: bool = True
                      ) -> SearchEngine:
@@ -425,7 +426,10 @@ class SearchEngine:
         # Only what is good enough to show is ordered (a few of up to 20,000 candidates); a service
         # that does not fit is no answer, with or without an alert.
         shown = np.flatnonzero(relevant & (scores >= RESULT_RELATIVE * top))
-        order = shown[np.lexsort((-columns.n_themes[candidates[shown]], -scores[shown], unfit[shown]))]
+        # Ties are broken by service id, not by row: an edited service moves to the end of the index.
+        order = sorted(shown.tolist(), key=lambda p: (bool(unfit[p]), -float(scores[p]),
+                                                       -float(columns.n_themes[candidates[p]]),
+                                                       self._services[int(candidates[p])].id))
         matches: list[Match] = []
         for pos in order[: max(limit, SAFETY_DOORS + limit)]:
             idx = int(candidates[pos])
@@ -591,6 +595,25 @@ class SearchEngine:
             return f"zoeken met woorden en betekenis ({self.encoder.name}, {len(self._services)} diensten)"
         return (f"zoeken enkel met woorden: het dense model ({configured_encoder()}) is niet beschikbaar "
                 f"({self.encoder_problem})")
+
+
+class _PathResolver:
+    """A region file's path as the cache keys it (absolute, links resolved), each path resolved once:
+    the same folder given as "regions" or "/srv/bot/regions" is the same folder."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, file: str) -> str:
+        found = self._seen.get(file)
+        if found is None:
+            found = self._seen[file] = str(Path(file).resolve())
+        return found
+
+
+def _resolved_sources(kb: KnowledgeBase) -> dict[str, str]:
+    resolve = _PathResolver()
+    return {resolve(f): key for f, key in kb.sources.items()}
 
 
 def calm(text: str) -> str:

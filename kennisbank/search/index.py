@@ -349,7 +349,10 @@ class ServiceIndex:
                 row_of.pop(services[row].id, None)
         row_of.update({s.id: n_main + i for i, s in enumerate(delta_services)})
         delta = Postings.of(delta_services, analyser, self.main.avg_len)
-        keys = {self.columns.partition[row] for row in gone} | {partition_of(s) for s in fresh}
+        # The delta is rebuilt, so its rows are numbered anew: every partition that had or has a delta
+        # row is computed again, not only those of the edited services.
+        keys = {self.columns.partition[row] for row in gone} | set(self.columns.partition[n_main:]) \
+            | {partition_of(s) for s in delta_services}
         index = replace(self, columns=columns, delta=delta, dead=dead, row_of=row_of, live=np.flatnonzero(~dead),
                         dead_df=dead_df, regions=_regions(kb), analyser=analyser)
         return replace(index, partitions=index._partitions_after_edit(keys, self.partitions))
