@@ -426,10 +426,17 @@ class SearchEngine:
         # Only what is good enough to show is ordered (a few of up to 20,000 candidates); a service
         # that does not fit is no answer, with or without an alert.
         shown = np.flatnonzero(relevant & (scores >= RESULT_RELATIVE * top))
+        n_themes = columns.n_themes[candidates]
+        ranked_shown = shown[np.lexsort((-n_themes[shown], -scores[shown], unfit[shown]))]
+        wanted = max(limit, SAFETY_DOORS + limit)
+        if len(ranked_shown) > wanted:   # the first `wanted` and whatever ties with the last of them
+            last = ranked_shown[wanted - 1]
+            after = ranked_shown[wanted:]
+            tied = (unfit[after] == unfit[last]) & (scores[after] == scores[last]) & (n_themes[after] == n_themes[last])
+            ranked_shown = ranked_shown[:wanted + (len(after) if tied.all() else int(np.argmin(tied)))]
         # Ties are broken by service id, not by row: an edited service moves to the end of the index.
-        order = sorted(shown.tolist(), key=lambda p: (bool(unfit[p]), -float(scores[p]),
-                                                       -float(columns.n_themes[candidates[p]]),
-                                                       self._services[int(candidates[p])].id))
+        order = sorted(ranked_shown.tolist(), key=lambda p: (bool(unfit[p]), -float(scores[p]), -float(n_themes[p]),
+                                                              self._services[int(candidates[p])].id))
         matches: list[Match] = []
         for pos in order[: max(limit, SAFETY_DOORS + limit)]:
             idx = int(candidates[pos])
