@@ -187,7 +187,7 @@ def main() -> int:
     without = [timed(engine.search, text, None) for text, _ in asked]
     embedding = [timed(engine.embed_question, text) for text, _ in asked]
     embedded = {text: engine.embed_question(text) for text, _ in asked}
-    engine.embed_question = embedded.__getitem__   # type: ignore[method-assign]  # the embedding not counted
+    engine.embed_question = embedded.__getitem__   # type: ignore[assignment,method-assign]  # not counted
     with_pc_bare = [timed(engine.search, text, pc) for text, pc in asked]
     without_bare = [timed(engine.search, text, None) for text, _ in asked]
     texts = [" ".join([s.organisation, s.name, s.summary, " ".join(s.keywords)]).lower() for s in kb.active_services()]

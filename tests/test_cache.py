@@ -43,7 +43,11 @@ def test_only_the_changed_file_is_read_again(kb_dir, monkeypatch):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
     read = []
     original = loader._check_file
-    monkeypatch.setattr(loader, "_check_file", lambda p, today: read.append(p.name) or original(p, today))
+    def counted(path, today):
+        read.append(path.name)
+        return original(path, today)
+
+    monkeypatch.setattr(loader, "_check_file", counted)
     kb = load_knowledge_base_cached(kb_dir)
     assert read == ["lindeland.yaml"]
     assert kb.services["ocmw-lindegem-schuldbemiddeling"].name == "Schuldhulp"

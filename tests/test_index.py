@@ -238,12 +238,14 @@ def test_an_edit_is_live_before_its_new_text_is_embedded(kb):
     new_kb = edited(kb, replace(debt, summary=text))
     quick = dense.with_changes(new_kb, embed=False)
     assert quick.embeddings_pending
+    assert quick._delta_vectors is not None and dense._vectors is not None
     row = quick.index.row_of[debt.id] - quick.index.n_main
     assert np.allclose(quick._delta_vectors[row], dense._vectors[dense.index.row_of[debt.id]])
     assert quick.index.columns.services[quick.index.row_of[debt.id]].summary == text   # words are live
     done = quick.with_embeddings()
     assert not done.embeddings_pending
     fresh = SearchEngine(new_kb)
+    assert done._delta_vectors is not None and fresh._vectors is not None
     assert np.allclose(done._delta_vectors[row], fresh._vectors[fresh.index.row_of[debt.id]], atol=1e-3)
 
 
