@@ -152,7 +152,8 @@ def main() -> int:
     for i in range(a.edits * 2):
         s = rng.choice(services)
         field = "summary" if i % 2 == 0 else "contact.phone"
-        new = (f"{s.summary} Ook op afspraak ({i})." if field == "summary"
+        # A text never embedded before (the embedding cache outlives runs): its vector must be made.
+        new = (f"{s.summary} Ook op afspraak ({i}, {time.time_ns() % 10**9})." if field == "summary"
                else f"+32 9 999 {10 + i % 80:02d} {i % 89 + 10:02d}")
         revisions.append(rv.Revision(i + 1, "2026-11-30T09:00:00+00:00", 1000 + i, s.id, s.organisation, s.region_id,
                                      field, None, new))

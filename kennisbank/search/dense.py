@@ -117,8 +117,11 @@ def encoder_problem(spec: str | None = None) -> str | None:
     return _problems.get(spec or configured_encoder())
 
 
+KEY_BYTES = 12
+
+
 def text_key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).digest()
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=KEY_BYTES).digest()
 
 
 class EmbeddingCache:
@@ -156,7 +159,9 @@ class EmbeddingCache:
             if vectors.shape[1:] != (self.encoder.dim,):
                 return
             for raw, vec in zip(keys, vectors, strict=False):  # as the file has them
-                self._vectors[bytes(raw)] = vec
+                # numpy's "S12" drops trailing NUL bytes: one key in 256 would come back short and
+                # its text be embedded again at every start. Keys are always KEY_BYTES long.
+                self._vectors[bytes(raw).ljust(KEY_BYTES, b"\0")] = vec
         except (OSError, ValueError, KeyError) as exc:
             log.warning("embedding-cache %s onbruikbaar (%s); opnieuw opbouwen", path.name, type(exc).__name__)
 
@@ -203,7 +208,7 @@ class EmbeddingCache:
         if path is None or not self._dirty:
             return
         with self._lock:
-            keys = np.array(list(self._vectors), dtype="S12")
+            keys = np.array(list(self._vectors), dtype=f"S{KEY_BYTES}")
             vectors = np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, self.encoder.dim))
             self._dirty = False
         try:
