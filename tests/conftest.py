@@ -27,6 +27,7 @@ Fixtures:
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,17 @@ def bench_kb_dir() -> Path:
 @pytest.fixture(scope="session")
 def bench_kb(bench_kb_dir) -> KnowledgeBase:
     return load_knowledge_base(bench_kb_dir)
+
+
+@pytest.fixture
+def region_files(tmp_path, monkeypatch) -> Path:
+    """A writable copy of the benchmark region files, with a cache folder of its own."""
+    monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
+    target = tmp_path / "kb"
+    shutil.copytree(BENCH_KB_DIR, target)
+    for f in target.iterdir():
+        f.chmod(0o644)
+    return target
 
 
 @pytest.fixture

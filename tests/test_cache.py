@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
@@ -12,17 +11,11 @@ from kennisbank.loader import (
     load_knowledge_base,
     load_knowledge_base_cached,
 )
-from paths import BENCHMARK_KB
 
 
 @pytest.fixture
-def kb_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
-    target = tmp_path / "kb"
-    shutil.copytree(BENCHMARK_KB, target)
-    for f in target.iterdir():
-        f.chmod(0o644)
-    return target
+def kb_dir(region_files):
+    return region_files
 
 
 def test_cached_load_equals_fresh_load_and_writes_one_entry_per_file(kb_dir, tmp_path):
