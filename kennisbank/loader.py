@@ -1032,12 +1032,21 @@ def load_knowledge_base_cached(directory: Path | str | None = None) -> Knowledge
     results. A file with errors is never cached: its problems are reported on every start.
     Raises KnowledgeBaseError like load_knowledge_base.
     """
+    kb, problems = check_directory_cached(directory)
+    if kb is None:
+        raise KnowledgeBaseError(problems)
+    return kb
+
+
+def check_directory_cached(directory: Path | str | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """check_directory with the per-file cache of load_knowledge_base_cached (for /herlaad): every
+    error and warning, but only changed files are parsed again."""
     from . import cache
 
     directory = Path(directory) if directory is not None else DEFAULT_KB
     files = _yaml_files(directory) if directory.exists() else []
     if not files:
-        return load_knowledge_base(directory)
+        return check_directory(directory)
     keys = [(_file_kind(path), cache.fingerprint([path])) for path in files]
     gc_was_enabled = gc.isenabled()
     gc.disable()  # unpickling ~10^6 small objects: the cycle collector only slows it down
@@ -1058,9 +1067,7 @@ def load_knowledge_base_cached(directory: Path | str | None = None) -> Knowledge
     finally:
         if gc_was_enabled:
             gc.enable()
-    if kb is None:
-        raise KnowledgeBaseError(problems)
-    return kb
+    return kb, problems
 
 
 def _file_kind(path: Path) -> str:

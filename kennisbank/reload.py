@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from .fields import shown
-from .loader import check_directory, errors_only
+from .loader import check_directory, check_directory_cached, errors_only
 from .revisions import FIELDS, NEW_SERVICE, Json, Revision, active_revisions, apply_revisions
 from .schema import KnowledgeBase, Problem
 from .text import count
@@ -88,7 +88,8 @@ def merge(baseline: KnowledgeBase, revisions: Iterable[Revision]) -> ReloadResul
 def reload_directory(directory: Path | str, revisions: Iterable[Revision], today: date | None = None
                      ) -> ReloadResult:
     """Read and check the files; refused (ok False, kb None) when any file has an error."""
-    baseline, problems = check_directory(directory, today)
+    # The per-file cache only when the date is today's (a file's stale-date warnings are cached).
+    baseline, problems = check_directory(directory, today) if today is not None else check_directory_cached(directory)
     if baseline is None:
         return ReloadResult(None, None, problems)
     return merge(baseline, revisions)

@@ -348,3 +348,26 @@ def test_the_same_folder_by_a_relative_path_reuses_the_cached_index(region_files
     restarted = SearchEngine(load_knowledge_base_cached("kb"), encoder=False)
     assert restarted.from_cache
     assert restarted.index.delta.n == 0 and not restarted.index.dead.any()
+
+
+# ── /herlaad: one changed file ───────────────────────────────────────────────
+@pytest.mark.usefixtures("engine")
+async def test_reloading_the_files_reindexes_only_what_a_file_changed(region_files, tmp_path, questions, monkeypatch):
+    """KnowledgeService.reload_files after one service changed in one file: the running engine's
+    main rows are kept, only that service is indexed again, and the answers are a fresh build's."""
+    from kennisbank.services.knowledge import KnowledgeService
+    from kennisbank.store import Store
+
+    monkeypatch.setenv("WELZIJNSBOT_ENCODER", "off")   # the lexical models are in memory (fixture engine)
+    async with Store(tmp_path / "bot.sqlite3") as store:
+        service = KnowledgeService(load_knowledge_base_cached(region_files), store, region_files)
+        before = service.current.engine
+        rewrite(region_files / "lindeland.yaml", "name: Schuldbemiddeling", "name: Schuldhulp en afbetalingsplannen")
+        result = await service.reload_files()
+        assert result is not None and result.ok
+        after = service.current.engine
+        assert after.index.main is before.index.main and after.index.delta.n == 1
+        row = after.index.row_of["ocmw-lindegem-schuldbemiddeling"]
+        assert after.index.columns.services[row].name == "Schuldhulp en afbetalingsplannen"
+        fresh = SearchEngine(service.current.kb, encoder=before.encoder or False)
+        assert same_answers(answers(after, questions[:30]), answers(fresh, questions[:30]))

@@ -63,10 +63,12 @@ class Knowledge:
         """The snapshot of `kb`, which differs from this one by a few edits: the search engine
         re-indexes only the changed services (SearchEngine.with_changes), the rest is shared.
         `embed=False`: new texts are embedded afterwards, by with_embeddings()."""
-        if kb.regions is not self.kb.regions:
-            return _prepared(kb)
+        if kb.regions is not self.kb.regions and kb.regions != self.kb.regions:
+            return _prepared(kb)   # places and postcodes changed: everything is built again
         before = self.kb.services
-        touched = [sid for sid, s in kb.services.items() if before.get(sid) is not s]
+        # After an edit only the revised services are new objects; after /herlaad every service is,
+        # and equality tells the few that changed in the files.
+        touched = [sid for sid, s in kb.services.items() if (old := before.get(sid)) is not s and old != s]
         added = sum(1 for sid in touched if sid not in before)
         if len(kb.services) - added != len(before):   # a service left (a new one's revision undone)
             touched += [sid for sid in before if sid not in kb.services]
@@ -187,7 +189,8 @@ class KnowledgeService:
                 result.dropped = tuple(sorted(set(self.current.kb.services) - set(result.kb.services)))
                 result.held_back = bool(result.dropped) and not drop
             if result.ok and result.kb is not None and result.baseline is not None:
-                knowledge = await asyncio.to_thread(_prepared, result.kb)
+                # One changed file re-indexes its own services (Knowledge.updated), not 20,000.
+                knowledge = await asyncio.to_thread(self.current.updated, result.kb)
                 self.baseline, self.current = result.baseline, knowledge
         if result.ok:
             await editors.reconcile(self.store, self.current.kb)   # an organisation_id added, say
