@@ -1038,15 +1038,18 @@ def load_knowledge_base_cached(directory: Path | str | None = None) -> Knowledge
     return kb
 
 
-def check_directory_cached(directory: Path | str | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+def check_directory_cached(directory: Path | str | None = None, today: date | None = None
+                           ) -> tuple[KnowledgeBase | None, list[Problem]]:
     """check_directory with the per-file cache of load_knowledge_base_cached (for /herlaad): every
-    error and warning, but only changed files are parsed again."""
+    error and warning, but only changed files are parsed again. A service that became stale since
+    its file was cached (last_verified more than STALE_AFTER before `today`) is warned about too."""
     from . import cache
 
     directory = Path(directory) if directory is not None else DEFAULT_KB
+    today = today or date.today()
     files = _yaml_files(directory) if directory.exists() else []
     if not files:
-        return check_directory(directory)
+        return check_directory(directory, today)
     keys = [(_file_kind(path), cache.fingerprint([path])) for path in files]
     gc_was_enabled = gc.isenabled()
     gc.disable()  # unpickling ~10^6 small objects: the cycle collector only slows it down
@@ -1057,17 +1060,29 @@ def check_directory_cached(directory: Path | str | None = None) -> tuple[Knowled
             results.append(found if isinstance(found, _FileResult) else None)
         todo = [i for i, r in enumerate(results) if r is None]
         if todo:
-            for i, result in zip(todo, _check_files([files[i] for i in todo], date.today()), strict=True):
+            for i, result in zip(todo, _check_files([files[i] for i in todo], today), strict=True):
                 results[i] = result
                 if not any(not p.warning for p in result.problems):
                     cache.save(*keys[i], result)
         kb, problems = _merge([r for r in results if r is not None])
         if kb is not None:
             kb.sources = {str(path): key for path, (_, key) in zip(files, keys, strict=True)}
+            stale = _newly_stale(kb, problems, today)
+            kb.warnings.extend(stale)
+            problems.extend(stale)
     finally:
         if gc_was_enabled:
             gc.enable()
     return kb, problems
+
+
+def _newly_stale(kb: KnowledgeBase, problems: list[Problem], today: date) -> list[Problem]:
+    """Stale-date warnings that a cached file's result, made on an earlier day, does not have yet."""
+    warned = {p.service for p in problems if p.field == "last_verified" and p.warning}
+    return [Problem(s.file, f"laatst bevestigd op {s.last_verified.isoformat()}, meer dan 12 maanden geleden",
+                    s.line, s.id, "last_verified", warning=True)
+            for s in kb.services.values()
+            if s.last_verified and today - s.last_verified > STALE_AFTER and s.id not in warned]
 
 
 def _file_kind(path: Path) -> str:

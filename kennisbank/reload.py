@@ -10,7 +10,7 @@ Rules (documented in the README, "Beheer door organisaties"):
   saw before its change nor the value it set; this needs no copy of the old files, so it also
   holds after a restart.
 - A file with errors is refused as a whole: the caller keeps the last good knowledge base and
-  shows the problems (from loader.check_directory).
+  shows the problems (from loader.check_directory_cached).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from .fields import shown
-from .loader import check_directory, check_directory_cached, errors_only
+from .loader import check_directory_cached, errors_only
 from .revisions import FIELDS, NEW_SERVICE, Json, Revision, active_revisions, apply_revisions
 from .schema import KnowledgeBase, Problem
 from .text import count
@@ -88,8 +88,7 @@ def merge(baseline: KnowledgeBase, revisions: Iterable[Revision]) -> ReloadResul
 def reload_directory(directory: Path | str, revisions: Iterable[Revision], today: date | None = None
                      ) -> ReloadResult:
     """Read and check the files; refused (ok False, kb None) when any file has an error."""
-    # The per-file cache only when the date is today's (a file's stale-date warnings are cached).
-    baseline, problems = check_directory(directory, today) if today is not None else check_directory_cached(directory)
+    baseline, problems = check_directory_cached(directory, today)
     if baseline is None:
         return ReloadResult(None, None, problems)
     return merge(baseline, revisions)

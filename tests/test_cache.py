@@ -100,3 +100,21 @@ def test_a_few_generations_per_kind_are_kept_and_no_more(tmp_path, monkeypatch):
     assert kept == sorted(newest)
     assert cache.load("model", f"key{cache.KEEP_GENERATIONS + 1}") == {"n": cache.KEEP_GENERATIONS + 1}
     assert cache.load("model", "key0") is None
+
+
+def test_a_service_that_became_stale_since_its_file_was_cached_is_warned_about(kb_dir):
+    """The per-file cache keeps a file's warnings as of the day it was read; a later day still gets
+    the 'last confirmed more than 12 months ago' warning for a service that has become stale."""
+    from datetime import date, timedelta
+
+    from kennisbank.loader import STALE_AFTER, check_directory, check_directory_cached
+
+    kb, _ = check_directory_cached(kb_dir)
+    assert kb is not None
+    verified = [s for s in kb.services.values() if s.last_verified]
+    later = max(s.last_verified for s in verified) + STALE_AFTER + timedelta(days=1)
+    _, problems = check_directory_cached(kb_dir, later)          # every file from the cache
+    stale = {p.service for p in problems if p.field == "last_verified" and p.warning}
+    _, fresh = check_directory(kb_dir, later)
+    assert stale == {p.service for p in fresh if p.field == "last_verified" and p.warning} == {s.id for s in verified}
+    assert later > date.today()
