@@ -112,7 +112,7 @@ def test_a_service_that_became_stale_since_its_file_was_cached_is_warned_about(k
     kb, _ = check_directory_cached(kb_dir)
     assert kb is not None
     verified = [s for s in kb.services.values() if s.last_verified]
-    later = max(s.last_verified for s in verified) + STALE_AFTER + timedelta(days=1)
+    later = max(s.last_verified for s in verified if s.last_verified) + STALE_AFTER + timedelta(days=1)
     _, problems = check_directory_cached(kb_dir, later)          # every file from the cache
     stale = {p.service for p in problems if p.field == "last_verified" and p.warning}
     _, fresh = check_directory(kb_dir, later)
