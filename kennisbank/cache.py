@@ -35,6 +35,15 @@ def cache_dir() -> Path | None:
     return Path(base) / "welzijnsbot"
 
 
+def content_key(path: Path) -> str:
+    """A region file's bytes and the code that reads them. By content, not by size and mtime: a
+    copy that keeps timestamps (cp -p, tar) or two saves within one clock tick still changes it,
+    and /herlaad must never answer from a file's old content. Hashing 25 MB takes ~40 ms."""
+    h = hashlib.blake2b(fingerprint([]).encode(), digest_size=16)
+    h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def fingerprint(files: Iterable[Path], extra: str = "") -> str:
     """Changes whenever a data file or the code that interprets it changes."""
     h = hashlib.sha256(extra.encode())

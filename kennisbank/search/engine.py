@@ -232,6 +232,7 @@ class SearchEngine:
             return self
         engine = copy.copy(self)
         engine.kb, engine.vocab, engine.index = kb, vocab, index
+        engine.embeddings_pending = False   # set again below when this edit leaves some
         engine._profile_terms = {}
         engine._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
         if index.main is not old.main:   # rebuilt from scratch
