@@ -35,11 +35,12 @@ def cache_dir() -> Path | None:
     return Path(base) / "welzijnsbot"
 
 
-def content_key(path: Path) -> str:
-    """A region file's bytes and the code that reads them. By content, not by size and mtime: a
-    copy that keeps timestamps (cp -p, tar) or two saves within one clock tick still changes it,
-    and /herlaad must never answer from a file's old content. Hashing 25 MB takes ~40 ms."""
-    h = hashlib.blake2b(fingerprint([]).encode(), digest_size=16)
+def content_key(path: Path, code: str | None = None) -> str:
+    """A region file's bytes and the code that reads them (`code`: fingerprint([]), computed once
+    per load). By content, not by size and mtime: a copy that keeps timestamps (cp -p, tar) or two
+    saves within one clock tick still changes it, and /herlaad must never answer from a file's
+    old content."""
+    h = hashlib.blake2b((code or fingerprint([])).encode(), digest_size=16)
     h.update(path.read_bytes())
     return h.hexdigest()
 

@@ -1050,7 +1050,8 @@ def check_directory_cached(directory: Path | str | None = None, today: date | No
     files = _yaml_files(directory) if directory.exists() else []
     if not files:
         return check_directory(directory, today)
-    keys = [(_file_kind(path), cache.content_key(path)) for path in files]
+    code = cache.fingerprint([])
+    keys = [(_file_kind(path), cache.content_key(path, code)) for path in files]
     gc_was_enabled = gc.isenabled()
     gc.disable()  # unpickling ~10^6 small objects: the cycle collector only slows it down
     try:
