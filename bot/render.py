@@ -154,8 +154,10 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
     A tag open across a split (a <pre> table, a <b> over several lines) is closed at the end of
     one part and opened again, attributes and all, at the start of the next, so every part is
-    valid HTML with its formatting; a split never falls inside a tag. Only a single line longer
-    than a message on its own is cut, as text, at spaces. Empty lines at a split are dropped.
+    valid HTML with its formatting; a split never falls inside a tag. A <pre> block holds a table
+    in this bot (/signalen): reopened in a later message it repeats its first line, the column
+    header. Only a single line longer than a message on its own is cut, as text, at spaces. Empty
+    lines at a split are dropped.
     """
     if visible_len(text) <= limit:
         return [text]
@@ -163,6 +165,7 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     lines: list[str] = []
     opened: list[tuple[str, str]] = []      # open at the start of the current part
     current: list[tuple[str, str]] = []     # open after the last line of the current part
+    header = ""                              # first line of the open <pre> table
     used = 0
 
     def flush() -> None:
@@ -174,6 +177,8 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             parts.append("".join(tag for _name, tag in opened) + body
                          + "".join(f"</{name}>" for name, _tag in reversed(current)))
         lines, opened, used = [], list(current), 0
+        if header and any(name == "pre" for name, _tag in current):
+            lines, used = [header], visible_len(header)
 
     for line in text.split("\n"):
         size = visible_len(line) + (1 if lines else 0)
@@ -183,7 +188,7 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
                 continue                      # no part starts with an empty line
             size = visible_len(line)
         if size > limit:                      # one line longer than a message: cut it as text
-            if lines:
+            if lines and lines != [header]:
                 flush()
             plain = html.unescape(re.sub(r"<[^>]+>", "", line))
             for piece in _cut_plain(plain, limit):
@@ -194,8 +199,13 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             continue
         lines.append(line)
         used += size
-        current = _tags_after(line, current)
-    if lines:
+        after = _tags_after(line, current)
+        if any(name == "pre" for name, _tag in after) and not any(name == "pre" for name, _tag in current):
+            header = re.sub(r"^.*?<pre[^>]*>", "", line, count=1, flags=re.S)   # the table's first line
+        elif not any(name == "pre" for name, _tag in after):
+            header = ""
+        current = after
+    if lines and lines != [header]:           # not only a repeated table header
         flush()
     return parts
 

@@ -231,6 +231,11 @@ def test_a_tag_open_over_the_split_is_closed_and_reopened():
     assert parts[0].endswith("</pre>") and parts[1].startswith("<pre>")
     assert all(render.visible_len(p) <= render.MESSAGE_LIMIT for p in parts)
     assert parts[-1].endswith("</pre>\nEinde")
+    # each later part opens with the table's first line as its header, and every row comes once
+    plain = [render.html_to_plain(p).splitlines() for p in parts]
+    assert [lines[0] for lines in plain[1:]] == [rows[0]] * (len(parts) - 1)
+    body = plain[0] + [line for lines in plain[1:] for line in lines[1:]]
+    assert [line for line in body if line.startswith("rij ")] == rows
 
 
 def test_the_limit_is_in_utf16_units_after_entity_parsing():
@@ -244,7 +249,8 @@ def test_the_limit_is_in_utf16_units_after_entity_parsing():
 def test_a_single_line_longer_than_a_message_is_cut_as_text_at_spaces():
     line = " ".join(["woord"] * 1500)          # ~9,000 characters on one line
     parts = render.split_html(f"<pre>kop\n{line}\nvoet</pre>")
-    assert len(parts) == 5 and parts[0] == "<pre>kop</pre>" and parts[-1] == "<pre>voet</pre>"
+    # the table's first line ("kop") heads every later part that is not a piece of the long line
+    assert len(parts) == 5 and parts[0] == "<pre>kop</pre>" and parts[-1] == "<pre>kop\nvoet</pre>"
     assert all(p.startswith("<pre>") and p.endswith("</pre>") and _balanced(p) for p in parts)
     assert all(render.visible_len(p) <= render.MESSAGE_LIMIT for p in parts)
     assert " ".join(render.html_to_plain(p) for p in parts[1:-1]).split() == line.split()
