@@ -290,3 +290,38 @@ def test_terminal_chat_shows_the_same_safety_answer(bench_kb_dir):
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
     assert ACUTE_LINE in run.stdout
+
+
+class _FixedClassifier:
+    """A stand-in for a fitted classifier: the same probabilities for every text."""
+    dense = False
+
+    def __init__(self, probabilities: dict[str, float]):
+        from kennisbank.search.corpus import HARMLESS
+
+        self.labels = (HARMLESS, *SAFETY_KINDS)
+        self._row = [probabilities.get(label, 0.0) for label in self.labels]
+
+    def probabilities(self, texts, vectors):
+        import numpy as np
+
+        return np.array([self._row for _ in texts])
+
+
+def test_either_detector_raises_the_alert_and_the_likelier_danger_is_reported():
+    """Recall first: the dense detector and the word-only one each have their own fitted thresholds,
+    and one of them firing is enough (search/safety.py gives the out-of-fold figures)."""
+    from kennisbank.search.safety import SafetyDetector
+
+    quiet = _FixedClassifier({"harmless": 0.95, "suicide": 0.05})
+    words = _FixedClassifier({"harmless": 0.7, "abuse": 0.3})      # alarm 0.3: above its 0.1
+    dense_only = SafetyDetector(quiet, 0.12, 0.5)                    # type: ignore[arg-type]
+    assert dense_only.detect("papa doet hem pijn", None) is None
+    both = SafetyDetector(quiet, 0.12, 0.5, (words, 0.1, 0.5))       # type: ignore[arg-type]
+    alert = both.detect("papa doet hem pijn", None)
+    assert alert is not None and alert.kind == "abuse" and not alert.leads
+    loud = _FixedClassifier({"harmless": 0.2, "suicide": 0.8})      # alarm 0.8: a likely danger
+    alert = SafetyDetector(loud, 0.12, 0.5, (words, 0.1, 0.5)).detect("x", None)  # type: ignore[arg-type]
+    assert alert is not None and alert.kind == "suicide" and alert.leads
+    calm = _FixedClassifier({"harmless": 0.99, "abuse": 0.01})
+    assert SafetyDetector(quiet, 0.12, 0.5, (calm, 0.1, 0.5)).detect("x", None) is None  # type: ignore[arg-type]

@@ -394,7 +394,7 @@ def test_engine_reembeds_only_the_edited_service(tmp_path, monkeypatch):
     needs_load, safety_load = NeedsModel.load, SafetyDetector.load
     monkeypatch.setattr(NeedsModel, "load", classmethod(lambda cls, enc: needs_load(None)))
     monkeypatch.setattr(SafetyDetector, "load",
-                        classmethod(lambda cls, enc, t, lead: safety_load(None, t, lead)))
+                        classmethod(lambda cls, enc, t, lead, words=None: safety_load(None, t, lead)))
 
     monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
     encoder = CountingEncoder()

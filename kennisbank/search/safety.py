@@ -44,18 +44,33 @@ def split_sentences(text: str) -> list[str]:
 
 
 class SafetyDetector:
-    """`threshold`: a possible danger (one urgent door, never "nothing fits"); `lead`: a likely one."""
+    """`threshold`: a possible danger (one urgent door, never "nothing fits"); `lead`: a likely one.
 
-    def __init__(self, classifier: TextClassifier, threshold: float, lead: float):
+    With an encoder there are two detectors, one with the dense embedding and one on the words
+    alone, each with its own fitted thresholds (ranking.json). An alert is raised when either
+    fires (recall first), as a likely danger when either says so; of two alerts the likely
+    danger, then the surer one, is reported. Out of fold on the corpus: recall 0.949 (dense) and
+    0.928 (words) alone, 0.967 together; false alarms on the hard look-alikes 0.167 and 0.170
+    alone, 0.216 together.
+    """
+
+    def __init__(self, classifier: TextClassifier, threshold: float, lead: float,
+                 second: tuple[TextClassifier, float, float] | None = None):
         self.classifier = classifier
         self.threshold = threshold
         self.lead = max(lead, threshold)
-        self._harmless = classifier.labels.index(HARMLESS)
-        self._kinds = [classifier.labels.index(k) for k in SAFETY_KINDS]
+        self.second = None if second is None else (second[0], second[1], max(second[2], second[1]))
 
     @classmethod
-    def load(cls, encoder: Encoder | None, threshold: float, lead: float) -> SafetyDetector:
-        return cls(fitted("safety", safety_fingerprint(), safety_corpus, encoder, SAFETY_C), threshold, lead)
+    def load(cls, encoder: Encoder | None, threshold: float, lead: float,
+             words_only: tuple[float, float] | None = None) -> SafetyDetector:
+        """The detector for this encoder; `words_only`: the thresholds of the word-only detector,
+        which joins the dense one (unused without an encoder: then it is the only one)."""
+        model = fitted("safety", safety_fingerprint(), safety_corpus, encoder, SAFETY_C)
+        second = None
+        if encoder is not None and words_only is not None:
+            second = (fitted("safety", safety_fingerprint(), safety_corpus, None, SAFETY_C), *words_only)
+        return cls(model, threshold, lead, second)
 
     @property
     def dense(self) -> bool:
@@ -67,7 +82,7 @@ class SafetyDetector:
 
     def detect(self, question: str, vector: np.ndarray | None,
                sentence_vectors: np.ndarray | None = None) -> SafetyAlert | None:
-        """The alert for the most alarming part of the question, or None below the threshold.
+        """The alert for the most alarming part of the question, or None below the thresholds.
 
         `sentence_vectors` are the query embeddings of split_sentences(question), when dense.
         """
@@ -78,10 +93,26 @@ class SafetyDetector:
             texts += sentences
             if vectors is not None and sentence_vectors is not None:
                 vectors = np.vstack([vectors, sentence_vectors])
-        probs = self.scores(texts, vectors)
-        alarm = 1.0 - probs[:, self._harmless]
-        best = int(np.argmax(alarm))
-        if alarm[best] < self.threshold:
+        found = [_reading(self.classifier, texts, vectors if self.dense else None, self.threshold, self.lead)]
+        if self.second is not None:
+            model, threshold, lead = self.second
+            found.append(_reading(model, texts, None, threshold, lead))
+        fired = [f for f in found if f is not None]
+        if not fired:
             return None
-        kind = SAFETY_KINDS[int(np.argmax(probs[best, self._kinds]))]
-        return SafetyAlert(kind, float(alarm[best]), texts[best], leads=bool(alarm[best] >= self.lead))
+        # A likely danger for either detector is a likely danger; among equals the surer one names
+        # the kind (and its probability is what the engine compares with SAFETY_SURE).
+        return max((alert for alert in fired), key=lambda a: (a.leads, a.probability))
+
+
+def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None, threshold: float, lead: float
+             ) -> SafetyAlert | None:
+    """One detector's alert for the most alarming text, or None below its threshold."""
+    probs = model.probabilities(texts, vectors)
+    alarm = 1.0 - probs[:, model.labels.index(HARMLESS)]
+    best = int(np.argmax(alarm))
+    if alarm[best] < threshold:
+        return None
+    kinds = [model.labels.index(k) for k in SAFETY_KINDS]
+    kind = SAFETY_KINDS[int(np.argmax(probs[best, kinds]))]
+    return SafetyAlert(kind, float(alarm[best]), texts[best], leads=bool(alarm[best] >= lead))
