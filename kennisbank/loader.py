@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import yaml
 
@@ -88,15 +88,8 @@ class _LineList(list[Any]):
     item_lines: list[int]
 
 
-# libyaml's loader where it is installed (much faster), else the pure-Python one; the stubs know
-# them as one API, so the checker sees the pure-Python class.
-if TYPE_CHECKING:
-    _SafeLoader = yaml.SafeLoader
-else:
-    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class _Loader(_SafeLoader):
+class _Loader(yaml_syntax.SafeLoader):
     pass
 
 

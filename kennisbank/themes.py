@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .schema import THEME_IDS
+from .yaml_syntax import safe_load
 
 THEMES_FILE = Path(__file__).with_name("themes.yaml")
 
@@ -25,7 +24,7 @@ class Theme:
 @lru_cache(maxsize=1)
 def load_themes() -> dict[str, Theme]:
     """All 24 themes in the fixed order; a missing or extra id is a programming error."""
-    raw = yaml.load(THEMES_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = safe_load(THEMES_FILE.read_text(encoding="utf-8"))
     if set(raw) != set(THEME_IDS):
         missing, extra = set(THEME_IDS) - set(raw), set(raw) - set(THEME_IDS)
         raise ValueError(f"themes.yaml: ontbrekend {sorted(missing)}, onbekend {sorted(extra)}")

@@ -16,11 +16,11 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import snowballstemmer
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ..text import clean
+from ..yaml_syntax import safe_load
 
 SYNONYMS_FILE = Path(__file__).resolve().parents[1] / "synonyms.yaml"
 ORGANISATION_GROUP = "organisaties"
@@ -132,7 +132,7 @@ class Synonyms:
 
     @classmethod
     def load(cls, path: Path = SYNONYMS_FILE) -> Synonyms:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        raw = safe_load(path.read_text(encoding="utf-8")) or {}
         single, multi, organisations = {}, {}, {}
         for name, group in raw.items():
             if name == ORGANISATION_GROUP:  # names, not meanings: matched by the search, never expanded
