@@ -16,9 +16,8 @@ from urllib.parse import quote
 
 from babel.dates import format_date
 
-from kennisbank import practical
+from kennisbank import freshness, practical
 from kennisbank.fields import phone_national
-from kennisbank.loader import STALE_AFTER
 from kennisbank.outbox import MAX_AGE as OUTBOX_MAX_AGE
 from kennisbank.safety import ACUTE_LINE, kind_label
 from kennisbank.schema import Service
@@ -254,8 +253,7 @@ def nice_date(d: date) -> str:
 
 
 def is_stale(service: Service, today: date | None = None) -> bool:
-    today = today or date.today()
-    return service.last_verified is not None and today - service.last_verified > STALE_AFTER
+    return freshness.is_stale(service, today or date.today())
 
 
 def language_names(codes: Iterable[str]) -> str:

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import aiosqlite
 
 from .editors import ALL_REGIONS
-from .loader import STALE_AFTER
+from .loader import too_long_ago
 from .reports import Report
 from .schema import KnowledgeBase, Service
 
@@ -47,7 +47,7 @@ def is_due(service: Service, today: date) -> bool:
 
 
 def is_stale(service: Service, today: date) -> bool:
-    return service.last_verified is not None and today - service.last_verified > STALE_AFTER
+    return service.last_verified is not None and too_long_ago(service.last_verified, today)
 
 
 def _oldest_first(service: Service) -> tuple[date, str, str]:

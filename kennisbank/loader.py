@@ -54,6 +54,16 @@ from .text import ODD_SPACES, clean, count, describe, identity
 _T = TypeVar("_T")
 
 STALE_AFTER = timedelta(days=365)
+
+
+def too_long_ago(last_verified: date, today: date) -> bool:
+    """Confirmed more than STALE_AFTER before `today`: the one rule for stale data (check, cards, reminders)."""
+    return today - last_verified > STALE_AFTER
+
+
+def stale_message(last_verified: date) -> str:
+    """The warning for a service confirmed more than STALE_AFTER ago (check and the cached loads)."""
+    return f"laatst bevestigd op {last_verified.isoformat()}, meer dan 12 maanden geleden"
 DEFAULT_KB = Path(__file__).resolve().parent.parent / "regions"
 FLEMISH_LAYER_ID = "vlaanderen"
 _PARALLEL_FROM = 16  # files; below this, starting worker processes costs more than it saves
@@ -515,9 +525,8 @@ class _FileChecker:
         last_verified = None
         if raw.get("last_verified") not in (None, ""):
             last_verified = self.value(fields.iso_date, raw, "last_verified", sid)
-            if last_verified and self.today - last_verified > STALE_AFTER:
-                self.warn(f"laatst bevestigd op {last_verified.isoformat()}, meer dan 12 maanden geleden",
-                          _line(raw, "last_verified"), sid, "last_verified")
+            if last_verified and too_long_ago(last_verified, self.today):
+                self.warn(stale_message(last_verified), _line(raw, "last_verified"), sid, "last_verified")
             if last_verified and last_verified > self.today:
                 self.error(f"last_verified {last_verified.isoformat()} ligt in de toekomst",
                            _line(raw, "last_verified"), sid, "last_verified")
@@ -1073,10 +1082,9 @@ def check_directory_cached(directory: Path | str | None = None, today: date | No
 def _newly_stale(kb: KnowledgeBase, problems: list[Problem], today: date) -> list[Problem]:
     """Stale-date warnings that a cached file's result, made on an earlier day, does not have yet."""
     warned = {p.service for p in problems if p.field == "last_verified" and p.warning}
-    return [Problem(s.file, f"laatst bevestigd op {s.last_verified.isoformat()}, meer dan 12 maanden geleden",
-                    s.line, s.id, "last_verified", warning=True)
+    return [Problem(s.file, stale_message(s.last_verified), s.line, s.id, "last_verified", warning=True)
             for s in kb.services.values()
-            if s.last_verified and today - s.last_verified > STALE_AFTER and s.id not in warned]
+            if s.last_verified and too_long_ago(s.last_verified, today) and s.id not in warned]
 
 
 def _file_kind(path: Path) -> str:
