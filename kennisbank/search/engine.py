@@ -192,7 +192,7 @@ class SearchEngine:
         fresh = [s for s in kb.services.values() if s.is_active and s.id not in kept]
         gone = [row for row, k in enumerate(keep) if not k]
         self.vocab = vocab.extended(w for s in fresh for w in self._service_words(s))
-        restored = index.restored(kb, self.vocab, keep)
+        restored = index.restored(kb, keep)
         self.index = restored.applied(kb, self.vocab, gone, fresh) if (gone or fresh) else restored
         if self.index.main is not restored.main:   # too much changed: built from scratch after all
             return False

@@ -4,10 +4,10 @@ Rows are grouped by partition (the Flemish layer, then each region), so a questi
 postcode reads two contiguous row ranges and a question for all of Flanders reads every row,
 both with the same vectorised code.
 
-  ServiceIndex.build(kb, vocab, analyser) -> ServiceIndex          everything, from scratch
-  index.with_changes(kb, vocab) -> ServiceIndex                    after an edit: only what changed
-  index.rows_for(postcode) -> np.ndarray                           candidate rows (active, serving it)
-  index.lexical(query, rows) -> (bm25, held)                       BM25F and the idf mass held, per row
+  ServiceIndex.build(kb, vocab) -> ServiceIndex                    everything, from scratch
+  index.with_changes(kb, vocab, touched) -> ServiceIndex           after an edit: only what changed
+  index.rows_for(postcode, region_id) -> (rows, spans)             candidate rows (active, serving it)
+  index.lexical(query, rows, spans) -> (bm25, held, idf)           BM25F and the idf mass held, per row
 
 Lexical part: BM25F (lexical.py) as one sparse matrix over (rows x terms), compressed by term
 (CSC): W[i, t] = p / (k1 + p), p the field-weighted, length-normalised frequency of term t in
@@ -51,7 +51,7 @@ def is_urgent_door(s: Service) -> bool:
     if s.urgent:
         return True
     text = " " + " ".join(words(" ".join((s.name, s.summary, " ".join(s.keywords), s.organisation)))) + " "
-    return any(w in text for w in _URGENT) or ("24/7" in URGENT_WORDS and " 24 7 " in text)
+    return any(w in text for w in _URGENT)   # "24/7" is in _URGENT as " 24 7 ", as words() reads it
 
 
 def partition_of(s: Service) -> str:
@@ -77,19 +77,15 @@ class Columns:
     @classmethod
     def of(cls, services: Sequence[Service], kb: KnowledgeBase) -> Columns:
         n = len(services)
-        weights = np.zeros((n, len(THEME_IDS)), dtype=np.float32)
-        first = np.zeros(n, dtype=np.int64)
-        for i, s in enumerate(services):
-            for rank, t in enumerate(s.themes):
-                weights[i, THEME_INDEX[t]] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
-            first[i] = THEME_INDEX[s.themes[0]]
         k = max((len(s.themes) for s in services), default=1)
+        weights = np.zeros((n, len(THEME_IDS)), dtype=np.float32)
         slots = np.full((n, k), len(THEME_IDS), dtype=np.int64)
         positions = np.zeros((n, k), dtype=np.float32)
         for i, s in enumerate(services):
             for rank, t in enumerate(s.themes):
                 slots[i, rank] = THEME_INDEX[t]
-                positions[i, rank] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
+                positions[i, rank] = weights[i, THEME_INDEX[t]] = THEME_POSITION[min(rank, len(THEME_POSITION) - 1)]
+        first = slots[:, 0].copy()
         whole = {r.id: r.postcodes for r in kb.regions.values()}
         ages = [constraints.service_ages(s) or (-1, -1) for s in services]
         return cls(
@@ -155,10 +151,6 @@ class Postings:
         columns = np.searchsorted(self.indptr, hit, side="right") - 1
         ids, counts = np.unique(columns, return_counts=True)
         return Counter({self.term_list[int(i)]: int(c) for i, c in zip(ids, counts, strict=True)})
-
-    @property
-    def df(self) -> np.ndarray:
-        return np.diff(self.indptr)
 
     @classmethod
     def of(cls, services: Sequence[Service], analyser: FieldAnalyser,
@@ -242,7 +234,6 @@ class ServiceIndex:
     live: np.ndarray                   # live rows, ascending
     regions: dict[str, frozenset[int]]  # region id -> its postcodes, as at the full build
     dead_df: Counter[str] = field(default_factory=Counter)   # terms of tombstoned main rows
-    analyser: FieldAnalyser | None = None
 
     @property
     def n_main(self) -> int:
@@ -265,7 +256,7 @@ class ServiceIndex:
         empty = Postings.of([], analyser, main.avg_len)
         dead = np.zeros(len(services), dtype=bool)
         index = cls(columns, main, empty, dead, {}, {s.id: i for i, s in enumerate(services)},
-                    np.arange(len(services), dtype=np.int64), _regions(kb), Counter(), analyser)
+                    np.arange(len(services), dtype=np.int64), _regions(kb), Counter())
         return replace(index, partitions=index._partitions_for(set(order)))
 
     def _partitions_for(self, keys: set[str], keep: dict[str, Partition] | None = None) -> dict[str, Partition]:
@@ -333,7 +324,6 @@ class ServiceIndex:
         delta_rows = len(self.columns) - n_main
         if self.regions_moved(kb) or delta_rows + len(gone) + len(fresh) >= DELTA_MAX:
             return ServiceIndex.build(kb, vocab)
-        analyser = FieldAnalyser(vocab)
         dead = self.dead.copy()
         dead[list(gone)] = True
         dead_df = Counter(self.dead_df)
@@ -348,13 +338,13 @@ class ServiceIndex:
             if services[row] is not None:
                 row_of.pop(services[row].id, None)
         row_of.update({s.id: n_main + i for i, s in enumerate(delta_services)})
-        delta = Postings.of(delta_services, analyser, self.main.avg_len)
+        delta = Postings.of(delta_services, FieldAnalyser(vocab), self.main.avg_len)
         # The delta is rebuilt, so its rows are numbered anew: every partition that had or has a delta
         # row is computed again, not only those of the edited services.
         keys = {self.columns.partition[row] for row in gone} | set(self.columns.partition[n_main:]) \
             | {partition_of(s) for s in delta_services}
         index = replace(self, columns=columns, delta=delta, dead=dead, row_of=row_of, live=np.flatnonzero(~dead),
-                        dead_df=dead_df, regions=_regions(kb), analyser=analyser)
+                        dead_df=dead_df, regions=_regions(kb))
         return replace(index, partitions=index._partitions_after_edit(keys, self.partitions))
 
     def _partitions_after_edit(self, keys: set[str], before: dict[str, Partition]) -> dict[str, Partition]:
@@ -377,17 +367,17 @@ class ServiceIndex:
 
     # ── persistence ─────────────────────────────────────────────────────────
     def detached(self) -> ServiceIndex:
-        """A copy to pickle: service ids instead of services (the knowledge base has them), no analyser memo."""
+        """A copy to pickle: service ids instead of services (the knowledge base has them)."""
         ids: tuple[Any, ...] = tuple(s.id for s in self.columns.services)
-        return replace(self, columns=replace(self.columns, services=ids), analyser=None)
+        return replace(self, columns=replace(self.columns, services=ids))
 
-    def restored(self, kb: KnowledgeBase, vocab: Vocabulary, keep: Sequence[bool]) -> ServiceIndex:
+    def restored(self, kb: KnowledgeBase, keep: Sequence[bool]) -> ServiceIndex:
         """A detached index joined to the services of `kb`: row i gets kb's service of its id where
         keep[i], and must then be tombstoned by the caller (applied) where not."""
         ids: tuple[Any, ...] = self.columns.services
         # A row that is not kept is never read before applied() tombstones it (dead rows are skipped).
         services = tuple(kb.services[sid] if kept else cast(Service, None) for sid, kept in zip(ids, keep, strict=True))
-        return replace(self, columns=replace(self.columns, services=services), analyser=FieldAnalyser(vocab))
+        return replace(self, columns=replace(self.columns, services=services))
 
     # ── reading ─────────────────────────────────────────────────────────────
     def rows_for(self, postcode: int | None, region_id: str | None
@@ -489,14 +479,6 @@ class ServiceIndex:
                     out[offset:offset + len(part)] |= np.isin(part - shift, col_rows, assume_unique=True)
         return out
 
-    def terms_of(self, row: int) -> frozenset[str]:
-        """The stems the index holds for the service at `row`."""
-        assert self.analyser is not None
-        return frozenset(_terms(self.analyser, self.columns.services[row]))
-
-
-def _terms(analyser: FieldAnalyser, s: Service) -> set[str]:
-    return {t for text in service_fields(s).values() for t in analyser(text)[0]}
 
 
 def _partition_order(kb: KnowledgeBase, services: Iterable[Service]) -> dict[str, int]:
