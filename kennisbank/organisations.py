@@ -50,10 +50,6 @@ class Organisations:
             if s.organisation not in self._members:
                 self._learn(s.organisation)
             self._members[s.organisation].append(s)
-        # Other names: only when what they stand for is a name we know from the data.
-        for alias, canonical in synonyms.organisations.items():
-            if canonical in self._by_name:
-                self._by_name[alias] |= self._by_name[canonical]
         self._longest = max((len(n) for n in self._by_name), default=0)
 
     def detached(self) -> Organisations:
@@ -74,9 +70,15 @@ class Organisations:
         return out
 
     def _learn(self, organisation: str) -> None:
+        """Its names, and the other names people use for them (synonyms.yaml `organisaties:`) when
+        what they stand for is one of its names. Sets are replaced, never changed in place: a copy
+        made by with_changes shares them with the engine that keeps answering."""
         names = self._names(organisation, self._places)
         for name in names:
-            self._by_name[name].add(organisation)
+            self._by_name[name] = self._by_name.get(name, set()) | {organisation}
+        for alias, canonical in self._synonyms.organisations.items():
+            if canonical in names:
+                self._by_name[alias] = self._by_name.get(alias, set()) | {organisation}
         self._own_words[organisation] = {n[0] for n in names if len(n) == 1}
 
     def with_changes(self, removed: Iterable[Service], added: Iterable[Service]) -> Organisations:
@@ -103,13 +105,7 @@ class Organisations:
                 out._members[s.organisation] = [m for m in members if m.id != s.id]
         for s in added:
             if s.organisation not in out._own_words:
-                names = self._names(s.organisation, self._places)
-                for name in names:
-                    out._by_name[name] = out._by_name[name] | {s.organisation}
-                out._own_words[s.organisation] = {n[0] for n in names if len(n) == 1}
-                for alias, canonical in self._synonyms.organisations.items():
-                    if canonical in names:
-                        out._by_name[alias] = out._by_name[alias] | {s.organisation}
+                out._learn(s.organisation)
             out._members[s.organisation] = [*out._members[s.organisation], s]
         out._longest = max((len(n) for n in out._by_name), default=0)
         return out

@@ -137,7 +137,7 @@ class SearchEngine:
         self.embeddings_pending = False   # an edit's new text still has its old vector (with_changes)
         self._profile_vectors: dict[str, np.ndarray] = {}   # per safety kind, built on its first alert
         self._profile_terms: dict[str, frozenset[str]] = {}
-        self._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
+        self._region_of_postcode = _region_of_postcode(kb)
         self.from_cache = self._restore(kb)
         if not self.from_cache:
             active = [s for s in kb.services.values() if s.is_active]
@@ -236,7 +236,7 @@ class SearchEngine:
         engine.kb, engine.vocab, engine.index = kb, vocab, index
         engine.embeddings_pending = False   # set again below when this edit leaves some
         engine._profile_terms = {}
-        engine._region_of_postcode = {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
+        engine._region_of_postcode = _region_of_postcode(kb)
         if index.main is not old.main:   # rebuilt from scratch
             engine.organisations = Organisations(kb, list(index.columns.services), self.synonyms)
             engine._vectors = self._embed(index.columns.services, None) if self.encoder else None
@@ -299,7 +299,7 @@ class SearchEngine:
             known.update(target)
         seen: set[str] = set()
         for s in services:
-            for text in (s.organisation, s.name, s.summary, s.description or "", " ".join(s.keywords)):
+            for text in lexical.service_fields(s).values():
                 if text not in seen:  # shared boilerplate is read once
                     seen.add(text)
                     known.update(words(text))
@@ -307,8 +307,7 @@ class SearchEngine:
 
     @staticmethod
     def _service_words(s: Service) -> set[str]:
-        return {w for text in (s.organisation, s.name, s.summary, s.description or "", " ".join(s.keywords))
-                for w in words(text)} - STOPWORDS
+        return {w for text in lexical.service_fields(s).values() for w in words(text)} - STOPWORDS
 
     @staticmethod
     def passage(s: Service) -> str:
@@ -605,6 +604,10 @@ class SearchEngine:
             return f"zoeken met woorden en betekenis ({self.encoder.name}, {len(self._services)} diensten)"
         return (f"zoeken enkel met woorden: het dense model ({configured_encoder()}) is niet beschikbaar "
                 f"({self.encoder_problem})")
+
+
+def _region_of_postcode(kb: KnowledgeBase) -> dict[int, str]:
+    return {pc: r.id for r in kb.regions.values() for pc in r.postcodes}
 
 
 class _PathResolver:

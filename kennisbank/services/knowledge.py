@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -56,8 +56,7 @@ class Knowledge:
         by_hash = {short_hash(sid): sid for sid in kb.services}
         names = [s.organisation for s in kb.services.values()] + [r.name for r in kb.regions.values()]
         names += [m.name for _, m in kb.municipalities()]
-        words = frozenset(w.casefold() for n in names for w in re.findall(r"[^\W\d_]+", n))
-        return cls(kb, SearchEngine(kb), places, by_hash, words)
+        return cls(kb, SearchEngine(kb), places, by_hash, frozenset(_name_words(names)))
 
     def updated(self, kb: KnowledgeBase, embed: bool = True) -> Knowledge:
         """The snapshot of `kb`, which differs from this one by a few edits: the search engine
@@ -75,7 +74,7 @@ class Knowledge:
         by_hash = dict(self.by_hash)
         by_hash.update((short_hash(sid), sid) for sid in touched)
         new = [kb.services[sid] for sid in touched if sid in kb.services]
-        words = self.proper_nouns | {w.casefold() for s in new for w in re.findall(r"[^\W\d_]+", s.organisation)}
+        words = self.proper_nouns | _name_words(s.organisation for s in new)
         return Knowledge(kb, self.engine.with_changes(kb, touched, embed), self.places, by_hash, words)
 
     def with_embeddings(self) -> Knowledge:
@@ -135,6 +134,11 @@ class Knowledge:
     def is_example(self, postcode: int | None) -> bool:
         region = self.kb.region_for_postcode(postcode) if postcode is not None else None
         return bool(region and region.example)
+
+
+def _name_words(names: Iterable[str]) -> set[str]:
+    """The letters-only words of names (organisations, places), case-folded: never a person."""
+    return {w.casefold() for n in names for w in re.findall(r"[^\W\d_]+", n)}
 
 
 def _prepared(kb: KnowledgeBase) -> Knowledge:
