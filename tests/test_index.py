@@ -372,3 +372,24 @@ async def test_reloading_the_files_reindexes_only_what_a_file_changed(region_fil
         assert after.index.columns.services[row].name == "Schuldhulp en afbetalingsplannen"
         fresh = SearchEngine(service.current.kb, encoder=before.encoder or False)
         assert same_answers(answers(after, questions[:30]), answers(fresh, questions[:30]))
+
+
+@pytest.mark.usefixtures("engine")
+def test_a_start_never_begins_from_a_build_of_other_data(region_files, tmp_path, questions):
+    """The index keeps its build's vocabulary and field-length averages, so a start reuses only a
+    build of the same folder with at least one file unchanged. Restoring a test's three-service
+    build once cost the dev set 0.007 of hit@1."""
+    import shutil
+
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(region_files / "vlaanderen.yaml", other / "vlaanderen.yaml")
+    SearchEngine(load_knowledge_base_cached(other), encoder=False)           # a build of other data
+    first = SearchEngine(load_knowledge_base_cached(region_files), encoder=False)
+    assert not first.from_cache
+    rewrite(region_files / "lindeland.yaml", "name: Schuldbemiddeling", "name: Schuldhulp")
+    rewrite(region_files / "vlaanderen.yaml", "schema: 1", "schema: 1  ")
+    kb = load_knowledge_base_cached(region_files)
+    restarted = SearchEngine(kb, encoder=False)
+    assert not restarted.from_cache                                          # no file left unchanged
+    assert answers(restarted, questions) == answers(SearchEngine(kb, encoder=False), questions)

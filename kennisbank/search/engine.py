@@ -169,7 +169,7 @@ class SearchEngine:
         """
         if not kb.sources:
             return False
-        found = cache.load("engine", self._built_key())
+        found = cache.load(_built_kind(kb), self._built_key())
         if not isinstance(found, dict):
             return False
         vocab, index, organisations = found.get("vocab"), found.get("index"), found.get("organisations")
@@ -182,6 +182,10 @@ class SearchEngine:
         if index.regions_moved(kb):
             return False   # the locality of a region's rows changes: build everything
         same = {f for f, key in _resolved_sources(kb).items() if sources.get(f) == key}
+        if not same:
+            # Not one file unchanged: the cached build is of other data, and its vocabulary and
+            # field-length averages would shape the answers (the index keeps those of its build).
+            return False
         ids: tuple[Any, ...] = index.columns.services
         resolved = _PathResolver()
         keep = []
@@ -207,7 +211,7 @@ class SearchEngine:
         if not kb.sources:
             return
         profiles = {kind: self._profile_vector(kind) for kind in PROFILES} if self.encoder else {}
-        cache.save("engine", self._built_key(), {
+        cache.save(_built_kind(kb), self._built_key(), {
             "vocab": self.vocab, "index": self.index.detached(), "organisations": self.organisations.detached(),
             "vectors": None if self._vectors is None else self._vectors.astype(np.float16),
             "profiles": profiles, "sources": _resolved_sources(kb),
@@ -622,6 +626,13 @@ class _PathResolver:
         if found is None:
             found = self._seen[file] = str(Path(file).resolve())
         return found
+
+
+def _built_kind(kb: KnowledgeBase) -> str:
+    """The cache kind of a folder's built index: the bot, `zoek` on another folder and the tests
+    each keep their own generations instead of pushing each other's out."""
+    folders = sorted({str(Path(f).parent) for f in _resolved_sources(kb)})
+    return "engine-" + hashlib.blake2b("|".join(folders).encode(), digest_size=8).hexdigest()
 
 
 def _resolved_sources(kb: KnowledgeBase) -> dict[str, str]:
