@@ -143,9 +143,7 @@ class SearchEngine:
             active = [s for s in kb.services.values() if s.is_active]
             self.vocab = Vocabulary(self._known_words(active))
             self.index = ServiceIndex.build(kb, self.vocab)
-            self.organisations = Organisations(kb, list(self.index.columns.services), self.synonyms)
-            self._vectors = self._embed(self.index.columns.services, progress) if self.encoder else None
-            self._delta_vectors = self._vectors[:0] if self._vectors is not None else None
+            self._derive_from_index(kb, progress)
             self._save_built(kb)
         self.build_seconds = time.monotonic() - started
 
@@ -242,9 +240,7 @@ class SearchEngine:
         engine._profile_terms = {}
         engine._region_of_postcode = _region_of_postcode(kb)
         if index.main is not old.main:   # rebuilt from scratch
-            engine.organisations = Organisations(kb, list(index.columns.services), self.synonyms)
-            engine._vectors = self._embed(index.columns.services, None) if self.encoder else None
-            engine._delta_vectors = engine._vectors[:0] if engine._vectors is not None else None
+            engine._derive_from_index(kb, None)
             return engine
 
         def version(idx: ServiceIndex, sid: str) -> Service | None:
@@ -262,6 +258,12 @@ class SearchEngine:
             else:
                 engine._delta_vectors, engine.embeddings_pending = self._known_vectors(delta)
         return engine
+
+    def _derive_from_index(self, kb: KnowledgeBase, progress: Callable[[int, int], None] | None) -> None:
+        """Organisations and embeddings of a freshly built index (no delta yet)."""
+        self.organisations = Organisations(kb, list(self.index.columns.services), self.synonyms)
+        self._vectors = self._embed(self.index.columns.services, progress) if self.encoder else None
+        self._delta_vectors = self._vectors[:0] if self._vectors is not None else None
 
     def with_embeddings(self) -> SearchEngine:
         """This engine with the vectors an edit left pending (with_changes(embed=False)) embedded."""
