@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from kennisbank.loader import load_knowledge_base
@@ -495,3 +496,33 @@ def test_one_question_scoring_equals_scikit_learns_probabilities():
     reference = model.predict_proba(sparse.hstack([chars.transform(questions), stems.transform(questions)],
                                                   format="csr"))
     assert abs(ours.probabilities(questions, None) - reference).max() < 1e-5   # float32 coefficients
+    for q, row in zip(questions, reference, strict=True):   # one at a time (the safety detector's sentences)
+        assert abs(ours.probabilities([q], None)[0] - row).max() < 1e-5
+
+
+def test_dense_classifier_scoring_equals_scikit_learns_probabilities():
+    """With the dense block (the question's embedding) the numbers are still those of scikit-learn,
+    also for a model whose n-grams were registered after another model's (shared feature ids)."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from kennisbank.search.classifier import TextClassifier
+    from kennisbank.search.corpus import safety_corpus
+    from kennisbank.search.params import DENSE_FEATURE_WEIGHT, SAFETY_C
+
+    corpus = safety_corpus()
+    texts, labels = list(corpus.texts[3::11]), list(corpus.labels[3::11])
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(len(texts), 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    chars, stems = TextClassifier.vectorisers()
+    x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts),
+                       sparse.csr_matrix(vectors * DENSE_FEATURE_WEIGHT)], format="csr")
+    model = LogisticRegression(C=SAFETY_C, max_iter=3000).fit(x, labels)
+    ours = TextClassifier.from_sklearn(model, chars, stems, vectors, texts, labels)
+    questions = ["mijn papa slaat mama", "Il dit qu'il veut mourir", "de klassenhamster is dood", "ok"]
+    q_vectors = rng.normal(size=(len(questions), 16)).astype(np.float32)
+    reference = model.predict_proba(sparse.hstack([chars.transform(questions), stems.transform(questions),
+                                                   sparse.csr_matrix(q_vectors * DENSE_FEATURE_WEIGHT)],
+                                                  format="csr"))
+    assert abs(ours.probabilities(questions, q_vectors) - reference).max() < 1e-5

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -55,15 +55,68 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(t.key for t in analyse(text, None, _synonyms()) if not t.stop)
 
 
-@lru_cache(maxsize=16)
-def _gram_counts(text: str) -> Counter[str]:
-    # The needs model and the safety detector read the same question: count its n-grams once.
-    return Counter(char_wb_ngrams(normalise(text), *CHAR_NGRAMS))
+class FeatureIds:
+    """One integer per feature string over every classifier loaded in this process.
+
+    The needs model and the two safety detectors read the same question and its sentences: each
+    n-gram is looked up in one dict once, and each model maps the ids to its own columns with one
+    numpy gather (columns(), built when the model answers its first question).
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def columns(self, vocabulary: dict[str, int]) -> np.ndarray:
+        """(size,) int64: the model's column for each shared id, -1 where it has no such feature."""
+        ids = self.ids
+        for feature in vocabulary:
+            if feature not in ids:
+                ids[feature] = len(ids)
+        columns = np.full(len(ids), -1, dtype=np.int64)
+        columns[np.fromiter((ids[f] for f in vocabulary), dtype=np.int64, count=len(vocabulary))] = \
+            np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
+        return columns
+
+    def encode(self, counts: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, counts) of the features some loaded model knows; the rest no model can weigh."""
+        ids = self.ids
+        found = [(i, n) for i, n in ((ids.get(f), n) for f, n in counts.items()) if i is not None]
+        return (np.fromiter((i for i, _ in found), dtype=np.int64, count=len(found)),
+                np.fromiter((n for _, n in found), dtype=np.float64, count=len(found)))
 
 
-@lru_cache(maxsize=16)
-def _stem_counts(text: str) -> Counter[str]:
-    return Counter(_stems(text))
+CHAR_IDS = FeatureIds()
+STEM_IDS = FeatureIds()
+
+
+# `size` is part of the key: a model loaded later may know n-grams an earlier encoding dropped.
+@lru_cache(maxsize=32)
+def _encoded_grams(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
+    # The needs model and the safety detectors read the same question: count its n-grams once.
+    # "char_wb" n-grams never cross a space, so a text's n-grams are those of its words together.
+    parts = [_word_grams(word, size) for word in normalise(text).split()]
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    ids, counts = np.unique(np.concatenate(parts), return_counts=True)
+    return ids, counts.astype(np.float64)
+
+
+@lru_cache(maxsize=20_000)
+def _word_grams(word: str, size: int) -> np.ndarray:
+    """The shared ids of one word's known n-grams, repeated as often as they occur. Words recur
+    from question to question; the cache holds single words, never a question."""
+    ids = CHAR_IDS.ids
+    found = (ids.get(gram) for gram in char_wb_ngrams(word, *CHAR_NGRAMS))
+    return np.fromiter((i for i in found if i is not None), dtype=np.int64)
+
+
+@lru_cache(maxsize=32)
+def _encoded_stems(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
+    return STEM_IDS.encode(Counter(_stems(text)))
 
 
 @lru_cache(maxsize=1)
@@ -152,40 +205,42 @@ class TextClassifier:
                    vectors is not None, vectors, texts, labels)
 
     # ── answering ───────────────────────────────────────────────────────────
-    def _sparse(self, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The TF-IDF blocks of one text: (columns, weights) per block, sublinear tf, L2 per block."""
-        out = []
-        for counts, vocabulary, idf, first in (
-                (_gram_counts(text), self.char_vocabulary, self.char_idf, 0),
-                (_stem_counts(text), self.stem_vocabulary, self.stem_idf, len(self.char_vocabulary))):
-            known = counts.keys() & vocabulary.keys()
-            if not known:
-                continue
-            cols = np.fromiter((vocabulary[g] for g in known), dtype=np.int64, count=len(known))
-            tf = np.fromiter((counts[g] for g in known), dtype=np.float64, count=len(known))
-            weights = (1.0 + np.log(tf)) * idf[cols - first]
-            out.append((cols, weights / np.linalg.norm(weights)))
-        return out
+    def __getstate__(self) -> dict[str, Any]:
+        # The shared-id columns depend on what else is loaded in this process: never pickled.
+        return {k: v for k, v in self.__dict__.items() if k != "_columns"}
+
+    def _answering(self) -> tuple[FeatureSpace, np.ndarray]:
+        """This classifier's feature space and its coefficients as (features, labels) rows, which
+        make the gather of a question's columns cheap."""
+        found = self.__dict__.get("_columns")
+        if found is None:
+            found = (FeatureSpace.of(self.char_vocabulary, self.stem_vocabulary, self.char_idf, self.stem_idf),
+                     np.ascontiguousarray(self.coef.T))
+            self._columns = found
+        return found
+
+    def _features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._answering()[0].features(tuple(texts))
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
         """(len(texts), len(labels)) probabilities; `vectors` (len(texts), dim) when the model is dense.
 
         What the fitted LogisticRegression's predict_proba gives on the TF-IDF features (tested):
-        softmax over coef @ x + intercept, one question at a time.
+        softmax over coef @ x + intercept, for all texts in one product.
         """
         if vectors is None and self.dense:
             raise ValueError("dit model verwacht dense vectoren")
-        dense_from = len(self.char_vocabulary) + len(self.stem_vocabulary)
-        out = np.empty((len(texts), len(self.labels)), dtype=np.float64)
-        for row, text in enumerate(texts):
-            logits = self.intercept.copy()
-            for cols, weights in self._sparse(text):
-                logits += self.coef[:, cols] @ weights
-            if self.dense and vectors is not None:
-                logits += self.coef[:, dense_from:] @ (vectors[row].astype(np.float64) * DENSE_FEATURE_WEIGHT)
-            logits -= logits.max()
-            exp = np.exp(logits)
-            out[row] = exp / exp.sum()
+        space, coef_t = self._answering()
+        rows, cols, weights = space.features(tuple(texts))
+        x = np.zeros((len(texts), len(cols)))   # the texts' features over the columns they use
+        x[rows, np.arange(len(cols))] = weights
+        logits = x @ coef_t[cols] + self.intercept
+        if self.dense and vectors is not None:
+            dense_from = len(self.char_vocabulary) + len(self.stem_vocabulary)
+            logits += (vectors.astype(np.float64) * DENSE_FEATURE_WEIGHT) @ coef_t[dense_from:]
+        logits -= logits.max(axis=1, keepdims=True)
+        exp: np.ndarray = np.exp(logits)
+        out: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
         return out
 
     def nearest(self, vector: np.ndarray | None, text: str, label: str) -> tuple[str, float] | None:
@@ -204,11 +259,68 @@ class TextClassifier:
 
     def _char_block(self, text: str) -> dict[int, float]:
         """The character n-gram block of one text: column -> TF-IDF weight."""
-        blocks = self._sparse(text)
-        if not blocks or blocks[0][0][0] >= len(self.char_vocabulary):
-            return {}
-        cols, weights = blocks[0]
-        return dict(zip(cols.tolist(), weights.tolist(), strict=True))
+        _, cols, weights = self._features([text])
+        chars = cols < len(self.char_vocabulary)
+        return dict(zip(cols[chars].tolist(), weights[chars].tolist(), strict=True))
+
+
+class FeatureSpace:
+    """The TF-IDF space of one fitted vectoriser pair, over the shared feature ids.
+
+    Models fitted on the same texts have the same space and share one object (the dense and the
+    word-only safety detector): a question's features are then computed once for both.
+    """
+
+    _loaded: ClassVar[list[tuple[dict[str, int], dict[str, int], np.ndarray, FeatureSpace]]] = []
+
+    def __init__(self, char_vocabulary: dict[str, int], stem_vocabulary: dict[str, int], idf: np.ndarray):
+        self.char_columns = CHAR_IDS.columns(char_vocabulary)   # shared char id -> column, -1: none
+        self.stem_columns = STEM_IDS.columns(stem_vocabulary)   # shared stem id -> column, -1: none
+        self.idf = idf                                            # (columns,) chars then stems
+        self._recent: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def of(cls, char_vocabulary: dict[str, int], stem_vocabulary: dict[str, int], char_idf: np.ndarray,
+           stem_idf: np.ndarray) -> FeatureSpace:
+        """The loaded space with this vocabulary and idf, or a new one."""
+        idf = np.concatenate((char_idf, stem_idf))
+        for chars, stems, known_idf, space in cls._loaded:
+            if chars == char_vocabulary and stems == stem_vocabulary and np.array_equal(known_idf, idf):
+                return space
+        space = cls(char_vocabulary, stem_vocabulary, idf)
+        cls._loaded.append((char_vocabulary, stem_vocabulary, idf, space))
+        return space
+
+    def features(self, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The TF-IDF features of the texts as (text, column, weight) triples: sublinear tf, each
+        block (char n-grams, stems) L2-normalised per text, as TfidfVectorizer gives them."""
+        found = self._recent.get(texts)
+        if found is None:
+            found = self._features(texts)
+            if len(self._recent) >= 4:   # the texts of the question being answered, not a history
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[texts] = found
+        return found
+
+    def _features(self, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows, cols, tfs, blocks = [], [], [], []
+        for row, text in enumerate(texts):
+            for block, ((ids, tf), columns) in enumerate((
+                    (_encoded_grams(text, CHAR_IDS.size), self.char_columns),
+                    (_encoded_stems(text, STEM_IDS.size), self.stem_columns))):
+                # Ids registered after this space are not its features; its own are all below.
+                within = ids < len(columns)
+                found = columns[ids[within]]
+                known = found >= 0
+                cols.append(found[known])
+                tfs.append(tf[within][known])
+                rows.append(np.full(len(cols[-1]), row, dtype=np.int64))
+                blocks.append(np.full(len(cols[-1]), 2 * row + block, dtype=np.int64))
+        col = np.concatenate(cols)
+        weights = (1.0 + np.log(np.concatenate(tfs))) * self.idf[col]
+        block_of = np.concatenate(blocks)
+        norms = np.sqrt(np.bincount(block_of, weights * weights, minlength=2 * len(texts)))
+        return np.concatenate(rows), col, weights / norms[block_of]
 
 
 def corpus_vectors(corpus: Corpus, encoder: Encoder) -> np.ndarray:

@@ -446,11 +446,12 @@ class SearchEngine:
         order = sorted(ranked_shown.tolist(), key=lambda p: (bool(unfit[p]), -float(scores[p]), -float(n_themes[p]),
                                                               self._services[int(candidates[p])].id))
         matches: list[Match] = []
-        for pos in order[: max(limit, SAFETY_DOORS + limit)]:
+        order = order[: max(limit, SAFETY_DOORS + limit)]
+        for pos, reasons in zip(order, self.index.matched_rows([int(candidates[p]) for p in order], query),
+                                strict=True):
             idx = int(candidates[pos])
             s = self._services[idx]
             covered = tuple(t for t in ranked if t in s.themes)
-            reasons = self.index.matched(idx, query)
             matches.append(Match(s, round(float(scores[pos]), 4), covered, reasons,
                                  explanation=tuple(self.ranking.contributions(x[pos])) if explain else ()))
         if alert is not None:
@@ -554,11 +555,12 @@ class SearchEngine:
         order = [int(p) for p in np.lexsort((-scores, unfit)) if eligible[p]]
         doors = []
         folded = fold(question)
-        for pos in order[:SAFETY_DOORS]:
-            idx = int(candidates[pos])
-            s = self._services[idx]
+        order = order[:SAFETY_DOORS]
+        for pos, reasons in zip(order, self.index.matched_rows([int(candidates[p]) for p in order], query),
+                                strict=True):
+            s = self._services[int(candidates[pos])]
             doors.append(Match(s, round(float(scores[pos]), 4), tuple(t for t in profile.themes if t in s.themes),
-                               tuple(w for w in self.index.matched(idx, query) if w in folded), urgent=True))
+                               tuple(w for w in reasons if w in folded), urgent=True))
         return doors
 
     def _profile_vector(self, kind: str) -> np.ndarray:

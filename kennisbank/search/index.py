@@ -234,6 +234,10 @@ class ServiceIndex:
     live: np.ndarray                   # live rows, ascending
     regions: dict[str, frozenset[int]]  # region id -> its postcodes, as at the full build
     dead_df: Counter[str] = field(default_factory=Counter)   # terms of tombstoned main rows
+    # postcode -> rows_for's answer. Fresh for every version of the index (replace() makes a new one);
+    # at most one entry per postcode of Flanders.
+    _rows_memo: dict[int, tuple[np.ndarray, tuple[tuple[int, int], ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_main(self) -> int:
@@ -387,6 +391,9 @@ class ServiceIndex:
         """
         if postcode is None:
             return self.live, ((0, self.n_main),)
+        memo = self._rows_memo.get(postcode)
+        if memo is not None:
+            return memo
         services = self.columns.services
         found: list[np.ndarray] = []
         spans: list[tuple[int, int]] = []
@@ -400,6 +407,8 @@ class ServiceIndex:
                                       dtype=np.int64))
                 spans.extend(part.ranges)
         rows = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        rows.flags.writeable = False   # shared by every question from this postcode
+        self._rows_memo[postcode] = (rows, tuple(spans))
         return rows, tuple(spans)
 
     def idf(self, term: str) -> float:
@@ -426,46 +435,76 @@ class ServiceIndex:
 
         query: {stem: (weight, typed word)} from lexical.query_terms; rows and spans from rows_for.
         """
-        bm25 = np.zeros(len(rows), dtype=np.float32)
-        held = np.zeros(len(rows), dtype=np.float32)
         idf = {key: self.idf(key) for key in query}
         if not len(rows):
-            return bm25, held, idf
-        position = np.full(len(self.columns), -1, dtype=np.int64)
-        position[rows] = np.arange(len(rows))
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32), idf
+        # The postings of every query term within the candidate stretches, gathered first and summed
+        # in one pass (np.bincount) rather than term by term.
+        hit_rows: list[np.ndarray] = []
+        hit_weights: list[np.ndarray] = []
+        hit_mass: list[np.ndarray] = []
         bounds = np.array(spans, dtype=np.int64).ravel()
         for key, (weight, _) in query.items():
             mass = weight * idf[key]
             if mass <= 0:
                 continue
-            col_rows, col_weights = self.main.column(key)
-            if len(col_rows):
-                cuts = np.searchsorted(col_rows, bounds)
-                for a, b in zip(cuts[::2], cuts[1::2], strict=True):
-                    self._add(position[col_rows[a:b]], col_weights[a:b], mass, bm25, held)
-            col_rows, col_weights = self.delta.column(key)
-            if len(col_rows):
-                self._add(position[col_rows + self.n_main], col_weights, mass, bm25, held)
+            for col_rows, col_weights in self._term_rows(key, bounds):
+                hit_rows.append(col_rows)
+                hit_weights.append(col_weights * np.float32(mass))
+                hit_mass.append(np.full(len(col_rows), mass, dtype=np.float32))
+        if not hit_rows:
+            return np.zeros(len(rows), dtype=np.float32), np.zeros(len(rows), dtype=np.float32), idf
+        at = np.concatenate(hit_rows)
+        if len(rows) * 8 > len(self.columns):    # most rows (all of Flanders): a position table
+            position = np.full(len(self.columns), -1, dtype=np.int64)
+            position[rows] = np.arange(len(rows))
+            pos = position[at]
+        else:                                      # one region: search the few candidate rows
+            pos = np.searchsorted(rows, at)
+            pos[(pos >= len(rows)) | (rows[np.minimum(pos, len(rows) - 1)] != at)] = -1
+        ok = pos >= 0
+        pos = pos[ok]
+        bm25 = np.bincount(pos, np.concatenate(hit_weights)[ok], minlength=len(rows)).astype(np.float32)
+        held = np.bincount(pos, np.concatenate(hit_mass)[ok], minlength=len(rows)).astype(np.float32)
         return bm25, held, idf
 
-    @staticmethod
-    def _add(pos: np.ndarray, weights: np.ndarray, mass: float, bm25: np.ndarray, held: np.ndarray) -> None:
-        ok = pos >= 0
-        if ok.any():
-            at = pos[ok]
-            bm25[at] += mass * weights[ok]
-            held[at] += mass
+    def _term_rows(self, term: str, bounds: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The (rows, weights) of a term's postings inside the main-row stretches `bounds` (flat
+        start, end pairs) and in the delta, as global rows."""
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        col_rows, col_weights = self.main.column(term)
+        if len(col_rows):
+            cuts = np.searchsorted(col_rows, bounds)
+            out.extend((col_rows[a:b], col_weights[a:b]) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a)
+        col_rows, col_weights = self.delta.column(term)
+        if len(col_rows):
+            out.append((col_rows.astype(np.int64) + self.n_main, col_weights))
+        return out
 
     def matched(self, row: int, query: dict[str, tuple[float, str]]) -> tuple[str, ...]:
         """The question words (as typed) that occur in the service at `row`."""
-        postings, local = (self.main, row) if row < self.n_main else (self.delta, row - self.n_main)
-        out: list[str] = []
+        return self.matched_rows([row], query)[0]
+
+    def matched_rows(self, rows: Sequence[int], query: dict[str, tuple[float, str]]) -> list[tuple[str, ...]]:
+        """For each of `rows`, the question words (as typed, in query order) its service holds."""
+        found: list[list[str]] = [[] for _ in rows]
+        if not len(rows):
+            return []
+        at = np.asarray(rows, dtype=np.int64)
+        in_main = at < self.n_main
         for key, (_, typed) in query.items():
-            col_rows, _ = postings.column(key)
-            at = int(np.searchsorted(col_rows, local))
-            if at < len(col_rows) and col_rows[at] == local and typed not in out:
-                out.append(typed)
-        return tuple(out)
+            for postings, mask, local in ((self.main, in_main, at), (self.delta, ~in_main, at - self.n_main)):
+                if not mask.any():
+                    continue
+                col_rows, _ = postings.column(key)
+                if not len(col_rows):
+                    continue
+                pos = np.searchsorted(col_rows, local)
+                holds = mask & (pos < len(col_rows)) & (col_rows[np.minimum(pos, len(col_rows) - 1)] == local)
+                for i in np.flatnonzero(holds).tolist():
+                    if typed not in found[i]:
+                        found[i].append(typed)
+        return [tuple(words) for words in found]
 
     def contains_any(self, rows: np.ndarray, terms: Iterable[str]) -> np.ndarray:
         """(len(rows),) bool: which of `rows` (ascending) hold at least one of `terms` (stems)."""
