@@ -11,7 +11,8 @@ the blind sets in benchmarks/blind-*):
     the lowest cost MISS_COST x missed + false alarms on harmless look-alikes (see
     safety_threshold); recall and false alarms are printed next to it;
   - ranking: logistic regression over ranking.FEATURES on (question, service, acceptable?) pairs:
-    * the labelled questions of kennisbank/search/training-questions/ (benchmark region), and
+    * the labelled questions of kennisbank/search/training-questions/ (benchmark region) and of
+      kennisbank/search/training-regions/*/ (regions and questions written by others), and
     * every corpus situation asked in the project's example regions and the benchmark region at a
       random postcode of each, acceptable = a service of that postcode whose first two themes
       hold the situation's theme (an urgent door only for crisis and violence situations); needs
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING_QUESTIONS = Path(__file__).with_name("training-questions")
+TRAINING_REGIONS = Path(__file__).with_name("training-regions")
 SHARED_KB = ROOT.parent / "shared" / "benchmark" / "kb"
 # A missed danger weighs two false alarms (safety_threshold). The corpus's positives are written to
 # be hard (indirect, buried in long stories), so its out-of-fold recall understates recall on real
@@ -175,12 +177,14 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
 
 
 # ── ranking pairs ───────────────────────────────────────────────────────────
-def _kbs() -> list[tuple[str, KnowledgeBase]]:
-    found: list[tuple[str, KnowledgeBase]] = []
-    regions_dir = ROOT / "regions"
-    found.append(("regions", load_knowledge_base(regions_dir)))
+def _kbs() -> list[tuple[str, KnowledgeBase, list[Path]]]:
+    """(name, knowledge base, its labelled question files) of every region the ranking learns on."""
+    found: list[tuple[str, KnowledgeBase, list[Path]]] = []
+    found.append(("regions", load_knowledge_base(ROOT / "regions"), []))
     if SHARED_KB.exists():
-        found.append(("benchmark", load_knowledge_base(SHARED_KB)))
+        found.append(("benchmark", load_knowledge_base(SHARED_KB), sorted(TRAINING_QUESTIONS.glob("*.yaml"))))
+    for folder in sorted(p for p in TRAINING_REGIONS.iterdir() if (p / "kb").is_dir()):
+        found.append((folder.name, load_knowledge_base(folder / "kb"), [folder / "questions.yaml"]))
     return found
 
 
@@ -196,22 +200,21 @@ def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_ve
     groups: list[np.ndarray] = []
     labelled: set[int] = set()
     group = 0
-    for name, kb in _kbs():
+    for _, kb, question_files in _kbs():
         engine = SearchEngine(kb, encoder=None if dense else False)
         postcodes = sorted({pc for r in kb.regions.values() for pc in r.postcodes})
         # (a) labelled questions written for this region
-        if name == "benchmark":
-            for path in sorted(TRAINING_QUESTIONS.glob("*.yaml")):
-                for item in yaml.safe_load(path.read_text(encoding="utf-8")):
-                    expect = set(item.get("expect") or [])
-                    if not expect:
-                        continue
-                    q, pc = item["q"], item.get("postcode")
-                    vector, _ = engine.embed_question(q)
-                    needs = engine.needs.recognise(q, vector)
-                    group += 1
-                    labelled.add(group)
-                    _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group)
+        for path in question_files:
+            for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+                expect = set(item.get("expect") or [])
+                if not expect:
+                    continue
+                q, pc = item["q"], item.get("postcode")
+                vector, _ = engine.embed_question(q)
+                needs = engine.needs.recognise(q, vector)
+                group += 1
+                labelled.add(group)
+                _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group)
         # (b) corpus situations, out-of-fold needs, a random postcode of the region
         by_theme: dict[str, list[int]] = {}
         for i, lab in enumerate(corpus.labels):
