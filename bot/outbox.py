@@ -203,7 +203,8 @@ class Outbox:
         try:
             row_id = await rows.add(self.store.relaxed, chat_id, reply.html, encode_buttons(reply))
         except (sqlite3.Error, RuntimeError) as exc:   # the database failed, or is not open
-            log.error("outbox: reply not written (%s); sent without the outbox", type(exc).__name__)
+            # SQLite's own message ("database is locked") names no data: values are bound parameters.
+            log.error("outbox: reply not written (%s: %s); sent without the outbox", type(exc).__name__, exc)
             await self.store.note_error(exc)
             await self._send(chat_id, reply.html, reply.buttons)
             return
@@ -253,7 +254,7 @@ class Outbox:
                         return
                     result, wait = await self._deliver(conn, owed)
                 except sqlite3.Error as exc:
-                    log.error("outbox: database error while sending (%s)", type(exc).__name__)
+                    log.error("outbox: database error while sending (%s: %s)", type(exc).__name__, exc)
                     if await self.store.note_error(exc):
                         return   # damaged: the rows cannot be read or cleared; replies go direct
                     result, wait = Verdict.RETRY, 0.0
