@@ -188,13 +188,26 @@ class Synonyms:
         return out
 
     def _expression(self, tokens: list[str], i: int) -> tuple[int, tuple[str, ...], list[str]] | None:
-        """The longest several-word expression starting at i: (words used, target, those words)."""
+        """The longest several-word expression starting at i: (words used, target, those words).
+
+        Tried from the longest expression down: the words exactly as typed, or the next n content
+        words (small words in between skipped, within n + 3 words).
+        """
         if tokens[i] not in self._first_words:   # every match, exact or by content words, starts here
             return None
-        for n in range(self._longest, 1, -1):
-            span, content = self._window(tokens, i, n)
-            exact = tuple(tokens[i:i + n]) in self.multi
-            target = self.multi.get(tuple(tokens[i:i + n])) or (self.multi.get(content) if content else None)
+        longest = self._longest
+        # The content words any window can reach, found in one pass (a window of n ends before i + n + 3).
+        reach = [j for j in range(i, min(len(tokens), i + longest + 3)) if tokens[j] not in STOPWORDS]
+        multi = self.multi
+        for n in range(longest, 1, -1):
+            typed = tuple(tokens[i:i + n])
+            exact = typed in multi
+            content: tuple[str, ...] = ()
+            span = 0
+            if len(reach) >= n and reach[n - 1] < i + n + 3:
+                content = tuple(tokens[j] for j in reach[:n])
+                span = reach[n - 1] - i + 1
+            target = multi.get(typed) or (multi.get(content) if content else None)
             if target and (exact or tokens[i] not in STOPWORDS):
                 if exact:
                     span = n
@@ -208,17 +221,6 @@ class Synonyms:
     @cached_property
     def _longest(self) -> int:
         return max((len(k) for k in self.multi), default=1)
-
-    @staticmethod
-    def _window(tokens: list[str], i: int, n: int) -> tuple[int, tuple[str, ...]]:
-        """The next n content words from i (small words in between are skipped), and the span used."""
-        content: list[str] = []
-        j = i
-        while j < len(tokens) and len(content) < n and j - i < n + 3:
-            if tokens[j] not in STOPWORDS:
-                content.append(tokens[j])
-            j += 1
-        return j - i, (tuple(content) if len(content) == n else ())
 
 
 class Vocabulary:

@@ -304,23 +304,33 @@ class FeatureSpace:
 
     def _features(self, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows, cols, tfs, blocks = [], [], [], []
-        for row, text in enumerate(texts):
-            for block, ((ids, tf), columns) in enumerate((
-                    (_encoded_grams(text, CHAR_IDS.size), self.char_columns),
-                    (_encoded_stems(text, STEM_IDS.size), self.stem_columns))):
-                # Ids registered after this space are not its features; its own are all below.
-                within = ids < len(columns)
-                found = columns[ids[within]]
-                known = found >= 0
-                cols.append(found[known])
-                tfs.append(tf[within][known])
-                rows.append(np.full(len(cols[-1]), row, dtype=np.int64))
-                blocks.append(np.full(len(cols[-1]), 2 * row + block, dtype=np.int64))
+        for block, (encoded, columns) in enumerate((
+                ([_encoded_grams(text, CHAR_IDS.size) for text in texts], self.char_columns),
+                ([_encoded_stems(text, STEM_IDS.size) for text in texts], self.stem_columns))):
+            ids, tf, row = _stacked(encoded)
+            # Ids registered after this space are not its features; its own are all below.
+            within = ids < len(columns)
+            found = columns[ids[within]]
+            known = found >= 0
+            cols.append(found[known])
+            tfs.append(tf[within][known])
+            rows.append(row[within][known])
+            blocks.append(2 * rows[-1] + block)
         col = np.concatenate(cols)
         weights = (1.0 + np.log(np.concatenate(tfs))) * self.idf[col]
         block_of = np.concatenate(blocks)
         norms = np.sqrt(np.bincount(block_of, weights * weights, minlength=2 * len(texts)))
         return np.concatenate(rows), col, weights / norms[block_of]
+
+
+def _stacked(encoded: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (ids, counts) of several texts as one (ids, counts, text index) triple."""
+    if len(encoded) == 1:
+        ids, tf = encoded[0]
+        return ids, tf, np.zeros(len(ids), dtype=np.int64)
+    lengths = [len(ids) for ids, _ in encoded]
+    return (np.concatenate([ids for ids, _ in encoded]), np.concatenate([tf for _, tf in encoded]),
+            np.repeat(np.arange(len(encoded)), lengths))
 
 
 def corpus_vectors(corpus: Corpus, encoder: Encoder) -> np.ndarray:

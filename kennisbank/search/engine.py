@@ -425,8 +425,9 @@ class SearchEngine:
         # answered by the services of its few likeliest needs, not with "nothing fits".
         answered = ranked or needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]
         if answered and len(candidates):
-            answered_columns = columns.theme_weights[:, [_THEME_INDEX[t] for t in answered]]
-            covers = (answered_columns[candidates] > 0).any(axis=1)
+            # Rows first: the candidates of one region are a few hundred of up to 20,000 rows.
+            answered_columns = columns.theme_weights[np.ix_(candidates, np.array([_THEME_INDEX[t] for t in answered]))]
+            covers = (answered_columns > 0).any(axis=1)
         else:
             covers = np.zeros(len(candidates), dtype=bool)
         relevant = covers | (scores >= UNCOVERED_MIN)
@@ -492,7 +493,8 @@ class SearchEngine:
             answered = {*needs.ranked(NEED_SHOWN, NEED_RELATIVE), *needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]}
             keep = bm25 > 0
             if answered:
-                keep |= (columns.theme_weights[:, [_THEME_INDEX[t] for t in answered]][candidates] > 0).any(axis=1)
+                themes = np.array([_THEME_INDEX[t] for t in answered])
+                keep |= (columns.theme_weights[np.ix_(candidates, themes)] > 0).any(axis=1)
             if dense is not None:
                 keep[np.argpartition(-dense, min(DENSE_KEEP, len(dense) - 1))[:DENSE_KEEP]] = True
             candidates, bm25, held = candidates[keep], bm25[keep], held[keep]

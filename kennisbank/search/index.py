@@ -238,6 +238,7 @@ class ServiceIndex:
     # at most one entry per postcode of Flanders.
     _rows_memo: dict[int, tuple[np.ndarray, tuple[tuple[int, int], ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    _idf_memo: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)   # term -> idf
 
     @property
     def n_main(self) -> int:
@@ -413,11 +414,12 @@ class ServiceIndex:
 
     def idf(self, term: str) -> float:
         """Okapi idf of a term over the live rows: log(1 + (n - df + 0.5) / (df + 0.5)); 0 when unknown."""
-        df = self._df(term)
-        if df <= 0:
-            return 0.0
-        n = self.size
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        found = self._idf_memo.get(term)
+        if found is None:
+            df = self._df(term)
+            n = self.size
+            found = self._idf_memo[term] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df > 0 else 0.0
+        return found
 
     def _df(self, term: str) -> int:
         df = 0
@@ -442,7 +444,7 @@ class ServiceIndex:
         # in one pass (np.bincount) rather than term by term.
         hit_rows: list[np.ndarray] = []
         hit_weights: list[np.ndarray] = []
-        hit_mass: list[np.ndarray] = []
+        masses: list[float] = []
         bounds = np.array(spans, dtype=np.int64).ravel()
         for key, (weight, _) in query.items():
             mass = weight * idf[key]
@@ -450,11 +452,12 @@ class ServiceIndex:
                 continue
             for col_rows, col_weights in self._term_rows(key, bounds):
                 hit_rows.append(col_rows)
-                hit_weights.append(col_weights * np.float32(mass))
-                hit_mass.append(np.full(len(col_rows), mass, dtype=np.float32))
+                hit_weights.append(col_weights)
+                masses.append(mass)
         if not hit_rows:
             return np.zeros(len(rows), dtype=np.float32), np.zeros(len(rows), dtype=np.float32), idf
         at = np.concatenate(hit_rows)
+        mass_of_hit = np.repeat(np.array(masses, dtype=np.float32), [len(r) for r in hit_rows])
         if len(rows) * 8 > len(self.columns):    # most rows (all of Flanders): a position table
             position = np.full(len(self.columns), -1, dtype=np.int64)
             position[rows] = np.arange(len(rows))
@@ -464,8 +467,8 @@ class ServiceIndex:
             pos[(pos >= len(rows)) | (rows[np.minimum(pos, len(rows) - 1)] != at)] = -1
         ok = pos >= 0
         pos = pos[ok]
-        bm25 = np.bincount(pos, np.concatenate(hit_weights)[ok], minlength=len(rows)).astype(np.float32)
-        held = np.bincount(pos, np.concatenate(hit_mass)[ok], minlength=len(rows)).astype(np.float32)
+        bm25 = np.bincount(pos, (np.concatenate(hit_weights) * mass_of_hit)[ok], minlength=len(rows)).astype(np.float32)
+        held = np.bincount(pos, mass_of_hit[ok], minlength=len(rows)).astype(np.float32)
         return bm25, held, idf
 
     def _term_rows(self, term: str, bounds: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
