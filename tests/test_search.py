@@ -117,6 +117,31 @@ def test_corpus_has_enough_situations_per_theme_and_no_evaluation_question():
     assert not evaluation & {fold(t).strip() for t in corpus.texts}
 
 
+def test_no_training_data_holds_an_evaluation_question():
+    """Neither the safety corpus nor the labelled ranking questions (training-questions/ and the
+    regions written by others in training-regions/) contain a question of the dev set or of a
+    blind set: what the models are fitted on is never what they are judged on."""
+    import yaml
+
+    from kennisbank.search.corpus import safety_corpus
+
+    def questions(path: Path) -> set[str]:
+        return {fold(q["q"]).strip() for q in yaml.safe_load(path.read_text(encoding="utf-8"))}
+
+    evaluation: set[str] = set()
+    for path in [BENCH_KB.parent / "questions-dev.yaml", *sorted((ROOT / "benchmarks").glob("blind-*/questions.yaml"))]:
+        if path.exists():
+            evaluation |= questions(path)
+    training_dir = ROOT / "kennisbank" / "search"
+    labelled = [*sorted((training_dir / "training-questions").glob("*.yaml")),
+                *sorted((training_dir / "training-regions").glob("*/questions.yaml"))]
+    assert len(labelled) >= 5
+    training = set().union(*(questions(path) for path in labelled))
+    assert len(training) > 300
+    assert not evaluation & training, sorted(evaluation & training)[:5]
+    assert not evaluation & {fold(t).strip() for t in safety_corpus().texts}
+
+
 @pytest.mark.parametrize("question, theme", [
     ("de juf ziet dat hij elke maandag met een lege brooddoos komt en stiekem boterhammen van anderen pakt", "voeding"),
     ("ze ruikt naar pipi en draagt al een week dezelfde kleren", "hygiene"),
