@@ -124,7 +124,7 @@ class LexicalOnly:
         e = self.engine
         terms = analyse(question, e.vocab, e.synonyms)
         rows, spans = e.index.rows_for(postcode, e._region_of_postcode.get(postcode) if postcode else None)
-        bm25, _, _ = e.index.lexical(lexical.query_terms(terms), rows, spans)
+        bm25, *_ = e.index.lexical(lexical.query_terms(terms), rows, spans)
         ranked = sorted(((float(v), e._services[int(i)].id) for i, v in zip(rows, bm25, strict=True) if v > 0),
                         key=lambda p: -p[0])
         return [sid for _, sid in ranked[:3]]

@@ -135,8 +135,12 @@ class Organisations:
         tokens = words(question)
         found: set[str] = set()
         typed: list[str] = []
+        first = self._first_words()
         i = 0
         while i < len(tokens):
+            if tokens[i] not in first:   # most words begin no name: skip the longest-first tries
+                i += 1
+                continue
             for n in range(min(self._longest, len(tokens) - i), 0, -1):
                 orgs = self._by_name.get(tuple(tokens[i:i + n]))
                 if orgs:
@@ -147,6 +151,14 @@ class Organisations:
             else:
                 i += 1
         return OrganisationHit(frozenset(found), tuple(typed)) if found else None
+
+    def _first_words(self) -> frozenset[str]:
+        """The first word of every known name, for the names dict as it is now (a copy made by
+        with_changes has a dict of its own and computes its set again)."""
+        memo = self.__dict__.get("_first")
+        if memo is None or memo[0] is not self._by_name:
+            memo = self._first = (self._by_name, frozenset(name[0] for name in self._by_name if name))
+        return memo[1]
 
     def front_doors(self, hit: OrganisationHit, postcode: int | None, limit: int) -> list[Service]:
         """Each named organisation's entry service that serves the postcode, most local first."""

@@ -393,3 +393,29 @@ def test_a_start_never_begins_from_a_build_of_other_data(region_files, tmp_path,
     restarted = SearchEngine(kb, encoder=False)
     assert not restarted.from_cache                                          # no file left unchanged
     assert answers(restarted, questions) == answers(SearchEngine(kb, encoder=False), questions)
+
+
+def test_the_words_a_match_shows_are_the_question_words_its_postings_hold(engine):
+    """Match.words comes from the lexical pass (index.Hits), not a second look at the postings:
+    for every shown service, with and without a postcode, it is exactly the question's words
+    (as typed, in question order) whose stems the service's postings hold."""
+    from kennisbank.search import lexical
+    from kennisbank.search.analysis import analyse
+
+    index = engine.index
+    checked = 0
+    for question, postcode in [("de huisbaas wil ze eruit zetten en er zijn schulden", 9801),
+                               ("papa krijgt brieven van de deurwaarder", None),
+                               ("mama zoekt een sociale kruidenier en hulp met formulieren", 9820),
+                               ("huiswerk", 9802)]:
+        query = lexical.query_terms(analyse(question, engine.vocab, engine.synonyms))
+        for match in (m for m in engine.search(question, postcode).matches if not m.urgent):
+            row = index.row_of[match.id]
+            postings, local = (index.main, row) if row < index.n_main else (index.delta, row - index.n_main)
+            expected: list[str] = []
+            for key, (_, typed) in query.items():
+                if local in postings.column(key)[0].tolist() and typed not in expected:
+                    expected.append(typed)
+            assert match.words == tuple(expected), (question, match.id)
+            checked += 1
+    assert checked >= 8

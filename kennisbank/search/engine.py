@@ -40,7 +40,7 @@ from ..themes import load_themes
 from . import constraints, lexical
 from .analysis import STOPWORDS, Synonyms, Term, Vocabulary, analyse, fold, words
 from .dense import Encoder, configured_encoder, embedding_cache, encoder_problem, load_encoder
-from .index import FLANDERS, Partition, ServiceIndex, is_urgent_door
+from .index import FLANDERS, Hits, Partition, ServiceIndex, is_urgent_door
 from .needs import Needs, NeedsModel
 from .params import (
     ASK_MAX_WORDS,
@@ -415,7 +415,7 @@ class SearchEngine:
                 # needs are spread over several themes, and the services of each answer it better.
                 return Answer((), ranked[:4], ambiguous=bool(ranked), probabilities=probabilities, nearest=nearest)
 
-        candidates, x, query, unfit = self._score_inputs(question, terms, needs, vector, postcode, named)
+        candidates, x, hits, unfit = self._score_inputs(question, terms, needs, vector, postcode, named)
         scores = self.ranking.scores(x) if len(candidates) else np.zeros(0)
         columns = self.index.columns
         # Fit is an order, not a weight: among the services good enough to show, what the question
@@ -448,8 +448,7 @@ class SearchEngine:
                                                               self._services[int(candidates[p])].id))
         matches: list[Match] = []
         order = order[: max(limit, SAFETY_DOORS + limit)]
-        for pos, reasons in zip(order, self.index.matched_rows([int(candidates[p]) for p in order], query),
-                                strict=True):
+        for pos, reasons in zip(order, hits.words(order), strict=True):
             idx = int(candidates[pos])
             s = self._services[idx]
             covered = tuple(t for t in ranked if t in s.themes)
@@ -472,15 +471,15 @@ class SearchEngine:
 
     def _score_inputs(self, question: str, terms: list[Term], needs: Needs, vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None,
-                      ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[float, str]], np.ndarray]:
-        """Candidate rows, their feature matrix, the lexical query, and which candidates do not fit.
+                      ) -> tuple[np.ndarray, np.ndarray, Hits, np.ndarray]:
+        """Candidate rows, their feature matrix, the query words each holds, and which do not fit.
 
         A candidate does not fit when it is for other ages than the question names, belongs to an
         organisation the question says to avoid, or is temporarily closed.
         """
         candidates, spans = self.index.rows_for(postcode, self._region_of_postcode.get(postcode) if postcode else None)
         query = lexical.query_terms(terms)
-        bm25, held, idf = self.index.lexical(query, candidates, spans)
+        bm25, held, idf, hits = self.index.lexical(query, candidates, spans)
         mass = lexical.query_mass(query, idf)
         dense = self._dense(candidates, vector) if vector is not None else None
         columns = self.index.columns
@@ -497,7 +496,7 @@ class SearchEngine:
                 keep |= (columns.theme_weights[np.ix_(candidates, themes)] > 0).any(axis=1)
             if dense is not None:
                 keep[np.argpartition(-dense, min(DENSE_KEEP, len(dense) - 1))[:DENSE_KEEP]] = True
-            candidates, bm25, held = candidates[keep], bm25[keep], held[keep]
+            candidates, bm25, held, hits = candidates[keep], bm25[keep], held[keep], hits.kept(keep)
             dense = dense[keep] if dense is not None else None
         everything = len(candidates) == len(columns) and self.index.n_main == len(columns)
 
@@ -523,7 +522,7 @@ class SearchEngine:
         avoid = constraints.avoided(question, named.organisations, named.typed) if named else frozenset()
         if avoid:
             unfit |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
-        return candidates, features(needs.themes, inputs), query, unfit
+        return candidates, features(needs.themes, inputs), hits, unfit
 
     def _safety_doors(self, alert: SafetyAlert, question: str, terms: list[Term], vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None) -> list[Match]:
@@ -538,7 +537,7 @@ class SearchEngine:
             kind_vector = self._profile_vector(alert.kind)
             kind_vector = (vector + kind_vector) / np.linalg.norm(vector + kind_vector)
         needs = Needs(kind_needs, 0.0)
-        candidates, x, query, unfit = self._score_inputs(question + " " + profile.query, kind_terms, needs,
+        candidates, x, hits, unfit = self._score_inputs(question + " " + profile.query, kind_terms, needs,
                                                          kind_vector, postcode, named)
         if not len(candidates):
             return []
@@ -558,8 +557,7 @@ class SearchEngine:
         doors = []
         folded = fold(question)
         order = order[:SAFETY_DOORS]
-        for pos, reasons in zip(order, self.index.matched_rows([int(candidates[p]) for p in order], query),
-                                strict=True):
+        for pos, reasons in zip(order, hits.words(order), strict=True):
             s = self._services[int(candidates[pos])]
             doors.append(Match(s, round(float(scores[pos]), 4), tuple(t for t in profile.themes if t in s.themes),
                                tuple(w for w in reasons if w in folded), urgent=True))

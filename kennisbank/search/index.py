@@ -7,7 +7,8 @@ both with the same vectorised code.
   ServiceIndex.build(kb, vocab) -> ServiceIndex                    everything, from scratch
   index.with_changes(kb, vocab, touched) -> ServiceIndex           after an edit: only what changed
   index.rows_for(postcode, region_id) -> (rows, spans)             candidate rows (active, serving it)
-  index.lexical(query, rows, spans) -> (bm25, held, idf)           BM25F and the idf mass held, per row
+  index.lexical(query, rows, spans) -> (bm25, held, idf, hits)     BM25F and the idf mass held, per row;
+                                                                   hits.words(positions): the words matched
 
 Lexical part: BM25F (lexical.py) as one sparse matrix over (rows x terms), compressed by term
 (CSC): W[i, t] = p / (k1 + p), p the field-weighted, length-normalised frequency of term t in
@@ -223,6 +224,36 @@ class Partition:
 
 
 @dataclass(frozen=True)
+class Hits:
+    """Which query terms the candidates hold: one (candidate position, term) pair per posting read
+    by index.lexical, so the words a match shows need no second look at the postings."""
+    position: np.ndarray       # (hits,) position in the candidate rows
+    term: np.ndarray           # (hits,) index of the query term, in query order
+    typed: tuple[str, ...]     # the query terms as typed, in query order
+
+    @classmethod
+    def none(cls, typed: tuple[str, ...]) -> Hits:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), typed)
+
+    def kept(self, keep: np.ndarray) -> Hits:
+        """The hits of the candidates where keep (bool, per candidate) is set, renumbered."""
+        new = np.cumsum(keep) - 1
+        held = keep[self.position]
+        return Hits(new[self.position[held]], self.term[held], self.typed)
+
+    def words(self, positions: Sequence[int]) -> list[tuple[str, ...]]:
+        """For each candidate position, the question words (as typed, in query order, once) it holds."""
+        out = []
+        for p in positions:
+            found: list[str] = []
+            for term in sorted(self.term[self.position == p].tolist()):
+                if self.typed[term] not in found:
+                    found.append(self.typed[term])
+            out.append(tuple(found))
+        return out
+
+
+@dataclass(frozen=True)
 class ServiceIndex:
     """Columns, postings and partitions of the active services (see the module docstring)."""
     columns: Columns
@@ -432,32 +463,38 @@ class ServiceIndex:
         return df
 
     def lexical(self, query: dict[str, tuple[float, str]], rows: np.ndarray, spans: Sequence[tuple[int, int]]
-                ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-        """BM25F score and held idf mass per row of `rows`, and the idf of each query term.
+                ) -> tuple[np.ndarray, np.ndarray, dict[str, float], Hits]:
+        """BM25F score and held idf mass per row of `rows`, the idf of each query term, and which
+        query terms each row holds (Hits, for the words a match shows).
 
         query: {stem: (weight, typed word)} from lexical.query_terms; rows and spans from rows_for.
         """
         idf = {key: self.idf(key) for key in query}
+        typed = tuple(t for _, t in query.values())
         if not len(rows):
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32), idf
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32), idf, Hits.none(typed)
         # The postings of every query term within the candidate stretches, gathered first and summed
         # in one pass (np.bincount) rather than term by term.
         hit_rows: list[np.ndarray] = []
         hit_weights: list[np.ndarray] = []
         masses: list[float] = []
+        terms: list[int] = []
         bounds = np.array(spans, dtype=np.int64).ravel()
-        for key, (weight, _) in query.items():
+        for term, (key, (weight, _)) in enumerate(query.items()):
             mass = weight * idf[key]
-            if mass <= 0:
+            if mass <= 0:   # a term without postings
                 continue
             for col_rows, col_weights in self._term_rows(key, bounds):
                 hit_rows.append(col_rows)
                 hit_weights.append(col_weights)
                 masses.append(mass)
+                terms.append(term)
         if not hit_rows:
-            return np.zeros(len(rows), dtype=np.float32), np.zeros(len(rows), dtype=np.float32), idf
+            return (np.zeros(len(rows), dtype=np.float32), np.zeros(len(rows), dtype=np.float32), idf,
+                    Hits.none(typed))
         at = np.concatenate(hit_rows)
-        mass_of_hit = np.repeat(np.array(masses, dtype=np.float32), [len(r) for r in hit_rows])
+        lengths = [len(r) for r in hit_rows]
+        mass_of_hit = np.repeat(np.array(masses, dtype=np.float32), lengths)
         if len(rows) * 8 > len(self.columns):    # most rows (all of Flanders): a position table
             position = np.full(len(self.columns), -1, dtype=np.int64)
             position[rows] = np.arange(len(rows))
@@ -469,7 +506,7 @@ class ServiceIndex:
         pos = pos[ok]
         bm25 = np.bincount(pos, (np.concatenate(hit_weights) * mass_of_hit)[ok], minlength=len(rows)).astype(np.float32)
         held = np.bincount(pos, mass_of_hit[ok], minlength=len(rows)).astype(np.float32)
-        return bm25, held, idf
+        return bm25, held, idf, Hits(pos, np.repeat(np.array(terms, dtype=np.int64), lengths)[ok], typed)
 
     def _term_rows(self, term: str, bounds: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """The (rows, weights) of a term's postings inside the main-row stretches `bounds` (flat
@@ -483,31 +520,6 @@ class ServiceIndex:
         if len(col_rows):
             out.append((col_rows.astype(np.int64) + self.n_main, col_weights))
         return out
-
-    def matched(self, row: int, query: dict[str, tuple[float, str]]) -> tuple[str, ...]:
-        """The question words (as typed) that occur in the service at `row`."""
-        return self.matched_rows([row], query)[0]
-
-    def matched_rows(self, rows: Sequence[int], query: dict[str, tuple[float, str]]) -> list[tuple[str, ...]]:
-        """For each of `rows`, the question words (as typed, in query order) its service holds."""
-        found: list[list[str]] = [[] for _ in rows]
-        if not len(rows):
-            return []
-        at = np.asarray(rows, dtype=np.int64)
-        in_main = at < self.n_main
-        for key, (_, typed) in query.items():
-            for postings, mask, local in ((self.main, in_main, at), (self.delta, ~in_main, at - self.n_main)):
-                if not mask.any():
-                    continue
-                col_rows, _ = postings.column(key)
-                if not len(col_rows):
-                    continue
-                pos = np.searchsorted(col_rows, local)
-                holds = mask & (pos < len(col_rows)) & (col_rows[np.minimum(pos, len(col_rows) - 1)] == local)
-                for i in np.flatnonzero(holds).tolist():
-                    if typed not in found[i]:
-                        found[i].append(typed)
-        return [tuple(words) for words in found]
 
     def contains_any(self, rows: np.ndarray, terms: Iterable[str]) -> np.ndarray:
         """(len(rows),) bool: which of `rows` (ascending) hold at least one of `terms` (stems)."""
