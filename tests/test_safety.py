@@ -325,3 +325,17 @@ def test_either_detector_raises_the_alert_and_the_likelier_danger_is_reported():
     assert alert is not None and alert.kind == "suicide" and alert.leads
     calm = _FixedClassifier({"harmless": 0.99, "abuse": 0.01})
     assert SafetyDetector(quiet, 0.12, 0.5, (calm, 0.1, 0.5)).detect("x", None) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("MAMA WIL ZELFMOORD PLEGEN!!!", "mama wil zelfmoord plegen!!!"),
+    ("ÉÉN KIND SLAAT HIJ", "één kind slaat hij"),     # not ASCII: the per-character count
+    ("De mama van Sara", "De mama van Sara"),
+    ("OCMW of CAW?", "ocmw of caw?"),
+    ("", ""),
+    ("112", "112"),
+])
+def test_shouting_is_read_in_lower_case(text, expected):
+    from kennisbank.search.engine import calm
+
+    assert calm(text) == expected

@@ -24,6 +24,7 @@ import copy
 import gc
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -646,10 +647,18 @@ def _resolved_sources(kb: KnowledgeBase) -> dict[str, str]:
 
 def calm(text: str) -> str:
     """Shouting ("MAMA WIL ZELFMOORD PLEGEN!!!") in lower case: the encoder reads capitals as other tokens."""
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if text.isascii():   # most questions: count with the regex engine rather than per character
+        n_letters, n_upper = len(_ASCII_LETTER.findall(text)), len(_ASCII_UPPER.findall(text))
+    else:
+        letters = [c for c in text if c.isalpha()]
+        n_letters, n_upper = len(letters), sum(c.isupper() for c in letters)
+    if n_letters and n_upper > 0.6 * n_letters:
         return text.lower()
     return text
+
+
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_UPPER = re.compile(r"[A-Z]")
 
 
 def settle() -> None:
