@@ -419,3 +419,16 @@ def test_the_words_a_match_shows_are_the_question_words_its_postings_hold(engine
             assert match.words == tuple(expected), (question, match.id)
             checked += 1
     assert checked >= 8
+
+
+def test_candidate_rows_are_remembered_per_postcode_and_region(engine):
+    """rows_for's memo is keyed by the region as well as the postcode (a fresh review noticed the
+    postcode alone): asking with another region gives that region's rows, not the first answer."""
+    index = engine.index
+    regions = [r for r in index.partitions if r != index_module.FLANDERS]
+    assert regions
+    first, _ = index.rows_for(9801, regions[0])
+    other, _ = index.rows_for(9801, None)          # only the Flemish layer
+    assert len(other) < len(first)
+    again, _ = index.rows_for(9801, regions[0])
+    assert np.array_equal(again, first)

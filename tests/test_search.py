@@ -551,3 +551,21 @@ def test_dense_classifier_scoring_equals_scikit_learns_probabilities():
                                                    sparse.csr_matrix(q_vectors * DENSE_FEATURE_WEIGHT)],
                                                   format="csr"))
     assert abs(ours.probabilities(questions, q_vectors) - reference).max() < 1e-5
+
+
+def test_probabilities_of_no_texts_is_an_empty_array_not_an_error():
+    """Found by a fresh review of the shared feature ids: probabilities([]) keeps its documented
+    (0, labels) shape instead of failing in np.concatenate."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from kennisbank.search.classifier import TextClassifier
+
+    texts = ["papa heeft schulden", "de huur is te hoog", "mama slaat het kind", "geen eten in de brooddoos"]
+    labels = ["schulden", "huisvesting", "geweld", "voeding"]
+    chars, stems = TextClassifier.vectorisers()
+    x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts)], format="csr")
+    model = LogisticRegression(max_iter=1000).fit(x, labels)
+    ours = TextClassifier.from_sklearn(model, chars, stems, None, texts, labels)
+    out = ours.probabilities([], None)
+    assert isinstance(out, np.ndarray) and out.shape == (0, len(labels))

@@ -230,6 +230,8 @@ class TextClassifier:
         """
         if vectors is None and self.dense:
             raise ValueError("dit model verwacht dense vectoren")
+        if not len(texts):
+            return np.zeros((0, len(self.labels)), dtype=np.float64)
         space, coef_t = self._answering()
         rows, cols, weights = space.features(tuple(texts))
         x = np.zeros((len(texts), len(cols)))   # the texts' features over the columns they use

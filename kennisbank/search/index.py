@@ -265,9 +265,9 @@ class ServiceIndex:
     live: np.ndarray                   # live rows, ascending
     regions: dict[str, frozenset[int]]  # region id -> its postcodes, as at the full build
     dead_df: Counter[str] = field(default_factory=Counter)   # terms of tombstoned main rows
-    # postcode -> rows_for's answer. Fresh for every version of the index (replace() makes a new one);
-    # at most one entry per postcode of Flanders.
-    _rows_memo: dict[int, tuple[np.ndarray, tuple[tuple[int, int], ...]]] = field(
+    # (postcode, region) -> rows_for's answer. Fresh for every version of the index (replace() makes
+    # a new one); at most one entry per postcode of Flanders.
+    _rows_memo: dict[tuple[int, str | None], tuple[np.ndarray, tuple[tuple[int, int], ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
     _idf_memo: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)   # term -> idf
 
@@ -423,7 +423,7 @@ class ServiceIndex:
         """
         if postcode is None:
             return self.live, ((0, self.n_main),)
-        memo = self._rows_memo.get(postcode)
+        memo = self._rows_memo.get((postcode, region_id))
         if memo is not None:
             return memo
         services = self.columns.services
@@ -440,7 +440,7 @@ class ServiceIndex:
                 spans.extend(part.ranges)
         rows = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         rows.flags.writeable = False   # shared by every question from this postcode
-        self._rows_memo[postcode] = (rows, tuple(spans))
+        self._rows_memo[(postcode, region_id)] = (rows, tuple(spans))
         return rows, tuple(spans)
 
     def idf(self, term: str) -> float:
