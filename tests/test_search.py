@@ -569,3 +569,15 @@ def test_probabilities_of_no_texts_is_an_empty_array_not_an_error():
     ours = TextClassifier.from_sklearn(model, chars, stems, None, texts, labels)
     out = ours.probabilities([], None)
     assert isinstance(out, np.ndarray) and out.shape == (0, len(labels))
+
+
+def test_content_stems_are_the_keys_analyse_gives_without_a_vocabulary():
+    """The classifiers read content_stems (no Term objects built); it must stay what analyse gives."""
+    from kennisbank.search.analysis import content_stems
+    from kennisbank.search.corpus import needs_corpus, safety_corpus
+
+    synonyms = Synonyms.load()
+    texts = [*needs_corpus().texts[::9], *safety_corpus().texts[::9],
+             "", "   ", "🙂", "de de de", "MAMA WIL DOOD", "huur nie btalen, uit huis gezet", "papa frappe maman"]
+    for text in texts:
+        assert content_stems(text, synonyms) == tuple(t.key for t in analyse(text, None, synonyms) if not t.stop)

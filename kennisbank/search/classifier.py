@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import cache
-from .analysis import Synonyms, analyse, fold
+from .analysis import Synonyms, content_stems, fold
 from .corpus import Corpus
 from .dense import Encoder, embedding_cache
 from .params import CHAR_NGRAMS, DENSE_FEATURE_WEIGHT
@@ -52,7 +52,7 @@ class StemAnalyser:
 def _stems(text: str) -> tuple[str, ...]:
     # The needs model and the safety detector read the same question: analyse it once. Small on
     # purpose: questions stay in memory only as long as they are being answered.
-    return tuple(t.key for t in analyse(text, None, _synonyms()) if not t.stop)
+    return content_stems(text, _synonyms())
 
 
 class FeatureIds:
