@@ -581,3 +581,34 @@ def test_content_stems_are_the_keys_analyse_gives_without_a_vocabulary():
              "", "   ", "🙂", "de de de", "MAMA WIL DOOD", "huur nie btalen, uit huis gezet", "papa frappe maman"]
     for text in texts:
         assert content_stems(text, synonyms) == tuple(t.key for t in analyse(text, None, synonyms) if not t.stop)
+
+
+def test_a_dropped_classifier_takes_its_feature_space_with_it():
+    """Feature spaces are shared while in use (the two safety detectors) and forgotten once their
+    models are gone: training fits and drops dozens of cross-validation models."""
+    import gc
+    import weakref
+
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from kennisbank.search.classifier import FeatureSpace, TextClassifier
+
+    def fitted(texts: list[str], labels: list[str]) -> TextClassifier:
+        chars, stems = TextClassifier.vectorisers()
+        x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts)], format="csr")
+        model = LogisticRegression(max_iter=1000).fit(x, labels)
+        return TextClassifier.from_sklearn(model, chars, stems, None, texts, labels)
+
+    texts = ["zijn kamer is vol schimmel", "de huur is te hoog", "mama zoekt werk", "geen job meer"]
+    labels = ["huisvesting", "huisvesting", "werk", "werk"]
+    one, same = fitted(texts, labels), fitted(texts, labels)
+    one.probabilities(["schimmel in huis"], None)
+    same.probabilities(["schimmel in huis"], None)
+    assert one._answering()[0] is same._answering()[0]          # one space for identical models
+    space = weakref.ref(one._answering()[0])
+    del one, same
+    gc.collect()
+    assert space() is None                                       # nothing keeps it alive
+    FeatureSpace.of({"x": 0}, {"y": 1}, np.ones(1), np.ones(1))  # looking up forgets dead spaces
+    assert all(ref() is not None for ref in FeatureSpace._loaded[:-1])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -273,9 +274,13 @@ class FeatureSpace:
     word-only safety detector): a question's features are then computed once for both.
     """
 
-    _loaded: ClassVar[list[tuple[dict[str, int], dict[str, int], np.ndarray, FeatureSpace]]] = []
+    # The spaces in use, weakly: a model that is dropped (training fits and drops dozens of
+    # cross-validation models) takes its space with it.
+    _loaded: ClassVar[list[weakref.ref[FeatureSpace]]] = []
 
     def __init__(self, char_vocabulary: dict[str, int], stem_vocabulary: dict[str, int], idf: np.ndarray):
+        self.char_vocabulary = char_vocabulary                  # the models' own dicts, not copies
+        self.stem_vocabulary = stem_vocabulary
         self.char_columns = CHAR_IDS.columns(char_vocabulary)   # shared char id -> column, -1: none
         self.stem_columns = STEM_IDS.columns(stem_vocabulary)   # shared stem id -> column, -1: none
         self.idf = idf                                            # (columns,) chars then stems
@@ -286,11 +291,14 @@ class FeatureSpace:
            stem_idf: np.ndarray) -> FeatureSpace:
         """The loaded space with this vocabulary and idf, or a new one."""
         idf = np.concatenate((char_idf, stem_idf))
-        for chars, stems, known_idf, space in cls._loaded:
-            if chars == char_vocabulary and stems == stem_vocabulary and np.array_equal(known_idf, idf):
+        live = [space for space in (ref() for ref in cls._loaded) if space is not None]
+        cls._loaded[:] = [weakref.ref(space) for space in live]
+        for space in live:
+            if (space.char_vocabulary == char_vocabulary and space.stem_vocabulary == stem_vocabulary
+                    and np.array_equal(space.idf, idf)):
                 return space
         space = cls(char_vocabulary, stem_vocabulary, idf)
-        cls._loaded.append((char_vocabulary, stem_vocabulary, idf, space))
+        cls._loaded.append(weakref.ref(space))
         return space
 
     def features(self, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
