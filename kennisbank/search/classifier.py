@@ -49,10 +49,8 @@ class StemAnalyser:
         return list(_stems(text))
 
 
-@lru_cache(maxsize=16)
 def _stems(text: str) -> tuple[str, ...]:
-    # The needs model and the safety detector read the same question: analyse it once. Small on
-    # purpose: questions stay in memory only as long as they are being answered.
+    # Not cached here: while answering, _encoded_stems keeps a question's stems for every model.
     return content_stems(text, _synonyms())
 
 
@@ -220,9 +218,6 @@ class TextClassifier:
             self._columns = found
         return found
 
-    def _features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self._answering()[0].features(tuple(texts))
-
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
         """(len(texts), len(labels)) probabilities; `vectors` (len(texts), dim) when the model is dense.
 
@@ -262,7 +257,7 @@ class TextClassifier:
 
     def _char_block(self, text: str) -> dict[int, float]:
         """The character n-gram block of one text: column -> TF-IDF weight."""
-        _, cols, weights = self._features([text])
+        _, cols, weights = self._answering()[0].features((text,))
         chars = cols < len(self.char_vocabulary)
         return dict(zip(cols[chars].tolist(), weights[chars].tolist(), strict=True))
 

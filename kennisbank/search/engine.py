@@ -425,12 +425,7 @@ class SearchEngine:
         # A story whose needs are spread (no need reaches NEED_SHOWN, and it was not "no need") is
         # answered by the services of its few likeliest needs, not with "nothing fits".
         answered = ranked or needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]
-        if answered and len(candidates):
-            # Rows first: the candidates of one region are a few hundred of up to 20,000 rows.
-            answered_columns = columns.theme_weights[np.ix_(candidates, np.array([_THEME_INDEX[t] for t in answered]))]
-            covers = (answered_columns > 0).any(axis=1)
-        else:
-            covers = np.zeros(len(candidates), dtype=bool)
+        covers = self._covering(candidates, answered)
         relevant = covers | (scores >= UNCOVERED_MIN)
         top = float(scores[relevant].max()) if relevant.any() else 0.0
         # Only what is good enough to show is ordered (a few of up to 20,000 candidates); a service
@@ -448,7 +443,7 @@ class SearchEngine:
         order = sorted(ranked_shown.tolist(), key=lambda p: (bool(unfit[p]), -float(scores[p]), -float(n_themes[p]),
                                                               self._services[int(candidates[p])].id))
         matches: list[Match] = []
-        order = order[: max(limit, SAFETY_DOORS + limit)]
+        order = order[:wanted]
         for pos, reasons in zip(order, hits.words(order), strict=True):
             idx = int(candidates[pos])
             s = self._services[idx]
@@ -491,10 +486,7 @@ class SearchEngine:
             # DENSE_KEEP nearest) cannot. Kept services get the same features as without pruning:
             # the best BM25F and the best cosine, which the features are relative to, are kept.
             answered = {*needs.ranked(NEED_SHOWN, NEED_RELATIVE), *needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]}
-            keep = bm25 > 0
-            if answered:
-                themes = np.array([_THEME_INDEX[t] for t in answered])
-                keep |= (columns.theme_weights[np.ix_(candidates, themes)] > 0).any(axis=1)
+            keep = (bm25 > 0) | self._covering(candidates, answered)
             if dense is not None:
                 keep[np.argpartition(-dense, min(DENSE_KEEP, len(dense) - 1))[:DENSE_KEEP]] = True
             candidates, bm25, held, hits = candidates[keep], bm25[keep], held[keep], hits.kept(keep)
@@ -524,6 +516,15 @@ class SearchEngine:
         if avoid:
             unfit |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
         return candidates, features(needs.themes, inputs), hits, unfit
+
+    def _covering(self, rows: np.ndarray, themes: Iterable[str]) -> np.ndarray:
+        """(len(rows),) bool: which rows' services list one of `themes`."""
+        columns = [_THEME_INDEX[t] for t in themes]
+        if not columns or not len(rows):
+            return np.zeros(len(rows), dtype=bool)
+        # Rows first: the candidates of one region are a few hundred of up to 20,000 rows.
+        covered: np.ndarray = (self.index.columns.theme_weights[np.ix_(rows, np.array(columns))] > 0).any(axis=1)
+        return covered
 
     def _safety_doors(self, alert: SafetyAlert, question: str, terms: list[Term], vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None) -> list[Match]:

@@ -177,14 +177,13 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
 
 
 # ── ranking pairs ───────────────────────────────────────────────────────────
-def _kbs() -> list[tuple[str, KnowledgeBase, list[Path]]]:
-    """(name, knowledge base, its labelled question files) of every region the ranking learns on."""
-    found: list[tuple[str, KnowledgeBase, list[Path]]] = []
-    found.append(("regions", load_knowledge_base(ROOT / "regions"), []))
+def _kbs() -> list[tuple[KnowledgeBase, list[Path]]]:
+    """Every knowledge base the ranking learns on, with its labelled question files."""
+    found: list[tuple[KnowledgeBase, list[Path]]] = [(load_knowledge_base(ROOT / "regions"), [])]
     if SHARED_KB.exists():
-        found.append(("benchmark", load_knowledge_base(SHARED_KB), sorted(TRAINING_QUESTIONS.glob("*.yaml"))))
+        found.append((load_knowledge_base(SHARED_KB), sorted(TRAINING_QUESTIONS.glob("*.yaml"))))
     for folder in sorted(p for p in TRAINING_REGIONS.iterdir() if (p / "kb").is_dir()):
-        found.append((folder.name, load_knowledge_base(folder / "kb"), [folder / "questions.yaml"]))
+        found.append((load_knowledge_base(folder / "kb"), [folder / "questions.yaml"]))
     return found
 
 
@@ -200,7 +199,7 @@ def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_ve
     groups: list[np.ndarray] = []
     labelled: set[int] = set()
     group = 0
-    for _, kb, question_files in _kbs():
+    for kb, question_files in _kbs():
         engine = SearchEngine(kb, encoder=None if dense else False)
         postcodes = sorted({pc for r in kb.regions.values() for pc in r.postcodes})
         # (a) labelled questions written for this region
