@@ -97,7 +97,6 @@ def test_needs_model_recognises_held_out_situations_of_every_theme():
 
 
 def test_corpus_has_enough_situations_per_theme_and_no_evaluation_question():
-    import yaml
 
     from kennisbank.schema import THEME_IDS
     from kennisbank.search.corpus import NO_NEED, needs_corpus
@@ -110,33 +109,34 @@ def test_corpus_has_enough_situations_per_theme_and_no_evaluation_question():
     assert min(counts[t] for t in THEME_IDS) >= 60, counts
     assert counts[NO_NEED] >= 300
     assert len(own) == len({corpus.texts[i] for i, s in enumerate(corpus.sources) if s != "themes.yaml"})
-    evaluation = set()
-    for path in [BENCH_KB.parent / "questions-dev.yaml", *sorted((ROOT / "benchmarks").glob("blind-*/questions.yaml"))]:
-        if path.exists():
-            evaluation |= {fold(q["q"]).strip() for q in yaml.safe_load(path.read_text(encoding="utf-8"))}
-    assert not evaluation & {fold(t).strip() for t in corpus.texts}
+    assert not _evaluation_questions() & {fold(t).strip() for t in corpus.texts}
+
+
+def _questions(path: Path) -> set[str]:
+    """The folded questions of a question file (dev, blind or training format)."""
+    import yaml
+
+    return {fold(q["q"]).strip() for q in yaml.safe_load(path.read_text(encoding="utf-8"))}
+
+
+def _evaluation_questions() -> set[str]:
+    """Every question of the dev set and of the blind sets in benchmarks/."""
+    paths = [BENCH_KB.parent / "questions-dev.yaml", *sorted((ROOT / "benchmarks").glob("blind-*/questions.yaml"))]
+    return set().union(*(_questions(path) for path in paths if path.exists()))
 
 
 def test_no_training_data_holds_an_evaluation_question():
     """Neither the safety corpus nor the labelled ranking questions (training-questions/ and the
     regions written by others in training-regions/) contain a question of the dev set or of a
     blind set: what the models are fitted on is never what they are judged on."""
-    import yaml
-
     from kennisbank.search.corpus import safety_corpus
 
-    def questions(path: Path) -> set[str]:
-        return {fold(q["q"]).strip() for q in yaml.safe_load(path.read_text(encoding="utf-8"))}
-
-    evaluation: set[str] = set()
-    for path in [BENCH_KB.parent / "questions-dev.yaml", *sorted((ROOT / "benchmarks").glob("blind-*/questions.yaml"))]:
-        if path.exists():
-            evaluation |= questions(path)
+    evaluation = _evaluation_questions()
     training_dir = ROOT / "kennisbank" / "search"
     labelled = [*sorted((training_dir / "training-questions").glob("*.yaml")),
                 *sorted((training_dir / "training-regions").glob("*/questions.yaml"))]
     assert len(labelled) >= 5
-    training = set().union(*(questions(path) for path in labelled))
+    training = set().union(*(_questions(path) for path in labelled))
     assert len(training) > 300
     assert not evaluation & training, sorted(evaluation & training)[:5]
     assert not evaluation & {fold(t).strip() for t in safety_corpus().texts}
