@@ -553,6 +553,36 @@ def test_dense_classifier_scoring_equals_scikit_learns_probabilities():
     assert abs(ours.probabilities(questions, q_vectors) - reference).max() < 1e-5
 
 
+def test_a_model_answers_the_same_after_another_model_registered_new_features():
+    """The shared feature ids grow when a model with new n-grams or stems is loaded; a model that
+    answered before keeps answering as scikit-learn does (its column table grows with "none")."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from kennisbank.search.classifier import TextClassifier
+
+    def fitted(texts: list[str], labels: list[str]) -> tuple[TextClassifier, tuple[Any, Any, Any]]:
+        chars, stems = TextClassifier.vectorisers()
+        x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts)], format="csr")
+        model = LogisticRegression(max_iter=1000).fit(x, labels)
+        return TextClassifier.from_sklearn(model, chars, stems, None, texts, labels), (model, chars, stems)
+
+    # Three labels: the models are multinomial (a binary LogisticRegression has one coefficient row).
+    first, (model, chars, stems) = fitted(["de huur is te hoog", "mama zoekt werk", "huisbaas zegt op",
+                                           "geen job meer", "hij heeft honger"],
+                                          ["huisvesting", "werk", "huisvesting", "werk", "voeding"])
+    questions = ["de huisbaas wil ons eruit", "xylofoonquizzqwerty werk zoeken"]
+    before = first.probabilities(questions, None)
+    # Words no earlier model knew: new shared ids, also for the question's unseen words.
+    fitted(["xylofoonquizzqwerty", "zzyzx kwadraat", "qwertyuiop"], ["a", "b", "c"])[0].probabilities(
+        questions, None)
+    after = first.probabilities(questions, None)
+    reference = model.predict_proba(sparse.hstack([chars.transform(questions), stems.transform(questions)],
+                                                  format="csr"))
+    assert abs(after - reference).max() < 1e-5
+    assert abs(after - before).max() < 1e-12
+
+
 def test_probabilities_of_no_texts_is_an_empty_array_not_an_error():
     """Found by a fresh review of the shared feature ids: probabilities([]) keeps its documented
     (0, labels) shape instead of failing in np.concatenate."""

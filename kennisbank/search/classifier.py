@@ -208,13 +208,17 @@ class TextClassifier:
         # The shared-id columns depend on what else is loaded in this process: never pickled.
         return {k: v for k, v in self.__dict__.items() if k != "_columns"}
 
-    def _answering(self) -> tuple[FeatureSpace, np.ndarray]:
-        """This classifier's feature space and its coefficients as (features, labels) rows, which
-        make the gather of a question's columns cheap."""
+    def _answering(self) -> tuple[FeatureSpace, np.ndarray, np.ndarray | None]:
+        """This classifier's feature space, its coefficients as (features, labels) rows, which make
+        the gather of a question's columns cheap, and the dense block's rows (float64, already
+        times DENSE_FEATURE_WEIGHT; None for a model without the dense block)."""
         found = self.__dict__.get("_columns")
         if found is None:
+            coef_t = np.ascontiguousarray(self.coef.T)
+            dense_from = len(self.char_vocabulary) + len(self.stem_vocabulary)
             found = (FeatureSpace.of(self.char_vocabulary, self.stem_vocabulary, self.char_idf, self.stem_idf),
-                     np.ascontiguousarray(self.coef.T))
+                     coef_t,
+                     coef_t[dense_from:].astype(np.float64) * DENSE_FEATURE_WEIGHT if self.dense else None)
             self._columns = found
         return found
 
@@ -228,14 +232,17 @@ class TextClassifier:
             raise ValueError("dit model verwacht dense vectoren")
         if not len(texts):
             return np.zeros((0, len(self.labels)), dtype=np.float64)
-        space, coef_t = self._answering()
+        space, coef_t, dense_coef = self._answering()
         rows, cols, weights = space.features(tuple(texts))
-        x = np.zeros((len(texts), len(cols)))   # the texts' features over the columns they use
-        x[rows, np.arange(len(cols))] = weights
-        logits = x @ coef_t[cols] + self.intercept
-        if self.dense and vectors is not None:
-            dense_from = len(self.char_vocabulary) + len(self.stem_vocabulary)
-            logits += (vectors.astype(np.float64) * DENSE_FEATURE_WEIGHT) @ coef_t[dense_from:]
+        gathered = coef_t[cols]
+        if len(texts) == 1:   # most questions: no (texts, columns) matrix to build
+            logits = (weights @ gathered)[None, :] + self.intercept
+        else:
+            x = np.zeros((len(texts), len(cols)))   # the texts' features over the columns they use
+            x[rows, np.arange(len(cols))] = weights
+            logits = x @ gathered + self.intercept
+        if dense_coef is not None and vectors is not None:
+            logits += vectors @ dense_coef
         logits -= logits.max(axis=1, keepdims=True)
         exp: np.ndarray = np.exp(logits)
         out: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
@@ -279,6 +286,8 @@ class FeatureSpace:
         self.char_columns = CHAR_IDS.columns(char_vocabulary)   # shared char id -> column, -1: none
         self.stem_columns = STEM_IDS.columns(stem_vocabulary)   # shared stem id -> column, -1: none
         self.idf = idf                                            # (columns,) chars then stems
+        self._table = np.zeros(0, dtype=np.int64)
+        self._sizes = (-1, -1)
         self._recent: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     @classmethod
@@ -307,35 +316,38 @@ class FeatureSpace:
             self._recent[texts] = found
         return found
 
+    def _columns(self) -> tuple[np.ndarray, int]:
+        """One table for both id spaces: shared char ids, then shared stem ids offset by the number
+        of char ids, each mapped to this space's column (-1: none). Models loaded after this space
+        add ids it does not know; the table grows with -1 for them when it is next used."""
+        sizes = (CHAR_IDS.size, STEM_IDS.size)
+        if sizes != self._sizes:
+            table = np.full(sum(sizes), -1, dtype=np.int64)
+            table[:len(self.char_columns)] = self.char_columns
+            table[sizes[0]:sizes[0] + len(self.stem_columns)] = self.stem_columns
+            self._table, self._sizes = table, sizes
+        return self._table, sizes[0]
+
     def _features(self, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows, cols, tfs, blocks = [], [], [], []
-        for block, (encoded, columns) in enumerate((
-                ([_encoded_grams(text, CHAR_IDS.size) for text in texts], self.char_columns),
-                ([_encoded_stems(text, STEM_IDS.size) for text in texts], self.stem_columns))):
-            ids, tf, row = _stacked(encoded)
-            # Ids registered after this space are not its features; its own are all below.
-            within = ids < len(columns)
-            found = columns[ids[within]]
-            known = found >= 0
-            cols.append(found[known])
-            tfs.append(tf[within][known])
-            rows.append(row[within][known])
-            blocks.append(2 * rows[-1] + block)
-        col = np.concatenate(cols)
-        weights = (1.0 + np.log(np.concatenate(tfs))) * self.idf[col]
-        block_of = np.concatenate(blocks)
+        table, n_chars = self._columns()
+        # Per text its char n-grams, then its stems (ids shifted past the char ids): block 2i and
+        # 2i + 1, each normalised on its own. A question is read with a dozen numpy calls in all.
+        ids: list[np.ndarray] = []
+        tfs: list[np.ndarray] = []
+        lengths: list[int] = []
+        for text in texts:
+            grams, gram_tf = _encoded_grams(text, n_chars)
+            stems, stem_tf = _encoded_stems(text, self._sizes[1])
+            ids += (grams, stems + n_chars)
+            tfs += (gram_tf, stem_tf)
+            lengths += (len(grams), len(stems))
+        cols = table[np.concatenate(ids)]
+        known = cols >= 0
+        cols = cols[known]
+        block_of = np.repeat(np.arange(2 * len(texts)), lengths)[known]
+        weights = (1.0 + np.log(np.concatenate(tfs)[known])) * self.idf[cols]
         norms = np.sqrt(np.bincount(block_of, weights * weights, minlength=2 * len(texts)))
-        return np.concatenate(rows), col, weights / norms[block_of]
-
-
-def _stacked(encoded: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The (ids, counts) of several texts as one (ids, counts, text index) triple."""
-    if len(encoded) == 1:
-        ids, tf = encoded[0]
-        return ids, tf, np.zeros(len(ids), dtype=np.int64)
-    lengths = [len(ids) for ids, _ in encoded]
-    return (np.concatenate([ids for ids, _ in encoded]), np.concatenate([tf for _, tf in encoded]),
-            np.repeat(np.arange(len(encoded)), lengths))
+        return block_of // 2, cols, weights / norms[block_of]
 
 
 def corpus_vectors(corpus: Corpus, encoder: Encoder) -> np.ndarray:
