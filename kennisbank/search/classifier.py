@@ -101,7 +101,8 @@ def _encoded_grams(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     ids, counts = np.unique(np.concatenate(parts), return_counts=True)
-    return ids, counts.astype(np.float64)
+    within = ids < size   # an id registered meanwhile (a model loading on another thread) is not in `size`
+    return ids[within], counts[within].astype(np.float64)
 
 
 @lru_cache(maxsize=20_000)
@@ -115,7 +116,9 @@ def _word_grams(word: str, size: int) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _encoded_stems(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
-    return STEM_IDS.encode(Counter(_stems(text)))
+    ids, counts = STEM_IDS.encode(Counter(_stems(text)))
+    within = ids < size   # as in _encoded_grams: only the ids the caller's table covers
+    return ids[within], counts[within]
 
 
 @lru_cache(maxsize=1)
@@ -286,8 +289,7 @@ class FeatureSpace:
         self.char_columns = CHAR_IDS.columns(char_vocabulary)   # shared char id -> column, -1: none
         self.stem_columns = STEM_IDS.columns(stem_vocabulary)   # shared stem id -> column, -1: none
         self.idf = idf                                            # (columns,) chars then stems
-        self._table = np.zeros(0, dtype=np.int64)
-        self._sizes = (-1, -1)
+        self._built: tuple[np.ndarray, tuple[int, int]] = (np.zeros(0, dtype=np.int64), (-1, -1))
         self._recent: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     @classmethod
@@ -316,20 +318,22 @@ class FeatureSpace:
             self._recent[texts] = found
         return found
 
-    def _columns(self) -> tuple[np.ndarray, int]:
+    def _columns(self) -> tuple[np.ndarray, int, int]:
         """One table for both id spaces: shared char ids, then shared stem ids offset by the number
         of char ids, each mapped to this space's column (-1: none). Models loaded after this space
-        add ids it does not know; the table grows with -1 for them when it is next used."""
+        add ids it does not know; the table grows with -1 for them when it is next used.
+        Returns (table, number of char ids, number of stem ids) as the table was built for."""
         sizes = (CHAR_IDS.size, STEM_IDS.size)
-        if sizes != self._sizes:
+        table, built = self._built   # one attribute: a table is never read with another's sizes
+        if built != sizes:
             table = np.full(sum(sizes), -1, dtype=np.int64)
             table[:len(self.char_columns)] = self.char_columns
             table[sizes[0]:sizes[0] + len(self.stem_columns)] = self.stem_columns
-            self._table, self._sizes = table, sizes
-        return self._table, sizes[0]
+            self._built = (table, sizes)
+        return table, sizes[0], sizes[1]
 
     def _features(self, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        table, n_chars = self._columns()
+        table, n_chars, n_stems = self._columns()
         # Per text its char n-grams, then its stems (ids shifted past the char ids): block 2i and
         # 2i + 1, each normalised on its own. A question is read with a dozen numpy calls in all.
         ids: list[np.ndarray] = []
@@ -337,7 +341,7 @@ class FeatureSpace:
         lengths: list[int] = []
         for text in texts:
             grams, gram_tf = _encoded_grams(text, n_chars)
-            stems, stem_tf = _encoded_stems(text, self._sizes[1])
+            stems, stem_tf = _encoded_stems(text, n_stems)
             ids += (grams, stems + n_chars)
             tfs += (gram_tf, stem_tf)
             lengths += (len(grams), len(stems))
