@@ -704,3 +704,37 @@ def test_encodings_hold_only_the_ids_of_the_table_they_were_asked_for():
         assert (ids < size).all()
     assert len(_encoded_grams(word, CHAR_IDS.size)[0]) >= 2           # with the new table they count
     assert len(_encoded_stems(word, STEM_IDS.size)[0]) == 1
+
+
+def test_class_weights_shape_the_fit_and_key_the_cached_model(tmp_path, monkeypatch):
+    """The safety detectors weigh each danger kind SAFETY_KIND_WEIGHT against "harmless": a
+    weighted fit gives a rare label more probability than an unweighted one on the same corpus,
+    and a model fitted with other weights is never taken from the cache for this one."""
+    from kennisbank.search.classifier import _MEMO, fitted
+    from kennisbank.search.corpus import HARMLESS, SAFETY_KINDS, Corpus
+    from kennisbank.search.params import SAFETY_KIND_WEIGHT
+    from kennisbank.search.safety import class_weights
+
+    monkeypatch.setenv("WELZIJNSBOT_CACHE_DIR", str(tmp_path / "cache"))
+    loaded = set(_MEMO)
+    assert class_weights() == {**dict.fromkeys(SAFETY_KINDS, SAFETY_KIND_WEIGHT), HARMLESS: 1.0}
+    harmless = ["de klas gaat op uitstap", "de turnles is verplaatst", "we zoeken een nieuwe juf",
+                "het schoolfeest is zaterdag", "de bib is dicht", "er zijn luizen in de klas",
+                "de fotograaf komt morgen", "de refter is te klein"]
+    corpus = Corpus((*harmless, "hij wil dood", "zij wil niet meer leven", "papa slaat mama"),
+                    (*[HARMLESS] * len(harmless), "suicide", "suicide", "domestic-violence"), (), "test-corpus")
+    plain = fitted("test", "test-corpus", lambda: corpus, None, 8.0)
+    weighted = fitted("test", "test-corpus", lambda: corpus, None, 8.0, {"suicide": 4.0, "domestic-violence": 4.0,
+                                                                         HARMLESS: 1.0})
+    assert weighted is not plain
+    question = ["ze zegt dat ze dood wil"]
+    suicide = plain.labels.index("suicide")
+    assert weighted.probabilities(question, None)[0, suicide] > plain.probabilities(question, None)[0, suicide]
+    for key in set(_MEMO) - loaded:   # from the disk cache too: each weighting finds its own model
+        del _MEMO[key]
+    again = fitted("test", "test-corpus", lambda: corpus, None, 8.0, {"suicide": 4.0, "domestic-violence": 4.0,
+                                                                      HARMLESS: 1.0})
+    assert again is not weighted
+    assert abs(again.probabilities(question, None) - weighted.probabilities(question, None)).max() < 1e-12
+    for key in set(_MEMO) - loaded:
+        del _MEMO[key]

@@ -20,7 +20,7 @@ import importlib.util
 import logging
 import weakref
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -179,8 +179,10 @@ class TextClassifier:
         return chars, stems
 
     @classmethod
-    def fit(cls, corpus: Corpus, vectors: np.ndarray | None, c: float) -> TextClassifier:
-        """Fit on the whole corpus; with `vectors` (its query embeddings, (n, dim)) the model is dense."""
+    def fit(cls, corpus: Corpus, vectors: np.ndarray | None, c: float,
+            class_weight: Mapping[str, float] | None = None) -> TextClassifier:
+        """Fit on the whole corpus; with `vectors` (its query embeddings, (n, dim)) the model is dense.
+        `class_weight`: label -> weight of its situations in the fit (None: all 1)."""
         from scipy import sparse
         from sklearn.linear_model import LogisticRegression
 
@@ -190,7 +192,7 @@ class TextClassifier:
         if vectors is not None:
             blocks.append(sparse.csr_matrix(vectors * DENSE_FEATURE_WEIGHT))
         x = sparse.hstack(blocks, format="csr")
-        model = LogisticRegression(C=c, max_iter=3000)
+        model = LogisticRegression(C=c, max_iter=3000, class_weight=dict(class_weight) if class_weight else None)
         model.fit(x, list(corpus.labels))
         return cls.from_sklearn(model, chars, stems, vectors, texts, corpus.labels)
 
@@ -370,14 +372,15 @@ def corpus_vectors(corpus: Corpus, encoder: Encoder) -> np.ndarray:
     return vectors
 
 
-def fitted(kind: str, fingerprint: str, corpus: Callable[[], Corpus], encoder: Encoder | None, c: float
-           ) -> TextClassifier:
+def fitted(kind: str, fingerprint: str, corpus: Callable[[], Corpus], encoder: Encoder | None, c: float,
+           class_weight: Mapping[str, float] | None = None) -> TextClassifier:
     """The classifier for this corpus and encoder: from memory, the disk cache, or fitted now.
 
     `fingerprint` identifies the corpus (corpus.needs_fingerprint); `corpus()` reads it, which is
     needed only to fit: a start-up with the fitted model in the cache does not parse the corpus.
     """
-    key = hashlib.sha256("|".join((kind, fingerprint, encoder.name if encoder else "-", str(c),
+    weights = repr(sorted(class_weight.items())) if class_weight else "-"
+    key = hashlib.sha256("|".join((kind, fingerprint, encoder.name if encoder else "-", str(c), weights,
                                    _code_version(),
                                    _sklearn_version())).encode()).hexdigest()[:24]
     memo = _MEMO.get(key)
@@ -388,7 +391,8 @@ def fitted(kind: str, fingerprint: str, corpus: Callable[[], Corpus], encoder: E
     if not isinstance(found, TextClassifier):
         situations = corpus()
         log.info("%s-model trainen op %d situaties ...", kind, len(situations))
-        found = TextClassifier.fit(situations, corpus_vectors(situations, encoder) if encoder else None, c)
+        found = TextClassifier.fit(situations, corpus_vectors(situations, encoder) if encoder else None, c,
+                                   class_weight)
         cache.save(slug, key, found)
     _MEMO[key] = found
     return found

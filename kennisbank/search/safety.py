@@ -22,7 +22,7 @@ import numpy as np
 from .classifier import TextClassifier, fitted
 from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus, safety_fingerprint
 from .dense import Encoder
-from .params import SAFETY_C
+from .params import SAFETY_C, SAFETY_KIND_WEIGHT
 
 _SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:en toen|maar|mais|but|and then)\s+", re.IGNORECASE)
 MIN_SENTENCE_WORDS = 3
@@ -66,10 +66,11 @@ class SafetyDetector:
              words_only: tuple[float, float] | None = None) -> SafetyDetector:
         """The detector for this encoder; `words_only`: the thresholds of the word-only detector,
         which joins the dense one (unused without an encoder: then it is the only one)."""
-        model = fitted("safety", safety_fingerprint(), safety_corpus, encoder, SAFETY_C)
+        model = fitted("safety", safety_fingerprint(), safety_corpus, encoder, SAFETY_C, class_weights())
         second = None
         if encoder is not None and words_only is not None:
-            second = (fitted("safety", safety_fingerprint(), safety_corpus, None, SAFETY_C), *words_only)
+            second = (fitted("safety", safety_fingerprint(), safety_corpus, None, SAFETY_C, class_weights()),
+                      *words_only)
         return cls(model, threshold, lead, second)
 
     @property
@@ -103,6 +104,12 @@ class SafetyDetector:
         # A likely danger for either detector is a likely danger; among equals the surer one names
         # the kind (and its probability is what the engine compares with SAFETY_SURE).
         return max((alert for alert in fired), key=lambda a: (a.leads, a.probability))
+
+
+def class_weights() -> dict[str, float]:
+    """The weight of each label when the detectors are fitted: every danger kind SAFETY_KIND_WEIGHT,
+    harmless 1 (params.py says why)."""
+    return {**dict.fromkeys(SAFETY_KINDS, SAFETY_KIND_WEIGHT), HARMLESS: 1.0}
 
 
 def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None, threshold: float, lead: float

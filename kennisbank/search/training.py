@@ -48,7 +48,7 @@ from .dense import Encoder, embedding_cache, load_encoder
 from .needs import Needs
 from .params import NEEDS_C, SAFETY_C
 from .ranking import FEATURES, RANKING_FILE, RankingModel
-from .safety import split_sentences
+from .safety import class_weights, split_sentences
 
 if TYPE_CHECKING:
     from .engine import SearchEngine
@@ -96,7 +96,7 @@ def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder: Enco
     alarm = np.zeros(len(labels))
     for train, test in folds.split(np.zeros(len(labels)), labels):
         part = Corpus(tuple(corpus.texts[i] for i in train), tuple(labels[train]), (), "")
-        model = TextClassifier.fit(part, vectors[train] if vectors is not None else None, c)
+        model = TextClassifier.fit(part, vectors[train] if vectors is not None else None, c, class_weights())
         harmless = model.labels.index(HARMLESS)
         whole = 1.0 - model.probabilities([corpus.texts[i] for i in test],
                                           vectors[test] if vectors is not None else None)[:, harmless]
