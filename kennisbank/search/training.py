@@ -278,11 +278,13 @@ def fit_ranking(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.n
 
 
 def hit_at(x: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray, b: float, k: int) -> float:
+    """Share of the groups (questions) with an acceptable pair among their k best-scored; ties keep
+    the pairs' order."""
     scores = x @ w + b
     hits = total = 0
     for g in np.unique(groups):
         rows = groups == g
-        order = np.argsort(-scores[rows])[:k]
+        order = np.argsort(-scores[rows], kind="stable")[:k]
         hits += bool(y[rows][order].any())
         total += 1
     return hits / max(total, 1)
@@ -301,24 +303,20 @@ def region_cv(x: np.ndarray, y: np.ndarray, groups: np.ndarray, labelled: set[in
     Returns {"hit@1": float, "hit@3": float, "questions": int, "per_kb": {kb index: hit@3}}.
     """
     is_labelled = np.isin(groups, list(labelled))
-    hits: dict[int, list[tuple[bool, bool]]] = {}
+    per_kb: dict[int, tuple[int, float, float]] = {}   # held-out kb -> (questions, hit@1, hit@3)
     for held_out in np.unique(kb_of[is_labelled]).tolist():
         train = kb_of != held_out
         w, b = fit_ranking(x[train], y[train], pair_weights(groups[train], labelled))
         test = is_labelled & (kb_of == held_out)
-        scores = x[test] @ w + b
-        for group in np.unique(groups[test]):
-            rows = groups[test] == group
-            order = np.argsort(-scores[rows], kind="stable")
-            found = y[test][rows][order]
-            hits.setdefault(held_out, []).append((bool(found[:1].any()), bool(found[:3].any())))
-    every = [h for per in hits.values() for h in per]
-    if not every:
+        per_kb[held_out] = (len(np.unique(groups[test])), hit_at(x[test], y[test], groups[test], w, b, 1),
+                            hit_at(x[test], y[test], groups[test], w, b, 3))
+    questions = sum(n for n, _, _ in per_kb.values())
+    if not questions:
         return {"hit@1": 0.0, "hit@3": 0.0, "questions": 0, "per_kb": {}}
-    return {"hit@1": round(float(np.mean([h1 for h1, _ in every])), 3),
-            "hit@3": round(float(np.mean([h3 for _, h3 in every])), 3),
-            "questions": len(every),
-            "per_kb": {str(k): round(float(np.mean([h3 for _, h3 in v])), 3) for k, v in hits.items()}}
+    return {"hit@1": round(sum(n * h1 for n, h1, _ in per_kb.values()) / questions, 3),
+            "hit@3": round(sum(n * h3 for n, _, h3 in per_kb.values()) / questions, 3),
+            "questions": questions,
+            "per_kb": {str(k): round(h3, 3) for k, (_, _, h3) in per_kb.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
