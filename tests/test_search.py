@@ -498,28 +498,47 @@ def test_invisible_characters_inside_a_word_give_the_same_answer(engine, questio
     assert seen.themes[:2] == plain.themes[:2]
 
 
-def test_one_question_scoring_equals_scikit_learns_probabilities():
-    """The classifier answers without scikit-learn (classifier.TextClassifier.probabilities); its
-    numbers are those of the fitted LogisticRegression on the TfidfVectorizer features."""
+def _small_classifier(texts: list[str], labels: list[str], c: float = 1.0, vectors: np.ndarray | None = None
+                      ) -> tuple[Any, Any]:
+    """(our TextClassifier, the scikit-learn reference) fitted on these texts. The reference maps
+    (questions, their vectors or None) to LogisticRegression.predict_proba on the same features."""
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
+    from kennisbank.search.classifier import TextClassifier
+    from kennisbank.search.params import DENSE_FEATURE_WEIGHT
+
+    chars, stems = TextClassifier.vectorisers()
+
+    def features(blocks: list[Any], dense: np.ndarray | None) -> Any:
+        if dense is not None:
+            blocks.append(sparse.csr_matrix(dense * DENSE_FEATURE_WEIGHT))
+        return sparse.hstack(blocks, format="csr")
+
+    model = LogisticRegression(C=c, max_iter=3000).fit(
+        features([chars.fit_transform(texts), stems.fit_transform(texts)], vectors), labels)
+
+    def reference(questions: list[str], q_vectors: np.ndarray | None = None) -> np.ndarray:
+        return model.predict_proba(features([chars.transform(questions), stems.transform(questions)], q_vectors))
+
+    return TextClassifier.from_sklearn(model, chars, stems, vectors, texts, labels), reference
+
+
+def test_one_question_scoring_equals_scikit_learns_probabilities():
+    """The classifier answers without scikit-learn (classifier.TextClassifier.probabilities); its
+    numbers are those of the fitted LogisticRegression on the TfidfVectorizer features."""
     from kennisbank.search.classifier import TextClassifier, char_wb_ngrams, normalise
     from kennisbank.search.corpus import needs_corpus
     from kennisbank.search.params import CHAR_NGRAMS, NEEDS_C
 
     corpus = needs_corpus()
-    texts, labels = list(corpus.texts[::7]), list(corpus.labels[::7])
-    chars, stems = TextClassifier.vectorisers()
-    x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts)], format="csr")
-    model = LogisticRegression(C=NEEDS_C, max_iter=3000).fit(x, labels)
-    ours = TextClassifier.from_sklearn(model, chars, stems, None, texts, labels)
+    ours, sklearn_probabilities = _small_classifier(list(corpus.texts[::7]), list(corpus.labels[::7]), NEEDS_C)
     questions = ["den huisbaas wil ons buiten, vonnis van de vrederechter", "kind wil dood",
                  "Mon fils a faim le matin", "x", "De juf is ziek vandaag!", "  twee   spaties\tén tab  "]
+    chars, _ = TextClassifier.vectorisers()
     for q in questions:
         assert char_wb_ngrams(normalise(q), *CHAR_NGRAMS) == chars.build_analyzer()(q)
-    reference = model.predict_proba(sparse.hstack([chars.transform(questions), stems.transform(questions)],
-                                                  format="csr"))
+    reference = sklearn_probabilities(questions)
     assert abs(ours.probabilities(questions, None) - reference).max() < 1e-5   # float32 coefficients
     for q, row in zip(questions, reference, strict=True):   # one at a time (the safety detector's sentences)
         assert abs(ours.probabilities([q], None)[0] - row).max() < 1e-5
@@ -528,59 +547,37 @@ def test_one_question_scoring_equals_scikit_learns_probabilities():
 def test_dense_classifier_scoring_equals_scikit_learns_probabilities():
     """With the dense block (the question's embedding) the numbers are still those of scikit-learn,
     also for a model whose n-grams were registered after another model's (shared feature ids)."""
-    from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
-
-    from kennisbank.search.classifier import TextClassifier
     from kennisbank.search.corpus import safety_corpus
-    from kennisbank.search.params import DENSE_FEATURE_WEIGHT, SAFETY_C
+    from kennisbank.search.params import SAFETY_C
 
     corpus = safety_corpus()
     texts, labels = list(corpus.texts[3::11]), list(corpus.labels[3::11])
     rng = np.random.default_rng(5)
     vectors = rng.normal(size=(len(texts), 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    chars, stems = TextClassifier.vectorisers()
-    x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts),
-                       sparse.csr_matrix(vectors * DENSE_FEATURE_WEIGHT)], format="csr")
-    model = LogisticRegression(C=SAFETY_C, max_iter=3000).fit(x, labels)
-    ours = TextClassifier.from_sklearn(model, chars, stems, vectors, texts, labels)
+    ours, sklearn_probabilities = _small_classifier(texts, labels, SAFETY_C, vectors)
     questions = ["mijn papa slaat mama", "Il dit qu'il veut mourir", "de klassenhamster is dood", "ok"]
     q_vectors = rng.normal(size=(len(questions), 16)).astype(np.float32)
-    reference = model.predict_proba(sparse.hstack([chars.transform(questions), stems.transform(questions),
-                                                   sparse.csr_matrix(q_vectors * DENSE_FEATURE_WEIGHT)],
-                                                  format="csr"))
+    reference = sklearn_probabilities(questions, q_vectors)
     assert abs(ours.probabilities(questions, q_vectors) - reference).max() < 1e-5
 
 
 def test_a_model_answers_the_same_after_another_model_registered_new_features():
     """The shared feature ids grow when a model with new n-grams or stems is loaded; a model that
     answered before keeps answering as scikit-learn does (its column table grows with "none")."""
-    from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
-
-    from kennisbank.search.classifier import TextClassifier
-
-    def fitted(texts: list[str], labels: list[str]) -> tuple[TextClassifier, tuple[Any, Any, Any]]:
-        chars, stems = TextClassifier.vectorisers()
-        x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts)], format="csr")
-        model = LogisticRegression(max_iter=1000).fit(x, labels)
-        return TextClassifier.from_sklearn(model, chars, stems, None, texts, labels), (model, chars, stems)
-
     # Three labels: the models are multinomial (a binary LogisticRegression has one coefficient row).
-    first, (model, chars, stems) = fitted(["de huur is te hoog", "mama zoekt werk", "huisbaas zegt op",
-                                           "geen job meer", "hij heeft honger"],
-                                          ["huisvesting", "werk", "huisvesting", "werk", "voeding"])
+    first, sklearn_probabilities = _small_classifier(
+        ["de huur is te hoog", "mama zoekt werk", "huisbaas zegt op", "geen job meer", "hij heeft honger"],
+        ["huisvesting", "werk", "huisvesting", "werk", "voeding"])
     asked_before = ["de huisbaas wil ons eruit", "mama zoekt werk"]
     first.probabilities(asked_before, None)
     # Words no earlier model knew: new shared ids. The questions asked afterwards are new too, so
     # they are read through the grown table, not answered from the cache of the last texts.
-    fitted(["xylofoonquizzqwerty", "zzyzx kwadraat", "qwertyuiop"], ["a", "b", "c"])[0].probabilities(
+    _small_classifier(["xylofoonquizzqwerty", "zzyzx kwadraat", "qwertyuiop"], ["a", "b", "c"])[0].probabilities(
         ["zzyzx"], None)
     asked_after = ["xylofoonquizzqwerty huur", "zzyzx", "honger en geen werk"]
     after = first.probabilities(asked_after, None)
-    reference = model.predict_proba(sparse.hstack([chars.transform(asked_after), stems.transform(asked_after)],
-                                                  format="csr"))
+    reference = sklearn_probabilities(asked_after)
     assert abs(after - reference).max() < 1e-5
     for question, row in zip(asked_after, reference, strict=True):   # one at a time too
         assert abs(first.probabilities([question], None)[0] - row).max() < 1e-5
@@ -589,18 +586,9 @@ def test_a_model_answers_the_same_after_another_model_registered_new_features():
 def test_probabilities_of_no_texts_is_an_empty_array_not_an_error():
     """Found by a fresh review of the shared feature ids: probabilities([]) keeps its documented
     (0, labels) shape instead of failing in np.concatenate."""
-    from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
-
-    from kennisbank.search.classifier import TextClassifier
-
     texts = ["papa heeft schulden", "de huur is te hoog", "mama slaat het kind", "geen eten in de brooddoos"]
     labels = ["schulden", "huisvesting", "geweld", "voeding"]
-    chars, stems = TextClassifier.vectorisers()
-    x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts)], format="csr")
-    model = LogisticRegression(max_iter=1000).fit(x, labels)
-    ours = TextClassifier.from_sklearn(model, chars, stems, None, texts, labels)
-    out = ours.probabilities([], None)
+    out = _small_classifier(texts, labels)[0].probabilities([], None)
     assert isinstance(out, np.ndarray) and out.shape == (0, len(labels))
 
 
@@ -622,20 +610,11 @@ def test_a_dropped_classifier_takes_its_feature_space_with_it():
     import gc
     import weakref
 
-    from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
-
-    from kennisbank.search.classifier import FeatureSpace, TextClassifier
-
-    def fitted(texts: list[str], labels: list[str]) -> TextClassifier:
-        chars, stems = TextClassifier.vectorisers()
-        x = sparse.hstack([chars.fit_transform(texts), stems.fit_transform(texts)], format="csr")
-        model = LogisticRegression(max_iter=1000).fit(x, labels)
-        return TextClassifier.from_sklearn(model, chars, stems, None, texts, labels)
+    from kennisbank.search.classifier import FeatureSpace
 
     texts = ["zijn kamer is vol schimmel", "de huur is te hoog", "mama zoekt werk", "geen job meer"]
     labels = ["huisvesting", "huisvesting", "werk", "werk"]
-    one, same = fitted(texts, labels), fitted(texts, labels)
+    one, same = _small_classifier(texts, labels)[0], _small_classifier(texts, labels)[0]
     one.probabilities(["schimmel in huis"], None)
     same.probabilities(["schimmel in huis"], None)
     assert one._answering()[0] is same._answering()[0]          # one space for identical models
@@ -655,26 +634,16 @@ def test_region_cross_validation_never_sees_the_held_out_region():
 
     rng = np.random.default_rng(12)
     xs, ys, groups, kb_of = [], [], [], []
-    for group in range(1, 81):
+    # Groups 1-80 are labelled questions; 81-400 corpus situations. Each region teaches its own
+    # feature in both: if the held-out region's corpus situations leaked into the fit, or were
+    # judged as its questions, hit@1 would rise.
+    for group in range(1, 401):
         kb = group % 2
         x = rng.uniform(size=(10, 2))
         y = np.zeros(10, dtype=np.int8)
         y[0] = 1
         x[0, kb] = 3.0          # region 0 rewards feature 0, region 1 feature 1
         x[0, 1 - kb] = 0.0      # and the acceptable service is the weakest on the other one
-        xs.append(x)
-        ys.append(y)
-        groups.append(np.full(10, group))
-        kb_of.append(np.full(10, kb))
-    # Corpus situations (unlabelled groups) of each region teach that region's own feature: if the
-    # held-out region's ones leaked into the fit, or were judged as its questions, hit@1 would rise.
-    for group in range(81, 401):
-        kb = group % 2
-        x = rng.uniform(size=(10, 2))
-        y = np.zeros(10, dtype=np.int8)
-        y[0] = 1
-        x[0, kb] = 3.0
-        x[0, 1 - kb] = 0.0
         xs.append(x)
         ys.append(y)
         groups.append(np.full(10, group))
