@@ -630,7 +630,7 @@ def test_region_cross_validation_never_sees_the_held_out_region():
     """training.region_cv fits the ranking without the region it judges: when two regions reward
     opposite features, each held-out region is ranked by what the other one taught, and the
     estimate falls far below the in-sample figure (which a leak would reproduce)."""
-    from kennisbank.search.training import fit_ranking, hit_at, pair_weights, region_cv
+    from kennisbank.search.training import fit_ranking, hit_at, region_cv
 
     rng = np.random.default_rng(12)
     xs, ys, groups, kb_of = [], [], [], []
@@ -650,7 +650,7 @@ def test_region_cross_validation_never_sees_the_held_out_region():
         kb_of.append(np.full(10, kb))
     x, y, g, kbs = np.vstack(xs), np.concatenate(ys), np.concatenate(groups), np.concatenate(kb_of)
     labelled = set(range(1, 81))
-    w, b = fit_ranking(x, y, pair_weights(g, labelled))
+    w, b = fit_ranking(x, y, g, labelled)
     region0 = kbs == 0
     assert hit_at(x[region0], y[region0], g[region0], w, b, 1) == 1.0        # in sample: perfect
     cv = region_cv(x, y, g, labelled, kbs)
@@ -707,3 +707,42 @@ def test_class_weights_shape_the_fit_and_key_the_cached_model(tmp_path, monkeypa
     assert abs(again.probabilities(question, None) - weighted.probabilities(question, None)).max() < 1e-12
     for key in set(_MEMO) - loaded:
         del _MEMO[key]
+
+
+def test_ranking_fit_orders_within_a_question_and_reads_as_a_probability():
+    """training.fit_ranking: the order comes from a softmax over each question's candidates, so a
+    feature that is the same for every candidate of a question (it tells questions apart, not
+    services) gets no weight; the Platt step makes the sigmoid of a score the share of acceptable
+    pairs."""
+    from kennisbank.search.training import fit_ranking, hit_at, listwise_direction
+
+    rng = np.random.default_rng(14)
+    xs, ys, groups = [], [], []
+    for group in range(1, 301):
+        n = 12
+        x = np.zeros((n, 3))
+        x[:, 0] = rng.normal(size=n)
+        good = int(rng.integers(1, 6))                      # 1-5 acceptable services
+        y = np.zeros(n, dtype=np.int8)
+        y[np.argsort(-x[:, 0])[:good]] = 1                  # the best on feature 0 are acceptable
+        x[:, 1] = good + rng.normal(scale=0.1)               # per question: how many are acceptable
+        x[:, 2] = rng.normal(size=n)                         # noise
+        xs.append(x)
+        ys.append(y)
+        groups.append(np.full(n, group))
+    x, y, g = np.vstack(xs), np.concatenate(ys), np.concatenate(groups)
+    labelled = set(range(1, 51))
+
+    direction = listwise_direction(x, y, g, labelled)
+    assert direction[0] > 1.0
+    assert abs(direction[1]) < 1e-3 * direction[0]        # constant within a question: no say in its order
+    assert abs(direction[2]) < 0.1 * direction[0]
+
+    w, b = fit_ranking(x, y, g, labelled)
+    assert np.allclose(w / w[0], direction / direction[0], atol=1e-5)   # calibration keeps the order
+    assert hit_at(x, y, g, w, b, 1) == 1.0
+    probability = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+    assert abs(probability.mean() - y.mean()) < 0.02       # calibrated: as many acceptable as predicted
+    middle = (probability > 0.3) & (probability < 0.7)
+    assert middle.sum() > 50 and abs(y[middle].mean() - probability[middle].mean()) < 0.1   # also mid-range
+    assert probability[y == 1].mean() > 4 * probability[y == 0].mean()

@@ -22,9 +22,10 @@ for other ages, of an organisation the family will not or cannot go to, or tempo
 comes after every service that fits without such a problem. Labelled data rarely shows these
 cases, so a fitted weight for them would be close to zero and they would silently do nothing.
 
-The weights (and the abstention thresholds) are fitted by training.py with logistic regression
-on labelled (question, acceptable services) pairs and stored in ranking.json; the score of a
-service is the model's probability that it is an acceptable referral.
+The weights (and the abstention thresholds) are fitted by training.py on labelled (question,
+acceptable services) pairs and stored in ranking.json: the order by a softmax over each question's
+candidates, then the scale by Platt scaling, so that the score of a service is the model's
+probability that it is an acceptable referral.
 """
 from __future__ import annotations
 
