@@ -386,7 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"fitted": date.today().isoformat(), "needs_corpus": needs.fingerprint,
                  "safety_corpus": safety.fingerprint, "counts": dict(Counter(needs.labels))}
     if a.safety_only:
-        out = json.loads(RANKING_FILE.read_text(encoding="utf-8"))
+        out = {**json.loads(RANKING_FILE.read_text(encoding="utf-8")),
+               "fitted": out["fitted"], "safety_corpus": safety.fingerprint}   # what this refit read
     for dense in ((True, False) if encoder else (False,)):
         mode = "dense" if dense else "lexical"
         dense_encoder = encoder if dense else None
