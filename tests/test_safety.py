@@ -327,6 +327,41 @@ def test_either_detector_raises_the_alert_and_the_likelier_danger_is_reported():
     assert SafetyDetector(quiet, 0.12, 0.5, (calm, 0.1, 0.5)).detect("x", None) is None  # type: ignore[arg-type]
 
 
+class _PerTextClassifier:
+    """Probabilities per text, for the detector's rules without a fitted model."""
+    dense = False
+
+    def __init__(self, rows: dict[str, dict[str, float]]):
+        from kennisbank.search.corpus import HARMLESS
+
+        self.labels = (HARMLESS, *SAFETY_KINDS)
+        self._rows = rows
+
+    def probabilities(self, texts, vectors):
+        import numpy as np
+
+        return np.array([[self._rows[t].get(label, 0.0) for label in self.labels] for t in texts])
+
+
+def test_the_kind_of_a_long_story_is_read_from_all_its_sentences():
+    """The most alarming sentence decides whether and how surely the alarm goes off, but a fragment
+    that alarms most on its own ("she asked me not to tell mum") need not name the danger: the kind
+    comes from every reading, weighted by how alarming each is."""
+    from kennisbank.search.safety import SafetyDetector
+
+    first, second = "De nieuwe vriend van mama komt in de badkamer.", "Ze vroeg het niet aan mama te zeggen."
+    story = f"{first} {second}"
+    rows = {story: {"harmless": 0.3, "sexual-abuse": 0.5, "suicide": 0.2},
+            first: {"harmless": 0.2, "sexual-abuse": 0.75, "suicide": 0.05},
+            second: {"harmless": 0.1, "suicide": 0.8, "sexual-abuse": 0.1}}
+    alert = SafetyDetector(_PerTextClassifier(rows), 0.12, 0.5).detect(story, None)  # type: ignore[arg-type]
+    assert alert is not None
+    assert alert.sentence == second and alert.probability == pytest.approx(0.9)   # the most alarming reading
+    assert alert.kind == "sexual-abuse" and alert.leads                            # named by the whole story
+    alone = SafetyDetector(_PerTextClassifier(rows), 0.12, 0.5).detect(second, None)  # type: ignore[arg-type]
+    assert alone is not None and alone.kind == "suicide"                           # the fragment on its own
+
+
 @pytest.mark.parametrize("text, expected", [
     ("MAMA WIL ZELFMOORD PLEGEN!!!", "mama wil zelfmoord plegen!!!"),
     ("ÉÉN KIND SLAAT HIJ", "één kind slaat hij"),     # not ASCII: the per-character count

@@ -114,12 +114,20 @@ def class_weights() -> dict[str, float]:
 
 def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None, threshold: float, lead: float
              ) -> SafetyAlert | None:
-    """One detector's alert for the most alarming text, or None below its threshold."""
+    """One detector's alert for the most alarming text, or None below its threshold.
+
+    Whether it fires, and how surely, is the most alarming reading's; the kind is read from all
+    readings (the whole question and each sentence), each kind's probability weighted by how
+    alarming that reading is. A fragment of a long story ("ze vroeg of ik het niet aan mama wil
+    zeggen") can alarm most on its own without saying what the danger is; the sentence before it
+    does. Out of fold on the corpus's multi-sentence dangers (round 15) the kind was right for
+    0.890 instead of 0.856 (dense) and 0.846 instead of 0.815 (word-only).
+    """
     probs = model.probabilities(texts, vectors)
     alarm = 1.0 - probs[:, model.labels.index(HARMLESS)]
     best = int(np.argmax(alarm))
     if alarm[best] < threshold:
         return None
     kinds = [model.labels.index(k) for k in SAFETY_KINDS]
-    kind = SAFETY_KINDS[int(np.argmax(probs[best, kinds]))]
+    kind = SAFETY_KINDS[int(np.argmax(alarm @ probs[:, kinds]))]
     return SafetyAlert(kind, float(alarm[best]), texts[best], leads=bool(alarm[best] >= lead))
