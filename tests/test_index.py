@@ -54,7 +54,8 @@ def answers(engine: SearchEngine, questions: list[dict], postcode: bool = True) 
 def same_answers(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float]]]) -> bool:
     """The same services with the same scores but for the field-length averages, which an edit
     leaves as they were at the full build (index.py): a few thousandths at most. So the order is the
-    same, except that two neighbours whose scores are that close (a tie) may swap."""
+    same, except that two neighbours whose scores are that close (a tie) may swap, each row still
+    in its own score order (a swap for another reason, such as a fit flag, is a difference)."""
     tolerance = 0.005
     for row_a, row_b in zip(a, b, strict=True):
         if len(row_a) != len(row_b) or any(abs(x - dict(row_b).get(i, -1.0)) >= tolerance for i, x in row_a):
@@ -63,8 +64,11 @@ def same_answers(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float
         k = 0
         while k < len(ids_a):
             if ids_a[k] != ids_b[k]:
-                tie = abs(row_a[k][1] - row_a[k + 1][1]) < tolerance if k + 1 < len(ids_a) else False
-                if not (tie and ids_a[k:k + 2] == ids_b[k:k + 2][::-1]):
+                if k + 1 == len(ids_a) or ids_a[k:k + 2] != ids_b[k:k + 2][::-1]:
+                    return False
+                # a swap that score drift explains: each row in its own score order, the two close
+                (x, y), (u, v) = (row_a[k][1], row_a[k + 1][1]), (row_b[k][1], row_b[k + 1][1])
+                if not (x >= y and u >= v and x - y < tolerance):
                     return False
                 k += 1
             k += 1

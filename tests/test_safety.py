@@ -356,10 +356,35 @@ def test_the_kind_of_a_long_story_is_read_from_all_its_sentences():
             second: {"harmless": 0.1, "suicide": 0.8, "sexual-abuse": 0.1}}
     alert = SafetyDetector(_PerTextClassifier(rows), 0.12, 0.5).detect(story, None)  # type: ignore[arg-type]
     assert alert is not None
-    assert alert.sentence == second and alert.probability == pytest.approx(0.9)   # the most alarming reading
-    assert alert.kind == "sexual-abuse" and alert.leads                            # named by the whole story
+    assert alert.probability == pytest.approx(0.9) and alert.leads    # how sure: the most alarming reading
+    assert alert.kind == "sexual-abuse"                                # what: the whole story
+    assert alert.sentence == first      # the part that says most for that kind (the engine checks it)
+    assert alert.also == "suicide"      # the loudest part on its own: its door is shown too
     alone = SafetyDetector(_PerTextClassifier(rows), 0.12, 0.5).detect(second, None)  # type: ignore[arg-type]
-    assert alone is not None and alone.kind == "suicide"                           # the fragment on its own
+    assert alone is not None and alone.kind == "suicide" and alone.also is None
+
+
+def test_a_story_with_two_dangers_shows_a_door_for_each(bench_kb):
+    """A mother who no longer wants to live, in a story of violence at home: the story reads as
+    domestic violence, but the suicide line must not be lost. The doors lead with the first kind's
+    best door and the second kind's best door."""
+    from kennisbank.search.safety import SafetyDetector
+
+    first, second = "Mama zegt dat ze niet meer wil leven.", "Papa slaat haar elke avond als hij gedronken heeft."
+    story = f"{first} {second}"
+    rows = {story: {"harmless": 0.25, "domestic-violence": 0.6, "suicide": 0.15},
+            first: {"harmless": 0.2, "suicide": 0.8},
+            second: {"harmless": 0.22, "domestic-violence": 0.78}}
+    engine = SearchEngine(bench_kb, encoder=False)
+    engine.safety = SafetyDetector(_PerTextClassifier(rows), 0.18, 0.6)  # type: ignore[arg-type]
+    answer = engine.search(story, 9801)
+    assert answer.safety is not None and answer.safety.kind == "domestic-violence"
+    assert answer.safety.also == "suicide" and answer.safety.sentence == second
+    doors = [m for m in answer.matches if m.urgent]
+    assert len(doors) == 2 and answer.matches[:2] == tuple(doors)
+    assert set(doors[0].service.themes) & set(PROFILES["domestic-violence"].themes)
+    suicide_only = engine._safety_doors("suicide", story, [], None, 9801, None)[0]
+    assert doors[1].id == suicide_only.id          # the suicide kind's own best door
 
 
 @pytest.mark.parametrize("text, expected", [

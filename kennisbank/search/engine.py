@@ -37,6 +37,7 @@ from .. import cache
 from ..organisations import OrganisationHit, Organisations
 from ..safety import ACUTE_LINE, PROFILES
 from ..schema import THEME_IDS, KnowledgeBase, Service
+from ..text import clean
 from ..themes import load_themes
 from . import constraints, lexical
 from .analysis import STOPWORDS, Synonyms, Term, Vocabulary, analyse, fold, words
@@ -451,7 +452,13 @@ class SearchEngine:
             matches.append(Match(s, round(float(scores[pos]), 4), covered, reasons,
                                  explanation=tuple(self.ranking.contributions(x[pos])) if explain else ()))
         if alert is not None:
-            doors = self._safety_doors(alert, question, terms, vector, postcode, named)
+            doors = self._safety_doors(alert.kind, question, terms, vector, postcode, named)
+            if alert.also is not None:
+                # Two dangers in one story: the second kind's best door takes the last place.
+                known = {d.id for d in doors}
+                second = [d for d in self._safety_doors(alert.also, question, terms, vector, postcode, named)
+                          if d.id not in known][:1]
+                doors = [*doors[:SAFETY_DOORS - len(second)], *second]
             door_ids = {d.id for d in doors}
             rest = [m for m in matches if m.id not in door_ids]
             if alert.leads:
@@ -526,17 +533,17 @@ class SearchEngine:
         covered: np.ndarray = (self.index.columns.theme_weights[np.ix_(rows, np.array(columns))] > 0).any(axis=1)
         return covered
 
-    def _safety_doors(self, alert: SafetyAlert, question: str, terms: list[Term], vector: np.ndarray | None,
+    def _safety_doors(self, kind: str, question: str, terms: list[Term], vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None) -> list[Match]:
-        """The region's and the Flemish layer's urgent services for the alert's kind, best first."""
-        profile = PROFILES[alert.kind]
+        """The region's and the Flemish layer's urgent services for a kind of danger, best first."""
+        profile = PROFILES[kind]
         kind_needs = np.zeros(len(THEME_IDS), dtype=np.float32)
         for rank, t in enumerate(profile.themes):
             kind_needs[_THEME_INDEX[t]] = 1.0 / (rank + 1)
         kind_terms = analyse(question + " " + profile.query, self.vocab, self.synonyms)
         kind_vector = None
         if vector is not None and self.encoder is not None:
-            kind_vector = self._profile_vector(alert.kind)
+            kind_vector = self._profile_vector(kind)
             kind_vector = (vector + kind_vector) / np.linalg.norm(vector + kind_vector)
         needs = Needs(kind_needs, 0.0)
         candidates, x, hits, unfit = self._score_inputs(question + " " + profile.query, kind_terms, needs,
@@ -549,7 +556,7 @@ class SearchEngine:
         weights = columns.theme_weights[candidates]
         main = weights[:, _THEME_INDEX[profile.themes[0]]] > 0
         other = weights[:, [_THEME_INDEX[t] for t in profile.themes[1:]]].max(axis=1) > 0
-        profile_words = self._profile_words(alert.kind)
+        profile_words = self._profile_words(kind)
         eligible = columns.urgent[candidates] & ~columns.closed[candidates] & (main | other)
         side = np.flatnonzero(eligible & ~main)   # urgent services of a side theme
         if len(side):
@@ -647,7 +654,10 @@ def _resolved_sources(kb: KnowledgeBase) -> dict[str, str]:
 
 
 def calm(text: str) -> str:
-    """Shouting ("MAMA WIL ZELFMOORD PLEGEN!!!") in lower case: the encoder reads capitals as other tokens."""
+    """The text the encoder and the safety detector read: invisible format characters removed
+    ("deur\u200bwaarder" is the word the index and the needs model see after fold) and shouting
+    ("MAMA WIL ZELFMOORD PLEGEN!!!") in lower case, since the encoder reads both as other tokens."""
+    text = clean(text)
     if text.isascii():   # most questions: count with the regex engine rather than per character
         n_letters, n_upper = len(_ASCII_LETTER.findall(text)), len(_ASCII_UPPER.findall(text))
     else:

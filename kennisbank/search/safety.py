@@ -34,6 +34,7 @@ class SafetyAlert:
     probability: float   # that the question concerns life safety at all (1 - p(harmless))
     sentence: str        # the part of the question that raised it (the whole question if short)
     leads: bool = True   # likely danger: urgent doors lead; else possible: one urgent door is shown
+    also: str | None = None   # a second kind one part of the question raises on its own (its door is shown too)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -116,18 +117,28 @@ def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None
              ) -> SafetyAlert | None:
     """One detector's alert for the most alarming text, or None below its threshold.
 
-    Whether it fires, and how surely, is the most alarming reading's; the kind is read from all
-    readings (the whole question and each sentence), each kind's probability weighted by how
-    alarming that reading is. A fragment of a long story ("ze vroeg of ik het niet aan mama wil
-    zeggen") can alarm most on its own without saying what the danger is; the sentence before it
-    does. Out of fold on the corpus's multi-sentence dangers (round 15) the kind was right for
-    0.890 instead of 0.856 (dense) and 0.846 instead of 0.815 (word-only).
+    Whether it fires, and how surely, is the most alarming reading's (the whole question or one of
+    its sentences). The kind, which chooses the urgent doors, is read from all readings, each
+    kind's probability weighted by how alarming that reading is: a fragment of a long story ("ze
+    vroeg of ik het niet aan mama wil zeggen") can alarm most on its own without saying what the
+    danger is; the sentence before it does. Out of fold on the corpus's multi-sentence dangers
+    (round 15) the kind was right for 0.890 instead of 0.856 (dense) and 0.846 instead of 0.815
+    (word-only). The reported sentence is the one that says most for that kind, so that the
+    engine's check of it with the needs model reads what the kind came from.
+
+    A story can hold two dangers ("mama wil niet meer leven" in a story of violence at home): when
+    the most alarming reading, on its own, names another kind at the lead level, that kind is kept
+    as `also`, so its door is shown next to the first kind's.
     """
     probs = model.probabilities(texts, vectors)
     alarm = 1.0 - probs[:, model.labels.index(HARMLESS)]
     best = int(np.argmax(alarm))
     if alarm[best] < threshold:
         return None
-    kinds = [model.labels.index(k) for k in SAFETY_KINDS]
-    kind = SAFETY_KINDS[int(np.argmax(alarm @ probs[:, kinds]))]
-    return SafetyAlert(kind, float(alarm[best]), texts[best], leads=bool(alarm[best] >= lead))
+    by_kind = probs[:, [model.labels.index(k) for k in SAFETY_KINDS]]
+    chosen = int(np.argmax(alarm @ by_kind))
+    source = int(np.argmax(alarm * by_kind[:, chosen]))
+    loudest = int(np.argmax(by_kind[best]))
+    also = SAFETY_KINDS[loudest] if loudest != chosen and alarm[best] >= lead else None
+    return SafetyAlert(SAFETY_KINDS[chosen], float(alarm[best]), texts[source], leads=bool(alarm[best] >= lead),
+                       also=also)

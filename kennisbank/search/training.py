@@ -281,7 +281,8 @@ def fit_ranking(x: np.ndarray, y: np.ndarray, groups: np.ndarray, labelled: set[
     from even odds, results within a share of the best one), so after the order is fitted a
     one-feature logistic regression on the scores (Platt scaling, with pair_weights) sets the scale
     and the bias. The scale is positive, so the order within every question stays the listwise one.
-    Raises ValueError when the fitted scale is not positive (the order would be reversed).
+    Raises ValueError when a question has no acceptable candidate, when the fit does not converge,
+    or when the fitted scale is not positive (the order would be reversed).
     """
     direction = listwise_direction(x, y, groups, labelled)
     score = (x @ direction)[:, None]
@@ -313,22 +314,34 @@ def listwise_direction(x: np.ndarray, y: np.ndarray, groups: np.ndarray, labelle
     spread[spread == 0] = 1.0
     z = (x.astype(np.float64) - mean) / spread
     good = y.astype(np.float64)
+    if (np.bincount(question, good, n) == 0).any():
+        raise ValueError("every question needs an acceptable candidate (ranking_pairs leaves out those without)")
 
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        s = z @ w
-        top = np.full(n, -np.inf)
-        np.maximum.at(top, question, s)
-        e = np.exp(s - top[question])
-        everything = np.bincount(question, e, n)
-        acceptable = np.bincount(question, e * good, n)   # > 0: every question has an acceptable pair
-        value = -(weight * (np.log(acceptable) - np.log(everything))).sum() / n + RANKING_L2 * (w @ w)
-        share = good * e / acceptable[question] - e / everything[question]
-        gradient = -(z * (share * weight[question])[:, None]).sum(axis=0) / n + 2 * RANKING_L2 * w
-        return float(value), gradient
-
-    fitted = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B")
+    fitted = minimize(listwise_loss, np.zeros(z.shape[1]), args=(z, good, question, weight), jac=True,
+                      method="L-BFGS-B")
+    if not fitted.success:
+        raise ValueError(f"the listwise ranking fit did not converge: {fitted.message}")
     direction: np.ndarray = fitted.x / spread
     return direction
+
+
+def listwise_loss(w: np.ndarray, z: np.ndarray, good: np.ndarray, question: np.ndarray, weight: np.ndarray
+                  ) -> tuple[float, np.ndarray]:
+    """(loss, gradient (F,)) of listwise_direction at weights `w` over features `z` (P, F): minus the
+    weighted mean log of the softmax mass on each question's acceptable pairs (`good`, 0/1), plus
+    RANKING_L2 x |w|^2. `question` (P,) numbers each pair's question 0..Q-1, `weight` (Q,) each
+    question's weight; every question has an acceptable pair."""
+    n = len(weight)
+    s = z @ w
+    top = np.full(n, -np.inf)
+    np.maximum.at(top, question, s)
+    e = np.exp(s - top[question])
+    everything = np.bincount(question, e, n)
+    acceptable = np.bincount(question, e * good, n)
+    value = -(weight * (np.log(acceptable) - np.log(everything))).sum() / n + RANKING_L2 * (w @ w)
+    share = good * e / acceptable[question] - e / everything[question]
+    gradient = -(z * (share * weight[question])[:, None]).sum(axis=0) / n + 2 * RANKING_L2 * w
+    return float(value), gradient
 
 
 def hit_at(x: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray, b: float, k: int) -> float:
