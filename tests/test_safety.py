@@ -386,6 +386,13 @@ def test_a_story_with_two_dangers_shows_a_door_for_each(bench_kb):
     suicide_only = engine._safety_doors("suicide", story, [], None, 9801, None)[0]
     assert doors[1].id == suicide_only.id          # the suicide kind's own best door
 
+    from bot.commands.zoek import answer_json
+    from bot.render import safety_heading
+
+    both = f"{PROFILES['domestic-violence'].label} en {PROFILES['suicide'].label}"
+    assert f"Dit klinkt ernstig ({both}).</b>" in safety_heading(answer)      # both named, HTML-escaped
+    assert answer_json(story, answer)["safety"]["also"] == "suicide"
+
 
 @pytest.mark.parametrize("text, expected", [
     ("MAMA WIL ZELFMOORD PLEGEN!!!", "mama wil zelfmoord plegen!!!"),

@@ -49,5 +49,8 @@ URGENT_WORDS = ("24/7", "24 op 24", "dag en nacht", "crisis", "hulplijn", "noodo
                 "vertrouwenscentrum", "meldpunt", "dringend", "zelfmoordlijn", "1712", "1813", "politie", "nood")
 
 
-def kind_label(kind: str) -> str:
-    return PROFILES[kind].label
+def kind_label(kind: str, also: str | None = None) -> str:
+    """The kind's Dutch label; with a second kind (a story with two dangers) both, joined by "en"."""
+    if also is None or also == kind:
+        return PROFILES[kind].label
+    return f"{PROFILES[kind].label} en {PROFILES[also].label}"
