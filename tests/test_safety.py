@@ -308,6 +308,48 @@ class _FixedClassifier:
         return np.array([self._row for _ in texts])
 
 
+def test_when_the_detectors_disagree_the_other_kind_gives_the_door_a_region_lacks(tmp_path):
+    """The dense detector reads suicide, the word-only one a family without a roof: the region has no
+    door for the first kind but a night shelter for the second. The answer shows the shelter as an
+    urgent door instead of no door at all."""
+    from kennisbank.loader import load_knowledge_base
+    from kennisbank.search.safety import SafetyDetector
+
+    (tmp_path / "dakland.yaml").write_text("""
+schema: 1
+region:
+  id: dakland
+  name: Regio Dakland
+  example: true
+  municipalities:
+    - {name: Dakdorp, postcodes: [9962]}
+services:
+  - id: dak-nachtopvang
+    organisation: CAW Dakland
+    name: Nachtopvang De Brug
+    summary: Een bed voor vannacht voor wie op straat staat, elke avond vanaf 19 uur.
+    themes: [huisvesting]
+    urgent: true
+    area: all
+    phone: "+32 9 999 06 01"
+  - id: dak-schulden
+    organisation: OCMW Dakdorp
+    name: Schuldhulp
+    summary: Hulp bij schulden en afbetalingsplannen.
+    themes: [schulden]
+    area: all
+    phone: "+32 9 999 06 02"
+""", encoding="utf-8")
+    engine = SearchEngine(load_knowledge_base(tmp_path), encoder=False)
+    dense = _FixedClassifier({"harmless": 0.05, "suicide": 0.95})
+    words = _FixedClassifier({"harmless": 0.6, "no-roof-tonight": 0.4})
+    engine.safety = SafetyDetector(dense, 0.12, 0.5, (words, 0.1, 0.5))  # type: ignore[arg-type]
+    answer = engine.search("ze weten niet meer waar ze vannacht moeten slapen en mama ziet het niet meer zitten", 9962)
+    assert answer.safety is not None and answer.safety.kind == "suicide" and answer.safety.also == "no-roof-tonight"
+    assert [m.id for m in answer.matches if m.urgent] == ["dak-nachtopvang"]
+    assert engine._safety_doors("suicide", "x", [], None, 9962, None) == []   # none of the first kind
+
+
 def test_either_detector_raises_the_alert_and_the_likelier_danger_is_reported():
     """Recall first: the dense detector and the word-only one each have their own fitted thresholds,
     and one of them firing is enough (search/safety.py gives the out-of-fold figures)."""

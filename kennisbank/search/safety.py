@@ -15,7 +15,7 @@ detector reads the whole question and each of its sentences, and keeps the most 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -104,7 +104,13 @@ class SafetyDetector:
             return None
         # A likely danger for either detector is a likely danger; among equals the surer one names
         # the kind (and its probability is what the engine compares with SAFETY_SURE).
-        return max((alert for alert in fired), key=lambda a: (a.leads, a.probability))
+        alert = max((alert for alert in fired), key=lambda a: (a.leads, a.probability))
+        other = next((a.kind for a in fired if a.kind != alert.kind), None)
+        if alert.also is None and other is not None:
+            # The detectors disagree on the kind: the other one's door is shown too, and it is the
+            # door when the region has none for the first kind (never an answer without a door).
+            alert = replace(alert, also=other)
+        return alert
 
 
 def class_weights() -> dict[str, float]:
