@@ -58,7 +58,8 @@ def same_answers(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float
     in its own score order (a swap for another reason, such as a fit flag, is a difference)."""
     tolerance = 0.005
     for row_a, row_b in zip(a, b, strict=True):
-        if len(row_a) != len(row_b) or any(abs(x - dict(row_b).get(i, -1.0)) >= tolerance for i, x in row_a):
+        score_b = dict(row_b)
+        if len(row_a) != len(row_b) or any(abs(x - score_b.get(i, -1.0)) >= tolerance for i, x in row_a):
             return False
         ids_a, ids_b = [i for i, _ in row_a], [i for i, _ in row_b]
         k = 0
