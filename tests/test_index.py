@@ -55,11 +55,20 @@ def same_answers(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float
     """The same services with the same scores but for the field-length averages, which an edit
     leaves as they were at the full build (index.py): a few thousandths at most. So the order is the
     same, except that two neighbours whose scores are that close (a tie) may swap, each row still
-    in its own score order (a swap for another reason, such as a fit flag, is a difference)."""
+    in its own score order (a swap for another reason, such as a fit flag, is a difference). At
+    the cut (the limit) the same tie may show either of the two services as the last one."""
     tolerance = 0.005
     for row_a, row_b in zip(a, b, strict=True):
+        if len(row_a) != len(row_b):
+            return False
+        last_a, last_b = (row_a[-1], row_b[-1]) if row_a else (("", 0.0), ("", 0.0))
+        if last_a[0] not in dict(row_b) and last_b[0] not in dict(row_a):
+            # two different services at the cut: a tie only when their scores are that close
+            if abs(last_a[1] - last_b[1]) >= tolerance:
+                return False
+            row_a, row_b = row_a[:-1], row_b[:-1]
         score_b = dict(row_b)
-        if len(row_a) != len(row_b) or any(abs(x - score_b.get(i, -1.0)) >= tolerance for i, x in row_a):
+        if any(abs(x - score_b.get(i, -1.0)) >= tolerance for i, x in row_a):
             return False
         ids_a, ids_b = [i for i, _ in row_a], [i for i, _ in row_b]
         k = 0
@@ -74,6 +83,16 @@ def same_answers(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float
                 k += 1
             k += 1
     return True
+
+
+def test_the_comparison_of_answers_allows_only_ties():
+    row = [("a", 0.9), ("b", 0.5), ("c", 0.3)]
+    assert same_answers([row], [list(row)])
+    assert same_answers([row], [[("a", 0.9), ("b", 0.5), ("d", 0.3021)]])     # a tie at the cut
+    assert not same_answers([row], [[("a", 0.9), ("b", 0.5), ("d", 0.2)]])    # not a tie
+    assert not same_answers([row], [[("a", 0.9), ("d", 0.5), ("c", 0.3)]])    # not at the cut
+    assert not same_answers([row], [[("b", 0.5), ("a", 0.9), ("c", 0.3)]])    # a swap scores do not explain
+    assert not same_answers([row], [row[:2]])
 
 
 def test_an_edit_gives_the_answers_of_a_fresh_build(kb, engine, questions):

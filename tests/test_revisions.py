@@ -77,7 +77,10 @@ def rev(id_, service_id, field, old, new, reverts=None, organisation="Voedselpun
 def test_apply_is_pure_and_the_search_answers_with_the_change_at_once(kb):
     question = "papa krijgt brieven van een deurwaarder"
     before = SearchEngine(kb).search(question, postcode=9901, limit=5)
-    assert [m.service.id for m in before.matches] == ["schuld-proefland"]
+    assert before.matches[0].service.id == "schuld-proefland"
+    # The food bank may fill the first screen, but it does not cover the debts need yet.
+    food_before = next((m for m in before.matches if m.service.id == "voedsel-proefdorp"), None)
+    assert food_before is None or "schulden" not in food_before.themes
     changed = rv.apply_revisions(kb, [
         rev(1, "voedsel-proefdorp", "themes", ["voeding"], ["voeding", "schulden"]),
         rev(2, "voedsel-proefdorp", "contact.phone", "+3299990101", "+3299995555"),
@@ -86,7 +89,9 @@ def test_apply_is_pure_and_the_search_answers_with_the_change_at_once(kb):
     assert changed.services["voedsel-proefdorp"].contact.phone == "+3299995555"
     assert changed.services["voedsel-proefdorp"].contact.name == "Ann Voorbeeld"
     after = SearchEngine(changed).search(question, postcode=9901, limit=5)
-    assert "voedsel-proefdorp" in [m.service.id for m in after.matches]
+    food_after = next(m for m in after.matches if m.service.id == "voedsel-proefdorp")
+    assert "schulden" in food_after.themes
+    assert food_before is None or food_after.score > food_before.score
 
 
 def test_a_revision_that_no_longer_fits_is_skipped_and_reported(kb):

@@ -422,26 +422,37 @@ class SearchEngine:
         columns = self.index.columns
         # Fit is an order, not a weight: among the services good enough to show, what the question
         # rules out (other ages, an organisation to avoid, temporarily closed) comes after what fits.
-        # A service answers a need it covers; without covering one it must be a likely fit on its own words.
-        # A story whose needs are spread (no need reaches NEED_SHOWN, and it was not "no need") is
-        # answered by the services of its few likeliest needs, not with "nothing fits".
+        # Whether there is an answer at all: a service answers a need it covers; without covering one
+        # it must be a likely fit on its own words. A story whose needs are spread (no need reaches
+        # NEED_SHOWN, and it was not "no need") is answered by the services of its few likeliest
+        # needs, not with "nothing fits".
         answered = ranked or needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]
         covers = self._covering(candidates, answered)
         relevant = covers | (scores >= UNCOVERED_MIN)
-        top = float(scores[relevant].max()) if relevant.any() else 0.0
-        # Only what is good enough to show is ordered (a few of up to 20,000 candidates); a service
-        # that does not fit is no answer, with or without an alert.
-        shown = np.flatnonzero(relevant & (scores >= RESULT_RELATIVE * top))
+        # What is shown once there is an answer: the fitted order decides, not the recognised need.
+        # The needs model is one of the ranking's inputs; when it misreads a question ("rouwgroep"
+        # as parenting) the words and the meaning still put the right service high, and a filter on
+        # covered needs would hide it. Since round 17 the first screen holds the SHOWN_FIRST best
+        # services (a zorgco compares a few doors); later pages only what is close to the best.
+        near = RESULT_RELATIVE * float(scores.max()) if len(scores) else 0.0
+        if relevant.any():
+            kth = len(scores) - min(SHOWN_FIRST, len(scores))   # the SHOWN_FIRST-th best score, ties included
+            shown = np.flatnonzero(scores >= min(near, float(np.partition(scores, kth)[kth])))
+        else:   # no service covers a need of the question or fits on its own: "nothing fits"
+            shown = np.zeros(0, dtype=np.int64)
+        # The order: close to the best and fitting, close to the best but ruled out by the question,
+        # then what only fills the first screen; within each, the fitted score.
+        group = np.where(scores < near, 2, 0) + unfit
         n_themes = columns.n_themes[candidates]
-        ranked_shown = shown[np.lexsort((-n_themes[shown], -scores[shown], unfit[shown]))]
+        ranked_shown = shown[np.lexsort((-n_themes[shown], -scores[shown], group[shown]))]
         wanted = max(limit, SAFETY_DOORS + limit)
         if len(ranked_shown) > wanted:   # the first `wanted` and whatever ties with the last of them
             last = ranked_shown[wanted - 1]
             after = ranked_shown[wanted:]
-            tied = (unfit[after] == unfit[last]) & (scores[after] == scores[last]) & (n_themes[after] == n_themes[last])
+            tied = (group[after] == group[last]) & (scores[after] == scores[last]) & (n_themes[after] == n_themes[last])
             ranked_shown = ranked_shown[:wanted + (len(after) if tied.all() else int(np.argmin(tied)))]
         # Ties are broken by service id, not by row: an edited service moves to the end of the index.
-        order = sorted(ranked_shown.tolist(), key=lambda p: (bool(unfit[p]), -float(scores[p]), -float(n_themes[p]),
+        order = sorted(ranked_shown.tolist(), key=lambda p: (int(group[p]), -float(scores[p]), -float(n_themes[p]),
                                                               self._services[int(candidates[p])].id))
         matches: list[Match] = []
         order = order[:wanted]
