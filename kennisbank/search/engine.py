@@ -47,6 +47,7 @@ from .needs import Needs, NeedsModel
 from .params import (
     ASK_MAX_WORDS,
     DENSE_KEEP,
+    FILL_MIN,
     NEED_RELATIVE,
     NEED_SHOWN,
     PRUNE_FROM,
@@ -434,10 +435,15 @@ class SearchEngine:
         # as parenting) the words and the meaning still put the right service high, and a filter on
         # covered needs would hide it. Since round 17 the first screen holds the SHOWN_FIRST best
         # services (a zorgco compares a few doors); later pages only what is close to the best.
+        # Below that cut a service only fills the first screen, when it fits what the question says
+        # and the fitted model gives it at least FILL_MIN of being an acceptable referral.
         near = RESULT_RELATIVE * float(scores.max()) if len(scores) else 0.0
         if relevant.any():
-            kth = len(scores) - min(SHOWN_FIRST, len(scores))   # the SHOWN_FIRST-th best score, ties included
-            shown = np.flatnonzero(scores >= min(near, float(np.partition(scores, kth)[kth])))
+            close = scores >= near
+            may_fill = (scores >= FILL_MIN) & ~unfit
+            eligible = scores[close | may_fill]
+            kth = len(eligible) - min(SHOWN_FIRST, len(eligible))   # the SHOWN_FIRST-th best, ties included
+            shown = np.flatnonzero(close | (may_fill & (scores >= np.partition(eligible, kth)[kth])))
         else:   # no service covers a need of the question or fits on its own: "nothing fits"
             shown = np.zeros(0, dtype=np.int64)
         # The order: close to the best and fitting, close to the best but ruled out by the question,
