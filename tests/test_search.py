@@ -367,12 +367,32 @@ def test_an_organisation_the_family_will_not_go_to_comes_last(fit_engine):
     assert ids(avoid)[0] == "kruidenier"
 
 
+def test_when_the_question_rules_out_every_service_that_would_answer_nothing_fits(fit_engine):
+    """Round 18: a service for other ages, or of an organisation the family tried or refuses, comes
+    after everything that fits and is no reason to answer on its own."""
+    teen = fit_engine.search("een meisje van 15 jaar is heel verdrietig sinds de scheiding en praat met niemand", 9931)
+    assert ids(teen) == ["jongeren-onthaal", "kinder-praatpunt"]   # the one for 6-12 year olds last
+    toddler = fit_engine.search("een jongen van 4 jaar is heel verdrietig sinds de scheiding en praat met niemand",
+                                9931)
+    assert toddler.matches == () and not toddler.ambiguous
+    assert toddler.themes[:1] == ("psychisch-welzijn",)   # the need is recognised; the region has nothing for him
+    plain = fit_engine.search("een jongen van 8 jaar is heel verdrietig sinds de scheiding en praat met niemand", 9931)
+    assert ids(plain)[0] == "kinder-praatpunt"
+
+
 def test_constraints_read_ages_and_avoidance_from_words():
     from kennisbank.search import constraints
 
     assert constraints.ages("mijn zoon van 7 jaar") == (7, 7)
     assert (constraints.ages("een peuter en een kleuter") or (99,))[0] <= 3
     assert constraints.ages("de mama is moe") is None
+    # a duration is not an age (round 18: a service for other ages is no reason to answer)
+    assert constraints.ages("ze wonen hier al 3 jaar en zoeken een grotere woning") is None
+    assert constraints.ages("twee jaar geleden, toen hij 6 jaar was") == (6, 6)
+    assert constraints.ages("hij is al 10 jaar en plast nog in bed") == (10, 10)
+    kust = load_knowledge_base(ROOT / "kennisbank" / "search" / "training-regions" / "kustpolder" / "kb")
+    housing = kust.services["woonmaatschappij-kust-sociale-huur"]   # "gemiddelde wachttijd 4 à 6 jaar"
+    assert "wachttijd 4" in housing.summary and constraints.service_ages(housing) is None
     assert constraints.avoided("ze willen niet meer naar het CAW", frozenset({"CAW X"}), ("caw",)) == {"CAW X"}
     assert constraints.avoided("het CAW helpt hen goed", frozenset({"CAW X"}), ("caw",)) == frozenset()
 

@@ -36,13 +36,32 @@ _AVOID = re.compile(
     r"don'?t want to go|something else|other than)\b")
 
 
+# Words next to "N jaar" that make it a duration, not an age: "wachttijd 4 a 6 jaar", "ze wonen hier
+# al 3 jaar", "sinds 2 jaar", "2 jaar geleden". Since round 18 a service for other ages is no reason
+# to answer, so reading a waiting time as an age would hide the right service.
+_DURATION_BEFORE = frozenset({
+    "wachttijd", "wachtlijst", "wachten", "wacht", "duurt", "duur", "binnen", "na", "al", "sinds", "gemiddeld",
+    "ongeveer", "periode", "delai", "attente", "depuis", "pendant", "waiting", "wait", "within", "after", "since",
+    "for", "already"})
+_TO_BE = frozenset({"is", "wordt", "was", "he's", "she's"})
+_DURATION_AFTER = frozenset({"geleden", "lang", "wachten", "wachttijd", "ago", "later", "plus", "tard", "d'attente"})
+
+
+def _is_duration(text: str, start: int, end: int) -> bool:
+    before = re.findall(r"[a-z']+", text[max(0, start - 30):start])[-3:]
+    after = re.findall(r"[a-z']+", text[end:end + 20])[:1]
+    if before and before[-1] in {"al", "already"} and set(before[:-1]) & _TO_BE:
+        return False   # "hij is al 10 jaar": an age
+    return bool(_DURATION_BEFORE.intersection(before[-2:]) or _DURATION_AFTER.intersection(after))
+
+
 def ages(question: str) -> tuple[int, int] | None:
     """The age range the question is about; None when it says nothing about age."""
     text = fold(question)
     found: list[tuple[int, int]] = []
     for m in _NUMBER_AGE.finditer(text):
         age = int(m.group(1))
-        if age <= 25:
+        if age <= 25 and not _is_duration(text, m.start(), m.end()):
             found.append((age, age))
     for word in re.findall(r"[a-z]+", text):
         if word in _AGE_WORDS:
@@ -55,19 +74,17 @@ def ages(question: str) -> tuple[int, int] | None:
 def service_ages(s: Service) -> tuple[int, int] | None:
     """The ages a service is for, from its own words ("0 tot 3 jaar", "vanaf 12 jaar", "12+")."""
     text = fold(" ".join((s.name, s.summary)))
-    m = _SERVICE_RANGE.search(text)
-    if m:
+    for m in _SERVICE_RANGE.finditer(text):
         lo, hi = int(m.group(1)), int(m.group(2))
-        if lo < hi <= 25:
+        if lo < hi <= 25 and not _is_duration(text, m.start(), m.end()):
             return lo, hi
-    m = _SERVICE_FROM.search(text)
-    if m:
+    for m in _SERVICE_FROM.finditer(text):
         lo = int(m.group(1) or m.group(2))
-        if 3 <= lo <= 25:
+        if 3 <= lo <= 25 and not _is_duration(text, m.start(), m.end()):
             return lo, 99
-    m = _SERVICE_UNTIL.search(text)
-    if m and 1 <= int(m.group(1)) <= 25:
-        return 0, int(m.group(1))
+    for m in _SERVICE_UNTIL.finditer(text):
+        if 1 <= int(m.group(1)) <= 25 and not _is_duration(text, m.start(), m.end()):
+            return 0, int(m.group(1))
     if s.audience and set(s.audience) <= {"jongeren"}:
         return AUDIENCE_AGES["jongeren"]
     return None

@@ -62,6 +62,8 @@ from .safety import SafetyAlert, SafetyDetector, split_sentences
 
 log = logging.getLogger(__name__)
 
+# How a candidate fits what the question says (SearchEngine._score_inputs).
+FITS, CLOSED, RULED_OUT = 0, 1, 2
 SHOWN_FIRST = 3  # results a phone shows before "more" (bot.render.PAGE_SIZE): an urgent door stands among them
 _THEME_INDEX = {t: i for i, t in enumerate(THEME_IDS)}
 # Words that, next to an organisation's name, ask for its door ("nummer van het ocmw").
@@ -418,18 +420,22 @@ class SearchEngine:
                 # needs are spread over several themes, and the services of each answer it better.
                 return Answer((), ranked[:4], ambiguous=bool(ranked), probabilities=probabilities, nearest=nearest)
 
-        candidates, x, hits, unfit = self._score_inputs(question, terms, needs, vector, postcode, named)
+        candidates, x, hits, fit = self._score_inputs(question, terms, needs, vector, postcode, named)
         scores = self.ranking.scores(x) if len(candidates) else np.zeros(0)
         columns = self.index.columns
-        # Fit is an order, not a weight: among the services good enough to show, what the question
-        # rules out (other ages, an organisation to avoid, temporarily closed) comes after what fits.
+        # Fit is an order, not a weight. A temporarily-closed service comes after the open ones close
+        # to the best: it is still the right kind of help, and the answer says it is closed. A service
+        # the question itself rules out (other ages, an organisation the family tried or refuses) comes
+        # after everything that fits, and is no reason to answer: when only such services match, the
+        # answer is "nothing fits" (round 18; blind-set writers label such questions so).
+        ruled_out = fit == RULED_OUT
         # Whether there is an answer at all: a service answers a need it covers; without covering one
         # it must be a likely fit on its own words. A story whose needs are spread (no need reaches
         # NEED_SHOWN, and it was not "no need") is answered by the services of its few likeliest
         # needs, not with "nothing fits".
         answered = ranked or needs.ranked(0.0, NEED_RELATIVE)[:SPREAD_NEEDS]
         covers = self._covering(candidates, answered)
-        relevant = covers | (scores >= UNCOVERED_MIN)
+        relevant = (covers | (scores >= UNCOVERED_MIN)) & ~ruled_out
         # What is shown once there is an answer: the fitted order decides, not the recognised need.
         # The needs model is one of the ranking's inputs; when it misreads a question ("rouwgroep"
         # as parenting) the words and the meaning still put the right service high, and a filter on
@@ -438,17 +444,20 @@ class SearchEngine:
         # Below that cut a service only fills the first screen, when it fits what the question says
         # and the fitted model gives it at least FILL_MIN of being an acceptable referral.
         near = RESULT_RELATIVE * float(scores.max()) if len(scores) else 0.0
+        shown = np.zeros(0, dtype=np.int64)
         if relevant.any():
             close = scores >= near
-            may_fill = (scores >= FILL_MIN) & ~unfit
+            may_fill = (scores >= FILL_MIN) & (fit == FITS)
             eligible = scores[close | may_fill]
             kth = len(eligible) - min(SHOWN_FIRST, len(eligible))   # the SHOWN_FIRST-th best, ties included
             shown = np.flatnonzero(close | (may_fill & (scores >= np.partition(eligible, kth)[kth])))
-        else:   # no service covers a need of the question or fits on its own: "nothing fits"
-            shown = np.zeros(0, dtype=np.int64)
-        # The order: close to the best and fitting, close to the best but ruled out by the question,
-        # then what only fills the first screen; within each, the fitted score.
-        group = np.where(scores < near, 2, 0) + unfit
+        if ruled_out[shown].all():
+            # No service covers a need of the question or fits on its own (nothing is shown), or the
+            # question rules out every service good enough to show: "nothing fits".
+            shown = shown[:0]
+        # The order: close to the best and open, close to the best but temporarily closed, what only
+        # fills the first screen, then what the question rules out; within each, the fitted score.
+        group = np.where(ruled_out, 3, np.where(scores < near, 2, (fit == CLOSED).astype(np.int64)))
         n_themes = columns.n_themes[candidates]
         ranked_shown = shown[np.lexsort((-n_themes[shown], -scores[shown], group[shown]))]
         wanted = max(limit, SAFETY_DOORS + limit)
@@ -492,10 +501,9 @@ class SearchEngine:
     def _score_inputs(self, question: str, terms: list[Term], needs: Needs, vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None,
                       ) -> tuple[np.ndarray, np.ndarray, Hits, np.ndarray]:
-        """Candidate rows, their feature matrix, the query words each holds, and which do not fit.
-
-        A candidate does not fit when it is for other ages than the question names, belongs to an
-        organisation the question says to avoid, or is temporarily closed.
+        """Candidate rows, their feature matrix, the query words each holds, and how each fits (C,):
+        FITS, CLOSED (temporarily closed), or RULED_OUT (for other ages than the question names, or
+        of an organisation the question says the family tried or will not go to).
         """
         candidates, spans = self.index.rows_for(postcode, self._region_of_postcode.get(postcode) if postcode else None)
         query = lexical.query_terms(terms)
@@ -531,15 +539,16 @@ class SearchEngine:
             n_themes=take(columns.n_themes),
             urgent=take(columns.urgent),
         )
-        unfit = take(columns.closed).copy()
+        ruled_out = np.zeros(len(candidates), dtype=bool)
         asked_ages = constraints.ages(question)
         if asked_ages is not None:
             lo, hi = take(columns.age_lo), take(columns.age_hi)
-            unfit |= (lo >= 0) & ((asked_ages[1] < lo) | (asked_ages[0] > hi))
+            ruled_out |= (lo >= 0) & ((asked_ages[1] < lo) | (asked_ages[0] > hi))
         avoid = constraints.avoided(question, named.organisations, named.typed) if named else frozenset()
         if avoid:
-            unfit |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
-        return candidates, features(needs.themes, inputs), hits, unfit
+            ruled_out |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
+        fit = np.where(ruled_out, RULED_OUT, np.where(take(columns.closed), CLOSED, FITS)).astype(np.int8)
+        return candidates, features(needs.themes, inputs), hits, fit
 
     def _covering(self, rows: np.ndarray, themes: Iterable[str]) -> np.ndarray:
         """(len(rows),) bool: which rows' services list one of `themes`."""
@@ -563,7 +572,7 @@ class SearchEngine:
             kind_vector = self._profile_vector(kind)
             kind_vector = (vector + kind_vector) / np.linalg.norm(vector + kind_vector)
         needs = Needs(kind_needs, 0.0)
-        candidates, x, hits, unfit = self._score_inputs(question + " " + profile.query, kind_terms, needs,
+        candidates, x, hits, fit = self._score_inputs(question + " " + profile.query, kind_terms, needs,
                                                          kind_vector, postcode, named)
         if not len(candidates):
             return []
@@ -579,7 +588,7 @@ class SearchEngine:
         if len(side):
             eligible[side] = self.index.contains_any(candidates[side], profile_words)
         scores = self.ranking.scores(x)
-        order = [int(p) for p in np.lexsort((-scores, unfit)) if eligible[p]]
+        order = [int(p) for p in np.lexsort((-scores, fit)) if eligible[p]]
         doors = []
         folded = fold(question)
         order = order[:SAFETY_DOORS]

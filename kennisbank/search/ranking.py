@@ -17,10 +17,12 @@ Features (all computed for every candidate at once, as numpy columns):
                question is NOT about a crisis or violence: an acute door is no referral for an
                ordinary need (the life-safety detector brings it where a danger is)
 
-What the question says about fit is not a weighted feature but an order (engine.py): a service
-for other ages, of an organisation the family will not or cannot go to, or temporarily closed
-comes after every service that fits without such a problem. Labelled data rarely shows these
-cases, so a fitted weight for them would be close to zero and they would silently do nothing.
+What the question says about fit is not a weighted feature but an order (engine.py): a
+temporarily-closed service comes after the open ones close to the best; a service for other ages,
+or of an organisation the family will not or cannot go to, comes after every service that fits
+and is no reason to answer on its own ("nothing fits" when only such services match). Labelled
+data rarely shows these cases, so a fitted weight for them would be close to zero and they would
+silently do nothing.
 
 The weights (and the abstention thresholds) are fitted by training.py on labelled (question,
 acceptable services) pairs and stored in ranking.json: the order by a softmax over each question's
