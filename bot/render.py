@@ -324,9 +324,16 @@ def contact_line(service: Service, cap: int = 80) -> str | None:
     return " · ".join(parts) or None
 
 
+RULED_OUT_LINES = {
+    "age": "⚠️ <i>Voor een andere leeftijd dan in je vraag.</i>",
+    "organisation": "⚠️ <i>Je schreef dat het gezin hier al was of er niet naartoe wil.</i>",
+}
+
+
 def service_block(n: int, match: Match | Service, today: date | None = None, cap: int = 200,
-                  urgent: bool = False) -> str:
-    """One service: name, summary, contact; an urgent door also says when it can be reached."""
+                  urgent: bool = False, ruled_out: str | None = None) -> str:
+    """One service: name, summary, contact; an urgent door also says when it can be reached, and a
+    service the question rules out ("age", "organisation"; it comes last) says why it may not fit."""
     service = match.service if isinstance(match, Match) else match
     mark = "🚨 " if urgent else ""
     lines = [f"<b>{mark}{n}. {esc(clip(service.organisation, cap))} · {esc(clip(service.name, cap))}</b>",
@@ -337,6 +344,8 @@ def service_block(n: int, match: Match | Service, today: date | None = None, cap
     if urgent and service.hours:
         lines.append(f"🕓 {esc(clip(service.hours, min(cap, 80)))}")
     lines.extend(status_lines(service, today))
+    if ruled_out in RULED_OUT_LINES:
+        lines.append(RULED_OUT_LINES[ruled_out])
     return "\n".join(lines)
 
 
@@ -493,6 +502,7 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
     services = list(page_services) if page_services is not None else [m.service for m in result.matches]
 
     urgent = {m.id for m in result.matches if m.urgent}
+    ruled_out = {m.id: m.ruled_out for m in result.matches if m.ruled_out}
     leads = result.safety is not None and result.safety.leads
 
     def build(cap: int) -> str:
@@ -507,7 +517,7 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
             parts.append("🔎 <b>Herkend:</b> " + esc(", ".join(theme_title(t) for t in result.themes)))
         else:
             parts.append("🔎 <b>Dit past het best bij je vraag:</b>")
-        parts.extend(service_block(n, s, today, min(cap, 200), urgent=s.id in urgent)
+        parts.extend(service_block(n, s, today, min(cap, 200), urgent=s.id in urgent, ruled_out=ruled_out.get(s.id))
                      for n, s in enumerate(services, first))
         if leads and len(services) > len(urgent) and result.themes:
             recognised = ", ".join(theme_title(t) for t in result.themes)

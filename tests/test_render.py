@@ -140,6 +140,19 @@ def test_closed_service_carries_a_warning():
     assert "Tijdelijk gesloten" not in render.card(make_service(), TODAY).html
 
 
+def test_a_service_the_question_rules_out_says_why_it_may_not_fit():
+    fits, other_age = make_service(), make_service(id="speelplein", name="Speelplein (3-12 jaar)")
+    avoided = make_service(id="ocmw", organisation="OCMW Testdorp")
+    result = Answer((Match(fits, 0.9, ("kinderopvang",), ()), Match(other_age, 0.8, (), (), ruled_out="age"),
+                     Match(avoided, 0.7, (), (), ruled_out="organisation")), ("kinderopvang",))
+    html = render.answer(result, today=TODAY).html
+    check_html(html)
+    blocks = html.split("\n\n")
+    assert "andere leeftijd" in next(b for b in blocks if "Speelplein" in b)
+    assert "niet naartoe wil" in next(b for b in blocks if "OCMW Testdorp" in b)
+    assert "andere leeftijd" not in next(b for b in blocks if "1. " in b) and html.count("⚠️") == 2
+
+
 def test_example_data_is_said():
     example = make_service(example=True)
     assert "voorbeeldgegevens" in render.answer(answer_of(example), today=TODAY).html

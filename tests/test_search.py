@@ -365,6 +365,7 @@ def test_an_organisation_the_family_will_not_go_to_comes_last(fit_engine):
     assert set(ids(plain)[:2]) == {"ocmw-voedsel", "kruidenier"}
     avoid = fit_engine.search("het gezin heeft geen eten meer, maar het OCMW heeft hen al geweigerd", 9931)
     assert ids(avoid)[0] == "kruidenier"
+    assert {m.id: m.ruled_out for m in avoid.matches} == {"kruidenier": None, "ocmw-voedsel": "organisation"}
 
 
 def test_when_the_question_rules_out_every_service_that_would_answer_nothing_fits(fit_engine):
@@ -372,6 +373,7 @@ def test_when_the_question_rules_out_every_service_that_would_answer_nothing_fit
     after everything that fits and is no reason to answer on its own."""
     teen = fit_engine.search("een meisje van 15 jaar is heel verdrietig sinds de scheiding en praat met niemand", 9931)
     assert ids(teen) == ["jongeren-onthaal", "kinder-praatpunt"]   # the one for 6-12 year olds last
+    assert [m.ruled_out for m in teen.matches] == [None, "age"]
     toddler = fit_engine.search("een jongen van 4 jaar is heel verdrietig sinds de scheiding en praat met niemand",
                                 9931)
     assert toddler.matches == () and not toddler.ambiguous
@@ -527,6 +529,7 @@ def test_cli_batch_one_json_line_per_question_in_order(tmp_path):
     assert out[0]["themes"][0] == "huisvesting"
     assert out[0]["safety"] is None or not out[0]["safety"]["leads"]  # an eviction is not a likely danger
     assert all({"id", "score"} <= set(r) for o in out[:4] for r in o["results"])
+    assert all(r["ruled_out"] in (None, "age", "organisation") for o in out[:4] for r in o["results"])
     assert out[4]["results"] == [] and "regel 5" in run.stderr
 
 

@@ -39,7 +39,8 @@ def answer_json(question: str, answer: Answer) -> dict[str, Any]:
                     "leads": answer.safety.leads, "also": answer.safety.also} if answer.safety else None),
         "results": [
             {"id": m.id, "score": round(m.score, 4), "organisation": m.service.organisation,
-             "name": m.service.name, "themes": list(m.themes), "words": list(m.words), "urgent": m.urgent}
+             "name": m.service.name, "themes": list(m.themes), "words": list(m.words), "urgent": m.urgent,
+             "ruled_out": m.ruled_out}
             for m in answer.matches
         ],
     }
@@ -95,6 +96,10 @@ def _answer_body(answer: Answer) -> str:
             lines.append(f"   Contact: {s.contact.name}{role} {phone_national(phone) if phone else ''}".rstrip())
         if s.is_closed:
             lines.append("   Let op: tijdelijk gesloten.")
+        if m.ruled_out == "age":
+            lines.append("   Let op: voor een andere leeftijd dan in je vraag.")
+        elif m.ruled_out == "organisation":
+            lines.append("   Let op: je schreef dat het gezin hier al was of er niet naartoe wil.")
         if m.urgent:
             lines.append("   Dringende hulp bij dit gevaar.")
         why = [theme_label(t) for t in m.themes] + list(m.words)

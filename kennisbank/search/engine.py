@@ -63,7 +63,9 @@ from .safety import SafetyAlert, SafetyDetector, split_sentences
 log = logging.getLogger(__name__)
 
 # How a candidate fits what the question says (SearchEngine._score_inputs).
-FITS, CLOSED, RULED_OUT = 0, 1, 2
+# OTHER_AGE and AVOIDED are ruled out by the question itself (>= OTHER_AGE).
+FITS, CLOSED, OTHER_AGE, AVOIDED = 0, 1, 2, 3
+RULED_OUT_REASON = {OTHER_AGE: "age", AVOIDED: "organisation"}
 SHOWN_FIRST = 3  # results a phone shows before "more" (bot.render.PAGE_SIZE): an urgent door stands among them
 _THEME_INDEX = {t: i for i, t in enumerate(THEME_IDS)}
 # Words that, next to an organisation's name, ask for its door ("nummer van het ocmw").
@@ -79,6 +81,7 @@ class Match:
     words: tuple[str, ...]       # question words that matched this service
     urgent: bool = False         # an urgent door for a life-safety alert
     explanation: tuple[tuple[str, float], ...] = ()  # feature -> share of the logit (explain=True)
+    ruled_out: str | None = None  # "age" or "organisation": the question rules it out (it comes last)
 
     @property
     def id(self) -> str:
@@ -428,7 +431,7 @@ class SearchEngine:
         # the question itself rules out (other ages, an organisation the family tried or refuses) comes
         # after everything that fits, and is no reason to answer: when only such services match, the
         # answer is "nothing fits" (round 18; blind-set writers label such questions so).
-        ruled_out = fit == RULED_OUT
+        ruled_out = fit >= OTHER_AGE
         # Whether there is an answer at all: a service answers a need it covers; without covering one
         # it must be a likely fit on its own words. A story whose needs are spread (no need reaches
         # NEED_SHOWN, and it was not "no need") is answered by the services of its few likeliest
@@ -476,7 +479,8 @@ class SearchEngine:
             s = self._services[idx]
             covered = tuple(t for t in ranked if t in s.themes)
             matches.append(Match(s, round(float(scores[pos]), 4), covered, reasons,
-                                 explanation=tuple(self.ranking.contributions(x[pos])) if explain else ()))
+                                 explanation=tuple(self.ranking.contributions(x[pos])) if explain else (),
+                                 ruled_out=RULED_OUT_REASON.get(int(fit[pos]))))
         if alert is not None:
             doors = self._safety_doors(alert.kind, question, terms, vector, postcode, named)
             if alert.also is not None:
@@ -502,8 +506,8 @@ class SearchEngine:
                       postcode: int | None, named: OrganisationHit | None,
                       ) -> tuple[np.ndarray, np.ndarray, Hits, np.ndarray]:
         """Candidate rows, their feature matrix, the query words each holds, and how each fits (C,):
-        FITS, CLOSED (temporarily closed), or RULED_OUT (for other ages than the question names, or
-        of an organisation the question says the family tried or will not go to).
+        FITS, CLOSED (temporarily closed), OTHER_AGE (for other ages than the question names) or
+        AVOIDED (of an organisation the question says the family tried or will not go to).
         """
         candidates, spans = self.index.rows_for(postcode, self._region_of_postcode.get(postcode) if postcode else None)
         query = lexical.query_terms(terms)
@@ -539,15 +543,14 @@ class SearchEngine:
             n_themes=take(columns.n_themes),
             urgent=take(columns.urgent),
         )
-        ruled_out = np.zeros(len(candidates), dtype=bool)
+        fit = np.where(take(columns.closed), CLOSED, FITS).astype(np.int8)
         asked_ages = constraints.ages(question)
         if asked_ages is not None:
             lo, hi = take(columns.age_lo), take(columns.age_hi)
-            ruled_out |= (lo >= 0) & ((asked_ages[1] < lo) | (asked_ages[0] > hi))
+            fit[(lo >= 0) & ((asked_ages[1] < lo) | (asked_ages[0] > hi))] = OTHER_AGE
         avoid = constraints.avoided(question, named.organisations, named.typed) if named else frozenset()
         if avoid:
-            ruled_out |= np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)
-        fit = np.where(ruled_out, RULED_OUT, np.where(take(columns.closed), CLOSED, FITS)).astype(np.int8)
+            fit[np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)] = AVOIDED
         return candidates, features(needs.themes, inputs), hits, fit
 
     def _covering(self, rows: np.ndarray, themes: Iterable[str]) -> np.ndarray:
