@@ -217,8 +217,7 @@ def main() -> int:
         methods = {
             "ours": Ours(engine),
             "ours-lexical": Ours(lexical_engine),
-            "needs-only": Masked(engine, ("need_max", "need_sum", "need_first", "local", "flemish", "closed",
-                                          "specialised", "age_mismatch", "avoided")),
+            "needs-only": Masked(engine, ("need_max", "need_sum", "need_first", "local", "flemish", "specialised")),
             "lexical-only": LexicalOnly(engine),
             "dense-only": DenseOnly(engine),
             "bm25": Bm25(services),

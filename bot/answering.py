@@ -121,7 +121,9 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
     if result.ambiguous and result.themes:
         return Outcome(render.ask_back(result, privacy_hint=hint), "ask-back")
     if not result.found:
-        entry = knowledge.engine.entry_points(postcode)
+        # The general front doors, but not those of an organisation the question says the family
+        # tried or refuses (it may be why nothing fits).
+        entry = [s for s in knowledge.engine.entry_points(postcode) if s.organisation not in result.avoided]
         needs = likely_needs(knowledge, result.themes, postcode)
         return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today, needs),
                        "not-found", tuple(result.themes), tuple(s.id for s in entry))

@@ -2,7 +2,7 @@
 
   ages(question)          -> (low, high) years of the person the question is about, or None
   service_ages(service)   -> (low, high) years a service is for (from its text and audience), or None
-  avoided(question, hit)  -> organisations the family already tried, refused or cannot use
+  avoided(question, organisations, named_words) -> organisations the family tried, refuses or cannot use
 
 All of it is read from the question's words and the knowledge base's own text, so it works on any
 region: "12+" or "0 tot 3 jaar" in a summary, "ze willen niet meer naar het CAW" in a question.
@@ -21,38 +21,54 @@ _AGE_WORDS = {
     "tiener": (12, 18), "puber": (11, 18), "adolescent": (12, 18), "teenager": (13, 18), "ado": (12, 18),
     "jongere": (12, 25), "student": (12, 25), "secundair": (12, 18),
 }
-_NUMBER_AGE = re.compile(r"\b(\d{1,2})\s*(?:-?\s*(?:jaar|jarige|jr|j|ans|an|years?|yrs?|yo)\b|-?jarig)")
-_SERVICE_RANGE = re.compile(r"\b(\d{1,2})\s*(?:-|tot|à|a|to|en)\s*(\d{1,2})\s*(?:jaar|jarigen|ans|years)\b")
-_SERVICE_FROM = re.compile(r"\b(?:vanaf|from|dès|des|\+)\s*(\d{1,2})\s*(?:jaar|ans|years)?\b|\b(\d{1,2})\s*\+")
-_SERVICE_UNTIL = re.compile(r"\b(?:tot|tot en met|onder|until|jusqu'a|-)\s*(\d{1,2})\s*(?:jaar|ans|years)\b")
+# A number, with an optional decimal that is dropped ("2,5 jaar" is 2): never the "5" of "2,5".
+_N = r"(?<![\d.,])(\d{1,2})(?:[.,]\d)?"
+_NUMBER_AGE = re.compile(_N + r"\s*(?:-?\s*(?:jaar|jarige|jr|j|ans|an|years?|yrs?|yo)\b|-?jarig)")
+_SERVICE_RANGE = re.compile(_N + r"\s*(?:-|tot|à|a|to|en)\s*" + _N + r"\s*(?:jaar|jarigen|ans|years)\b")
+_SERVICE_FROM = re.compile(r"\b(?:vanaf|from|dès|des|\+)\s*" + _N + r"\s*(?:jaar|ans|years)?\b|" + _N + r"\s*\+")
+_SERVICE_UNTIL = re.compile(r"\b(?:tot|tot en met|onder|until|jusqu'a|-)\s*" + _N + r"\s*(?:jaar|ans|years)\b")
 AUDIENCE_AGES = {"kinderen": (0, 12), "jongeren": (12, 25)}
 
 # Words around an organisation's name that say the family will not or cannot go there (again).
 _AVOID = re.compile(
     r"\b(geweigerd|weigert|weigerde|weigeren|wil(len)? niet (meer )?naar|niet meer naar|niet (meer )?terug|"
-    r"al (geweest|gegaan|bij|aangeklopt|geprobeerd)|wachtlijst|wachtlijsten|lange wachttijd|helpt niet|hielp niet|"
+    r"al (geweest|gegaan|aangeklopt|geprobeerd)|al bij .{0,40}?(geweest|gegaan|aangeklopt)|durven niet|durft niet|"
+    r"ne veut pas|ne veulent pas|do not want|does not want|doesn'?t want|"
+    r"wachtlijst|wachtlijsten|lange wachttijd|helpt niet|hielp niet|"
     r"niets gedaan|geen vertrouwen|buiten gezet|iets anders|ander dan|behalve|geen zin meer|"
     r"refus[eé]|ne veut plus|d[eé]j[aà]|liste d'attente|refused|already (went|tried|been)|waiting list|won'?t go|"
     r"don'?t want to go|something else|other than)\b")
 
 
-# Words next to "N jaar" that make it a duration, not an age: "wachttijd 4 a 6 jaar", "ze wonen hier
-# al 3 jaar", "sinds 2 jaar", "2 jaar geleden". Since round 18 a service for other ages is no reason
-# to answer, so reading a waiting time as an age would hide the right service.
+# The word right before "N jaar", or right after it, that makes it a duration, not an age:
+# "wachttijd 4 a 6 jaar", "al 3 jaar", "sinds 2 jaar", "2 jaar geleden", "il y a 2 ans". Since round
+# 18 a service for other ages is no reason to answer, so a duration read as an age would hide the
+# right service; an age missed only leaves the order as it was. So "hij is al 10 jaar" is skipped too.
 _DURATION_BEFORE = frozenset({
-    "wachttijd", "wachtlijst", "wachten", "wacht", "duurt", "duur", "binnen", "na", "al", "sinds", "gemiddeld",
-    "ongeveer", "periode", "delai", "attente", "depuis", "pendant", "waiting", "wait", "within", "after", "since",
-    "for", "already"})
-_TO_BE = frozenset({"is", "wordt", "was", "he's", "she's"})
-_DURATION_AFTER = frozenset({"geleden", "lang", "wachten", "wachttijd", "ago", "later", "plus", "tard", "d'attente"})
+    "wachttijd", "wachtlijst", "wachten", "wacht", "duurt", "duur", "binnen", "na", "al", "sinds", "periode",
+    "delai", "attente", "depuis", "pendant", "waiting", "wait", "within", "after", "since", "for", "already"})
+_DURATION_AFTER = frozenset({"geleden", "lang", "wachten", "wachttijd", "ago", "later", "d'attente"})
+# An age said of a parent ("een mama van 22 jaar") is not the age of the child the help is for.
+_ADULTS = frozenset({
+    "mama", "papa", "moeder", "vader", "ouder", "ouders", "oma", "opa", "grootmoeder", "grootvader", "tante", "oom",
+    "pleegmoeder", "pleegvader", "stiefvader", "stiefmoeder", "mother", "father", "mum", "mom", "dad", "parent",
+    "mere", "pere", "maman", "vrouw", "man", "juf", "meester", "leerkracht", "collega"})
 
 
 def _is_duration(text: str, start: int, end: int) -> bool:
-    before = re.findall(r"[a-z']+", text[max(0, start - 30):start])[-3:]
+    before = re.findall(r"[a-z'0-9]+", text[max(0, start - 40):start])
+    while before and (before[-1].isdigit()
+                      or (before[-1] in {"a", "tot", "to", "en", "of"} and len(before) > 1 and before[-2].isdigit())):
+        before.pop()   # "wachttijd 4 a 6 jaar": the word before the range
+    before = before[-1:]
     after = re.findall(r"[a-z']+", text[end:end + 20])[:1]
-    if before and before[-1] in {"al", "already"} and set(before[:-1]) & _TO_BE:
-        return False   # "hij is al 10 jaar": an age
-    return bool(_DURATION_BEFORE.intersection(before[-2:]) or _DURATION_AFTER.intersection(after))
+    if text[:start].rstrip().endswith("il y a"):
+        return True
+    return bool(_DURATION_BEFORE.intersection(before) or _DURATION_AFTER.intersection(after))
+
+
+def _of_an_adult(text: str, start: int) -> bool:
+    return bool(_ADULTS.intersection(re.findall(r"[a-z']+", text[max(0, start - 30):start])[-2:]))
 
 
 def ages(question: str) -> tuple[int, int] | None:
@@ -61,7 +77,7 @@ def ages(question: str) -> tuple[int, int] | None:
     found: list[tuple[int, int]] = []
     for m in _NUMBER_AGE.finditer(text):
         age = int(m.group(1))
-        if age <= 25 and not _is_duration(text, m.start(), m.end()):
+        if age <= 25 and not _is_duration(text, m.start(), m.end()) and not _of_an_adult(text, m.start()):
             found.append((age, age))
     for word in re.findall(r"[a-z]+", text):
         if word in _AGE_WORDS:
@@ -90,13 +106,6 @@ def service_ages(s: Service) -> tuple[int, int] | None:
     return None
 
 
-def age_mismatch(asked: tuple[int, int] | None, offered: tuple[int, int] | None) -> bool:
-    """True when the question's ages and the service's do not overlap at all."""
-    if asked is None or offered is None:
-        return False
-    return asked[1] < offered[0] or asked[0] > offered[1]
-
-
 def avoided(question: str, organisations: frozenset[str], named_words: tuple[str, ...]) -> frozenset[str]:
     """The named organisations the question says to avoid ("het OCMW weigerde al", "liever niet het CAW")."""
     if not organisations:
@@ -106,6 +115,6 @@ def avoided(question: str, organisations: frozenset[str], named_words: tuple[str
         return frozenset()
     # The avoiding words must stand near the name, within one clause.
     for clause in re.split(r"[.;!?]|\bmaar\b|\bmais\b|\bbut\b", text):
-        if _AVOID.search(clause) and any(w in clause.split() for w in named_words):
+        if _AVOID.search(clause) and set(named_words) & set(re.findall(r"[a-z0-9']+", clause)):
             return organisations
     return frozenset()

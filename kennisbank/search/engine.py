@@ -96,6 +96,7 @@ class Answer:
     safety: SafetyAlert | None = None    # a possible danger to a life or a child: urgent doors lead
     probabilities: tuple[tuple[str, float], ...] = ()  # need -> probability (with "geen-nood")
     nearest: tuple[str, float] | None = None  # training situation closest to the question (explain=True)
+    avoided: tuple[str, ...] = ()  # organisations the question says the family tried or refuses
 
     @property
     def found(self) -> bool:
@@ -446,14 +447,21 @@ class SearchEngine:
         # services (a zorgco compares a few doors); later pages only what is close to the best.
         # Below that cut a service only fills the first screen, when it fits what the question says
         # and the fitted model gives it at least FILL_MIN of being an acceptable referral.
+        # The first screen's places are counted over what the question does not rule out: an avoided
+        # organisation's high score must not take a fitting service's place (it comes last). The cut
+        # stays relative to the best of all: when the question rules out a strong match, services
+        # far below it only fill the screen (with FILL_MIN), and none may mean "nothing fits".
         near = RESULT_RELATIVE * float(scores.max()) if len(scores) else 0.0
         shown = np.zeros(0, dtype=np.int64)
         if relevant.any():
             close = scores >= near
             may_fill = (scores >= FILL_MIN) & (fit == FITS)
-            eligible = scores[close | may_fill]
-            kth = len(eligible) - min(SHOWN_FIRST, len(eligible))   # the SHOWN_FIRST-th best, ties included
-            shown = np.flatnonzero(close | (may_fill & (scores >= np.partition(eligible, kth)[kth])))
+            eligible = scores[(close & ~ruled_out) | may_fill]
+            if len(eligible):
+                kth = len(eligible) - min(SHOWN_FIRST, len(eligible))   # the SHOWN_FIRST-th best, ties included
+                shown = np.flatnonzero(close | (may_fill & (scores >= np.partition(eligible, kth)[kth])))
+            else:   # only ruled-out services are close to the best, and nothing may fill
+                shown = np.flatnonzero(close)
         if ruled_out[shown].all():
             # No service covers a need of the question or fits on its own (nothing is shown), or the
             # question rules out every service good enough to show: "nothing fits".
@@ -500,7 +508,9 @@ class SearchEngine:
                 # (the bot shows SHOWN_FIRST results before "more"), wherever the ranking put it.
                 first = next((replace(m, urgent=True) for m in matches if m.id in door_ids), doors[0])
                 matches = [*rest[:SHOWN_FIRST - 1], first, *rest[SHOWN_FIRST - 1:]]
-        return Answer(tuple(matches[:limit]), ranked, safety=alert, probabilities=probabilities, nearest=nearest)
+        avoided = tuple(sorted({self._services[int(i)].organisation for i in candidates[fit == AVOIDED]}))
+        return Answer(tuple(matches[:limit]), ranked, safety=alert, probabilities=probabilities, nearest=nearest,
+                      avoided=avoided)
 
     def _score_inputs(self, question: str, terms: list[Term], needs: Needs, vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None,
