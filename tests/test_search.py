@@ -410,6 +410,45 @@ def test_what_the_question_rules_out_neither_sets_the_cut_nor_takes_a_fitting_pl
     assert two.matches == () and two.safety is None
 
 
+DOOR_KB = """
+schema: 1
+region:
+  id: deurland
+  name: Regio Deurland
+  example: true
+  municipalities:
+    - {name: Deurdorp, postcodes: [9941]}
+services:
+  - id: jongerenlijn
+    organisation: Jongerenlijn Deurland
+    name: Crisislijn voor jongeren (12-18 jaar)
+    summary: Jongeren van 12 tot 18 jaar die aan zelfdoding denken kunnen dag en nacht bellen.
+    themes: [crisis, psychisch-welzijn]
+    urgent: true
+    area: all
+    phone: "+32 9 999 03 01"
+  - id: kinder-crisis
+    organisation: CKG Deurland
+    name: Crisisopvang voor kinderen
+    summary: Dringende opvang en hulp voor kinderen in nood, dag en nacht.
+    themes: [crisis, opvoeding]
+    urgent: true
+    area: all
+    phone: "+32 9 999 03 02"
+"""
+
+
+def test_a_danger_is_answered_even_when_its_doors_are_for_other_ages(tmp_path):
+    """Life safety first: an urgent door for other ages is still a door (never "nothing fits"); it
+    comes after a fitting one and says why it may not fit."""
+    (tmp_path / "deurland.yaml").write_text(DOOR_KB, encoding="utf-8")
+    engine = SearchEngine(load_knowledge_base(tmp_path))
+    answer = engine.search("een jongen van 7 jaar zegt dat hij dood wil, hij wil niet meer leven", 9941)
+    assert answer.safety is not None and answer.safety.leads
+    assert [(m.id, m.urgent, m.ruled_out) for m in answer.matches[:2]] == [
+        ("kinder-crisis", True, None), ("jongerenlijn", True, "age")]
+
+
 def test_constraints_read_ages_and_avoidance_from_words():
     from kennisbank.search import constraints
 

@@ -608,7 +608,8 @@ class SearchEngine:
         for pos, reasons in zip(order, hits.words(order), strict=True):
             s = self._services[int(candidates[pos])]
             doors.append(Match(s, round(float(scores[pos]), 4), tuple(t for t in profile.themes if t in s.themes),
-                               tuple(w for w in reasons if w in folded), urgent=True))
+                               tuple(w for w in reasons if w in folded), urgent=True,
+                               ruled_out=RULED_OUT_REASON.get(int(fit[pos]))))
         return doors
 
     def _profile_vector(self, kind: str) -> np.ndarray:
