@@ -480,8 +480,12 @@ def test_constraints_read_ages_and_avoidance_from_words():
         assert constraints.ages(duration) is None, duration
     for said, age in (("help for a 4-year-old", 4), ("help for my 8 year old son", 8), ("mon fils a 8 ans", 8),
                       ("een meisje van ongeveer 10 jaar", 10), ("ons kindje van 2,5 jaar", 2),
-                      ("de zoon van een mama van 22, hij is 4 jaar", 4)):
+                      ("de zoon van een mama van 22, hij is 4 jaar", 4), ("mijn dochter van 8 heeft nachtmerries", 8),
+                      ("she's 7 and cries a lot", 7), ("een zoontje van 8 maanden", 0)):
         assert constraints.ages(said) == (age, age), said
+    # the school year: the n-th leerjaar is n+5 to n+6 years old
+    assert constraints.ages("een meisje uit het derde leerjaar") == constraints.ages("il est en 3e primaire") == (8, 9)
+    assert constraints.ages("ze is 3 dagen afwezig") is None and constraints.ages("mama van 3 kinderen") is None
     assert constraints.avoided("ze willen niet meer naar het CAW, ze zijn bang", frozenset({"CAW X"}), ("caw",))
     assert not constraints.avoided("het gezin is al bij het OCMW voor een leefloon, nu ook schulden",
                                    frozenset({"OCMW Y"}), ("ocmw",))

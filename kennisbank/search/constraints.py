@@ -71,6 +71,17 @@ def _of_an_adult(text: str, start: int) -> bool:
     return bool(_ADULTS.intersection(re.findall(r"[a-z']+", text[max(0, start - 30):start])[-2:]))
 
 
+# Ages said without "jaar": "zijn dochter van 8", "she is 7", and the school year ("3de leerjaar":
+# the Flemish primary school starts at 6, so the n-th year is n+5 to n+6; "en 3e primaire" idem).
+_CHILD = (r"(?:zoon|zoontje|dochter|dochtertje|kind|kindje|jongen|jongetje|meisje|meiske|manneke|broer|broertje|"
+          r"zus|zusje|son|daughter|boy|girl|fils|fille)")
+_CHILD_OF = re.compile(r"\b" + _CHILD + r"\s+(?:van|of|de)\s+" + _N + r"(?:\s*(maanden|maand|weken|months|mois))?\b")
+_IS_AGE = re.compile(r"\b(?:he|she|hij|zij|ze)(?:\s+is|'s)\s+" + _N + r"(?=\s*(?:[.,;!?)]|$|en\b|and\b|maar\b|but\b))")
+_ORDINAL = {"eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zesde": 6}
+_SCHOOL_YEAR = re.compile(r"\b(?:(\d)\s*(?:ste|de|e|st|nd|rd|th|eme|ieme)?|(eerste|tweede|derde|vierde|vijfde|zesde))"
+                          r"\s*(?:leerjaar|lj\b|primaire)")
+
+
 def ages(question: str) -> tuple[int, int] | None:
     """The age range the question is about; None when it says nothing about age."""
     text = fold(question)
@@ -79,6 +90,15 @@ def ages(question: str) -> tuple[int, int] | None:
         age = int(m.group(1))
         if age <= 25 and not _is_duration(text, m.start(), m.end()) and not _of_an_adult(text, m.start()):
             found.append((age, age))
+    for m in _CHILD_OF.finditer(text):
+        age = 0 if m.group(2) else int(m.group(1))   # "een zoontje van 8 maanden" is a baby
+        if age <= 25:
+            found.append((age, age))
+    found.extend((int(m.group(1)), int(m.group(1))) for m in _IS_AGE.finditer(text) if int(m.group(1)) <= 25)
+    for m in _SCHOOL_YEAR.finditer(text):
+        year = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2)]
+        if 1 <= year <= 6:
+            found.append((year + 5, year + 6))
     for word in re.findall(r"[a-z]+", text):
         if word in _AGE_WORDS:
             found.append(_AGE_WORDS[word])
