@@ -172,6 +172,22 @@ def test_a_possible_danger_puts_an_urgent_door_on_the_first_screen_whatever_the_
     assert copy_with(answer.safety, leads=True).leads  # the alert itself is a plain value
 
 
+@pytest.mark.parametrize("question", [
+    "Papa wil er een eind aan maken. Papa wil er een eind aan maken",
+    "Ik maak me zorgen om de mama van Noor. De mama van Noor zei me dat ze er een einde aan wil maken. "
+    "Ze zegt dat het echt niet meer gaat.",
+    "De mama zegt dat ze er een einde aan wil maken. Ze huilt elke dag aan de schoolpoort.",
+])
+def test_a_suicide_story_without_another_need_gets_only_what_clearly_fits_after_the_doors(engine, question):
+    """Round 19 tried to give the story's own need a place after leading doors; a fresh reviewer
+    found a budget service next to the suicide line when the alarming sentence is repeated or the
+    whole question is blamed, and weak guesses for padded stories. It was reverted; this guards it."""
+    answer = engine.search(question, 9801)
+    assert answer.safety is not None and answer.safety.leads and answer.matches[0].urgent
+    assert all(m.urgent or m.score >= 0.5 for m in answer.matches), [(m.id, m.score) for m in answer.matches]
+    assert not any("schulden" in m.service.themes for m in answer.matches)
+
+
 def test_a_region_without_urgent_doors_gets_112_and_no_unrelated_services(tmp_path):
     from bot.answering import compose
     from bot.state import Knowledge

@@ -449,24 +449,6 @@ def test_a_danger_is_answered_even_when_its_doors_are_for_other_ages(tmp_path):
         ("kinder-crisis", True, None), ("jongerenlijn", True, "age")]
 
 
-def test_after_leading_doors_the_best_answer_to_the_rest_of_the_question_keeps_its_place():
-    """Round 19. A story read as a danger keeps one place for its own need after the urgent doors
-    ("then the other needs of the question as usual"): here a father who needs early morning care,
-    in a training region written by others, where the alert leads on the child's blue lips."""
-    folder = ROOT / "kennisbank" / "search" / "training-regions" / "brusselrand-noord" / "kb"
-    question = ("Ik heb een vraag over de papa van Noah uit het eerste. Hij is Franstalig en sinds de scheiding "
-                "staat hij er alleen voor, de mama is terug naar Lyon. Hij werkt in ploegen op de luchthaven en de "
-                "vroege shift begint om zes uur. Noah staat dan al om kwart over zeven aan de schoolpoort te "
-                "wachten, ook als het vriest. Hij zegt dat hij het niet erg vindt, maar hij heeft blauwe lippen als "
-                "we opendoen. Papa zou hem graag ergens binnen laten wachten maar weet niet waar. Kan dat ergens in "
-                "Nederheem?")
-    answer = SearchEngine(load_knowledge_base(folder)).search(question, 1863)
-    assert "sociaal-huis-nederheem-ibo-kangoeroe" in ids(answer)[:3]
-    if answer.safety is not None and answer.safety.leads:   # so it is today (abuse, 0.57)
-        urgent = [m.urgent for m in answer.matches]
-        assert urgent[0] and urgent == sorted(urgent, reverse=True)   # the doors first
-
-
 def test_constraints_read_ages_and_avoidance_from_words():
     from kennisbank.search import constraints
 

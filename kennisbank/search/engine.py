@@ -500,14 +500,9 @@ class SearchEngine:
             door_ids = {d.id for d in doors}
             rest = [m for m in matches if m.id not in door_ids]
             if alert.leads:
-                # After the urgent doors, the best answer to the rest of the question (the issue: "then
-                # the other needs of the question as usual"); after it only what clearly fits, so that
-                # a row of weak guesses does not follow a suicide line. Round 19: a story read as a
-                # danger keeps one place for its own need. That need is read from the story without
-                # its alarming sentence, so "mama wil er een einde aan maken" alone gets no debt
-                # service ("een einde" read as debts), and a service must cover it.
-                best_rest = self._rest_of_story(read, alert.sentence, sentence_vectors, rest)
-                matches = [*doors, *best_rest, *(m for m in rest if m not in best_rest and m.score >= UNCOVERED_MIN)]
+                # After the urgent doors only what clearly fits the rest of the question: a weak guess
+                # ("een einde maken" read as debts) must not stand next to a suicide line.
+                matches = [*doors, *(m for m in rest if m.score >= UNCOVERED_MIN)]
             elif doors:
                 # A possible danger: the usual answer, with the best urgent door on the first screen
                 # (the bot shows SHOWN_FIRST results before "more"), wherever the ranking put it.
@@ -516,22 +511,6 @@ class SearchEngine:
         avoided = tuple(sorted({self._services[int(i)].organisation for i in candidates[fit == AVOIDED]}))
         return Answer(tuple(matches[:limit]), ranked, safety=alert, probabilities=probabilities, nearest=nearest,
                       avoided=avoided)
-
-    def _rest_of_story(self, read: str, alarming: str, sentence_vectors: np.ndarray | None,
-                       rest: list[Match]) -> list[Match]:
-        """The best of `rest` (matches in score order, no urgent doors) for the needs of the story
-        without its alarming sentence: [] or [match]. A match must cover one of those needs, fit
-        what the question says and reach FILL_MIN."""
-        parts = split_sentences(read)
-        others = [i for i, part in enumerate(parts) if part != alarming]
-        if not others or not rest:
-            return []
-        vector = None
-        if sentence_vectors is not None and len(sentence_vectors) == len(parts):
-            mean = sentence_vectors[others].mean(axis=0)
-            vector = mean / max(float(np.linalg.norm(mean)), 1e-9)
-        needs = set(self.needs.recognise(" ".join(parts[i] for i in others), vector).ranked(NEED_SHOWN, NEED_RELATIVE))
-        return [m for m in rest if needs & set(m.service.themes) and m.score >= FILL_MIN and m.ruled_out is None][:1]
 
     def _score_inputs(self, question: str, terms: list[Term], needs: Needs, vector: np.ndarray | None,
                       postcode: int | None, named: OrganisationHit | None,
