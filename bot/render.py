@@ -324,9 +324,11 @@ def contact_line(service: Service, cap: int = 80) -> str | None:
     return " · ".join(parts) or None
 
 
-RULED_OUT_LINES = {
-    "age": "⚠️ <i>Voor een andere leeftijd dan in je vraag.</i>",
-    "organisation": "⚠️ <i>Je schreef dat het gezin hier al was of er niet naartoe wil.</i>",
+# Why a service the question rules out (Match.ruled_out) may not fit: one wording for the bot and
+# the terminal ("Let op: ..." in `welzijnsbot zoek`).
+RULED_OUT_NOTES = {
+    "age": "voor een andere leeftijd dan in je vraag",
+    "organisation": "je schreef dat het gezin hier al was of er niet naartoe wil",
 }
 
 
@@ -344,8 +346,9 @@ def service_block(n: int, match: Match | Service, today: date | None = None, cap
     if urgent and service.hours:
         lines.append(f"🕓 {esc(clip(service.hours, min(cap, 80)))}")
     lines.extend(status_lines(service, today))
-    if ruled_out in RULED_OUT_LINES:
-        lines.append(RULED_OUT_LINES[ruled_out])
+    note = RULED_OUT_NOTES.get(ruled_out or "")
+    if note:
+        lines.append(f"⚠️ <i>{esc(note[:1].upper() + note[1:])}.</i>")
     return "\n".join(lines)
 
 

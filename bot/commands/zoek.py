@@ -11,6 +11,7 @@ from kennisbank.safety import kind_label
 from kennisbank.search import Answer, SearchEngine, settle
 from kennisbank.themes import theme_label
 
+from ..render import RULED_OUT_NOTES
 from .common import add_kb_option, load_kb_or_exit
 
 NAME = "zoek"
@@ -96,10 +97,8 @@ def _answer_body(answer: Answer) -> str:
             lines.append(f"   Contact: {s.contact.name}{role} {phone_national(phone) if phone else ''}".rstrip())
         if s.is_closed:
             lines.append("   Let op: tijdelijk gesloten.")
-        if m.ruled_out == "age":
-            lines.append("   Let op: voor een andere leeftijd dan in je vraag.")
-        elif m.ruled_out == "organisation":
-            lines.append("   Let op: je schreef dat het gezin hier al was of er niet naartoe wil.")
+        if m.ruled_out in RULED_OUT_NOTES:
+            lines.append(f"   Let op: {RULED_OUT_NOTES[m.ruled_out]}.")
         if m.urgent:
             lines.append("   Dringende hulp bij dit gevaar.")
         why = [theme_label(t) for t in m.themes] + list(m.words)

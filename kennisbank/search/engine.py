@@ -457,11 +457,9 @@ class SearchEngine:
             close = scores >= near
             may_fill = (scores >= FILL_MIN) & (fit == FITS)
             eligible = scores[(close & ~ruled_out) | may_fill]
-            if len(eligible):
+            if len(eligible):   # else only ruled-out services are close to the best: "nothing fits"
                 kth = len(eligible) - min(SHOWN_FIRST, len(eligible))   # the SHOWN_FIRST-th best, ties included
                 shown = np.flatnonzero(close | (may_fill & (scores >= np.partition(eligible, kth)[kth])))
-            else:   # only ruled-out services are close to the best, and nothing may fill
-                shown = np.flatnonzero(close)
         if ruled_out[shown].all():
             # No service covers a need of the question or fits on its own (nothing is shown), or the
             # question rules out every service good enough to show: "nothing fits".
