@@ -129,6 +129,15 @@ def test_every_kind_has_a_profile_and_a_corpus():
         assert sum(1 for lab in corpus.labels if lab == kind) >= 50, kind
 
 
+def test_a_line_break_ends_a_sentence():
+    # A Telegram message or a transcribed voice note: one thought per line, no full stops.
+    voice = "papa is weg sinds vorige week\nmama zegt dat ze niet meer wil leven\n  de huur is ook niet betaald"
+    assert split_sentences(voice) == ["papa is weg sinds vorige week", "mama zegt dat ze niet meer wil leven",
+                                      "de huur is ook niet betaald"]
+    assert split_sentences("Eerste zin staat hier. Tweede zin staat hier") == ["Eerste zin staat hier.",
+                                                                               "Tweede zin staat hier"]
+
+
 def test_the_one_alarming_line_of_a_long_story_is_not_lost(engine):
     assert len(split_sentences(STORY)) >= 3
     answer = engine.search(STORY, 9801)

@@ -458,12 +458,15 @@ def test_constraints_read_ages_and_avoidance_from_words():
     # A duration or a parent's age is not the child's age (round 18: a service for other ages is no
     # reason to answer, so a wrong age hides the right service); decimals are not read as their tail.
     for duration in ("ze wonen hier al 3 jaar en zoeken een grotere woning", "2 jaar geleden verhuisd",
-                     "gemiddelde wachttijd 4 à 6 jaar", "il y a 2 ans", "een jonge mama van 22 jaar zoekt opvang"):
+                     "gemiddelde wachttijd 4 à 6 jaar", "il y a 2 ans", "een jonge mama van 22 jaar zoekt opvang",
+                     "ze staan 2 jaar op de wachtlijst voor een sociale woning", "papa zit 3 jaar in de cel",
+                     "they have been 2 years in Belgium"):
         assert constraints.ages(duration) is None, duration
     for said, age in (("help for a 4-year-old", 4), ("help for my 8 year old son", 8), ("mon fils a 8 ans", 8),
                       ("een meisje van ongeveer 10 jaar", 10), ("ons kindje van 2,5 jaar", 2),
                       ("de zoon van een mama van 22, hij is 4 jaar", 4), ("mijn dochter van 8 heeft nachtmerries", 8),
-                      ("she's 7 and cries a lot", 7), ("een zoontje van 8 maanden", 0)):
+                      ("she's 7 and cries a lot", 7), ("een zoontje van 8 maanden", 0),
+                      ("hij is 7 jaar hier op school", 7)):
         assert constraints.ages(said) == (age, age), said
     # the school year: the n-th leerjaar is n+5 to n+6 years old
     assert constraints.ages("een meisje uit het derde leerjaar") == constraints.ages("il est en 3e primaire") == (8, 9)

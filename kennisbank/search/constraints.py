@@ -48,6 +48,12 @@ _DURATION_BEFORE = frozenset({
     "wachttijd", "wachtlijst", "wachten", "wacht", "duurt", "duur", "binnen", "na", "al", "sinds", "periode",
     "delai", "attente", "depuis", "pendant", "waiting", "wait", "within", "after", "since", "for", "already"})
 _DURATION_AFTER = frozenset({"geleden", "lang", "wachten", "wachttijd", "ago", "later", "d'attente"})
+# Or a word a little after it that says what lasted: "2 jaar op de wachtlijst", "3 jaar in de cel",
+# "5 jaar in Belgie", "twee jaar werkloos".
+_DURATION_SOON_AFTER = frozenset({
+    "wachtlijst", "wachtlijsten", "cel", "gevangenis", "prison", "belgie", "belgium", "belgique", "vlaanderen",
+    "werkloos", "getrouwd", "gescheiden", "weduwe", "weduwnaar", "opvangcentrum", "asielcentrum", "waiting",
+    "attente"})
 # An age said of a parent ("een mama van 22 jaar") is not the age of the child the help is for.
 _ADULTS = frozenset({
     "mama", "papa", "moeder", "vader", "ouder", "ouders", "oma", "opa", "grootmoeder", "grootvader", "tante", "oom",
@@ -64,7 +70,9 @@ def _is_duration(text: str, start: int, end: int) -> bool:
     after = re.findall(r"[a-z']+", text[end:end + 20])[:1]
     if text[:start].rstrip().endswith("il y a"):
         return True
-    return bool(_DURATION_BEFORE.intersection(before) or _DURATION_AFTER.intersection(after))
+    soon_after = re.findall(r"[a-z']+", text[end:end + 30])[:3]
+    return bool(_DURATION_BEFORE.intersection(before) or _DURATION_AFTER.intersection(after)
+                or _DURATION_SOON_AFTER.intersection(soon_after))
 
 
 def _of_an_adult(text: str, start: int) -> bool:

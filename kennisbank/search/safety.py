@@ -24,7 +24,9 @@ from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus, safety_fingerprint
 from .dense import Encoder
 from .params import SAFETY_C, SAFETY_KIND_WEIGHT
 
-_SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:en toen|maar|mais|but|and then)\s+", re.IGNORECASE)
+# A line break ends a sentence too: a Telegram message or a transcribed voice note often has one
+# line per thought and no full stops ("papa is weg\nmama wil niet meer leven\nde huur is niet betaald").
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*|\s+(?:en toen|maar|mais|but|and then)\s+", re.IGNORECASE)
 MIN_SENTENCE_WORDS = 3
 
 
