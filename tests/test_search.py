@@ -112,6 +112,25 @@ def test_corpus_has_enough_situations_per_theme_and_no_evaluation_question():
     assert not _evaluation_questions() & {fold(t).strip() for t in corpus.texts}
 
 
+def test_corpus_has_long_stories_of_every_theme_and_harmless_stories():
+    # Round 20: a story's incidental details (Dutch lessons, shift work, an interpreter) must not
+    # outvote its one need; the corpus holds long stories of each theme that carry such details.
+    from kennisbank.schema import THEME_IDS
+    from kennisbank.search.corpus import HARMLESS, NO_NEED, needs_corpus, safety_corpus
+
+    corpus = needs_corpus()
+    stories = [(t, lab) for t, lab, src in zip(corpus.texts, corpus.labels, corpus.sources, strict=True)
+               if src.startswith("stories/")]
+    for theme in (*THEME_IDS, NO_NEED):
+        assert sum(1 for t, lab in stories if lab == theme and len(t.split()) >= 40) >= 10, theme
+    # Long stories with hard but harmless details are negatives of the safety detector; they are
+    # not look-alikes (the false-alarm rate the threshold is fitted on stays that of harmless.yaml).
+    safety = safety_corpus()
+    harmless_stories = [lab for lab, src in zip(safety.labels, safety.sources, strict=True)
+                        if src.startswith("harmless-stories.yaml")]
+    assert len(harmless_stories) >= 40 and set(harmless_stories) == {HARMLESS}
+
+
 def _questions(path: Path) -> set[str]:
     """The folded questions of a question file (dev, blind or training format)."""
     import yaml
@@ -915,3 +934,21 @@ def test_listwise_gradient_is_the_loss_s_derivative_and_bad_input_is_refused():
     y[question == 2] = 0
     with pytest.raises(ValueError, match="acceptable candidate"):
         listwise_direction(z, y, question + 1, {1, 2})
+
+
+def test_the_no_need_threshold_is_the_middle_of_equally_good_ones():
+    # On a flat cost curve the argmin is noise (round 20: 0.42, then 0.53 after a corpus change);
+    # the middle of the thresholds that are as good as the best moves least.
+    from kennisbank.schema import THEME_IDS
+    from kennisbank.search.corpus import NO_NEED
+    from kennisbank.search.training import abstention_thresholds
+
+    classes = sorted((*THEME_IDS, NO_NEED))
+    labels = (*["huisvesting"] * 50, *[NO_NEED] * 20)
+    oof = np.zeros((len(labels), len(classes)))
+    for i, label in enumerate(labels):   # every threshold between 0.1 and 0.8 separates them perfectly
+        oof[i, classes.index(NO_NEED)] = 0.8 if label == NO_NEED else 0.1
+        oof[i, classes.index("huisvesting")] = 0.1 if label == NO_NEED else 0.8
+    none_threshold, _, report = abstention_thresholds(oof, classes, labels)
+    assert 0.45 <= none_threshold <= 0.55
+    assert report["no_need_recall"] == 1.0 and report["need_false_abstain"] == 0.0

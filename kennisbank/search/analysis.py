@@ -411,3 +411,16 @@ def index_terms(text: str, vocab: Vocabulary | None = None) -> list[tuple[str, b
         if vocab is not None and len(w) >= 7:
             out.extend((stem(p), True) for p in vocab.split(w))
     return out
+
+
+# A line break ends a sentence too: a Telegram message or a transcribed voice note often has one
+# line per thought and no full stops ("papa is weg\nmama wil niet meer leven\nde huur is niet betaald").
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*|\s+(?:en toen|maar|mais|but|and then)\s+", re.IGNORECASE)
+MIN_SENTENCE_WORDS = 3
+
+
+def split_sentences(text: str) -> list[str]:
+    """The question's sentences with at least three words; [] for a one-sentence question."""
+    parts = [p.strip() for p in _SENTENCE.split(text or "") if p and p.strip()]
+    parts = [p for p in parts if len(p.split()) >= MIN_SENTENCE_WORDS]
+    return parts if len(parts) > 1 else []

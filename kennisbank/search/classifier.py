@@ -242,10 +242,16 @@ class TextClassifier:
         gathered = coef_t[cols]
         if len(texts) == 1:   # most questions: no (texts, columns) matrix to build
             logits = (weights @ gathered)[None, :] + self.intercept
-        else:
+        elif len(texts) <= _SMALL_BATCH:   # a question and its sentences: one small product
             x = np.zeros((len(texts), len(cols)))   # the texts' features over the columns they use
             x[rows, np.arange(len(cols))] = weights
             logits = x @ gathered + self.intercept
+        else:
+            # Thousands of texts (a corpus fold in training): that matrix grows with texts x features
+            # (30 GB for 4,000 texts), so each text's weighted rows are summed per label instead.
+            contributions = weights[:, None] * gathered
+            logits = np.stack([np.bincount(rows, contributions[:, j], minlength=len(texts))
+                               for j in range(contributions.shape[1])], axis=1) + self.intercept
         if dense_coef is not None and vectors is not None:
             logits += vectors @ dense_coef
         logits -= logits.max(axis=1, keepdims=True)
@@ -399,6 +405,7 @@ def fitted(kind: str, fingerprint: str, corpus: Callable[[], Corpus], encoder: E
 
 
 _MEMO: dict[str, TextClassifier] = {}
+_SMALL_BATCH = 64
 
 
 def _sklearn_version() -> str:
@@ -412,9 +419,10 @@ def _sklearn_version() -> str:
 
 
 def _code_version() -> str:
-    """The source of the modules that shape the features, and the feature parameters: a change refits."""
+    """The source of the modules that shape the features and what a corpus holds (corpus.py adds the
+    sentences of harmless stories), and the feature parameters: a change refits."""
     here = _CODE.parent
     h = hashlib.sha256(repr((CHAR_NGRAMS, DENSE_FEATURE_WEIGHT)).encode())
-    for name in ("classifier.py", "analysis.py"):
+    for name in ("classifier.py", "analysis.py", "corpus.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]

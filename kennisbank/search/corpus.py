@@ -2,8 +2,12 @@
 
   needs/themes/<theme>.yaml   {theme: id, situations: [text, ...]}   how staff describe each need
   needs/geen-nood.yaml        {theme: geen-nood, situations: [...]}  school matters no service answers
+  needs/stories/<theme>.yaml  {theme: id or geen-nood, situations}   long stories: one need among
+                                                                     details of other needs (round 20)
   needs/safety/<kind>.yaml    {kind: id, situations: [...]}          life-safety situations per kind
   needs/safety/harmless.yaml  {kind: harmless, situations: [...]}    the same words used harmlessly
+  needs/safety/harmless-stories.yaml                                 long stories with hard, sad or
+                                                                     alarming-sounding details, no danger
 
 The phrases and signals of themes.yaml are added as short examples of their theme: they are how a
 need is named in one or two words. None of this knows any region: the models work on any region
@@ -65,12 +69,19 @@ def _read(path: Path, key: str, allowed: set[str]) -> tuple[str, list[str]]:
     return label, situations
 
 
+def _source_name(path: Path) -> str:
+    """"huisvesting.yaml", or "stories/huisvesting.yaml" for the theme's long stories."""
+    return f"stories/{path.name}" if path.parent.name == "stories" else path.name
+
+
 def _needs_files(directory: Path) -> list[Path]:
-    return [*sorted((directory / "themes").glob("*.yaml")), directory / f"{NO_NEED}.yaml"]
+    return [*sorted((directory / "themes").glob("*.yaml")), directory / f"{NO_NEED}.yaml",
+            *sorted((directory / "stories").glob("*.yaml"))]
 
 
 def _safety_files(directory: Path) -> list[Path]:
-    return [directory / "safety" / f"{kind}.yaml" for kind in (*SAFETY_KINDS, HARMLESS)]
+    return [*(directory / "safety" / f"{kind}.yaml" for kind in (*SAFETY_KINDS, HARMLESS)),
+            *sorted((directory / "safety").glob(f"{HARMLESS}-*.yaml"))]
 
 
 def needs_fingerprint(directory: Path = NEEDS_DIR) -> str:
@@ -106,7 +117,7 @@ def needs_corpus(directory: Path = NEEDS_DIR) -> Corpus:
         for i, text in enumerate(situations):
             texts.append(text.strip())
             labels.append(label)
-            sources.append(f"{path.name}:{i + 1}")
+            sources.append(f"{_source_name(path)}:{i + 1}")
     for theme in load_themes().values():
         for text in (*theme.phrases, *theme.signals):
             texts.append(text)

@@ -14,20 +14,17 @@ detector reads the whole question and each of its sentences, and keeps the most 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .analysis import split_sentences
 from .classifier import TextClassifier, fitted
 from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus, safety_fingerprint
 from .dense import Encoder
 from .params import SAFETY_C, SAFETY_KIND_WEIGHT
 
-# A line break ends a sentence too: a Telegram message or a transcribed voice note often has one
-# line per thought and no full stops ("papa is weg\nmama wil niet meer leven\nde huur is niet betaald").
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*|\s+(?:en toen|maar|mais|but|and then)\s+", re.IGNORECASE)
-MIN_SENTENCE_WORDS = 3
+__all__ = ["SafetyAlert", "SafetyDetector", "class_weights", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -37,13 +34,6 @@ class SafetyAlert:
     sentence: str        # the part of the question that raised it (the whole question if short)
     leads: bool = True   # likely danger: urgent doors lead; else possible: one urgent door is shown
     also: str | None = None   # a second kind one part of the question raises on its own (its door is shown too)
-
-
-def split_sentences(text: str) -> list[str]:
-    """The question's sentences with at least three words; [] for a one-sentence question."""
-    parts = [p.strip() for p in _SENTENCE.split(text or "") if p and p.strip()]
-    parts = [p for p in parts if len(p.split()) >= MIN_SENTENCE_WORDS]
-    return parts if len(parts) > 1 else []
 
 
 class SafetyDetector:

@@ -67,6 +67,9 @@ MISS_COST = 2.0
 KIND_RECALL = 0.8      # and no kind of danger may fall below this out-of-fold recall
 LEAD_FALSE_ALARM = 0.05  # urgent doors lead only where at most this share of look-alikes would
 FOLDS = 5
+# Abstention costs this close to the best are the same on this corpus: one no-need text answered
+# adds 1/1,900 to the cost, one need text abstained 2/6,900; 0.002 is about four texts.
+ABSTAIN_COST_TOLERANCE = 0.002
 SEED = 20261130
 
 
@@ -131,7 +134,13 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str],
         false_abstain = (abstains & ~is_none).sum() / max((~is_none).sum(), 1)
         false_answer = (~abstains & is_none).sum() / max(is_none.sum(), 1)
         costs.append(2 * false_abstain + false_answer)
-    none_threshold = float(grid[int(np.argmin(costs))])
+    # The cost curve is flat around its minimum: round 20's corpus gave costs within 0.003 of the
+    # best from 0.36 to 0.54, and the argmin jumped from 0.42 to 0.53 between two refits while
+    # short school matters ("welke dag is de pedagogische studiedag", p(no need) 0.49) fell on the
+    # other side. Thresholds within ABSTAIN_COST_TOLERANCE of the best are equally good on this
+    # corpus; the middle one of them moves least when the corpus grows.
+    near = grid[np.array(costs) <= min(costs) + ABSTAIN_COST_TOLERANCE]
+    none_threshold = float(near[len(near) // 2])
     answered = ~is_none & ~((p_none >= none_threshold) & (p_none > best))
     ask_threshold = float(np.quantile(best[answered], 0.03)) if answered.any() else 0.2
     abstains = (p_none >= none_threshold) & (p_none > best)
