@@ -419,8 +419,8 @@ def _sklearn_version() -> str:
 
 
 def _code_version() -> str:
-    """The source of the modules that shape the features and what a corpus holds (corpus.py adds the
-    sentences of harmless stories), and the feature parameters: a change refits."""
+    """The source of the modules that shape the features and what a corpus holds (corpus.py decides
+    which files, texts and labels are read), and the feature parameters: a change refits."""
     here = _CODE.parent
     h = hashlib.sha256(repr((CHAR_NGRAMS, DENSE_FEATURE_WEIGHT)).encode())
     for name in ("classifier.py", "analysis.py", "corpus.py"):
