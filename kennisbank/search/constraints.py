@@ -67,11 +67,10 @@ def _is_duration(text: str, start: int, end: int) -> bool:
                       or (before[-1] in {"a", "tot", "to", "en", "of"} and len(before) > 1 and before[-2].isdigit())):
         before.pop()   # "wachttijd 4 a 6 jaar": the word before the range
     before = before[-1:]
-    after = re.findall(r"[a-z']+", text[end:end + 20])[:1]
     if text[:start].rstrip().endswith("il y a"):
         return True
     soon_after = re.findall(r"[a-z']+", text[end:end + 30])[:3]
-    return bool(_DURATION_BEFORE.intersection(before) or _DURATION_AFTER.intersection(after)
+    return bool(_DURATION_BEFORE.intersection(before) or _DURATION_AFTER.intersection(soon_after[:1])
                 or _DURATION_SOON_AFTER.intersection(soon_after))
 
 
