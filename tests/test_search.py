@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,19 @@ def test_corpus_has_long_stories_of_every_theme_and_harmless_stories():
     harmless_stories = [lab for lab, src in zip(safety.labels, safety.sources, strict=True)
                         if src.startswith("harmless-stories.yaml")]
     assert len(harmless_stories) >= 40 and set(harmless_stories) == {HARMLESS}
+
+
+def test_corpus_has_the_schools_own_needs_next_to_ordinary_school_matters():
+    # Round 21: "een collega is overleden, wie helpt de klas" is a need (the school's own), "een
+    # collega is ziek, wie vervangt haar" is not; both sides of that line are in needs/school/.
+    from kennisbank.search.corpus import NO_NEED, needs_corpus
+
+    corpus = needs_corpus()
+    school = Counter(lab for lab, src in zip(corpus.labels, corpus.sources, strict=True)
+                     if src.startswith("school/"))
+    assert school[NO_NEED] >= 250
+    assert school["netwerk-school"] >= 40 and school["psychisch-welzijn"] >= 20
+    assert sum(n for label, n in school.items() if label != NO_NEED) >= 200
 
 
 def _questions(path: Path) -> set[str]:
