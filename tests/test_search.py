@@ -161,7 +161,10 @@ def _evaluation_questions() -> set[str]:
 def test_no_training_data_holds_an_evaluation_question():
     """Neither the safety corpus nor the labelled ranking questions (training-questions/ and the
     regions written by others in training-regions/) contain a question of the dev set or of a
-    blind set: what the models are fitted on is never what they are judged on."""
+    blind set, nor do the questions the "no need" threshold is fitted on (abstention-questions/):
+    what the models are fitted on is never what they are judged on."""
+    import yaml
+
     from kennisbank.search.corpus import safety_corpus
 
     evaluation = _evaluation_questions()
@@ -170,6 +173,9 @@ def test_no_training_data_holds_an_evaluation_question():
                 *sorted((training_dir / "training-regions").glob("*/questions.yaml"))]
     assert len(labelled) >= 5
     training = set().union(*(_questions(path) for path in labelled))
+    for path in sorted((training_dir / "abstention-questions").glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        training |= {fold(q).strip() for q in (*raw["need"], *raw["no-need"])}
     assert len(training) > 300
     assert not evaluation & training, sorted(evaluation & training)[:5]
     assert not evaluation & {fold(t).strip() for t in safety_corpus().texts}
@@ -966,3 +972,14 @@ def test_the_no_need_threshold_is_the_middle_of_equally_good_ones():
     none_threshold, _, report = abstention_thresholds(oof, classes, labels)
     assert 0.45 <= none_threshold <= 0.55
     assert report["no_need_recall"] == 1.0 and report["need_false_abstain"] == 0.0
+
+    # Round 21: questions written by others count too. Where the corpus is indifferent, their needs
+    # that the model reads as p(no need) 0.6 must still be answered, and their school matters at
+    # 0.85 still get "nothing fits".
+    from kennisbank.search.training import AbstentionReadings
+
+    labelled = AbstentionReadings(p_none=np.array([0.6] * 10 + [0.85] * 5), best=np.array([0.3] * 10 + [0.1] * 5),
+                                  is_none=np.array([False] * 10 + [True] * 5))
+    none_threshold, _, report = abstention_thresholds(oof, classes, labels, labelled)
+    assert 0.6 < none_threshold <= 0.8
+    assert report["labelled_need_false_abstain"] == 0.0 and report["labelled_no_need_recall"] == 1.0

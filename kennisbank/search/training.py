@@ -9,7 +9,9 @@ Besides the in-sample ranking figures, the report holds a leave-one-region-out e
 What is fitted, on what (never on an evaluation set: not shared/benchmark/questions-dev.yaml, not
 the blind sets in benchmarks/blind-*):
   - abstention: "no need" and "ask back" thresholds on out-of-fold needs probabilities of the
-    corpus (5-fold), so they hold for questions the model has not seen;
+    corpus (5-fold), so they hold for questions the model has not seen; since round 21 the "no
+    need" threshold also weighs the needs model's reading of the labelled questions below (no
+    corpus text, so out of sample too), those that expect nothing included;
   - life safety: the detector's threshold on out-of-fold probabilities of the safety corpus, at
     the lowest cost MISS_COST x missed + false alarms on harmless look-alikes (see
     safety_threshold); recall and false alarms are printed next to it;
@@ -31,6 +33,7 @@ import logging
 import random
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +61,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING_QUESTIONS = Path(__file__).with_name("training-questions")
 TRAINING_REGIONS = Path(__file__).with_name("training-regions")
+ABSTENTION_QUESTIONS = Path(__file__).with_name("abstention-questions")   # {need: [...], no-need: [...]}
 SHARED_KB = ROOT.parent / "shared" / "benchmark" / "kb"
 # A missed danger weighs two false alarms (safety_threshold). The corpus's positives are written to
 # be hard (indirect, buried in long stories), so its out-of-fold recall understates recall on real
@@ -119,9 +123,37 @@ def needs_from_row(row: np.ndarray, classes: list[str]) -> Needs:
                  float(row[classes.index(NO_NEED)]))
 
 
-def abstention_thresholds(oof: np.ndarray, classes: list[str],
-                          labels: tuple[str, ...]) -> tuple[float, float, dict[str, Any]]:
-    """Thresholds from out-of-fold probabilities: answering a real need matters twice as much."""
+@dataclass(frozen=True)
+class AbstentionReadings:
+    """What the needs model says of labelled questions: p(no need) (n,), the best theme's
+    probability (n,), and whether the question expects nothing (n,) bool."""
+    p_none: np.ndarray
+    best: np.ndarray
+    is_none: np.ndarray
+
+
+def _abstention_cost(p_none: np.ndarray, best: np.ndarray, is_none: np.ndarray, t: float) -> float:
+    """2 x (share of needs met with "nothing fits") + (share of no-need texts answered)."""
+    abstains = (p_none >= t) & (p_none > best)
+    false_abstain = (abstains & ~is_none).sum() / max((~is_none).sum(), 1)
+    false_answer = (~abstains & is_none).sum() / max(is_none.sum(), 1)
+    return float(2 * false_abstain + false_answer)
+
+
+def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str, ...],
+                          labelled: AbstentionReadings | None = None) -> tuple[float, float, dict[str, Any]]:
+    """Thresholds from out-of-fold probabilities: answering a real need matters twice as much.
+
+    `labelled`: the needs model's reading of the labelled questions of the training regions and
+    training-questions/ (labelled_readings). Their cost is added to the corpus's (round 21): the
+    corpus is our writers' style, those questions are how others ask, and they are out of sample
+    for the needs model (no corpus text). The threshold moves with every source: on round 21's
+    data the corpus alone chose 0.42 (its cost is flat from about 0.36 to 0.54); with the
+    training regions' questions 0.59 (needs met with "nothing fits" 18 -> 9 of 547, school
+    matters answered 13 -> 14 of 116), which a fresh reviewer's 105 school matters showed to be
+    too high (19 -> 25 of them answered); with those too, 0.34. More labelled questions written by
+    others, not a better rule, is what steadies it.
+    """
     none_col = classes.index(NO_NEED)
     theme_cols = [classes.index(t) for t in THEME_IDS]
     is_none = np.array([lab == NO_NEED for lab in labels])
@@ -130,10 +162,10 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str],
     grid = np.linspace(0.2, 0.9, 71)
     costs = []
     for t in grid:
-        abstains = (p_none >= t) & (p_none > best)
-        false_abstain = (abstains & ~is_none).sum() / max((~is_none).sum(), 1)
-        false_answer = (~abstains & is_none).sum() / max(is_none.sum(), 1)
-        costs.append(2 * false_abstain + false_answer)
+        cost = _abstention_cost(p_none, best, is_none, float(t))
+        if labelled is not None:
+            cost += _abstention_cost(labelled.p_none, labelled.best, labelled.is_none, float(t))
+        costs.append(cost)
     # The cost curve is flat around its minimum: round 20's corpus gave costs within 0.003 of the
     # best from 0.36 to 0.54, and the argmin jumped from 0.42 to 0.53 between two refits while
     # short school matters ("welke dag is de pedagogische studiedag", p(no need) 0.49) fell on the
@@ -146,12 +178,55 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str],
     abstains = (p_none >= none_threshold) & (p_none > best)
     top = np.array(THEME_IDS)[oof[:, theme_cols].argmax(axis=1)]
     correct = np.array([t == lab for t, lab in zip(top, labels, strict=True)])
-    report = {
+    report: dict[str, Any] = {
         "needs_top1_accuracy": round(float(correct[~is_none].mean()), 3),
         "no_need_recall": round(float((abstains & is_none).sum() / max(is_none.sum(), 1)), 3),
         "need_false_abstain": round(float((abstains & ~is_none).sum() / max((~is_none).sum(), 1)), 3),
     }
+    if labelled is not None:
+        says_none = (labelled.p_none >= none_threshold) & (labelled.p_none > labelled.best)
+        report["labelled_questions"] = len(labelled.is_none)
+        report["labelled_no_need_recall"] = round(float((says_none & labelled.is_none).sum()
+                                                        / max(labelled.is_none.sum(), 1)), 3)
+        report["labelled_need_false_abstain"] = round(float((says_none & ~labelled.is_none).sum()
+                                                            / max((~labelled.is_none).sum(), 1)), 3)
     return none_threshold, ask_threshold, report
+
+
+def labelled_readings(dense: bool) -> AbstentionReadings:
+    """The needs model's reading of every labelled question that is not about life safety (the
+    detector answers those, never "nothing fits"), those that expect nothing included, and of the
+    questions in abstention-questions/ (labelled only need or no need)."""
+    from .engine import SearchEngine
+
+    p_none: list[float] = []
+    best: list[float] = []
+    is_none: list[bool] = []
+    for kb, question_files in _kbs():
+        if not question_files:
+            continue
+        engine = SearchEngine(kb, encoder=None if dense else False)
+        for path in question_files:
+            for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+                if (item.get("safety") or "none") not in ("none", HARMLESS):
+                    continue
+                vector, _ = engine.embed_question(item["q"])
+                needs = engine.needs.recognise(item["q"], vector)
+                p_none.append(needs.none)
+                best.append(needs.best)
+                is_none.append(not item.get("expect"))
+    # Questions labelled only need / no need (a reviewer's, without expected services): the needs
+    # model knows no region, so any engine reads them.
+    for path in sorted(ABSTENTION_QUESTIONS.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for label, none in (("need", False), ("no-need", True)):
+            for text in raw.get(label) or []:
+                vector, _ = engine.embed_question(text)
+                needs = engine.needs.recognise(text, vector)
+                p_none.append(needs.none)
+                best.append(needs.best)
+                is_none.append(none)
+    return AbstentionReadings(np.array(p_none), np.array(best), np.array(is_none, dtype=bool))
 
 
 def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
@@ -430,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         needs_vecs = corpus_vectors(needs, dense_encoder) if dense_encoder else None
         safety_vecs = corpus_vectors(safety, dense_encoder) if dense_encoder else None
         oof, classes = out_of_fold(needs, needs_vecs, NEEDS_C)
-        none_t, ask_t, needs_report = abstention_thresholds(oof, classes, needs.labels)
+        none_t, ask_t, needs_report = abstention_thresholds(oof, classes, needs.labels, labelled_readings(dense))
         alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
         look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
         safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
