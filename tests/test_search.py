@@ -145,6 +145,27 @@ def test_corpus_has_the_schools_own_needs_next_to_ordinary_school_matters():
     assert sum(n for label, n in school.items() if label != NO_NEED) >= 200
 
 
+def test_the_no_need_threshold_reads_every_question_written_by_others():
+    # Round 21: the labelled questions of the training regions (those that expect nothing too) and
+    # the reviewer's need / no-need questions are what the "no need" threshold is fitted on, next
+    # to the corpus. None of them is a corpus text, so the needs model reads them out of sample;
+    # it must still tell most school matters from needs (else the fit learns nothing from them).
+    import yaml
+
+    from kennisbank.search.training import ABSTENTION_QUESTIONS, TRAINING_QUESTIONS, TRAINING_REGIONS, labelled_readings
+
+    files = [*TRAINING_QUESTIONS.glob("*.yaml"), *TRAINING_REGIONS.glob("*/questions.yaml")]
+    items = [q for f in files for q in yaml.safe_load(f.read_text(encoding="utf-8"))
+             if (q.get("safety") or "none") in ("none", "harmless")]
+    review = [yaml.safe_load(f.read_text(encoding="utf-8")) for f in ABSTENTION_QUESTIONS.glob("*.yaml")]
+    assert review and all(r["need"] and r["no-need"] for r in review)
+    readings = labelled_readings(dense=False)
+    assert len(readings.is_none) == len(items) + sum(len(r["need"]) + len(r["no-need"]) for r in review)
+    assert readings.is_none.sum() == sum(not q.get("expect") for q in items) + sum(len(r["no-need"]) for r in review)
+    none, need = readings.p_none[readings.is_none], readings.p_none[~readings.is_none]
+    assert (none[:, None] > need[None, :]).mean() > 0.9   # AUC of p(no need)
+
+
 def _questions(path: Path) -> set[str]:
     """The folded questions of a question file (dev, blind or training format)."""
     import yaml
