@@ -132,9 +132,15 @@ class AbstentionReadings:
     is_none: np.ndarray
 
 
+def _abstains(p_none: np.ndarray, best: np.ndarray, t: float) -> np.ndarray:
+    """(n,) bool: where the engine answers "nothing fits" at threshold t (SearchEngine.search)."""
+    abstains: np.ndarray = (p_none >= t) & (p_none > best)
+    return abstains
+
+
 def _abstention_cost(p_none: np.ndarray, best: np.ndarray, is_none: np.ndarray, t: float) -> float:
     """2 x (share of needs met with "nothing fits") + (share of no-need texts answered)."""
-    abstains = (p_none >= t) & (p_none > best)
+    abstains = _abstains(p_none, best, t)
     false_abstain = (abstains & ~is_none).sum() / max((~is_none).sum(), 1)
     false_answer = (~abstains & is_none).sum() / max(is_none.sum(), 1)
     return float(2 * false_abstain + false_answer)
@@ -173,9 +179,9 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str
     # corpus; the middle one of them moves least when the corpus grows.
     near = grid[np.array(costs) <= min(costs) + ABSTAIN_COST_TOLERANCE]
     none_threshold = float(near[len(near) // 2])
-    answered = ~is_none & ~((p_none >= none_threshold) & (p_none > best))
+    abstains = _abstains(p_none, best, none_threshold)
+    answered = ~is_none & ~abstains
     ask_threshold = float(np.quantile(best[answered], 0.03)) if answered.any() else 0.2
-    abstains = (p_none >= none_threshold) & (p_none > best)
     top = np.array(THEME_IDS)[oof[:, theme_cols].argmax(axis=1)]
     correct = np.array([t == lab for t, lab in zip(top, labels, strict=True)])
     report: dict[str, Any] = {
@@ -184,7 +190,7 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str
         "need_false_abstain": round(float((abstains & ~is_none).sum() / max((~is_none).sum(), 1)), 3),
     }
     if labelled is not None:
-        says_none = (labelled.p_none >= none_threshold) & (labelled.p_none > labelled.best)
+        says_none = _abstains(labelled.p_none, labelled.best, none_threshold)
         report["labelled_questions"] = len(labelled.is_none)
         report["labelled_no_need_recall"] = round(float((says_none & labelled.is_none).sum()
                                                         / max(labelled.is_none.sum(), 1)), 3)
@@ -193,40 +199,42 @@ def abstention_thresholds(oof: np.ndarray, classes: list[str], labels: tuple[str
     return none_threshold, ask_threshold, report
 
 
+def abstention_questions() -> list[tuple[str, bool]]:
+    """(question, expects nothing) of every file in abstention-questions/ ({need: [...], no-need: [...]})."""
+    found: list[tuple[str, bool]] = []
+    for path in sorted(ABSTENTION_QUESTIONS.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found += [(text, False) for text in raw.get("need") or []]
+        found += [(text, True) for text in raw.get("no-need") or []]
+    return found
+
+
 def labelled_readings(dense: bool) -> AbstentionReadings:
     """The needs model's reading of every labelled question that is not about life safety (the
     detector answers those, never "nothing fits"), those that expect nothing included, and of the
     questions in abstention-questions/ (labelled only need or no need)."""
     from .engine import SearchEngine
 
-    p_none: list[float] = []
-    best: list[float] = []
-    is_none: list[bool] = []
+    questions: list[tuple[SearchEngine, str, bool]] = []
+    engine: SearchEngine | None = None
     for kb, question_files in _kbs():
         if not question_files:
             continue
         engine = SearchEngine(kb, encoder=None if dense else False)
         for path in question_files:
-            for item in yaml.safe_load(path.read_text(encoding="utf-8")):
-                if (item.get("safety") or "none") not in ("none", HARMLESS):
-                    continue
-                vector, _ = engine.embed_question(item["q"])
-                needs = engine.needs.recognise(item["q"], vector)
-                p_none.append(needs.none)
-                best.append(needs.best)
-                is_none.append(not item.get("expect"))
-    # Questions labelled only need / no need (a reviewer's, without expected services): the needs
-    # model knows no region, so any engine reads them.
-    for path in sorted(ABSTENTION_QUESTIONS.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for label, none in (("need", False), ("no-need", True)):
-            for text in raw.get(label) or []:
-                vector, _ = engine.embed_question(text)
-                needs = engine.needs.recognise(text, vector)
-                p_none.append(needs.none)
-                best.append(needs.best)
-                is_none.append(none)
-    return AbstentionReadings(np.array(p_none), np.array(best), np.array(is_none, dtype=bool))
+            questions += [(engine, item["q"], not item.get("expect"))
+                          for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+                          if (item.get("safety") or "none") in ("none", HARMLESS)]
+    # The needs model knows no region: the last engine reads the questions that have none.
+    if engine is not None:
+        questions += [(engine, text, none) for text, none in abstention_questions()]
+    p_none = np.zeros(len(questions))
+    best = np.zeros(len(questions))
+    for i, (reader, text, _) in enumerate(questions):
+        vector, _ = reader.embed_question(text)
+        needs = reader.needs.recognise(text, vector)
+        p_none[i], best[i] = needs.none, needs.best
+    return AbstentionReadings(p_none, best, np.array([none for _, _, none in questions], dtype=bool))
 
 
 def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
