@@ -129,6 +129,69 @@ def test_every_kind_has_a_profile_and_a_corpus():
         assert sum(1 for lab in corpus.labels if lab == kind) >= 50, kind
 
 
+def test_the_detector_learns_from_questions_written_by_others():
+    # Round 22: the training regions' labelled questions are safety situations too, with their
+    # writer's label: a danger kind, a look-alike (`safety: harmless`) or an ordinary need.
+    import yaml
+
+    from kennisbank.search.corpus import HARMLESS, TRAINING_REGIONS, is_look_alike, safety_corpus
+
+    corpus = safety_corpus()
+    by_text = {}
+    for text, label, source in zip(corpus.texts, corpus.labels, corpus.sources, strict=True):
+        if "/questions.yaml:" in source:
+            by_text[text] = (label, is_look_alike(source))
+    files = sorted(TRAINING_REGIONS.glob("*/questions.yaml"))
+    assert len(files) >= 6
+    questions = [q for f in files for q in yaml.safe_load(f.read_text(encoding="utf-8"))]
+    assert len(by_text) == len({q["q"].strip() for q in questions})
+    for q in questions:
+        label = q.get("safety") or "none"
+        assert by_text[q["q"].strip()] == ((HARMLESS, label == HARMLESS) if label in ("none", HARMLESS)
+                                           else (label, False))
+    assert sum(label not in (HARMLESS,) for label, _ in by_text.values()) >= 80
+    # needs/safety/harmless.yaml stays a look-alike; an ordinary need of the corpus is not one.
+    assert any(is_look_alike(s) for s in corpus.sources if s.startswith("harmless.yaml:"))
+    assert not any(is_look_alike(s) for s in corpus.sources if s.startswith("harmless-stories.yaml:"))
+
+
+def test_the_safety_threshold_is_the_highest_that_keeps_the_recall_target():
+    # Round 22: recall first. The threshold is where SAFETY_RECALL of the dangers still alarm out of
+    # fold (and KIND_RECALL of each kind), not the minimum of a cost that is flat there.
+    import numpy as np
+
+    from kennisbank.search.corpus import HARMLESS
+    from kennisbank.search.training import KIND_RECALL, SAFETY_RECALL, safety_threshold
+
+    rng = np.random.default_rng(22)
+    kinds = [k for k in SAFETY_KINDS for _ in range(40)]
+    danger = rng.uniform(0.05, 1.0, len(kinds))
+    harmless = rng.uniform(0.0, 0.6, 400)
+    alarm = np.concatenate([danger, harmless])
+    labels = (*kinds, *[HARMLESS] * len(harmless))
+    look_alike = np.array([False] * len(kinds) + [True] * len(harmless))
+    threshold, lead, report = safety_threshold(alarm, labels, look_alike)
+    assert (danger >= threshold).mean() >= SAFETY_RECALL
+    assert (danger >= threshold + 0.005).mean() < SAFETY_RECALL or any(
+        (danger[np.array(kinds) == k] >= threshold + 0.005).mean() < KIND_RECALL for k in SAFETY_KINDS)
+    assert report["recall_all"] == round(float((danger >= threshold).mean()), 3)
+    assert lead >= threshold and (harmless >= lead).mean() <= 0.05
+    # One kind found only by weak alarms holds the threshold down for all (no kind below KIND_RECALL).
+    weak = np.where(np.array(kinds) == "honour", danger * 0.2, danger)
+    low, _, low_report = safety_threshold(np.concatenate([weak, harmless]), labels, look_alike)
+    assert low < threshold and low_report["recall_honour"] >= KIND_RECALL
+
+
+def test_a_region_question_with_an_unknown_safety_label_names_its_file(tmp_path):
+    from kennisbank.search.corpus import CorpusError, safety_corpus
+
+    (tmp_path / "proefregio").mkdir()
+    bad = tmp_path / "proefregio" / "questions.yaml"
+    bad.write_text("- q: een kind wordt thuis geslagen\n  safety: slagen\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"proefregio/questions.yaml: vraag 1: 'safety: slagen'"):
+        safety_corpus(regions=tmp_path)
+
+
 def test_a_line_break_ends_a_sentence():
     # A Telegram message or a transcribed voice note: one thought per line, no full stops.
     voice = "papa is weg sinds vorige week\nmama zegt dat ze niet meer wil leven\n  de huur is ook niet betaald"

@@ -125,7 +125,7 @@ def test_corpus_has_long_stories_of_every_theme_and_harmless_stories():
     for theme in (*THEME_IDS, NO_NEED):
         assert sum(1 for t, lab in stories if lab == theme and len(t.split()) >= 40) >= 10, theme
     # Long stories with hard but harmless details are negatives of the safety detector; they are
-    # not look-alikes (the false-alarm rate the threshold is fitted on stays that of harmless.yaml).
+    # not look-alikes (the lead threshold is fitted on false alarms of texts written to look alarming).
     safety = safety_corpus()
     harmless_stories = [lab for lab, src in zip(safety.labels, safety.sources, strict=True)
                         if src.startswith("harmless-stories.yaml")]
@@ -152,7 +152,8 @@ def test_the_no_need_threshold_reads_every_question_written_by_others():
     # it must still tell most school matters from needs (else the fit learns nothing from them).
     import yaml
 
-    from kennisbank.search.training import ABSTENTION_QUESTIONS, TRAINING_QUESTIONS, TRAINING_REGIONS, labelled_readings
+    from kennisbank.search.corpus import TRAINING_REGIONS
+    from kennisbank.search.training import ABSTENTION_QUESTIONS, TRAINING_QUESTIONS, labelled_readings
 
     files = [*TRAINING_QUESTIONS.glob("*.yaml"), *TRAINING_REGIONS.glob("*/questions.yaml")]
     items = [q for f in files for q in yaml.safe_load(f.read_text(encoding="utf-8"))

@@ -11,6 +11,10 @@
   needs/safety/harmless.yaml  {kind: harmless, situations: [...]}    the same words used harmlessly
   needs/safety/harmless-stories.yaml                                 long stories with hard, sad or
                                                                      alarming-sounding details, no danger
+  search/training-regions/*/questions.yaml                           (safety only, round 22) questions
+                                                                     written by others with their
+                                                                     `safety:` label: a kind, harmless
+                                                                     (a look-alike) or none (ordinary)
 
 The phrases and signals of themes.yaml are added as short examples of their theme: they are how a
 need is named in one or two words. None of this knows any region: the models work on any region
@@ -30,6 +34,9 @@ from ..themes import THEMES_FILE, load_themes
 from ..yaml_syntax import safe_load
 
 NEEDS_DIR = Path(__file__).resolve().parents[1] / "needs"
+# Fictional regions and their labelled questions, written by fresh helpers (training.py fits the
+# ranking on them). Their `safety:` labels make them situations of the safety detector too.
+TRAINING_REGIONS = Path(__file__).with_name("training-regions")
 NO_NEED = "geen-nood"
 HARMLESS = "harmless"
 # The kinds of life-safety situation the detector names (issue: life-safety first).
@@ -97,9 +104,26 @@ def needs_fingerprint(directory: Path = NEEDS_DIR) -> str:
     return _fingerprint([*_needs_files(directory), THEMES_FILE])
 
 
-def safety_fingerprint(directory: Path = NEEDS_DIR) -> str:
-    """safety_corpus(directory).fingerprint without parsing the corpus."""
-    return _fingerprint(_safety_files(directory)) + needs_fingerprint(directory)[:8]
+def _region_question_files(regions: Path) -> list[Path]:
+    return sorted(regions.glob("*/questions.yaml"))
+
+
+def safety_fingerprint(directory: Path = NEEDS_DIR, regions: Path = TRAINING_REGIONS) -> str:
+    """safety_corpus(directory, regions).fingerprint without parsing the corpus."""
+    return (_fingerprint([*_safety_files(directory), *_region_question_files(regions)])
+            + needs_fingerprint(directory)[:8])
+
+
+# Source of a labelled question that its writer marked `safety: harmless`: alarming words used
+# harmlessly, so a look-alike like those of needs/safety/harmless.yaml.
+_LOOK_ALIKE_MARK = ":look-alike"
+
+
+def is_look_alike(source: str) -> bool:
+    """Whether a safety-corpus situation was written to look alarming without being so
+    (needs/safety/harmless.yaml, or a training-region question labelled `safety: harmless`): the
+    false alarms the safety threshold is fitted on."""
+    return source.startswith(f"{HARMLESS}.yaml:") or source.endswith(_LOOK_ALIKE_MARK)
 
 
 def _fingerprint(paths: list[Path]) -> str:
@@ -135,8 +159,9 @@ def needs_corpus(directory: Path = NEEDS_DIR) -> Corpus:
 
 
 @lru_cache(maxsize=4)
-def safety_corpus(directory: Path = NEEDS_DIR) -> Corpus:
-    """Life-safety situations per kind, plus harmless look-alikes and every ordinary need as negatives."""
+def safety_corpus(directory: Path = NEEDS_DIR, regions: Path = TRAINING_REGIONS) -> Corpus:
+    """Life-safety situations per kind, plus harmless look-alikes and every ordinary need as negatives,
+    plus the labelled questions of the training regions (`regions`/*/questions.yaml)."""
     files = _safety_files(directory)
     texts: list[str] = []
     labels: list[str] = []
@@ -159,4 +184,34 @@ def safety_corpus(directory: Path = NEEDS_DIR) -> Corpus:
             texts.append(text)
             labels.append(HARMLESS)
             sources.append(source)
-    return Corpus(tuple(texts), tuple(labels), tuple(sources), safety_fingerprint(directory))
+    # Round 22: the corpus is our own writing; these questions are how others write a danger, a
+    # look-alike and an ordinary need, long stories with interpreter and money details included.
+    # Left out of each fold in turn (training regions), the detectors rank others' dangers above
+    # their ordinary questions better (AUC 0.988 -> 0.993 dense, 0.984 -> 0.990 word-only), and at
+    # the threshold that still finds all 89 dangers, 54 instead of 80 of 449 ordinary questions
+    # raise the dense alarm. docs/search.md, round 22.
+    for path in _region_question_files(regions):
+        for i, text, label, look_alike in _labelled_questions(path):
+            texts.append(text)
+            labels.append(label)
+            sources.append(f"{path.parent.name}/{path.name}:{i}" + (_LOOK_ALIKE_MARK if look_alike else ""))
+    return Corpus(tuple(texts), tuple(labels), tuple(sources), safety_fingerprint(directory, regions))
+
+
+def _labelled_questions(path: Path) -> list[tuple[int, str, str, bool]]:
+    """(number, text, safety label, written as a look-alike) of each question of a question file;
+    `safety: none` and `harmless` are both HARMLESS to the detector."""
+    try:
+        raw = safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError(f"{path}: {exc}") from exc
+    found = []
+    for i, item in enumerate(raw, start=1):
+        text = item.get("q") if isinstance(item, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise CorpusError(f"{path}: vraag {i} heeft geen tekst (q)")
+        kind = item.get("safety") or "none"
+        if kind not in (*SAFETY_KINDS, HARMLESS, "none"):
+            raise CorpusError(f"{path}: vraag {i}: 'safety: {kind}' is geen gekend label")
+        found.append((i, text.strip(), HARMLESS if kind in (HARMLESS, "none") else kind, kind == HARMLESS))
+    return found

@@ -12,9 +12,9 @@ the blind sets in benchmarks/blind-*):
     corpus (5-fold), so they hold for questions the model has not seen; since round 21 the "no
     need" threshold also weighs the needs model's reading of the labelled questions below (no
     corpus text, so out of sample too), those that expect nothing included;
-  - life safety: the detector's threshold on out-of-fold probabilities of the safety corpus, at
-    the lowest cost MISS_COST x missed + false alarms on harmless look-alikes (see
-    safety_threshold); recall and false alarms are printed next to it;
+  - life safety: each detector's threshold on out-of-fold probabilities of the safety corpus: the
+    highest that still finds SAFETY_RECALL of its dangers (see safety_threshold); false alarms
+    are printed next to it;
   - ranking: weights over ranking.FEATURES, fitted listwise (a softmax over each question's
     candidates, then calibrated to a probability; fit_ranking) on (question, service, acceptable?) pairs:
     * the labelled questions of kennisbank/search/training-questions/ (benchmark region) and of
@@ -48,7 +48,16 @@ from ..loader import load_knowledge_base
 from ..safety import ACUTE_THEMES
 from ..schema import THEME_IDS, KnowledgeBase
 from .classifier import TextClassifier, corpus_vectors
-from .corpus import HARMLESS, NO_NEED, SAFETY_KINDS, Corpus, needs_corpus, safety_corpus
+from .corpus import (
+    HARMLESS,
+    NO_NEED,
+    SAFETY_KINDS,
+    TRAINING_REGIONS,
+    Corpus,
+    is_look_alike,
+    needs_corpus,
+    safety_corpus,
+)
 from .dense import Encoder, embedding_cache, load_encoder
 from .needs import Needs
 from .params import NEEDS_C, RANKING_L2, SAFETY_C
@@ -60,14 +69,19 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING_QUESTIONS = Path(__file__).with_name("training-questions")
-TRAINING_REGIONS = Path(__file__).with_name("training-regions")
 ABSTENTION_QUESTIONS = Path(__file__).with_name("abstention-questions")   # {need: [...], no-need: [...]}
 SHARED_KB = ROOT.parent / "shared" / "benchmark" / "kb"
-# A missed danger weighs two false alarms (safety_threshold). The corpus's positives are written to
-# be hard (indirect, buried in long stories), so its out-of-fold recall understates recall on real
-# questions; at MISS_COST 5 the threshold fell to 0.06 and 35 of the 150 dev questions (most of
-# them ordinary) carried an alarm, which teaches a school to ignore it.
-MISS_COST = 2.0
+# Recall comes first (issue 11): each detector's threshold is the highest at which it still finds
+# this share of the corpus's dangers out of fold. The corpus's dangers are written to be hard
+# (indirect, buried in long stories), so this understates recall on real questions; the two
+# detectors together find more (either raises the alert). Until round 21 the threshold was the
+# minimum of 2 x missed + false alarms on the look-alikes, which chose 0.953 and 0.951 here; that
+# cost is nearly flat between 0.15 and 0.35, and when round 22 added 580 questions by others to the
+# corpus its minimum moved 0.18 -> 0.32 (recall 0.953 -> 0.928) while the curve itself did not
+# move. A recall target holds the operating point where the blind sets judged it. Lower targets
+# were tried before as costs: at MISS_COST 5 (recall ~0.99) 35 of the 150 dev questions, most of
+# them ordinary, carried an alarm, which teaches a school to ignore it.
+SAFETY_RECALL = 0.95
 KIND_RECALL = 0.8      # and no kind of danger may fall below this out-of-fold recall
 LEAD_FALSE_ALARM = 0.05  # urgent doors lead only where at most this share of look-alikes would
 FOLDS = 5
@@ -239,27 +253,25 @@ def labelled_readings(dense: bool) -> AbstentionReadings:
 
 def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
                      look_alike: np.ndarray) -> tuple[float, float, dict[str, Any]]:
-    """The threshold with the lowest expected cost on out-of-fold alarms (safety_out_of_fold).
+    """The highest threshold (in steps of 0.005) at which the out-of-fold alarms (safety_out_of_fold)
+    still find SAFETY_RECALL of the life-safety situations and KIND_RECALL of each kind; and the
+    lead threshold, the lowest at or above it where at most LEAD_FALSE_ALARM of the look-alikes
+    alarm. Returns (threshold, lead, report).
 
-    cost = MISS_COST x (share of life-safety situations missed) + (share of harmless look-alikes
-    raising an alarm), over thresholds that keep every kind's recall >= KIND_RECALL. A missed
-    danger is MISS_COST times worse than a false alarm: that ratio is the one judgement here.
-    `look_alike` marks needs/safety/harmless.yaml (sentences written to look alarming); the
-    false-alarm rate on all negatives (every ordinary need too) is reported next to it.
+    `look_alike` marks situations written to look alarming (corpus.is_look_alike); the
+    false-alarm rates on them and on all negatives (every ordinary need too) are reported.
     """
     labels_arr = np.array(labels)
     positive = labels_arr != HARMLESS
-    best: tuple[float, float] | None = None
     table = []
-    for t in np.round(np.linspace(0.02, 0.9, 45), 3):
+    threshold = 0.005
+    for t in np.round(np.arange(0.005, 0.9001, 0.005), 3):
         recall = float((alarm[positive] >= t).mean())
         false_alarm = float((alarm[look_alike] >= t).mean())
         kinds_ok = all((alarm[labels_arr == k] >= t).mean() >= KIND_RECALL for k in SAFETY_KINDS)
-        cost = MISS_COST * (1 - recall) + false_alarm
         table.append((float(t), round(recall, 3), round(false_alarm, 3)))
-        if kinds_ok and (best is None or cost < best[1]):
-            best = (float(t), cost)
-    threshold = best[0] if best else 0.02
+        if recall >= SAFETY_RECALL and kinds_ok:
+            threshold = float(t)
     lead = next((t for t, _, fa in table if fa <= LEAD_FALSE_ALARM and t >= threshold), 0.9)
     report: dict[str, Any] = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3)
                               for k in SAFETY_KINDS}
@@ -269,7 +281,7 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
     report["lead_recall_all"] = round(float((alarm[positive] >= lead).mean()), 3)
     report["lead_false_alarm_look_alikes"] = round(float((alarm[look_alike] >= lead).mean()), 3)
     report["curve (threshold, recall, false alarm)"] = [row for row in table if row[0] in
-                                                        (0.02, 0.04, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
+                                                        (0.02, 0.04, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
     return threshold, lead, report
 
 
@@ -503,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.safety_only:
             safety_vecs = corpus_vectors(safety, dense_encoder) if dense_encoder else None
             alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
-            look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
+            look_alike = np.array([is_look_alike(src) for src in safety.sources])
             safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
             out[mode]["safety_threshold"] = round(safety_t, 4)
             out[mode]["safety_lead_threshold"] = round(lead_t, 4)
@@ -515,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         oof, classes = out_of_fold(needs, needs_vecs, NEEDS_C)
         none_t, ask_t, needs_report = abstention_thresholds(oof, classes, needs.labels, labelled_readings(dense))
         alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
-        look_alike = np.array([src.startswith("harmless.yaml") for src in safety.sources])
+        look_alike = np.array([is_look_alike(src) for src in safety.sources])
         safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
         oof_needs = [needs_from_row(row, classes) for row in oof]
         x, y, groups, labelled, kb_of = ranking_pairs(dense, oof_needs, needs, needs_vecs)
