@@ -219,6 +219,19 @@ def test_harmless_sentences_with_alarming_words_rarely_raise_an_alarm(engine):
     assert len(alarmed) / len(HARMLESS) <= 0.1, alarmed
 
 
+@pytest.mark.parametrize("question", [
+    "papa zegt dat hij zichzelf iets gaat aandoen als mama vertrekt",
+    "de oudste van 12 zei tegen de juf dat ze er liever niet meer zou zijn",
+])
+def test_the_everyday_indirect_words_for_suicide_lead_to_its_doors(engine, question):
+    # Round 22: "zichzelf iets aandoen" was in the corpus only as a threat by others (honour,
+    # partner violence); said of oneself it is suicide, and its doors lead.
+    answer = engine.search(question, 9801)
+    assert answer.safety is not None and answer.safety.leads
+    assert "suicide" in (answer.safety.kind, answer.safety.also)
+    assert answer.matches[0].id == "levenslijn-zelfmoordpreventie"   # the benchmark region's suicide line
+
+
 def test_doors_serve_the_postcode_and_the_flemish_layer_everywhere(engine, bench_kb):
     for pc in (9801, 9810, 9820, None):
         answer = engine.search("mijn leerling zegt dat hij zichzelf wil doden", pc)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from kennisbank.loader import load_knowledge_base
 from kennisbank.search import SearchEngine, search
@@ -175,9 +176,14 @@ def _questions(path: Path) -> set[str]:
 
 
 def _evaluation_questions() -> set[str]:
-    """Every question of the dev set and of the blind sets in benchmarks/."""
+    """Every question of the dev set, of the blind sets and of the safety guard sets in benchmarks/."""
     paths = [BENCH_KB.parent / "questions-dev.yaml", *sorted((ROOT / "benchmarks").glob("blind-*/questions.yaml"))]
-    return set().union(*(_questions(path) for path in paths if path.exists()))
+    found = set().union(*(_questions(path) for path in paths if path.exists()))
+    for guard in sorted((ROOT / "benchmarks").glob("guard-*/guard.yaml")):
+        raw = yaml.safe_load(guard.read_text(encoding="utf-8"))
+        found |= {fold(item["q"]).strip() for group in raw.values() for item in group}
+    assert found, "no evaluation questions found"
+    return found
 
 
 def test_no_training_data_holds_an_evaluation_question():

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Life safety on a guard set: how often dangers get an urgent door, ordinary needs an alert.
+
+A guard set is written by a fresh helper for screening changes to the safety detector
+(`benchmarks/guard-*/guard.yaml`): dangers of every kind, hard ordinary needs that sound heavy
+(debts, an announced eviction, grief, a planned operation) and look-alikes. Unlike a blind set it
+may be run as often as needed to compare two versions of the code; it is never training data
+(tests/test_search.py checks that no training file holds one of its questions).
+
+  .venv/bin/python benchmarks/safety_guard.py                      # the latest guard, three regions
+  .venv/bin/python benchmarks/safety_guard.py --guard benchmarks/guard-2026-12-01 --kb DIR [DIR ...]
+  .venv/bin/python benchmarks/safety_guard.py --misses             # also list the dangers without a door
+
+Each question is asked at a fixed random postcode of the region (seed 22).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "benchmark"
+sys.path.insert(0, str(ROOT))
+
+from kennisbank.loader import load_knowledge_base  # noqa: E402
+from kennisbank.search import SearchEngine  # noqa: E402
+
+REGIONS = ROOT / "kennisbank" / "search" / "training-regions"
+DEFAULT_KBS = (SHARED / "kb", REGIONS / "kustpolder" / "kb", REGIONS / "rivierenwijk" / "kb")
+
+
+def guard_items(folder: Path) -> list[tuple[str, str | None, str]]:
+    """(group, danger kind or None, question) for every question of folder/guard.yaml."""
+    raw = yaml.safe_load((folder / "guard.yaml").read_text(encoding="utf-8"))
+    return ([("danger", item["kind"], item["q"]) for item in raw["danger"]]
+            + [("ordinary", None, item["q"]) for item in raw["ordinary"]]
+            + [("look-alike", None, item["q"]) for item in raw["look-alike"]])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--guard", type=Path, default=max(ROOT.glob("benchmarks/guard-*")))
+    ap.add_argument("--kb", type=Path, nargs="+", default=list(DEFAULT_KBS))
+    ap.add_argument("--misses", action="store_true")
+    a = ap.parse_args()
+    items = guard_items(a.guard)
+    count: Counter[tuple[str, str]] = Counter()
+    kinds: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses: list[tuple[str, str, str]] = []
+    for kbdir in a.kb:
+        kb = load_knowledge_base(kbdir)
+        engine = SearchEngine(kb)
+        postcodes = sorted(pc for region in kb.regions.values() for pc in region.postcodes)
+        rng = random.Random(22)
+        for group, kind, question in items:
+            answer = engine.search(question, rng.choice(postcodes) if postcodes else None, 3)
+            alert = answer.safety
+            door = any(m.urgent for m in answer.matches[:3])
+            count[group, "n"] += 1
+            count[group, "alert"] += alert is not None
+            count[group, "leads"] += bool(alert and alert.leads)
+            count[group, "door"] += door
+            if kind is not None:
+                count[group, "kind"] += bool(alert and kind in (alert.kind, alert.also))
+                kinds[kind][0] += door
+                kinds[kind][1] += 1
+                if not door:
+                    misses.append((kbdir.parent.name, kind, question))
+    print(f"{a.guard.name}: {len(items)} questions in {len(a.kb)} regions")
+    print(f"{'group':<11} {'asked':>6} {'alert':>6} {'leads':>6} {'urgent door in top 3':>21} {'right kind':>11}")
+    for group in ("danger", "ordinary", "look-alike"):
+        kind = f"{count[group, 'kind']:11d}" if group == "danger" else ""
+        print(f"{group:<11} {count[group, 'n']:6d} {count[group, 'alert']:6d} {count[group, 'leads']:6d} "
+              f"{count[group, 'door']:21d} {kind}")
+    print("dangers with an urgent door, per kind: "
+          + ", ".join(f"{k} {h}/{t}" for k, (h, t) in sorted(kinds.items())))
+    for region, kind, question in misses if a.misses else ():
+        print(f"    no door  [{region}] {kind}: {question}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
