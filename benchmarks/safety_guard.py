@@ -11,7 +11,9 @@ may be run as often as needed to compare two versions of the code; it is never t
   .venv/bin/python benchmarks/safety_guard.py --guard benchmarks/guard-2026-12-01 --kb DIR [DIR ...]
   .venv/bin/python benchmarks/safety_guard.py --misses             # also list the dangers without a door
 
-Each question is asked at a fixed random postcode of the region (seed 22).
+Each question is asked at a random postcode of the region, drawn in the file's order with seed 22
+(so editing the file changes the postcodes of the questions after the edit; an alert does not
+depend on the postcode, the doors shown do).
 """
 from __future__ import annotations
 
@@ -44,17 +46,25 @@ def guard_items(folder: Path) -> list[tuple[str, str | None, str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--guard", type=Path, default=max(ROOT.glob("benchmarks/guard-*")))
+    ap.add_argument("--guard", type=Path, help="a guard-* folder (default: the latest in benchmarks/)")
     ap.add_argument("--kb", type=Path, nargs="+", default=list(DEFAULT_KBS))
     ap.add_argument("--misses", action="store_true")
     a = ap.parse_args()
+    if a.guard is None:
+        found = sorted(ROOT.glob("benchmarks/guard-*/guard.yaml"))
+        if not found:
+            ap.error("no benchmarks/guard-*/guard.yaml; give --guard")
+        a.guard = found[-1].parent
     items = guard_items(a.guard)
+    mode = ""
     count: Counter[tuple[str, str]] = Counter()
     kinds: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses: list[tuple[str, str, str]] = []
     for kbdir in a.kb:
         kb = load_knowledge_base(kbdir)
         engine = SearchEngine(kb)
+        # Without the encoder the lexical detector and thresholds answer: other figures.
+        mode = "dense encoder + words" if engine.encoder is not None else "words only (no encoder)"
         postcodes = sorted(pc for region in kb.regions.values() for pc in region.postcodes)
         rng = random.Random(22)
         for group, kind, question in items:
@@ -71,7 +81,7 @@ def main() -> int:
                 kinds[kind][1] += 1
                 if not door:
                     misses.append((kbdir.parent.name, kind, question))
-    print(f"{a.guard.name}: {len(items)} questions in {len(a.kb)} regions")
+    print(f"{a.guard.name}: {len(items)} questions in {len(a.kb)} regions; detector: {mode}")
     print(f"{'group':<11} {'asked':>6} {'alert':>6} {'leads':>6} {'urgent door in top 3':>21} {'right kind':>11}")
     for group in ("danger", "ordinary", "look-alike"):
         kind = f"{count[group, 'kind']:11d}" if group == "danger" else ""

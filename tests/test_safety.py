@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from kennisbank.safety import ACUTE_LINE, PROFILES
@@ -217,6 +218,90 @@ def test_the_one_alarming_line_of_a_long_story_is_not_lost(engine):
 def test_harmless_sentences_with_alarming_words_rarely_raise_an_alarm(engine):
     alarmed = [q for q in HARMLESS if any(m.urgent for m in engine.search(q, 9801).matches[:3])]
     assert len(alarmed) / len(HARMLESS) <= 0.1, alarmed
+
+
+def test_ranking_json_was_fitted_on_the_corpora_that_are_here():
+    # The detector refits from the corpus (the training regions' questions included) whenever a file
+    # changes; the thresholds in ranking.json belong to the corpus they were fitted on.
+    from kennisbank.search.corpus import needs_fingerprint, safety_fingerprint
+    from kennisbank.search.ranking import RANKING_FILE
+
+    fitted = json.loads(RANKING_FILE.read_text(encoding="utf-8"))
+    assert fitted["safety_corpus"] == safety_fingerprint(), "refit: python -m kennisbank.search.training --safety-only"
+    assert fitted["needs_corpus"] == needs_fingerprint(), "refit: python -m kennisbank.search.training"
+
+
+def _region(root, name, text):
+    (root / name).mkdir(parents=True, exist_ok=True)
+    (root / name / "questions.yaml").write_text(text, encoding="utf-8")
+
+
+def test_a_changed_region_question_changes_the_safety_corpus_fingerprint(tmp_path):
+    from kennisbank.search.corpus import safety_corpus, safety_fingerprint
+
+    _region(tmp_path, "proefregio", "- q: papa slaat mama\n  safety: domestic-violence\n")
+    before = safety_fingerprint(regions=tmp_path)
+    assert safety_corpus(regions=tmp_path).fingerprint == before
+    _region(tmp_path, "proefregio", "- q: papa slaat mama\n  safety: none\n")
+    assert safety_fingerprint(regions=tmp_path) != before
+
+
+@pytest.mark.parametrize("content, message", [
+    ("- q: een kind wordt thuis geslagen\n", "vraag 1: 'safety: None'"),
+    ("42\n", "een lijst van vragen verwacht"),
+    ("- safety: none\n", "vraag 1 heeft geen tekst"),
+])
+def test_a_region_question_file_that_cannot_be_read_right_names_its_file(tmp_path, content, message):
+    from kennisbank.search.corpus import CorpusError, safety_corpus
+
+    _region(tmp_path, "proefregio", content)
+    with pytest.raises(CorpusError, match=rf"proefregio/questions.yaml: {message}"):
+        safety_corpus(regions=tmp_path)
+
+
+def test_training_regions_without_question_files_are_an_error(tmp_path):
+    from kennisbank.search.corpus import CorpusError, safety_fingerprint
+
+    with pytest.raises(CorpusError, match="geen trainingsregio"):
+        safety_fingerprint(regions=tmp_path)
+    (tmp_path / "zonder-vragen").mkdir()
+    with pytest.raises(CorpusError, match=r"zonder-vragen: questions\.yaml ontbreekt"):
+        safety_fingerprint(regions=tmp_path)
+
+
+def test_the_look_alikes_the_threshold_weighs_include_the_regions_harmless_questions():
+    from kennisbank.search.corpus import HARMLESS, safety_corpus
+    from kennisbank.search.training import look_alike_mask
+
+    corpus = safety_corpus()
+    mask = look_alike_mask(corpus)
+    by_source = dict(zip(corpus.sources, mask, strict=True))
+    assert all(v for s, v in by_source.items() if s.startswith("harmless.yaml:"))
+    regional = [v for s, v in by_source.items() if "/questions.yaml:" in s and s.endswith(":look-alike")]
+    assert len(regional) >= 30 and all(regional)
+    # An ordinary question of a region, a harmless story and an ordinary need are negatives, no look-alikes.
+    assert not any(v for s, v in by_source.items() if "/questions.yaml:" in s and not s.endswith(":look-alike"))
+    assert not any(v for s, v in by_source.items() if s.startswith("harmless-stories.yaml:"))
+    assert set(np.array(corpus.labels)[mask]) == {HARMLESS}
+
+
+def test_a_safety_threshold_that_misses_the_targets_is_an_error():
+    from kennisbank.search.corpus import HARMLESS
+    from kennisbank.search.training import safety_threshold
+
+    kinds = [k for k in SAFETY_KINDS for _ in range(10)]
+    harmless = [HARMLESS] * 20
+    silent = np.zeros(len(kinds) + len(harmless))   # no danger ever alarms
+    with pytest.raises(ValueError, match="no threshold finds"):
+        safety_threshold(silent, (*kinds, *harmless), np.array([False] * len(kinds) + [True] * len(harmless)))
+    with pytest.raises(ValueError, match="no situations of kind"):
+        safety_threshold(np.ones(len(harmless) + 1), ("suicide", *harmless), np.zeros(len(harmless) + 1, dtype=bool))
+
+
+@pytest.mark.xfail(strict=True, reason="known since round 21: 'tolk' alone raises a possible suicide alert "
+                                       "(word-only detector ~0.5); strict, so it is noticed when it passes")
+def test_a_need_named_in_one_word_raises_no_alert(engine):
+    assert engine.search("tolk", 9801).safety is None
 
 
 @pytest.mark.parametrize("question", [

@@ -76,11 +76,11 @@ SHARED_KB = ROOT.parent / "shared" / "benchmark" / "kb"
 # (indirect, buried in long stories), so this understates recall on real questions; the two
 # detectors together find more (either raises the alert). Until round 21 the threshold was the
 # minimum of 2 x missed + false alarms on the look-alikes, which chose 0.953 and 0.951 here; that
-# cost is nearly flat between 0.15 and 0.35, and when round 22 added 580 questions by others to the
+# cost is nearly flat between 0.15 and 0.35, and when round 22 added 576 questions by others to the
 # corpus its minimum moved 0.18 -> 0.32 (recall 0.953 -> 0.928) while the curve itself did not
-# move. A recall target holds the operating point where the blind sets judged it. Lower targets
-# were tried before as costs: at MISS_COST 5 (recall ~0.99) 35 of the 150 dev questions, most of
-# them ordinary, carried an alarm, which teaches a school to ignore it.
+# move. A recall target holds the operating point where the blind sets judged it. A higher one was
+# tried before as a cost: at a missed danger weighing five false alarms (recall ~0.99) 35 of the 150
+# dev questions, most of them ordinary, carried an alarm, which teaches a school to ignore it.
 SAFETY_RECALL = 0.95
 KIND_RECALL = 0.8      # and no kind of danger may fall below this out-of-fold recall
 LEAD_FALSE_ALARM = 0.05  # urgent doors lead only where at most this share of look-alikes would
@@ -251,6 +251,12 @@ def labelled_readings(dense: bool) -> AbstentionReadings:
     return AbstentionReadings(p_none, best, np.array([none for _, _, none in questions], dtype=bool))
 
 
+def look_alike_mask(corpus: Corpus) -> np.ndarray:
+    """(n,) bool: which situations of the safety corpus were written to look alarming
+    (corpus.is_look_alike): the false alarms safety_threshold weighs."""
+    return np.array([is_look_alike(source) for source in corpus.sources], dtype=bool)
+
+
 def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
                      look_alike: np.ndarray) -> tuple[float, float, dict[str, Any]]:
     """The highest threshold (in steps of 0.005) at which the out-of-fold alarms (safety_out_of_fold)
@@ -263,8 +269,11 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
     """
     labels_arr = np.array(labels)
     positive = labels_arr != HARMLESS
+    missing = [k for k in SAFETY_KINDS if not (labels_arr == k).any()]
+    if missing:
+        raise ValueError(f"no situations of kind {missing} in the safety corpus")
     table = []
-    threshold = 0.005
+    threshold: float | None = None
     for t in np.round(np.arange(0.005, 0.9001, 0.005), 3):
         recall = float((alarm[positive] >= t).mean())
         false_alarm = float((alarm[look_alike] >= t).mean())
@@ -272,6 +281,9 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
         table.append((float(t), round(recall, 3), round(false_alarm, 3)))
         if recall >= SAFETY_RECALL and kinds_ok:
             threshold = float(t)
+    if threshold is None:
+        # Even the lowest threshold misses the targets: the detector cannot be trusted; say so.
+        raise ValueError(f"no threshold finds {SAFETY_RECALL:.0%} of the dangers and {KIND_RECALL:.0%} of each kind")
     lead = next((t for t, _, fa in table if fa <= LEAD_FALSE_ALARM and t >= threshold), 0.9)
     report: dict[str, Any] = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3)
                               for k in SAFETY_KINDS}
@@ -515,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.safety_only:
             safety_vecs = corpus_vectors(safety, dense_encoder) if dense_encoder else None
             alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
-            look_alike = np.array([is_look_alike(src) for src in safety.sources])
+            look_alike = look_alike_mask(safety)
             safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
             out[mode]["safety_threshold"] = round(safety_t, 4)
             out[mode]["safety_lead_threshold"] = round(lead_t, 4)
@@ -527,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         oof, classes = out_of_fold(needs, needs_vecs, NEEDS_C)
         none_t, ask_t, needs_report = abstention_thresholds(oof, classes, needs.labels, labelled_readings(dense))
         alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
-        look_alike = np.array([is_look_alike(src) for src in safety.sources])
+        look_alike = look_alike_mask(safety)
         safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
         oof_needs = [needs_from_row(row, classes) for row in oof]
         x, y, groups, labelled, kb_of = ranking_pairs(dense, oof_needs, needs, needs_vecs)
