@@ -159,8 +159,6 @@ def test_the_detector_learns_from_questions_written_by_others():
 def test_the_safety_threshold_is_the_highest_that_keeps_the_recall_target():
     # Round 22: recall first. The threshold is where SAFETY_RECALL of the dangers still alarm out of
     # fold (and KIND_RECALL of each kind), not the minimum of a cost that is flat there.
-    import numpy as np
-
     from kennisbank.search.corpus import HARMLESS
     from kennisbank.search.training import KIND_RECALL, SAFETY_RECALL, safety_threshold
 

@@ -59,11 +59,12 @@ class SafetyDetector:
              words_only: tuple[float, float] | None = None) -> SafetyDetector:
         """The detector for this encoder; `words_only`: the thresholds of the word-only detector,
         which joins the dense one (unused without an encoder: then it is the only one)."""
-        model = fitted("safety", safety_fingerprint(), safety_corpus, encoder, SAFETY_C, class_weights())
+        # Read and hashed once: the fingerprint covers every safety, needs and region question file.
+        fingerprint = safety_fingerprint()
+        model = fitted("safety", fingerprint, safety_corpus, encoder, SAFETY_C, class_weights())
         second = None
         if encoder is not None and words_only is not None:
-            second = (fitted("safety", safety_fingerprint(), safety_corpus, None, SAFETY_C, class_weights()),
-                      *words_only)
+            second = (fitted("safety", fingerprint, safety_corpus, None, SAFETY_C, class_weights()), *words_only)
         return cls(model, threshold, lead, second)
 
     @property

@@ -257,6 +257,14 @@ def look_alike_mask(corpus: Corpus) -> np.ndarray:
     return np.array([is_look_alike(source) for source in corpus.sources], dtype=bool)
 
 
+def fit_safety_thresholds(safety: Corpus, encoder: Encoder | None) -> tuple[float, float, dict[str, Any]]:
+    """safety_threshold on the out-of-fold alarms of the detector with this encoder (None: the
+    word-only one): (threshold, lead, report)."""
+    vectors = corpus_vectors(safety, encoder) if encoder else None
+    alarm = safety_out_of_fold(safety, vectors, encoder, SAFETY_C)
+    return safety_threshold(alarm, safety.labels, look_alike_mask(safety))
+
+
 def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
                      look_alike: np.ndarray) -> tuple[float, float, dict[str, Any]]:
     """The highest threshold (in steps of 0.005) at which the out-of-fold alarms (safety_out_of_fold)
@@ -524,23 +532,16 @@ def main(argv: list[str] | None = None) -> int:
     for dense in ((True, False) if encoder else (False,)):
         mode = "dense" if dense else "lexical"
         dense_encoder = encoder if dense else None
+        safety_t, lead_t, safety_report = fit_safety_thresholds(safety, dense_encoder)
         if a.safety_only:
-            safety_vecs = corpus_vectors(safety, dense_encoder) if dense_encoder else None
-            alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
-            look_alike = look_alike_mask(safety)
-            safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
             out[mode]["safety_threshold"] = round(safety_t, 4)
             out[mode]["safety_lead_threshold"] = round(lead_t, 4)
             out[mode]["report"].update(safety_report)
             print(f"[{mode}] safety>={safety_t:.2f} lead>={lead_t:.2f}", safety_report)
             continue
         needs_vecs = corpus_vectors(needs, dense_encoder) if dense_encoder else None
-        safety_vecs = corpus_vectors(safety, dense_encoder) if dense_encoder else None
         oof, classes = out_of_fold(needs, needs_vecs, NEEDS_C)
         none_t, ask_t, needs_report = abstention_thresholds(oof, classes, needs.labels, labelled_readings(dense))
-        alarm = safety_out_of_fold(safety, safety_vecs, dense_encoder, SAFETY_C)
-        look_alike = look_alike_mask(safety)
-        safety_t, lead_t, safety_report = safety_threshold(alarm, safety.labels, look_alike)
         oof_needs = [needs_from_row(row, classes) for row in oof]
         x, y, groups, labelled, kb_of = ranking_pairs(dense, oof_needs, needs, needs_vecs)
         w, b = fit_ranking(x, y, groups, labelled)
