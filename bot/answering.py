@@ -4,7 +4,7 @@ Shared by the Telegram handlers (bot/handlers/ask.py) and the terminal chat (bot
 The question's words are only passed through to the search; for "Meer resultaten" the caller
 keeps the result *ids* (memory only, see stash_results), never the text. The one exception is
 a question asked before the school's place is known: keep_question holds it in the chat's
-memory (chat_data, never written to disk or a log) until take_question answers it once the
+memory (chat_data, never written to disk or a log) until take_questions answers it once the
 place is given, or for PENDING_FOR seconds at most.
 """
 from __future__ import annotations
@@ -26,8 +26,9 @@ from . import callback_data as cd
 from . import render
 from .privacy import looks_personal
 
-PENDING_KEY = "pending_question"   # chat_data: (monotonic time, text) of the question awaiting a place
+PENDING_KEY = "pending_questions"  # chat_data: [(monotonic time, text, alerted)] awaiting a place
 PENDING_FOR = 600.0          # seconds a question waits for the place before it is forgotten
+PENDING_MAX = 3              # questions held at once for one chat
 SEARCH_LIMIT = 12            # results fetched per question; the first PAGE_SIZE are shown
 LIKELY_NEEDS = 6             # need buttons under "nothing fits" (then "Andere nood…")
 STASH_SIZE = 20              # result lists kept per chat for "Meer resultaten"
@@ -44,34 +45,47 @@ def stash_results(chat_data: MutableMapping[str, Any], ids: Sequence[str]) -> st
     return key
 
 
-def keep_question(chat_data: MutableMapping[str, Any], text: str, now: float | None = None) -> None:
-    """Hold the question until the place is known (memory only; the latest question wins)."""
-    chat_data[PENDING_KEY] = (time.monotonic() if now is None else now, text)
+def keep_question(chat_data: MutableMapping[str, Any], text: str, now: float | None = None,
+                  alerted: bool = False) -> None:
+    """Hold a question until the place is known (memory only), after those already held.
+
+    A school that writes a second message before giving the place ("tolk nodig") has asked two
+    things; both are answered once the place comes. At most PENDING_MAX are held: the oldest
+    without an alert makes room first, so a question that raised a possible danger is the last to
+    go (Life-safety first: it is not replaced by the message after it).
+    """
+    at = time.monotonic() if now is None else now
+    kept = [k for k in chat_data.get(PENDING_KEY, ()) if _waited(k, at) <= PENDING_FOR]
+    kept.append((at, text, alerted))
+    while len(kept) > PENDING_MAX:
+        calm = [i for i, k in enumerate(kept) if not k[2]]
+        kept.pop(calm[0] if calm else 0)
+    chat_data[PENDING_KEY] = kept
 
 
-def _waited(kept: tuple[float, str], now: float | None) -> float:
-    """Seconds a kept (time, text) question has waited."""
+def _waited(kept: tuple[float, str, bool], now: float | None) -> float:
+    """Seconds a kept (time, text, alerted) question has waited."""
     return (time.monotonic() if now is None else now) - kept[0]
 
 
 def has_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> bool:
     """A kept question is waiting (and has not waited too long)."""
-    kept = chat_data.get(PENDING_KEY)
-    return kept is not None and _waited(kept, now) <= PENDING_FOR
+    return any(_waited(k, now) <= PENDING_FOR for k in chat_data.get(PENDING_KEY, ()))
 
 
-def take_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> str | None:
-    """The kept question, forgotten by taking it; None when there is none or it waited too long."""
-    kept = chat_data.pop(PENDING_KEY, None)
-    if kept is None:
-        return None
-    return kept[1] if _waited(kept, now) <= PENDING_FOR else None
+def take_questions(chat_data: MutableMapping[str, Any], now: float | None = None) -> list[str]:
+    """The kept questions in the order they were asked, forgotten by taking them; those that waited
+    longer than PENDING_FOR are dropped."""
+    kept = chat_data.pop(PENDING_KEY, ())
+    return [k[1] for k in kept if _waited(k, now) <= PENDING_FOR]
 
 
-def drop_stale_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> None:
-    """Forget a kept question that waited PENDING_FOR or longer (a newer one stays)."""
-    kept = chat_data.get(PENDING_KEY)
-    if kept is not None and _waited(kept, now) >= PENDING_FOR:
+def drop_stale_questions(chat_data: MutableMapping[str, Any], now: float | None = None) -> None:
+    """Forget the kept questions that waited PENDING_FOR or longer (newer ones stay)."""
+    kept = [k for k in chat_data.get(PENDING_KEY, ()) if _waited(k, now) < PENDING_FOR]
+    if kept:
+        chat_data[PENDING_KEY] = kept
+    else:
         chat_data.pop(PENDING_KEY, None)
 
 
@@ -102,7 +116,7 @@ def likely_needs(knowledge: Knowledge, recognised: Sequence[str], postcode: int 
 @dataclass(frozen=True)
 class Outcome:
     reply: render.Reply
-    kind: str                # "answer" | "ask-back" | "not-found": for logs and signals, no text
+    kind: str                # "answer" | "ask-back" | "not-found" | "possible-danger": for logs, no text
     themes: tuple[str, ...] = ()      # recognised theme ids (for the anonymous signal)
     services: tuple[str, ...] = ()    # ids of the services shown
 
@@ -139,15 +153,17 @@ def compose_urgent_first(knowledge: Knowledge, question: str, today: date | None
     """Before the school's place is known: the reply a possible danger needs at once, or None.
 
     Asking "in welke gemeente?" first would keep 112 and a helpline from a school that wrote that a
-    parent wants to end her life. The Flemish layer serves every place, so its urgent doors and
-    "Bij acuut gevaar: bel 112" come right away; the question stays kept, and once the place is
-    given the full local answer follows. Services of a region are left out: they may be elsewhere.
+    parent wants to end her life. The Flemish layer serves every place, so for a likely danger its
+    urgent doors and "Bij acuut gevaar: bel 112" come right away. A possible danger that is no
+    likely one ("uit haar huis gezet") gets the 112 line alone: its full answer, with an urgent door
+    in it, follows once the place is given, and the school that never gives it still has 112. The
+    question stays kept either way. Services of a region are left out: they may be elsewhere.
     """
     result = knowledge.engine.search(question, None, SEARCH_LIMIT)
-    if result.safety is None or not result.safety.leads:
-        # A possible danger that is no likely one ("uit haar huis gezet") waits for the place like
-        # any question: its answer, with an urgent door in it, follows one message later.
+    if result.safety is None:
         return None
+    if not result.safety.leads:
+        return Outcome(render.possible_danger(), "possible-danger", tuple(result.themes))
     flemish = tuple(m for m in result.matches if m.service.postcodes is None)
     result = replace(result, matches=flemish)
     example = any(r.example for r in knowledge.kb.regions.values() if r.is_flemish_layer)

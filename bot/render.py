@@ -412,9 +412,14 @@ def location_unknown(example: ExamplePlace = None) -> Reply:
                  f"of de naam van de gemeente{_for_example(example)}.")
 
 
-def location_set(postcode: int, place: str | None, example: bool, answering: bool = False) -> Reply:
-    """answering: the question asked before the place was known follows right after this."""
-    ask = "Hieronder het antwoord op je vraag." if answering else "Stel nu je vraag in gewone woorden."
+def location_set(postcode: int, place: str | None, example: bool, answering: int = 0) -> Reply:
+    """answering: how many questions asked before the place was known are answered right after."""
+    if answering > 1:
+        ask = f"Hieronder de antwoorden op je {answering} vragen."
+    elif answering:
+        ask = "Hieronder het antwoord op je vraag."
+    else:
+        ask = "Stel nu je vraag in gewone woorden."
     if place:
         text = f"📍 Ingesteld: <b>{esc(place)}</b> ({postcode}). {ask}"
     else:
@@ -526,7 +531,7 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
             recognised = ", ".join(theme_title(t) for t in result.themes)
             parts.insert(1 + len(urgent), "🔎 <b>Ook herkend:</b> " + esc(recognised))
         if result.safety is not None and not leads:
-            parts.append(f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {esc(ACUTE_LINE)}")
+            parts.append(POSSIBLE_DANGER)
         if example or any(s.example for s in services):
             parts.append(example_line())
         if privacy_hint:
@@ -537,6 +542,14 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
     if more_data:
         buttons.append((Button("➕ Meer resultaten", more_data),))
     return Reply(fit(build), tuple(buttons))
+
+
+POSSIBLE_DANGER = f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {esc(ACUTE_LINE)}"
+
+
+def possible_danger() -> Reply:
+    """Before the place is known, for a question that may concern a danger: the 112 line alone."""
+    return Reply(POSSIBLE_DANGER)
 
 
 def safety_heading(result: Answer) -> str:

@@ -26,7 +26,7 @@ from .answering import (
     has_question,
     keep_question,
     stash_results,
-    take_question,
+    take_questions,
 )
 from .i18n import PARENT_LANGUAGES
 from .parent_card import parent_card_text
@@ -108,9 +108,9 @@ class TerminalChat:
             self.show(render.location_unknown(self.knowledge.example_place))
             return
         self.postcode = postcode
-        question = take_question(self.chat_data, self.clock())
-        self.show(location_reply(self.knowledge, postcode, answering=question is not None))
-        if question is not None:
+        questions = take_questions(self.chat_data, self.clock())
+        self.show(location_reply(self.knowledge, postcode, answering=len(questions)))
+        for question in questions:
             self.answer(question)
 
     def message(self, text: str) -> None:
@@ -120,9 +120,9 @@ class TerminalChat:
         elif self.postcode is None and has_question(self.chat_data, self.clock()) and looks_like_a_place(text):
             self.show(render.location_unknown(self.knowledge.example_place))   # keep the first question
         elif self.postcode is None:
-            keep_question(self.chat_data, text, self.clock())
             urgent = compose_urgent_first(self.knowledge, text, self.today)
-            if urgent is not None:   # life safety first: 112 and the Flemish doors before the place
+            keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)
+            if urgent is not None:   # life safety first: 112 (and for a likely danger the Flemish doors)
                 self.show(urgent.reply)
             self.show(render.need_location(self.knowledge.example_place))
         else:

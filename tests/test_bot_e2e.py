@@ -18,6 +18,7 @@ from bot import render
 from bot.answering import LIKELY_NEEDS, PENDING_KEY, SEARCH_LIMIT, compose, likely_needs
 from bot.places import location_reply
 from kennisbank import outbox as outbox_rows
+from kennisbank import signals
 from kennisbank.search import SearchEngine
 from kennisbank.themes import load_themes
 
@@ -229,7 +230,7 @@ async def test_kept_question_never_reaches_disk_or_log(start_bot, chat, db_path,
     user = chat(131)
     secret = "mevrouw Yasmina Vandersteenhoven heeft schulden bij de deurwaarder"
     await user.send(secret)                               # kept in memory until the place is known
-    assert bot.application.chat_data[131][PENDING_KEY][1] == secret
+    assert [k[1] for k in bot.application.chat_data[131][PENDING_KEY]] == [secret]
     await bot.application.update_persistence()            # what the persistence would write now
     stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
     assert b"Vandersteenhoven" not in stored and b"deurwaarder" not in stored
@@ -406,6 +407,30 @@ async def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(
     assert PENDING_KEY not in bot.application.chat_data[132]
 
 
+async def test_a_possible_danger_before_the_place_gets_112_and_waits_with_the_next_question(bot, chat):
+    """Found by a reviewer: a question with a *possible* danger waited without a word about 112, and
+    the next message replaced it, so it was never answered. Now 112 comes at once, both questions
+    wait (the danger flagged, so it is the last to make room), and both are answered in order."""
+    user = chat(135)
+    knowledge = bot.state.knowledge
+    eviction = "een mama wordt uit haar huis gezet"
+    line, asked = await user.send(eviction)
+    assert line.text == render.possible_danger().html and "112" in line.text
+    assert asked.text == render.need_location(knowledge.example_place).html
+    [asked_again] = await user.send(QUESTION)
+    assert asked_again.text == asked.text
+    kept = bot.application.chat_data[135][PENDING_KEY]
+    assert [(k[1], k[2]) for k in kept] == [(eviction, True), (QUESTION, False)]
+    before = len(await signals.fetch(bot.state.store.conn))
+    replies = await user.send("Lindegem")
+    assert [c.text for c in replies] == [
+        location_reply(knowledge, 9801, answering=2).html,
+        compose(knowledge, eviction, 9801, lambda ids: "k").reply.html,
+        compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.html]
+    assert len(await signals.fetch(bot.state.store.conn)) == before + 2   # each answer is a signal
+    assert PENDING_KEY not in bot.application.chat_data[135]
+
+
 async def test_an_ordinary_question_before_the_place_only_asks_the_place(bot, chat):
     user = chat(133)
     [asked] = await user.send(QUESTION)
@@ -418,6 +443,6 @@ async def test_an_unknown_place_keeps_the_first_question(bot, chat):
     await user.send(QUESTION)
     [unknown] = await user.send("Gent")
     assert unknown.text == render.location_unknown(knowledge.example_place).html
-    assert bot.application.chat_data[134][PENDING_KEY][1] == QUESTION    # the first question is still kept
+    assert [k[1] for k in bot.application.chat_data[134][PENDING_KEY]] == [QUESTION]   # the first is still kept
     replies = await user.send("Lindegem")
     assert replies[1].text == compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.html

@@ -12,13 +12,15 @@ from bot.answering import (
     LIKELY_NEEDS,
     PENDING_FOR,
     PENDING_KEY,
+    PENDING_MAX,
     SEARCH_LIMIT,
     compose,
-    drop_stale_question,
+    compose_urgent_first,
+    drop_stale_questions,
     keep_question,
     likely_needs,
     stash_results,
-    take_question,
+    take_questions,
 )
 from bot.cli import main as cli_main
 from bot.i18n import PARENT_LANGUAGES
@@ -102,24 +104,56 @@ def test_kept_question_is_forgotten_after_pending_for(bench_kb):
     out = io.StringIO()
     terminal = TerminalChat(bench_kb, out, clock=lambda: now[0])
     terminal.handle(EVICTION)
-    assert terminal.chat_data[PENDING_KEY][1] == EVICTION
+    assert [k[1] for k in terminal.chat_data[PENDING_KEY]] == [EVICTION]
     now[0] = PENDING_FOR + 1
     terminal.handle("Lindegem")
     assert out.getvalue().rstrip().endswith(location_reply(terminal.knowledge, 9801).plain())
     assert PENDING_KEY not in terminal.chat_data
 
 
-def test_keep_take_and_drop_a_question():
+def test_keep_take_and_drop_questions():
     data: dict = {}
     keep_question(data, "eerste", now=0)
-    keep_question(data, "tweede", now=5)                 # the latest question wins
-    assert take_question(data, now=5 + PENDING_FOR) == "tweede"
-    assert take_question(data, now=6) is None            # taken is forgotten
+    keep_question(data, "tweede", now=5)                 # a second question waits with the first
+    assert take_questions(data, now=PENDING_FOR) == ["eerste", "tweede"]
+    assert take_questions(data, now=6) == []             # taken is forgotten
+    keep_question(data, "oud", now=0)
+    keep_question(data, "nieuw", now=10)
+    assert take_questions(data, now=PENDING_FOR + 5) == ["nieuw"]   # the one that waited too long is gone
     keep_question(data, "derde", now=0)
-    drop_stale_question(data, now=PENDING_FOR - 1)
-    assert PENDING_KEY in data
-    drop_stale_question(data, now=PENDING_FOR)
+    keep_question(data, "vierde", now=1)
+    drop_stale_questions(data, now=PENDING_FOR)
+    assert [k[1] for k in data[PENDING_KEY]] == ["vierde"]
+    drop_stale_questions(data, now=PENDING_FOR + 1)
     assert data == {}
+
+
+def test_a_question_that_raised_an_alert_is_the_last_to_make_room():
+    """Life safety first: more messages than PENDING_MAX before the place push out calm questions."""
+    data: dict = {}
+    keep_question(data, "gevaar", now=0, alerted=True)
+    for n in range(PENDING_MAX + 2):
+        keep_question(data, f"vraag {n}", now=1 + n)
+    kept = take_questions(data, now=10)
+    assert len(kept) == PENDING_MAX and kept[0] == "gevaar"
+    assert kept[1:] == [f"vraag {n}" for n in range(PENDING_MAX + 2)][-(PENDING_MAX - 1):]
+
+
+def test_a_possible_danger_before_the_place_gets_112_and_is_not_replaced(bench_kb):
+    """Found by a reviewer: a question with a *possible* danger waited for the place without a word
+    about 112, and the next message ("tolk") replaced it, so it was never answered."""
+    knowledge = Knowledge.build(bench_kb)
+    possible = compose_urgent_first(knowledge, EVICTION)
+    assert possible is not None and possible.kind == "possible-danger" and not possible.services
+    assert "112" in possible.reply.plain()
+    assert compose_urgent_first(knowledge, QUESTION) is None
+    output = chat(bench_kb, [EVICTION, QUESTION, "Lindegem"])
+    asked = render.need_location(knowledge.example_place).plain()
+    assert output.index(possible.reply.plain()) < output.index(asked)
+    assert location_reply(knowledge, 9801, answering=2).plain() in output
+    first = compose(knowledge, EVICTION, 9801, lambda ids: "k").reply.plain()
+    second = compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.plain()
+    assert output.index(asked) < output.index(first) < output.rindex(second)
 
 
 @pytest.mark.parametrize("kb_name", ["bench_kb", "regions_kb"])
@@ -247,8 +281,6 @@ def test_likely_needs_put_the_recognised_need_first(bench_kb):
 def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(bench_kb):
     """The terminal does what the bot does (tests/test_bot_e2e.py): 112 and the Flemish urgent doors
     before the place is asked, then the full local answer once it is given (issue 11)."""
-    from bot.answering import compose_urgent_first
-
     knowledge = Knowledge.build(bench_kb)
     danger = "mijn papa zegt dat hij niet meer wil leven"
     urgent = compose_urgent_first(knowledge, danger)
@@ -259,7 +291,6 @@ def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(bench_
     assert output.index(urgent.reply.plain().splitlines()[0]) < output.index(asked)
     local = compose(knowledge, danger, 9801, lambda ids: "k").reply.plain()
     assert output.index(asked) < output.rindex(local.splitlines()[0])
-    assert compose_urgent_first(knowledge, EVICTION) is None
 
 
 @pytest.mark.parametrize("text, place", [

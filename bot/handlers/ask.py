@@ -4,7 +4,8 @@ The question's words live only in this handler's local variables: the search get
 reply is built, and they are gone. For "Meer resultaten" the chat keeps the result *ids* in
 chat_data (memory only), never the text. A question asked before the school's place is known
 is the exception: it waits in chat_data (memory only, never persisted or logged) until the place
-is given, then it is answered and forgotten; unanswered, a job forgets it after PENDING_FOR.
+is given, then it is answered and forgotten; unanswered, a job forgets it after PENDING_FOR. A
+second question before the place waits with the first (at most PENDING_MAX), so neither is lost.
 """
 from __future__ import annotations
 
@@ -21,11 +22,11 @@ from ..answering import (
     compose,
     compose_more,
     compose_urgent_first,
-    drop_stale_question,
+    drop_stale_questions,
     has_question,
     keep_question,
     stash_results,
-    take_question,
+    take_questions,
     theme_outcome,
 )
 from ..context import BotContext
@@ -51,11 +52,11 @@ async def on_text(update: Update, context: BotContext) -> None:
             # "Gent" after a kept question is a place we do not know, not a new question: keep the first.
             await send(context, chat_id, render.location_unknown(knowledge.example_place))
             return
-        if context.chat_data is not None:
-            keep_question(context.chat_data, text)
-            _forget_later(context, chat_id)
         urgent = compose_urgent_first(knowledge, text)
-        if urgent is not None:   # life safety first: 112 and the Flemish doors before the place
+        if context.chat_data is not None:
+            keep_question(context.chat_data, text, alerted=urgent is not None)
+            _forget_later(context, chat_id)
+        if urgent is not None:   # life safety first: 112 (and for a likely danger the Flemish doors)
             await send(context, chat_id, urgent.reply)
         await send(context, chat_id, render.need_location(knowledge.example_place))
         return
@@ -73,21 +74,21 @@ async def answer(update: Update, context: BotContext, knowledge: Knowledge, text
 
 
 async def save_location(update: Update, context: BotContext, postcode: int) -> None:
-    """Remember the school's place; then answer the question kept from before, if any."""
+    """Remember the school's place; then answer the questions kept from before, if any."""
     state = context.state
     knowledge = state.knowledge
     chat_id = reply_chat_id(update)
     await state.set_postcode(chat_id, postcode)
-    question = take_question(context.chat_data) if context.chat_data is not None else None
-    await send(context, chat_id, location_reply(knowledge, postcode, answering=question is not None))
-    if question is not None:
+    questions = take_questions(context.chat_data) if context.chat_data is not None else []
+    await send(context, chat_id, location_reply(knowledge, postcode, answering=len(questions)))
+    for question in questions:
         await answer(update, context, knowledge, question, postcode)
 
 
 def _forget_later(context: BotContext, chat_id: int) -> None:
-    """A job that forgets the kept question if no place came in time (the job holds no text)."""
+    """A job that forgets the kept questions if no place came in time (the job holds no text)."""
     queue: JobQueue[Any] | None = context.application.job_queue
-    if queue is None:   # without the job-queue extra, take_question still refuses it
+    if queue is None:   # without the job-queue extra, take_questions still refuses them
         return
     name = f"pending-question-{chat_id}"
     for job in queue.get_jobs_by_name(name):
@@ -97,7 +98,7 @@ def _forget_later(context: BotContext, chat_id: int) -> None:
 
 async def _forget_question(context: BotContext) -> None:
     if context.chat_data is not None:
-        drop_stale_question(context.chat_data)
+        drop_stale_questions(context.chat_data)
 
 
 async def _page_button(update: Update, context: BotContext) -> tuple[cd.Action | None, int]:
