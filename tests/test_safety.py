@@ -121,6 +121,18 @@ def test_most_dangers_lead_and_the_kind_is_named_right(engine):
     assert sum(a.safety.kind == kind for kind, a in answers) / len(answers) >= 0.75
 
 
+@pytest.mark.parametrize("question", CASES["parent-unable"][:2])
+def test_a_parent_unable_to_care_at_the_gate_gets_the_police_youth_unit(engine, question):
+    """Round 23: a drunk or psychotic parent at the gate needs someone who can come now (the police
+    youth and family unit), not a shelter for violence; its crisis services are the kind's doors.
+    (Dutch only: asked in English the second door is still the shelter, docs/search.md round 23.)"""
+    answer = engine.search(question, 9801)
+    assert answer.safety is not None and answer.safety.kind == "parent-unable"
+    doors = [m.id for m in answer.matches if m.urgent]
+    assert "politie-lindegem-jeugd-en-gezin" in doors, doors
+    assert "caw-lindeland-vluchthuis" not in doors
+
+
 def test_every_kind_has_a_profile_and_a_corpus():
     from kennisbank.search.corpus import safety_corpus
 
