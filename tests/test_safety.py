@@ -269,6 +269,35 @@ def test_a_region_question_file_that_cannot_be_read_right_names_its_file(tmp_pat
         safety_corpus(regions=tmp_path)
 
 
+@pytest.mark.parametrize("content, message", [
+    ("- q: schulden\n  postcode: Gent\n", "vraag 1: 'postcode: Gent' is geen getal"),
+    ("- q: schulden\n  expect: caw-onthaal\n", "vraag 1: 'expect' moet een lijst"),
+    ("- q: schulden\n  safety: gevaar\n", "vraag 1: 'safety: gevaar' is geen gekend label"),
+])
+def test_a_labelled_question_file_is_checked_by_one_reader(tmp_path, content, message):
+    """The safety corpus, the abstention fit and the ranking pairs read questions.yaml the same way."""
+    from kennisbank.search.corpus import CorpusError, read_labelled_questions
+
+    path = tmp_path / "questions.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CorpusError, match=rf"questions.yaml: {message}"):
+        read_labelled_questions(path)
+
+
+def test_the_shipped_labelled_questions_read_cleanly():
+    from kennisbank.search.corpus import TRAINING_REGIONS, read_labelled_questions
+    from kennisbank.search.training import TRAINING_QUESTIONS
+
+    regions = [q for f in sorted(TRAINING_REGIONS.glob("*/questions.yaml"))
+               for q in read_labelled_questions(f, safety_required=True)]
+    assert len(regions) > 500 and all(q.safety is not None for q in regions)
+    assert all(q.postcode is not None and q.text == q.text.strip() for q in regions)
+    dev_like = [q for f in sorted(TRAINING_QUESTIONS.glob("*.yaml")) for q in read_labelled_questions(f)]
+    assert dev_like and all(q.safety is None for q in dev_like)   # these files carry no safety label
+    assert any(q.text == "" for q in dev_like)                    # the empty message is a question too
+    assert sum(bool(q.expect) for q in dev_like) > len(dev_like) / 2
+
+
 def test_training_regions_without_question_files_are_an_error(tmp_path):
     from kennisbank.search.corpus import CorpusError, safety_fingerprint
 

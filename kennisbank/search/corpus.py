@@ -207,9 +207,30 @@ def safety_corpus(directory: Path = NEEDS_DIR, regions: Path = TRAINING_REGIONS)
     return Corpus(tuple(texts), tuple(labels), tuple(sources), safety_fingerprint(directory, regions))
 
 
-def _labelled_questions(path: Path) -> list[tuple[int, str, str, bool]]:
-    """(number, text, safety label, written as a look-alike) of each question of a question file;
-    `safety: none` and `harmless` are both HARMLESS to the detector."""
+@dataclass(frozen=True)
+class LabelledQuestion:
+    """One question of a labelled question file: what a writer asked, where, and what fits.
+
+    The files are training-regions/*/questions.yaml and training-questions/*.yaml (the format of
+    benchmarks/*/questions.yaml): a YAML list of {q, postcode, expect, safety, kind}.
+    """
+    number: int                     # position in the file, from 1 (for error messages and sources)
+    text: str                       # `q`, stripped
+    postcode: int | None            # the school's postcode, if the writer gave one
+    expect: tuple[str, ...]         # ids of the services that fit; () when nothing fits
+    safety: str | None              # a danger kind, "harmless" (a look-alike) or "none";
+                                    # None when the file does not label it (training-questions/)
+
+
+def read_labelled_questions(path: Path, safety_required: bool = False) -> list[LabelledQuestion]:
+    """Every question of a labelled question file, checked.
+
+    Raises CorpusError naming the file (and the question) when it cannot be read, is not a list, a
+    question has no `q` (or an empty one where `safety_required`), a postcode is no number,
+    `expect` is no list of ids, or a `safety:` label is unknown, or missing where
+    `safety_required` (a danger written without its label would silently teach the detector
+    "harmless").
+    """
     try:
         raw = safe_load(path.read_text(encoding="utf-8")) or []
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -219,11 +240,27 @@ def _labelled_questions(path: Path) -> list[tuple[int, str, str, bool]]:
     found = []
     for i, item in enumerate(raw, start=1):
         text = item.get("q") if isinstance(item, dict) else None
-        if not isinstance(text, str) or not text.strip():
+        # An empty message is a question a set may hold (the bot gets them); a situation to learn
+        # life safety from must say something.
+        if not isinstance(text, str) or (safety_required and not text.strip()):
             raise CorpusError(f"{path}: vraag {i} heeft geen tekst (q)")
-        # Required: a danger written without its label would silently teach "harmless".
+        postcode = item.get("postcode")
+        if postcode is not None and (isinstance(postcode, bool) or not isinstance(postcode, int)):
+            raise CorpusError(f"{path}: vraag {i}: 'postcode: {postcode}' is geen getal")
+        expect = item.get("expect") or []
+        if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
+            raise CorpusError(f"{path}: vraag {i}: 'expect' moet een lijst van dienst-id's zijn")
         kind = item.get("safety")
-        if kind not in (*SAFETY_KINDS, HARMLESS, "none"):
+        if (kind is not None or safety_required) and kind not in (*SAFETY_KINDS, HARMLESS, "none"):
             raise CorpusError(f"{path}: vraag {i}: 'safety: {kind}' is geen gekend label")
-        found.append((i, text.strip(), HARMLESS if kind in (HARMLESS, "none") else kind, kind == HARMLESS))
+        found.append(LabelledQuestion(i, text.strip(), postcode, tuple(expect), kind))
     return found
+
+
+def _labelled_questions(path: Path) -> list[tuple[int, str, str, bool]]:
+    """(number, text, safety label, written as a look-alike) of each question of a question file;
+    `safety: none` and `harmless` are both HARMLESS to the detector."""
+    return [(q.number, q.text, HARMLESS if q.safety in (HARMLESS, "none") else str(q.safety), q.safety == HARMLESS)
+            for q in read_labelled_questions(path, safety_required=True)]
+
+

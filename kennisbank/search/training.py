@@ -56,6 +56,7 @@ from .corpus import (
     Corpus,
     is_look_alike,
     needs_corpus,
+    read_labelled_questions,
     safety_corpus,
 )
 from .dense import Encoder, embedding_cache, load_encoder
@@ -236,9 +237,8 @@ def labelled_readings(dense: bool) -> AbstentionReadings:
             continue
         engine = SearchEngine(kb, encoder=None if dense else False)
         for path in question_files:
-            questions += [(engine, item["q"], not item.get("expect"))
-                          for item in yaml.safe_load(path.read_text(encoding="utf-8"))
-                          if (item.get("safety") or "none") in ("none", HARMLESS)]
+            questions += [(engine, q.text, not q.expect) for q in read_labelled_questions(path)
+                          if q.safety in (None, "none", HARMLESS)]
     # The needs model knows no region: the last engine reads the questions that have none.
     if engine is not None:
         questions += [(engine, text, none) for text, none in abstention_questions()]
@@ -334,16 +334,15 @@ def ranking_pairs(dense: bool, oof_needs: list[Needs], corpus: Corpus, corpus_ve
         postcodes = sorted({pc for r in kb.regions.values() for pc in r.postcodes})
         # (a) labelled questions written for this region
         for path in question_files:
-            for item in yaml.safe_load(path.read_text(encoding="utf-8")):
-                expect = set(item.get("expect") or [])
-                if not expect:
+            for question in read_labelled_questions(path):
+                if not question.expect:
                     continue
-                q, pc = item["q"], item.get("postcode")
-                vector, _ = engine.embed_question(q)
-                needs = engine.needs.recognise(q, vector)
+                vector, _ = engine.embed_question(question.text)
+                needs = engine.needs.recognise(question.text, vector)
                 group += 1
                 labelled.add(group)
-                _add(engine, q, pc, needs, vector, expect, xs, ys, groups, group)
+                _add(engine, question.text, question.postcode, needs, vector, set(question.expect),
+                     xs, ys, groups, group)
         # (b) corpus situations, out-of-fold needs, a random postcode of the region
         by_theme: dict[str, list[int]] = {}
         for i, lab in enumerate(corpus.labels):
