@@ -29,6 +29,7 @@ from .privacy import looks_personal
 PENDING_KEY = "pending_questions"  # chat_data: [(monotonic time, text, alerted)] awaiting a place
 PENDING_FOR = 600.0          # seconds a question waits for the place before it is forgotten
 PENDING_MAX = 3              # questions held at once for one chat
+FORGOTTEN_KEY = "pending_forgotten"  # chat_data: how many kept questions were forgotten unanswered (no text)
 SEARCH_LIMIT = 12            # results fetched per question; the first PAGE_SIZE are shown
 LIKELY_NEEDS = 6             # need buttons under "nothing fits" (then "Andere nood…")
 STASH_SIZE = 20              # result lists kept per chat for "Meer resultaten"
@@ -45,22 +46,34 @@ def stash_results(chat_data: MutableMapping[str, Any], ids: Sequence[str]) -> st
     return key
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What keep_question did: how many questions now wait, and whether an older one made room."""
+    waiting: int
+    dropped: bool
+
+
 def keep_question(chat_data: MutableMapping[str, Any], text: str, now: float | None = None,
-                  alerted: bool = False) -> None:
+                  alerted: bool = False) -> Kept:
     """Hold a question until the place is known (memory only), after those already held.
 
     A school that writes a second message before giving the place ("tolk nodig") has asked two
-    things; both are answered once the place comes. At most PENDING_MAX are held: the oldest
-    without an alert makes room first, so a question that raised a possible danger is the last to
-    go (Life-safety first: it is not replaced by the message after it).
+    things; both are answered once the place comes. At most PENDING_MAX are held. The question
+    that just came is always kept (the reply says so); among the older ones the oldest without an
+    alert makes room first, so a question that raised a possible danger is the last to go (it
+    already got its 112 line at once). A question that made room is counted as forgotten.
     """
     at = time.monotonic() if now is None else now
-    kept = [k for k in chat_data.get(PENDING_KEY, ()) if _waited(k, at) <= PENDING_FOR]
-    kept.append((at, text, alerted))
+    _drop_stale(chat_data, at)
+    kept = [*chat_data.get(PENDING_KEY, ()), (at, text, alerted)]
+    dropped = len(kept) > PENDING_MAX
     while len(kept) > PENDING_MAX:
-        calm = [i for i, k in enumerate(kept) if not k[2]]
+        older = kept[:-1]
+        calm = [i for i, k in enumerate(older) if not k[2]]
         kept.pop(calm[0] if calm else 0)
+        _count_forgotten(chat_data, 1)
     chat_data[PENDING_KEY] = kept
+    return Kept(len(kept), dropped)
 
 
 def _waited(kept: tuple[float, str, bool], now: float | None) -> float:
@@ -68,23 +81,55 @@ def _waited(kept: tuple[float, str, bool], now: float | None) -> float:
     return (time.monotonic() if now is None else now) - kept[0]
 
 
+def _fresh(kept: tuple[float, str, bool], now: float | None) -> bool:
+    """A kept question may still be answered: it has waited PENDING_FOR seconds at most."""
+    return _waited(kept, now) <= PENDING_FOR
+
+
+def _count_forgotten(chat_data: MutableMapping[str, Any], n: int) -> None:
+    if n:
+        chat_data[FORGOTTEN_KEY] = chat_data.get(FORGOTTEN_KEY, 0) + n
+
+
 def has_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> bool:
     """A kept question is waiting (and has not waited too long)."""
-    return any(_waited(k, now) <= PENDING_FOR for k in chat_data.get(PENDING_KEY, ()))
+    return any(_fresh(k, now) for k in chat_data.get(PENDING_KEY, ()))
 
 
-def take_questions(chat_data: MutableMapping[str, Any], now: float | None = None) -> list[str]:
-    """The kept questions in the order they were asked, forgotten by taking them; those that waited
-    longer than PENDING_FOR are dropped."""
+@dataclass(frozen=True)
+class Taken:
+    """The kept questions in the order they were asked, and how many were forgotten unanswered
+    (waited too long, or made room for a newer one) since the last place was given."""
+    questions: tuple[str, ...]
+    forgotten: int
+
+
+def take_questions(chat_data: MutableMapping[str, Any], now: float | None = None) -> Taken:
+    """The kept questions, forgotten by taking them (and the count of those forgotten before)."""
+    _drop_stale(chat_data, now)
     kept = chat_data.pop(PENDING_KEY, ())
-    return [k[1] for k in kept if _waited(k, now) <= PENDING_FOR]
+    return Taken(tuple(k[1] for k in kept), chat_data.pop(FORGOTTEN_KEY, 0))
 
 
-def drop_stale_questions(chat_data: MutableMapping[str, Any], now: float | None = None) -> None:
-    """Forget the kept questions that waited PENDING_FOR or longer (newer ones stay)."""
-    kept = [k for k in chat_data.get(PENDING_KEY, ()) if _waited(k, now) < PENDING_FOR]
-    if kept:
-        chat_data[PENDING_KEY] = kept
+def drop_stale_questions(chat_data: MutableMapping[str, Any], now: float | None = None) -> float | None:
+    """Forget the kept questions that waited longer than PENDING_FOR (newer ones stay); the seconds
+    until the next one goes stale, or None when none is left (for the job that calls this)."""
+    _drop_stale(chat_data, now)
+    return until_stale(chat_data, now)
+
+
+def until_stale(chat_data: MutableMapping[str, Any], now: float | None = None) -> float | None:
+    """Seconds until the oldest kept question has waited longer than PENDING_FOR; None if none waits."""
+    kept = chat_data.get(PENDING_KEY, ())
+    return max(PENDING_FOR - _waited(kept[0], now), 0.0) if kept else None
+
+
+def _drop_stale(chat_data: MutableMapping[str, Any], now: float | None) -> None:
+    kept = chat_data.get(PENDING_KEY, ())
+    fresh = [k for k in kept if _fresh(k, now)]
+    _count_forgotten(chat_data, len(kept) - len(fresh))
+    if fresh:
+        chat_data[PENDING_KEY] = fresh
     else:
         chat_data.pop(PENDING_KEY, None)
 

@@ -58,7 +58,8 @@ def looks_like_a_place(text: str) -> bool:
                                         for w in words)
 
 
-def location_reply(knowledge: Knowledge, postcode: int, answering: int = 0) -> render.Reply:
-    """answering: how many questions kept from before the place was known are answered right after."""
+def location_reply(knowledge: Knowledge, postcode: int, answering: int = 0, forgotten: int = 0) -> render.Reply:
+    """answering: how many questions kept from before the place was known are answered right after;
+    forgotten: how many kept questions were forgotten unanswered (render.location_set)."""
     return render.location_set(postcode, knowledge.place_name(postcode), knowledge.is_example(postcode),
-                               answering)
+                               answering, forgotten)

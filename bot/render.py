@@ -412,14 +412,20 @@ def location_unknown(example: ExamplePlace = None) -> Reply:
                  f"of de naam van de gemeente{_for_example(example)}.")
 
 
-def location_set(postcode: int, place: str | None, example: bool, answering: int = 0) -> Reply:
-    """answering: how many questions asked before the place was known are answered right after."""
+def location_set(postcode: int, place: str | None, example: bool, answering: int = 0, forgotten: int = 0) -> Reply:
+    """answering: how many questions asked before the place was known are answered right after;
+    forgotten: how many of those questions were forgotten unanswered (too old, or no room)."""
     if answering > 1:
-        ask = f"Hieronder de antwoorden op je {answering} vragen."
+        ask = f"Hieronder de antwoorden op je {_count_word(answering)} vragen."
     elif answering:
         ask = "Hieronder het antwoord op je vraag."
     else:
         ask = "Stel nu je vraag in gewone woorden."
+    if forgotten == 1:
+        ask += " Eén vraag van daarvoor heb ik niet meer onthouden: stel ze gerust opnieuw."
+    elif forgotten:
+        ask += (f" {_count_word(forgotten).capitalize()} vragen van daarvoor heb ik niet meer onthouden: "
+                "stel ze gerust opnieuw.")
     if place:
         text = f"📍 Ingesteld: <b>{esc(place)}</b> ({postcode}). {ask}"
     else:
@@ -430,11 +436,26 @@ def location_set(postcode: int, place: str | None, example: bool, answering: int
     return Reply(text)
 
 
-def need_location(example: ExamplePlace = None) -> Reply:
-    """A question before the place is known: it is kept (memory only) and answered once the place is given."""
-    return Reply("Eerst nog één ding: in welke gemeente ligt je school? Stuur de gemeente of de "
-                 f"postcode{_for_example(example)}. Dan beantwoord ik meteen je vraag; tot dan "
-                 "onthoud ik ze even, niet langer dan 10 minuten.")
+def need_location(example: ExamplePlace = None, waiting: int = 1, dropped: bool = False) -> Reply:
+    """A question before the place is known: it is kept (memory only) and answered once the place is given.
+
+    waiting: how many questions are kept now; dropped: the oldest had to make room for this one."""
+    if waiting <= 1:
+        return Reply("Eerst nog één ding: in welke gemeente ligt je school? Stuur de gemeente of de "
+                     f"postcode{_for_example(example)}. Dan beantwoord ik meteen je vraag; tot dan "
+                     "onthoud ik ze even, niet langer dan 10 minuten.")
+    text = (f"📝 Ik onthoud ook deze vraag. Stuur nog de gemeente of de postcode van je "
+            f"school{_for_example(example)}, dan beantwoord ik je {_count_word(waiting)} vragen meteen.")
+    if dropped:
+        text += (f"\nIk onthoud er niet meer dan {_count_word(waiting)}: je oudste vraag heb ik laten vallen. "
+                 "Stel die straks gerust opnieuw.")
+    return Reply(text)
+
+
+def _count_word(n: int) -> str:
+    """A small count as Flemish Dutch writes it in a sentence ("je twee vragen"); digits above ten."""
+    words = ("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien")
+    return words[n] if 0 <= n < len(words) else str(n)
 
 
 def help_text(place: str | None, postcode: int | None, example: ExamplePlace = None) -> Reply:
@@ -458,6 +479,9 @@ def place_commands(example: ExamplePlace) -> str:
     return f"/postcode {postcode} of /gemeente {esc(name)}"
 
 
+PENDING_MAX_WORD = "drie"   # bot.answering.PENDING_MAX in words (a test checks they agree)
+
+
 def privacy_text() -> Reply:
     return Reply(
         "🔒 <b>Wat ik bewaar</b>\n"
@@ -478,6 +502,8 @@ def privacy_text() -> Reply:
         "niet bereikbaar is. Ik wis het zodra Telegram het aanvaardt, en ten laatste na "
         f"{int(OUTBOX_MAX_AGE.total_seconds() // 60)} minuten.\n"
         "Je vragen en de namen die erin staan, schrijf ik nergens weg, ook niet in een logboek. "
+        "Stel je een vraag voor ik je gemeente ken, dan onthoud ik ze in mijn werkgeheugen tot je "
+        f"die geeft, hoogstens {PENDING_MAX_WORD} vragen en elk niet langer dan 10 minuten. "
         "Lijkt een vraag over gevaar voor een leven of een kind te gaan, dan toon ik eerst de "
         "dringende hulp; ook dat bewaar ik niet (het signaal kent enkel de thema's).\n\n"
         "Met /vergeet wis je alles wat ik over deze chat bewaar, ook je koppeling als beheerder. "

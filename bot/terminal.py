@@ -108,9 +108,9 @@ class TerminalChat:
             self.show(render.location_unknown(self.knowledge.example_place))
             return
         self.postcode = postcode
-        questions = take_questions(self.chat_data, self.clock())
-        self.show(location_reply(self.knowledge, postcode, answering=len(questions)))
-        for question in questions:
+        taken = take_questions(self.chat_data, self.clock())
+        self.show(location_reply(self.knowledge, postcode, len(taken.questions), taken.forgotten))
+        for question in taken.questions:
             self.answer(question)
 
     def message(self, text: str) -> None:
@@ -121,10 +121,10 @@ class TerminalChat:
             self.show(render.location_unknown(self.knowledge.example_place))   # keep the first question
         elif self.postcode is None:
             urgent = compose_urgent_first(self.knowledge, text, self.today)
-            keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)
+            kept = keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)
             if urgent is not None:   # life safety first: 112 (and for a likely danger the Flemish doors)
                 self.show(urgent.reply)
-            self.show(render.need_location(self.knowledge.example_place))
+            self.show(render.need_location(self.knowledge.example_place, kept.waiting, kept.dropped))
         else:
             self.answer(text)
 

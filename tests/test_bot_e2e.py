@@ -13,8 +13,8 @@ import httpx
 import pytest
 from telegram.ext import CommandHandler
 
+from bot import answering, render
 from bot import callback_data as cd
-from bot import render
 from bot.answering import LIKELY_NEEDS, PENDING_KEY, SEARCH_LIMIT, compose, likely_needs
 from bot.places import location_reply
 from kennisbank import outbox as outbox_rows
@@ -418,7 +418,7 @@ async def test_a_possible_danger_before_the_place_gets_112_and_waits_with_the_ne
     assert line.text == render.possible_danger().html and "112" in line.text
     assert asked.text == render.need_location(knowledge.example_place).html
     [asked_again] = await user.send(QUESTION)
-    assert asked_again.text == asked.text
+    assert asked_again.text == render.need_location(knowledge.example_place, 2).html
     kept = bot.application.chat_data[135][PENDING_KEY]
     assert [(k[1], k[2]) for k in kept] == [(eviction, True), (QUESTION, False)]
     before = len(await signals.fetch(bot.state.store.conn))
@@ -429,6 +429,33 @@ async def test_a_possible_danger_before_the_place_gets_112_and_waits_with_the_ne
         compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.html]
     assert len(await signals.fetch(bot.state.store.conn)) == before + 2   # each answer is a signal
     assert PENDING_KEY not in bot.application.chat_data[135]
+
+
+async def test_the_job_forgets_each_kept_question_when_it_goes_stale(bot, chat, monkeypatch):
+    """Found by a reviewer: the job ran PENDING_FOR after the latest question, so the first stayed
+    in memory up to twice as long. Now it runs for the oldest, then again for the next; only a
+    count stays, and the reply to the place says how many were forgotten."""
+    monkeypatch.setattr(answering, "PENDING_FOR", 3.0)   # the job runs a second after a question goes stale
+    user = chat(136)
+    knowledge = bot.state.knowledge
+    await user.send("schulden")
+    await asyncio.sleep(2)
+    await user.send("luizen")
+    data = bot.application.chat_data[136]
+
+    async def until(condition, timeout=10.0):
+        async def wait():
+            while not condition():
+                await asyncio.sleep(0.05)
+        await asyncio.wait_for(wait(), timeout)
+
+    await until(lambda: data.get(answering.FORGOTTEN_KEY) == 1)     # the job ran for "schulden" ...
+    assert [k[1] for k in data[PENDING_KEY]] == ["luizen"]           # ... and "luizen" still waits
+    await until(lambda: PENDING_KEY not in data)                     # rescheduled for "luizen"
+    assert data[answering.FORGOTTEN_KEY] == 2 and "schulden" not in str(data) and "luizen" not in str(data)
+    [placed] = await user.send("Lindegem")
+    assert placed.text == location_reply(knowledge, 9801, 0, 2).html
+    assert answering.FORGOTTEN_KEY not in data
 
 
 async def test_an_ordinary_question_before_the_place_only_asks_the_place(bot, chat):

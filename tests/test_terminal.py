@@ -9,11 +9,14 @@ import pytest
 from bot import callback_data as cd
 from bot import render
 from bot.answering import (
+    FORGOTTEN_KEY,
     LIKELY_NEEDS,
     PENDING_FOR,
     PENDING_KEY,
     PENDING_MAX,
     SEARCH_LIMIT,
+    Kept,
+    Taken,
     compose,
     compose_urgent_first,
     drop_stale_questions,
@@ -21,6 +24,7 @@ from bot.answering import (
     likely_needs,
     stash_results,
     take_questions,
+    until_stale,
 )
 from bot.cli import main as cli_main
 from bot.i18n import PARENT_LANGUAGES
@@ -107,25 +111,35 @@ def test_kept_question_is_forgotten_after_pending_for(bench_kb):
     assert [k[1] for k in terminal.chat_data[PENDING_KEY]] == [EVICTION]
     now[0] = PENDING_FOR + 1
     terminal.handle("Lindegem")
-    assert out.getvalue().rstrip().endswith(location_reply(terminal.knowledge, 9801).plain())
+    assert out.getvalue().rstrip().endswith(location_reply(terminal.knowledge, 9801, 0, 1).plain())
     assert PENDING_KEY not in terminal.chat_data
 
 
 def test_keep_take_and_drop_questions():
     data: dict = {}
-    keep_question(data, "eerste", now=0)
-    keep_question(data, "tweede", now=5)                 # a second question waits with the first
-    assert take_questions(data, now=PENDING_FOR) == ["eerste", "tweede"]
-    assert take_questions(data, now=6) == []             # taken is forgotten
+    assert keep_question(data, "eerste", now=0) == Kept(1, False)
+    assert keep_question(data, "tweede", now=5) == Kept(2, False)   # a second question waits with the first
+    assert take_questions(data, now=PENDING_FOR) == Taken(("eerste", "tweede"), 0)
+    assert take_questions(data, now=6) == Taken((), 0)              # taken is forgotten
     keep_question(data, "oud", now=0)
     keep_question(data, "nieuw", now=10)
-    assert take_questions(data, now=PENDING_FOR + 5) == ["nieuw"]   # the one that waited too long is gone
-    keep_question(data, "derde", now=0)
-    keep_question(data, "vierde", now=1)
-    drop_stale_questions(data, now=PENDING_FOR)
-    assert [k[1] for k in data[PENDING_KEY]] == ["vierde"]
-    drop_stale_questions(data, now=PENDING_FOR + 1)
+    # the one that waited too long is gone, and the reply to the place can say so
+    assert take_questions(data, now=PENDING_FOR + 5) == Taken(("nieuw",), 1)
     assert data == {}
+
+
+def test_the_job_forgets_each_question_when_it_goes_stale_not_after_the_last():
+    """Found by a reviewer: the job ran PENDING_FOR after the *latest* question, so an older one
+    stayed in memory up to twice as long."""
+    data: dict = {}
+    keep_question(data, "derde", now=0)
+    keep_question(data, "vierde", now=590)
+    assert until_stale(data, now=590) == PENDING_FOR - 590           # the job is due for the oldest
+    assert drop_stale_questions(data, now=PENDING_FOR) == 0.0        # at the boundary it may still wait
+    assert drop_stale_questions(data, now=PENDING_FOR + 1) == PENDING_FOR + 590 - (PENDING_FOR + 1)
+    assert [k[1] for k in data[PENDING_KEY]] == ["vierde"] and data[FORGOTTEN_KEY] == 1
+    assert drop_stale_questions(data, now=PENDING_FOR + 591) is None
+    assert PENDING_KEY not in data and data[FORGOTTEN_KEY] == 2      # only a count, no text, stays
 
 
 def test_a_question_that_raised_an_alert_is_the_last_to_make_room():
@@ -133,10 +147,42 @@ def test_a_question_that_raised_an_alert_is_the_last_to_make_room():
     data: dict = {}
     keep_question(data, "gevaar", now=0, alerted=True)
     for n in range(PENDING_MAX + 2):
-        keep_question(data, f"vraag {n}", now=1 + n)
-    kept = take_questions(data, now=10)
-    assert len(kept) == PENDING_MAX and kept[0] == "gevaar"
-    assert kept[1:] == [f"vraag {n}" for n in range(PENDING_MAX + 2)][-(PENDING_MAX - 1):]
+        kept = keep_question(data, f"vraag {n}", now=1 + n)
+    assert kept == Kept(PENDING_MAX, True)
+    taken = take_questions(data, now=10)
+    assert taken.questions[0] == "gevaar" and taken.forgotten == 3
+    assert list(taken.questions[1:]) == [f"vraag {n}" for n in range(PENDING_MAX + 2)][-(PENDING_MAX - 1):]
+
+
+def test_the_question_that_just_came_is_always_kept():
+    """Found by a reviewer: with PENDING_MAX alerted questions held, a new calm one was dropped at
+    once while the bot said it would answer it."""
+    data: dict = {}
+    for n in range(PENDING_MAX):
+        keep_question(data, f"gevaar {n}", now=n, alerted=True)
+    assert keep_question(data, "schulden", now=10) == Kept(PENDING_MAX, True)
+    taken = take_questions(data, now=11)
+    assert taken.questions[-1] == "schulden" and taken.forgotten == 1
+    assert list(taken.questions[:-1]) == [f"gevaar {n}" for n in range(1, PENDING_MAX)]
+
+
+def test_privacy_says_how_many_questions_are_kept_and_how_long():
+    assert render._count_word(PENDING_MAX) == render.PENDING_MAX_WORD
+    assert PENDING_FOR == 600 and "niet langer dan 10 minuten" in render.privacy_text().plain()
+
+
+def test_the_replies_say_what_is_kept_and_what_was_forgotten(bench_kb):
+    knowledge = Knowledge.build(bench_kb)
+    many = ["schulden", "luizen", "zwemles", "bril"]
+    output = chat(bench_kb, [*many, "Lindegem"])
+    assert output.count(render.need_location(knowledge.example_place).plain()) == 1
+    assert render.need_location(knowledge.example_place, 2).plain() in output
+    assert render.need_location(knowledge.example_place, 3, dropped=True).plain() in output
+    assert "je drie vragen" in output and "je oudste vraag heb ik laten vallen" in output
+    assert location_reply(knowledge, 9801, 3, 1).plain() in output
+    assert "Eén vraag van daarvoor heb ik niet meer onthouden" in output
+    assert output.index("Lindegem") < output.rindex(
+        compose(knowledge, "bril", 9801, lambda ids: "k").reply.plain().splitlines()[0])
 
 
 def test_a_possible_danger_before_the_place_gets_112_and_is_not_replaced(bench_kb):
@@ -151,6 +197,7 @@ def test_a_possible_danger_before_the_place_gets_112_and_is_not_replaced(bench_k
     asked = render.need_location(knowledge.example_place).plain()
     assert output.index(possible.reply.plain()) < output.index(asked)
     assert location_reply(knowledge, 9801, answering=2).plain() in output
+    assert "Hieronder de antwoorden op je twee vragen." in output
     first = compose(knowledge, EVICTION, 9801, lambda ids: "k").reply.plain()
     second = compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.plain()
     assert output.index(asked) < output.index(first) < output.rindex(second)

@@ -18,7 +18,8 @@ from telegram.ext import JobQueue
 from .. import callback_data as cd
 from .. import render
 from ..answering import (
-    PENDING_FOR,
+    Kept,
+    Taken,
     compose,
     compose_more,
     compose_urgent_first,
@@ -28,6 +29,7 @@ from ..answering import (
     stash_results,
     take_questions,
     theme_outcome,
+    until_stale,
 )
 from ..context import BotContext
 from ..places import location_reply, looks_like_a_place, parse_location
@@ -53,12 +55,13 @@ async def on_text(update: Update, context: BotContext) -> None:
             await send(context, chat_id, render.location_unknown(knowledge.example_place))
             return
         urgent = compose_urgent_first(knowledge, text)
+        kept = Kept(1, False)
         if context.chat_data is not None:
-            keep_question(context.chat_data, text, alerted=urgent is not None)
+            kept = keep_question(context.chat_data, text, alerted=urgent is not None)
             _forget_later(context, chat_id)
         if urgent is not None:   # life safety first: 112 (and for a likely danger the Flemish doors)
             await send(context, chat_id, urgent.reply)
-        await send(context, chat_id, render.need_location(knowledge.example_place))
+        await send(context, chat_id, render.need_location(knowledge.example_place, kept.waiting, kept.dropped))
         return
     await answer(update, context, knowledge, text, postcode)
 
@@ -79,26 +82,35 @@ async def save_location(update: Update, context: BotContext, postcode: int) -> N
     knowledge = state.knowledge
     chat_id = reply_chat_id(update)
     await state.set_postcode(chat_id, postcode)
-    questions = take_questions(context.chat_data) if context.chat_data is not None else []
-    await send(context, chat_id, location_reply(knowledge, postcode, answering=len(questions)))
-    for question in questions:
+    taken = take_questions(context.chat_data) if context.chat_data is not None else Taken((), 0)
+    await send(context, chat_id, location_reply(knowledge, postcode, len(taken.questions), taken.forgotten))
+    for question in taken.questions:
         await answer(update, context, knowledge, question, postcode)
 
 
-def _forget_later(context: BotContext, chat_id: int) -> None:
-    """A job that forgets the kept questions if no place came in time (the job holds no text)."""
+def _forget_later(context: BotContext, chat_id: int, after: float | None = None) -> None:
+    """A job that forgets the kept questions as each one waits too long (the job holds no text).
+
+    It runs when the *oldest* kept question goes stale, then again for the next one: a question
+    never stays in memory much longer than PENDING_FOR, whatever came after it."""
     queue: JobQueue[Any] | None = context.application.job_queue
     if queue is None:   # without the job-queue extra, take_questions still refuses them
         return
+    if after is None:
+        after = until_stale(context.chat_data) if context.chat_data is not None else None
     name = f"pending-question-{chat_id}"
     for job in queue.get_jobs_by_name(name):
         job.schedule_removal()
-    queue.run_once(_forget_question, PENDING_FOR + 1, chat_id=chat_id, name=name)
+    if after is not None:
+        queue.run_once(_forget_question, after + 1, chat_id=chat_id, name=name)
 
 
 async def _forget_question(context: BotContext) -> None:
-    if context.chat_data is not None:
-        drop_stale_questions(context.chat_data)
+    if context.chat_data is None or context.job is None or context.job.chat_id is None:
+        return
+    after = drop_stale_questions(context.chat_data)
+    if after is not None:
+        _forget_later(context, context.job.chat_id, after)
 
 
 async def _page_button(update: Update, context: BotContext) -> tuple[cd.Action | None, int]:
