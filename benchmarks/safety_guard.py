@@ -11,14 +11,14 @@ may be run as often as needed to compare two versions of the code; it is never t
   .venv/bin/python benchmarks/safety_guard.py --guard benchmarks/guard-2026-12-01 --kb DIR [DIR ...]
   .venv/bin/python benchmarks/safety_guard.py --misses             # also list the dangers without a door
 
-Each question is asked at a random postcode of the region, drawn in the file's order with seed 22
-(so editing the file changes the postcodes of the questions after the edit; an alert does not
-depend on the postcode, the doors shown do).
+Each question is asked at a postcode of the region chosen by a hash of its own text, so editing
+the file moves no other question's postcode (an alert does not depend on the postcode, the doors
+shown do). Until 2026-12-01 (round 24) they were drawn in the file's order with seed 22.
 """
 from __future__ import annotations
 
 import argparse
-import random
+import hashlib
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -44,6 +44,13 @@ def guard_items(folder: Path) -> list[tuple[str, str | None, str]]:
             + [("look-alike", None, item["q"]) for item in raw["look-alike"]])
 
 
+
+def postcode_for(question: str, postcodes: list[int]) -> int | None:
+    """The question's own postcode among the region's: the same every run, whatever else the file holds."""
+    if not postcodes:
+        return None
+    return postcodes[int.from_bytes(hashlib.blake2b(question.encode(), digest_size=4).digest(), "big") % len(postcodes)]
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--guard", type=Path, help="a guard-* folder (default: the latest in benchmarks/)")
@@ -66,9 +73,8 @@ def main() -> int:
         # Without the encoder the lexical detector and thresholds answer: other figures.
         mode = "dense encoder + words" if engine.encoder is not None else "words only (no encoder)"
         postcodes = sorted(pc for region in kb.regions.values() for pc in region.postcodes)
-        rng = random.Random(22)
         for group, kind, question in items:
-            answer = engine.search(question, rng.choice(postcodes) if postcodes else None, 3)
+            answer = engine.search(question, postcode_for(question, postcodes), 3)
             alert = answer.safety
             door = any(m.urgent for m in answer.matches[:3])
             count[group, "n"] += 1
