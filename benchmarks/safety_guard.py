@@ -44,12 +44,12 @@ def guard_items(folder: Path) -> list[tuple[str, str | None, str]]:
             + [("look-alike", None, item["q"]) for item in raw["look-alike"]])
 
 
-
 def postcode_for(question: str, postcodes: list[int]) -> int | None:
     """The question's own postcode among the region's: the same every run, whatever else the file holds."""
     if not postcodes:
         return None
     return postcodes[int.from_bytes(hashlib.blake2b(question.encode(), digest_size=4).digest(), "big") % len(postcodes)]
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
