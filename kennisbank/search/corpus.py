@@ -200,10 +200,13 @@ def safety_corpus(directory: Path = NEEDS_DIR, regions: Path = TRAINING_REGIONS)
     # dangers: 54 instead of 80 of the 449 ordinary questions alarm; the pair at the thresholds
     # then fitted (either fires): 87 instead of 94. docs/search.md, round 22.
     for path in _region_question_files(regions):
-        for i, text, label, look_alike in _labelled_questions(path):
-            texts.append(text)
-            labels.append(label)
-            sources.append(f"{path.parent.name}/{path.name}:{i}" + (_LOOK_ALIKE_MARK if look_alike else ""))
+        for q in read_labelled_questions(path, safety_required=True):
+            # `safety: none` and `harmless` are both harmless to the detector; only the second was
+            # written to look alarming.
+            texts.append(q.text)
+            labels.append(HARMLESS if q.safety in (HARMLESS, "none") else str(q.safety))
+            sources.append(f"{path.parent.name}/{path.name}:{q.number}"
+                           + (_LOOK_ALIKE_MARK if q.safety == HARMLESS else ""))
     return Corpus(tuple(texts), tuple(labels), tuple(sources), safety_fingerprint(directory, regions))
 
 
@@ -255,12 +258,3 @@ def read_labelled_questions(path: Path, safety_required: bool = False) -> list[L
             raise CorpusError(f"{path}: vraag {i}: 'safety: {kind}' is geen gekend label")
         found.append(LabelledQuestion(i, text.strip(), postcode, tuple(expect), kind))
     return found
-
-
-def _labelled_questions(path: Path) -> list[tuple[int, str, str, bool]]:
-    """(number, text, safety label, written as a look-alike) of each question of a question file;
-    `safety: none` and `harmless` are both HARMLESS to the detector."""
-    return [(q.number, q.text, HARMLESS if q.safety in (HARMLESS, "none") else str(q.safety), q.safety == HARMLESS)
-            for q in read_labelled_questions(path, safety_required=True)]
-
-
