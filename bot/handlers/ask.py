@@ -84,8 +84,17 @@ async def save_location(update: Update, context: BotContext, postcode: int) -> N
     await state.set_postcode(chat_id, postcode)
     taken = take_questions(context.chat_data) if context.chat_data is not None else Taken((), 0)
     await send(context, chat_id, location_reply(knowledge, postcode, len(taken.questions), taken.forgotten))
+    failed: Exception | None = None
     for question in taken.questions:
-        await answer(update, context, knowledge, question, postcode)
+        try:
+            await answer(update, context, knowledge, question, postcode)
+        except Exception as exc:   # noqa: BLE001 - re-raised below
+            # The questions were taken (forgotten) first: one failing answer must not cost the
+            # others theirs. The first failure goes to the error handler after the loop, which
+            # logs it and apologises once.
+            failed = failed or exc
+    if failed is not None:
+        raise failed
 
 
 def _forget_later(context: BotContext, chat_id: int, after: float | None = None) -> None:
