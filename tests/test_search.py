@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -111,7 +112,11 @@ def test_corpus_has_enough_situations_per_theme_and_no_evaluation_question():
     assert min(counts[t] for t in THEME_IDS) >= 60, counts
     assert counts[NO_NEED] >= 300
     assert len(own) == len({corpus.texts[i] for i, s in enumerate(corpus.sources) if s != "themes.yaml"})
-    assert not _evaluation_questions() & {fold(t).strip() for t in corpus.texts}
+    leaked = _evaluation_questions() & {leak_key(t) for t in corpus.texts}
+    assert leaked <= PREDATE_EVALUATION, sorted(leaked - PREDATE_EVALUATION)
+    # Only the taxonomy may hold those (see PREDATE_EVALUATION); no written situation does.
+    assert not leaked & {leak_key(t) for t, src in zip(corpus.texts, corpus.sources, strict=True)
+                         if src != "themes.yaml"}
 
 
 def test_corpus_has_long_stories_of_every_theme_and_harmless_stories():
@@ -168,22 +173,42 @@ def test_the_no_need_threshold_reads_every_question_written_by_others():
     assert (none[:, None] > need[None, :]).mean() > 0.9   # AUC of p(no need)
 
 
+def leak_key(text: str) -> str:
+    """What two texts share when one is a copy of the other: folded, without punctuation, with
+    single spaces ("Zelfmoord mama." and "zelfmoord  mama" are the same item)."""
+    return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+
+
+# Taxonomy phrases that equal a blind set's one-word question. They are in themes.yaml since
+# e6e706d (2026-11-29), before the first blind set was written (2026-11-30): the writers chose the
+# need's own name, not the other way round. Any other overlap is a leak.
+PREDATE_EVALUATION = {"voedselbank", "opvang na school"}
+
+
 def _questions(path: Path) -> set[str]:
-    """The folded questions of a question file (dev, blind or training format)."""
+    """The leak keys of the questions of a question file (dev, blind or training format)."""
     import yaml
 
-    return {fold(q["q"]).strip() for q in yaml.safe_load(path.read_text(encoding="utf-8"))}
+    return {leak_key(q["q"]) for q in yaml.safe_load(path.read_text(encoding="utf-8"))}
 
 
 def _evaluation_questions() -> set[str]:
-    """Every question of the dev set, of the blind sets and of the safety guard sets in benchmarks/."""
+    """The leak keys of every question of the dev set, of the blind sets and of the safety guard
+    sets in benchmarks/; the empty key (the dev set's empty message) is no item to leak."""
     paths = [BENCH_KB.parent / "questions-dev.yaml", *sorted((ROOT / "benchmarks").glob("blind-*/questions.yaml"))]
     found = set().union(*(_questions(path) for path in paths if path.exists()))
     for guard in sorted((ROOT / "benchmarks").glob("guard-*/guard.yaml")):
         raw = yaml.safe_load(guard.read_text(encoding="utf-8"))
-        found |= {fold(item["q"]).strip() for group in raw.values() for item in group}
+        found |= {leak_key(item["q"]) for group in raw.values() for item in group}
+    found.discard("")
     assert found, "no evaluation questions found"
     return found
+
+
+def test_the_leak_key_ignores_case_accents_punctuation_and_spacing():
+    assert leak_key("Zelfmoord  mama.") == leak_key("zelfmoord mama") == "zelfmoord mama"
+    assert leak_key("Leefloon?") == "leefloon" and leak_key("café-uitbater!") == "cafe uitbater"
+    assert leak_key("?!") == "" and leak_key("opvang na school") != leak_key("opvang naschool")
 
 
 def test_no_training_data_holds_an_evaluation_question():
@@ -200,10 +225,10 @@ def test_no_training_data_holds_an_evaluation_question():
                 *sorted((training_dir / "training-regions").glob("*/questions.yaml"))]
     assert len(labelled) >= 5
     training = set().union(*(_questions(path) for path in labelled))
-    training |= {fold(q).strip() for q, _ in abstention_questions()}
+    training |= {leak_key(q) for q, _ in abstention_questions()}
     assert len(training) > 300
     assert not evaluation & training, sorted(evaluation & training)[:5]
-    assert not evaluation & {fold(t).strip() for t in safety_corpus().texts}
+    assert not evaluation & {leak_key(t) for t in safety_corpus().texts}
 
 
 @pytest.mark.parametrize("question, theme", [
