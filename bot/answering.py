@@ -194,6 +194,14 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
                    tuple(result.themes), tuple(s.id for s in shown))
 
 
+def recognises_nothing(knowledge: Knowledge, text: str) -> bool:
+    """Whether the search finds no need, no danger and no service in a message (anywhere in
+    Flanders). A place-like first message such as "Gent" is then a place we do not know, not a
+    question to keep; "Voedselbank" or "Zelfmoord" is a question."""
+    result = knowledge.engine.search(text, None, 1)
+    return result.safety is None and not result.themes and not result.found
+
+
 def compose_urgent_first(knowledge: Knowledge, question: str, today: date | None = None) -> Outcome | None:
     """Before the school's place is known: the reply a possible danger needs at once, or None.
 

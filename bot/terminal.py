@@ -25,6 +25,7 @@ from .answering import (
     compose_urgent_first,
     has_question,
     keep_question,
+    recognises_nothing,
     stash_results,
     take_questions,
 )
@@ -117,8 +118,9 @@ class TerminalChat:
         place = parse_location(self.knowledge, text, strict=self.postcode is not None)
         if place is not None:
             self.set_place(place)
-        elif self.postcode is None and has_question(self.chat_data, self.clock()) and looks_like_a_place(text):
-            self.show(render.location_unknown(self.knowledge.example_place))   # keep the first question
+        elif self.postcode is None and looks_like_a_place(text) and (
+                has_question(self.chat_data, self.clock()) or recognises_nothing(self.knowledge, text)):
+            self.show(render.location_unknown(self.knowledge.example_place))   # keep any first question
         elif self.postcode is None:
             urgent = compose_urgent_first(self.knowledge, text, self.today)
             kept = keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)

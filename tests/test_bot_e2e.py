@@ -493,6 +493,19 @@ async def test_an_ordinary_question_before_the_place_only_asks_the_place(bot, ch
     assert asked.text == render.need_location(bot.state.knowledge.example_place).html
 
 
+async def test_an_unknown_place_as_the_first_message_is_not_kept(bot, chat):
+    """'Gent' as the first message was kept as a question and answered "Ik vind geen dienst…" once
+    the place was known; now the school hears at once that the place is unknown, nothing is kept."""
+    user = chat(138)
+    knowledge = bot.state.knowledge
+    [unknown] = await user.send("Gent")
+    assert unknown.text == render.location_unknown(knowledge.example_place).html
+    assert PENDING_KEY not in bot.application.chat_data[138]
+    [placed] = await user.send("Lindegem")
+    assert placed.text == location_reply(knowledge, 9801).html
+    assert await bot.state.store.get_postcode(138) == 9801
+
+
 async def test_an_unknown_place_keeps_the_first_question(bot, chat):
     user = chat(134)
     knowledge = bot.state.knowledge

@@ -22,6 +22,7 @@ from bot.answering import (
     drop_stale_questions,
     keep_question,
     likely_needs,
+    recognises_nothing,
     stash_results,
     take_questions,
     until_stale,
@@ -358,6 +359,22 @@ def test_an_unknown_place_keeps_the_first_question(bench_kb):
     assert render.location_unknown(knowledge.example_place).plain() in output
     local = compose(knowledge, EVICTION, 9801, lambda ids: "k").reply.plain()
     assert local.splitlines()[0] in output.split(render.location_unknown(knowledge.example_place).plain())[1]
+
+
+@pytest.mark.parametrize("first, kept", [("Gent", False), ("Sint-Niklaas", False), ("Voedselbank", True),
+                                         ("Zelfmoord", True), ("Huurachterstand", True)])
+def test_a_place_we_do_not_know_as_the_first_message_is_not_kept_as_a_question(bench_kb, first, kept):
+    """'Gent' as the very first message was kept and, once the place was known, answered as a
+    question ("Ik vind geen dienst…"). A place-like word in which the search finds no need, danger
+    or service is now an unknown place; one that names a need is still a question."""
+    knowledge = Knowledge.build(bench_kb)
+    assert recognises_nothing(knowledge, first) is not kept
+    output = chat(bench_kb, [first, "Lindegem"])
+    unknown = render.location_unknown(knowledge.example_place).plain()
+    assert (unknown in output) is not kept
+    assert location_reply(knowledge, 9801, answering=int(kept)).plain() in output
+    answered = compose(knowledge, first, 9801, lambda ids: "k").reply.plain().splitlines()[0]
+    assert (answered in output.split("Ingesteld")[1]) is kept
 
 
 @pytest.mark.parametrize("theme", ["crisis", "geweld"])

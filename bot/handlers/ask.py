@@ -26,6 +26,7 @@ from ..answering import (
     drop_stale_questions,
     has_question,
     keep_question,
+    recognises_nothing,
     stash_results,
     take_questions,
     theme_outcome,
@@ -50,8 +51,10 @@ async def on_text(update: Update, context: BotContext) -> None:
         await save_location(update, context, place)
         return
     if postcode is None:
-        if context.chat_data is not None and has_question(context.chat_data) and looks_like_a_place(text):
-            # "Gent" after a kept question is a place we do not know, not a new question: keep the first.
+        if looks_like_a_place(text) and ((context.chat_data is not None and has_question(context.chat_data))
+                                         or recognises_nothing(knowledge, text)):
+            # "Gent" after a kept question, or as the first message, is a place we do not know, not
+            # a new question: say so, keep any first question, keep nothing of this one.
             await send(context, chat_id, render.location_unknown(knowledge.example_place))
             return
         urgent = compose_urgent_first(knowledge, text)
