@@ -11,6 +11,10 @@ may be run as often as needed to compare two versions of the code; it is never t
   .venv/bin/python benchmarks/safety_guard.py --guard benchmarks/guard-2026-12-01 --kb DIR [DIR ...]
   .venv/bin/python benchmarks/safety_guard.py --misses             # also list the dangers without a door
 
+"two kinds": alerts that name a second kind (`also`: a second danger, or an unsure kind's
+runner-up), whose door is shown too; "right kind": the danger's kind is the alert's kind or its
+`also`; "first kind": it is the alert's kind.
+
 Each question is asked at a postcode of the region chosen by a hash of its own text, so editing
 the file moves no other question's postcode (an alert does not depend on the postcode, the doors
 shown do). Until 2026-12-01 (round 24) they were drawn in the file's order with seed 22.
@@ -81,18 +85,21 @@ def main() -> int:
             count[group, "alert"] += alert is not None
             count[group, "leads"] += bool(alert and alert.leads)
             count[group, "door"] += door
+            count[group, "two kinds"] += bool(alert and alert.also)
             if kind is not None:
                 count[group, "kind"] += bool(alert and kind in (alert.kind, alert.also))
+                count[group, "first kind"] += bool(alert and kind == alert.kind)
                 kinds[kind][0] += door
                 kinds[kind][1] += 1
                 if not door:
                     misses.append((kbdir.parent.name, kind, question))
     print(f"{a.guard.name}: {len(items)} questions in {len(a.kb)} regions; detector: {mode}")
-    print(f"{'group':<11} {'asked':>6} {'alert':>6} {'leads':>6} {'urgent door in top 3':>21} {'right kind':>11}")
+    print(f"{'group':<11} {'asked':>6} {'alert':>6} {'leads':>6} {'two kinds':>10} {'urgent door in top 3':>21}"
+          f" {'right kind':>11} {'first kind':>11}")
     for group in ("danger", "ordinary", "look-alike"):
-        kind = f"{count[group, 'kind']:11d}" if group == "danger" else ""
+        kind = f"{count[group, 'kind']:11d} {count[group, 'first kind']:11d}" if group == "danger" else ""
         print(f"{group:<11} {count[group, 'n']:6d} {count[group, 'alert']:6d} {count[group, 'leads']:6d} "
-              f"{count[group, 'door']:21d} {kind}")
+              f"{count[group, 'two kinds']:10d} {count[group, 'door']:21d} {kind}")
     print("dangers with an urgent door, per kind: "
           + ", ".join(f"{k} {h}/{t}" for k, (h, t) in sorted(kinds.items())))
     for region, kind, question in misses if a.misses else ():

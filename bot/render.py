@@ -581,7 +581,7 @@ def possible_danger() -> Reply:
 def safety_heading(result: Answer) -> str:
     """First lines of an answer to a question that may concern a life or a child's safety."""
     assert result.safety is not None
-    kind = kind_label(result.safety.kind, result.safety.also)
+    kind = kind_label(result.safety.kind, result.safety.also, result.safety.unsure)
     line = f"🚨 <b>Dit klinkt ernstig ({esc(kind)}).</b> {esc(ACUTE_LINE)}"
     if any(m.urgent for m in result.matches):
         line += "\nHier kan je dringend terecht:"

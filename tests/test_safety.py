@@ -631,6 +631,47 @@ def test_the_kind_of_a_long_story_is_read_from_all_its_sentences():
     assert alone is not None and alone.kind == "suicide" and alone.also is None
 
 
+@pytest.mark.parametrize("probabilities, also", [
+    ({"harmless": 0.1, "parent-unable": 0.5, "domestic-violence": 0.4}, "domestic-violence"),   # 0.8 of the first
+    ({"harmless": 0.1, "parent-unable": 0.6, "domestic-violence": 0.3}, "domestic-violence"),   # 0.5: on the line
+    ({"harmless": 0.1, "parent-unable": 0.7, "domestic-violence": 0.2}, None),                  # 0.29: sure enough
+    ({"harmless": 0.6, "parent-unable": 0.22, "domestic-violence": 0.18}, None),                # possible, not likely
+])
+def test_a_likely_danger_unsure_of_its_kind_keeps_the_runner_up(probabilities, also):
+    """Round 25: long stories read as a likely danger of the wrong kind (a psychotic parent with a
+    knife as partner violence) showed only that kind's doors. When the runner-up kind weighs at
+    least SAFETY_RUNNER_UP of the chosen one, it is kept as `also`, marked unsure, and named with "of"."""
+    from kennisbank.safety import kind_label
+    from kennisbank.search.params import SAFETY_RUNNER_UP
+    from kennisbank.search.safety import SafetyDetector
+
+    assert SAFETY_RUNNER_UP == 0.5
+    text = "Papa hoort stemmen en stond gisteren met een mes in de keuken."
+    alert = SafetyDetector(_PerTextClassifier({text: probabilities}), 0.12, 0.5).detect(text, None)  # type: ignore[arg-type]
+    assert alert is not None and alert.kind == "parent-unable"
+    assert alert.also == also and alert.unsure is (also is not None)
+    assert kind_label(alert.kind, alert.also, alert.unsure) == (
+        "ouder kan niet zorgen of partnergeweld" if also else "ouder kan niet zorgen")
+
+
+def test_an_unsure_kind_shows_a_door_of_each_and_says_of(bench_kb):
+    from bot import render
+    from kennisbank.search.safety import SafetyDetector
+
+    text = "Papa hoort stemmen en stond gisteren met een mes in de keuken."
+    rows = {text: {"harmless": 0.1, "parent-unable": 0.5, "domestic-violence": 0.4}}
+    engine = SearchEngine(bench_kb, encoder=False)
+    engine.safety = SafetyDetector(_PerTextClassifier(rows), 0.12, 0.5)  # type: ignore[arg-type]
+    answer = engine.search(text, 9801)
+    assert answer.safety is not None and answer.safety.unsure
+    doors = [m for m in answer.matches if m.urgent]
+    assert len(doors) == 2 and answer.matches[:2] == tuple(doors)
+    first = engine._safety_doors("parent-unable", text, [], None, 9801, None)[0]
+    second = next(d for d in engine._safety_doors("domestic-violence", text, [], None, 9801, None) if d.id != first.id)
+    assert [d.id for d in doors] == [first.id, second.id]
+    assert "(ouder kan niet zorgen of partnergeweld)" in render.safety_heading(answer)
+
+
 def test_a_story_with_two_dangers_shows_a_door_for_each(bench_kb):
     """A mother who no longer wants to live, in a story of violence at home: the story reads as
     domestic violence, but the suicide line must not be lost. The doors lead with the first kind's

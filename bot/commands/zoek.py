@@ -37,7 +37,8 @@ def answer_json(question: str, answer: Answer) -> dict[str, Any]:
         "themes": list(answer.themes),
         "ambiguous": answer.ambiguous,
         "safety": ({"kind": answer.safety.kind, "probability": round(answer.safety.probability, 3),
-                    "leads": answer.safety.leads, "also": answer.safety.also} if answer.safety else None),
+                    "leads": answer.safety.leads, "also": answer.safety.also,
+                    "unsure": answer.safety.unsure} if answer.safety else None),
         "results": [
             {"id": m.id, "score": round(m.score, 4), "organisation": m.service.organisation,
              "name": m.service.name, "themes": list(m.themes), "words": list(m.words), "urgent": m.urgent,
@@ -67,7 +68,7 @@ def answer_text(answer: Answer, explain: bool = False) -> str:
     head: list[str] = []
     tail: list[str] = []
     if answer.safety is not None and answer.safety.leads:
-        kind = kind_label(answer.safety.kind, answer.safety.also)
+        kind = kind_label(answer.safety.kind, answer.safety.also, answer.safety.unsure)
         head.append(f"🚨 Dit klinkt ernstig ({kind}). {answer.acute_line}")
     elif answer.safety is not None:
         tail.append(f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {answer.acute_line}")

@@ -49,8 +49,9 @@ URGENT_WORDS = ("24/7", "24 op 24", "dag en nacht", "crisis", "hulplijn", "noodo
                 "vertrouwenscentrum", "meldpunt", "dringend", "zelfmoordlijn", "1712", "1813", "politie", "nood")
 
 
-def kind_label(kind: str, also: str | None = None) -> str:
-    """The kind's Dutch label; with a second kind (a story with two dangers) both, joined by "en"."""
+def kind_label(kind: str, also: str | None = None, unsure: bool = False) -> str:
+    """The kind's Dutch label; with a second kind both, joined by "en" (a story with two dangers)
+    or, when the detector is `unsure` which of the two it is, by "of"."""
     if also is None or also == kind:
         return PROFILES[kind].label
-    return f"{PROFILES[kind].label} en {PROFILES[also].label}"
+    return f"{PROFILES[kind].label} {'of' if unsure else 'en'} {PROFILES[also].label}"

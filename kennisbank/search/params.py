@@ -80,6 +80,12 @@ DENSE_KEEP = 300
 SAFETY_THRESHOLD = 0.1
 SAFETY_LEAD_THRESHOLD = 0.5
 SAFETY_DOORS = 2
+# A likely danger whose runner-up kind weighs at least this share of the chosen kind (the readings'
+# kind probabilities, weighted by how alarming each reading is) is unsure of its kind: the
+# runner-up's best door takes the last of the SAFETY_DOORS places. Round 25, on the safety guard:
+# 15 more dangers get two kinds, 6 of them the right kind they missed (327 -> 333 of 357); at 0.3,
+# 30 more and 9 (docs/search.md).
+SAFETY_RUNNER_UP = 0.5
 # Below this probability the doors lead only when the needs model's main need is one of the kind's
 # themes too (two models agree); above it the detector alone is sure enough.
 SAFETY_SURE = 0.9

@@ -22,7 +22,7 @@ from .analysis import split_sentences
 from .classifier import TextClassifier, fitted
 from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus, safety_fingerprint
 from .dense import Encoder
-from .params import SAFETY_C, SAFETY_KIND_WEIGHT
+from .params import SAFETY_C, SAFETY_KIND_WEIGHT, SAFETY_RUNNER_UP
 
 __all__ = ["SafetyAlert", "SafetyDetector", "class_weights", "split_sentences"]
 
@@ -34,6 +34,7 @@ class SafetyAlert:
     sentence: str        # the part of the question that raised it (the whole question if short)
     leads: bool = True   # likely danger: urgent doors lead; else possible: one urgent door is shown
     also: str | None = None   # a second kind one part of the question raises on its own (its door is shown too)
+    unsure: bool = False      # `also` is not a second danger but the other reading of an unsure kind
 
 
 class SafetyDetector:
@@ -102,7 +103,7 @@ class SafetyDetector:
         if alert.also is None and other is not None:
             # The detectors disagree on the kind: the other one's door is shown too, and it is the
             # door when the region has none for the first kind (never an answer without a door).
-            alert = replace(alert, also=other)
+            alert = replace(alert, also=other, unsure=True)
         return alert
 
 
@@ -127,7 +128,10 @@ def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None
 
     A story can hold two dangers ("mama wil niet meer leven" in a story of violence at home): when
     the most alarming reading, on its own, names another kind at the lead level, that kind is kept
-    as `also`, so its door is shown next to the first kind's.
+    as `also`, so its door is shown next to the first kind's. Else, when a likely danger's runner-up
+    kind weighs at least SAFETY_RUNNER_UP of the chosen one, the detector is unsure which it is
+    (a parent with a psychosis and a knife: violence, or a parent unable to care?): the runner-up
+    is kept as `also`, marked `unsure`, so a door of each is shown.
     """
     probs = model.probabilities(texts, vectors)
     alarm = 1.0 - probs[:, model.labels.index(HARMLESS)]
@@ -135,9 +139,14 @@ def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None
     if alarm[best] < threshold:
         return None
     by_kind = probs[:, [model.labels.index(k) for k in SAFETY_KINDS]]
-    chosen = int(np.argmax(alarm @ by_kind))
+    weight = alarm @ by_kind
+    chosen = int(np.argmax(weight))
     source = int(np.argmax(alarm * by_kind[:, chosen]))
     loudest = int(np.argmax(by_kind[best]))
     also = SAFETY_KINDS[loudest] if loudest != chosen and alarm[best] >= lead else None
+    runner_up = int(np.argsort(weight)[-2])
+    unsure = also is None and alarm[best] >= lead and weight[runner_up] >= SAFETY_RUNNER_UP * weight[chosen]
+    if unsure:
+        also = SAFETY_KINDS[runner_up]
     return SafetyAlert(SAFETY_KINDS[chosen], float(alarm[best]), texts[source], leads=bool(alarm[best] >= lead),
-                       also=also)
+                       also=also, unsure=bool(unsure))
