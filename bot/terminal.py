@@ -7,6 +7,7 @@ place is known waits in memory (bot/answering.keep_question) and is answered onc
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import date
@@ -34,6 +35,8 @@ from .parent_card import parent_card_text
 from .places import location_reply, looks_like_a_place, parse_location
 from .share_view import language_choice, ready_for_copy
 from .state import Knowledge
+
+log = logging.getLogger(__name__)
 
 # The buttons the terminal chat can press; show() leaves out every other one.
 TERMINAL_ACTIONS = (cd.ShowCard, cd.MorePage, cd.ThemePage, cd.AllNeeds, cd.ShareCard, cd.ShareIn)
@@ -111,8 +114,14 @@ class TerminalChat:
         self.postcode = postcode
         taken = take_questions(self.chat_data, self.clock())
         self.show(location_reply(self.knowledge, postcode, len(taken.questions), taken.forgotten))
+        failed: Exception | None = None
         for question in taken.questions:
-            self.answer(question)
+            try:
+                self.answer(question)
+            except Exception as exc:   # noqa: BLE001 - re-raised below, as the bot's handler does
+                failed = failed or exc
+        if failed is not None:
+            raise failed
 
     def message(self, text: str) -> None:
         place = parse_location(self.knowledge, text, strict=self.postcode is not None)
@@ -191,5 +200,10 @@ def run(kb: KnowledgeBase, stdin: IO[str], stdout: IO[str], postcode: int | None
         line = stdin.readline()
         if not line:
             break
-        chat.handle(line)
+        try:
+            chat.handle(line)
+        except Exception as exc:   # noqa: BLE001 - as in Telegram: apologise and go on
+            # The type only: a message could quote what the user typed.
+            log.error("terminal: %s", type(exc).__name__)
+            chat.show(render.apology())
     return 0

@@ -377,6 +377,29 @@ def test_a_place_we_do_not_know_as_the_first_message_is_not_kept_as_a_question(b
     assert (answered in output.split("Ingesteld")[1]) is kept
 
 
+def test_a_failing_answer_gets_an_apology_and_the_chat_goes_on(bench_kb, monkeypatch, caplog):
+    """As in Telegram: an error while answering one kept question neither loses the others nor
+    ends the chat; the apology comes after the answers, the log holds the type, not the text."""
+    import bot.terminal as terminal
+
+    knowledge = Knowledge.build(bench_kb)
+    real_compose = terminal.compose
+
+    def compose_or_fail(knowledge, text, *args, **kwargs):
+        if text == "schulden":
+            raise RuntimeError("kapot")
+        return real_compose(knowledge, text, *args, **kwargs)
+
+    monkeypatch.setattr(terminal, "compose", compose_or_fail)
+    output = chat(bench_kb, ["schulden", QUESTION, "Lindegem", "/privacy"])
+    answered = compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.plain().splitlines()[0]
+    apology = render.apology().plain()
+    after = output.split(location_reply(knowledge, 9801, answering=2).plain())[1]
+    assert answered in after and apology in after and after.index(answered) < after.index(apology)
+    assert "niets bewaard" in after                                   # the chat went on after it
+    assert "RuntimeError" in caplog.text and "schulden" not in caplog.text
+
+
 @pytest.mark.parametrize("theme", ["crisis", "geweld"])
 def test_an_acute_need_chosen_with_a_button_says_112(bench_kb, theme):
     """Choosing "Crisis, nu meteen" showed its services without "Bij acuut gevaar: bel 112" (newcomer review)."""
