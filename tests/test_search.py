@@ -239,6 +239,9 @@ def test_no_training_data_holds_an_evaluation_question():
     ("il n'arrive plus à payer le loyer et le propriétaire veut les mettre dehors", "huisvesting"),
     ("the mother does not speak Dutch and wants lessons", "taal-inburgering"),
     ("hy heeft al weken kiespyn mr mama heeft gn geld vr de tandarts", "gezondheid"),
+    # Round 27: a weekday or a date does not make a need a school matter.
+    ("tolk nodig op donderdag", "taal-inburgering"),
+    ("tolk somali vr het oudercontact van 12 december", "taal-inburgering"),
 ])
 def test_described_needs_are_recognised(engine, question, theme):
     answer = engine.search(question, 9801)
