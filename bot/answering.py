@@ -91,11 +91,6 @@ def _count_forgotten(chat_data: MutableMapping[str, Any], n: int) -> None:
         chat_data[FORGOTTEN_KEY] = chat_data.get(FORGOTTEN_KEY, 0) + n
 
 
-def has_question(chat_data: MutableMapping[str, Any], now: float | None = None) -> bool:
-    """A kept question is waiting (and has not waited too long)."""
-    return any(_fresh(k, now) for k in chat_data.get(PENDING_KEY, ()))
-
-
 @dataclass(frozen=True)
 class Taken:
     """The kept questions in the order they were asked, and how many were forgotten unanswered

@@ -24,7 +24,6 @@ from .answering import (
     compose_more,
     compose_theme,
     compose_urgent_first,
-    has_question,
     keep_question,
     recognises_nothing,
     stash_results,
@@ -127,8 +126,7 @@ class TerminalChat:
         place = parse_location(self.knowledge, text, strict=self.postcode is not None)
         if place is not None:
             self.set_place(place)
-        elif self.postcode is None and looks_like_a_place(text) and (
-                has_question(self.chat_data, self.clock()) or recognises_nothing(self.knowledge, text)):
+        elif self.postcode is None and looks_like_a_place(text) and recognises_nothing(self.knowledge, text):
             self.show(render.location_unknown(self.knowledge.example_place))   # keep any first question
         elif self.postcode is None:
             urgent = compose_urgent_first(self.knowledge, text, self.today)

@@ -377,6 +377,19 @@ def test_a_place_we_do_not_know_as_the_first_message_is_not_kept_as_a_question(b
     assert (answered in output.split("Ingesteld")[1]) is kept
 
 
+@pytest.mark.parametrize("second", ["Zelfmoord", "Voedselbank"])
+def test_a_one_word_need_after_a_kept_question_is_kept_too(bench_kb, second):
+    """Found by a reviewer: after one kept question, a capitalised one-word need was taken for an
+    unknown place: "Zelfmoord" got no 112 and was thrown away. Only a word that names no need is a place."""
+    knowledge = Knowledge.build(bench_kb)
+    output = chat(bench_kb, [QUESTION, second, "Lindegem"])
+    assert render.location_unknown(knowledge.example_place).plain() not in output
+    assert location_reply(knowledge, 9801, answering=2).plain() in output
+    if second == "Zelfmoord":
+        urgent = compose_urgent_first(knowledge, second)
+        assert urgent is not None and "112" in output.split("Ingesteld")[0]
+
+
 def test_a_failing_answer_gets_an_apology_and_the_chat_goes_on(bench_kb, monkeypatch, caplog):
     """As in Telegram: an error while answering one kept question neither loses the others nor
     ends the chat; the apology comes after the answers, the log holds the type, not the text."""

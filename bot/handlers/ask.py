@@ -24,7 +24,6 @@ from ..answering import (
     compose_more,
     compose_urgent_first,
     drop_stale_questions,
-    has_question,
     keep_question,
     recognises_nothing,
     stash_results,
@@ -51,10 +50,10 @@ async def on_text(update: Update, context: BotContext) -> None:
         await save_location(update, context, place)
         return
     if postcode is None:
-        if looks_like_a_place(text) and ((context.chat_data is not None and has_question(context.chat_data))
-                                         or recognises_nothing(knowledge, text)):
-            # "Gent" after a kept question, or as the first message, is a place we do not know, not
-            # a new question: say so, keep any first question, keep nothing of this one.
+        if looks_like_a_place(text) and recognises_nothing(knowledge, text):
+            # "Gent" is a place we do not know, not a question: say so, keep any question from
+            # before, keep nothing of this one. "Zelfmoord" or "Voedselbank", typed the same way,
+            # name a need: a question, also after another one (a reviewer found it lost, with no 112).
             await send(context, chat_id, render.location_unknown(knowledge.example_place))
             return
         urgent = compose_urgent_first(knowledge, text)
