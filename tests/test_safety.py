@@ -714,3 +714,15 @@ def test_shouting_is_read_in_lower_case(text, expected):
     from kennisbank.search.engine import calm
 
     assert calm(text) == expected
+
+
+@pytest.mark.parametrize("word", ["Zelfmoordpoging", "Zelfdoding", "Verkrachting", "Zelfdoding bij een ouder"])
+def test_a_capital_at_the_start_does_not_switch_the_alarm_off(bench_kb, word):
+    """Found by a reviewer: the encoder is cased, and "Zelfmoordpoging" raised no alert at all where
+    "zelfmoordpoging" did. A short question is also read in lower case; the more alarming reading wins."""
+    engine = SearchEngine(bench_kb)
+    cased, lower = engine.search(word, 9801), engine.search(word.lower(), 9801)
+    assert lower.safety is not None and cased.safety is not None
+    assert cased.safety.kind == lower.safety.kind
+    assert cased.safety.probability >= lower.safety.probability - 1e-6
+    assert any(m.urgent for m in cased.matches[:3])

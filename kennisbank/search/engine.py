@@ -54,6 +54,7 @@ from .params import (
     RESULT_RELATIVE,
     SAFETY_DOORS,
     SAFETY_SURE,
+    SHORT_CASED,
     SPREAD_NEEDS,
     UNCOVERED_MIN,
 )
@@ -380,6 +381,26 @@ class SearchEngine:
         vectors = self.encoder.queries([question, *sentences])
         return vectors[0], (vectors[1:] if sentences else None)
 
+    def _detect(self, read: str, vector: np.ndarray | None, sentence_vectors: np.ndarray | None) -> SafetyAlert | None:
+        """The safety alert for a question; a short one is read in lower case too.
+
+        The encoder is cased and one capital changes a short text's embedding: a fresh reviewer
+        found "Zelfmoordpoging" without any alert and "Zelfdoding" a possible self-harm where
+        "zelfmoordpoging" and "zelfdoding" alarm. A message starts with a capital by habit, so for
+        up to SHORT_CASED words the lower-case reading counts too, the more alarming one wins
+        (recall first): one more short text to embed."""
+        alert = self.safety.detect(read, vector, sentence_vectors)
+        lower = read.lower()
+        if lower == read or len(read.split()) > SHORT_CASED:
+            return alert
+        lower_vector = None if self.encoder is None else self.encoder.queries([lower])[0]
+        other = self.safety.detect(lower, lower_vector, None)
+        if other is None:
+            return alert
+        if alert is None or (other.leads, other.probability) > (alert.leads, alert.probability):
+            return other
+        return alert
+
     def search(self, question: str, postcode: int | None = None, limit: int = 3, explain: bool = False) -> Answer:
         question = question or ""
         terms = analyse(question, self.vocab, self.synonyms)
@@ -387,7 +408,7 @@ class SearchEngine:
             return Answer((), ())
         vector, sentence_vectors = self.embed_question(question)
         read = calm(question)  # the text the encoder and the detector read (shouting in lower case)
-        alert = self.safety.detect(read, vector, sentence_vectors)
+        alert = self._detect(read, vector, sentence_vectors)
         needs = self.needs.recognise(question, vector)
         probabilities = (*sorted(((t, float(p)) for t, p in zip(THEME_IDS, needs.themes, strict=True) if p >= 0.02),
                                  key=lambda tp: -tp[1]), ("geen-nood", needs.none))

@@ -86,6 +86,9 @@ SAFETY_DOORS = 2
 # 15 more dangers get two kinds, 6 of them the right kind they missed (327 -> 333 of 357); at 0.3,
 # 30 more and 9 (docs/search.md).
 SAFETY_RUNNER_UP = 0.5
+# A question of at most this many words is also read in lower case by the safety detector (the
+# encoder is cased: "Zelfmoordpoging" raised no alert where "zelfmoordpoging" did; engine._detect).
+SHORT_CASED = 6
 # Below this probability the doors lead only when the needs model's main need is one of the kind's
 # themes too (two models agree); above it the detector alone is sure enough.
 SAFETY_SURE = 0.9
