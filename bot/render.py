@@ -447,8 +447,9 @@ def need_location(example: ExamplePlace = None, waiting: int = 1, dropped: bool 
     text = (f"📝 Ik onthoud ook deze vraag. Stuur nog de gemeente of de postcode van je "
             f"school{_for_example(example)}, dan beantwoord ik je {_count_word(waiting)} vragen meteen.")
     if dropped:
-        text += (f"\nIk onthoud er niet meer dan {_count_word(waiting)}: je oudste vraag heb ik laten vallen. "
-                 "Stel die straks gerust opnieuw.")
+        # Not "your oldest question": a calm one makes room before one that sounds like danger.
+        text += (f"\nIk onthoud er niet meer dan {_count_word(waiting)}: een eerdere vraag heb ik laten vallen "
+                 "(vragen die naar gevaar klinken, onthoud ik het langst). Stel die straks gerust opnieuw.")
     return Reply(text)
 
 

@@ -640,7 +640,7 @@ def test_the_kind_of_a_long_story_is_read_from_all_its_sentences():
 def test_a_likely_danger_unsure_of_its_kind_keeps_the_runner_up(probabilities, also):
     """Round 25: long stories read as a likely danger of the wrong kind (a psychotic parent with a
     knife as partner violence) showed only that kind's doors. When the runner-up kind weighs at
-    least SAFETY_RUNNER_UP of the chosen one, it is kept as `also`, marked unsure, and named with "of"."""
+    least SAFETY_RUNNER_UP of the chosen one, it is kept as `also`, marked unsure, and named after a slash."""
     from kennisbank.safety import kind_label
     from kennisbank.search.params import SAFETY_RUNNER_UP
     from kennisbank.search.safety import SafetyDetector
@@ -651,7 +651,7 @@ def test_a_likely_danger_unsure_of_its_kind_keeps_the_runner_up(probabilities, a
     assert alert is not None and alert.kind == "parent-unable"
     assert alert.also == also and alert.unsure is (also is not None)
     assert kind_label(alert.kind, alert.also, alert.unsure) == (
-        "ouder kan niet zorgen of partnergeweld" if also else "ouder kan niet zorgen")
+        "ouder kan niet zorgen / partnergeweld" if also else "ouder kan niet zorgen")
 
 
 def test_an_unsure_kind_shows_a_door_of_each_and_says_of(bench_kb):
@@ -669,7 +669,7 @@ def test_an_unsure_kind_shows_a_door_of_each_and_says_of(bench_kb):
     first = engine._safety_doors("parent-unable", text, [], None, 9801, None)[0]
     second = next(d for d in engine._safety_doors("domestic-violence", text, [], None, 9801, None) if d.id != first.id)
     assert [d.id for d in doors] == [first.id, second.id]
-    assert "(ouder kan niet zorgen of partnergeweld)" in render.safety_heading(answer)
+    assert "(ouder kan niet zorgen / partnergeweld)" in render.safety_heading(answer)
 
 
 def test_a_story_with_two_dangers_shows_a_door_for_each(bench_kb):

@@ -51,7 +51,8 @@ URGENT_WORDS = ("24/7", "24 op 24", "dag en nacht", "crisis", "hulplijn", "noodo
 
 def kind_label(kind: str, also: str | None = None, unsure: bool = False) -> str:
     """The kind's Dutch label; with a second kind both, joined by "en" (a story with two dangers)
-    or, when the detector is `unsure` which of the two it is, by "of"."""
+    or, when the detector is `unsure` which of the two it is, by " / " (labels hold "of" themselves:
+    "kind alleen of onveilig of zelfdoding" read as three choices to a reviewer)."""
     if also is None or also == kind:
         return PROFILES[kind].label
-    return f"{PROFILES[kind].label} {'of' if unsure else 'en'} {PROFILES[also].label}"
+    return f"{PROFILES[kind].label}{' / ' if unsure else ' en '}{PROFILES[also].label}"
