@@ -18,6 +18,7 @@ from bot import callback_data as cd
 from bot.answering import LIKELY_NEEDS, PENDING_KEY, SEARCH_LIMIT, compose, likely_needs
 from bot.handlers import ask
 from bot.places import location_reply
+from fakes import compose_failing_on
 from kennisbank import outbox as outbox_rows
 from kennisbank import signals
 from kennisbank.search import SearchEngine
@@ -438,14 +439,7 @@ async def test_one_failing_kept_question_does_not_cost_the_others_their_answer(b
     apologises once after the last, and the log names the error without the question."""
     user = chat(137)
     knowledge = bot.state.knowledge
-    real_compose = ask.compose
-
-    def compose_or_fail(knowledge, text, *args, **kwargs):
-        if text == "schulden":
-            raise RuntimeError("kapot")
-        return real_compose(knowledge, text, *args, **kwargs)
-
-    monkeypatch.setattr(ask, "compose", compose_or_fail)
+    monkeypatch.setattr(ask, "compose", compose_failing_on("schulden", ask.compose))
     await user.send("schulden")
     await user.send(QUESTION)
     before = len(await signals.fetch(bot.state.store.conn))

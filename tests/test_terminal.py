@@ -34,6 +34,7 @@ from bot.places import location_reply, parse_location
 from bot.share_view import language_choice
 from bot.state import Knowledge
 from bot.terminal import TerminalChat, run
+from fakes import compose_failing_on
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
 from kennisbank.search import SearchEngine
@@ -396,14 +397,7 @@ def test_a_failing_answer_gets_an_apology_and_the_chat_goes_on(bench_kb, monkeyp
     import bot.terminal as terminal
 
     knowledge = Knowledge.build(bench_kb)
-    real_compose = terminal.compose
-
-    def compose_or_fail(knowledge, text, *args, **kwargs):
-        if text == "schulden":
-            raise RuntimeError("kapot")
-        return real_compose(knowledge, text, *args, **kwargs)
-
-    monkeypatch.setattr(terminal, "compose", compose_or_fail)
+    monkeypatch.setattr(terminal, "compose", compose_failing_on("schulden", terminal.compose))
     output = chat(bench_kb, ["schulden", QUESTION, "Lindegem", "/privacy"])
     answered = compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.plain().splitlines()[0]
     apology = render.apology().plain()
