@@ -189,16 +189,22 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
                    tuple(result.themes), tuple(s.id for s in shown))
 
 
-def recognises_nothing(knowledge: Knowledge, text: str) -> bool:
-    """Whether the search finds no need, no danger and no service in a message (anywhere in
-    Flanders). A place-like first message such as "Gent" is then a place we do not know, not a
-    question to keep; "Voedselbank" or "Zelfmoord" is a question."""
-    result = knowledge.engine.search(text, None, 1)
-    return result.safety is None and not result.themes and not result.found
+def reading_before_place(knowledge: Knowledge, text: str) -> Answer:
+    """How the search reads a message before the school's place is known (all of Flanders); what
+    recognises_nothing and compose_urgent_first look at, searched once."""
+    return knowledge.engine.search(text, None, SEARCH_LIMIT)
 
 
-def compose_urgent_first(knowledge: Knowledge, question: str, today: date | None = None) -> Outcome | None:
+def recognises_nothing(reading: Answer) -> bool:
+    """Whether the search found no need, no danger and no service in a message (its
+    reading_before_place). A place-like message such as "Gent" is then a place we do not know, not
+    a question to keep; "Voedselbank" or "Zelfmoord" is a question."""
+    return reading.safety is None and not reading.themes and not reading.found
+
+
+def compose_urgent_first(knowledge: Knowledge, reading: Answer, today: date | None = None) -> Outcome | None:
     """Before the school's place is known: the reply a possible danger needs at once, or None.
+    `reading`: the message's reading_before_place.
 
     Asking "in welke gemeente?" first would keep 112 and a helpline from a school that wrote that a
     parent wants to end her life. The Flemish layer serves every place, so for a likely danger its
@@ -207,7 +213,7 @@ def compose_urgent_first(knowledge: Knowledge, question: str, today: date | None
     in it, follows once the place is given, and the school that never gives it still has 112. The
     question stays kept either way. Services of a region are left out: they may be elsewhere.
     """
-    result = knowledge.engine.search(question, None, SEARCH_LIMIT)
+    result = reading
     if result.safety is None:
         return None
     if not result.safety.leads:

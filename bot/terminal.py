@@ -25,6 +25,7 @@ from .answering import (
     compose_theme,
     compose_urgent_first,
     keep_question,
+    reading_before_place,
     recognises_nothing,
     stash_results,
     take_questions,
@@ -126,16 +127,19 @@ class TerminalChat:
         place = parse_location(self.knowledge, text, strict=self.postcode is not None)
         if place is not None:
             self.set_place(place)
-        elif self.postcode is None and looks_like_a_place(text) and recognises_nothing(self.knowledge, text):
-            self.show(render.location_unknown(self.knowledge.example_place))   # keep any first question
-        elif self.postcode is None:
-            urgent = compose_urgent_first(self.knowledge, text, self.today)
-            kept = keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)
-            if urgent is not None:   # life safety first: 112 (and for a likely danger the Flemish doors)
-                self.show(urgent.reply)
-            self.show(render.need_location(self.knowledge.example_place, kept.waiting, kept.dropped))
-        else:
+            return
+        if self.postcode is not None:
             self.answer(text)
+            return
+        reading = reading_before_place(self.knowledge, text)
+        if looks_like_a_place(text) and recognises_nothing(reading):
+            self.show(render.location_unknown(self.knowledge.example_place))   # keep any first question
+            return
+        urgent = compose_urgent_first(self.knowledge, reading, self.today)
+        kept = keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)
+        if urgent is not None:   # life safety first: 112 (and for a likely danger the Flemish doors)
+            self.show(urgent.reply)
+        self.show(render.need_location(self.knowledge.example_place, kept.waiting, kept.dropped))
 
     def answer(self, text: str) -> None:
         outcome = compose(self.knowledge, text, self.postcode,

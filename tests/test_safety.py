@@ -654,7 +654,7 @@ def test_a_likely_danger_unsure_of_its_kind_keeps_the_runner_up(probabilities, a
         "ouder kan niet zorgen / partnergeweld" if also else "ouder kan niet zorgen")
 
 
-def test_an_unsure_kind_shows_a_door_of_each_and_says_of(bench_kb):
+def test_an_unsure_kind_shows_a_door_of_each_and_names_both(bench_kb):
     from bot import render
     from kennisbank.search.safety import SafetyDetector
 

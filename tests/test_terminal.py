@@ -22,6 +22,7 @@ from bot.answering import (
     drop_stale_questions,
     keep_question,
     likely_needs,
+    reading_before_place,
     recognises_nothing,
     stash_results,
     take_questions,
@@ -191,10 +192,10 @@ def test_a_possible_danger_before_the_place_gets_112_and_is_not_replaced(bench_k
     """Found by a reviewer: a question with a *possible* danger waited for the place without a word
     about 112, and the next message ("tolk") replaced it, so it was never answered."""
     knowledge = Knowledge.build(bench_kb)
-    possible = compose_urgent_first(knowledge, EVICTION)
+    possible = compose_urgent_first(knowledge, reading_before_place(knowledge, EVICTION))
     assert possible is not None and possible.kind == "possible-danger" and not possible.services
     assert "112" in possible.reply.plain()
-    assert compose_urgent_first(knowledge, QUESTION) is None
+    assert compose_urgent_first(knowledge, reading_before_place(knowledge, QUESTION)) is None
     output = chat(bench_kb, [EVICTION, QUESTION, "Lindegem"])
     asked = render.need_location(knowledge.example_place).plain()
     assert output.index(possible.reply.plain()) < output.index(asked)
@@ -332,7 +333,7 @@ def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(bench_
     before the place is asked, then the full local answer once it is given (issue 11)."""
     knowledge = Knowledge.build(bench_kb)
     danger = "mijn papa zegt dat hij niet meer wil leven"
-    urgent = compose_urgent_first(knowledge, danger)
+    urgent = compose_urgent_first(knowledge, reading_before_place(knowledge, danger))
     assert urgent is not None and "112" in urgent.reply.plain()
     assert urgent.services and all(bench_kb.services[i].postcodes is None for i in urgent.services)
     output = chat(bench_kb, [danger, "Lindegem"])
@@ -369,7 +370,7 @@ def test_a_place_we_do_not_know_as_the_first_message_is_not_kept_as_a_question(b
     question ("Ik vind geen dienst…"). A place-like word in which the search finds no need, danger
     or service is now an unknown place; one that names a need is still a question."""
     knowledge = Knowledge.build(bench_kb)
-    assert recognises_nothing(knowledge, first) is not kept
+    assert recognises_nothing(reading_before_place(knowledge, first)) is not kept
     output = chat(bench_kb, [first, "Lindegem"])
     unknown = render.location_unknown(knowledge.example_place).plain()
     assert (unknown in output) is not kept
@@ -387,7 +388,7 @@ def test_a_one_word_need_after_a_kept_question_is_kept_too(bench_kb, second):
     assert render.location_unknown(knowledge.example_place).plain() not in output
     assert location_reply(knowledge, 9801, answering=2).plain() in output
     if second == "Zelfmoord":
-        urgent = compose_urgent_first(knowledge, second)
+        urgent = compose_urgent_first(knowledge, reading_before_place(knowledge, second))
         assert urgent is not None and "112" in output.split("Ingesteld")[0]
 
 

@@ -25,6 +25,7 @@ from ..answering import (
     compose_urgent_first,
     drop_stale_questions,
     keep_question,
+    reading_before_place,
     recognises_nothing,
     stash_results,
     take_questions,
@@ -50,13 +51,14 @@ async def on_text(update: Update, context: BotContext) -> None:
         await save_location(update, context, place)
         return
     if postcode is None:
-        if looks_like_a_place(text) and recognises_nothing(knowledge, text):
+        reading = reading_before_place(knowledge, text)
+        if looks_like_a_place(text) and recognises_nothing(reading):
             # "Gent" is a place we do not know, not a question: say so, keep any question from
             # before, keep nothing of this one. "Zelfmoord" or "Voedselbank", typed the same way,
             # name a need: a question, also after another one (a reviewer found it lost, with no 112).
             await send(context, chat_id, render.location_unknown(knowledge.example_place))
             return
-        urgent = compose_urgent_first(knowledge, text)
+        urgent = compose_urgent_first(knowledge, reading)
         kept = Kept(1, False)
         if context.chat_data is not None:
             kept = keep_question(context.chat_data, text, alerted=urgent is not None)
