@@ -726,3 +726,31 @@ def test_a_capital_at_the_start_does_not_switch_the_alarm_off(bench_kb, word):
     assert cased.safety.kind == lower.safety.kind
     assert cased.safety.probability >= lower.safety.probability - 1e-6
     assert any(m.urgent for m in cased.matches[:3])
+
+
+def test_the_lower_case_reading_is_embedded_in_the_same_encoder_call(bench_kb):
+    """The second reading of a short question costs one more text in the one encoder call per
+    question, not a second call (each call has a fixed cost of its own)."""
+    engine = SearchEngine(bench_kb)
+    assert engine.encoder is not None
+    real, calls = engine.encoder, []
+
+    class Recording:
+        name, dim = real.name, real.dim
+
+        def queries(self, texts):
+            calls.append(list(texts))
+            return real.queries(texts)
+
+        def passages(self, texts):
+            return real.passages(texts)
+
+    engine.encoder = Recording()
+    answer = engine.search("Zelfmoordpoging", 9801)
+    assert answer.safety is not None and any(m.urgent for m in answer.matches[:3])
+    assert calls == [["Zelfmoordpoging", "zelfmoordpoging"]]
+    calls.clear()
+    story = "Papa krijgt brieven van de deurwaarder en weet niet wat te doen"   # more than SHORT_CASED words
+    engine.search(story, 9801)
+    assert len(calls) == 1 and story in calls[0] and story.lower() not in calls[0]
+

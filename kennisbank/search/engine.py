@@ -59,7 +59,7 @@ from .params import (
     UNCOVERED_MIN,
 )
 from .ranking import FEATURES, Candidates, RankingModel, features, load_ranking
-from .safety import SafetyAlert, SafetyDetector, split_sentences
+from .safety import SafetyAlert, SafetyDetector, louder, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -374,41 +374,43 @@ class SearchEngine:
     # ── answering ───────────────────────────────────────────────────────────
     def embed_question(self, question: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Query embeddings of the question and of its sentences (for the safety detector)."""
-        if self.encoder is None:
-            return None, None
-        question = calm(question)
-        sentences = split_sentences(question)
-        vectors = self.encoder.queries([question, *sentences])
-        return vectors[0], (vectors[1:] if sentences else None)
+        vector, sentence_vectors, _ = self.embed_reading(calm(question))
+        return vector, sentence_vectors
 
-    def _detect(self, read: str, vector: np.ndarray | None, sentence_vectors: np.ndarray | None) -> SafetyAlert | None:
+    def embed_reading(self, read: str) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """Query embeddings (each of shape (dim,), sentences (n, dim)) of `read` (the question after
+        calm), of its sentences (None without any) and of its lower-case reading when _detect needs
+        one (else None), in one encoder call; all None without an encoder."""
+        if self.encoder is None:
+            return None, None, None
+        sentences = split_sentences(read)
+        lower = [read.lower()] if _reads_lower_too(read) else []
+        vectors = self.encoder.queries([read, *sentences, *lower])
+        return (vectors[0], vectors[1:1 + len(sentences)] if sentences else None,
+                vectors[-1] if lower else None)
+
+    def _detect(self, read: str, vector: np.ndarray | None, sentence_vectors: np.ndarray | None,
+                lower_vector: np.ndarray | None) -> SafetyAlert | None:
         """The safety alert for a question; a short one is read in lower case too.
 
         The encoder is cased and one capital changes a short text's embedding: a fresh reviewer
         found "Zelfmoordpoging" without any alert and "Zelfdoding" a possible self-harm where
         "zelfmoordpoging" and "zelfdoding" alarm. A message starts with a capital by habit, so for
         up to SHORT_CASED words the lower-case reading counts too, the more alarming one wins
-        (recall first): one more short text to embed."""
+        (recall first). `lower_vector`: its embedding (None without an encoder)."""
         alert = self.safety.detect(read, vector, sentence_vectors)
-        lower = read.lower()
-        if lower == read or len(read.split()) > SHORT_CASED:
+        if not _reads_lower_too(read):
             return alert
-        lower_vector = None if self.encoder is None else self.encoder.queries([lower])[0]
-        other = self.safety.detect(lower, lower_vector, None)
-        if other is None:
-            return alert
-        if alert is None or (other.leads, other.probability) > (alert.leads, alert.probability):
-            return other
-        return alert
+        return louder(alert, self.safety.detect(read.lower(), lower_vector, None))
 
     def search(self, question: str, postcode: int | None = None, limit: int = 3, explain: bool = False) -> Answer:
         question = question or ""
         terms = analyse(question, self.vocab, self.synonyms)
         if all(t.stop for t in terms):
             return Answer((), ())
-        vector, sentence_vectors = self.embed_question(question)
         read = calm(question)  # the text the encoder and the detector read (shouting in lower case)
-        alert = self._detect(read, vector, sentence_vectors)
+        vector, sentence_vectors, lower_vector = self.embed_reading(read)
+        alert = self._detect(read, vector, sentence_vectors, lower_vector)
         needs = self.needs.recognise(question, vector)
         probabilities = (*sorted(((t, float(p)) for t, p in zip(THEME_IDS, needs.themes, strict=True) if p >= 0.02),
                                  key=lambda tp: -tp[1]), ("geen-nood", needs.none))
@@ -710,6 +712,11 @@ def _built_kind(kb: KnowledgeBase) -> str:
 def _resolved_sources(kb: KnowledgeBase) -> dict[str, str]:
     resolve = _PathResolver()
     return {resolve(f): key for f, key in kb.sources.items()}
+
+
+def _reads_lower_too(read: str) -> bool:
+    """Whether the detector also reads this calmed question in lower case (_detect says why)."""
+    return read.lower() != read and len(read.split()) <= SHORT_CASED
 
 
 def calm(text: str) -> str:

@@ -24,7 +24,7 @@ from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus, safety_fingerprint
 from .dense import Encoder
 from .params import SAFETY_C, SAFETY_KIND_WEIGHT, SAFETY_RUNNER_UP
 
-__all__ = ["SafetyAlert", "SafetyDetector", "class_weights", "split_sentences"]
+__all__ = ["SafetyAlert", "SafetyDetector", "class_weights", "louder", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,18 @@ class SafetyAlert:
     leads: bool = True   # likely danger: urgent doors lead; else possible: one urgent door is shown
     also: str | None = None   # a second kind one part of the question raises on its own (its door is shown too)
     unsure: bool = False      # `also` is not a second danger but the other reading of an unsure kind
+
+    @property
+    def loudness(self) -> tuple[bool, float]:
+        """How alarming, for comparing two alerts: a likely danger first, then the surer one."""
+        return self.leads, self.probability
+
+
+def louder(first: SafetyAlert | None, second: SafetyAlert | None) -> SafetyAlert | None:
+    """The more alarming of two alerts of one question (either may be None); `first` on a tie."""
+    if first is None or (second is not None and second.loudness > first.loudness):
+        return second
+    return first
 
 
 class SafetyDetector:
@@ -98,7 +110,7 @@ class SafetyDetector:
             return None
         # A likely danger for either detector is a likely danger; among equals the surer one names
         # the kind (and its probability is what the engine compares with SAFETY_SURE).
-        alert = max((alert for alert in fired), key=lambda a: (a.leads, a.probability))
+        alert = max(fired, key=lambda a: a.loudness)
         other = next((a.kind for a in fired if a.kind != alert.kind), None)
         if alert.also is None and other is not None:
             # The detectors disagree on the kind: the other one's door is shown too, and it is the
