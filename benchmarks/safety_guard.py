@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -60,6 +61,8 @@ def main() -> int:
     ap.add_argument("--guard", type=Path, help="a guard-* folder (default: the latest in benchmarks/)")
     ap.add_argument("--kb", type=Path, nargs="+", default=list(DEFAULT_KBS))
     ap.add_argument("--misses", action="store_true")
+    ap.add_argument("--dump", type=Path, help="write each question's reading (region, group, kind, alert, leads, "
+                    "door) as JSON lines, to compare two versions question by question")
     a = ap.parse_args()
     if a.guard is None:
         found = sorted(ROOT.glob("benchmarks/guard-*/guard.yaml"))
@@ -71,6 +74,7 @@ def main() -> int:
     count: Counter[tuple[str, str]] = Counter()
     kinds: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses: list[tuple[str, str, str]] = []
+    dump = [] if a.dump else None
     for kbdir in a.kb:
         kb = load_knowledge_base(kbdir)
         engine = SearchEngine(kb)
@@ -81,6 +85,10 @@ def main() -> int:
             answer = engine.search(question, postcode_for(question, postcodes), 3)
             alert = answer.safety
             door = any(m.urgent for m in answer.matches[:3])
+            if dump is not None:
+                dump.append({"region": kbdir.parent.name, "group": group, "kind": kind, "q": question,
+                             "alert": alert and alert.kind, "also": alert and alert.also,
+                             "leads": bool(alert and alert.leads), "door": door})
             count[group, "n"] += 1
             count[group, "alert"] += alert is not None
             count[group, "leads"] += bool(alert and alert.leads)
@@ -93,6 +101,8 @@ def main() -> int:
                 kinds[kind][1] += 1
                 if not door:
                     misses.append((kbdir.parent.name, kind, question))
+    if dump is not None:
+        a.dump.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dump), encoding="utf-8")
     print(f"{a.guard.name}: {len(items)} questions in {len(a.kb)} regions; detector: {mode}")
     print(f"{'group':<11} {'asked':>6} {'alert':>6} {'leads':>6} {'two kinds':>10} {'urgent door in top 3':>21}"
           f" {'right kind':>11} {'first kind':>11}")
