@@ -436,6 +436,18 @@ def location_set(postcode: int, place: str | None, example: bool, answering: int
     return Reply(text)
 
 
+KEPT_QUOTE = 80   # characters of a kept question repeated above its answer
+
+
+def kept_answer(question: str, reply: Reply) -> Reply:
+    """The answer to a question kept from before the place was known, headed by that question.
+
+    It comes after the place message, maybe with other kept answers: each says which question it
+    answers (clipped to KEPT_QUOTE characters, escaped). The text goes to the chat it came from,
+    nowhere else."""
+    return Reply(f"❓ <i>{esc(clip(' '.join(question.split()), KEPT_QUOTE))}</i>\n{reply.html}", reply.buttons)
+
+
 def need_location(example: ExamplePlace = None, waiting: int = 1, dropped: bool = False) -> Reply:
     """A question before the place is known: it is kept (memory only) and answered once the place is given.
 

@@ -117,7 +117,7 @@ class TerminalChat:
         failed: Exception | None = None
         for question in taken.questions:
             try:
-                self.answer(question)
+                self.answer(question, kept=True)
             except Exception as exc:   # noqa: BLE001 - re-raised below, as the bot's handler does
                 failed = failed or exc
         if failed is not None:
@@ -141,10 +141,11 @@ class TerminalChat:
             self.show(urgent.reply)
         self.show(render.need_location(self.knowledge.example_place, kept.waiting, kept.dropped))
 
-    def answer(self, text: str) -> None:
+    def answer(self, text: str, kept: bool = False) -> None:
+        """`kept`: a question kept from before the place was known (its answer repeats it)."""
         outcome = compose(self.knowledge, text, self.postcode,
                           lambda ids: stash_results(self.chat_data, ids), self.today)
-        self.show(outcome.reply)
+        self.show(render.kept_answer(text, outcome.reply) if kept else outcome.reply)
 
     def press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):

@@ -217,8 +217,9 @@ async def test_first_question_is_answered_right_after_the_place(bot, chat):
     [asked] = await user.send(QUESTION)
     assert asked.text == render.need_location(knowledge.example_place).html
     replies = await user.send("Lindegem")
-    expected = compose(knowledge, QUESTION, 9801, lambda ids: "k").reply
+    expected = render.kept_answer(QUESTION, compose(knowledge, QUESTION, 9801, lambda ids: "k").reply)
     assert [c.text for c in replies] == [location_reply(knowledge, 9801, answering=True).html, expected.html]
+    assert replies[1].text.startswith(f"❓ <i>{QUESTION}</i>\n")   # the answer says what it answers
     assert replies[1].buttons[0]["callback_data"] == expected.buttons[0][0].data
     # answered, so forgotten: another place is only a place now
     [again] = await user.send("/postcode 9810")
@@ -405,7 +406,7 @@ async def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(
     assert asked.text == render.need_location(knowledge.example_place).html
     replies = await user.send("Lindegem")
     assert replies[0].text == location_reply(knowledge, 9801, answering=True).html
-    assert replies[1].text == compose(knowledge, danger, 9801, lambda ids: "k").reply.html
+    assert replies[1].text == render.kept_answer(danger, compose(knowledge, danger, 9801, lambda ids: "k").reply).html
     assert PENDING_KEY not in bot.application.chat_data[132]
 
 
@@ -427,8 +428,8 @@ async def test_a_possible_danger_before_the_place_gets_112_and_waits_with_the_ne
     replies = await user.send("Lindegem")
     assert [c.text for c in replies] == [
         location_reply(knowledge, 9801, answering=2).html,
-        compose(knowledge, eviction, 9801, lambda ids: "k").reply.html,
-        compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.html]
+        render.kept_answer(eviction, compose(knowledge, eviction, 9801, lambda ids: "k").reply).html,
+        render.kept_answer(QUESTION, compose(knowledge, QUESTION, 9801, lambda ids: "k").reply).html]
     assert len(await signals.fetch(bot.state.store.conn)) == before + 2   # each answer is a signal
     assert PENDING_KEY not in bot.application.chat_data[135]
 
@@ -447,7 +448,7 @@ async def test_one_failing_kept_question_does_not_cost_the_others_their_answer(b
         replies = await user.send("Lindegem")
     assert [c.text for c in replies] == [
         location_reply(knowledge, 9801, answering=2).html,
-        compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.html,
+        render.kept_answer(QUESTION, compose(knowledge, QUESTION, 9801, lambda ids: "k").reply).html,
         render.apology().html]
     assert len(await signals.fetch(bot.state.store.conn)) == before + 1   # only the answered one
     assert PENDING_KEY not in bot.application.chat_data[137]
@@ -508,4 +509,4 @@ async def test_an_unknown_place_keeps_the_first_question(bot, chat):
     assert unknown.text == render.location_unknown(knowledge.example_place).html
     assert [k[1] for k in bot.application.chat_data[134][PENDING_KEY]] == [QUESTION]   # the first is still kept
     replies = await user.send("Lindegem")
-    assert replies[1].text == compose(knowledge, QUESTION, 9801, lambda ids: "k").reply.html
+    assert replies[1].text == render.kept_answer(QUESTION, compose(knowledge, QUESTION, 9801, lambda ids: "k").reply).html

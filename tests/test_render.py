@@ -285,3 +285,13 @@ def test_tg_field_cuts_in_the_fields_own_unit(kind, value):
     cut = render.tg_field(kind, value)
     assert render.fits(kind, cut) and cut.endswith("…")
     assert render.tg_field(kind, "kort") == "kort"
+
+
+def test_a_kept_answer_repeats_its_question_escaped_clipped_and_on_one_line():
+    answer = render.Reply("<b>CAW</b>", ((render.Button("Kaart", "c:1"),),))
+    typed = "mama <3 zegt\n\nda papa " + "heel " * 40 + "boos is"
+    kept = render.kept_answer(typed, answer)
+    first, rest = kept.html.split("\n", 1)
+    assert rest == answer.html and kept.buttons == answer.buttons
+    assert first.startswith("❓ <i>mama &lt;3 zegt da papa heel") and first.endswith("</i>")
+    assert render.tg_len(render.html_to_plain(first)) <= render.KEPT_QUOTE + 2   # "❓ " + the clipped question

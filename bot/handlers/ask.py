@@ -70,13 +70,15 @@ async def on_text(update: Update, context: BotContext) -> None:
     await answer(update, context, knowledge, text, postcode)
 
 
-async def answer(update: Update, context: BotContext, knowledge: Knowledge, text: str, postcode: int) -> None:
-    """Search, record the anonymous signal, send the answer with its buttons."""
+async def answer(update: Update, context: BotContext, knowledge: Knowledge, text: str, postcode: int,
+                 kept: bool = False) -> None:
+    """Search, record the anonymous signal, send the answer with its buttons; `kept`: a question
+    kept from before the place was known, whose answer repeats it (render.kept_answer)."""
     chat_data = context.chat_data if context.chat_data is not None else {}
     outcome = compose(knowledge, text, postcode, lambda ids: stash_results(chat_data, ids))
     chat_id = reply_chat_id(update)
     reply = await feedback.signal_and_buttons(context.state, knowledge, postcode, outcome, chat_id)
-    await send(context, chat_id, reply)
+    await send(context, chat_id, render.kept_answer(text, reply) if kept else reply)
     log.info("update %s: %s", update.update_id, outcome.kind)
 
 
@@ -91,7 +93,7 @@ async def save_location(update: Update, context: BotContext, postcode: int) -> N
     failed: Exception | None = None
     for question in taken.questions:
         try:
-            await answer(update, context, knowledge, question, postcode)
+            await answer(update, context, knowledge, question, postcode, kept=True)
         except Exception as exc:   # noqa: BLE001 - re-raised below
             # The questions were taken (forgotten) first: one failing answer must not cost the
             # others theirs. The first failure goes to the error handler after the loop, which
