@@ -754,3 +754,26 @@ def test_the_lower_case_reading_is_embedded_in_the_same_encoder_call(bench_kb):
     engine.search(story, 9801)
     assert len(calls) == 1 and story in calls[0] and story.lower() not in calls[0]
 
+
+@pytest.mark.parametrize("needs_read, leads", [
+    ({}, True),                        # no need read: no disagreement, the doors lead
+    ({"geweld": 0.8}, True),           # the needs model agrees
+    ({"huisvesting": 0.8}, False),     # it reads another need: one door is shown, not leading
+])
+def test_a_likely_danger_leads_unless_the_needs_model_reads_another_need(bench_kb, monkeypatch, needs_read, leads):
+    from kennisbank.search.needs import Needs
+    from kennisbank.search.safety import SafetyAlert
+    from kennisbank.schema import THEME_IDS
+
+    engine = SearchEngine(bench_kb)
+    question = "de mama had weer een blauw oog en zegt dat het de deur was"
+    themes = np.zeros(len(THEME_IDS), dtype=np.float32)
+    for theme, p in needs_read.items():
+        themes[THEME_IDS.index(theme)] = p
+    monkeypatch.setattr(engine.safety, "detect", lambda text, *_: SafetyAlert("domestic-violence", 0.7, text))
+    monkeypatch.setattr(engine.needs, "recognise", lambda text, vector: Needs(themes, 0.05 if needs_read else 0.3))
+    answer = engine.search(question, 9801)
+    assert answer.safety is not None and answer.safety.leads is leads
+    assert any(m.urgent for m in answer.matches[:3])   # a door either way
+    if leads:
+        assert answer.matches[0].urgent
