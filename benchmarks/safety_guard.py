@@ -74,7 +74,7 @@ def main() -> int:
     count: Counter[tuple[str, str]] = Counter()
     kinds: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses: list[tuple[str, str, str]] = []
-    dump = [] if a.dump else None
+    dump: list[dict[str, object]] | None = [] if a.dump else None
     for kbdir in a.kb:
         kb = load_knowledge_base(kbdir)
         engine = SearchEngine(kb)

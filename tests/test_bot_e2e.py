@@ -406,7 +406,8 @@ async def test_a_danger_before_the_place_gets_112_and_the_flemish_doors_at_once(
     assert asked.text == render.need_location(knowledge.example_place).html
     replies = await user.send("Lindegem")
     assert replies[0].text == location_reply(knowledge, 9801, answering=True).html
-    assert replies[1].text == render.kept_answer(danger, compose(knowledge, danger, 9801, lambda ids: "k").reply).html
+    answered = compose(knowledge, danger, 9801, lambda ids: "k").reply
+    assert replies[1].text == render.kept_answer(danger, answered).html
     assert PENDING_KEY not in bot.application.chat_data[132]
 
 
@@ -501,6 +502,19 @@ async def test_an_unknown_place_as_the_first_message_is_not_kept(bot, chat):
     assert await bot.state.store.get_postcode(138) == 9801
 
 
+async def test_a_place_name_with_an_unsure_alarm_gets_112_and_is_not_kept(bot, chat):
+    """A reviewer's "Brugge" raised the suicide doors and was kept as a question; now it is a place
+    we do not know, with the 112 line first (an alarm is never silenced), and nothing is kept."""
+    user = chat(139)
+    knowledge = bot.state.knowledge
+    line, unknown = await user.send("Brugge")
+    assert line.text == render.possible_danger().html
+    assert unknown.text == render.location_unknown(knowledge.example_place).html
+    assert PENDING_KEY not in bot.application.chat_data.get(139, {})
+    [placed] = await user.send("Lindegem")   # nothing kept: nothing answered after the place
+    assert placed.text == location_reply(knowledge, 9801).html
+
+
 async def test_an_unknown_place_keeps_the_first_question(bot, chat):
     user = chat(134)
     knowledge = bot.state.knowledge
@@ -509,4 +523,5 @@ async def test_an_unknown_place_keeps_the_first_question(bot, chat):
     assert unknown.text == render.location_unknown(knowledge.example_place).html
     assert [k[1] for k in bot.application.chat_data[134][PENDING_KEY]] == [QUESTION]   # the first is still kept
     replies = await user.send("Lindegem")
-    assert replies[1].text == render.kept_answer(QUESTION, compose(knowledge, QUESTION, 9801, lambda ids: "k").reply).html
+    answered = compose(knowledge, QUESTION, 9801, lambda ids: "k").reply
+    assert replies[1].text == render.kept_answer(QUESTION, answered).html

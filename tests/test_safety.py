@@ -761,9 +761,9 @@ def test_the_lower_case_reading_is_embedded_in_the_same_encoder_call(bench_kb):
     ({"huisvesting": 0.8}, False),     # it reads another need: one door is shown, not leading
 ])
 def test_a_likely_danger_leads_unless_the_needs_model_reads_another_need(bench_kb, monkeypatch, needs_read, leads):
+    from kennisbank.schema import THEME_IDS
     from kennisbank.search.needs import Needs
     from kennisbank.search.safety import SafetyAlert
-    from kennisbank.schema import THEME_IDS
 
     engine = SearchEngine(bench_kb)
     question = "de mama had weer een blauw oog en zegt dat het de deur was"
