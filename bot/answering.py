@@ -20,10 +20,12 @@ from typing import Any
 from kennisbank.safety import ACUTE_LINE, ACUTE_THEMES
 from kennisbank.schema import Service
 from kennisbank.search import Answer
+from kennisbank.search.params import SAFETY_SURE
 from kennisbank.services.knowledge import Knowledge
 
 from . import callback_data as cd
 from . import render
+from .places import looks_like_a_place
 from .privacy import looks_personal
 
 PENDING_KEY = "pending_questions"  # chat_data: [(monotonic time, text, alerted)] awaiting a place
@@ -191,15 +193,25 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
 
 def reading_before_place(knowledge: Knowledge, text: str) -> Answer:
     """How the search reads a message before the school's place is known (all of Flanders); what
-    recognises_nothing and compose_urgent_first look at, searched once."""
+    unknown_place and compose_urgent_first look at, searched once."""
     return knowledge.engine.search(text, None, SEARCH_LIMIT)
 
 
-def recognises_nothing(reading: Answer) -> bool:
-    """Whether the search found no need, no danger and no service in a message (its
-    reading_before_place). A place-like message such as "Gent" is then a place we do not know, not
-    a question to keep; "Voedselbank" or "Zelfmoord" is a question."""
-    return reading.safety is None and not reading.themes and not reading.found
+def unknown_place(text: str, reading: Answer) -> bool:
+    """Whether a message before the place is known is a place we do not know, not a question to keep.
+    `reading`: its reading_before_place.
+
+    It looks like a place (places.looks_like_a_place: "Gent", "Sint-Niklaas") and the search reads
+    no need in it, and either nothing at all or no more than an unsure alarm (below SAFETY_SURE).
+    The alarm matters: a fresh reviewer typed "Brugge" as the first message and got the suicide
+    doors ("brug"; 0.58), kept as a question and answered again after the place. The caller still
+    shows the 112 line for such an alarm. "Voedselbank", "Zelfmoord", "Automutilation" (0.98) or an
+    organisation's name ("CAW") typed the same way are questions."""
+    if not looks_like_a_place(text) or reading.themes:
+        return False
+    if reading.safety is None:
+        return not reading.found
+    return reading.safety.probability < SAFETY_SURE
 
 
 def compose_urgent_first(knowledge: Knowledge, reading: Answer, today: date | None = None) -> Outcome | None:

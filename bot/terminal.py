@@ -26,13 +26,13 @@ from .answering import (
     compose_urgent_first,
     keep_question,
     reading_before_place,
-    recognises_nothing,
     stash_results,
     take_questions,
+    unknown_place,
 )
 from .i18n import PARENT_LANGUAGES
 from .parent_card import parent_card_text
-from .places import location_reply, looks_like_a_place, parse_location
+from .places import location_reply, parse_location
 from .share_view import language_choice, ready_for_copy
 from .state import Knowledge
 
@@ -132,8 +132,10 @@ class TerminalChat:
             self.answer(text)
             return
         reading = reading_before_place(self.knowledge, text)
-        if looks_like_a_place(text) and recognises_nothing(reading):
-            self.show(render.location_unknown(self.knowledge.example_place))   # keep any first question
+        if unknown_place(text, reading):   # keep any first question; an unsure alarm still gets 112
+            if reading.safety is not None:
+                self.show(render.possible_danger())
+            self.show(render.location_unknown(self.knowledge.example_place))
             return
         urgent = compose_urgent_first(self.knowledge, reading, self.today)
         kept = keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)

@@ -23,9 +23,9 @@ from bot.answering import (
     keep_question,
     likely_needs,
     reading_before_place,
-    recognises_nothing,
     stash_results,
     take_questions,
+    unknown_place,
     until_stale,
 )
 from bot.cli import main as cli_main
@@ -364,13 +364,13 @@ def test_an_unknown_place_keeps_the_first_question(bench_kb):
 
 
 @pytest.mark.parametrize("first, kept", [("Gent", False), ("Sint-Niklaas", False), ("Voedselbank", True),
-                                         ("Zelfmoord", True), ("Huurachterstand", True)])
+                                         ("Zelfmoord", True), ("Huurachterstand", True), ("Brugge", False)])
 def test_a_place_we_do_not_know_as_the_first_message_is_not_kept_as_a_question(bench_kb, first, kept):
     """'Gent' as the very first message was kept and, once the place was known, answered as a
     question ("Ik vind geen dienst…"). A place-like word in which the search finds no need, danger
     or service is now an unknown place; one that names a need is still a question."""
     knowledge = Knowledge.build(bench_kb)
-    assert recognises_nothing(reading_before_place(knowledge, first)) is not kept
+    assert unknown_place(first, reading_before_place(knowledge, first)) is not kept
     output = chat(bench_kb, [first, "Lindegem"])
     unknown = render.location_unknown(knowledge.example_place).plain()
     assert (unknown in output) is not kept
@@ -424,3 +424,18 @@ def test_telegram_only_commands_say_where_they_work(bench_kb, command):
     """The README points coordinators to these; the terminal said 'Die opdracht ken ik niet' (review)."""
     output = chat(bench_kb, [command])
     assert "werkt enkel in Telegram" in output and "ken ik niet" not in output
+
+
+def test_a_place_name_with_an_unsure_alarm_is_an_unknown_place_that_still_gets_112(bench_kb):
+    """A fresh reviewer typed "Brugge" first and got the suicide doors ("brug"), kept as a question
+    and answered again after the place. It is a place we do not know now: the 112 line (the alarm
+    is not dropped), the place asked again, nothing kept, nothing answered after the place."""
+    knowledge = Knowledge.build(bench_kb)
+    reading = reading_before_place(knowledge, "Brugge")
+    assert reading.safety is not None and not reading.themes   # the unsure alarm this is about
+    output = chat(bench_kb, ["Brugge", "Lindegem"])
+    before, after = output.split("Ingesteld", 1)
+    assert render.possible_danger().plain() in before
+    assert render.location_unknown(knowledge.example_place).plain() in before
+    assert "Dit klinkt ernstig" not in output
+    assert location_reply(knowledge, 9801, answering=0).plain().split("Ingesteld", 1)[1] in after

@@ -26,14 +26,14 @@ from ..answering import (
     drop_stale_questions,
     keep_question,
     reading_before_place,
-    recognises_nothing,
     stash_results,
     take_questions,
     theme_outcome,
+    unknown_place,
     until_stale,
 )
 from ..context import BotContext
-from ..places import location_reply, looks_like_a_place, parse_location
+from ..places import location_reply, parse_location
 from ..state import Knowledge
 from . import answer_button, callback_data, feedback, message_text, reply_chat_id, send
 
@@ -52,10 +52,13 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     if postcode is None:
         reading = reading_before_place(knowledge, text)
-        if looks_like_a_place(text) and recognises_nothing(reading):
+        if unknown_place(text, reading):
             # "Gent" is a place we do not know, not a question: say so, keep any question from
             # before, keep nothing of this one. "Zelfmoord" or "Voedselbank", typed the same way,
             # name a need: a question, also after another one (a reviewer found it lost, with no 112).
+            # An unsure alarm on a place name ("Brugge") still gets the 112 line, never silence.
+            if reading.safety is not None:
+                await send(context, chat_id, render.possible_danger())
             await send(context, chat_id, render.location_unknown(knowledge.example_place))
             return
         urgent = compose_urgent_first(knowledge, reading)
