@@ -32,7 +32,7 @@ from .answering import (
 )
 from .i18n import PARENT_LANGUAGES
 from .parent_card import parent_card_text
-from .places import location_reply, parse_location
+from .places import location_reply, looks_like_a_place, parse_location
 from .share_view import language_choice, ready_for_copy
 from .state import Knowledge
 
@@ -128,10 +128,15 @@ class TerminalChat:
         if place is not None:
             self.set_place(place)
             return
+        reading = None
         if self.postcode is not None:
-            self.answer(text)
-            return
-        reading = reading_before_place(self.knowledge, text)
+            if looks_like_a_place(text):   # one search more only for a place-like message
+                reading = reading_before_place(self.knowledge, text)
+            if reading is None or not unknown_place(text, reading):
+                self.answer(text)
+                return
+        if reading is None:
+            reading = reading_before_place(self.knowledge, text)
         if unknown_place(text, reading):   # keep any first question; an unsure alarm still gets 112
             if reading.safety is not None:
                 self.show(render.possible_danger())

@@ -513,6 +513,10 @@ async def test_a_place_name_with_an_unsure_alarm_gets_112_and_is_not_kept(bot, c
     assert PENDING_KEY not in bot.application.chat_data.get(139, {})
     [placed] = await user.send("Lindegem")   # nothing kept: nothing answered after the place
     assert placed.text == location_reply(knowledge, 9801).html
+    line, unknown = await user.send("Brugge")   # once the place is set: the same, the place kept
+    assert line.text == render.possible_danger().html
+    assert unknown.text == render.location_unknown(knowledge.example_place).html
+    assert await bot.state.store.get_postcode(139) == 9801
 
 
 async def test_an_unknown_place_keeps_the_first_question(bot, chat):

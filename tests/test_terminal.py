@@ -439,3 +439,18 @@ def test_a_place_name_with_an_unsure_alarm_is_an_unknown_place_that_still_gets_1
     assert render.location_unknown(knowledge.example_place).plain() in before
     assert "Dit klinkt ernstig" not in output
     assert location_reply(knowledge, 9801, answering=0).plain().split("Ingesteld", 1)[1] in after
+
+
+@pytest.mark.parametrize("typed", ["Brugge", "Gent"])
+def test_a_place_we_do_not_know_after_the_place_is_not_answered_as_a_question(bench_kb, typed):
+    """The same reviewer typed "Brugge" once the place was set and got the suicide doors again. A
+    place-like message with no need and at most an unsure alarm is a place we do not know here too
+    (the 112 line first when it alarms); the school's place stays what it was."""
+    knowledge = Knowledge.build(bench_kb)
+    output = chat(bench_kb, ["Lindegem", typed, "schulden"])
+    after = output.split("Ingesteld", 1)[1]
+    assert render.location_unknown(knowledge.example_place).plain() in after
+    assert (render.possible_danger().plain() in after) is (typed == "Brugge")
+    assert "Dit klinkt ernstig" not in output
+    answered = compose(knowledge, "schulden", 9801, lambda ids: "k").reply.plain().splitlines()[0]
+    assert answered in after.split(render.location_unknown(knowledge.example_place).plain(), 1)[1]

@@ -33,7 +33,7 @@ from ..answering import (
     until_stale,
 )
 from ..context import BotContext
-from ..places import location_reply, parse_location
+from ..places import location_reply, looks_like_a_place, parse_location
 from ..state import Knowledge
 from . import answer_button, callback_data, feedback, message_text, reply_chat_id, send
 
@@ -70,6 +70,15 @@ async def on_text(update: Update, context: BotContext) -> None:
             await send(context, chat_id, urgent.reply)
         await send(context, chat_id, render.need_location(knowledge.example_place, kept.waiting, kept.dropped))
         return
+    if looks_like_a_place(text):   # checked first: one search more only for a place-like message
+        reading = reading_before_place(knowledge, text)
+        if unknown_place(text, reading):
+            # Once the place is set too, "Brugge" is a place we do not know (the reviewer got the
+            # suicide doors for it); its unsure alarm still gets the 112 line.
+            if reading.safety is not None:
+                await send(context, chat_id, render.possible_danger())
+            await send(context, chat_id, render.location_unknown(knowledge.example_place))
+            return
     await answer(update, context, knowledge, text, postcode)
 
 
