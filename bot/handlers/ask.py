@@ -15,6 +15,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import JobQueue
 
+from kennisbank.search import Answer
+
 from .. import callback_data as cd
 from .. import render
 from ..answering import (
@@ -52,15 +54,8 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     if postcode is None:
         reading = reading_before_place(knowledge, text)
-        if unknown_place(text, reading):
-            # "Gent" is a place we do not know, not a question: say so, keep any question from
-            # before, keep nothing of this one. "Zelfmoord" or "Voedselbank", typed the same way,
-            # name a need: a question, also after another one (a reviewer found it lost, with no 112).
-            # An unsure alarm on a place name ("Brugge") still gets the 112 line, never silence.
-            if reading.safety is not None:
-                await send(context, chat_id, render.possible_danger())
-            await send(context, chat_id, render.location_unknown(knowledge.example_place))
-            return
+        if await _said_unknown_place(context, chat_id, knowledge, text, reading):
+            return   # keep any question from before, nothing of this one
         urgent = compose_urgent_first(knowledge, reading)
         kept = Kept(1, False)
         if context.chat_data is not None:
@@ -70,16 +65,26 @@ async def on_text(update: Update, context: BotContext) -> None:
             await send(context, chat_id, urgent.reply)
         await send(context, chat_id, render.need_location(knowledge.example_place, kept.waiting, kept.dropped))
         return
-    if looks_like_a_place(text):   # checked first: one search more only for a place-like message
-        reading = reading_before_place(knowledge, text)
-        if unknown_place(text, reading):
-            # Once the place is set too, "Brugge" is a place we do not know (the reviewer got the
-            # suicide doors for it); its unsure alarm still gets the 112 line.
-            if reading.safety is not None:
-                await send(context, chat_id, render.possible_danger())
-            await send(context, chat_id, render.location_unknown(knowledge.example_place))
-            return
+    # Checked first, so that only a place-like message is searched a second time.
+    if looks_like_a_place(text) and await _said_unknown_place(context, chat_id, knowledge, text,
+                                                              reading_before_place(knowledge, text)):
+        return   # the school's place stays
     await answer(update, context, knowledge, text, postcode)
+
+
+async def _said_unknown_place(context: BotContext, chat_id: int, knowledge: Knowledge, text: str,
+                              reading: Answer) -> bool:
+    """Whether `text` is a place we do not know (answering.unknown_place), said so if it is.
+
+    "Gent" is no question: the school hears the place is unknown. "Zelfmoord" or "Voedselbank",
+    typed the same way, name a need and stay questions (a reviewer found one lost, with no 112).
+    An unsure alarm on a place name ("Brugge") still gets the 112 line first, never silence."""
+    if not unknown_place(text, reading):
+        return False
+    if reading.safety is not None:
+        await send(context, chat_id, render.possible_danger())
+    await send(context, chat_id, render.location_unknown(knowledge.example_place))
+    return True
 
 
 async def answer(update: Update, context: BotContext, knowledge: Knowledge, text: str, postcode: int,
