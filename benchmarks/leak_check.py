@@ -20,18 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from kennisbank.search.corpus import needs_corpus, safety_corpus  # noqa: E402
-from kennisbank.search.training import abstention_questions  # noqa: E402
-from test_search import PREDATE_EVALUATION, _questions, leak_key  # noqa: E402
+from test_search import PREDATE_EVALUATION, leak_key, training_question_keys  # noqa: E402
 
 
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    search = ROOT / "kennisbank" / "search"
-    training = {leak_key(t) for t in (*needs_corpus().texts, *safety_corpus().texts)}
-    for path in (*search.glob("training-questions/*.yaml"), *search.glob("training-regions/*/questions.yaml")):
-        training |= _questions(path)
-    training |= {leak_key(q) for q, _ in abstention_questions()}
+    training = {leak_key(t) for t in (*needs_corpus().texts, *safety_corpus().texts)} | training_question_keys()
     items = yaml.safe_load(Path(sys.argv[1]).read_text(encoding="utf-8"))
     for i, item in enumerate(items):
         key = leak_key(item["q"])

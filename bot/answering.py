@@ -214,6 +214,21 @@ def unknown_place(text: str, reading: Answer) -> bool:
     return reading.safety.probability < SAFETY_SURE
 
 
+def unknown_place_replies(knowledge: Knowledge, text: str, reading: Answer | None = None) -> tuple[render.Reply, ...]:
+    """What to say to a place we do not know (unknown_place), or () when `text` is no such place.
+
+    `reading`: its reading_before_place when the caller has it; else it is searched here, and only
+    for a place-like message. An unsure alarm on a place name ("Brugge") still gets the 112 line
+    first, never silence; then the school hears the place is unknown."""
+    if not looks_like_a_place(text):
+        return ()
+    reading = reading_before_place(knowledge, text) if reading is None else reading
+    if not unknown_place(text, reading):
+        return ()
+    line = (render.possible_danger(),) if reading.safety is not None else ()
+    return (*line, render.location_unknown(knowledge.example_place))
+
+
 def compose_urgent_first(knowledge: Knowledge, reading: Answer, today: date | None = None) -> Outcome | None:
     """Before the school's place is known: the reply a possible danger needs at once, or None.
     `reading`: the message's reading_before_place.

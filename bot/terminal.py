@@ -28,11 +28,11 @@ from .answering import (
     reading_before_place,
     stash_results,
     take_questions,
-    unknown_place,
+    unknown_place_replies,
 )
 from .i18n import PARENT_LANGUAGES
 from .parent_card import parent_card_text
-from .places import location_reply, looks_like_a_place, parse_location
+from .places import location_reply, parse_location
 from .share_view import language_choice, ready_for_copy
 from .state import Knowledge
 
@@ -128,19 +128,18 @@ class TerminalChat:
         if place is not None:
             self.set_place(place)
             return
-        reading = None
         if self.postcode is not None:
-            if looks_like_a_place(text):   # one search more only for a place-like message
-                reading = reading_before_place(self.knowledge, text)
-            if reading is None or not unknown_place(text, reading):
+            unknown = unknown_place_replies(self.knowledge, text)   # the school's place stays
+            for reply in unknown:
+                self.show(reply)
+            if not unknown:
                 self.answer(text)
-                return
-        if reading is None:
-            reading = reading_before_place(self.knowledge, text)
-        if unknown_place(text, reading):   # keep any first question; an unsure alarm still gets 112
-            if reading.safety is not None:
-                self.show(render.possible_danger())
-            self.show(render.location_unknown(self.knowledge.example_place))
+            return
+        reading = reading_before_place(self.knowledge, text)
+        unknown = unknown_place_replies(self.knowledge, text, reading)   # keep any first question
+        for reply in unknown:
+            self.show(reply)
+        if unknown:
             return
         urgent = compose_urgent_first(self.knowledge, reading, self.today)
         kept = keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)

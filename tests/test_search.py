@@ -205,6 +205,19 @@ def _evaluation_questions() -> set[str]:
     return found
 
 
+def training_question_keys() -> set[str]:
+    """The leak keys of the labelled ranking questions (training-questions/, and the regions
+    written by others in training-regions/) and of the questions the "no need" threshold is fitted
+    on (abstention-questions/); benchmarks/leak_check.py reads the same."""
+    from kennisbank.search.training import abstention_questions
+
+    training_dir = ROOT / "kennisbank" / "search"
+    labelled = [*sorted((training_dir / "training-questions").glob("*.yaml")),
+                *sorted((training_dir / "training-regions").glob("*/questions.yaml"))]
+    assert len(labelled) >= 5
+    return set().union(*(_questions(path) for path in labelled)) | {leak_key(q) for q, _ in abstention_questions()}
+
+
 def test_the_leak_key_ignores_case_accents_punctuation_and_spacing():
     assert leak_key("Zelfmoord  mama.") == leak_key("zelfmoord mama") == "zelfmoord mama"
     assert leak_key("Leefloon?") == "leefloon" and leak_key("café-uitbater!") == "cafe uitbater"
@@ -217,15 +230,9 @@ def test_no_training_data_holds_an_evaluation_question():
     blind set, nor do the questions the "no need" threshold is fitted on (abstention-questions/):
     what the models are fitted on is never what they are judged on."""
     from kennisbank.search.corpus import safety_corpus
-    from kennisbank.search.training import abstention_questions
 
     evaluation = _evaluation_questions()
-    training_dir = ROOT / "kennisbank" / "search"
-    labelled = [*sorted((training_dir / "training-questions").glob("*.yaml")),
-                *sorted((training_dir / "training-regions").glob("*/questions.yaml"))]
-    assert len(labelled) >= 5
-    training = set().union(*(_questions(path) for path in labelled))
-    training |= {leak_key(q) for q, _ in abstention_questions()}
+    training = training_question_keys()
     assert len(training) > 300
     assert not evaluation & training, sorted(evaluation & training)[:5]
     assert not evaluation & {leak_key(t) for t in safety_corpus().texts}

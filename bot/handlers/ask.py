@@ -15,8 +15,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import JobQueue
 
-from kennisbank.search import Answer
-
 from .. import callback_data as cd
 from .. import render
 from ..answering import (
@@ -31,11 +29,11 @@ from ..answering import (
     stash_results,
     take_questions,
     theme_outcome,
-    unknown_place,
+    unknown_place_replies,
     until_stale,
 )
 from ..context import BotContext
-from ..places import location_reply, looks_like_a_place, parse_location
+from ..places import location_reply, parse_location
 from ..state import Knowledge
 from . import answer_button, callback_data, feedback, message_text, reply_chat_id, send
 
@@ -54,7 +52,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     if postcode is None:
         reading = reading_before_place(knowledge, text)
-        if await _said_unknown_place(context, chat_id, knowledge, text, reading):
+        if await _said_unknown_place(context, chat_id, unknown_place_replies(knowledge, text, reading)):
             return   # keep any question from before, nothing of this one
         urgent = compose_urgent_first(knowledge, reading)
         kept = Kept(1, False)
@@ -65,26 +63,17 @@ async def on_text(update: Update, context: BotContext) -> None:
             await send(context, chat_id, urgent.reply)
         await send(context, chat_id, render.need_location(knowledge.example_place, kept.waiting, kept.dropped))
         return
-    # Checked first, so that only a place-like message is searched a second time.
-    if looks_like_a_place(text) and await _said_unknown_place(context, chat_id, knowledge, text,
-                                                              reading_before_place(knowledge, text)):
+    if await _said_unknown_place(context, chat_id, unknown_place_replies(knowledge, text)):
         return   # the school's place stays
     await answer(update, context, knowledge, text, postcode)
 
 
-async def _said_unknown_place(context: BotContext, chat_id: int, knowledge: Knowledge, text: str,
-                              reading: Answer) -> bool:
-    """Whether `text` is a place we do not know (answering.unknown_place), said so if it is.
-
-    "Gent" is no question: the school hears the place is unknown. "Zelfmoord" or "Voedselbank",
-    typed the same way, name a need and stay questions (a reviewer found one lost, with no 112).
-    An unsure alarm on a place name ("Brugge") still gets the 112 line first, never silence."""
-    if not unknown_place(text, reading):
-        return False
-    if reading.safety is not None:
-        await send(context, chat_id, render.possible_danger())
-    await send(context, chat_id, render.location_unknown(knowledge.example_place))
-    return True
+async def _said_unknown_place(context: BotContext, chat_id: int, replies: tuple[render.Reply, ...]) -> bool:
+    """Send answering.unknown_place_replies; whether there were any ("Gent" is no question, and
+    "Zelfmoord" or "Voedselbank" typed the same way name a need: no replies, a question)."""
+    for reply in replies:
+        await send(context, chat_id, reply)
+    return bool(replies)
 
 
 async def answer(update: Update, context: BotContext, knowledge: Knowledge, text: str, postcode: int,
