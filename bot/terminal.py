@@ -54,11 +54,18 @@ class TerminalChat:
         self.buttons: list[render.Button] = []
 
     # ── output ──
-    def show(self, reply: render.Reply) -> None:
+    def show(self, reply: render.Reply, keep_list: bool = False) -> None:
+        """Print `reply` and number its buttons. `keep_list`: a reply without buttons this chat can
+        press (a service's card) keeps the previous list's numbers, as Telegram keeps the list's
+        message and its buttons above the card: the next card or "Deel" is one number away."""
         self.out.write(reply.plain().rstrip() + "\n")
         # Only buttons this chat can press (feedback and inline mode need Telegram): none that expire.
-        self.buttons = [b for row in reply.buttons for b in row
-                        if b.url is None and isinstance(cd.decode(b.data), TERMINAL_ACTIONS)]
+        buttons = [b for row in reply.buttons for b in row
+                   if b.url is None and isinstance(cd.decode(b.data), TERMINAL_ACTIONS)]
+        if buttons or not (keep_list and self.buttons):
+            self.buttons = buttons
+        else:
+            self.out.write("\nDe knoppen van de lijst:\n")
         for n, button in enumerate(self.buttons, 1):
             self.out.write(f"  [{n}] {button.label}\n")
         self.out.write("\n")
@@ -189,7 +196,7 @@ class TerminalChat:
         venue = render.venue_fields(service)
         if venue:
             extra.append(f"🗺️ Locatie: {venue['latitude']}, {venue['longitude']}")
-        self.show(render.Reply("\n".join([reply.html, *extra]), reply.buttons))
+        self.show(render.Reply("\n".join([reply.html, *extra]), reply.buttons), keep_list=True)
 
 
 def run(kb: KnowledgeBase, stdin: IO[str], stdout: IO[str], postcode: int | None = None) -> int:

@@ -287,6 +287,33 @@ def test_terminal_share_gives_the_parent_card(bench_kb):
     assert out.getvalue().rstrip().endswith(parent_card_text(service, "fr").rstrip())
 
 
+def test_terminal_card_keeps_the_list_pressable(bench_kb):
+    """After a card, the list's numbers still work (Telegram keeps the list above the card): share
+    the card just read, or open the next one, without asking again."""
+    out = io.StringIO()
+    terminal = TerminalChat(bench_kb, out, postcode=9801)
+    terminal.handle(QUESTION)
+    listed = list(terminal.buttons)
+    actions = [cd.decode(b.data) for b in listed]
+    cards = [(n, a.service) for n, a in enumerate(actions, 1) if isinstance(a, cd.ShowCard)]
+    assert len(cards) >= 2
+    first, second = (terminal.knowledge.resolve(ref) for _, ref in cards[:2])
+    assert first is not None and second is not None and first.id != second.id
+    terminal.press(cards[0][0])
+    assert terminal.buttons == listed
+    assert out.getvalue().rstrip().endswith(f"  [{len(listed)}] {listed[-1].label}")
+    share = next(n for n, a in enumerate(actions, 1) if a == cd.ShareCard(first.id))
+    terminal.press(share)
+    assert out.getvalue().rstrip().endswith(f"[{len(PARENT_LANGUAGES)}] "
+                                            + language_choice(first).buttons[-1][-1].label)
+    terminal.handle(QUESTION)
+    terminal.press(cards[0][0])
+    mark = len(out.getvalue())
+    terminal.press(cards[1][0])
+    assert render.card(second).plain().splitlines()[1] in out.getvalue()[mark:]
+    assert "Kies een nummer" not in out.getvalue()
+
+
 def test_terminal_leaves_out_buttons_it_cannot_press(bench_kb):
     out = io.StringIO()
     terminal = TerminalChat(bench_kb, out)
