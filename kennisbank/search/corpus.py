@@ -11,6 +11,9 @@
   needs/safety/harmless.yaml  {kind: harmless, situations: [...]}    the same words used harmlessly
   needs/safety/harmless-stories.yaml                                 long stories with hard, sad or
                                                                      alarming-sounding details, no danger
+  needs/safety/<kind>-<topic>.yaml                                   more situations of one kind, kept
+                                                                     apart by how they were asked for
+                                                                     (alone-in-passing.yaml, round 29)
   search/training-regions/*/questions.yaml                           (safety only, round 22) questions
                                                                      written by others with their
                                                                      `safety:` label: a kind, harmless
@@ -95,8 +98,10 @@ def _needs_files(directory: Path) -> list[Path]:
 
 
 def _safety_files(directory: Path) -> list[Path]:
-    return [*(directory / "safety" / f"{kind}.yaml" for kind in (*SAFETY_KINDS, HARMLESS)),
-            *sorted((directory / "safety").glob(f"{HARMLESS}-*.yaml"))]
+    """Each kind's file, then its topical files ("alone-in-passing.yaml", "harmless-stories.yaml")."""
+    kinds = (*SAFETY_KINDS, HARMLESS)
+    return [*(directory / "safety" / f"{kind}.yaml" for kind in kinds),
+            *(path for kind in kinds for path in sorted((directory / "safety").glob(f"{kind}-*.yaml")))]
 
 
 def needs_fingerprint(directory: Path = NEEDS_DIR) -> str:
