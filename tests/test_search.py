@@ -261,6 +261,8 @@ def test_described_needs_are_recognised(engine, question, theme):
     "de wifi in de klassen valt constant uit", "waar kopen we goedkope stoelen voor de klas",
     "de printer in de leraarskamer is weer kapot", "welke dag is de pedagogische studiedag",
     "hoeveel kost een nieuwe beamer voor de turnzaal", "wanneer is het oudercontact",
+    "kan de turnles van dinsdag naar donderdag verschuiven?", "personeelsvergadering maandag 12/1 om 15u30",
+    "infoavond voor de ouders dinsdag 19u",
 ])
 def test_off_topic_or_empty_gets_no_answer(engine, question):
     answer = engine.search(question, 9801)
@@ -473,6 +475,30 @@ def test_an_organisation_the_family_will_not_go_to_comes_last(fit_engine):
     assert avoid.avoided == ("OCMW Fitdorp",) and plain.avoided == ()
 
 
+def test_an_age_limit_the_question_quotes_is_not_the_childs_age(fit_engine):
+    """Round 30: "het praatpunt is pas vanaf zes jaar" for a toddler of four was read as a child of
+    4 to 6, so the group she cannot join came first; numbers written as words were not read at all."""
+    for question in ("een kleuter van vier is heel verdrietig sinds de scheiding; het praatpunt is pas vanaf zes jaar",
+                     "mijn dochter van 4 is heel verdrietig sinds de scheiding, maar het praatpunt is vanaf 6 jaar"):
+        answer = fit_engine.search(question, 9931)
+        # ruled out: after anything that fits, and no reason to answer on its own (round 18)
+        assert [m.ruled_out for m in answer.matches if m.id == "kinder-praatpunt"] in ([], ["age"]), question
+        assert answer.themes[:1] == ("psychisch-welzijn",)
+    eight = fit_engine.search("een jongen van acht is heel verdrietig sinds de scheiding en praat met niemand", 9931)
+    assert ids(eight)[0] == "kinder-praatpunt" and eight.matches[0].ruled_out is None
+
+
+def test_an_organisation_with_a_waiting_list_the_question_names_comes_last(fit_engine):
+    """Round 30: "daar is vijf maanden wachttijd", "neemt niemand meer aan": the school asks what can
+    be done meanwhile, so that organisation is no answer."""
+    for question in ("het gezin heeft geen eten meer; we vroegen het bij het OCMW, maar daar is drie weken wachttijd",
+                     "het gezin heeft geen eten meer en het OCMW neemt niemand meer aan",
+                     "geen eten meer in huis, het OCMW zegt twee weken wachten"):
+        answer = fit_engine.search(question, 9931)
+        assert ids(answer)[0] == "kruidenier", question
+        assert {m.id: m.ruled_out for m in answer.matches}.get("ocmw-voedsel") == "organisation", question
+
+
 def test_when_the_question_rules_out_every_service_that_would_answer_nothing_fits(fit_engine):
     """Round 18: a service for other ages, or of an organisation the family tried or refuses, comes
     after everything that fits and is no reason to answer on its own."""
@@ -548,6 +574,11 @@ def test_a_danger_is_answered_even_when_its_doors_are_for_other_ages(tmp_path):
         ("kinder-crisis", True, None), ("jongerenlijn", True, "age")]
 
 
+def names(known: dict[str, str]):
+    """A stand-in for Organisations.find: the organisations whose name word a text holds."""
+    return lambda text: frozenset(org for word, org in known.items() if word in re.findall(r"\w+", text))
+
+
 def test_constraints_read_ages_and_avoidance_from_words():
     from kennisbank.search import constraints
 
@@ -570,15 +601,41 @@ def test_constraints_read_ages_and_avoidance_from_words():
     # the school year: the n-th leerjaar is n+5 to n+6 years old
     assert constraints.ages("een meisje uit het derde leerjaar") == constraints.ages("il est en 3e primaire") == (8, 9)
     assert constraints.ages("ze is 3 dagen afwezig") is None and constraints.ages("mama van 3 kinderen") is None
-    assert constraints.avoided("ze willen niet meer naar het CAW, ze zijn bang", frozenset({"CAW X"}), ("caw",))
+    # Round 30: numbers as words; an age with a bound before it is a limit, not the child's age; a
+    # number inside a word's range says the age ("een kleuter van vier" is 4, not 2 to 6).
+    for said, age in (("een kleuter van vier is zijn mama verloren", 4), ("un enfant de huit ans", 8),
+                      ("she's seven and cries", 7), ("hij is tien jaar", 10),
+                      ("haar dochter van 5 is bang; de groep is pas vanaf 8 jaar", 5),
+                      ("een meisje van 13, maar die club is tot 12 jaar", 13)):
+        assert constraints.ages(said) == (age, age), said
+    for no_age in ("een kind van twee ouders", "kinderen onder 3 jaar", "à partir de 6 ans", "ouder dan 12 jaar",
+                   "papa werkte drie jaar via een interimkantoor", "in vier jaar al drie keer verhuisd",
+                   "het contract loopt nog twee jaar"):
+        assert constraints.ages(no_age) is None, no_age
+    assert constraints.ages("een tiener en zijn zusje van 7") == (7, 18)   # two children: both kept
+    for said, age in (("mijn leerling is 7 en heeft geen vaccins", 7), ("onze kleuter is 5.", 5),
+                      ("kind v 7 zoekt opvang", 7), ("zoon (7) zoekt opvang", 7), ("my daughter, aged 7, cries", 7)):
+        assert constraints.ages(said) == (age, age), said
+    assert constraints.ages("mama heeft twee kindjes van 1 en 5 jaar") == (1, 5)
+    assert constraints.ages("het gezin woont hier 2 jaar") is None
+    assert constraints.ages("ze leven 2 jaar van een uitkering") is None
+    assert constraints.avoided("aangevraagd bij De Lantaarn, maar daar is vijf maanden wachttijd",
+                               names({"lantaarn": "L"})) == {"L"}
+    assert constraints.avoided("De Leerboom neemt niemand meer aan", names({"leerboom": "B"})) == {"B"}
+    assert constraints.avoided("we gaan naar het CAW, maar het OCMW helpt niet",
+                               names({"caw": "C", "ocmw": "O"})) == {"O"}
+    # only the organisation the ruling-out clause names: the CLB is what the school asks for
+    assert constraints.avoided("het CGG heeft een wachtlijst van zes maanden; kan het CLB intussen iets doen?",
+                               names({"cgg": "G", "clb": "L"})) == {"G"}
+    assert constraints.avoided("ze willen niet meer naar het CAW, ze zijn bang", names({"caw": "CAW X"}))
     assert not constraints.avoided("het gezin is al bij het OCMW voor een leefloon, nu ook schulden",
-                                   frozenset({"OCMW Y"}), ("ocmw",))
-    assert constraints.avoided("ze zijn al bij het OCMW geweest maar kregen niets", frozenset({"OCMW Y"}), ("ocmw",))
+                                   names({"ocmw": "OCMW Y"}))
+    assert constraints.avoided("ze zijn al bij het OCMW geweest maar kregen niets", names({"ocmw": "OCMW Y"}))
     kust = load_knowledge_base(ROOT / "kennisbank" / "search" / "training-regions" / "kustpolder" / "kb")
     housing = kust.services["woonmaatschappij-kust-sociale-huur"]   # "gemiddelde wachttijd 4 à 6 jaar"
     assert "wachttijd 4" in housing.summary and constraints.service_ages(housing) is None
-    assert constraints.avoided("ze willen niet meer naar het CAW", frozenset({"CAW X"}), ("caw",)) == {"CAW X"}
-    assert constraints.avoided("het CAW helpt hen goed", frozenset({"CAW X"}), ("caw",)) == frozenset()
+    assert constraints.avoided("ze willen niet meer naar het CAW", names({"caw": "CAW X"})) == {"CAW X"}
+    assert constraints.avoided("het CAW helpt hen goed", names({"caw": "CAW X"})) == frozenset()
 
 
 # ── dense side: fallback and cache ─────────────────────────────────────────

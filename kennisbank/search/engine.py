@@ -584,10 +584,14 @@ class SearchEngine:
         if asked_ages is not None:
             lo, hi = take(columns.age_lo), take(columns.age_hi)
             fit[(lo >= 0) & ((asked_ages[1] < lo) | (asked_ages[0] > hi))] = OTHER_AGE
-        avoid = constraints.avoided(question, named.organisations, named.typed) if named else frozenset()
+        avoid = constraints.avoided(question, self._named_in) if named else frozenset()
         if avoid:
             fit[np.array([self._services[int(i)].organisation in avoid for i in candidates], dtype=bool)] = AVOIDED
         return candidates, features(needs.themes, inputs), hits, fit
+
+    def _named_in(self, text: str) -> frozenset[str]:
+        hit = self.organisations.find(text)
+        return hit.organisations if hit else frozenset()
 
     def _covering(self, rows: np.ndarray, themes: Iterable[str]) -> np.ndarray:
         """(len(rows),) bool: which rows' services list one of `themes`."""
