@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import IO
 
@@ -42,6 +42,15 @@ log = logging.getLogger(__name__)
 TERMINAL_ACTIONS = (cd.ShowCard, cd.MorePage, cd.ThemePage, cd.AllNeeds, cd.ShareCard, cd.ShareIn)
 
 
+def button_lines(rows: Sequence[Sequence[render.Button]]) -> list[str]:
+    """The terminal's rendering of rows of buttons: one line a row, numbered on across rows."""
+    lines, n = [], 0
+    for row in rows:
+        lines.append("  " + "   ".join(f"[{n + i}] {b.label}" for i, b in enumerate(row, 1)))
+        n += len(row)
+    return lines
+
+
 class TerminalChat:
     def __init__(self, kb: KnowledgeBase, out: IO[str], postcode: int | None = None,
                  today: date | None = None, clock: Callable[[], float] = time.monotonic):
@@ -52,22 +61,28 @@ class TerminalChat:
         self.today = today
         self.chat_data: dict = {}
         self.buttons: list[render.Button] = []
+        self.list_rows: list[list[render.Button]] = []   # the last list of services, for keep_list
 
     # ── output ──
     def show(self, reply: render.Reply, keep_list: bool = False) -> None:
-        """Print `reply` and number its buttons. `keep_list`: a reply without buttons this chat can
-        press (a service's card) keeps the previous list's numbers, as Telegram keeps the list's
-        message and its buttons above the card: the next card or "Deel" is one number away."""
+        """Print `reply` and number its buttons, a row of buttons on one line (a service's card and
+        its "Deel" side by side, as in Telegram). `keep_list`: a reply without buttons this chat can
+        press (a service's card, a parent card ready to copy) brings back the last list of services,
+        as Telegram keeps that message and its buttons above: the next card or "Deel" is one number
+        away."""
         self.out.write(reply.plain().rstrip() + "\n")
         # Only buttons this chat can press (feedback and inline mode need Telegram): none that expire.
-        buttons = [b for row in reply.buttons for b in row
-                   if b.url is None and isinstance(cd.decode(b.data), TERMINAL_ACTIONS)]
-        if buttons or not (keep_list and self.buttons):
-            self.buttons = buttons
-        else:
+        rows = [kept for row in reply.buttons
+                if (kept := [b for b in row if b.url is None and isinstance(cd.decode(b.data), TERMINAL_ACTIONS)])]
+        if rows:
+            if any(isinstance(cd.decode(b.data), cd.ShowCard) for row in rows for b in row):
+                self.list_rows = rows
+        elif keep_list and self.list_rows:
+            rows = self.list_rows
             self.out.write("\nDe knoppen van de lijst:\n")
-        for n, button in enumerate(self.buttons, 1):
-            self.out.write(f"  [{n}] {button.label}\n")
+        self.buttons = [b for row in rows for b in row]
+        for line in button_lines(rows):
+            self.out.write(line + "\n")
         self.out.write("\n")
         self.out.flush()
 
@@ -107,7 +122,7 @@ class TerminalChat:
             self.show(render.Reply(render.privacy_text().html
                                    + "\n<i>Hier in de terminal wordt niets bewaard.</i>"))
         elif name == "vergeet":
-            self.postcode, self.chat_data = None, {}
+            self.postcode, self.chat_data, self.list_rows = None, {}, []
             self.show(render.forgotten())
         elif name in render.TELEGRAM_ONLY:
             self.show(render.telegram_only(name))
@@ -178,7 +193,8 @@ class TerminalChat:
                 self.show(language_choice(service))
             case cd.ShareIn(lang, ref) if (service := self.knowledge.resolve(ref)) is not None \
                     and lang in PARENT_LANGUAGES:
-                self.show(render.Reply(ready_for_copy(lang) + "\n\n" + render.esc(parent_card_text(service, lang))))
+                self.show(render.Reply(ready_for_copy(lang) + "\n\n" + render.esc(parent_card_text(service, lang))),
+                          keep_list=True)
             case _:   # a service gone after a reload
                 self.show(render.expired())
 

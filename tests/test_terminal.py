@@ -34,7 +34,7 @@ from bot.parent_card import parent_card_text
 from bot.places import location_reply, parse_location
 from bot.share_view import language_choice
 from bot.state import Knowledge
-from bot.terminal import TerminalChat, run
+from bot.terminal import TerminalChat, button_lines, run
 from fakes import compose_failing_on
 from kennisbank.fields import phone_national
 from kennisbank.loader import load_knowledge_base
@@ -59,6 +59,7 @@ def test_terminal_conversation_matches_the_bot(bench_kb):
     assert top.contact.name is not None and top.contact.phone is not None
     assert top.contact.name in output
     assert "[1] 📇 1." in output and "Meer resultaten" in output
+    assert "   [2] 📤 Deel\n" in output   # a service's card and its share on one line, as in Telegram
     # "1" pressed the first button: the full card with the contact
     assert f"Contactkaart: {top.contact.name}, {phone_national(top.contact.phone)}" in output
     assert "Wat ik bewaar" in output and "Gewist" in output
@@ -101,9 +102,7 @@ def test_first_question_is_answered_after_the_place(request, kb_name):
     assert expected.buttons, "the example place should have services for this question"
     assert render.need_location(knowledge.example_place).plain() in output
     assert location_reply(knowledge, postcode, answering=True).plain() in output
-    assert output.rstrip().endswith("\n".join(
-        [expected.plain().rstrip()] + [f"  [{n}] {b.label}" for n, b in
-                                       enumerate((b for row in expected.buttons for b in row), 1)]))
+    assert output.rstrip().endswith("\n".join([expected.plain().rstrip(), *button_lines(expected.buttons)]))
 
 
 def test_kept_question_is_forgotten_after_pending_for(bench_kb):
@@ -278,13 +277,17 @@ def test_terminal_share_gives_the_parent_card(bench_kb):
     assert isinstance(action, cd.ShareCard)
     service = terminal.knowledge.resolve(action.service)
     assert service is not None
+    listed = list(terminal.buttons)
     terminal.press(share)
-    assert out.getvalue().rstrip().endswith("\n".join(
-        [language_choice(service).plain()] + [f"  [{n}] {b.label}" for n, b in
-                                              enumerate((b for row in language_choice(service).buttons
-                                                         for b in row), 1)]))
+    choice = language_choice(service)
+    assert out.getvalue().rstrip().endswith("\n".join([choice.plain(), *button_lines(choice.buttons)]))
+    assert terminal.buttons == [b for row in choice.buttons for b in row]
+    mark = len(out.getvalue())
     terminal.press(PARENT_LANGUAGES.index("fr") + 1)
-    assert out.getvalue().rstrip().endswith(parent_card_text(service, "fr").rstrip())
+    shown = out.getvalue()[mark:]
+    assert parent_card_text(service, "fr").rstrip() in shown
+    # the parent card is copied; the list of services is back, as it stays above in Telegram
+    assert terminal.buttons == listed and "De knoppen van de lijst:" in shown
 
 
 def test_terminal_card_keeps_the_list_pressable(bench_kb):
