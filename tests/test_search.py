@@ -622,6 +622,9 @@ def test_constraints_read_ages_and_avoidance_from_words():
     assert constraints.avoided("aangevraagd bij De Lantaarn, maar daar is vijf maanden wachttijd",
                                names({"lantaarn": "L"})) == {"L"}
     assert constraints.avoided("De Leerboom neemt niemand meer aan", names({"leerboom": "B"})) == {"B"}
+    for full in ("cgg zegt 6 mnd wachte, kind heeft veel angsten", "het CGG heeft pas plaats in mei",
+                 "het CGG kan pas een eerste gesprek geven in juni"):
+        assert constraints.avoided(full, names({"cgg": "G"})) == {"G"}, full
     assert constraints.avoided("we gaan naar het CAW, maar het OCMW helpt niet",
                                names({"caw": "C", "ocmw": "O"})) == {"O"}
     # only the organisation the ruling-out clause names: the CLB is what the school asks for
