@@ -151,23 +151,23 @@ class TerminalChat:
             self.set_place(place)
             return
         if self.postcode is not None:
-            unknown = unknown_place_replies(self.knowledge, text)   # the school's place stays
-            for reply in unknown:
-                self.show(reply)
-            if not unknown:
+            if not self._said(unknown_place_replies(self.knowledge, text)):   # the school's place stays
                 self.answer(text)
             return
         reading = reading_before_place(self.knowledge, text)
-        unknown = unknown_place_replies(self.knowledge, text, reading)   # keep any first question
-        for reply in unknown:
-            self.show(reply)
-        if unknown:
+        if self._said(unknown_place_replies(self.knowledge, text, reading)):   # keep any first question
             return
         urgent = compose_urgent_first(self.knowledge, reading, self.today)
         kept = keep_question(self.chat_data, text, self.clock(), alerted=urgent is not None)
         if urgent is not None:   # life safety first: 112 (and for a likely danger the Flemish doors)
             self.show(urgent.reply)
         self.show(render.need_location(self.knowledge.example_place, kept.waiting, kept.dropped))
+
+    def _said(self, replies: tuple[render.Reply, ...]) -> bool:
+        """Show answering.unknown_place_replies; whether there were any (as the bot's handler does)."""
+        for reply in replies:
+            self.show(reply)
+        return bool(replies)
 
     def answer(self, text: str, kept: bool = False) -> None:
         """`kept`: a question kept from before the place was known (its answer repeats it)."""

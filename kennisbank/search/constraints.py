@@ -120,8 +120,14 @@ def _is_duration(text: str, start: int, end: int) -> bool:
                 or _DURATION_SOON_AFTER.intersection(soon_after))
 
 
-def _of_an_adult(text: str, start: int) -> bool:
-    return bool(_ADULTS.intersection(re.findall(r"[a-z']+", text[max(0, start - 30):start])[-2:]))
+def _two_words_before(text: str, start: int) -> tuple[str, ...]:
+    """The (at most) two words right before `start`: what says whose age, or which bound, it is."""
+    return tuple(re.findall(r"[a-z']+", text[max(0, start - 30):start])[-2:])
+
+
+def _of_an_adult(before: tuple[str, ...]) -> bool:
+    """`before`: _two_words_before the age ("een mama van 22 jaar")."""
+    return bool(_ADULTS.intersection(before))
 
 
 # An age with a bound before it is a limit, said of a service or a rule, not the child's age: "de
@@ -132,8 +138,8 @@ _BOUND_TWO_BEFORE = frozenset({("ouder", "dan"), ("jonger", "dan"), ("en", "met"
                                ("moins", "de"), ("plus", "de"), ("older", "than"), ("younger", "than")})
 
 
-def _is_a_bound(text: str, start: int) -> bool:
-    before = tuple(re.findall(r"[a-z']+", text[max(0, start - 30):start])[-2:])
+def _is_a_bound(before: tuple[str, ...]) -> bool:
+    """`before`: _two_words_before the age ("pas vanaf 8 jaar", "à partir de 6 ans")."""
     return bool(before) and (before[-1] in _BOUND_BEFORE or before in _BOUND_TWO_BEFORE)
 
 
@@ -159,8 +165,9 @@ def ages(question: str) -> tuple[int, int] | None:
     found: list[tuple[int, int]] = []
     for m in _NUMBER_AGE.finditer(text):
         age = _number(m.group(1))
-        if (age <= 25 and not _is_duration(text, m.start(), m.end()) and not _of_an_adult(text, m.start())
-                and not _is_a_bound(text, m.start())):
+        before = _two_words_before(text, m.start())
+        if age <= 25 and not _is_duration(text, m.start(), m.end()) and not _of_an_adult(before) \
+                and not _is_a_bound(before):
             found.append((age, age))
     for m in _CHILD_OF.finditer(text):
         age = 0 if m.group(2) else _number(m.group(1))   # "een zoontje van 8 maanden" is a baby
@@ -172,7 +179,7 @@ def ages(question: str) -> tuple[int, int] | None:
         if age <= 25:
             found.append((age, age))
     for m in _TWO_AGES.finditer(text):   # "twee kindjes van 1 en 5 jaar": both children
-        if not _is_duration(text, m.start(), m.end()) and not _of_an_adult(text, m.start()):
+        if not _is_duration(text, m.start(), m.end()) and not _of_an_adult(_two_words_before(text, m.start())):
             found.extend((_number(g),) * 2 for g in m.groups() if _number(g) <= 25)
     for m in _SCHOOL_YEAR.finditer(text):
         year = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2)]
