@@ -64,24 +64,32 @@ class TerminalChat:
         self.list_rows: list[list[render.Button]] = []   # the last list of services, for keep_list
 
     # ── output ──
-    def show(self, reply: render.Reply, keep_list: bool = False) -> None:
+    def show(self, reply: render.Reply, keep_list: bool = False, earlier: bool = False) -> None:
         """Print `reply` and number its buttons, a row of buttons on one line (a service's card and
         its "Deel" side by side, as in Telegram). `keep_list`: a reply without buttons this chat can
         press (a service's card, a parent card ready to copy) brings back the last list of services,
         as Telegram keeps that message and its buttons above: the next card or "Deel" is one number
-        away."""
+        away. `earlier`: a next page of the list ("Meer resultaten") keeps the earlier results'
+        buttons after its own, numbered on, as Telegram keeps the first page above it."""
         self.out.write(reply.plain().rstrip() + "\n")
         # Only buttons this chat can press (feedback and inline mode need Telegram): none that expire.
         rows = [kept for row in reply.buttons
                 if (kept := [b for b in row if b.url is None and isinstance(cd.decode(b.data), TERMINAL_ACTIONS)])]
+        before: list[list[render.Button]] = []
         if rows:
+            if earlier:   # the earlier page's own "Meer resultaten" would only show this page again
+                before = [row for row in self.list_rows
+                          if not any(isinstance(cd.decode(b.data), cd.MorePage) for b in row)]
             if any(isinstance(cd.decode(b.data), cd.ShowCard) for row in rows for b in row):
-                self.list_rows = rows
+                self.list_rows = rows + before
         elif keep_list and self.list_rows:
             rows = self.list_rows
             self.out.write("\nDe knoppen van de lijst:\n")
-        self.buttons = [b for row in rows for b in row]
-        for line in button_lines(rows):
+        self.buttons = [b for row in (*rows, *before) for b in row]
+        lines = button_lines([*rows, *before])
+        for i, line in enumerate(lines):
+            if before and i == len(rows):
+                self.out.write("De knoppen van de eerdere resultaten:\n")
             self.out.write(line + "\n")
         self.out.write("\n")
         self.out.flush()
@@ -184,7 +192,7 @@ class TerminalChat:
                 self.card(card_ref)
             case cd.MorePage(key, page):
                 ids = self.chat_data.get("more", {}).get(key)
-                self.show(compose_more(self.knowledge, key, ids, page, self.postcode, self.today))
+                self.show(compose_more(self.knowledge, key, ids, page, self.postcode, self.today), earlier=True)
             case cd.ThemePage(theme, page):
                 self.show(compose_theme(self.knowledge, theme, page, self.postcode, self.today))
             case cd.AllNeeds():

@@ -317,6 +317,33 @@ def test_terminal_card_keeps_the_list_pressable(bench_kb):
     assert "Kies een nummer" not in out.getvalue()
 
 
+def test_terminal_next_page_keeps_the_first_results_pressable(bench_kb):
+    """A fresh reviewer (round 30): after "Meer resultaten" results 1-3 could no longer be opened;
+    Telegram keeps the first page and its buttons above the next one."""
+    out = io.StringIO()
+    terminal = TerminalChat(bench_kb, out, postcode=9801)
+    terminal.handle(QUESTION)
+    first_page = list(terminal.buttons)
+    more = next(n for n, b in enumerate(first_page, 1) if isinstance(cd.decode(b.data), cd.MorePage))
+    terminal.press(more)
+    assert "De knoppen van de eerdere resultaten:" in out.getvalue()
+    actions = [cd.decode(b.data) for b in terminal.buttons]
+    earlier = [b for b in first_page if not isinstance(cd.decode(b.data), cd.MorePage)]
+    assert terminal.buttons[-len(earlier):] == earlier          # numbered on after the new page
+    new_cards = [a for a in actions[:-len(earlier)] if isinstance(a, cd.ShowCard)]
+    assert new_cards and all(a not in [cd.decode(b.data) for b in earlier] for a in new_cards)
+    # a first-page card opens from here, and the list (both pages) stays pressable after it
+    first_card = cd.decode(earlier[0].data)
+    assert isinstance(first_card, cd.ShowCard)
+    service = terminal.knowledge.resolve(first_card.service)
+    assert service is not None
+    listed = list(terminal.buttons)
+    mark = len(out.getvalue())
+    terminal.press(len(listed) - len(earlier) + 1)
+    assert render.card(service).plain().splitlines()[1] in out.getvalue()[mark:]
+    assert terminal.buttons == listed
+
+
 def test_terminal_leaves_out_buttons_it_cannot_press(bench_kb):
     out = io.StringIO()
     terminal = TerminalChat(bench_kb, out)
