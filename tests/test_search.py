@@ -639,6 +639,27 @@ def test_constraints_read_ages_and_avoidance_from_words():
     assert "wachttijd 4" in housing.summary and constraints.service_ages(housing) is None
     assert constraints.avoided("ze willen niet meer naar het CAW", names({"caw": "CAW X"})) == {"CAW X"}
     assert constraints.avoided("het CAW helpt hen goed", names({"caw": "CAW X"})) == frozenset()
+    # Round 31, a fresh reviewer's findings: a comma before the school's question ends the clause
+    # that rules out; a list of organisations tried stays one clause.
+    assert constraints.avoided("het CGG heeft een wachtlijst, kan het CLB intussen iets doen?",
+                               names({"cgg": "G", "clb": "L"})) == {"G"}
+    assert constraints.avoided("ze zijn al bij het CAW, het OCMW geweest",
+                               names({"caw": "C", "ocmw": "O"})) == {"C", "O"}
+
+
+def test_how_long_a_family_lives_somewhere_and_an_older_siblings_age_are_not_the_childs_age():
+    """A fresh reviewer (round 30): "ze zijn pas 2 jaar in Lindegem" was read as a toddler and "zijn
+    grote zus van 15" as a teenager, and either ruled out the services for the pupil."""
+    from kennisbank.search import constraints
+
+    for no_age in ("ze zijn pas 2 jaar in Lindegem en hebben schulden", "zijn grote zus van 15 haalt hem af",
+                   "zijn grote zus van 15 jaar zorgt voor hem", "grote zus (15) kookt",
+                   "sa grande soeur de 15 ans s'occupe de lui", "his older brother is 16"):
+        assert constraints.ages(no_age) is None, no_age
+    for said, age in (("kind van 8 jaar in het derde leerjaar", (8, 9)), ("meisje van 4 jaar in K2", (4, 4)),
+                      ("kindje van 3 jaar in onze kleuterklas", (3, 3)), ("zoon van 8, zijn grote broer is 14", (8, 8)),
+                      ("zus van 15 wil naar de jeugdbeweging", (15, 15))):
+        assert constraints.ages(said) == age, said
 
 
 # ── dense side: fallback and cache ─────────────────────────────────────────

@@ -70,6 +70,14 @@ _AVOID = re.compile(
     r"don'?t want to go|something else|other than)\b")
 
 
+# Where a clause ends: a sentence mark, "maar", or a comma before a question ("het CGG heeft een
+# wachtlijst, kan het CLB intussen iets doen?": a fresh reviewer, round 30). Other commas stay inside
+# the clause: "al bij het CAW, het OCMW en de mutualiteit geweest" names three it tried.
+_CLAUSE_BREAK = re.compile(
+    r"[.;!?]|\bmaar\b|\bmais\b|\bbut\b|,\s*(?=(?:kan|kunnen|kunt|wie|wat|waar|mag|mogen|zou|zouden|weet|weten|"
+    r"is er|zijn er|bestaat|can|could|who|what|where|is there|peut|peuvent|qui|que|est-ce)\b)")
+
+
 # The first word of a clause that points back at the organisation named in the clause before.
 _POINTING_BACK = frozenset({"daar", "ginder", "die", "there"})   # not "ze": that is mostly the family
 
@@ -117,7 +125,21 @@ def _is_duration(text: str, start: int, end: int) -> bool:
         return True
     soon_after = re.findall(r"[a-z']+", text[end:end + 30])[:3]
     return bool(_DURATION_BEFORE.intersection(before) or _DURATION_AFTER.intersection(soon_after[:1])
-                or _DURATION_SOON_AFTER.intersection(soon_after))
+                or _DURATION_SOON_AFTER.intersection(soon_after) or _in_a_place(soon_after))
+
+
+# "N jaar in <place>" is how long a family has lived somewhere ("ze zijn pas 2 jaar in Lindegem", a
+# fresh reviewer, round 30); "8 jaar in het derde leerjaar", "in mijn klas", "in K2" stay ages.
+_NOT_A_PLACE = frozenset({
+    "de", "het", "een", "mijn", "zijn", "haar", "onze", "ons", "hun", "jullie", "die", "dat", "deze", "dit",
+    "the", "a", "my", "his", "her", "our", "their", "la", "le", "les", "l'", "ma", "mon", "sa", "son", "notre",
+    "klas", "kleuterklas", "leerjaar", "lj", "school", "k", "eerste", "tweede", "derde", "vierde", "vijfde", "zesde"})
+
+
+def _in_a_place(after: list[str]) -> bool:
+    """`after`: the words right after "N jaar". True for "in" + a word that is no article, pronoun or
+    class ("in lindegem", "in belgie"); the caller's text is folded, so a place name is lower case."""
+    return len(after) >= 2 and after[0] == "in" and after[1] not in _NOT_A_PLACE and not re.match(r"k\d", after[1])
 
 
 def _two_words_before(text: str, start: int) -> tuple[str, ...]:
@@ -128,6 +150,18 @@ def _two_words_before(text: str, start: int) -> tuple[str, ...]:
 def _of_an_adult(before: tuple[str, ...]) -> bool:
     """`before`: _two_words_before the age ("een mama van 22 jaar")."""
     return bool(_ADULTS.intersection(before))
+
+
+# "Zijn grote zus van 15" is an older sibling, not the pupil the question is about (a fresh
+# reviewer, round 30: her age ruled out the services for children of primary school age).
+_OLDER_SIBLING = re.compile(
+    r"\b(?:grote|oudere|oudste|big|older|oldest|grand|grande)\s+(?:zus|zusje|zuster|broer|broertje|sister|brother|"
+    r"soeur|frere)\s*(?:\(|,|van|of|de|is|est|'s|v)?\s*$|\b(?:soeur|frere)\s+ainee?\s*(?:\(|,|de)?\s*$")
+
+
+def _of_an_older_sibling(text: str, start: int) -> bool:
+    """Whether the age starting at `start` is said of an older brother or sister ("grote zus van 15")."""
+    return bool(_OLDER_SIBLING.search(text[max(0, start - 40):start]))
 
 
 # An age with a bound before it is a limit, said of a service or a rule, not the child's age: "de
@@ -167,16 +201,16 @@ def ages(question: str) -> tuple[int, int] | None:
         age = _number(m.group(1))
         before = _two_words_before(text, m.start())
         if age <= 25 and not _is_duration(text, m.start(), m.end()) and not _of_an_adult(before) \
-                and not _is_a_bound(before):
+                and not _is_a_bound(before) and not _of_an_older_sibling(text, m.start()):
             found.append((age, age))
     for m in _CHILD_OF.finditer(text):
         age = 0 if m.group(2) else _number(m.group(1))   # "een zoontje van 8 maanden" is a baby
-        if age <= 25:
+        if age <= 25 and not _of_an_older_sibling(text, m.start(1)):
             found.append((age, age))
-    found.extend((_number(m.group(1)),) * 2 for m in _IS_AGE.finditer(text) if _number(m.group(1)) <= 25)
-    for m in _SHORT_AGE.finditer(text):
-        age = _number(next(g for g in m.groups() if g))
-        if age <= 25:
+    for m in (*_IS_AGE.finditer(text), *_SHORT_AGE.finditer(text)):
+        number = next(i for i in range(1, len(m.groups()) + 1) if m.group(i))
+        age = _number(m.group(number))
+        if age <= 25 and not _of_an_older_sibling(text, m.start(number)):
             found.append((age, age))
     for m in _TWO_AGES.finditer(text):   # "twee kindjes van 1 en 5 jaar": both children
         if not _is_duration(text, m.start(), m.end()) and not _of_an_adult(_two_words_before(text, m.start())):
@@ -227,7 +261,7 @@ def avoided(question: str, named_in: Callable[[str], frozenset[str]]) -> frozens
         return frozenset()
     out: set[str] = set()
     before: frozenset[str] = frozenset()
-    for clause in re.split(r"[.;!?]|\bmaar\b|\bmais\b|\bbut\b", text):
+    for clause in _CLAUSE_BREAK.split(text):
         here = named_in(clause) if clause.strip() else frozenset()
         if _AVOID.search(clause):
             words = re.findall(r"[a-z0-9']+", clause)
