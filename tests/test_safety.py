@@ -631,6 +631,52 @@ def test_the_kind_of_a_long_story_is_read_from_all_its_sentences():
     assert alone is not None and alone.kind == "suicide" and alone.also is None
 
 
+def test_a_sentence_alone_raises_the_alarm_only_by_a_share_of_what_it_says_more():
+    """Round 32: a sentence read alone is out of context. Whether the question may concern a danger
+    is the whole question's alarm plus SAFETY_SENTENCE_SHARE of what its loudest sentence says more;
+    whether it is likely (the doors lead) is still that loudest sentence's."""
+    from kennisbank.search.params import SAFETY_SENTENCE_SHARE
+    from kennisbank.search.safety import SafetyDetector, alarm_level
+
+    assert 0 < SAFETY_SENTENCE_SHARE < 1
+    assert alarm_level(np.array([0.4])) == pytest.approx(0.4)
+    assert alarm_level(np.array([0.1, 0.9, 0.3])) == pytest.approx(0.1 + SAFETY_SENTENCE_SHARE * 0.8)
+    assert alarm_level(np.array([0.6, 0.2])) == pytest.approx(0.6)     # a calm sentence takes nothing away
+    worried, calm = "Mama zei dat ze het later wel doet.", "Er liggen veel ongeopende brieven."
+    ordinary = f"{calm} {worried}"
+    clear = "De kinderen zijn al drie dagen alleen thuis."
+    story = f"{calm} {clear}"
+    rows = {ordinary: {"harmless": 0.95, "suicide": 0.05}, calm: {"harmless": 0.97, "suicide": 0.03},
+            worried: {"harmless": 0.5, "suicide": 0.5},
+            story: {"harmless": 0.9, "alone": 0.1}, clear: {"harmless": 0.05, "alone": 0.95}}
+    detector = SafetyDetector(_PerTextClassifier(rows), 0.2, 0.6)  # type: ignore[arg-type]
+    # the worried line alone would alarm (0.5), in its ordinary story it does not (0.05 + share x 0.45)
+    assert detector.detect(ordinary, None) is None
+    # one clear line in a calm story raises the alert and, being clear, leads with the doors
+    alert = detector.detect(story, None)
+    assert alert is not None and alert.kind == "alone" and alert.leads
+    assert alert.probability == pytest.approx(0.95) and alert.sentence == clear
+
+
+def test_the_lead_threshold_is_read_on_the_loudest_reading_of_questions_that_alarm():
+    from kennisbank.search.corpus import HARMLESS
+    from kennisbank.search.training import LEAD_FALSE_ALARM, safety_threshold
+
+    rng = np.random.default_rng(32)
+    kinds = [k for k in SAFETY_KINDS for _ in range(40)]
+    level = np.concatenate([rng.uniform(0.3, 1.0, len(kinds)), rng.uniform(0.0, 0.5, 400)])
+    loudest = np.minimum(1.0, level + rng.uniform(0.0, 0.4, len(level)))   # never below the level
+    labels = (*kinds, *[HARMLESS] * 400)
+    look_alike = np.array([False] * len(kinds) + [True] * 400)
+    threshold, lead, report = safety_threshold(level, labels, look_alike, loudest)
+    leads = (level >= threshold) & (loudest >= lead)
+    assert lead >= threshold and leads[look_alike].mean() <= LEAD_FALSE_ALARM
+    assert report["lead_recall_all"] == round(float(leads[~look_alike].mean()), 3)
+    # one step lower would let more look-alikes lead than allowed
+    lower = (level >= threshold) & (loudest >= lead - 0.005)
+    assert lead == threshold or lower[look_alike].mean() > LEAD_FALSE_ALARM
+
+
 @pytest.mark.parametrize("probabilities, also", [
     ({"harmless": 0.1, "parent-unable": 0.5, "domestic-violence": 0.4}, "domestic-violence"),   # 0.8 of the first
     ({"harmless": 0.1, "parent-unable": 0.6, "domestic-violence": 0.3}, "domestic-violence"),   # 0.5: on the line
