@@ -223,6 +223,22 @@ def test_the_one_alarming_line_of_a_long_story_is_not_lost(engine):
     assert len(answer.matches) == 3
 
 
+@pytest.mark.parametrize("story", [
+    "De ouders twijfelen of ze hun hypotheek vervroegd zullen afbetalen. Ze kunnen de afbetaling makkelijk "
+    "betalen. Er wordt thuis veel geslagen denk ik.",
+    "Papa wil weten of hij zijn spaargeld best in aandelen of op een spaarrekening zet. Hij heeft een goed "
+    "inkomen. Een leerling zegt dat papa hem schopt als hij boos is.",
+    "The parents ask about the school trip to the zoo. They can pay for it. I think she is being hit at home.",
+])
+def test_a_hedged_danger_after_calm_sentences_keeps_its_urgent_door(engine, story):
+    """A fresh reviewer (round 32, reverted): read in the context of calm sentences about money or a
+    trip, a danger said with a hedge lost its alert and could get "nothing fits". Issue 11 names
+    this case: the one alarming sentence of a story is never lost."""
+    answer = engine.search(story, 9801)
+    assert answer.safety is not None and answer.safety.kind in {"abuse", "domestic-violence"}
+    assert any(m.urgent for m in answer.matches[:3])
+
+
 @pytest.mark.xfail(strict=True, reason="life-safety bar not met yet: 3 of these 10 look-alikes get an urgent door "
                                        "(blind sets: 2/7, 1/8); strict, so it is noticed when it starts to pass")
 def test_harmless_sentences_with_alarming_words_rarely_raise_an_alarm(engine):
@@ -629,52 +645,6 @@ def test_the_kind_of_a_long_story_is_read_from_all_its_sentences():
     assert alert.also == "suicide"      # the loudest part on its own: its door is shown too
     alone = SafetyDetector(_PerTextClassifier(rows), 0.12, 0.5).detect(second, None)  # type: ignore[arg-type]
     assert alone is not None and alone.kind == "suicide" and alone.also is None
-
-
-def test_a_sentence_alone_raises_the_alarm_only_by_a_share_of_what_it_says_more():
-    """Round 32: a sentence read alone is out of context. Whether the question may concern a danger
-    is the whole question's alarm plus SAFETY_SENTENCE_SHARE of what its loudest sentence says more;
-    whether it is likely (the doors lead) is still that loudest sentence's."""
-    from kennisbank.search.params import SAFETY_SENTENCE_SHARE
-    from kennisbank.search.safety import SafetyDetector, alarm_level
-
-    assert 0 < SAFETY_SENTENCE_SHARE < 1
-    assert alarm_level(np.array([0.4])) == pytest.approx(0.4)
-    assert alarm_level(np.array([0.1, 0.9, 0.3])) == pytest.approx(0.1 + SAFETY_SENTENCE_SHARE * 0.8)
-    assert alarm_level(np.array([0.6, 0.2])) == pytest.approx(0.6)     # a calm sentence takes nothing away
-    worried, calm = "Mama zei dat ze het later wel doet.", "Er liggen veel ongeopende brieven."
-    ordinary = f"{calm} {worried}"
-    clear = "De kinderen zijn al drie dagen alleen thuis."
-    story = f"{calm} {clear}"
-    rows = {ordinary: {"harmless": 0.95, "suicide": 0.05}, calm: {"harmless": 0.97, "suicide": 0.03},
-            worried: {"harmless": 0.5, "suicide": 0.5},
-            story: {"harmless": 0.9, "alone": 0.1}, clear: {"harmless": 0.05, "alone": 0.95}}
-    detector = SafetyDetector(_PerTextClassifier(rows), 0.2, 0.6)  # type: ignore[arg-type]
-    # the worried line alone would alarm (0.5), in its ordinary story it does not (0.05 + share x 0.45)
-    assert detector.detect(ordinary, None) is None
-    # one clear line in a calm story raises the alert and, being clear, leads with the doors
-    alert = detector.detect(story, None)
-    assert alert is not None and alert.kind == "alone" and alert.leads
-    assert alert.probability == pytest.approx(0.95) and alert.sentence == clear
-
-
-def test_the_lead_threshold_is_read_on_the_loudest_reading_of_questions_that_alarm():
-    from kennisbank.search.corpus import HARMLESS
-    from kennisbank.search.training import LEAD_FALSE_ALARM, safety_threshold
-
-    rng = np.random.default_rng(32)
-    kinds = [k for k in SAFETY_KINDS for _ in range(40)]
-    level = np.concatenate([rng.uniform(0.3, 1.0, len(kinds)), rng.uniform(0.0, 0.5, 400)])
-    loudest = np.minimum(1.0, level + rng.uniform(0.0, 0.4, len(level)))   # never below the level
-    labels = (*kinds, *[HARMLESS] * 400)
-    look_alike = np.array([False] * len(kinds) + [True] * 400)
-    threshold, lead, report = safety_threshold(level, labels, look_alike, loudest)
-    leads = (level >= threshold) & (loudest >= lead)
-    assert lead >= threshold and leads[look_alike].mean() <= LEAD_FALSE_ALARM
-    assert report["lead_recall_all"] == round(float(leads[~look_alike].mean()), 3)
-    # one step lower would let more look-alikes lead than allowed
-    lower = (level >= threshold) & (loudest >= lead - 0.005)
-    assert lead == threshold or lower[look_alike].mean() > LEAD_FALSE_ALARM
 
 
 @pytest.mark.parametrize("probabilities, also", [

@@ -89,16 +89,6 @@ SAFETY_RUNNER_UP = 0.5
 # A question of at most this many words is also read in lower case by the safety detector (the
 # encoder is cased: "Zelfmoordpoging" raised no alert where "zelfmoordpoging" did; engine._detect).
 SHORT_CASED = 6
-# How much a sentence read alone adds to the whole question's alarm (safety.alarm_level): 1 is "the
-# loudest reading wins" (rounds 6-31), 0 the whole question alone. Round 32, out of fold on the
-# safety corpus, each at the threshold that finds 95% of the dangers (dense / word-only detector):
-#   share                          1.0            0.5            0.25           0
-#   dangers of several sentences   0.989 / 0.983  0.983 / 0.983  0.977 / 0.981  0.955 / 0.951
-#   ordinary needs that alert      0.082 / 0.113  0.067 / 0.086  0.054 / 0.067  0.049 / 0.059
-#   look-alikes that alert         0.156 / 0.197  0.146 / 0.173  0.141 / 0.162  0.147 / 0.164
-# A sentence read alone raised most of the false alerts on ordinary stories; at 0.25 the long
-# dangers are found almost as often, and a third fewer ordinary questions alert.
-SAFETY_SENTENCE_SHARE = 0.25
 # Below this probability the doors lead only when the needs model's main need is one of the kind's
 # themes too (two models agree); above it the detector alone is sure enough.
 SAFETY_SURE = 0.9

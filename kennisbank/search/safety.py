@@ -10,7 +10,7 @@ drills, games) and against every ordinary need. Recall comes first: the threshol
 held-out folds for recall (training.py) and the false-alarm rate is reported next to it.
 
 A long story can hide the one alarming sentence among money and interpreter details, so the
-detector reads the whole question and each of its sentences (alarm_level weighs them).
+detector reads the whole question and each of its sentences, and keeps the most alarming.
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from .analysis import split_sentences
 from .classifier import TextClassifier, fitted
 from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus, safety_fingerprint
 from .dense import Encoder
-from .params import SAFETY_C, SAFETY_KIND_WEIGHT, SAFETY_RUNNER_UP, SAFETY_SENTENCE_SHARE
+from .params import SAFETY_C, SAFETY_KIND_WEIGHT, SAFETY_RUNNER_UP
 
-__all__ = ["SafetyAlert", "SafetyDetector", "alarm_level", "class_weights", "louder", "split_sentences"]
+__all__ = ["SafetyAlert", "SafetyDetector", "class_weights", "louder", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -129,16 +129,14 @@ def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None
              ) -> SafetyAlert | None:
     """One detector's alert for the most alarming text, or None below its threshold.
 
-    Whether it fires is read in context (alarm_level: the whole question, raised by part of what its
-    loudest sentence says more); how surely, and so whether the danger is likely (`lead`), is the
-    most alarming reading's: a long story with one clear line still leads with the doors. The kind,
-    which chooses the urgent doors, is read from all readings, each kind's probability weighted by
-    how alarming that reading is: a fragment of a long story ("ze vroeg of ik het niet aan mama wil
-    zeggen") can alarm most on its own without saying what the danger is; the sentence before it
-    does. Out of fold on the corpus's multi-sentence dangers (round 15) the kind was right for 0.890
-    instead of 0.856 (dense) and 0.846 instead of 0.815 (word-only). The reported sentence is the
-    one that says most for that kind, so that the engine's check of it with the needs model reads
-    what the kind came from.
+    Whether it fires, and how surely, is the most alarming reading's (the whole question or one of
+    its sentences). The kind, which chooses the urgent doors, is read from all readings, each
+    kind's probability weighted by how alarming that reading is: a fragment of a long story ("ze
+    vroeg of ik het niet aan mama wil zeggen") can alarm most on its own without saying what the
+    danger is; the sentence before it does. Out of fold on the corpus's multi-sentence dangers
+    (round 15) the kind was right for 0.890 instead of 0.856 (dense) and 0.846 instead of 0.815
+    (word-only). The reported sentence is the one that says most for that kind, so that the
+    engine's check of it with the needs model reads what the kind came from.
 
     A story can hold two dangers ("mama wil niet meer leven" in a story of violence at home): when
     the most alarming reading, on its own, names another kind at the lead level, that kind is kept
@@ -150,7 +148,7 @@ def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None
     probs = model.probabilities(texts, vectors)
     alarm = 1.0 - probs[:, model.labels.index(HARMLESS)]
     best = int(np.argmax(alarm))
-    if alarm_level(alarm) < threshold:
+    if alarm[best] < threshold:
         return None
     by_kind = probs[:, [model.labels.index(k) for k in SAFETY_KINDS]]
     weight = alarm @ by_kind
@@ -164,16 +162,3 @@ def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None
         also = SAFETY_KINDS[runner_up]
     return SafetyAlert(SAFETY_KINDS[chosen], float(alarm[best]), texts[source], leads=bool(alarm[best] >= lead),
                        also=also, unsure=bool(unsure))
-
-
-def alarm_level(alarm: np.ndarray) -> float:
-    """Whether a question may concern a danger, from the alarm (1 - p(harmless)) of its readings: (n,),
-    the whole question first, then each of its sentences. The whole question's, raised by
-    SAFETY_SENTENCE_SHARE of what its loudest sentence says more: a sentence read alone is out of
-    context (a worried line in an ordinary story, "mama gaat me vermoorden" shouted laughing over a
-    forgotten gym bag), while in a long story it is where the one alarming line is not outvoted by
-    the money and interpreter details (params.py gives the figures)."""
-    whole = float(alarm[0])
-    if len(alarm) == 1:
-        return whole
-    return whole + SAFETY_SENTENCE_SHARE * max(0.0, float(alarm[1:].max()) - whole)

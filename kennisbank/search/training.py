@@ -63,7 +63,7 @@ from .dense import Encoder, embedding_cache, load_encoder
 from .needs import Needs
 from .params import NEEDS_C, RANKING_L2, SAFETY_C
 from .ranking import FEATURES, RANKING_FILE, RankingModel
-from .safety import alarm_level, class_weights, split_sentences
+from .safety import class_weights, split_sentences
 
 if TYPE_CHECKING:
     from .engine import SearchEngine
@@ -108,10 +108,9 @@ def out_of_fold(corpus: Corpus, vectors: np.ndarray | None, c: float) -> tuple[n
 
 
 def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder: Encoder | None,
-                       c: float) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold alarms per situation, read as the detector reads a question: (level, loudest), each
-    (n,). `level` is safety.alarm_level of the whole text and its sentences (whether it fires),
-    `loudest` the most alarming of those readings (whether it leads)."""
+                       c: float) -> np.ndarray:
+    """Out-of-fold alarm per situation, read as the detector reads a question: the whole text and each
+    of its sentences, the most alarming counts (so a long story is judged by its alarming line)."""
     labels = np.array(corpus.labels)
     sentences = [split_sentences(t) for t in corpus.texts]
     flat = [x for parts in sentences for x in parts]
@@ -119,7 +118,6 @@ def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder: Enco
     starts = np.cumsum([0] + [len(p) for p in sentences])
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     alarm = np.zeros(len(labels))
-    loudest = np.zeros(len(labels))
     for train, test in folds.split(np.zeros(len(labels)), labels):
         part = Corpus(tuple(corpus.texts[i] for i in train), tuple(labels[train]), (), "")
         model = TextClassifier.fit(part, vectors[train] if vectors is not None else None, c, class_weights())
@@ -127,13 +125,12 @@ def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder: Enco
         whole = 1.0 - model.probabilities([corpus.texts[i] for i in test],
                                           vectors[test] if vectors is not None else None)[:, harmless]
         for j, i in enumerate(test):
-            readings = np.array([whole[j]])
+            alarm[i] = whole[j]
             if sentences[i]:
                 rows = slice(starts[i], starts[i + 1])
                 parts = model.probabilities(sentences[i], flat_vectors[rows] if flat_vectors is not None else None)
-                readings = np.concatenate([readings, 1.0 - parts[:, harmless]])
-            alarm[i], loudest[i] = alarm_level(readings), float(readings.max())
-    return alarm, loudest
+                alarm[i] = max(alarm[i], float((1.0 - parts[:, harmless]).max()))
+    return alarm
 
 
 def needs_from_row(row: np.ndarray, classes: list[str]) -> Needs:
@@ -264,16 +261,16 @@ def fit_safety_thresholds(safety: Corpus, encoder: Encoder | None) -> tuple[floa
     """safety_threshold on the out-of-fold alarms of the detector with this encoder (None: the
     word-only one): (threshold, lead, report)."""
     vectors = corpus_vectors(safety, encoder) if encoder else None
-    alarm, loudest = safety_out_of_fold(safety, vectors, encoder, SAFETY_C)
-    return safety_threshold(alarm, safety.labels, look_alike_mask(safety), loudest)
+    alarm = safety_out_of_fold(safety, vectors, encoder, SAFETY_C)
+    return safety_threshold(alarm, safety.labels, look_alike_mask(safety))
 
 
-def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.ndarray,
-                     loudest: np.ndarray | None = None) -> tuple[float, float, dict[str, Any]]:
-    """The highest threshold (in steps of 0.005) at which the out-of-fold alarms (safety_out_of_fold's
-    level) still find SAFETY_RECALL of the life-safety situations and KIND_RECALL of each kind; and
-    the lead threshold on the loudest reading (None: `alarm`), the lowest at or above it where at
-    most LEAD_FALSE_ALARM of the look-alikes both alarm and lead. Returns (threshold, lead, report).
+def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
+                     look_alike: np.ndarray) -> tuple[float, float, dict[str, Any]]:
+    """The highest threshold (in steps of 0.005) at which the out-of-fold alarms (safety_out_of_fold)
+    still find SAFETY_RECALL of the life-safety situations and KIND_RECALL of each kind; and the
+    lead threshold, the lowest at or above it where at most LEAD_FALSE_ALARM of the look-alikes
+    alarm. Returns (threshold, lead, report).
 
     `look_alike` marks situations written to look alarming (corpus.is_look_alike); the
     false-alarm rates on them and on all negatives (every ordinary need too) are reported.
@@ -295,18 +292,14 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.
     if threshold is None:
         # Even the lowest threshold misses the targets: the detector cannot be trusted; say so.
         raise ValueError(f"no threshold finds {SAFETY_RECALL:.0%} of the dangers and {KIND_RECALL:.0%} of each kind")
-    loud = alarm if loudest is None else loudest
-    fired = alarm >= threshold
-    lead = next((float(t) for t in np.round(np.arange(0.005, 0.9001, 0.005), 3)
-                 if t >= threshold and float((fired & (loud >= t))[look_alike].mean()) <= LEAD_FALSE_ALARM), 0.9)
-    leads = fired & (loud >= lead)
+    lead = next((t for t, _, fa in table if fa <= LEAD_FALSE_ALARM and t >= threshold), 0.9)
     report: dict[str, Any] = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3)
                               for k in SAFETY_KINDS}
     report["recall_all"] = round(float((alarm[positive] >= threshold).mean()), 3)
     report["false_alarm_look_alikes"] = round(float((alarm[look_alike] >= threshold).mean()), 3)
     report["false_alarm_all_negatives"] = round(float((alarm[~positive] >= threshold).mean()), 3)
-    report["lead_recall_all"] = round(float(leads[positive].mean()), 3)
-    report["lead_false_alarm_look_alikes"] = round(float(leads[look_alike].mean()), 3)
+    report["lead_recall_all"] = round(float((alarm[positive] >= lead).mean()), 3)
+    report["lead_false_alarm_look_alikes"] = round(float((alarm[look_alike] >= lead).mean()), 3)
     report["curve (threshold, recall, false alarm)"] = [row for row in table if row[0] in
                                                         (0.02, 0.04, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
     return threshold, lead, report
