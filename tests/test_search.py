@@ -645,6 +645,15 @@ def test_constraints_read_ages_and_avoidance_from_words():
                                names({"cgg": "G", "clb": "L"})) == {"G"}
     assert constraints.avoided("ze zijn al bij het CAW, het OCMW geweest",
                                names({"caw": "C", "ocmw": "O"})) == {"C", "O"}
+    # Round 31's reviewer: the last comma before a question mark, whatever the question's first word
+    for asked in ("het CGG heeft een wachtlijst, heeft het CLB iets?",
+                  "het CGG heeft een wachtlijst, dus wat kan het CLB doen?",
+                  "The CGG has a waiting list, does the CLB offer anything?",
+                  "le CGG a une liste d'attente, le CLB peut-il aider?",
+                  "Kan het CLB helpen, want het CGG heeft een wachtlijst?"):
+        assert constraints.avoided(asked, names({"cgg": "G", "clb": "L"})) == {"G"}, asked
+    assert constraints.avoided("ze zijn al bij het CAW, het OCMW geweest, wat nu?",
+                               names({"caw": "C", "ocmw": "O"})) == {"C", "O"}
 
 
 def test_how_long_a_family_lives_somewhere_and_an_older_siblings_age_are_not_the_childs_age():
@@ -654,7 +663,10 @@ def test_how_long_a_family_lives_somewhere_and_an_older_siblings_age_are_not_the
 
     for no_age in ("ze zijn pas 2 jaar in Lindegem en hebben schulden", "zijn grote zus van 15 haalt hem af",
                    "zijn grote zus van 15 jaar zorgt voor hem", "grote zus (15) kookt",
-                   "sa grande soeur de 15 ans s'occupe de lui", "his older brother is 16"):
+                   "sa grande soeur de 15 ans s'occupe de lui", "his older brother is 16",
+                   # round 31's reviewer: any brother or sister of the pupil, and a stay abroad
+                   "Zijn zus van 15 probeert het", "zijn zus is 15", "haar broer van 16 haalt haar",
+                   "Ze hebben 4 jaar in het buitenland gewoond"):
         assert constraints.ages(no_age) is None, no_age
     for said, age in (("kind van 8 jaar in het derde leerjaar", (8, 9)), ("meisje van 4 jaar in K2", (4, 4)),
                       ("kindje van 3 jaar in onze kleuterklas", (3, 3)), ("zoon van 8, zijn grote broer is 14", (8, 8)),

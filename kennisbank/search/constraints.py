@@ -70,12 +70,12 @@ _AVOID = re.compile(
     r"don'?t want to go|something else|other than)\b")
 
 
-# Where a clause ends: a sentence mark, "maar", or a comma before a question ("het CGG heeft een
-# wachtlijst, kan het CLB intussen iets doen?": a fresh reviewer, round 30). Other commas stay inside
-# the clause: "al bij het CAW, het OCMW en de mutualiteit geweest" names three it tried.
-_CLAUSE_BREAK = re.compile(
-    r"[.;!?]|\bmaar\b|\bmais\b|\bbut\b|,\s*(?=(?:kan|kunnen|kunt|wie|wat|waar|mag|mogen|zou|zouden|weet|weten|"
-    r"is er|zijn er|bestaat|can|could|who|what|where|is there|peut|peuvent|qui|que|est-ce)\b)")
+# Where a clause ends: a sentence mark, "maar", or the last comma before a question mark, which sets
+# the school's question apart ("het CGG heeft een wachtlijst, heeft het CLB iets?", "..., does the
+# CLB offer anything?", "kan het CLB helpen, want het CGG heeft een wachtlijst?": fresh reviewers,
+# rounds 30 and 31). Other commas stay inside the clause: "al bij het CAW, het OCMW en de
+# mutualiteit geweest" names three it tried.
+_CLAUSE_BREAK = re.compile(r"[.;!?]|\bmaar\b|\bmais\b|\bbut\b|,(?=[^,.;!?]*\?)")
 
 
 # The first word of a clause that points back at the organisation named in the clause before.
@@ -100,7 +100,7 @@ _DURATION_AFTER = frozenset({"geleden", "lang", "wachten", "wachttijd", "ago", "
 _DURATION_SOON_AFTER = frozenset({
     "wachtlijst", "wachtlijsten", "cel", "gevangenis", "prison", "belgie", "belgium", "belgique", "vlaanderen",
     "werkloos", "getrouwd", "gescheiden", "weduwe", "weduwnaar", "opvangcentrum", "asielcentrum", "waiting",
-    "attente"})
+    "attente", "buitenland", "abroad", "etranger"})
 # An age said of a parent ("een mama van 22 jaar") is not the age of the child the help is for.
 _ADULTS = frozenset({
     "mama", "papa", "moeder", "vader", "ouder", "ouders", "oma", "opa", "grootmoeder", "grootvader", "tante", "oom",
@@ -152,16 +152,24 @@ def _of_an_adult(before: tuple[str, ...]) -> bool:
     return bool(_ADULTS.intersection(before))
 
 
-# "Zijn grote zus van 15" is an older sibling, not the pupil the question is about (a fresh
-# reviewer, round 30: her age ruled out the services for children of primary school age).
-_OLDER_SIBLING = re.compile(
-    r"\b(?:grote|oudere|oudste|big|older|oldest|grand|grande)\s+(?:zus|zusje|zuster|broer|broertje|sister|brother|"
-    r"soeur|frere)\s*(?:\(|,|van|of|de|is|est|'s|v)?\s*$|\b(?:soeur|frere)\s+ainee?\s*(?:\(|,|de)?\s*$")
+# "Zijn grote zus van 15" is an older sibling, not the pupil the question is about (fresh reviewers,
+# rounds 30 and 31: her age ruled out the services for children of primary school age); so is "zijn
+# zus van 15". A sibling said alone ("zus van 15 wil ...") may be the one the question is about.
+_SIBLING = r"(?:zus|zusje|zuster|broer|broertje|sister|brother|soeur|frere)"
+_AFTER_SIBLING = r"\s*(?:\(|,|van|of|de|is|est|'s|v)?\s*$"
+_OLDER_SIBLING = re.compile(r"(?:\b(?:grote|oudere|oudste|big|older|oldest|grand|grande)\s+" + _SIBLING
+                            + r"|\b(?:soeur|frere)\s+ainee?)" + _AFTER_SIBLING)
+_THEIR_SIBLING = re.compile(r"\b(?:zijn|haar|z'n|hun|his|her|their|sa|son)\s+" + _SIBLING + _AFTER_SIBLING)
+# Primary school ends at 12: a brother or sister older than that is not the pupil.
+_PRIMARY_MAX = 12
 
 
-def _of_an_older_sibling(text: str, start: int) -> bool:
-    """Whether the age starting at `start` is said of an older brother or sister ("grote zus van 15")."""
-    return bool(_OLDER_SIBLING.search(text[max(0, start - 40):start]))
+def _of_an_older_sibling(text: str, start: int, age: int) -> bool:
+    """Whether the age `age` starting at `start` is said of an older brother or sister of the pupil:
+    "grote zus van 15", or "zijn zus van 15" past primary school age ("een tiener en zijn zusje van
+    7": the sister may be the pupil)."""
+    before = text[max(0, start - 40):start]
+    return bool(_OLDER_SIBLING.search(before)) or (age > _PRIMARY_MAX and bool(_THEIR_SIBLING.search(before)))
 
 
 # An age with a bound before it is a limit, said of a service or a rule, not the child's age: "de
@@ -201,16 +209,16 @@ def ages(question: str) -> tuple[int, int] | None:
         age = _number(m.group(1))
         before = _two_words_before(text, m.start())
         if age <= 25 and not _is_duration(text, m.start(), m.end()) and not _of_an_adult(before) \
-                and not _is_a_bound(before) and not _of_an_older_sibling(text, m.start()):
+                and not _is_a_bound(before) and not _of_an_older_sibling(text, m.start(), age):
             found.append((age, age))
     for m in _CHILD_OF.finditer(text):
         age = 0 if m.group(2) else _number(m.group(1))   # "een zoontje van 8 maanden" is a baby
-        if age <= 25 and not _of_an_older_sibling(text, m.start(1)):
+        if age <= 25 and not _of_an_older_sibling(text, m.start(1), age):
             found.append((age, age))
     for m in (*_IS_AGE.finditer(text), *_SHORT_AGE.finditer(text)):
         number = next(i for i in range(1, len(m.groups()) + 1) if m.group(i))
         age = _number(m.group(number))
-        if age <= 25 and not _of_an_older_sibling(text, m.start(number)):
+        if age <= 25 and not _of_an_older_sibling(text, m.start(number), age):
             found.append((age, age))
     for m in _TWO_AGES.finditer(text):   # "twee kindjes van 1 en 5 jaar": both children
         if not _is_duration(text, m.start(), m.end()) and not _of_an_adult(_two_words_before(text, m.start())):
