@@ -181,7 +181,8 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
         # tried or refuses (it may be why nothing fits).
         entry = [s for s in knowledge.engine.entry_points(postcode) if s.organisation not in result.avoided]
         needs = likely_needs(knowledge, result.themes, postcode)
-        return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today, needs),
+        unserved = knowledge.kb.unserved(result.themes, postcode)
+        return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today, needs, unserved),
                        "not-found", tuple(result.themes), tuple(s.id for s in entry))
     ids = [m.id for m in result.matches]
     more = cd.MorePage(stash(ids), 1).encode() if len(ids) > render.PAGE_SIZE else None
@@ -282,8 +283,10 @@ def theme_outcome(knowledge: Knowledge, theme_id: str, page: int, postcode: int 
     if not services:
         entry = knowledge.engine.entry_points(postcode)
         needs = likely_needs(knowledge, (), postcode, leave_out=(theme_id,))
+        unserved = knowledge.kb.unserved((theme_id,), postcode)
         return Outcome(render.not_found(entry, knowledge.place_name(postcode), knowledge.is_example(postcode),
-                                        today=today, needs=needs), "not-found", (theme_id,), tuple(s.id for s in entry))
+                                        today=today, needs=needs, unserved=unserved),
+                       "not-found", (theme_id,), tuple(s.id for s in entry))
     return Outcome(render.answer(
         result, page_services=services, first=page * render.PAGE_SIZE + 1,
         more_data=cd.ThemePage(theme_id, page + 1).encode() if has_more else None,

@@ -22,7 +22,7 @@ from kennisbank.outbox import MAX_AGE as OUTBOX_MAX_AGE
 from kennisbank.safety import ACUTE_LINE, kind_label
 from kennisbank.schema import Service
 from kennisbank.search import Answer, Match
-from kennisbank.themes import load_themes
+from kennisbank.themes import load_themes, theme_label
 
 from . import callback_data as cd
 from .i18n import language_name
@@ -628,11 +628,16 @@ OTHER_NEEDS_LABEL = "Andere nood…"
 
 
 def not_found(entry_points: Sequence[Service], place: str | None, example: bool = False,
-              privacy_hint: bool = False, today: date | None = None, needs: Sequence[str] = ()) -> Reply:
+              privacy_hint: bool = False, today: date | None = None, needs: Sequence[str] = (),
+              unserved: Sequence[str] = ()) -> Reply:
     """Nothing fits: the front doors, the likely needs (answering.likely_needs, at most a few for a
-    phone screen) and "Andere nood…", which opens the full list (all_needs)."""
+    phone screen) and "Andere nood…", which opens the full list (all_needs). `unserved`: recognised
+    needs no service of this area lists (KnowledgeBase.unserved): said plainly, so nobody rewords a
+    question the search understood."""
     def build(cap: int) -> str:
         parts = ["Ik vind geen dienst die goed past bij je vraag."]
+        if unserved:
+            parts[0] = unserved_line(unserved, place)
         if entry_points:
             where = f" in {esc(place)}" if place else ""
             parts.append(f"Met elke vraag kan je terecht bij het algemene onthaal{where}:")
@@ -646,6 +651,14 @@ def not_found(entry_points: Sequence[Service], place: str | None, example: bool 
     buttons = (card_buttons(entry_points) + theme_buttons(needs)
                + [(Button(OTHER_NEEDS_LABEL, cd.AllNeeds().encode()),)])
     return Reply(fit(build), tuple(buttons))
+
+
+def unserved_line(themes: Sequence[str], place: str | None) -> str:
+    """'Voor "Huiswerk en leren" ken ik geen dienst in Lindegem.' (HTML-escaped)."""
+    labels = [f"“{theme_label(t)}”" for t in themes]
+    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " en " + labels[-1]
+    where = f" in {place}" if place else " in deze regio"
+    return esc(f"Voor {named} ken ik geen dienst{where}.")
 
 
 def all_needs() -> Reply:

@@ -5,6 +5,7 @@ so a field is checked once, in the loader, and trusted everywhere after.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -209,3 +210,10 @@ class KnowledgeBase:
 
     def active_services(self) -> list[Service]:
         return [s for s in self.services.values() if s.is_active]
+
+    def unserved(self, themes: Iterable[str], postcode: int | None) -> tuple[str, ...]:
+        """The theme ids of `themes` (in their order) that no active service serving `postcode` lists
+        (its region and the Flemish layer; all of Flanders when None): a need this area has no door
+        for, so "nothing fits" is not the question's wording."""
+        here = {t for s in self.active_services() if s.serves(postcode) for t in s.themes}
+        return tuple(t for t in themes if t not in here)

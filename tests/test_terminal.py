@@ -18,6 +18,7 @@ from bot.answering import (
     Kept,
     Taken,
     compose,
+    compose_theme,
     compose_urgent_first,
     drop_stale_questions,
     keep_question,
@@ -375,6 +376,27 @@ def test_nothing_fits_offers_few_needs_and_the_full_list(request, kb_name):
     terminal.show(outcome.reply)
     terminal.press(len(terminal.buttons))
     assert [cd.decode(b.data) for b in terminal.buttons] == [cd.ThemePage(t) for t in load_themes()]
+
+
+def test_a_need_the_area_has_no_door_for_is_said_plainly(bench_kb, bench_kb_dir, capsys):
+    """A fresh reviewer (round 31): "huiswerkbegeleiding" in Lindegem got "nothing fits, try other
+    words", although the search understood it; Lindegem has no homework service (Oosterveld has)."""
+    knowledge = Knowledge.build(bench_kb)
+    assert bench_kb.unserved(("huiswerk", "schulden"), 9801) == ("huiswerk",)
+    assert bench_kb.unserved(("huiswerk", "schulden"), 9810) == ()
+    outcome = compose(knowledge, "huiswerkbegeleiding", 9801, lambda ids: "k")
+    assert outcome.kind == "not-found" and outcome.themes == ("huiswerk",)
+    assert outcome.reply.plain().startswith("Voor “Huiswerkbegeleiding” ken ik geen dienst in Lindegem.")
+    assert cd.ThemePage("huiswerk") not in [cd.decode(b.data) for row in outcome.reply.buttons for b in row]
+    # the same from the full list of needs ("Andere nood…" -> Huiswerk)
+    assert compose_theme(knowledge, "huiswerk", 0, 9801).plain().startswith("Voor “Huiswerkbegeleiding” ken ik")
+    # where a homework service is, the same question is answered
+    assert compose(knowledge, "huiswerkbegeleiding", 9810, lambda ids: "k").kind == "answer"
+    # a school matter is still "nothing fits" in the usual words
+    plain = compose(knowledge, "de kopieermachine is kapot", 9801, lambda ids: "k")
+    assert plain.reply.plain().startswith("Ik vind geen dienst die goed past bij je vraag.")
+    assert cli_main(["zoek", "--kb", str(bench_kb_dir), "--postcode", "9801", "huiswerkbegeleiding"]) == 0
+    assert "Voor “Huiswerkbegeleiding” is er geen dienst in deze regio." in capsys.readouterr().out
 
 
 def test_likely_needs_put_the_recognised_need_first(bench_kb):

@@ -64,7 +64,7 @@ def explanation_text(answer: Answer) -> list[str]:
     return lines
 
 
-def answer_text(answer: Answer, explain: bool = False) -> str:
+def answer_text(answer: Answer, explain: bool = False, unserved: tuple[str, ...] = ()) -> str:
     head: list[str] = []
     tail: list[str] = []
     if answer.safety is not None and answer.safety.leads:
@@ -74,15 +74,17 @@ def answer_text(answer: Answer, explain: bool = False) -> str:
         tail.append(f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {answer.acute_line}")
     if explain:
         head.extend(explanation_text(answer))
-    return "\n".join([*head, _answer_body(answer), *tail])
+    return "\n".join([*head, _answer_body(answer, unserved), *tail])
 
 
-def _answer_body(answer: Answer) -> str:
+def _answer_body(answer: Answer, unserved: tuple[str, ...] = ()) -> str:
     if not answer.found and answer.safety is not None:
         return "Geen dringende dienst voor dit gevaar in deze regio: bel 112 of het algemene onthaal."
     if not answer.found and answer.ambiguous:
         return ("Ik ben niet zeker wat je bedoelt. Gaat het over: "
                 + ", ".join(theme_label(t) for t in answer.themes) + "?")
+    if not answer.found and unserved:   # understood, but this area has no door for it
+        return "Voor " + " en ".join(f"“{theme_label(t)}”" for t in unserved) + " is er geen dienst in deze regio."
     if not answer.found:
         return "Niets gevonden dat goed past. Probeer het in andere woorden, of kies een thema."
     lines = []
@@ -139,5 +141,5 @@ def main(args: argparse.Namespace) -> int:
     else:
         if args.explain:
             print(engine.describe())
-        print(answer_text(answer, args.explain))
+        print(answer_text(answer, args.explain, kb.unserved(answer.themes, args.postcode)))
     return 0
