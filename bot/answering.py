@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import Counter
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -143,16 +142,20 @@ def likely_needs(knowledge: Knowledge, recognised: Sequence[str], postcode: int 
     """The needs to offer when nothing fits: those recognised in the question first, then the
     needs with the most local services for this postcode, then the most Flemish ones (ties: the
     fixed theme order). Needs without any service here are not offered."""
+    return needs_when_nothing_fits(knowledge, recognised, postcode, leave_out, limit)[0]
+
+
+def needs_when_nothing_fits(knowledge: Knowledge, recognised: Sequence[str], postcode: int | None,
+                            leave_out: Sequence[str] = (), limit: int = LIKELY_NEEDS
+                            ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(likely_needs, the recognised needs no service here lists (KnowledgeBase.unserved)), from one
+    count of the services serving `postcode`."""
     order = list(render.load_themes())
-    local: Counter[str] = Counter()
-    flemish: Counter[str] = Counter()
-    for service in knowledge.kb.active_services():
-        if service.serves(postcode):
-            counts = flemish if knowledge.kb.region_of(service).is_flemish_layer else local
-            counts.update(set(service.themes))
+    local, flemish = knowledge.kb.theme_counts(postcode)
     offered = [t for t in order if (local[t] or flemish[t]) and t not in leave_out]
     offered.sort(key=lambda t: (t not in recognised, -local[t], -flemish[t], order.index(t)))
-    return tuple(offered[:limit])
+    unserved = tuple(t for t in recognised if not (local[t] or flemish[t]))
+    return tuple(offered[:limit]), unserved
 
 
 @dataclass(frozen=True)
@@ -180,8 +183,7 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
         # The general front doors, but not those of an organisation the question says the family
         # tried or refuses (it may be why nothing fits).
         entry = [s for s in knowledge.engine.entry_points(postcode) if s.organisation not in result.avoided]
-        needs = likely_needs(knowledge, result.themes, postcode)
-        unserved = knowledge.kb.unserved(result.themes, postcode)
+        needs, unserved = needs_when_nothing_fits(knowledge, result.themes, postcode)
         return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today, needs, unserved),
                        "not-found", tuple(result.themes), tuple(s.id for s in entry))
     ids = [m.id for m in result.matches]
@@ -282,8 +284,8 @@ def theme_outcome(knowledge: Knowledge, theme_id: str, page: int, postcode: int 
     services, has_more = page_of(knowledge, ids, page)
     if not services:
         entry = knowledge.engine.entry_points(postcode)
-        needs = likely_needs(knowledge, (), postcode, leave_out=(theme_id,))
-        unserved = knowledge.kb.unserved((theme_id,), postcode)
+        # The chosen need is left out of the offer, so naming it recognised changes only `unserved`.
+        needs, unserved = needs_when_nothing_fits(knowledge, (theme_id,), postcode, leave_out=(theme_id,))
         return Outcome(render.not_found(entry, knowledge.place_name(postcode), knowledge.is_example(postcode),
                                         today=today, needs=needs, unserved=unserved),
                        "not-found", (theme_id,), tuple(s.id for s in entry))

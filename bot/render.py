@@ -653,12 +653,16 @@ def not_found(entry_points: Sequence[Service], place: str | None, example: bool 
     return Reply(fit(build), tuple(buttons))
 
 
-def unserved_line(themes: Sequence[str], place: str | None) -> str:
-    """'Voor "Huiswerk en leren" ken ik geen dienst in Lindegem.' (HTML-escaped)."""
+def named_needs(themes: Sequence[str]) -> str:
+    """'“Huiswerkbegeleiding”', '“A”, “B” en “C”': the needs' labels in a sentence (plain text)."""
     labels = [f"“{theme_label(t)}”" for t in themes]
-    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " en " + labels[-1]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " en " + labels[-1]
+
+
+def unserved_line(themes: Sequence[str], place: str | None) -> str:
+    """'Voor “Huiswerkbegeleiding” ken ik geen dienst in Lindegem.' (HTML-escaped)."""
     where = f" in {place}" if place else " in deze regio"
-    return esc(f"Voor {named} ken ik geen dienst{where}.")
+    return esc(f"Voor {named_needs(themes)} ken ik geen dienst{where}.")
 
 
 def all_needs() -> Reply:

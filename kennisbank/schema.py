@@ -5,6 +5,7 @@ so a field is checked once, in the loader, and trusted everywhere after.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -211,9 +212,19 @@ class KnowledgeBase:
     def active_services(self) -> list[Service]:
         return [s for s in self.services.values() if s.is_active]
 
+    def theme_counts(self, postcode: int | None) -> tuple[Counter[str], Counter[str]]:
+        """(regional, Flemish layer): per theme id, how many active services serving `postcode` list
+        it (all of Flanders when None)."""
+        local: Counter[str] = Counter()
+        flemish: Counter[str] = Counter()
+        for service in self.active_services():
+            if service.serves(postcode):
+                (flemish if self.region_of(service).is_flemish_layer else local).update(set(service.themes))
+        return local, flemish
+
     def unserved(self, themes: Iterable[str], postcode: int | None) -> tuple[str, ...]:
         """The theme ids of `themes` (in their order) that no active service serving `postcode` lists
         (its region and the Flemish layer; all of Flanders when None): a need this area has no door
         for, so "nothing fits" is not the question's wording."""
-        here = {t for s in self.active_services() if s.serves(postcode) for t in s.themes}
-        return tuple(t for t in themes if t not in here)
+        local, flemish = self.theme_counts(postcode)
+        return tuple(t for t in themes if not (local[t] or flemish[t]))

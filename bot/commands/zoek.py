@@ -11,7 +11,7 @@ from kennisbank.safety import kind_label
 from kennisbank.search import Answer, SearchEngine, settle
 from kennisbank.themes import theme_label
 
-from ..render import RULED_OUT_NOTES
+from ..render import RULED_OUT_NOTES, named_needs
 from .common import add_kb_option, load_kb_or_exit
 
 NAME = "zoek"
@@ -84,7 +84,7 @@ def _answer_body(answer: Answer, unserved: tuple[str, ...] = ()) -> str:
         return ("Ik ben niet zeker wat je bedoelt. Gaat het over: "
                 + ", ".join(theme_label(t) for t in answer.themes) + "?")
     if not answer.found and unserved:   # understood, but this area has no door for it
-        return "Voor " + " en ".join(f"“{theme_label(t)}”" for t in unserved) + " is er geen dienst in deze regio."
+        return f"Voor {named_needs(unserved)} is er geen dienst in deze regio."
     if not answer.found:
         return "Niets gevonden dat goed past. Probeer het in andere woorden, of kies een thema."
     lines = []
