@@ -181,15 +181,16 @@ def test_the_safety_threshold_is_the_highest_that_keeps_the_recall_target():
     alarm = np.concatenate([danger, harmless])
     labels = (*kinds, *[HARMLESS] * len(harmless))
     look_alike = np.array([False] * len(kinds) + [True] * len(harmless))
-    threshold, lead, report = safety_threshold(alarm, labels, look_alike)
-    assert (danger >= threshold).mean() >= SAFETY_RECALL
-    assert (danger >= threshold + 0.005).mean() < SAFETY_RECALL or any(
+    target = SAFETY_RECALL
+    threshold, lead, report = safety_threshold(alarm, labels, look_alike, target, 0.05)
+    assert (danger >= threshold).mean() >= target
+    assert (danger >= threshold + 0.005).mean() < target or any(
         (danger[np.array(kinds) == k] >= threshold + 0.005).mean() < KIND_RECALL for k in SAFETY_KINDS)
     assert report["recall_all"] == round(float((danger >= threshold).mean()), 3)
     assert lead >= threshold and (harmless >= lead).mean() <= 0.05
     # One kind found only by weak alarms holds the threshold down for all (no kind below KIND_RECALL).
     weak = np.where(np.array(kinds) == "honour", danger * 0.2, danger)
-    low, _, low_report = safety_threshold(np.concatenate([weak, harmless]), labels, look_alike)
+    low, _, low_report = safety_threshold(np.concatenate([weak, harmless]), labels, look_alike, target, 0.05)
     assert low < threshold and low_report["recall_honour"] >= KIND_RECALL
 
 
@@ -348,9 +349,11 @@ def test_a_safety_threshold_that_misses_the_targets_is_an_error():
     harmless = [HARMLESS] * 20
     silent = np.zeros(len(kinds) + len(harmless))   # no danger ever alarms
     with pytest.raises(ValueError, match="no threshold finds"):
-        safety_threshold(silent, (*kinds, *harmless), np.array([False] * len(kinds) + [True] * len(harmless)))
+        safety_threshold(silent, (*kinds, *harmless), np.array([False] * len(kinds) + [True] * len(harmless)),
+                         0.95, 0.05)
     with pytest.raises(ValueError, match="no situations of kind"):
-        safety_threshold(np.ones(len(harmless) + 1), ("suicide", *harmless), np.zeros(len(harmless) + 1, dtype=bool))
+        safety_threshold(np.ones(len(harmless) + 1), ("suicide", *harmless),
+                         np.zeros(len(harmless) + 1, dtype=bool), 0.95, 0.05)
 
 
 @pytest.mark.xfail(strict=True, reason="known since round 21: 'tolk' alone raises a possible suicide alert "
@@ -554,7 +557,7 @@ def test_when_the_detectors_disagree_the_other_kind_gives_the_door_a_region_lack
     door for the first kind but a night shelter for the second. The answer shows the shelter as an
     urgent door instead of no door at all."""
     from kennisbank.loader import load_knowledge_base
-    from kennisbank.search.safety import SafetyDetector
+    from kennisbank.search.safety import MeanClassifier, SafetyDetector
 
     (tmp_path / "dakland.yaml").write_text("""
 schema: 1
@@ -584,30 +587,38 @@ services:
     engine = SearchEngine(load_knowledge_base(tmp_path), encoder=False)
     dense = _FixedClassifier({"harmless": 0.05, "suicide": 0.95})
     words = _FixedClassifier({"harmless": 0.6, "no-roof-tonight": 0.4})
-    engine.safety = SafetyDetector(dense, 0.12, 0.5, (words, 0.1, 0.5))  # type: ignore[arg-type]
+    engine.safety = SafetyDetector(MeanClassifier((dense, words)), 0.12, 0.5)  # type: ignore[arg-type]
     answer = engine.search("ze weten niet meer waar ze vannacht moeten slapen en mama ziet het niet meer zitten", 9962)
     assert answer.safety is not None and answer.safety.kind == "suicide" and answer.safety.also == "no-roof-tonight"
     assert [m.id for m in answer.matches if m.urgent] == ["dak-nachtopvang"]
     assert engine._safety_doors("suicide", "x", [], None, 9962, None) == []   # none of the first kind
 
 
-def test_either_detector_raises_the_alert_and_the_likelier_danger_is_reported():
-    """Recall first: the dense detector and the word-only one each have their own fitted thresholds,
-    and one of them firing is enough (search/safety.py gives the out-of-fold figures)."""
-    from kennisbank.search.safety import SafetyDetector
+def test_the_mean_of_the_two_classifiers_alerts_and_each_classifiers_own_lead_leads():
+    """With an encoder the detector reads the mean of the dense and the word-only classifier (round
+    40): the mean decides whether to alert and which kind, so one classifier's weak alarm no longer
+    raises an alert by itself; the doors lead when either classifier reaches its own lead threshold,
+    and a classifier that alarms on its own but reads another kind adds that kind's door."""
+    from kennisbank.search.safety import MeanClassifier, SafetyDetector
 
     quiet = _FixedClassifier({"harmless": 0.95, "suicide": 0.05})
-    words = _FixedClassifier({"harmless": 0.7, "abuse": 0.3})      # alarm 0.3: above its 0.1
-    dense_only = SafetyDetector(quiet, 0.12, 0.5)                    # type: ignore[arg-type]
-    assert dense_only.detect("papa doet hem pijn", None) is None
-    both = SafetyDetector(quiet, 0.12, 0.5, (words, 0.1, 0.5))       # type: ignore[arg-type]
-    alert = both.detect("papa doet hem pijn", None)
-    assert alert is not None and alert.kind == "abuse" and not alert.leads
-    loud = _FixedClassifier({"harmless": 0.2, "suicide": 0.8})      # alarm 0.8: a likely danger
-    alert = SafetyDetector(loud, 0.12, 0.5, (words, 0.1, 0.5)).detect("x", None)  # type: ignore[arg-type]
+    words = _FixedClassifier({"harmless": 0.7, "abuse": 0.3})
+    pair = MeanClassifier((quiet, words))  # type: ignore[arg-type]
+    alert = SafetyDetector(pair, 0.12, 0.5).detect("papa doet hem pijn", None)
+    # mean alarm (0.05 + 0.3) / 2 = 0.175: a possible danger; the quiet classifier (0.05) adds no kind
+    assert alert is not None and alert.kind == "abuse" and not alert.leads and alert.also is None
+    assert alert.probability == pytest.approx(0.3)   # the louder classifier's
+    # The word-only classifier's own lead (0.25) is reached: the doors lead although the mean is 0.175.
+    assert SafetyDetector(pair, 0.12, (0.5, 0.25)).detect("x", None).leads  # type: ignore[union-attr]
+    faint = _FixedClassifier({"harmless": 0.85, "abuse": 0.15})   # alone above 0.12, the mean 0.1 is not
+    assert SafetyDetector(MeanClassifier((quiet, faint)), 0.12, 0.5).detect("x", None) is None  # type: ignore[arg-type]
+    loud = _FixedClassifier({"harmless": 0.2, "suicide": 0.8})
+    alert = SafetyDetector(MeanClassifier((loud, words)), 0.12, 0.5).detect("x", None)  # type: ignore[arg-type]
+    # a likely danger of the louder kind, with the word-only classifier's kind as well
     assert alert is not None and alert.kind == "suicide" and alert.leads
-    calm = _FixedClassifier({"harmless": 0.99, "abuse": 0.01})
-    assert SafetyDetector(quiet, 0.12, 0.5, (calm, 0.1, 0.5)).detect("x", None) is None  # type: ignore[arg-type]
+    assert alert.also == "abuse" and alert.unsure
+    with pytest.raises(ValueError, match="lead thresholds"):
+        SafetyDetector(pair, 0.12, (0.5, 0.5, 0.5))
 
 
 class _PerTextClassifier:

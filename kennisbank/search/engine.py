@@ -138,10 +138,9 @@ class SearchEngine:
         self.encoder_problem = None if self.encoder else (encoder_problem() or "uitgeschakeld")
         self.ranking: RankingModel = load_ranking(dense=self.encoder is not None)
         self.needs = NeedsModel.load(self.encoder)
-        words_only = load_ranking(dense=False)
         self.safety = SafetyDetector.load(self.encoder, self.ranking.safety_threshold,
                                           self.ranking.safety_lead_threshold,
-                                          (words_only.safety_threshold, words_only.safety_lead_threshold))
+                                          load_ranking(dense=False).safety_lead_threshold)
         self.themes = load_themes()
         self.synonyms = Synonyms.load()
         self.embeddings_pending = False   # an edit's new text still has its old vector (with_changes)

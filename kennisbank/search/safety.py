@@ -24,7 +24,7 @@ from .corpus import HARMLESS, SAFETY_KINDS, safety_corpus, safety_fingerprint
 from .dense import Encoder
 from .params import SAFETY_C, SAFETY_KIND_WEIGHT, SAFETY_RUNNER_UP
 
-__all__ = ["SafetyAlert", "SafetyDetector", "class_weights", "louder", "split_sentences"]
+__all__ = ["MeanClassifier", "SafetyAlert", "SafetyDetector", "class_weights", "louder", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -49,36 +49,76 @@ def louder(first: SafetyAlert | None, second: SafetyAlert | None) -> SafetyAlert
     return first
 
 
+class MeanClassifier:
+    """An ensemble: the mean of several fitted classifiers' probabilities, in the first one's label
+    order. Members that read the dense embedding get the vectors, the others only the words.
+
+    Round 40 (docs/search.md): out of fold on the safety corpus, at the recall the two detectors
+    reached together when either firing raised the alert (0.971), the mean of the dense and the
+    word-only classifier alarms on 381 instead of 394 of the 1,684 look-alikes and 1,022 instead of
+    1,127 of the 7,443 ordinary texts, and names the right kind for 0.914 of the dangers (the louder
+    of the two: 0.908). A small gain: the two classifiers separate no better for being averaged.
+    """
+
+    def __init__(self, members: tuple[TextClassifier, ...]):
+        if not members or any(set(m.labels) != set(members[0].labels) for m in members):
+            raise ValueError("an ensemble needs members with the same labels")
+        self.members = members
+        self.labels = tuple(members[0].labels)
+        self._order = [[list(m.labels).index(label) for label in self.labels] for m in members]
+
+    @property
+    def dense(self) -> bool:
+        return any(m.dense for m in self.members)
+
+    def member_probabilities(self, texts: list[str], vectors: np.ndarray | None) -> list[np.ndarray]:
+        """Each member's (n, len(labels)) probabilities for texts, columns in this ensemble's label order."""
+        return [member.probabilities(texts, vectors if member.dense else None)[:, order]
+                for member, order in zip(self.members, self._order, strict=True)]
+
+    def probabilities(self, texts: list[str], vectors: np.ndarray | None) -> np.ndarray:
+        """(n, len(labels)): the members' mean probabilities for texts (with their query embeddings)."""
+        mean: np.ndarray = np.mean(self.member_probabilities(texts, vectors), axis=0)
+        return mean
+
+
 class SafetyDetector:
     """`threshold`: a possible danger (one urgent door, never "nothing fits"); `lead`: a likely one.
 
-    With an encoder there are two detectors, one with the dense embedding and one on the words
-    alone, each with its own fitted thresholds (ranking.json). An alert is raised when either
-    fires (recall first), as a likely danger when either says so; of two alerts the likely
-    danger, then the surer one, is reported. Each detector's out-of-fold recall and false alarms
-    are in ranking.json's report (at round 8: 0.949 and 0.928 alone, 0.967 together; false alarms
-    on the hard look-alikes 0.167 and 0.170 alone, 0.216 together).
+    With an encoder the detector reads the mean of two classifiers, one with the dense embedding
+    and one on the words alone (MeanClassifier). The mean decides whether a question may concern a
+    danger (its threshold is fitted on the mean's out-of-fold alarms: ranking.json, "dense") and
+    which kind; the doors lead when either classifier's own alarm reaches its own lead threshold
+    (`lead` is then one per member: the dense one's from ranking.json "dense", the word-only one's
+    from "lexical"), as each of the two detectors did before round 40, and the alert's probability
+    is the louder classifier's. Without an encoder: the word-only classifier with its own thresholds.
+    Until round 40 the two were separate detectors and either firing raised the alert: more false
+    alarms at the same recall (MeanClassifier says how many).
     """
 
-    def __init__(self, classifier: TextClassifier, threshold: float, lead: float,
-                 second: tuple[TextClassifier, float, float] | None = None):
+    def __init__(self, classifier: TextClassifier | MeanClassifier, threshold: float,
+                 lead: float | tuple[float, ...]):
         self.classifier = classifier
         self.threshold = threshold
-        self.lead = max(lead, threshold)
-        self.second = None if second is None else (second[0], second[1], max(second[2], second[1]))
+        members = len(classifier.members) if isinstance(classifier, MeanClassifier) else 1
+        leads = lead if isinstance(lead, tuple) else (lead,) * members   # one for all members
+        if len(leads) != members:
+            raise ValueError(f"{len(leads)} lead thresholds for {members} classifiers")
+        self.leads = tuple(max(x, threshold) for x in leads)
 
     @classmethod
     def load(cls, encoder: Encoder | None, threshold: float, lead: float,
-             words_only: tuple[float, float] | None = None) -> SafetyDetector:
-        """The detector for this encoder; `words_only`: the thresholds of the word-only detector,
-        which joins the dense one (unused without an encoder: then it is the only one)."""
+             words_only_lead: float | None = None) -> SafetyDetector:
+        """The detector for this encoder (None: the word-only one) with its fitted thresholds;
+        `words_only_lead`: the word-only classifier's lead threshold, when it joins the dense one."""
         # Read and hashed once: the fingerprint covers every safety, needs and region question file.
         fingerprint = safety_fingerprint()
-        model = fitted("safety", fingerprint, safety_corpus, encoder, SAFETY_C, class_weights())
-        second = None
-        if encoder is not None and words_only is not None:
-            second = (fitted("safety", fingerprint, safety_corpus, None, SAFETY_C, class_weights()), *words_only)
-        return cls(model, threshold, lead, second)
+        words = fitted("safety", fingerprint, safety_corpus, None, SAFETY_C, class_weights())
+        if encoder is None:
+            return cls(words, threshold, lead)
+        dense = fitted("safety", fingerprint, safety_corpus, encoder, SAFETY_C, class_weights())
+        return cls(MeanClassifier((dense, words)), threshold,
+                   (lead, lead if words_only_lead is None else words_only_lead))
 
     @property
     def dense(self) -> bool:
@@ -101,22 +141,30 @@ class SafetyDetector:
             texts += sentences
             if vectors is not None and sentence_vectors is not None:
                 vectors = np.vstack([vectors, sentence_vectors])
-        found = [_reading(self.classifier, texts, vectors if self.dense else None, self.threshold, self.lead)]
-        if self.second is not None:
-            model, threshold, lead = self.second
-            found.append(_reading(model, texts, None, threshold, lead))
-        fired = [f for f in found if f is not None]
-        if not fired:
+        vectors = vectors if self.dense else None
+        labels = tuple(self.classifier.labels)
+        if not isinstance(self.classifier, MeanClassifier):
+            return _reading(self.classifier.probabilities(texts, vectors), labels, texts, self.threshold,
+                            self.leads[0])
+        members = self.classifier.member_probabilities(texts, vectors)
+        harmless = labels.index(HARMLESS)
+        alarms = [float(1.0 - p[:, harmless].min()) for p in members]
+        leads = any(a >= lead for a, lead in zip(alarms, self.leads, strict=True))
+        # The mean decides whether and which kind; _reading's lead rules (a second danger, an unsure
+        # kind) follow whether a member leads.
+        alert = _reading(np.mean(members, axis=0), labels, texts, self.threshold,
+                         self.threshold if leads else np.inf)
+        if alert is None:
             return None
-        # A likely danger for either detector is a likely danger; among equals the surer one names
-        # the kind (and its probability is what the engine compares with SAFETY_SURE).
-        alert = max(fired, key=lambda a: a.loudness)
-        other = next((a.kind for a in fired if a.kind != alert.kind), None)
-        if alert.also is None and other is not None:
-            # The detectors disagree on the kind: the other one's door is shown too, and it is the
-            # door when the region has none for the first kind (never an answer without a door).
-            alert = replace(alert, also=other, unsure=True)
-        return alert
+        alert = replace(alert, probability=max(alarms))
+        if alert.also is not None:
+            return alert
+        # A member that alarms on its own reads another kind: its door is shown too, and it is the
+        # door when the region has none for the first kind (never an answer without a door).
+        kinds = [_weighted_kind(p, labels)[0] for p in members]
+        other = next((kind for kind, alarm in zip(kinds, alarms, strict=True)
+                      if kind != alert.kind and alarm >= self.threshold), None)
+        return alert if other is None else replace(alert, also=other, unsure=True)
 
 
 def class_weights() -> dict[str, float]:
@@ -125,9 +173,10 @@ def class_weights() -> dict[str, float]:
     return {**dict.fromkeys(SAFETY_KINDS, SAFETY_KIND_WEIGHT), HARMLESS: 1.0}
 
 
-def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None, threshold: float, lead: float
+def _reading(probs: np.ndarray, labels: tuple[str, ...], texts: list[str], threshold: float, lead: float
              ) -> SafetyAlert | None:
-    """One detector's alert for the most alarming text, or None below its threshold.
+    """The alert for the most alarming of `texts`, or None below the threshold; `probs` (n, len(labels))
+    are the detector's probabilities for them.
 
     Whether it fires, and how surely, is the most alarming reading's (the whole question or one of
     its sentences). The kind, which chooses the urgent doors, is read from all readings, each
@@ -145,14 +194,12 @@ def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None
     (a parent with a psychosis and a knife: violence, or a parent unable to care?): the runner-up
     is kept as `also`, marked `unsure`, so a door of each is shown.
     """
-    probs = model.probabilities(texts, vectors)
-    alarm = 1.0 - probs[:, model.labels.index(HARMLESS)]
+    alarm = 1.0 - probs[:, labels.index(HARMLESS)]
     best = int(np.argmax(alarm))
     if alarm[best] < threshold:
         return None
-    by_kind = probs[:, [model.labels.index(k) for k in SAFETY_KINDS]]
-    weight = alarm @ by_kind
-    chosen = int(np.argmax(weight))
+    kind, weight, by_kind = _weighted_kind(probs, labels)
+    chosen = SAFETY_KINDS.index(kind)
     source = int(np.argmax(alarm * by_kind[:, chosen]))
     loudest = int(np.argmax(by_kind[best]))
     also = SAFETY_KINDS[loudest] if loudest != chosen and alarm[best] >= lead else None
@@ -162,3 +209,13 @@ def _reading(model: TextClassifier, texts: list[str], vectors: np.ndarray | None
         also = SAFETY_KINDS[runner_up]
     return SafetyAlert(SAFETY_KINDS[chosen], float(alarm[best]), texts[source], leads=bool(alarm[best] >= lead),
                        also=also, unsure=bool(unsure))
+
+
+def _weighted_kind(probs: np.ndarray, labels: tuple[str, ...]) -> tuple[str, np.ndarray, np.ndarray]:
+    """The kind of danger over all readings (rows of `probs`, columns `labels`), each reading's kind
+    probabilities weighted by how alarming it is (_reading says why): (kind, weight per kind (K,),
+    kind probabilities per reading (n, K))."""
+    alarm = 1.0 - probs[:, list(labels).index(HARMLESS)]
+    by_kind = probs[:, [list(labels).index(k) for k in SAFETY_KINDS]]
+    weight = alarm @ by_kind
+    return SAFETY_KINDS[int(np.argmax(weight))], weight, by_kind

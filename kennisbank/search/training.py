@@ -83,6 +83,12 @@ SHARED_KB = ROOT.parent / "shared" / "benchmark" / "kb"
 # tried before as a cost: at a missed danger weighing five false alarms (recall ~0.99) 35 of the 150
 # dev questions, most of them ordinary, carried an alarm, which teaches a school to ignore it.
 SAFETY_RECALL = 0.95
+# Round 40: with an encoder the detector is the mean of the dense and the word-only classifier
+# (safety.MeanClassifier), and the mean decides whether to alert. Until then each was held to 0.95
+# and either firing raised the alert, which together found 0.971 of the corpus's dangers out of
+# fold; the mean is held to that recall, so the operating point the blind sets judged stays. Whether
+# the doors lead is still each classifier's own lead threshold, fitted as before.
+MEAN_RECALL = 0.97
 KIND_RECALL = 0.8      # and no kind of danger may fall below this out-of-fold recall
 LEAD_FALSE_ALARM = 0.05  # urgent doors lead only where at most this share of look-alikes would
 FOLDS = 5
@@ -108,29 +114,43 @@ def out_of_fold(corpus: Corpus, vectors: np.ndarray | None, c: float) -> tuple[n
 
 
 def safety_out_of_fold(corpus: Corpus, vectors: np.ndarray | None, encoder: Encoder | None,
-                       c: float) -> np.ndarray:
+                       c: float) -> tuple[np.ndarray, list[np.ndarray]]:
     """Out-of-fold alarm per situation, read as the detector reads a question: the whole text and each
-    of its sentences, the most alarming counts (so a long story is judged by its alarming line)."""
+    of its sentences, the most alarming counts (so a long story is judged by its alarming line).
+    With an encoder the detector is the mean of a dense and a word-only classifier (safety.MeanClassifier),
+    each fitted on the same folds; `vectors` are the corpus texts' embeddings (None without one).
+    Returns (the detector's alarm (n,), each classifier's own alarm (n,): the dense one first)."""
     labels = np.array(corpus.labels)
-    sentences = [split_sentences(t) for t in corpus.texts]
-    flat = [x for parts in sentences for x in parts]
-    flat_vectors = embedding_cache(encoder).vectors(flat, query=True) if (encoder and flat) else None
-    starts = np.cumsum([0] + [len(p) for p in sentences])
+    readings = [[text, *split_sentences(text)] for text in corpus.texts]
+    flat = [x for parts in readings for x in parts]
+    owner = np.repeat(np.arange(len(readings)), [len(parts) for parts in readings])
+    # A text's first reading is the text itself, whose embedding is in `vectors` already.
+    flat_vectors = None
+    if encoder is not None and vectors is not None:
+        flat_vectors = np.zeros((len(flat), vectors.shape[1]), dtype=vectors.dtype)
+        firsts = np.cumsum([0] + [len(parts) for parts in readings])[:-1]
+        flat_vectors[firsts] = vectors
+        rest = np.setdiff1d(np.arange(len(flat)), firsts)
+        if len(rest):
+            flat_vectors[rest] = embedding_cache(encoder).vectors([flat[i] for i in rest], query=True)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    alarm = np.zeros(len(labels))
+    # (the classifier's fitting vectors, its reading vectors): the dense one first, if any
+    members = [(None, None)] if vectors is None or flat_vectors is None else [(vectors, flat_vectors), (None, None)]
+    harmless_p = np.zeros((len(members), len(flat)))
     for train, test in folds.split(np.zeros(len(labels)), labels):
         part = Corpus(tuple(corpus.texts[i] for i in train), tuple(labels[train]), (), "")
-        model = TextClassifier.fit(part, vectors[train] if vectors is not None else None, c, class_weights())
-        harmless = model.labels.index(HARMLESS)
-        whole = 1.0 - model.probabilities([corpus.texts[i] for i in test],
-                                          vectors[test] if vectors is not None else None)[:, harmless]
-        for j, i in enumerate(test):
-            alarm[i] = whole[j]
-            if sentences[i]:
-                rows = slice(starts[i], starts[i + 1])
-                parts = model.probabilities(sentences[i], flat_vectors[rows] if flat_vectors is not None else None)
-                alarm[i] = max(alarm[i], float((1.0 - parts[:, harmless]).max()))
-    return alarm
+        rows = np.flatnonzero(np.isin(owner, test))
+        for m, (fit_vectors, read_vectors) in enumerate(members):
+            model = TextClassifier.fit(part, None if fit_vectors is None else fit_vectors[train], c, class_weights())
+            probs = model.probabilities([flat[r] for r in rows], None if read_vectors is None else read_vectors[rows])
+            harmless_p[m, rows] = probs[:, model.labels.index(HARMLESS)]
+
+    def most_alarming(p_harmless: np.ndarray) -> np.ndarray:
+        alarm = np.zeros(len(labels))
+        np.maximum.at(alarm, owner, 1.0 - p_harmless)
+        return alarm
+
+    return most_alarming(harmless_p.mean(axis=0)), [most_alarming(p) for p in harmless_p]
 
 
 def needs_from_row(row: np.ndarray, classes: list[str]) -> Needs:
@@ -258,19 +278,31 @@ def look_alike_mask(corpus: Corpus) -> np.ndarray:
 
 
 def fit_safety_thresholds(safety: Corpus, encoder: Encoder | None) -> tuple[float, float, dict[str, Any]]:
-    """safety_threshold on the out-of-fold alarms of the detector with this encoder (None: the
-    word-only one): (threshold, lead, report)."""
+    """The safety detector's thresholds on out-of-fold alarms: (threshold, lead, report).
+
+    Without an encoder the word-only classifier's (safety_threshold at SAFETY_RECALL). With one, the
+    threshold of the mean of the dense and the word-only classifier (at MEAN_RECALL) and the dense
+    classifier's own lead threshold (fitted as it was before round 40; the word-only one's is the
+    lead of the encoder-less fit)."""
     vectors = corpus_vectors(safety, encoder) if encoder else None
-    alarm = safety_out_of_fold(safety, vectors, encoder, SAFETY_C)
-    return safety_threshold(alarm, safety.labels, look_alike_mask(safety))
+    alarm, members = safety_out_of_fold(safety, vectors, encoder, SAFETY_C)
+    look_alike = look_alike_mask(safety)
+    if encoder is None:
+        return safety_threshold(alarm, safety.labels, look_alike, SAFETY_RECALL, LEAD_FALSE_ALARM)
+    threshold, _, report = safety_threshold(alarm, safety.labels, look_alike, MEAN_RECALL, LEAD_FALSE_ALARM)
+    _, lead, dense_report = safety_threshold(members[0], safety.labels, look_alike, SAFETY_RECALL, LEAD_FALSE_ALARM)
+    report = {k: v for k, v in report.items() if not k.startswith("lead_")}
+    report["dense_classifier_lead_recall_all"] = dense_report["lead_recall_all"]
+    report["dense_classifier_lead_false_alarm_look_alikes"] = dense_report["lead_false_alarm_look_alikes"]
+    return threshold, lead, report
 
 
-def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
-                     look_alike: np.ndarray) -> tuple[float, float, dict[str, Any]]:
+def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.ndarray,
+                     recall_target: float, lead_false_alarm: float) -> tuple[float, float, dict[str, Any]]:
     """The highest threshold (in steps of 0.005) at which the out-of-fold alarms (safety_out_of_fold)
-    still find SAFETY_RECALL of the life-safety situations and KIND_RECALL of each kind; and the
-    lead threshold, the lowest at or above it where at most LEAD_FALSE_ALARM of the look-alikes
-    alarm. Returns (threshold, lead, report).
+    still find `recall_target` (SAFETY_RECALL, MEAN_RECALL) of the life-safety situations and KIND_RECALL of each
+    kind; and the lead threshold, the lowest at or above it where at most `lead_false_alarm`
+    (LEAD_FALSE_ALARM) of the look-alikes alarm. Returns (threshold, lead, report).
 
     `look_alike` marks situations written to look alarming (corpus.is_look_alike); the
     false-alarm rates on them and on all negatives (every ordinary need too) are reported.
@@ -287,12 +319,12 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...],
         false_alarm = float((alarm[look_alike] >= t).mean())
         kinds_ok = all((alarm[labels_arr == k] >= t).mean() >= KIND_RECALL for k in SAFETY_KINDS)
         table.append((float(t), round(recall, 3), round(false_alarm, 3)))
-        if recall >= SAFETY_RECALL and kinds_ok:
+        if recall >= recall_target and kinds_ok:
             threshold = float(t)
     if threshold is None:
         # Even the lowest threshold misses the targets: the detector cannot be trusted; say so.
-        raise ValueError(f"no threshold finds {SAFETY_RECALL:.0%} of the dangers and {KIND_RECALL:.0%} of each kind")
-    lead = next((t for t, _, fa in table if fa <= LEAD_FALSE_ALARM and t >= threshold), 0.9)
+        raise ValueError(f"no threshold finds {recall_target:.0%} of the dangers and {KIND_RECALL:.0%} of each kind")
+    lead = next((t for t, _, fa in table if fa <= lead_false_alarm and t >= threshold), 0.9)
     report: dict[str, Any] = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3)
                               for k in SAFETY_KINDS}
     report["recall_all"] = round(float((alarm[positive] >= threshold).mean()), 3)
@@ -535,7 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.safety_only:
             out[mode]["safety_threshold"] = round(safety_t, 4)
             out[mode]["safety_lead_threshold"] = round(lead_t, 4)
-            out[mode]["report"].update(safety_report)
+            out[mode]["report"] = {k: v for k, v in out[mode]["report"].items()   # what this fit no longer reports
+                                   if not (dense and k.startswith("lead_"))} | safety_report
             print(f"[{mode}] safety>={safety_t:.2f} lead>={lead_t:.2f}", safety_report)
             continue
         needs_vecs = corpus_vectors(needs, dense_encoder) if dense_encoder else None
