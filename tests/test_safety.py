@@ -617,8 +617,64 @@ def test_the_mean_of_the_two_classifiers_alerts_and_each_classifiers_own_lead_le
     # a likely danger of the louder kind, with the word-only classifier's kind as well
     assert alert is not None and alert.kind == "suicide" and alert.leads
     assert alert.also == "abuse" and alert.unsure
+    # A classifier that reaches its own lead is a likely danger even where the mean is below the alert.
+    alert = SafetyDetector(pair, 0.2, (0.5, 0.25)).detect("x", None)
+    assert alert is not None and alert.leads and alert.kind == "abuse"
     with pytest.raises(ValueError, match="lead thresholds"):
         SafetyDetector(pair, 0.12, (0.5, 0.5, 0.5))
+    with pytest.raises(ValueError, match="lead threshold is missing"):
+        SafetyDetector.load(object(), 0.12, 0.5)  # type: ignore[arg-type]
+
+
+class _RecordingDenseClassifier(_FixedClassifier):
+    """A dense stand-in that records what it reads, with how many embeddings."""
+    dense = True
+
+    def __init__(self) -> None:
+        super().__init__({"harmless": 0.9, "abuse": 0.1})
+        self.read: list[tuple[list[str], int | None]] = []
+
+    def probabilities(self, texts, vectors):
+        self.read.append((list(texts), None if vectors is None else len(vectors)))
+        return super().probabilities(texts, vectors)
+
+
+def test_a_dense_detector_reads_each_sentence_only_with_its_own_embedding():
+    """A reading without its own embedding would be judged by another text's meaning (a fresh
+    reviewer found a short question's lower-case reading passing 3 texts with 1 embedding)."""
+    from kennisbank.search.safety import MeanClassifier, SafetyDetector
+
+    dense = _RecordingDenseClassifier()
+    words = _FixedClassifier({"harmless": 0.9, "abuse": 0.1})
+    detector = SafetyDetector(MeanClassifier((dense, words)), 0.12, (0.6, 0.5))  # type: ignore[arg-type]
+    story = "Papa slaat ons. Mama huilt hard."
+    sentences = split_sentences(story)
+    assert len(sentences) == 2
+    vector = np.ones(4, dtype=np.float32)
+    detector.detect(story, vector)                                   # no sentence embeddings
+    assert dense.read[-1] == ([story], 1)
+    detector.detect(story, vector, np.ones((2, 4), dtype=np.float32))
+    assert dense.read[-1] == ([story, *sentences], 3)
+    with pytest.raises(ValueError, match="sentence embeddings"):
+        detector.detect(story, vector, np.ones((1, 4), dtype=np.float32))
+
+
+def test_the_engine_reads_each_classifiers_own_lead_from_the_fitted_file(engine):
+    """With the encoder: the dense classifier's lead from ranking.json "dense", the word-only one's
+    from "lexical", in the order of the detector's classifiers (a swap would make either lead at the
+    other's threshold)."""
+    from kennisbank.search.ranking import load_ranking
+    from kennisbank.search.safety import MeanClassifier
+
+    if engine.encoder is None:
+        pytest.skip("no encoder")
+    detector = engine.safety
+    assert isinstance(detector.classifier, MeanClassifier)
+    assert [m.dense for m in detector.classifier.members] == [True, False]
+    dense, lexical = load_ranking(dense=True), load_ranking(dense=False)
+    assert detector.threshold == dense.safety_threshold
+    assert detector.leads == (max(dense.safety_lead_threshold, dense.safety_threshold),
+                              max(lexical.safety_lead_threshold, dense.safety_threshold))
 
 
 class _PerTextClassifier:

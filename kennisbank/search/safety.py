@@ -30,7 +30,8 @@ __all__ = ["MeanClassifier", "SafetyAlert", "SafetyDetector", "class_weights", "
 @dataclass(frozen=True)
 class SafetyAlert:
     kind: str            # one of corpus.SAFETY_KINDS
-    probability: float   # that the question concerns life safety at all (1 - p(harmless))
+    probability: float   # that the question concerns life safety at all (1 - p(harmless)); with two
+                         # classifiers the louder one's (what SAFETY_SURE is compared with)
     sentence: str        # the part of the question that raised it (the whole question if short)
     leads: bool = True   # likely danger: urgent doors lead; else possible: one urgent door is shown
     also: str | None = None   # a second kind one part of the question raises on its own (its door is shown too)
@@ -53,11 +54,12 @@ class MeanClassifier:
     """An ensemble: the mean of several fitted classifiers' probabilities, in the first one's label
     order. Members that read the dense embedding get the vectors, the others only the words.
 
-    Round 40 (docs/search.md): out of fold on the safety corpus, at the recall the two detectors
-    reached together when either firing raised the alert (0.971), the mean of the dense and the
-    word-only classifier alarms on 381 instead of 394 of the 1,684 look-alikes and 1,022 instead of
-    1,127 of the 7,443 ordinary texts, and names the right kind for 0.914 of the dangers (the louder
-    of the two: 0.908). A small gain: the two classifiers separate no better for being averaged.
+    Round 40 (docs/search.md): out of fold on the safety corpus, the mean of the dense and the
+    word-only classifier at its fitted threshold (0.125) finds as many dangers (1,892 of 1,949) as
+    the two detectors did when either firing raised the alert, and alarms on 303 instead of 318 of
+    the 1,529 look-alikes (corpus.is_look_alike) and 1,083 instead of 1,203 of the 7,598 other
+    harmless texts; it names the right kind for 0.914 of the dangers (the louder of the two: 0.908).
+    A small gain: the two classifiers separate no better for being averaged.
     """
 
     def __init__(self, members: tuple[TextClassifier, ...]):
@@ -104,21 +106,24 @@ class SafetyDetector:
         leads = lead if isinstance(lead, tuple) else (lead,) * members   # one for all members
         if len(leads) != members:
             raise ValueError(f"{len(leads)} lead thresholds for {members} classifiers")
-        self.leads = tuple(max(x, threshold) for x in leads)
+        self.leads = tuple(max(x, threshold) for x in leads)   # a member that leads always alerts (detect)
 
     @classmethod
     def load(cls, encoder: Encoder | None, threshold: float, lead: float,
              words_only_lead: float | None = None) -> SafetyDetector:
-        """The detector for this encoder (None: the word-only one) with its fitted thresholds;
-        `words_only_lead`: the word-only classifier's lead threshold, when it joins the dense one."""
+        """The detector for this encoder (None: the word-only one) with its fitted thresholds: the
+        alert `threshold`, the (dense) classifier's `lead` and, with an encoder, the word-only
+        classifier's `words_only_lead` (ranking.json "lexical"). Raises ValueError when an encoder
+        is given without `words_only_lead`."""
         # Read and hashed once: the fingerprint covers every safety, needs and region question file.
+        if encoder is not None and words_only_lead is None:
+            raise ValueError("the word-only classifier's lead threshold is missing")
         fingerprint = safety_fingerprint()
         words = fitted("safety", fingerprint, safety_corpus, None, SAFETY_C, class_weights())
-        if encoder is None:
+        if encoder is None or words_only_lead is None:
             return cls(words, threshold, lead)
         dense = fitted("safety", fingerprint, safety_corpus, encoder, SAFETY_C, class_weights())
-        return cls(MeanClassifier((dense, words)), threshold,
-                   (lead, lead if words_only_lead is None else words_only_lead))
+        return cls(MeanClassifier((dense, words)), threshold, (lead, words_only_lead))
 
     @property
     def dense(self) -> bool:
@@ -132,16 +137,20 @@ class SafetyDetector:
                sentence_vectors: np.ndarray | None = None) -> SafetyAlert | None:
         """The alert for the most alarming part of the question, or None below the thresholds.
 
-        `sentence_vectors` are the query embeddings of split_sentences(question), when dense.
+        `sentence_vectors` (n, dim) are the query embeddings of split_sentences(question), when
+        dense; without them a dense detector reads the whole question only (each reading needs its
+        own embedding). Raises ValueError when their number is not the number of sentences.
         """
         texts = [question]
-        vectors = None if vector is None else vector[None, :]
+        vectors = None if vector is None or not self.dense else vector[None, :]
         sentences = split_sentences(question)
-        if sentences:
+        if sentences and vectors is None:
             texts += sentences
-            if vectors is not None and sentence_vectors is not None:
-                vectors = np.vstack([vectors, sentence_vectors])
-        vectors = vectors if self.dense else None
+        elif sentences and sentence_vectors is not None:   # vectors is not None here
+            if len(sentence_vectors) != len(sentences):
+                raise ValueError(f"{len(sentence_vectors)} sentence embeddings for {len(sentences)} sentences")
+            texts += sentences
+            vectors = np.vstack([vectors, sentence_vectors])  # type: ignore[list-item]
         labels = tuple(self.classifier.labels)
         if not isinstance(self.classifier, MeanClassifier):
             return _reading(self.classifier.probabilities(texts, vectors), labels, texts, self.threshold,
@@ -150,17 +159,19 @@ class SafetyDetector:
         harmless = labels.index(HARMLESS)
         alarms = [float(1.0 - p[:, harmless].min()) for p in members]
         leads = any(a >= lead for a, lead in zip(alarms, self.leads, strict=True))
-        # The mean decides whether and which kind; _reading's lead rules (a second danger, an unsure
-        # kind) follow whether a member leads.
-        alert = _reading(np.mean(members, axis=0), labels, texts, self.threshold,
-                         self.threshold if leads else np.inf)
+        # The mean decides whether (or a member that leads: a likely danger is always an alert) and
+        # which kind; _reading's rules for a second danger and an unsure kind apply when the doors
+        # lead, as they did for each detector of the pair at its own lead.
+        threshold = 0.0 if leads else self.threshold
+        alert = _reading(np.mean(members, axis=0), labels, texts, threshold, threshold if leads else np.inf)
         if alert is None:
             return None
         alert = replace(alert, probability=max(alarms))
         if alert.also is not None:
             return alert
-        # A member that alarms on its own reads another kind: its door is shown too, and it is the
-        # door when the region has none for the first kind (never an answer without a door).
+        # A member that alarms on its own (at the detector's threshold) reads another kind: its door
+        # is shown too, and it is the door when the region has none for the first kind (never an
+        # answer without a door).
         kinds = [_weighted_kind(p, labels)[0] for p in members]
         other = next((kind for kind, alarm in zip(kinds, alarms, strict=True)
                       if kind != alert.kind and alarm >= self.threshold), None)
@@ -188,7 +199,7 @@ def _reading(probs: np.ndarray, labels: tuple[str, ...], texts: list[str], thres
     engine's check of it with the needs model reads what the kind came from.
 
     A story can hold two dangers ("mama wil niet meer leven" in a story of violence at home): when
-    the most alarming reading, on its own, names another kind at the lead level, that kind is kept
+    the most alarming reading, on its own, names another kind and the doors lead, that kind is kept
     as `also`, so its door is shown next to the first kind's. Else, when a likely danger's runner-up
     kind weighs at least SAFETY_RUNNER_UP of the chosen one, the detector is unsure which it is
     (a parent with a psychosis and a knife: violence, or a parent unable to care?): the runner-up

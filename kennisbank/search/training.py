@@ -290,11 +290,17 @@ def fit_safety_thresholds(safety: Corpus, encoder: Encoder | None) -> tuple[floa
     if encoder is None:
         return safety_threshold(alarm, safety.labels, look_alike, SAFETY_RECALL, LEAD_FALSE_ALARM)
     threshold, _, report = safety_threshold(alarm, safety.labels, look_alike, MEAN_RECALL, LEAD_FALSE_ALARM)
-    _, lead, dense_report = safety_threshold(members[0], safety.labels, look_alike, SAFETY_RECALL, LEAD_FALSE_ALARM)
+    # Each classifier's own lead, as the encoder-less fit finds the word-only one's (same folds).
+    leads = [safety_threshold(member, safety.labels, look_alike, SAFETY_RECALL, LEAD_FALSE_ALARM)[1]
+             for member in members]
+    # What runs: the doors lead when either classifier reaches its own lead.
+    leading = np.any([member >= lead for member, lead in zip(members, leads, strict=True)], axis=0)
+    positive = np.array(safety.labels) != HARMLESS
     report = {k: v for k, v in report.items() if not k.startswith("lead_")}
-    report["dense_classifier_lead_recall_all"] = dense_report["lead_recall_all"]
-    report["dense_classifier_lead_false_alarm_look_alikes"] = dense_report["lead_false_alarm_look_alikes"]
-    return threshold, lead, report
+    report["lead_recall_all"] = round(float(leading[positive].mean()), 3)
+    report["lead_false_alarm_look_alikes"] = round(float(leading[look_alike].mean()), 3)
+    report["lead_thresholds (dense, word-only)"] = leads
+    return threshold, leads[0], report
 
 
 def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.ndarray,
@@ -568,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
             out[mode]["safety_threshold"] = round(safety_t, 4)
             out[mode]["safety_lead_threshold"] = round(lead_t, 4)
             out[mode]["report"] = {k: v for k, v in out[mode]["report"].items()   # what this fit no longer reports
-                                   if not (dense and k.startswith("lead_"))} | safety_report
+                                   if not (dense and k.startswith("dense_classifier_lead_"))} | safety_report
             print(f"[{mode}] safety>={safety_t:.2f} lead>={lead_t:.2f}", safety_report)
             continue
         needs_vecs = corpus_vectors(needs, dense_encoder) if dense_encoder else None
