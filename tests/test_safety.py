@@ -181,16 +181,15 @@ def test_the_safety_threshold_is_the_highest_that_keeps_the_recall_target():
     alarm = np.concatenate([danger, harmless])
     labels = (*kinds, *[HARMLESS] * len(harmless))
     look_alike = np.array([False] * len(kinds) + [True] * len(harmless))
-    target = SAFETY_RECALL
-    threshold, lead, report = safety_threshold(alarm, labels, look_alike, target, 0.05)
-    assert (danger >= threshold).mean() >= target
-    assert (danger >= threshold + 0.005).mean() < target or any(
+    threshold, lead, report = safety_threshold(alarm, labels, look_alike, SAFETY_RECALL)
+    assert (danger >= threshold).mean() >= SAFETY_RECALL
+    assert (danger >= threshold + 0.005).mean() < SAFETY_RECALL or any(
         (danger[np.array(kinds) == k] >= threshold + 0.005).mean() < KIND_RECALL for k in SAFETY_KINDS)
     assert report["recall_all"] == round(float((danger >= threshold).mean()), 3)
     assert lead >= threshold and (harmless >= lead).mean() <= 0.05
     # One kind found only by weak alarms holds the threshold down for all (no kind below KIND_RECALL).
     weak = np.where(np.array(kinds) == "honour", danger * 0.2, danger)
-    low, _, low_report = safety_threshold(np.concatenate([weak, harmless]), labels, look_alike, target, 0.05)
+    low, _, low_report = safety_threshold(np.concatenate([weak, harmless]), labels, look_alike, SAFETY_RECALL)
     assert low < threshold and low_report["recall_honour"] >= KIND_RECALL
 
 
@@ -350,10 +349,10 @@ def test_a_safety_threshold_that_misses_the_targets_is_an_error():
     silent = np.zeros(len(kinds) + len(harmless))   # no danger ever alarms
     with pytest.raises(ValueError, match="no threshold finds"):
         safety_threshold(silent, (*kinds, *harmless), np.array([False] * len(kinds) + [True] * len(harmless)),
-                         0.95, 0.05)
+                         0.95)
     with pytest.raises(ValueError, match="no situations of kind"):
         safety_threshold(np.ones(len(harmless) + 1), ("suicide", *harmless),
-                         np.zeros(len(harmless) + 1, dtype=bool), 0.95, 0.05)
+                         np.zeros(len(harmless) + 1, dtype=bool), 0.95)
 
 
 @pytest.mark.xfail(strict=True, reason="known since round 21: 'tolk' alone raises a possible suicide alert "

@@ -116,14 +116,16 @@ class SafetyDetector:
         classifier's `words_only_lead` (ranking.json "lexical"). Raises ValueError when an encoder
         is given without `words_only_lead`."""
         # Read and hashed once: the fingerprint covers every safety, needs and region question file.
-        if encoder is not None and words_only_lead is None:
-            raise ValueError("the word-only classifier's lead threshold is missing")
         fingerprint = safety_fingerprint()
-        words = fitted("safety", fingerprint, safety_corpus, None, SAFETY_C, class_weights())
-        if encoder is None or words_only_lead is None:
-            return cls(words, threshold, lead)
-        dense = fitted("safety", fingerprint, safety_corpus, encoder, SAFETY_C, class_weights())
-        return cls(MeanClassifier((dense, words)), threshold, (lead, words_only_lead))
+
+        def classifier(reads: Encoder | None) -> TextClassifier:
+            return fitted("safety", fingerprint, safety_corpus, reads, SAFETY_C, class_weights())
+
+        if encoder is None:
+            return cls(classifier(None), threshold, lead)
+        if words_only_lead is None:
+            raise ValueError("the word-only classifier's lead threshold is missing")
+        return cls(MeanClassifier((classifier(encoder), classifier(None))), threshold, (lead, words_only_lead))
 
     @property
     def dense(self) -> bool:

@@ -288,10 +288,10 @@ def fit_safety_thresholds(safety: Corpus, encoder: Encoder | None) -> tuple[floa
     alarm, members = safety_out_of_fold(safety, vectors, encoder, SAFETY_C)
     look_alike = look_alike_mask(safety)
     if encoder is None:
-        return safety_threshold(alarm, safety.labels, look_alike, SAFETY_RECALL, LEAD_FALSE_ALARM)
-    threshold, _, report = safety_threshold(alarm, safety.labels, look_alike, MEAN_RECALL, LEAD_FALSE_ALARM)
+        return safety_threshold(alarm, safety.labels, look_alike, SAFETY_RECALL)
+    threshold, _, report = safety_threshold(alarm, safety.labels, look_alike, MEAN_RECALL)
     # Each classifier's own lead, as the encoder-less fit finds the word-only one's (same folds).
-    leads = [safety_threshold(member, safety.labels, look_alike, SAFETY_RECALL, LEAD_FALSE_ALARM)[1]
+    leads = [safety_threshold(member, safety.labels, look_alike, SAFETY_RECALL)[1]
              for member in members]
     # What runs: the doors lead when either classifier reaches its own lead.
     leading = np.any([member >= lead for member, lead in zip(members, leads, strict=True)], axis=0)
@@ -304,11 +304,11 @@ def fit_safety_thresholds(safety: Corpus, encoder: Encoder | None) -> tuple[floa
 
 
 def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.ndarray,
-                     recall_target: float, lead_false_alarm: float) -> tuple[float, float, dict[str, Any]]:
+                     recall_target: float) -> tuple[float, float, dict[str, Any]]:
     """The highest threshold (in steps of 0.005) at which the out-of-fold alarms (safety_out_of_fold)
     still find `recall_target` (SAFETY_RECALL, MEAN_RECALL) of the life-safety situations and KIND_RECALL of each
-    kind; and the lead threshold, the lowest at or above it where at most `lead_false_alarm`
-    (LEAD_FALSE_ALARM) of the look-alikes alarm. Returns (threshold, lead, report).
+    kind; and the lead threshold, the lowest at or above it where at most LEAD_FALSE_ALARM of the
+    look-alikes alarm. Returns (threshold, lead, report).
 
     `look_alike` marks situations written to look alarming (corpus.is_look_alike); the
     false-alarm rates on them and on all negatives (every ordinary need too) are reported.
@@ -330,7 +330,7 @@ def safety_threshold(alarm: np.ndarray, labels: tuple[str, ...], look_alike: np.
     if threshold is None:
         # Even the lowest threshold misses the targets: the detector cannot be trusted; say so.
         raise ValueError(f"no threshold finds {recall_target:.0%} of the dangers and {KIND_RECALL:.0%} of each kind")
-    lead = next((t for t, _, fa in table if fa <= lead_false_alarm and t >= threshold), 0.9)
+    lead = next((t for t, _, fa in table if fa <= LEAD_FALSE_ALARM and t >= threshold), 0.9)
     report: dict[str, Any] = {f"recall_{k}": round(float((alarm[labels_arr == k] >= threshold).mean()), 3)
                               for k in SAFETY_KINDS}
     report["recall_all"] = round(float((alarm[positive] >= threshold).mean()), 3)
@@ -573,8 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.safety_only:
             out[mode]["safety_threshold"] = round(safety_t, 4)
             out[mode]["safety_lead_threshold"] = round(lead_t, 4)
-            out[mode]["report"] = {k: v for k, v in out[mode]["report"].items()   # what this fit no longer reports
-                                   if not (dense and k.startswith("dense_classifier_lead_"))} | safety_report
+            out[mode]["report"].update(safety_report)
             print(f"[{mode}] safety>={safety_t:.2f} lead>={lead_t:.2f}", safety_report)
             continue
         needs_vecs = corpus_vectors(needs, dense_encoder) if dense_encoder else None
