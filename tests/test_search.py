@@ -884,6 +884,19 @@ def test_one_question_scoring_equals_scikit_learns_probabilities():
         assert abs(ours.probabilities([q], None)[0] - row).max() < 1e-5
 
 
+def test_a_classifier_of_two_labels_gives_scikit_learns_probabilities():
+    """scikit-learn keeps one row of coefficients for two labels (round 43 found ours then gave 1.0
+    to every text); the second stage of the safety detector can meet a corpus of two labels."""
+    texts = [f"papa slaat kind {i} met de riem" for i in range(12)] + [f"les {i} over de broekriem" for i in range(12)]
+    labels = ["abuse"] * 12 + ["harmless"] * 12
+    ours, sklearn_probabilities = _small_classifier(texts, labels, 8.0)
+    questions = ["papa slaat met de riem", "les over de riem", "x"]
+    reference = sklearn_probabilities(questions)
+    assert ours.labels == ("abuse", "harmless") and reference.shape == (3, 2)
+    assert abs(ours.probabilities(questions, None) - reference).max() < 1e-5
+    assert abs(ours.probabilities(questions[:1], None)[0] - reference[0]).max() < 1e-5
+
+
 def test_dense_classifier_scoring_equals_scikit_learns_probabilities():
     """With the dense block (the question's embedding) the numbers are still those of scikit-learn,
     also for a model whose n-grams were registered after another model's (shared feature ids)."""

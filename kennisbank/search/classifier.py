@@ -201,11 +201,16 @@ class TextClassifier:
                      labels: Sequence[str]) -> TextClassifier:
         """The fitted LogisticRegression and vectorisers as plain arrays."""
         n_chars = len(chars.vocabulary_)
+        coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
+        if len(model.classes_) == 2:
+            # scikit-learn keeps one row for two labels, the second label's logit z; the softmax over
+            # (-z/2, z/2) is its sigmoid, so probabilities() needs no case of its own.
+            coef, intercept = np.vstack([-coef / 2, coef / 2]), np.concatenate([-intercept / 2, intercept / 2])
         return cls(list(model.classes_), {str(k): int(v) for k, v in chars.vocabulary_.items()},
                    np.asarray(chars.idf_, dtype=np.float64),
                    {str(k): int(v) + n_chars for k, v in stems.vocabulary_.items()},
                    np.asarray(stems.idf_, dtype=np.float64),
-                   np.asarray(model.coef_, dtype=np.float32), np.asarray(model.intercept_, dtype=np.float64),
+                   np.asarray(coef, dtype=np.float32), np.asarray(intercept, dtype=np.float64),
                    vectors is not None, vectors, texts, labels)
 
     # ── answering ───────────────────────────────────────────────────────────
