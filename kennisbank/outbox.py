@@ -15,6 +15,11 @@ or possibly delivered). A row still `sending` when the bot starts was cut off by
 kill: Telegram may have delivered it, so it is deleted, never resent (bot/outbox.py says why).
 `sweep` deletes rows older than MAX_AGE whatever their state, so a reply's text is never kept
 longer than that.
+
+Every read is one `execute_fetchall`, never `execute` and a later fetch: aiosqlite runs a
+connection's statements in the order they were queued, so another handler's INSERT could run
+between the two steps, inside the read's snapshot, and after another connection's commit SQLite
+refuses such an INSERT at once ("database is locked"), whatever the busy timeout.
 """
 from __future__ import annotations
 
@@ -85,17 +90,16 @@ async def add(conn: aiosqlite.Connection, chat_id: int, html: str, buttons: str,
 
 async def next_owed(conn: aiosqlite.Connection, chat_id: int) -> OwedReply | None:
     """The oldest owed reply of this chat (None when nothing is owed)."""
-    async with conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE chat_id = ? AND state = ? "
-                            "ORDER BY id LIMIT 1", (chat_id, OWED)) as cur:
-        row = await cur.fetchone()
-    return _row(row) if row is not None else None
+    found = list(await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM outbox WHERE chat_id = ? AND state = ? "
+                                             "ORDER BY id LIMIT 1", (chat_id, OWED)))
+    return _row(found[0]) if found else None
 
 
 async def owed_chats(conn: aiosqlite.Connection) -> list[int]:
     """Chats with at least one owed reply, the longest waiting first."""
-    async with conn.execute("SELECT chat_id, MIN(id) AS first FROM outbox WHERE state = ? "
-                            "GROUP BY chat_id ORDER BY first", (OWED,)) as cur:
-        return [int(row[0]) for row in await cur.fetchall()]
+    found = await conn.execute_fetchall("SELECT chat_id, MIN(id) AS first FROM outbox WHERE state = ? "
+                                        "GROUP BY chat_id ORDER BY first", (OWED,))
+    return [int(row[0]) for row in found]
 
 
 async def claim(conn: aiosqlite.Connection, reply_id: int) -> bool:
@@ -136,6 +140,5 @@ async def sweep(conn: aiosqlite.Connection, now: datetime | None = None, max_age
 async def count(conn: aiosqlite.Connection, chat_id: int | None = None) -> int:
     """Rows still in the outbox (of one chat, or all)."""
     where, args = ("WHERE chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
-    async with conn.execute(f"SELECT COUNT(*) FROM outbox {where}", args) as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row is not None else 0
+    found = list(await conn.execute_fetchall(f"SELECT COUNT(*) FROM outbox {where}", args))
+    return int(found[0][0]) if found else 0

@@ -102,6 +102,34 @@ async def test_replies_come_out_per_chat_oldest_first_and_a_claimed_one_is_not_o
     assert await rows.count(conn, 1) == 1
 
 
+@pytest.mark.parametrize("read", ["next_owed", "owed_chats", "count"])
+async def test_a_read_of_the_outbox_never_holds_a_snapshot_another_handler_writes_in(store, read):
+    """aiosqlite runs one connection's statements in the order they were queued. When a read took
+    two steps (execute, then fetch), another handler's INSERT on the same connection could run
+    between them, inside the read's snapshot; if a second connection committed meanwhile, SQLite
+    refused the INSERT at once, whatever the busy timeout ("database is locked": a reply sent
+    without the outbox, seen under load in CI on 2026-12-03). A read is one step now."""
+    import asyncio
+    import sqlite3
+
+    conn = store.relaxed
+    await rows.add(conn, 1, "een", "[]")
+    other = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
+
+    def another_handler_commits(statement: str) -> None:
+        if statement.startswith("INSERT INTO outbox"):   # just before that INSERT takes its lock
+            other.execute("INSERT INTO outbox (chat_id, html, buttons, created_at) VALUES (9, 'x', '[]', '2026')")
+
+    await conn._execute(conn._conn.set_trace_callback, another_handler_commits)
+    try:
+        reading = getattr(rows, read)(conn, 1) if read != "owed_chats" else rows.owed_chats(conn)
+        _, added = await asyncio.gather(reading, rows.add(conn, 2, "twee", "[]"))
+    finally:
+        await conn._execute(conn._conn.set_trace_callback, None)
+        other.close()
+    assert await rows.count(conn, 2) == 1 and added > 0
+
+
 async def test_a_row_left_sending_by_a_crash_is_settled_not_resent(store):
     conn = store.relaxed
     cut = await rows.add(conn, 1, "onderweg", "[]")
