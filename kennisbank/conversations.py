@@ -16,6 +16,8 @@ from typing import Any
 
 import aiosqlite
 
+from .store import fetch_all
+
 ConversationKey = tuple[int, int]          # (chat id, user id)
 JSONValue = Any                            # what json.dumps accepts
 
@@ -43,9 +45,8 @@ class ConversationRepository:
                      now: datetime | None = None) -> dict[ConversationKey, JSONValue]:
         """Every stored state of conversation `name`, without the rows older than max_age."""
         now = now or _now()
-        async with self.conn.execute(
-                "SELECT chat_id, user_id, state, updated_at FROM conversation WHERE name = ?", (name,)) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(self.conn, "SELECT chat_id, user_id, state, updated_at FROM conversation WHERE name = ?",
+                               (name,))
         result: dict[ConversationKey, JSONValue] = {}
         for chat_id, user_id, state, updated_at in rows:
             if _fresh(updated_at, max_age, now):
@@ -70,8 +71,7 @@ class ConversationRepository:
                         now: datetime | None = None) -> dict[int, dict[str, JSONValue]]:
         """Per user id, the flows' data (a dict per flow name)."""
         now = now or _now()
-        async with self.conn.execute("SELECT user_id, data, updated_at FROM flow_data") as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(self.conn, "SELECT user_id, data, updated_at FROM flow_data")
         result: dict[int, dict[str, JSONValue]] = {}
         for user_id, data, updated_at in rows:
             if _fresh(updated_at, max_age, now):

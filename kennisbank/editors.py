@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process, utils
 from .fields import FieldError
 from .revisions import immediate
 from .schema import KnowledgeBase, Service, organisation_key
-from .store import Store
+from .store import Store, fetch_all, fetch_one
 from .text import identity
 
 log = logging.getLogger(__name__)
@@ -116,11 +116,11 @@ def configured_coordinators(*, lenient: bool = False) -> dict[int, frozenset[str
 async def roles_of(store: Store, user_id: int, configured: dict[int, frozenset[str]] | None = None) -> Roles:
     configured = configured_coordinators() if configured is None else configured
     regions = set(configured.get(user_id, ()))
-    async with store.conn.execute("SELECT region FROM coordinator WHERE user_id = ?", (user_id,)) as cur:
-        regions.update(row[0] for row in await cur.fetchall())
-    async with store.conn.execute("SELECT org_key FROM editor WHERE user_id = ? AND org_key IS NOT NULL "
-                                  "ORDER BY bound_at", (user_id,)) as cur:
-        organisations = tuple(row[0] for row in await cur.fetchall())
+    regions.update(row[0] for row in await fetch_all(store.conn, "SELECT region FROM coordinator WHERE user_id = ?",
+                                                     (user_id,)))
+    bound = await fetch_all(store.conn, "SELECT org_key FROM editor WHERE user_id = ? AND org_key IS NOT NULL "
+                            "ORDER BY bound_at", (user_id,))
+    organisations = tuple(row[0] for row in bound)
     return Roles(user_id, frozenset(regions), organisations)
 
 
@@ -140,8 +140,8 @@ async def remove_coordinator(store: Store, user_id: int, region: str | None = No
 
 
 async def list_coordinators(store: Store) -> list[tuple[int, str]]:
-    async with store.conn.execute("SELECT user_id, region FROM coordinator ORDER BY user_id, region") as cur:
-        return [(row[0], row[1]) for row in await cur.fetchall()]
+    rows = await fetch_all(store.conn, "SELECT user_id, region FROM coordinator ORDER BY user_id, region")
+    return [(row[0], row[1]) for row in rows]
 
 
 async def all_coordinator_ids(store: Store) -> list[int]:
@@ -244,8 +244,7 @@ async def reconcile(store: Store, kb: KnowledgeBase) -> int:
     changed = 0
     async with immediate(store) as conn:
         for table in ("editor", "invite"):
-            async with conn.execute(f"SELECT rowid, organisation, org_key FROM {table}") as cur:
-                rows = list(await cur.fetchall())
+            rows = await fetch_all(conn, f"SELECT rowid, organisation, org_key FROM {table}")
             for rowid, name, key in rows:
                 new = key
                 if key is None:
@@ -258,8 +257,7 @@ async def reconcile(store: Store, kb: KnowledgeBase) -> int:
                     await conn.execute(f"UPDATE OR REPLACE {table} SET org_key = ? WHERE rowid = ?", (new, rowid))
                     changed += 1
             if table == "editor":
-                async with conn.execute("SELECT COUNT(*) FROM editor WHERE org_key IS NULL") as cur:
-                    left = await cur.fetchone()
+                left = await fetch_one(conn, "SELECT COUNT(*) FROM editor WHERE org_key IS NULL")
                 if left and left[0]:
                     log.warning("%d editor bindings match no single organisation and grant nothing "
                                 "(same name in several regions, or renamed): give a new code with --region",
@@ -333,9 +331,8 @@ async def redeem(store: Store, user_id: int, code: str, now: datetime | None = N
     now = now or _now()
     hour_ago = _iso(now - timedelta(hours=1))
     async with immediate(store) as conn:
-        async with conn.execute("SELECT COUNT(*) FROM code_attempt WHERE user_id = ? AND at > ?",
-                                (user_id, hour_ago)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT COUNT(*) FROM code_attempt WHERE user_id = ? AND at > ?",
+                              (user_id, hour_ago))
         assert row is not None  # COUNT(*) always returns a row
         failed = row[0]
         if failed >= MAX_FAILED_PER_HOUR:
@@ -344,12 +341,11 @@ async def redeem(store: Store, user_id: int, code: str, now: datetime | None = N
         wanted = normalise_code(code)
         match = None
         if len(wanted) == CODE_LENGTH:
-            async with conn.execute("SELECT id, organisation, org_key, salt, code_hash, expires_at, used_at "
-                                    "FROM invite") as cur:
-                for row in await cur.fetchall():
-                    if hmac.compare_digest(_hash(row["salt"], wanted), row["code_hash"]):
-                        match = row
-                        break
+            for row in await fetch_all(conn, "SELECT id, organisation, org_key, salt, code_hash, expires_at, used_at "
+                                             "FROM invite"):
+                if hmac.compare_digest(_hash(row["salt"], wanted), row["code_hash"]):
+                    match = row
+                    break
         problem = None
         if match is None:
             problem = "Die code ken ik niet. Kijk hem na (20 tekens, bv. ABCD-EFGH-JKMN-PQRS-TVWX)."
@@ -388,6 +384,6 @@ class InviteInfo:
 
 
 async def list_invites(store: Store) -> list[InviteInfo]:
-    async with store.conn.execute(
-            "SELECT id, organisation, created_at, expires_at, used_at, used_by FROM invite ORDER BY id") as cur:
-        return [InviteInfo(*row) for row in await cur.fetchall()]
+    rows = await fetch_all(store.conn, "SELECT id, organisation, created_at, expires_at, used_at, used_by FROM invite "
+                                       "ORDER BY id")
+    return [InviteInfo(*row) for row in rows]

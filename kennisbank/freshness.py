@@ -23,6 +23,7 @@ from .editors import ALL_REGIONS
 from .loader import too_long_ago
 from .reports import Report
 from .schema import KnowledgeBase, Service
+from .store import fetch_all
 
 REMIND_AFTER_MONTHS = 6
 REMIND_EVERY = timedelta(days=30)
@@ -144,8 +145,8 @@ def figures(kb: KnowledgeBase, today: date, open_reports: Iterable[Report] = (),
 # ── the tables (reminder: migration 5; editor, coordinator: kennisbank.editors) ───────────
 
 async def last_reminders(conn: aiosqlite.Connection) -> dict[str, date]:
-    async with conn.execute("SELECT service_id, MAX(sent_on) FROM reminder GROUP BY service_id") as cur:
-        return {sid: date.fromisoformat(day) for sid, day in await cur.fetchall()}
+    rows = await fetch_all(conn, "SELECT service_id, MAX(sent_on) FROM reminder GROUP BY service_id")
+    return {sid: date.fromisoformat(day) for sid, day in rows}
 
 
 async def record_reminders(conn: aiosqlite.Connection, reminded: Mapping[str, str], today: date) -> None:
@@ -157,9 +158,8 @@ async def editors_by_organisation(conn: aiosqlite.Connection) -> dict[str, set[i
     """Organisation key (Service.org_key) -> the Telegram ids of its editors (= their private
     chat ids). Bindings without a key (see kennisbank.editors.reconcile) reach nobody."""
     out: dict[str, set[int]] = defaultdict(set)
-    async with conn.execute("SELECT user_id, org_key FROM editor WHERE org_key IS NOT NULL") as cur:
-        for uid, key in await cur.fetchall():
-            out[key].add(int(uid))
+    for uid, key in await fetch_all(conn, "SELECT user_id, org_key FROM editor WHERE org_key IS NOT NULL"):
+        out[key].add(int(uid))
     return dict(out)
 
 
@@ -169,7 +169,6 @@ async def all_coordinators(conn: aiosqlite.Connection,
     out: dict[int, set[str]] = defaultdict(set)
     for uid, regions in configured.items():
         out[int(uid)].update(regions)
-    async with conn.execute("SELECT user_id, region FROM coordinator") as cur:
-        for uid, region in await cur.fetchall():
-            out[int(uid)].add(region)
+    for uid, region in await fetch_all(conn, "SELECT user_id, region FROM coordinator"):
+        out[int(uid)].add(region)
     return {uid: frozenset(r) for uid, r in out.items()}

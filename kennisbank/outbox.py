@@ -16,10 +16,8 @@ kill: Telegram may have delivered it, so it is deleted, never resent (bot/outbox
 `sweep` deletes rows older than MAX_AGE whatever their state, so a reply's text is never kept
 longer than that.
 
-Every read is one `execute_fetchall`, never `execute` and a later fetch: aiosqlite runs a
-connection's statements in the order they were queued, so another handler's INSERT could run
-between the two steps, inside the read's snapshot, and after another connection's commit SQLite
-refuses such an INSERT at once ("database is locked"), whatever the busy timeout.
+Every read is one step (store.fetch_all says why): a reply was once sent without the outbox
+because another handler's INSERT ran inside an outbox read's snapshot ("database is locked").
 """
 from __future__ import annotations
 
@@ -27,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiosqlite
+
+from .store import fetch_all, fetch_one
 
 # An answer older than this has missed its moment and is dropped instead of sent. A school asks
 # between two lessons: after ten minutes it has asked again, phoned someone, or gone back to
@@ -90,15 +90,15 @@ async def add(conn: aiosqlite.Connection, chat_id: int, html: str, buttons: str,
 
 async def next_owed(conn: aiosqlite.Connection, chat_id: int) -> OwedReply | None:
     """The oldest owed reply of this chat (None when nothing is owed)."""
-    found = list(await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM outbox WHERE chat_id = ? AND state = ? "
-                                             "ORDER BY id LIMIT 1", (chat_id, OWED)))
-    return _row(found[0]) if found else None
+    row = await fetch_one(conn, f"SELECT {_COLUMNS} FROM outbox WHERE chat_id = ? AND state = ? "
+                                "ORDER BY id LIMIT 1", (chat_id, OWED))
+    return _row(row) if row is not None else None
 
 
 async def owed_chats(conn: aiosqlite.Connection) -> list[int]:
     """Chats with at least one owed reply, the longest waiting first."""
-    found = await conn.execute_fetchall("SELECT chat_id, MIN(id) AS first FROM outbox WHERE state = ? "
-                                        "GROUP BY chat_id ORDER BY first", (OWED,))
+    found = await fetch_all(conn, "SELECT chat_id, MIN(id) AS first FROM outbox WHERE state = ? "
+                                  "GROUP BY chat_id ORDER BY first", (OWED,))
     return [int(row[0]) for row in found]
 
 
@@ -140,5 +140,5 @@ async def sweep(conn: aiosqlite.Connection, now: datetime | None = None, max_age
 async def count(conn: aiosqlite.Connection, chat_id: int | None = None) -> int:
     """Rows still in the outbox (of one chat, or all)."""
     where, args = ("WHERE chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
-    found = list(await conn.execute_fetchall(f"SELECT COUNT(*) FROM outbox {where}", args))
-    return int(found[0][0]) if found else 0
+    row = await fetch_one(conn, f"SELECT COUNT(*) FROM outbox {where}", args)
+    return int(row[0]) if row is not None else 0

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from .schema import Service
+from .store import fetch_all, fetch_one
 
 # reason id -> what the editor reads ("... klopt niet meer")
 REASONS: dict[str, str] = {
@@ -90,8 +91,7 @@ async def create(conn: aiosqlite.Connection, service: Service, reason: str, rema
 
 
 async def get(conn: aiosqlite.Connection, report_id: int) -> Report | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM report WHERE id = ?", (report_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, f"SELECT {_COLUMNS} FROM report WHERE id = ?", (report_id,))
     return _report(row) if row else None
 
 
@@ -152,17 +152,14 @@ async def fetch(conn: aiosqlite.Connection, *, open_only: bool = False, organisa
         where.append("notified_at IS NULL AND created_at < ?")
         params.append(unnotified_before)
     sql = f"SELECT {_COLUMNS} FROM report" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-    async with conn.execute(sql, params) as cur:
-        return [_report(r) for r in await cur.fetchall()]
+    return [_report(r) for r in await fetch_all(conn, sql, params)]
 
 
 async def notified_recently(conn: aiosqlite.Connection, service_id: str, since: str, other_than: int) -> bool:
     """Was another report on this service sent to its editors since `since` (ISO) and still open?
     Then a new one is bundled with it: recorded and listed, without another notice."""
-    async with conn.execute(
-            "SELECT 1 FROM report WHERE service_id = ? AND id != ? AND notified_at >= ? AND resolved_at IS NULL "
-            "LIMIT 1", (service_id, other_than, since)) as cur:
-        return await cur.fetchone() is not None
+    return await fetch_one(conn, "SELECT 1 FROM report WHERE service_id = ? AND id != ? AND notified_at >= ? "
+                                 "AND resolved_at IS NULL LIMIT 1", (service_id, other_than, since)) is not None
 
 
 # ── 👍/👎 on a service's card ───────────────────────────────────────────────────────────
@@ -179,10 +176,10 @@ async def card_feedback(conn: aiosqlite.Connection,
                         service_ids: Iterable[str] | None = None) -> dict[str, Counter[str]]:
     """service id -> Counter of 'nuttig' / 'niet-nuttig'."""
     out: dict[str, Counter[str]] = {}
-    async with conn.execute("SELECT service_id, feedback, COUNT(*) FROM service_feedback "
-                            "GROUP BY service_id, feedback") as cur:
-        for service_id, feedback, n in await cur.fetchall():
-            out.setdefault(service_id, Counter())[feedback] = n
+    rows = await fetch_all(conn, "SELECT service_id, feedback, COUNT(*) FROM service_feedback "
+                                 "GROUP BY service_id, feedback")
+    for service_id, feedback, n in rows:
+        out.setdefault(service_id, Counter())[feedback] = n
     if service_ids is not None:
         wanted = set(service_ids)
         out = {k: v for k, v in out.items() if k in wanted}

@@ -26,7 +26,7 @@ import aiosqlite
 from . import fields, practical
 from .fields import FieldError
 from .schema import STATUSES, SUMMARY_MAX, THEME_IDS, KnowledgeBase, Location, Problem, Region, Service
-from .store import Store
+from .store import Store, fetch_all, fetch_one
 from .text import clean, identity
 
 Json = Any  # str | list[str] | None: what a field holds in a revision
@@ -460,8 +460,7 @@ async def load_revisions(store: Store, *, organisation: str | None = None, since
         where.append("service_id = ?")
         params.append(service_id)
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-    async with store.conn.execute(sql, params) as cur:
-        return [_row(r) for r in await cur.fetchall()]
+    return [_row(r) for r in await fetch_all(store.conn, sql, params)]
 
 
 async def handled_since(store: Store, service_id: str, since: str) -> tuple[str, int | None] | None:
@@ -470,10 +469,8 @@ async def handled_since(store: Store, service_id: str, since: str) -> tuple[str,
     A change of any field counts as fixing the entry; "alles klopt nog" (last_verified) as
     confirming it; a change is preferred over a confirmation.
     """
-    async with store.conn.execute(
-            "SELECT field, user_id FROM revision WHERE service_id = ? AND reverts IS NULL AND at > ? "
-            "ORDER BY field = 'last_verified', id DESC LIMIT 1", (service_id, since)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(store.conn, "SELECT field, user_id FROM revision WHERE service_id = ? AND reverts IS NULL "
+                          "AND at > ? ORDER BY field = 'last_verified', id DESC LIMIT 1", (service_id, since))
     if row is None:
         return None
     return ("bevestigd" if row[0] == "last_verified" else "aangepast"), row[1]
@@ -491,8 +488,7 @@ def immediate(store: Store) -> AbstractAsyncContextManager[aiosqlite.Connection]
 
 
 async def _service_revisions(conn: aiosqlite.Connection, service_id: str) -> list[Revision]:
-    async with conn.execute(_SELECT + " WHERE service_id = ? ORDER BY id", (service_id,)) as cur:
-        return [_row(r) for r in await cur.fetchall()]
+    return [_row(r) for r in await fetch_all(conn, _SELECT + " WHERE service_id = ? ORDER BY id", (service_id,))]
 
 
 async def _insert(conn: aiosqlite.Connection, *, user_id: int | None, service: Service, field: str,
@@ -558,8 +554,7 @@ async def revert(store: Store, baseline: KnowledgeBase, revision_id: int, *, use
     switches the original change on again.
     """
     async with immediate(store) as conn:
-        async with conn.execute(_SELECT + " WHERE id = ?", (revision_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, _SELECT + " WHERE id = ?", (revision_id,))
         if row is None:
             raise RevertError(f"wijziging #{revision_id} bestaat niet")
         target = _row(row)

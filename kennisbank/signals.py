@@ -36,6 +36,7 @@ from typing import Any
 
 import aiosqlite
 
+from .store import fetch_all, fetch_one
 from .text import clean
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,7 @@ async def add_feedback(conn: aiosqlite.Connection, signal_id: int, feedback: str
 
 async def services_of(conn: aiosqlite.Connection, signal_id: int) -> list[str]:
     """The service ids an answer showed (for "klopt niet meer" on that answer); [] if unknown."""
-    async with conn.execute("SELECT services FROM signal WHERE id = ?", (signal_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT services FROM signal WHERE id = ?", (signal_id,))
     return [s for s in (row[0].split(",") if row else []) if s]
 
 
@@ -114,8 +114,7 @@ async def fetch(conn: aiosqlite.Connection, since: date | None = None,
         params.extend(wanted)
     if clauses:
         query += " WHERE " + " AND ".join(clauses)
-    async with conn.execute(query, params) as cur:
-        rows = await cur.fetchall()
+    rows = await fetch_all(conn, query, params)
     return [
         Signal(date.fromisoformat(r[0]), r[1], tuple(filter(None, r[2].split(","))),
                tuple(filter(None, r[3].split(","))), bool(r[4]), r[5])

@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -209,6 +210,22 @@ RESTORE_HINT = ("Zet een reservekopie van dit bestand terug (stop eerst de bot),
                 "koppelingen en de signalen verloren.")
 
 
+async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+    """Every row of one read, executed and fetched in one step (one job on aiosqlite's thread).
+
+    Never `execute` and a later fetch: aiosqlite runs a connection's statements in the order they
+    were queued, so another handler's write on the same connection could run between the two
+    steps, inside the read's snapshot, and after another connection's commit SQLite refuses such a
+    write at once ("database is locked"), whatever the busy timeout (tests/test_outbox.py)."""
+    return list(await conn.execute_fetchall(sql, params))
+
+
+async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any | None:
+    """The first row of one read (fetch_all), or None."""
+    rows = await fetch_all(conn, sql, params)
+    return rows[0] if rows else None
+
+
 class StoreError(Exception):
     """The database file cannot be used; the message (Dutch) says which file, why and what to do."""
 
@@ -314,8 +331,7 @@ class Store:
         await self.close()
 
     async def schema_version(self) -> int:
-        async with self.conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self.conn, "PRAGMA user_version")
         assert row is not None  # a PRAGMA that reads a value always returns its row
         return int(row[0])
 
@@ -381,8 +397,7 @@ class Store:
     # ── per-chat settings ─────────────────────────────────────────────────────────────
 
     async def get_postcode(self, chat_id: int) -> int | None:
-        async with self.conn.execute("SELECT postcode FROM chat WHERE chat_id = ?", (chat_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self.conn, "SELECT postcode FROM chat WHERE chat_id = ?", (chat_id,))
         return row["postcode"] if row else None
 
     async def set_postcode(self, chat_id: int, postcode: int) -> None:
