@@ -6,7 +6,8 @@ first start of a newer bot and a crash mid-upgrade leaves the previous version i
 
 What is stored is listed for users in /privacy; never store a question's text or a name.
 Feature modules keep their own queries but add their tables here, as a new migration at the end
-(never edit a migration that has shipped).
+(never edit a migration that has shipped), and read through `fetch_all` / `fetch_one` (one step;
+they say why).
 """
 from __future__ import annotations
 
