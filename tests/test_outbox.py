@@ -102,7 +102,8 @@ async def test_replies_come_out_per_chat_oldest_first_and_a_claimed_one_is_not_o
     assert await rows.count(conn, 1) == 1
 
 
-@pytest.mark.parametrize("read", ["next_owed", "owed_chats", "count"])
+@pytest.mark.parametrize("read", [lambda conn: rows.next_owed(conn, 1), rows.owed_chats, rows.count],
+                         ids=["next_owed", "owed_chats", "count"])
 async def test_a_read_of_the_outbox_never_holds_a_snapshot_another_handler_writes_in(store, read):
     """aiosqlite runs one connection's statements in the order they were queued. When a read took
     two steps (execute, then fetch), another handler's INSERT on the same connection could run
@@ -122,8 +123,7 @@ async def test_a_read_of_the_outbox_never_holds_a_snapshot_another_handler_write
 
     await conn._execute(conn._conn.set_trace_callback, another_handler_commits)
     try:
-        reading = getattr(rows, read)(conn, 1) if read != "owed_chats" else rows.owed_chats(conn)
-        _, added = await asyncio.gather(reading, rows.add(conn, 2, "twee", "[]"))
+        _, added = await asyncio.gather(read(conn), rows.add(conn, 2, "twee", "[]"))
     finally:
         await conn._execute(conn._conn.set_trace_callback, None)
         other.close()
