@@ -52,6 +52,11 @@ class Organisations:
             self._members[s.organisation].append(s)
         self._longest = max((len(n) for n in self._by_name), default=0)
 
+    @property
+    def places(self) -> set[str]:
+        """Words of the region and municipality names (folded): never part of an organisation's name."""
+        return self._places
+
     def detached(self) -> Organisations:
         """A copy to pickle: service ids instead of services (the knowledge base has them)."""
         out = copy.copy(self)

@@ -405,6 +405,20 @@ def test_a_service_of_a_misread_need_is_still_shown_when_the_ranking_puts_it_fir
     assert "samen-aan-zee-rouwgroep-wolkje" in ids(answer)[:3]
 
 
+@pytest.mark.parametrize("question, name", [
+    ("caw vrijdag open?", "caw"),
+    ("ocmw lindegem open wnr?", "ocmw"),      # a place and phone typing next to the name
+    ("wanneer is het cgg open", "cgg"),
+    ("le CAW est ouvert quand?", "caw"),
+    ("is the CAW open on friday", "caw"),
+])
+def test_an_organisation_named_with_only_where_and_when_gets_its_front_door(engine, question, name):
+    """Round 45: "ocmw kwarsel open wnr?" got "nothing fits"; only contact words were allowed next to
+    a name. Where and when are part of asking for a door too."""
+    door = ids(engine.search(name, 9801))
+    assert door and ids(engine.search(question, 9801)) == door
+
+
 def test_inactive_never_closed_below_open_still_answered(tmp_path):
     kb = load_knowledge_base(_write_kb(tmp_path))
     engine = SearchEngine(kb)
