@@ -1160,6 +1160,26 @@ def test_listwise_gradient_is_the_loss_s_derivative_and_bad_input_is_refused():
         listwise_direction(z, y, question + 1, {1, 2})
 
 
+def test_keep_safety_keeps_the_fitted_safety_thresholds_only_for_the_same_safety_texts(tmp_path, monkeypatch):
+    """Round 46: a needs-only data round refits with --keep-safety. The committed file records the
+    digest of the safety texts it was fitted on; a refit that reads other safety texts is refused
+    before anything is fitted, and the committed file's digest is that of today's texts."""
+    from kennisbank.search import training
+    from kennisbank.search.corpus import safety_corpus
+    from kennisbank.search.ranking import RANKING_FILE
+
+    committed = json.loads(RANKING_FILE.read_text(encoding="utf-8"))
+    assert committed["safety_content"] == training.content_digest(safety_corpus())
+    stale = tmp_path / "ranking.json"
+    stale.write_text(json.dumps({**committed, "safety_content": "other texts"}), encoding="utf-8")
+    monkeypatch.setattr(training, "RANKING_FILE", stale)
+    monkeypatch.setattr(training, "load_encoder", lambda: None)
+    with pytest.raises(SystemExit, match="keep-safety"):
+        training.main(["--keep-safety", "--dry-run"])
+    with pytest.raises(SystemExit):
+        training.main(["--keep-safety", "--safety-only"])
+
+
 def test_the_no_need_threshold_is_the_middle_of_equally_good_ones():
     # On a flat cost curve the argmin is noise (round 20: 0.42, then 0.53 after a corpus change);
     # the middle of the thresholds that are as good as the best moves least.

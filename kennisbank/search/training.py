@@ -28,6 +28,7 @@ Both an engine with the dense encoder and one without it (lexical only) get thei
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import random
@@ -275,6 +276,19 @@ def look_alike_mask(corpus: Corpus) -> np.ndarray:
     """(n,) bool: which situations of the safety corpus were written to look alarming
     (corpus.is_look_alike): the false alarms safety_threshold weighs."""
     return np.array([is_look_alike(source) for source in corpus.sources], dtype=bool)
+
+
+# The keys of fit_safety_thresholds' report besides recall_<kind> and lead_*.
+SAFETY_REPORT_KEYS = ("false_alarm_look_alikes", "false_alarm_all_negatives", "curve (threshold, recall, false alarm)")
+
+
+def content_digest(corpus: Corpus) -> str:
+    """A digest of the corpus's texts and labels (not of its files: the safety corpus reads every
+    needs file but takes only some of their texts)."""
+    h = hashlib.sha256()
+    for text, label in zip(corpus.texts, corpus.labels, strict=True):
+        h.update(f"{label}\t{text}\n".encode())
+    return h.hexdigest()[:24]
 
 
 def fit_safety_thresholds(safety: Corpus, encoder: Encoder | None) -> tuple[float, float, dict[str, Any]]:
@@ -556,20 +570,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     ap.add_argument("--safety-only", action="store_true",
                     help="refit only the safety threshold and keep the rest of ranking.json")
+    ap.add_argument("--keep-safety", action="store_true",
+                    help="refit the needs thresholds and the ranking, keep the safety thresholds of ranking.json "
+                         "(refused when the safety corpus's texts changed since they were fitted)")
     a = ap.parse_args(argv)
+    if a.safety_only and a.keep_safety:
+        ap.error("--safety-only en --keep-safety sluiten elkaar uit")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     encoder = load_encoder()
     needs = needs_corpus()
     safety = safety_corpus()
     out: dict[str, Any] = {"fitted": date.today().isoformat(), "needs_corpus": needs.fingerprint,
-                 "safety_corpus": safety.fingerprint, "counts": dict(Counter(needs.labels))}
+                 "safety_corpus": safety.fingerprint, "safety_content": content_digest(safety),
+                 "counts": dict(Counter(needs.labels))}
+    kept: dict[str, Any] | None = None
+    if a.keep_safety:
+        # A data round for the needs model alone (school/, stories/) leaves the detector's corpus as it
+        # was, but a refit on another machine moves its thresholds (round 46: 0.125 -> 0.135 on the same
+        # texts, and three held-out dangers lost their alert): the thresholds fitted with the
+        # detector's data stay. The file fingerprint covers every needs file, so the texts decide.
+        kept = json.loads(RANKING_FILE.read_text(encoding="utf-8"))
+        if kept.get("safety_content") != out["safety_content"]:
+            raise SystemExit("--keep-safety: de veiligheidssituaties zijn veranderd sinds ranking.json "
+                             "(safety_content); pas ze opnieuw aan zonder --keep-safety")
+        out["safety_corpus"] = kept["safety_corpus"]
     if a.safety_only:
         out = {**json.loads(RANKING_FILE.read_text(encoding="utf-8")),
                "fitted": out["fitted"], "safety_corpus": safety.fingerprint}   # what this refit read
     for dense in ((True, False) if encoder else (False,)):
         mode = "dense" if dense else "lexical"
         dense_encoder = encoder if dense else None
-        safety_t, lead_t, safety_report = fit_safety_thresholds(safety, dense_encoder)
+        if kept is not None:
+            safety_t, lead_t = kept[mode]["safety_threshold"], kept[mode]["safety_lead_threshold"]
+            safety_report = {k: v for k, v in kept[mode]["report"].items() if k in SAFETY_REPORT_KEYS
+                             or k.startswith(("recall_", "lead_"))}
+        else:
+            safety_t, lead_t, safety_report = fit_safety_thresholds(safety, dense_encoder)
         if a.safety_only:
             out[mode]["safety_threshold"] = round(safety_t, 4)
             out[mode]["safety_lead_threshold"] = round(lead_t, 4)
