@@ -74,11 +74,12 @@ _CONTACT_WORDS = frozenset("""nummer telefoonnummer telefoon tel gsm adres conta
 bereiken bellen open openingsuren uren waar wie site website naam number phone address numero adresse""".split())
 # When an organisation is open: "ocmw kwarsel open wnr?", "caw vrijdag open?" (round 45, a phone-typed
 # question of a training region that got "nothing fits").
-_WHEN_WORDS = frozenset("""wanneer wnr wanner tijd tijden openingstijden uur uren vandaag morgen overmorgen
+_WHEN_WORDS = frozenset("""wanneer wnr wanner tijd tijden openingstijden uur vandaag morgen overmorgen
 deze week volgende maandag dinsdag woensdag donderdag vrijdag zaterdag zondag ma di wo do vr za zo voormiddag
 namiddag vanmiddag avond dicht gesloten toe nog when today tomorrow hours monday tuesday wednesday thursday
 friday saturday sunday quand ouvert heures aujourd hui demain lundi mardi mercredi jeudi vendredi samedi
 dimanche""".split())
+_DOOR_WORDS = _CONTACT_WORDS | _WHEN_WORDS
 
 
 @dataclass(frozen=True)
@@ -442,7 +443,7 @@ class SearchEngine:
         named = self.organisations.find(question)
         if named is not None and alert is None:
             besides_name = {t.typed for t in terms if not t.stop and t.typed not in named.typed}
-            if besides_name <= _CONTACT_WORDS | _WHEN_WORDS | self.organisations.places:
+            if besides_name - _DOOR_WORDS <= self.organisations.places:
                 # "caw", "nummer van het ocmw", "ocmw kwarsel open wnr?": nothing but a name (with where
                 # and when) is a request for that organisation's door.
                 front_doors = self.organisations.front_doors(named, postcode, limit)

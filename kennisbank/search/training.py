@@ -595,8 +595,8 @@ def main(argv: list[str] | None = None) -> int:
                              "(safety_content); pas ze opnieuw aan zonder --keep-safety")
         out["safety_corpus"] = kept["safety_corpus"]
     if a.safety_only:
-        out = {**json.loads(RANKING_FILE.read_text(encoding="utf-8")),
-               "fitted": out["fitted"], "safety_corpus": safety.fingerprint}   # what this refit read
+        out = {**json.loads(RANKING_FILE.read_text(encoding="utf-8")), "fitted": out["fitted"],
+               "safety_corpus": safety.fingerprint, "safety_content": out["safety_content"]}   # what this refit read
     for dense in ((True, False) if encoder else (False,)):
         mode = "dense" if dense else "lexical"
         dense_encoder = encoder if dense else None
