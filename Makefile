@@ -45,6 +45,8 @@ bench: install
 	$(BIN)/python benchmarks/search_quality.py
 	$(BIN)/python benchmarks/bot_load.py
 	$(BIN)/python benchmarks/admin_rebuild.py
+	$(BIN)/python benchmarks/safety_guard.py
+	$(BIN)/python benchmarks/fit_stability.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

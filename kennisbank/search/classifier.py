@@ -31,7 +31,7 @@ from .. import cache
 from .analysis import Synonyms, content_stems, fold
 from .corpus import Corpus
 from .dense import Encoder, embedding_cache
-from .params import CHAR_NGRAMS, DENSE_FEATURE_WEIGHT
+from .params import CHAR_NGRAMS, DENSE_FEATURE_WEIGHT, FIT_MAX_ITER, FIT_TOL
 
 log = logging.getLogger(__name__)
 _CODE = Path(__file__)
@@ -180,9 +180,10 @@ class TextClassifier:
 
     @classmethod
     def fit(cls, corpus: Corpus, vectors: np.ndarray | None, c: float,
-            class_weight: Mapping[str, float] | None = None) -> TextClassifier:
+            class_weight: Mapping[str, float] | None = None, tol: float = FIT_TOL) -> TextClassifier:
         """Fit on the whole corpus; with `vectors` (its query embeddings, (n, dim)) the model is dense.
-        `class_weight`: label -> weight of its situations in the fit (None: all 1)."""
+        `class_weight`: label -> weight of its situations in the fit (None: all 1); `tol`: lbfgs's
+        gradient tolerance (params.FIT_TOL; another value only to measure what it changes)."""
         from scipy import sparse
         from sklearn.linear_model import LogisticRegression
 
@@ -192,7 +193,10 @@ class TextClassifier:
         if vectors is not None:
             blocks.append(sparse.csr_matrix(vectors * DENSE_FEATURE_WEIGHT))
         x = sparse.hstack(blocks, format="csr")
-        model = LogisticRegression(C=c, max_iter=3000, class_weight=dict(class_weight) if class_weight else None)
+        # Fitted to the optimum (FIT_TOL), not to where the machine's floating point stops lbfgs:
+        # the thresholds in ranking.json are chosen for this model on one machine and used on all.
+        model = LogisticRegression(C=c, tol=tol, max_iter=FIT_MAX_ITER,
+                                   class_weight=dict(class_weight) if class_weight else None)
         model.fit(x, list(corpus.labels))
         return cls.from_sklearn(model, chars, stems, vectors, texts, corpus.labels)
 
@@ -427,7 +431,7 @@ def _code_version() -> str:
     """The source of the modules that shape the features and what a corpus holds (corpus.py decides
     which files, texts and labels are read), and the feature parameters: a change refits."""
     here = _CODE.parent
-    h = hashlib.sha256(repr((CHAR_NGRAMS, DENSE_FEATURE_WEIGHT)).encode())
+    h = hashlib.sha256(repr((CHAR_NGRAMS, DENSE_FEATURE_WEIGHT, FIT_TOL, FIT_MAX_ITER)).encode())
     for name in ("classifier.py", "analysis.py", "corpus.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
