@@ -411,6 +411,8 @@ def test_a_service_of_a_misread_need_is_still_shown_when_the_ranking_puts_it_fir
     ("wanneer is het cgg open", "cgg"),
     ("le CAW est ouvert quand?", "caw"),
     ("is the CAW open on friday", "caw"),
+    ("ocmw lindegem waar is dat en tot hoe laat open?", "ocmw"),   # round 47: "hoe laat" was no word of when
+    ("le cpas est ouvert jusqu'à quelle heure ?", "ocmw"),
 ])
 def test_an_organisation_named_with_only_where_and_when_gets_its_front_door(engine, question, name):
     """Round 45: "ocmw kwarsel open wnr?" got "nothing fits"; only contact words were allowed next to

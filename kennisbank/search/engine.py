@@ -73,12 +73,12 @@ _THEME_INDEX = {t: i for i, t in enumerate(THEME_IDS)}
 _CONTACT_WORDS = frozenset("""nummer telefoonnummer telefoon tel gsm adres contact contactpersoon mail email e
 bereiken bellen open openingsuren uren waar wie site website naam number phone address numero adresse""".split())
 # When an organisation is open: "ocmw kwarsel open wnr?", "caw vrijdag open?" (round 45, a phone-typed
-# question of a training region that got "nothing fits").
+# question of a training region that got "nothing fits"); "tot hoe laat open?" (round 47, blind CA).
 _WHEN_WORDS = frozenset("""wanneer wnr wanner tijd tijden openingstijden uur vandaag morgen overmorgen
 deze week volgende maandag dinsdag woensdag donderdag vrijdag zaterdag zondag ma di wo do vr za zo voormiddag
-namiddag vanmiddag avond dicht gesloten toe nog when today tomorrow hours monday tuesday wednesday thursday
-friday saturday sunday quand ouvert heures aujourd hui demain lundi mardi mercredi jeudi vendredi samedi
-dimanche""".split())
+namiddag vanmiddag avond dicht gesloten toe nog laat vanaf sluit sluiten when today tomorrow hours
+time until close closes monday tuesday wednesday thursday friday saturday sunday quand ouvert heures heure
+quelle jusqu ferme aujourd hui demain lundi mardi mercredi jeudi vendredi samedi dimanche""".split())
 _DOOR_WORDS = _CONTACT_WORDS | _WHEN_WORDS
 
 
