@@ -848,6 +848,27 @@ def test_cli_batch_one_json_line_per_question_in_order(tmp_path):
     assert out[4]["results"] == [] and "regel 5" in run.stderr
 
 
+def test_cli_search_progress_goes_to_stderr_once(capsys):
+    """`zoek` and `chat` show the first start's progress (embedding, fitting the models: one to two
+    minutes since round 47) on stderr, once however often they ask, and leave stdout to the answers."""
+    import logging
+
+    from bot.commands.common import show_search_progress
+
+    search_log = logging.getLogger("kennisbank.search")
+    before, level = list(search_log.handlers), search_log.level
+    try:
+        show_search_progress()
+        show_search_progress()
+        logging.getLogger("kennisbank.search.classifier").info("needs-model (woorden) getraind in %.0f s", 41.2)
+        seen = capsys.readouterr()
+        assert seen.err.count("needs-model (woorden) getraind in 41 s") == 1
+        assert seen.out == ""
+    finally:
+        search_log.handlers[:] = before
+        search_log.setLevel(level)
+
+
 def test_cli_explain_shows_needs_nearest_situation_and_feature_shares():
     run = subprocess.run([sys.executable, "-m", "bot.cli", "zoek", "--kb", str(BENCH_KB), "--postcode", "9801",
                           "--uitleg", "papa krijgt brieven van een deurwaarder"],

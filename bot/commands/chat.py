@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from ..terminal import run
-from .common import add_kb_option, load_kb_or_exit
+from .common import add_kb_option, load_kb_or_exit, show_search_progress
 
 NAME = "chat"
 HELP = "hetzelfde gesprek als de bot, in de terminal"
@@ -18,11 +17,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    # The first start embeds the services and fits the models (a minute); say so on stderr.
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    search_log = logging.getLogger("kennisbank.search")
-    search_log.addHandler(handler)
-    search_log.setLevel(logging.INFO)
+    show_search_progress()
     kb = load_kb_or_exit(args.kb)
     return run(kb, sys.stdin, sys.stdout, args.postcode)

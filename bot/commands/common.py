@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -20,6 +21,20 @@ class Subcommand:
     def __init_subclass__(cls, *, name: str, help: str) -> None:
         super().__init_subclass__()
         cls.NAME, cls.HELP = name, help
+
+
+def show_search_progress() -> None:
+    """The search's progress messages on stderr: a machine's first start embeds the services and
+    fits the needs and safety models (one to two minutes on 2 cores), and says so instead of
+    staying silent. Later starts read both from the cache and print nothing."""
+    search_log = logging.getLogger("kennisbank.search")
+    if any(getattr(h, "_welzijnsbot_progress", False) for h in search_log.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler._welzijnsbot_progress = True  # type: ignore[attr-defined]
+    search_log.addHandler(handler)
+    search_log.setLevel(logging.INFO)
 
 
 def services_line(kb: KnowledgeBase) -> str:

@@ -12,7 +12,7 @@ from kennisbank.search import Answer, SearchEngine, settle
 from kennisbank.themes import theme_label
 
 from ..render import RULED_OUT_NOTES, named_needs
-from .common import add_kb_option, load_kb_or_exit
+from .common import add_kb_option, load_kb_or_exit, show_search_progress
 
 NAME = "zoek"
 HELP = "zoek diensten voor een vraag"
@@ -113,6 +113,7 @@ def _answer_body(answer: Answer, unserved: tuple[str, ...] = ()) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    show_search_progress()   # on stderr: the answers (and --batch's JSON lines) stay alone on stdout
     kb = load_kb_or_exit(args.kb)
     engine = SearchEngine(kb)
     if args.batch:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -405,9 +406,13 @@ def fitted(kind: str, fingerprint: str, corpus: Callable[[], Corpus], encoder: E
     found = cache.load(slug, key)
     if not isinstance(found, TextClassifier):
         situations = corpus()
-        log.info("%s-model trainen op %d situaties ...", kind, len(situations))
+        reads = "woorden en betekenis" if encoder else "woorden"
+        log.info("%s-model (%s) trainen op %d situaties ...", kind, reads, len(situations))
+        started = time.monotonic()
         found = TextClassifier.fit(situations, corpus_vectors(situations, encoder) if encoder else None, c,
                                    class_weight)
+        log.info("%s-model (%s) getraind in %.0f s; volgende starts lezen het uit de cache",
+                 kind, reads, time.monotonic() - started)
         cache.save(slug, key, found)
     _MEMO[key] = found
     return found
