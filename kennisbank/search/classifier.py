@@ -10,8 +10,9 @@ Each block is TF-IDF/L2-normalised, so DENSE_FEATURE_WEIGHT sets the dense block
 multinomial logistic regression gives probabilities that sum to 1 over the labels; they are
 calibrated enough to threshold (checked by cross-validation in training.py).
 
-Fitting takes a few seconds on ~3,000 situations; a fitted classifier is cached on disk (pickle,
-in the user's cache directory only) keyed by the corpus, the encoder and this code.
+Fitting takes 15-60 s on the ~10,000 situations of each corpus (2 cores, params.FIT_TOL); a fitted
+classifier is cached on disk (pickle, in the user's cache directory only) keyed by the corpus, the
+encoder and this code.
 """
 from __future__ import annotations
 
@@ -194,8 +195,9 @@ class TextClassifier:
         if vectors is not None:
             blocks.append(sparse.csr_matrix(vectors * DENSE_FEATURE_WEIGHT))
         x = sparse.hstack(blocks, format="csr")
-        # Fitted to the optimum (FIT_TOL), not to where the machine's floating point stops lbfgs:
-        # the thresholds in ranking.json are chosen for this model on one machine and used on all.
+        # Fitted until the loss stops going down (FIT_TOL), not to where the machine's floating point
+        # happens to stop lbfgs early: the thresholds in ranking.json are chosen for this model on one
+        # machine and used on all.
         model = LogisticRegression(C=c, tol=tol, max_iter=FIT_MAX_ITER,
                                    class_weight=dict(class_weight) if class_weight else None)
         model.fit(x, list(corpus.labels))
@@ -408,9 +410,9 @@ def fitted(kind: str, fingerprint: str, corpus: Callable[[], Corpus], encoder: E
         situations = corpus()
         reads = "woorden en betekenis" if encoder else "woorden"
         log.info("%s-model (%s) trainen op %d situaties ...", kind, reads, len(situations))
+        vectors = corpus_vectors(situations, encoder) if encoder else None   # logs its own time
         started = time.monotonic()
-        found = TextClassifier.fit(situations, corpus_vectors(situations, encoder) if encoder else None, c,
-                                   class_weight)
+        found = TextClassifier.fit(situations, vectors, c, class_weight)
         log.info("%s-model (%s) getraind in %.0f s; volgende starts lezen het uit de cache",
                  kind, reads, time.monotonic() - started)
         cache.save(slug, key, found)

@@ -198,7 +198,9 @@ class EmbeddingCache:
                     progress(min(start + batch, len(todo)), len(todo))
                 if (start // batch + 1) % FLUSH_EVERY == 0:
                     self.flush()  # a first start at Flanders scale takes minutes: keep what is done
-            log.info("%d teksten ingebed in %.1f s", len(todo), time.monotonic() - started)
+            # A few texts (a danger kind's profile, an edited service) are no news worth a line.
+            log.log(logging.INFO if len(todo) >= 50 else logging.DEBUG,
+                    "%d teksten ingebed in %.1f s", len(todo), time.monotonic() - started)
         if not keys:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)
         return np.stack([self._vectors[k] for k in keys]).astype(np.float32)

@@ -73,13 +73,17 @@ _THEME_INDEX = {t: i for i, t in enumerate(THEME_IDS)}
 _CONTACT_WORDS = frozenset("""nummer telefoonnummer telefoon tel gsm adres contact contactpersoon mail email e
 bereiken bellen open openingsuren uren waar wie site website naam number phone address numero adresse""".split())
 # When an organisation is open: "ocmw kwarsel open wnr?", "caw vrijdag open?" (round 45, a phone-typed
-# question of a training region that got "nothing fits"); "tot hoe laat open?" (round 47, blind CA).
-_WHEN_WORDS = frozenset("""wanneer wnr wanner tijd tijden openingstijden uur vandaag morgen overmorgen
-deze week volgende maandag dinsdag woensdag donderdag vrijdag zaterdag zondag ma di wo do vr za zo voormiddag
-namiddag vanmiddag avond dicht gesloten toe nog laat vanaf sluit sluiten when today tomorrow hours
-time until close closes monday tuesday wednesday thursday friday saturday sunday quand ouvert heures heure
-quelle jusqu ferme aujourd hui demain lundi mardi mercredi jeudi vendredi samedi dimanche""".split())
-_DOOR_WORDS = _CONTACT_WORDS | _WHEN_WORDS
+# question of a training region that got "nothing fits"); "tot hoe laat open?" (round 47, blind CA;
+# "hoe" and "tot" are stop words). Not "sluiten": "het caw sluiten we uit" rules the CAW out.
+_WHEN_WORDS = frozenset("""wanneer wnr wanner tijd tijden openingstijden openingsuur sluitingsuur uur laat vanaf
+vandaag morgen overmorgen deze week volgende maandag dinsdag woensdag donderdag vrijdag zaterdag zondag ma di
+wo do vr za zo voormiddag namiddag vanmiddag avond dicht gesloten toe nog opent sluit
+when today tomorrow hours opening time until close closes monday tuesday wednesday thursday friday saturday
+sunday quand ouvert ouvre ouverture heures heure quelle jusqu ferme aujourd hui demain lundi mardi mercredi
+jeudi vendredi samedi dimanche""".split())
+# English question words that are no stop words ("what time does the caw close").
+_ASKING_WORDS = frozenset({"what", "does"})
+_DOOR_WORDS = _CONTACT_WORDS | _WHEN_WORDS | _ASKING_WORDS
 
 
 @dataclass(frozen=True)

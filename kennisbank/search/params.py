@@ -15,13 +15,16 @@ CHAR_NGRAMS = (2, 5)
 # the look-alikes was 0.943 / 0.953 / 0.951 (dense) and 0.929 / 0.931 / 0.929 (word-only).
 NEEDS_C = 8.0
 SAFETY_C = 8.0
-# How far the classifiers' fit goes: lbfgs stops when the largest gradient entry is below this.
-# scikit-learn's default (1e-4) stops early, at a point that depends on the machine's floating
-# point (numpy's and OpenBLAS's SIMD kernels). Each machine fits these classifiers itself, while the
-# thresholds in ranking.json were chosen for one machine's fit. Round 47 (benchmarks/fit_stability.py,
-# the same corpus fitted with two sets of kernels): at 1e-4 up to 0.24 apart in probability (dense
-# needs) and 22 safety situations on the other side of the alert threshold (word-only safety); at
-# 1e-8 all four classifiers within 0.005. Each fit takes 2-5 times as long (seconds to a minute).
+# How far the classifiers' fit goes: lbfgs stops when the largest gradient entry is below this, or
+# when the loss no longer goes down (scikit-learn's fixed ftol, 64 machine epsilons). scikit-learn's
+# default (1e-4) stops early, at a point that depends on the machine's floating point (OpenBLAS's
+# kernel for the CPU). Each machine fits these classifiers itself, while the thresholds in
+# ranking.json were chosen for one machine's fit. Round 47 (benchmarks/fit_stability.py, the same
+# corpus fitted with two OpenBLAS kernels): at 1e-4 up to 0.24 apart in probability (dense needs) and
+# 22 safety situations on the other side of the alert threshold (word-only safety); at 1e-8 all four
+# within 0.005. 1e-8 is never reached: every fit ends where the loss stops going down (a reviewer
+# found gradients of 2e-6 to 3e-5 left), which is the point: run to convergence, not to a tolerance.
+# Each fit takes 2-5 times as long (15-60 s).
 FIT_TOL = 1e-8
 FIT_MAX_ITER = 20_000
 # Weight of each danger kind against "harmless" when the safety detectors are fitted: ~130
