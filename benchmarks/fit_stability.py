@@ -122,13 +122,12 @@ def main(argv: list[str] | None = None) -> int:
                     out = str(Path(tmp) / f"{kind}-{reads}-{tol:g}.npy")
                     subprocess.run([sys.executable, __file__, "--worker", kind, reads, repr(tol), out],
                                    env=env, check=True)
-                    here, labels, seconds = fit_probabilities(kind, reads, tol)
-                    other = np.load(out)
                     report = json.loads(Path(out + ".json").read_text())
-                    other_seconds = report["seconds"]
-                    if report["kernel"] == blas_kernel():
+                    if report["kernel"] == blas_kernel():   # before fitting here: nothing to compare
                         raise SystemExit(f"the subprocess ran the same kernel ({report['kernel']}): "
                                          "OPENBLAS_CORETYPE had no effect, nothing measured")
+                    other, other_seconds = np.load(out), report["seconds"]
+                    here, labels, seconds = fit_probabilities(kind, reads, tol)
                     diff = np.abs(here - other)
                     top = int((here.argmax(1) != other.argmax(1)).sum())
                     flips = "-"
