@@ -423,6 +423,50 @@ def test_an_organisation_named_with_only_where_and_when_gets_its_front_door(engi
     assert door and ids(engine.search(question, 9801)) == door
 
 
+class _AlwaysAlarms:
+    """A detector that reads every question as a likely danger of one kind (what the fitted one did
+    with "wanneer sluit het ocmw vandaag": no roof tonight, 0.57), so the test does not hang on a
+    refit's probability for one phrase."""
+
+    dense = False
+
+    def __init__(self, kind: str, probability: float = 0.9):
+        self.kind, self.probability = kind, probability
+
+    def detect(self, question: str, vector: Any, sentence_vectors: Any = None) -> Any:
+        from kennisbank.search.safety import SafetyAlert
+
+        return SafetyAlert(self.kind, self.probability, question, leads=True)
+
+
+@pytest.mark.parametrize("question, name", [
+    ("wanneer sluit het ocmw vandaag", "ocmw"),
+    ("ocmw vandaag open?", "ocmw"),
+    ("hoe laat sluit het caw", "caw"),
+])
+def test_a_request_for_a_door_that_alarms_gets_that_door_first_and_keeps_an_urgent_one(engine, question, name):
+    """Round 49: "wanneer sluit het ocmw vandaag" alarmed as no roof tonight and the night shelter
+    and the refuge led, without the OCMW. Nothing but a name and words of when is a request for
+    that door: it comes first; the alert stays, so an urgent door is on the first screen (with the
+    112 line, as for a possible danger), but it does not lead."""
+    alarmed = object.__new__(SearchEngine)
+    alarmed.__dict__.update(engine.__dict__)
+    alarmed.safety = _AlwaysAlarms("no-roof-tonight")   # type: ignore[assignment]
+    door = ids(engine.search(name, 9801))
+    story = alarmed.search(f"de mama slaapt met de kinderen in de auto, {question}", 9801)
+    # A question that says more than where and when is no door request: the alert leads as before.
+    assert story.safety is not None and story.safety.leads and story.matches[0].urgent
+    leading = {m.id for m in story.matches if m.urgent}
+    for limit in (3, 12):
+        answer = alarmed.search(question, 9801, limit)
+        assert answer.safety is not None and answer.safety.kind == "no-roof-tonight"
+        assert not answer.safety.leads
+        assert ids(answer)[0] == door[0]
+        urgent = [m for m in answer.matches[:3] if m.urgent]
+        assert len(urgent) == 1 and urgent[0].id in leading, ids(answer)   # the kind's best door
+        assert len(set(ids(answer))) == len(answer.matches)   # no door twice
+
+
 @pytest.mark.parametrize("question, name", [
     ("het caw sluiten we uit", "caw"),            # a reviewer (round 47): ruling the CAW out
     ("de caw sluit de dossiers af", "caw"),

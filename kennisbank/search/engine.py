@@ -445,15 +445,26 @@ class SearchEngine:
         nearest = self.needs.nearest(question, vector, ranked[0]) if explain and ranked else None
 
         named = self.organisations.find(question)
-        if named is not None and alert is None:
+        if named is not None:
             besides_name = {t.typed for t in terms if not t.stop and t.typed not in named.typed}
             if besides_name - _DOOR_WORDS <= self.organisations.places:
                 # "caw", "nummer van het ocmw", "ocmw kwarsel open wnr?": nothing but a name (with where
                 # and when) is a request for that organisation's door.
                 front_doors = self.organisations.front_doors(named, postcode, limit)
                 if front_doors:
-                    return Answer(tuple(Match(s, 0.5, (), named.typed) for s in front_doors), (),
-                                  probabilities=probabilities)
+                    found = [Match(s, 0.5, (), named.typed) for s in front_doors]
+                    if alert is None:
+                        return Answer(tuple(found), (), probabilities=probabilities)
+                    # A name and words of when can still alarm ("wanneer sluit het ocmw vandaag" read as
+                    # no roof tonight, likely): the door asked for comes first, the alert's best urgent
+                    # door stays on the first screen with the 112 line, as for a possible danger. Only
+                    # door words stand next to the name, so there is no story for the doors to lead.
+                    alert = replace(alert, leads=False)
+                    urgent = [replace(d, urgent=True) for d in
+                              self._safety_doors(alert.kind, question, terms, vector, postcode, named)]
+                    found = [m for m in found if m.id not in {d.id for d in urgent[:1]}]
+                    first_screen = [*found[:SHOWN_FIRST - 1], *urgent[:1], *found[SHOWN_FIRST - 1:]]
+                    return Answer(tuple(first_screen[:limit]), (), safety=alert, probabilities=probabilities)
 
         if alert is None:
             if needs.none >= self.ranking.none_threshold and needs.none > needs.best:
