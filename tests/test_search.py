@@ -425,18 +425,25 @@ def test_an_organisation_named_with_only_where_and_when_gets_its_front_door(engi
 
 class _AlwaysAlarms:
     """A detector that reads every question as a likely danger of one kind (what the fitted one did
-    with "wanneer sluit het ocmw vandaag": no roof tonight, 0.57), so the test does not hang on a
-    refit's probability for one phrase."""
+    with "wanneer sluit het ocmw vandaag": no roof tonight, 0.57, below SAFETY_SURE), so the test does
+    not hang on a refit's probability for one phrase."""
 
     dense = False
 
-    def __init__(self, kind: str, probability: float = 0.9):
+    def __init__(self, kind: str, probability: float = 0.6):
         self.kind, self.probability = kind, probability
 
     def detect(self, question: str, vector: Any, sentence_vectors: Any = None) -> Any:
         from kennisbank.search.safety import SafetyAlert
 
         return SafetyAlert(self.kind, self.probability, question, leads=True)
+
+
+def _alarmed(engine: SearchEngine, kind: str, probability: float = 0.6) -> SearchEngine:
+    alarmed = object.__new__(SearchEngine)
+    alarmed.__dict__.update(engine.__dict__)
+    alarmed.safety = _AlwaysAlarms(kind, probability)   # type: ignore[assignment]
+    return alarmed
 
 
 @pytest.mark.parametrize("question, name", [
@@ -449,9 +456,7 @@ def test_a_request_for_a_door_that_alarms_gets_that_door_first_and_keeps_an_urge
     and the refuge led, without the OCMW. Nothing but a name and words of when is a request for
     that door: it comes first; the alert stays, so an urgent door is on the first screen (with the
     112 line, as for a possible danger), but it does not lead."""
-    alarmed = object.__new__(SearchEngine)
-    alarmed.__dict__.update(engine.__dict__)
-    alarmed.safety = _AlwaysAlarms("no-roof-tonight")   # type: ignore[assignment]
+    alarmed = _alarmed(engine, "no-roof-tonight")
     door = ids(engine.search(name, 9801))
     story = alarmed.search(f"de mama slaapt met de kinderen in de auto, {question}", 9801)
     # A question that says more than where and when is no door request: the alert leads as before.
@@ -465,6 +470,41 @@ def test_a_request_for_a_door_that_alarms_gets_that_door_first_and_keeps_an_urge
         urgent = [m for m in answer.matches[:3] if m.urgent]
         assert len(urgent) == 1 and urgent[0].id in leading, ids(answer)   # the kind's best door
         assert len(set(ids(answer))) == len(answer.matches)   # no door twice
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("vk hij zit aan haar", "sexual-abuse"),           # the round-49 reviewer: only stop words and a name
+    ("lop hij zit aan haar", "sexual-abuse"),
+    ("huis van het kind: hij doet haar iets", "abuse"),
+    ("lijn tegen geweld, hij is er nu", "domestic-violence"),
+    ("caw il la frappe", "domestic-violence"),
+    ("ocmw she hits me", "domestic-violence"),
+])
+def test_a_name_with_words_about_someone_is_no_door_request_and_its_doors_lead(engine, question, kind):
+    """The door request reads only the words that are no stop words, and "hij zit aan haar" is all
+    stop words: a short disclosure next to a name lost its leading urgent doors (a fresh reviewer of
+    round 49). A personal pronoun says the question is about someone."""
+    answer = _alarmed(engine, kind).search(question, 9801)
+    assert answer.safety is not None and answer.safety.leads, ids(answer)
+    assert answer.matches[0].urgent
+
+
+def test_a_sure_danger_leads_even_on_a_door_request(engine):
+    """At SAFETY_SURE the doors lead whatever the rest of the question is, as elsewhere."""
+    from kennisbank.search.params import SAFETY_SURE
+
+    answer = _alarmed(engine, "no-roof-tonight", SAFETY_SURE).search("wanneer sluit het ocmw vandaag", 9801)
+    assert answer.safety is not None and answer.safety.leads and answer.matches[0].urgent
+    assert ids(answer)[0] != ids(engine.search("ocmw", 9801))[0]
+
+
+def test_a_front_door_that_is_an_urgent_door_is_marked_so_and_not_shown_twice(engine):
+    """"politiezone nummer" read as partner violence: the police's front door is itself one of the
+    kind's urgent doors; it is marked urgent and no second door is added."""
+    answer = _alarmed(engine, "domestic-violence").search("politiezone nummer", 9801)
+    assert answer.safety is not None and not answer.safety.leads
+    assert answer.matches[0].urgent and ids(answer)[0] == ids(engine.search("politiezone", 9801))[0]
+    assert [m.urgent for m in answer.matches].count(True) == 1, ids(answer)
 
 
 @pytest.mark.parametrize("question, name", [
