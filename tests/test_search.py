@@ -479,11 +479,17 @@ def test_a_request_for_a_door_that_alarms_gets_that_door_first_and_keeps_an_urge
     ("lijn tegen geweld, hij is er nu", "domestic-violence"),
     ("caw il la frappe", "domestic-violence"),
     ("ocmw she hits me", "domestic-violence"),
+    ("lijn tegen geweld iemand is er nu", "domestic-violence"),   # the second reviewer: no pronoun
+    ("lijn tegen geweld men is er nu", "domestic-violence"),
+    ("lijn tegen geweld, zn er nu", "domestic-violence"),
+    ("lijn tegen geweld die is hier", "domestic-violence"),
+    ("lijn tegen geweld wie komt nu", "domestic-violence"),
 ])
-def test_a_name_with_words_about_someone_is_no_door_request_and_its_doors_lead(engine, question, kind):
-    """The door request reads only the words that are no stop words, and "hij zit aan haar" is all
-    stop words: a short disclosure next to a name lost its leading urgent doors (a fresh reviewer of
-    round 49). A personal pronoun says the question is about someone."""
+def test_a_name_with_words_that_ask_for_no_door_is_no_door_request_and_its_doors_lead(engine, question, kind):
+    """The door request read only the words that are no stop words, and "hij zit aan haar" is all
+    stop words: short disclosures next to a name lost their leading urgent doors (two fresh
+    reviewers of round 49). When the detector alerts, every word must be a door word, a place or
+    one of the few stop words a door request is made of."""
     answer = _alarmed(engine, kind).search(question, 9801)
     assert answer.safety is not None and answer.safety.leads, ids(answer)
     assert answer.matches[0].urgent
