@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +31,15 @@ COMBOS = {"d+w (now)": ("dense", "word"), "d+w+m": ("dense", "word", "mlp"), "w+
 
 
 def main() -> None:
-    from sae_screen import GROUPS, pool
-    from sklearn.model_selection import StratifiedKFold
+    from sae_screen import GROUPS, alarm_text, members_out_of_fold, pool
     from sklearn.neural_network import MLPClassifier
 
     from kennisbank.search.classifier import TextClassifier, corpus_vectors
-    from kennisbank.search.corpus import HARMLESS, Corpus, is_look_alike, safety_corpus
+    from kennisbank.search.corpus import HARMLESS, is_look_alike, safety_corpus
     from kennisbank.search.dense import embedding_cache, load_encoder
     from kennisbank.search.params import SAFETY_C
     from kennisbank.search.safety import class_weights
-    from kennisbank.search.training import FOLDS, MEAN_RECALL, SEED, safety_threshold
+    from kennisbank.search.training import MEAN_RECALL, safety_threshold
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hidden", default="256", help="hidden layer sizes, comma-separated")
@@ -71,20 +69,9 @@ def main() -> None:
     def alarm_mlp(models: list[Any], x: np.ndarray) -> np.ndarray:
         return np.mean([1 - m.predict_proba(x)[:, list(m.classes_).index(HARMLESS)] for m in models], axis=0)
 
-    def alarm_text(model: TextClassifier, texts: list[str], v: np.ndarray | None) -> np.ndarray:
-        return np.asarray(1 - model.probabilities(texts, v)[:, model.labels.index(HARMLESS)])
-
-    oof = {k: np.zeros(len(labels)) for k in ("dense", "word", "mlp")}
-    t0 = time.time()
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    for train, test in folds.split(np.zeros(len(labels)), labels):
-        part = Corpus(tuple(corpus.texts[i] for i in train), tuple(labels[train]), (), "")
-        held = [corpus.texts[i] for i in test]
-        dense = TextClassifier.fit(part, vectors[train], SAFETY_C, weights, tol=a.tol)
-        oof["dense"][test] = alarm_text(dense, held, vectors[test])
-        oof["word"][test] = alarm_text(TextClassifier.fit(part, None, SAFETY_C, weights, tol=a.tol), held, None)
-        oof["mlp"][test] = alarm_mlp(fit_mlp(vectors[train], labels[train], repeat[train]), vectors[test])
-        print(f"fold done after {time.time() - t0:.0f} s", flush=True)
+    oof = members_out_of_fold(corpus, vectors, a.tol, "mlp",
+                              lambda train, test: alarm_mlp(fit_mlp(vectors[train], labels[train], repeat[train]),
+                                                            vectors[test]))
 
     thresholds = {}
     for name, members in COMBOS.items():

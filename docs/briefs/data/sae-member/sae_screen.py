@@ -22,6 +22,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +64,53 @@ def pool() -> list[tuple[str, str]]:
     return items
 
 
+def alarm_text(model: Any, texts: list[str], v: np.ndarray | None) -> np.ndarray:
+    """(n,) a fitted TextClassifier's alarm, 1 - p(harmless), for texts (with their embeddings if dense)."""
+    from kennisbank.search.corpus import HARMLESS
+
+    return np.asarray(1 - model.probabilities(texts, v)[:, model.labels.index(HARMLESS)])
+
+
+def members_out_of_fold(corpus: Any, vectors: np.ndarray, tol: float, name: str,
+                        third: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
+    """Out-of-fold alarms (n,) on the training's five folds of the dense and the word-only safety
+    classifier and of a third member: `third(train, test)` fits on the rows `train` and returns the
+    alarms of the rows `test`. Keys "dense", "word" and `name`."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from kennisbank.search.classifier import TextClassifier
+    from kennisbank.search.corpus import Corpus
+    from kennisbank.search.params import SAFETY_C
+    from kennisbank.search.safety import class_weights
+    from kennisbank.search.training import FOLDS, SEED
+
+    labels = np.array(corpus.labels)
+    weights = class_weights()
+    oof = {k: np.zeros(len(labels)) for k in ("dense", "word", name)}
+    started = time.time()
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    for train, test in folds.split(np.zeros(len(labels)), labels):
+        part = Corpus(tuple(corpus.texts[i] for i in train), tuple(labels[train]), (), "")
+        held = [corpus.texts[i] for i in test]
+        dense = TextClassifier.fit(part, vectors[train], SAFETY_C, weights, tol=tol)
+        oof["dense"][test] = alarm_text(dense, held, vectors[test])
+        oof["word"][test] = alarm_text(TextClassifier.fit(part, None, SAFETY_C, weights, tol=tol), held, None)
+        oof[name][test] = third(train, test)
+        print(f"fold done after {time.time() - started:.0f} s", flush=True)
+    return oof
+
+
 def main() -> None:
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import normalize
 
     from kennisbank.search.classifier import TextClassifier, corpus_vectors
-    from kennisbank.search.corpus import HARMLESS, Corpus, is_look_alike, safety_corpus
+    from kennisbank.search.corpus import HARMLESS, is_look_alike, safety_corpus
     from kennisbank.search.dense import embedding_cache, load_encoder
     from kennisbank.search.params import SAFETY_C
     from kennisbank.search.safety import class_weights
-    from kennisbank.search.training import FOLDS, MEAN_RECALL, SEED, safety_threshold
+    from kennisbank.search.training import MEAN_RECALL, safety_threshold
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tol", type=float, default=1e-4, help="lbfgs tolerance of every fit (a screen, not a model)")
@@ -106,22 +142,12 @@ def main() -> None:
     def alarm_latent(model: Any, x: Any) -> np.ndarray:
         return np.asarray(1 - model.predict_proba(x)[:, list(model.classes_).index(HARMLESS)])
 
-    def alarm_text(model: TextClassifier, texts: list[str], v: np.ndarray | None) -> np.ndarray:
-        return np.asarray(1 - model.probabilities(texts, v)[:, model.labels.index(HARMLESS)])
-
     latent = latent_terms(list(corpus.texts), "corpus")
     labels = np.array(corpus.labels)
     danger = labels != HARMLESS
     look = np.array([is_look_alike(s) for s in corpus.sources])
-    oof = {k: np.zeros(len(labels)) for k in ("dense", "word", "sae")}
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    for train, test in folds.split(np.zeros(len(labels)), labels):
-        part = Corpus(tuple(corpus.texts[i] for i in train), tuple(labels[train]), (), "")
-        held = [corpus.texts[i] for i in test]
-        dense = TextClassifier.fit(part, vectors[train], SAFETY_C, weights, tol=a.tol)
-        oof["dense"][test] = alarm_text(dense, held, vectors[test])
-        oof["word"][test] = alarm_text(TextClassifier.fit(part, None, SAFETY_C, weights, tol=a.tol), held, None)
-        oof["sae"][test] = alarm_latent(fit_latent(latent[train], labels[train]), latent[test])
+    oof = members_out_of_fold(corpus, vectors, a.tol, "sae",
+                              lambda train, test: alarm_latent(fit_latent(latent[train], labels[train]), latent[test]))
 
     print(f"{'combo':10} {'t':>6} {'recall':>7} {'look-alikes':>12} {'other harmless':>15}")
     thresholds = {}
