@@ -6,6 +6,7 @@ story with one alarming line, and harmless sentences that use the same words.
 """
 from __future__ import annotations
 
+import copy
 import html
 import json
 import subprocess
@@ -388,8 +389,7 @@ def test_a_possible_danger_puts_an_urgent_door_on_the_first_screen_whatever_the_
 
     from kennisbank.search.safety import SafetyDetector
 
-    cautious = object.__new__(SearchEngine)
-    cautious.__dict__.update(engine.__dict__)
+    cautious = copy.copy(engine)   # a sibling sharing the index and models, as SearchEngine.with_changes makes
     cautious.safety = SafetyDetector(engine.safety.classifier, engine.safety.threshold, lead=1.01)  # never leads
     for limit in (3, 12):
         answer = cautious.search("de mama zegt dat ze er een einde aan wil maken", 9801, limit)

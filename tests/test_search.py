@@ -1,6 +1,7 @@
 """Search behaviour: needs learned from data, abstention, area filtering, fit, reasons, fallback, batch contract."""
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -440,8 +441,7 @@ class _AlwaysAlarms:
 
 
 def _alarmed(engine: SearchEngine, kind: str, probability: float = 0.6) -> SearchEngine:
-    alarmed = object.__new__(SearchEngine)
-    alarmed.__dict__.update(engine.__dict__)
+    alarmed = copy.copy(engine)   # a sibling sharing the index and models, as SearchEngine.with_changes makes
     alarmed.safety = _AlwaysAlarms(kind, probability)   # type: ignore[assignment]
     return alarmed
 

@@ -462,11 +462,11 @@ class SearchEngine:
                 if front_doors and alert is None:
                     return Answer(tuple(Match(s, 0.5, (), named.typed) for s in front_doors), (),
                                   probabilities=probabilities)
-                every_word = {t.typed for t in terms if t.typed not in named.typed}
-                only_a_door = every_word - _DOOR_WORDS - _DOOR_GLUE <= self.organisations.places
-                if front_doors and alert is not None and alert.probability < SAFETY_SURE and only_a_door:
-                    return self._door_request_that_alarms(named, front_doors, alert, question, terms, vector,
-                                                          postcode, limit, probabilities)
+                if front_doors and alert is not None and alert.probability < SAFETY_SURE:
+                    every_word = {t.typed for t in terms if t.typed not in named.typed}
+                    if every_word - _DOOR_WORDS - _DOOR_GLUE <= self.organisations.places:
+                        return self._door_request_that_alarms(named, front_doors, alert, question, terms, vector,
+                                                              postcode, limit, probabilities)
 
         if alert is None:
             if needs.none >= self.ranking.none_threshold and needs.none > needs.best:
