@@ -109,6 +109,13 @@ class Match:
         return self.service.id
 
 
+
+def _on_first_screen(matches: list[Match], door: Match) -> list[Match]:
+    """`matches` with `door` at the last place of the first screen (the bot shows SHOWN_FIRST results
+    before "more"), or after the last match when there are fewer: a possible danger's urgent door."""
+    return [*matches[:SHOWN_FIRST - 1], door, *matches[SHOWN_FIRST - 1:]]
+
+
 @dataclass(frozen=True)
 class Answer:
     matches: tuple[Match, ...]
@@ -558,7 +565,7 @@ class SearchEngine:
                 # A possible danger: the usual answer, with the best urgent door on the first screen
                 # (the bot shows SHOWN_FIRST results before "more"), wherever the ranking put it.
                 first = next((replace(m, urgent=True) for m in matches if m.id in door_ids), doors[0])
-                matches = [*rest[:SHOWN_FIRST - 1], first, *rest[SHOWN_FIRST - 1:]]
+                matches = _on_first_screen(rest, first)
         avoided = tuple(sorted({self._services[int(i)].organisation for i in candidates[fit == AVOIDED]}))
         return Answer(tuple(matches[:limit]), ranked, safety=alert, probabilities=probabilities, nearest=nearest,
                       avoided=avoided)
@@ -641,8 +648,7 @@ class SearchEngine:
         door_ids = {d.id for d in doors}
         found = [Match(s, 0.5, (), named.typed, urgent=s.id in door_ids) for s in front_doors]
         if not any(m.urgent for m in found) and doors:
-            urgent = replace(doors[0], urgent=True)
-            found = [*found[:SHOWN_FIRST - 1], urgent, *found[SHOWN_FIRST - 1:]]
+            found = _on_first_screen(found, replace(doors[0], urgent=True))
         return Answer(tuple(found[:limit]), (), safety=alert, probabilities=probabilities)
 
     def _safety_doors(self, kind: str, question: str, terms: list[Term], vector: np.ndarray | None,
