@@ -184,7 +184,8 @@ def compose(knowledge: Knowledge, question: str, postcode: int | None,
         # tried or refuses (it may be why nothing fits).
         entry = [s for s in knowledge.engine.entry_points(postcode) if s.organisation not in result.avoided]
         needs, unserved = needs_when_nothing_fits(knowledge, result.themes, postcode)
-        return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today, needs, unserved),
+        return Outcome(render.not_found(entry, knowledge.place_name(postcode), example, hint, today, needs, unserved,
+                                        emergency=result.names_emergency),
                        "not-found", tuple(result.themes), tuple(s.id for s in entry))
     ids = [m.id for m in result.matches]
     more = cd.MorePage(stash(ids), 1).encode() if len(ids) > render.PAGE_SIZE else None
@@ -245,7 +246,9 @@ def compose_urgent_first(knowledge: Knowledge, reading: Answer, today: date | No
     """
     result = reading
     if result.safety is None:
-        return None
+        # A question that names 112 or an ambulance ("moet ik 112 bellen?") gets the number before
+        # "in welke gemeente?" too; no door, since it raised no alert.
+        return Outcome(render.emergency_named(), "possible-danger") if result.names_emergency else None
     if not result.safety.leads:
         return Outcome(render.possible_danger(), "possible-danger", tuple(result.themes))
     flemish = tuple(m for m in result.matches if m.service.postcodes is None)

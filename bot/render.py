@@ -569,7 +569,9 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
         if leads and len(services) > len(urgent) and result.themes:
             recognised = ", ".join(theme_title(t) for t in result.themes)
             parts.insert(1 + len(urgent), "🔎 <b>Ook herkend:</b> " + esc(recognised))
-        if result.safety is not None and not leads:
+        if result.names_emergency and not leads:
+            parts.insert(0, EMERGENCY_NAMED)   # the school wrote 112 or "ziekenwagen": the number first
+        elif result.safety is not None and not leads:
             parts.append(POSSIBLE_DANGER)
         if example or any(s.example for s in services):
             parts.append(example_line())
@@ -584,11 +586,19 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
 
 
 POSSIBLE_DANGER = f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {esc(ACUTE_LINE)}"
+# For a question that names 112 or an ambulance itself (kennisbank/search/emergency.py): no alert, no
+# urgent door in front, but the number before anything else.
+EMERGENCY_NAMED = f"🚨 <b>{esc(ACUTE_LINE)}</b>"
 
 
 def possible_danger() -> Reply:
     """Before the place is known, for a question that may concern a danger: the 112 line alone."""
     return Reply(POSSIBLE_DANGER)
+
+
+def emergency_named() -> Reply:
+    """Before the place is known, for a question that names 112 or an ambulance: the 112 line alone."""
+    return Reply(EMERGENCY_NAMED)
 
 
 def safety_heading(result: Answer) -> str:
@@ -619,6 +629,8 @@ def safety_without_doors(result: Answer, entry_points: Sequence[Service], place:
 def ask_back(result: Answer, privacy_hint: bool = False) -> Reply:
     text = ("🤔 Ik ben niet zeker wat je bedoelt. Over welke nood gaat het? Kies hieronder, "
             "of stel je vraag in andere woorden.")
+    if result.names_emergency:
+        text = f"{EMERGENCY_NAMED}\n\n{text}"
     if privacy_hint:
         text += "\n\n" + PRIVACY_HINT
     return Reply(text, tuple(theme_buttons(result.themes, per_row=1)))
@@ -629,15 +641,20 @@ OTHER_NEEDS_LABEL = "Andere nood…"
 
 def not_found(entry_points: Sequence[Service], place: str | None, example: bool = False,
               privacy_hint: bool = False, today: date | None = None, needs: Sequence[str] = (),
-              unserved: Sequence[str] = ()) -> Reply:
+              unserved: Sequence[str] = (), emergency: bool = False) -> Reply:
     """Nothing fits: the front doors, the likely needs (answering.likely_needs, at most a few for a
     phone screen) and "Andere nood…", which opens the full list (all_needs). `unserved`: recognised
     needs no service of this area lists (KnowledgeBase.unserved): said plainly, so nobody rewords a
-    question the search understood."""
+    question the search understood. `emergency`: the question names 112 or an ambulance
+    (Answer.names_emergency): the 112 line comes first, and "nothing fits" is said of what comes after."""
     def build(cap: int) -> str:
         parts = ["Ik vind geen dienst die goed past bij je vraag."]
         if unserved:
             parts[0] = unserved_line(unserved, place)
+        elif emergency:
+            parts[0] = "Voor hulp daarna vind ik geen dienst die precies past. Vertel wat er gebeurde."
+        if emergency:
+            parts.insert(0, EMERGENCY_NAMED)
         if entry_points:
             where = f" in {esc(place)}" if place else ""
             parts.append(f"Met elke vraag kan je terecht bij het algemene onthaal{where}:")

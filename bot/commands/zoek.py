@@ -39,6 +39,9 @@ def answer_json(question: str, answer: Answer) -> dict[str, Any]:
         "safety": ({"kind": answer.safety.kind, "probability": round(answer.safety.probability, 3),
                     "leads": answer.safety.leads, "also": answer.safety.also,
                     "unsure": answer.safety.unsure} if answer.safety else None),
+        # "Bij acuut gevaar: bel 112." for an alert and for a question that names 112 or an ambulance
+        # itself (names_emergency: no alert, no urgent door); else null.
+        "acute_line": answer.acute_line,
         "results": [
             {"id": m.id, "score": round(m.score, 4), "organisation": m.service.organisation,
              "name": m.service.name, "themes": list(m.themes), "words": list(m.words), "urgent": m.urgent,
@@ -70,6 +73,8 @@ def answer_text(answer: Answer, explain: bool = False, unserved: tuple[str, ...]
     if answer.safety is not None and answer.safety.leads:
         kind = kind_label(answer.safety.kind, answer.safety.also, answer.safety.unsure)
         head.append(f"🚨 Dit klinkt ernstig ({kind}). {answer.acute_line}")
+    elif answer.names_emergency:   # the question names 112 or an ambulance: the number first, no alert
+        head.append(f"🚨 {answer.acute_line}")
     elif answer.safety is not None:
         tail.append(f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {answer.acute_line}")
     if explain:
@@ -85,6 +90,8 @@ def _answer_body(answer: Answer, unserved: tuple[str, ...] = ()) -> str:
                 + ", ".join(theme_label(t) for t in answer.themes) + "?")
     if not answer.found and unserved:   # understood, but this area has no door for it
         return f"Voor {named_needs(unserved)} is er geen dienst in deze regio."
+    if not answer.found and answer.names_emergency:   # the 112 line came first (answer_text)
+        return "Voor hulp daarna vind ik geen dienst die goed past. Vertel wat er gebeurde, of kies een thema."
     if not answer.found:
         return "Niets gevonden dat goed past. Probeer het in andere woorden, of kies een thema."
     lines = []

@@ -54,6 +54,7 @@ INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 30       # results depend on the user's postcode: is_personal
 START_LANGUAGE = "taal"         # /start taal: choose the default parent language
 START_PLACE = "gemeente"        # /start gemeente: from inline mode without a postcode
+START_ACUTE = "acuut"           # /start acuut: from inline mode, a question that may concern a danger
 
 
 # ── handlers ───────────────────────────────────────────────────────────────────────────────
@@ -123,6 +124,9 @@ async def on_start_parameter(update: Update, context: BotContext) -> None:
     """/start <service id> or /start taal; anything else goes on to the ordinary /start."""
     parameter = (context.args or [""])[0]
     chat_id = reply_chat_id(update)
+    if parameter == START_ACUTE:
+        await send(context, chat_id, render.emergency_named())
+        return   # then the ordinary welcome: the school may not have given its place yet
     if parameter == START_LANGUAGE:
         await send(context, chat_id, default_language_choice())
         raise ApplicationHandlerStop
@@ -159,13 +163,20 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
         return
     lang = (context.user_data or {}).get(LANG_KEY, SOURCE_LANGUAGE)
     words = query.query.strip()
+    acute = None
     if words:
-        services = [m.service for m in knowledge.engine.search(words, postcode, INLINE_RESULTS).matches]
+        found = knowledge.engine.search(words, postcode, INLINE_RESULTS)
+        services = [m.service for m in found.matches]
+        acute = found.acute_line
     else:
         services = list(knowledge.engine.entry_points(postcode))[:INLINE_RESULTS]
     results = [inline_result(s, lang) for s in services if s.is_active]
-    button = InlineQueryResultsButton(f"🌍 Taal: {language_name(lang, SOURCE_LANGUAGE)} (wijzigen)",
-                                      start_parameter=START_LANGUAGE)
+    if acute:
+        # The one line above the results: 112 comes before choosing a card's language, as in the chat.
+        button = InlineQueryResultsButton(f"🚨 {acute}", start_parameter=START_ACUTE)
+    else:
+        button = InlineQueryResultsButton(f"🌍 Taal: {language_name(lang, SOURCE_LANGUAGE)} (wijzigen)",
+                                          start_parameter=START_LANGUAGE)
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)
 
 

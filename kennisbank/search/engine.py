@@ -42,6 +42,7 @@ from ..themes import load_themes
 from . import constraints, lexical
 from .analysis import STOPWORDS, Synonyms, Term, Vocabulary, analyse, fold, words
 from .dense import Encoder, configured_encoder, embedding_cache, encoder_problem, load_encoder
+from .emergency import names_emergency
 from .index import FLANDERS, Hits, Partition, ServiceIndex, is_urgent_door
 from .needs import Needs, NeedsModel
 from .params import (
@@ -125,6 +126,7 @@ class Answer:
     probabilities: tuple[tuple[str, float], ...] = ()  # need -> probability (with "geen-nood")
     nearest: tuple[str, float] | None = None  # training situation closest to the question (explain=True)
     avoided: tuple[str, ...] = ()  # organisations the question says the family tried or refuses
+    names_emergency: bool = False  # the question names 112 or an ambulance (emergency.py): 112 first
 
     @property
     def found(self) -> bool:
@@ -132,8 +134,9 @@ class Answer:
 
     @property
     def acute_line(self) -> str | None:
-        """"Bij acuut gevaar: bel 112." when the question may concern a life or a child's safety."""
-        return ACUTE_LINE if self.safety is not None else None
+        """"Bij acuut gevaar: bel 112." when the question may concern a life or a child's safety, or
+        names the emergency services itself (then without an alert: no urgent door leads)."""
+        return ACUTE_LINE if self.safety is not None or self.names_emergency else None
 
 
 class SearchEngine:
@@ -430,7 +433,14 @@ class SearchEngine:
         return louder(alert, self.safety.detect(read.lower(), lower_vector, None))
 
     def search(self, question: str, postcode: int | None = None, limit: int = 3, explain: bool = False) -> Answer:
+        """The answer to `question` for a school in `postcode` (None: all of Flanders): at most
+        `limit` services after a life-safety alert's urgent doors; `explain` adds why (features,
+        the nearest training situation). An empty question gets an empty Answer."""
         question = question or ""
+        answer = self._answer(question, postcode, limit, explain)
+        return replace(answer, names_emergency=True) if names_emergency(question) else answer
+
+    def _answer(self, question: str, postcode: int | None, limit: int, explain: bool) -> Answer:
         terms = analyse(question, self.vocab, self.synonyms)
         if all(t.stop for t in terms):
             return Answer((), ())
