@@ -588,7 +588,10 @@ def answer(result: Answer, *, page_services: Sequence[Service] | None = None, fi
 POSSIBLE_DANGER = f"🚨 Vrees je voor de veiligheid van een kind of een ouder? {esc(ACUTE_LINE)}"
 # For a question that names 112 or an ambulance itself (kennisbank/search/emergency.py): no alert, no
 # urgent door in front, but the number before anything else.
-EMERGENCY_NAMED = f"🚨 <b>{esc(ACUTE_LINE)}</b>"
+EMERGENCY_NAMED = f"🚨 {esc(ACUTE_LINE)}"
+# After that line, when no service fits: neutral, since the rule also meets a question that only
+# mentions 112 (a fresh reviewer: "Vertel wat er gebeurde" presumed an incident).
+EMERGENCY_NOTHING_FITS = "Ik vind geen welzijnsdienst die goed past bij je vraag."
 
 
 def possible_danger() -> Reply:
@@ -646,13 +649,13 @@ def not_found(entry_points: Sequence[Service], place: str | None, example: bool 
     phone screen) and "Andere nood…", which opens the full list (all_needs). `unserved`: recognised
     needs no service of this area lists (KnowledgeBase.unserved): said plainly, so nobody rewords a
     question the search understood. `emergency`: the question names 112 or an ambulance
-    (Answer.names_emergency): the 112 line comes first, and "nothing fits" is said of what comes after."""
+    (Answer.names_emergency): the 112 line comes first, then that no welfare service fits."""
     def build(cap: int) -> str:
         parts = ["Ik vind geen dienst die goed past bij je vraag."]
         if unserved:
             parts[0] = unserved_line(unserved, place)
         elif emergency:
-            parts[0] = "Voor hulp daarna vind ik geen dienst die precies past. Vertel wat er gebeurde."
+            parts[0] = EMERGENCY_NOTHING_FITS
         if emergency:
             parts.insert(0, EMERGENCY_NAMED)
         if entry_points:

@@ -35,6 +35,14 @@ MUST_CALL = "moet ik 112 bellen?"
     "help kind in gevaar", "a child in my class is in danger", "urgence à l'école, qui appeler",
     "we hebben een noodsituatie met een gezin", "bellen we de hulpdiensten", "wat doe ik bij acuut gevaar",
     "kid not breathing", "leerling ademt niet meer", "help", "SOS", "hulp!!!", "au secours, qui appeler",
+    # found by the round-52 reviewer
+    "de MUG is onderweg, wat moet ik nu doen met het kind?", "moeten we met hem naar spoed?", "amblance bellen?",
+    "ziekewage bellen?", "kleuter heeft iets ingeslikt en krijgt geen lucht",
+    # found by the second round-52 reviewer: a question with a negation, a story that starts elsewhere
+    "moet ik niet 112 bellen?", "moet ik geen 112 bellen?", "ik weet niet of ik 112 moet bellen",
+    "We zijn bezig met een project over de boerderij en plots zakt een leerling in elkaar, ziekenwagen bellen?",
+    "Ik ben de boeken aan het uitdelen en een meisje valt plots om, noodgeval",
+    "een kind is gestikt in een stuk appel en krijgt geen adem", "de juf legt uit en een kind ademt niet meer",
 ])
 def test_the_emergency_services_named_in_every_register(question):
     assert names_emergency(question)
@@ -53,7 +61,31 @@ def test_the_emergency_services_named_in_every_register(question):
     "hoe zeg ik de kleuters dat er geen echt gevaar is bij de brandoefening",
     "papa ruikt naar alcohol, geen acuut gevaar voor het kind volgens hem",
     "help with a benefits form", "hulp nodig bij de huurpremie", "dringend", "wie kan ik nu bellen",
-    "de ehbo-koffer is leeg, dringend", "ik krijg geen adem van de werkdruk",
+    "de ehbo-koffer is leeg, dringend",
+    # found by the round-52 reviewer: a negation, a count or room, a lesson, the past, a welfare term
+    "we hebben dringend een tolk nodig, geen noodgeval maar wel snel",
+    "the family needs an interpreter urgently, not an emergency", "schulden, vrij dringend, geen 112-toestanden",
+    "we hebben 112 leerlingen in de lagere school", "de vergadering is in lokaal 112",
+    "we geven een les over 112 bellen, heb je lesmateriaal?", "wat is het verschil tussen 112 en 101?",
+    "de papa van een leerling is overleden aan een hartstilstand, hoe begeleid ik de klas?",
+    "we moesten gisteren naar de spoedgevallen voor een hechting", "aide alimentaire d'urgence pour une famille",
+    "emergency food parcels for a family, where?", "le samu social peut-il héberger une famille?",
+    "formation premiers secours pour les enseignants", "ze zeggen dat onze subsidie in gevaar is",
+    "de zwemles van de kinderen is in gevaar door de besparingen",
+    "het kind is op dit moment niet in acuut gevaar, maar we maken ons zorgen",
+    "het kruispunt aan de school is levensgevaarlijk", "papa is ambulancier en werkt nachten",
+    "leerling met astma ademt niet goed tijdens de turnles", "met spoed een tolk nodig",
+    "les over 112 voor het derde leerjaar", "vader rijdt met de ziekenwagen als job, wie haalt de kinderen op",
+    "mama is verpleegster op de spoedgevallen en werkt nachten", "de bus van lijn 112 stopt niet meer aan school",
+    "papa heeft een MUG-achtergrond en wil helpen op het schoolfeest", "mijn projector is dood, noodgeval haha",
+    "kind in gevaar van schooluitval, wie helpt", "we hebben gisteren 112 gebeld, alles is goed afgelopen",
+    # spent blind sets' signals, screened after the second review
+    "de huisbaas reageert niet op hun berichten", "hij reageert niet als je zijn naam roept",
+    "bij de brandoefening was hij een half uur niet aanspreekbaar",
+    "Ze hebben geen huisarts. Bij elke kwaal, gaan ze naar de spoed van het ziekenhuis",
+    "Hoe vertel ik de kleuters dat er geen echt gevaar is?",
+    "we doen volgende week een brandoefening, moeten we de hulpdiensten verwittigen?",
+    "my son had to go to the emergency room last year and now has nightmares",
 ])
 def test_what_does_not_name_them(question):
     assert not names_emergency(question)
@@ -80,6 +112,7 @@ def test_zoek_says_112_first_in_text_and_json(bench_kb, bench_kb_dir):
     answer = SearchEngine(bench_kb).search(MUST_CALL, 9801)
     text = answer_text(answer)
     assert text.startswith(f"🚨 {ACUTE_LINE}") and "Niets gevonden" not in text
+    assert text.endswith(render.EMERGENCY_NOTHING_FITS)   # the chat's wording, not a second one
     lines = [{"q": MUST_CALL, "postcode": 9801}, {"q": "de beamer valt uit, wie bel ik", "postcode": 9801}]
     out = subprocess.run([sys.executable, "-m", "bot.cli", "zoek", "--kb", str(bench_kb_dir), "--batch"],
                          input="".join(json.dumps(x) + "\n" for x in lines), capture_output=True, text=True,
@@ -122,7 +155,8 @@ async def test_telegram_says_112_first_and_records_the_signal(bot, chat):
     await user.send("/postcode 9801")
     before = len(await signals.fetch(bot.state.store.conn))
     [answer] = await user.send(MUST_CALL)
-    assert answer.text.startswith(f"🚨 <b>{html.escape(ACUTE_LINE)}</b>")
+    assert answer.text.startswith(f"🚨 {html.escape(ACUTE_LINE)}")
+    assert render.EMERGENCY_NOTHING_FITS in answer.text
     assert "Ik vind geen dienst die goed past" not in answer.text
     assert answer.params["parse_mode"] == "HTML"
     rows = await signals.fetch(bot.state.store.conn)

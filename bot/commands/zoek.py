@@ -11,7 +11,7 @@ from kennisbank.safety import kind_label
 from kennisbank.search import Answer, SearchEngine, settle
 from kennisbank.themes import theme_label
 
-from ..render import RULED_OUT_NOTES, named_needs
+from ..render import EMERGENCY_NOTHING_FITS, RULED_OUT_NOTES, named_needs
 from .common import add_kb_option, load_kb_or_exit, show_search_progress
 
 NAME = "zoek"
@@ -91,7 +91,7 @@ def _answer_body(answer: Answer, unserved: tuple[str, ...] = ()) -> str:
     if not answer.found and unserved:   # understood, but this area has no door for it
         return f"Voor {named_needs(unserved)} is er geen dienst in deze regio."
     if not answer.found and answer.names_emergency:   # the 112 line came first (answer_text)
-        return "Voor hulp daarna vind ik geen dienst die goed past. Vertel wat er gebeurde, of kies een thema."
+        return EMERGENCY_NOTHING_FITS
     if not answer.found:
         return "Niets gevonden dat goed past. Probeer het in andere woorden, of kies een thema."
     lines = []
