@@ -43,6 +43,8 @@ MUST_CALL = "moet ik 112 bellen?"
     "We zijn bezig met een project over de boerderij en plots zakt een leerling in elkaar, ziekenwagen bellen?",
     "Ik ben de boeken aan het uitdelen en een meisje valt plots om, noodgeval",
     "een kind is gestikt in een stuk appel en krijgt geen adem", "de juf legt uit en een kind ademt niet meer",
+    # found by the third round-52 reviewer
+    "leerling ademt nie meer help", "moet ik de pompiers bellen of de politie", "brandweer bellen? rook in de klas",
 ])
 def test_the_emergency_services_named_in_every_register(question):
     assert names_emergency(question)
@@ -86,6 +88,8 @@ def test_the_emergency_services_named_in_every_register(question):
     "Hoe vertel ik de kleuters dat er geen echt gevaar is?",
     "we doen volgende week een brandoefening, moeten we de hulpdiensten verwittigen?",
     "my son had to go to the emergency room last year and now has nightmares",
+    "hoe leer ik kleuters het nummer 112", "de 112 app installeren op tablets van school?",
+    "de politie komt op bezoek in de klas", "de brandweer komt op het schoolfeest",
 ])
 def test_what_does_not_name_them(question):
     assert not names_emergency(question)

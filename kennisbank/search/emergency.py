@@ -32,8 +32,8 @@ import re
 from .analysis import words
 
 # The emergency number and the services it sends, as staff write them in Dutch, French and English.
-# Not "brandweer" or "politie": a visit of the fire brigade or the police is a school event far more
-# often than an emergency typed into a chat (101 is the police's number). Not "dringend" or "wie bel
+# "brandweer" and "politie" only in a question whether to call them (CALLED): a visit of the fire
+# brigade or the police is a school event far more often than an emergency typed into a chat. Not "dringend" or "wie bel
 # ik": urgency is no emergency (round 50). Not "reanimeren": a spent blind set asks who can
 # "reanimate" the printer. Not "crisis": an energy crisis, a crisis in the team. Not "urgentie": the
 # urgency of a social-housing application.
@@ -70,10 +70,15 @@ PERSON_REACH = 6   # "a child in my class is in danger": words between the perso
 # Breathing that stopped, said as a pair of words in order with at most one between ("niet meer
 # lucht"); not "ademt niet goed" (asthma in the gym).
 NOT_BREATHING = frozenset({("ademt", "niet"), ("adem", "niet"), ("not", "breathing"), ("respire", "plus"),
-                           ("respire", "pas"), ("geen", "lucht"), ("geen", "adem")})
+                           ("respire", "pas"), ("geen", "lucht"), ("geen", "adem"), ("ademt", "nie"),
+                           ("adem", "nie")})
 # Not "reageert niet" (a landlord, an autistic child who does not react to his name) or "niet
 # aanspreekbaar" (a child who freezes at the fire alarm): spent blind sets tell both as signals.
-CHOKING = frozenset({"stikt", "gestikt", "verstikt", "choking", "etouffe"})
+CHOKING = frozenset({"stikt", "stikken", "gestikt", "verstikt", "choking", "etouffe"})
+# The police and the fire brigade count only next to a word of calling them ("moet ik de
+# pompiers bellen of de politie", "brandweer bellen?"): a visit of theirs is a school event.
+CALLED = frozenset({"brandweer", "pompiers", "politie", "police"})
+CALL = frozenset({"bellen", "belle", "bel", "appeler", "appelle", "call"})
 BREATHING_GOES_ON = frozenset({"goed", "door", "lekker", "well", "bien"})
 # A message that is nothing but a cry for help ("help", "SOS", "hulp!!!", "au secours"): a school that
 # types only that may be in the middle of something. "help with a form" says what it is about.
@@ -97,7 +102,7 @@ PAST = frozenset({"gisteren", "eergisteren", "vorige", "vorig", "overleden", "ge
 TEACHING = frozenset({"lesmateriaal", "lespakket", "lesidee", "lesideeen", "lesson", "lessons", "teach",
                       "teaching", "aanleren", "uitleggen", "uitleg", "leren", "themaweek", "project", "poster",
                       "affiche", "verschil", "grap", "grapje", "haha", "hahaha", "lol", "speelgoedtelefoon",
-                      "expliquer", "cours", "journee", "noodkaart",
+                      "expliquer", "cours", "journee", "noodkaart", "leer", "projectdag", "atelier", "app",
                       "gratis", "bezoek", "klasbezoek", "ziekenhuisje", "spelen", "tekent", "tekening",
                       "tekeningen", "tekenen"})
 TEACHING_PAIRS = frozenset({("een", "les"), ("de", "les"), ("onze", "les"), ("les", "over")})  # not French "les"
@@ -155,6 +160,8 @@ def _clause_names_emergency(folded: list[str], asks: bool, whole: set[str]) -> b
         if told or (_negated(folded[:i]) and (word in DANGER or not asks)):
             continue   # "moet ik geen 112 bellen?" asks; "is er geen echt gevaar?" still says none
         if word in DANGER and after not in RISK_OF and (ACUTE & set(folded[i - 1:i]) or _person_in_danger(folded[:i])):
+            return True
+        if word in CALLED and CALL & set(folded[max(0, i - 3):i + 3]):
             return True
         if word in NUMBERS:
             if not (set(folded[i - 1:i]) & NUMBERED or after in COUNTED):
